@@ -1,0 +1,268 @@
+"""The ``jobgraph`` command. Every subcommand without DATABASE_URL uses the embedded
+PostgreSQL, starting it if needed and stopping it afterwards if it started it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jobgraph.db.provision import provisioned_database
+from jobgraph.db.urls import DatabaseUrls
+from jobgraph.settings import Settings, get_settings
+
+
+class Steps:
+    """Numbered progress lines for long commands: '[2/5] Migrating ... done (0.4 s)'."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.number = 0
+
+    def run(self, title: str, action: Callable[[], Any]) -> Any:
+        self.number += 1
+        click.echo(f"[{self.number}/{self.total}] {title} ...")
+        started = time.monotonic()
+        try:
+            result = action()
+        except Exception:
+            click.echo("      failed")
+            raise
+        click.echo(f"      done ({time.monotonic() - started:.1f} s)")
+        return result
+
+
+def _detail(message: str) -> None:
+    click.echo(f"      {message}")
+
+
+def _fail(error: Exception) -> None:
+    click.secho(f"error: {error}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _run(coroutine: Awaitable[Any]) -> Any:
+    return asyncio.run(coroutine)  # type: ignore[arg-type]
+
+
+@click.group(help="jobgraph: a multi-tenant job-board GraphQL service.")
+@click.option("--log-level", default=None, help="Overrides JOBGRAPH_LOG_LEVEL.")
+def main(log_level: str | None) -> None:
+    level = (log_level or get_settings().log_level).upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("jobgraph.db.embedded", "alembic"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+@main.command(
+    help="Serve the API (migrating, syncing tenant files and loading demo data first when asked)."
+)
+@click.option("--migrate/--no-migrate", default=False, help="Apply migrations first.")
+@click.option(
+    "--sync-tenants/--no-sync-tenants",
+    default=True,
+    help="Validate the tenant files and load them first (default: on).",
+)
+@click.option("--demo/--no-demo", default=False, help="Load demo data if the database has none.")
+@click.option("--host", default=None, help="Overrides JOBGRAPH_HOST.")
+@click.option("--port", default=None, type=int, help="Overrides JOBGRAPH_PORT.")
+def serve(
+    migrate: bool, sync_tenants: bool, demo: bool, host: str | None, port: int | None
+) -> None:
+    import uvicorn
+
+    from jobgraph.app import create_app
+    from jobgraph.db.migrate import NotMigratedError
+
+    settings = get_settings()
+    steps = Steps(2 + sync_tenants + demo)
+    try:
+        with contextlib.ExitStack() as stack:
+            urls = steps.run(
+                "Starting the database",
+                lambda: stack.enter_context(provisioned_database(settings, _detail)),
+            )
+            if migrate:
+                steps.run("Migrating", lambda: _migrate(urls, settings))
+            else:
+                steps.run("Checking migrations", lambda: _run(_check_migrated(urls, settings)))
+            if sync_tenants:
+                steps.run(
+                    f"Syncing tenant files from {settings.tenants_dir}",
+                    lambda: _run(_sync(urls, settings, settings.tenants_dir)),
+                )
+            if demo:
+                steps.run("Loading demo data", lambda: _run(_demo(urls, settings, 1, False)))
+            bind_host, bind_port = host or settings.host, port or settings.port
+            click.echo(
+                f"Serving http://{bind_host}:{bind_port}/graphql (Ctrl-C stops the server"
+                f"{' and its embedded database' if not settings.database_url else ''})"
+            )
+            uvicorn.run(
+                create_app(settings, urls),
+                host=bind_host,
+                port=bind_port,
+                log_level=settings.log_level.lower(),
+                lifespan="on",
+                timeout_graceful_shutdown=10,
+            )
+    except NotMigratedError as error:
+        _fail(error)
+    except Exception as error:
+        from jobgraph.db.embedded import EmbeddedPostgresError
+        from jobgraph.tenancy.files import TenantConfigError
+
+        if isinstance(error, (TenantConfigError, EmbeddedPostgresError)):
+            _fail(error)
+        raise
+
+
+@main.command(help="Apply all pending migrations.")
+def migrate() -> None:
+    settings = get_settings()
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run("Migrating", lambda: _migrate(urls, settings))
+
+
+@main.group(help="Tenant files: validate them, load them into the database.")
+def tenants() -> None:
+    pass
+
+
+@tenants.command("validate", help="Check every tenant file; exit 1 listing each problem.")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def tenants_validate(directory: Path | None) -> None:
+    from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
+
+    directory = directory or get_settings().tenants_dir
+    try:
+        configs = load_tenant_dir(directory)
+    except TenantConfigError as error:
+        _fail(error)
+    click.echo(f"{len(configs)} tenant file(s) valid: {', '.join(c.slug for c in configs)}")
+
+
+@tenants.command("sync", help="Validate the tenant files and load them (idempotent).")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def tenants_sync(directory: Path | None) -> None:
+    from jobgraph.tenancy.files import TenantConfigError
+
+    settings = get_settings()
+    try:
+        with provisioned_database(settings, _detail) as urls:
+            Steps(1).run(
+                "Syncing tenant files",
+                lambda: _run(_sync(urls, settings, directory or settings.tenants_dir)),
+            )
+    except TenantConfigError as error:
+        _fail(error)
+
+
+@main.command(help="Load the deterministic demo data set (companies, postings, seekers).")
+@click.option("--scale", default=1, show_default=True, help="Multiply every count by this.")
+@click.option("--reset", is_flag=True, help="Delete the demo pools' data first.")
+def demo(scale: int, reset: bool) -> None:
+    settings = get_settings()
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run("Loading demo data", lambda: _run(_demo(urls, settings, scale, reset)))
+
+
+@main.group(help="The embedded PostgreSQL (used when DATABASE_URL is unset).")
+def db() -> None:
+    pass
+
+
+@db.command("start", help="Start it and leave it running (`jobgraph db stop` stops it).")
+def db_start() -> None:
+    from jobgraph.db.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(get_settings().data_dir)
+    embedded.start()
+    click.echo(embedded.url())
+
+
+@db.command("stop", help="Stop it, whoever started it.")
+def db_stop() -> None:
+    from jobgraph.db.embedded import EmbeddedPostgres
+
+    EmbeddedPostgres(get_settings().data_dir).force_stop()
+
+
+@db.command("status", help="Say whether it runs, and its URL.")
+def db_status() -> None:
+    from jobgraph.db.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(get_settings().data_dir)
+    click.echo(f"{'running' if embedded.is_running() else 'stopped'}: {embedded.url()}")
+
+
+@main.command("export-schema", help="Write the GraphQL SDL to schema.graphql (or a path).")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def export_schema(path: Path | None) -> None:
+    from jobgraph.graphql.schema import schema_sdl
+    from jobgraph.settings import PROJECT_ROOT
+
+    target = path or PROJECT_ROOT / "schema.graphql"
+    target.write_text(schema_sdl(), encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
+def _migrate(urls: DatabaseUrls, settings: Settings) -> None:
+    from jobgraph.db.migrate import upgrade
+
+    upgrade(urls.admin, settings.app_db_password)
+
+
+async def _with_app_engine(
+    urls: DatabaseUrls, settings: Settings, work: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    from jobgraph.db.engine import create_engine, session_factory
+
+    engine = create_engine(urls.app, settings)
+    try:
+        return await work(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _check_migrated(urls: DatabaseUrls, settings: Settings) -> None:
+    from jobgraph.db.migrate import ensure_migrated
+
+    async def check(sessions: Any) -> None:
+        await ensure_migrated(sessions.kw["bind"])
+
+    await _with_app_engine(urls, settings, check)
+
+
+async def _sync(urls: DatabaseUrls, settings: Settings, directory: Path) -> Any:
+    from jobgraph.tenancy.files import load_tenant_dir
+    from jobgraph.tenancy.sync import sync_tenants
+
+    configs = load_tenant_dir(directory)
+
+    async def sync(sessions: Any) -> Any:
+        async with sessions() as session:
+            report = await sync_tenants(session, configs)
+        _detail(str(report))
+        return report
+
+    return await _with_app_engine(urls, settings, sync)
+
+
+async def _demo(urls: DatabaseUrls, settings: Settings, scale: int, reset: bool) -> None:
+    from jobgraph.demo import load_demo
+    from jobgraph.tenancy.registry import TenantRegistry
+
+    async def load(sessions: Any) -> None:
+        async with sessions() as session:
+            registry = await TenantRegistry.load(session)
+        await load_demo(sessions, registry, scale=scale, reset=reset, progress=_detail)
+
+    await _with_app_engine(urls, settings, load)

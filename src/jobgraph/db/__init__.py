@@ -1,0 +1,1 @@
+"""Shared database machinery: engines, the per-request session, the model base, migrations."""

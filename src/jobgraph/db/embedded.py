@@ -1,0 +1,229 @@
+"""The embedded default database: a real PostgreSQL 16 started by jobgraph itself.
+
+The server binaries come from the ``pgserver`` wheel (PyPI), so a fresh machine needs
+nothing but Python. We use only its binaries, not its process manager: that one creates
+an operating-system user and opens the permissions of the data directory's parents when
+run as root. Here, as root, PostgreSQL (which refuses to run as root) runs as the existing
+unprivileged ``nobody`` user, and we only check that it can reach its directories.
+
+The server listens on a Unix socket only (no TCP port to collide with), trusts local
+connections, and stops when the process that started it stops it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import logging
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SUPERUSER = "postgres"
+DATABASE = "jobgraph"
+_SOCKET_PATH_LIMIT = 90  # sun_path holds 107 bytes, and "/.s.PGSQL.5432" follows the directory
+
+
+class EmbeddedPostgresError(RuntimeError):
+    """The embedded PostgreSQL could not be prepared or started; the message says why."""
+
+
+def server_binaries() -> Path:
+    # find_spec does not import pgserver: importing it creates lock files and warns.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedPostgresError(
+            "The embedded database needs the 'pgserver' package: run `make run` or "
+            "`pip install -e .`, or set DATABASE_URL to use an existing PostgreSQL."
+        )
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, name: str = "postgres") -> None:
+        self.pgdata = (data_dir / name).resolve()
+        self.bin = server_binaries()
+        self._run_as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+        self._owns_server = False
+
+    @property
+    def socket_dir(self) -> Path:
+        if len(str(self.pgdata)) <= _SOCKET_PATH_LIMIT:
+            return self.pgdata
+        digest = hashlib.sha256(str(self.pgdata).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"jobgraph-pg-{digest}"
+
+    def url(self, user: str = SUPERUSER, database: str = DATABASE) -> str:
+        return f"postgresql+asyncpg://{user}@/{database}?host={self.socket_dir}"
+
+    def is_running(self) -> bool:
+        if not (self.pgdata / "PG_VERSION").exists():
+            return False
+        result = self._run(["pg_ctl", "status", "-D", str(self.pgdata)], check=False)
+        return result.returncode == 0
+
+    def start(self) -> None:
+        """Initialise the data directory if new, start the server if it is not running,
+        and make sure the application database exists. Safe to call concurrently."""
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            if not (self.pgdata / "PG_VERSION").exists():
+                self._initdb()
+            if not self.is_running():
+                self._prepare_socket_dir()
+                log.info("starting embedded PostgreSQL in %s", self.pgdata)
+                options = f"-k {self.socket_dir} -c listen_addresses=''"
+                log_file = self.pgdata / "server.log"
+                result = self._run(
+                    [
+                        "pg_ctl",
+                        "start",
+                        "-w",
+                        "-t",
+                        "60",
+                        "-D",
+                        str(self.pgdata),
+                        "-l",
+                        str(log_file),
+                        "-o",
+                        options,
+                    ],
+                    check=False,
+                )
+                if result.returncode != 0:
+                    tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+                    raise EmbeddedPostgresError(
+                        f"PostgreSQL did not start in {self.pgdata}.\n{result.stderr}\n{tail}"
+                    )
+                self._owns_server = True
+            self._ensure_database(DATABASE)
+
+    def stop(self) -> None:
+        """Stop the server, but only if this object started it: a server another process
+        started is that process's to stop."""
+        if self._owns_server and self.is_running():
+            log.info("stopping embedded PostgreSQL")
+            self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.pgdata)], check=False)
+        self._owns_server = False
+
+    def force_stop(self) -> None:
+        if self.is_running():
+            self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.pgdata)], check=False)
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        result = self._run(
+            [
+                "psql",
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                str(self.socket_dir),
+                "-U",
+                SUPERUSER,
+                "-d",
+                database,
+                "-c",
+                sql,
+            ]
+        )
+        return result.stdout.strip()
+
+    def _ensure_database(self, name: str) -> None:
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        if not exists:
+            self.psql(f'CREATE DATABASE "{name}"')
+
+    def _initdb(self) -> None:
+        log.info("initialising embedded PostgreSQL data directory %s", self.pgdata)
+        if self.pgdata.exists():
+            shutil.rmtree(self.pgdata)  # a half-made directory from an interrupted initdb
+        self.pgdata.mkdir(mode=0o700)
+        self._give_to_server_user(self.pgdata)
+        self._check_reachable(self.pgdata)
+        self._check_reachable(self.bin)
+        result = self._run(
+            [
+                "initdb",
+                "-D",
+                str(self.pgdata),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-instructions",
+            ],
+            check=False,
+        )
+        if result.returncode != 0:
+            raise EmbeddedPostgresError(f"initdb failed in {self.pgdata}:\n{result.stderr}")
+
+    def _prepare_socket_dir(self) -> None:
+        if self.socket_dir != self.pgdata:
+            self.socket_dir.mkdir(mode=0o700, exist_ok=True)
+            self._give_to_server_user(self.socket_dir)
+
+    def _give_to_server_user(self, path: Path) -> None:
+        if self._run_as is not None:
+            os.chown(path, self._run_as.pw_uid, self._run_as.pw_gid)
+
+    def _check_reachable(self, path: Path) -> None:
+        """As root, PostgreSQL runs as 'nobody', which must be able to enter every parent."""
+        if self._run_as is None:
+            return
+        for parent in [path, *path.parents]:
+            info = parent.stat()
+            if info.st_uid == self._run_as.pw_uid:
+                continue
+            if not info.st_mode & stat.S_IXOTH:
+                raise EmbeddedPostgresError(
+                    f"PostgreSQL refuses to run as root, so jobgraph runs it as 'nobody', which "
+                    f"cannot enter {parent}. Run jobgraph as a normal user, or set "
+                    "JOBGRAPH_DATA_DIR to a directory 'nobody' can reach (such as "
+                    "/var/tmp/jobgraph), or set DATABASE_URL to an existing PostgreSQL."
+                )
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        lock_path = self.pgdata.parent / f".{self.pgdata.name}.lock"
+        with open(lock_path, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+        argv = [str(self.bin / argv[0]), *argv[1:]]
+        user = group = None
+        env = dict(os.environ, LC_ALL="C")
+        if self._run_as is not None:
+            user, group = self._run_as.pw_uid, self._run_as.pw_gid
+            env["HOME"] = str(self.pgdata)
+        result = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            user=user,
+            group=group,
+            env=env,
+            cwd=self.pgdata if self.pgdata.exists() else None,
+            # Own session: Ctrl-C in the terminal reaches jobgraph, which stops the server itself.
+            start_new_session=True,
+        )
+        if check and result.returncode != 0:
+            raise EmbeddedPostgresError(f"{' '.join(argv)} failed:\n{result.stderr}")
+        return result

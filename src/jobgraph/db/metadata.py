@@ -1,0 +1,12 @@
+"""Every model module, imported once so ``Base.metadata`` knows all tables (for migrations'
+drift check and for the demo loader)."""
+
+from jobgraph.db.models import Base
+from jobgraph.identity import models as _identity  # noqa: F401
+from jobgraph.jobs import models as _jobs  # noqa: F401
+from jobgraph.tenancy import models as _tenancy  # noqa: F401
+
+metadata = Base.metadata
+POOL_OWNED_TABLES = tuple(
+    name for name, table in metadata.tables.items() if "pool_id" in table.c and name != "tenants"
+)

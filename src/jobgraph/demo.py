@@ -1,0 +1,247 @@
+"""Deterministic demo data for the demo tenants: companies, postings (in English and
+Japanese), seekers. The same scale always yields the same rows; ``--scale`` multiplies them
+for benchmarks. Loaded as the service role, through row-level security, one pool at a time."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from jobgraph.db.engine import bind_pool
+from jobgraph.identity.emails import normalize_email
+from jobgraph.identity.models import Account
+from jobgraph.identity.passwords import hash_password
+from jobgraph.jobs.models import Company, JobPosting
+from jobgraph.tenancy.registry import Tenant, TenantRegistry
+
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
+
+PLACES = [  # prefecture, city, nearest station
+    ("Tokyo", "Shibuya", "Shibuya"),
+    ("Tokyo", "Shinjuku", "Shinjuku"),
+    ("Tokyo", "Minato", "Roppongi"),
+    ("Tokyo", "Chiyoda", "Tokyo"),
+    ("Kanagawa", "Yokohama", "Yokohama"),
+    ("Aichi", "Nagoya", "Nagoya"),
+    ("Osaka", "Osaka", "Umeda"),
+    ("Osaka", "Osaka", "Namba"),
+    ("Kyoto", "Kyoto", "Kyoto"),
+    ("Hyogo", "Kobe", "Sannomiya"),
+    ("Nara", "Nara", "Kintetsu-Nara"),
+    ("Fukuoka", "Fukuoka", "Hakata"),
+    ("Hokkaido", "Sapporo", "Sapporo"),
+]
+TITLES = {
+    "ENGINEERING": [
+        "Backend Engineer (Python)",
+        "Frontend Developer",
+        "ソフトウェアエンジニア",
+        "インフラエンジニア（クラウド）",
+        "Data Engineer",
+        "QA Engineer",
+    ],
+    "TEACHING": [
+        "English Teacher",
+        "英語講師",
+        "Assistant Language Teacher",
+        "日本語教師",
+        "Kindergarten Teacher",
+    ],
+    "SALES": ["Account Executive", "法人営業（英語使用）", "Business Development Manager"],
+    "MARKETING": ["Digital Marketing Specialist", "マーケティング担当", "Content Writer"],
+    "HOSPITALITY": ["Hotel Front Desk Staff", "ホテルフロントスタッフ", "Restaurant Manager"],
+    "FINANCE": ["Financial Analyst", "経理スタッフ（バイリンガル）", "Compliance Officer"],
+    "DESIGN": ["UI/UX Designer", "グラフィックデザイナー", "Product Designer"],
+    "TRANSLATION": ["Japanese-English Translator", "翻訳・通訳スタッフ", "Localization Specialist"],
+}
+DESCRIPTIONS = [
+    "Join an international team in {city}. You will work with colleagues from around the world "
+    "and use English every day.",
+    "{city}にあるオフィスで、日本語と英語を使って働くポジションです。外国籍の方も歓迎します。",
+    "We are growing fast and looking for people who enjoy learning. Visa support is available "
+    "for the right candidate.",
+    "東京本社と連携しながら、日本語でのコミュニケーションを中心に業務を行います。",
+]
+COMPANY_WORDS = (
+    [
+        "Sakura",
+        "Fuji",
+        "Kaze",
+        "Hikari",
+        "Midori",
+        "Aozora",
+        "Tsubasa",
+        "Kirin",
+        "Yamato",
+        "Minato",
+        "Hoshi",
+        "Umi",
+    ],
+    [
+        "Technologies",
+        "Education",
+        "Trading",
+        "Hospitality Group",
+        "Labs",
+        "Consulting",
+        "Finance",
+        "Design Studio",
+    ],
+)
+INDUSTRIES = ["Software", "Education", "Trading", "Hospitality", "Finance", "Design"]
+EMPLOYMENT_TYPES = ["FULL_TIME", "FULL_TIME", "FULL_TIME", "PART_TIME", "CONTRACT", "INTERNSHIP"]
+JLPT = ["NONE", "N5", "N4", "N3", "N2", "N1"]
+TAGS = [
+    "english",
+    "bilingual",
+    "remote-friendly",
+    "startup",
+    "visa-support",
+    "no-japanese",
+    "python",
+    "teaching",
+    "weekends-off",
+    "relocation",
+]
+FIRST_NAMES = ["Alex", "Maria", "Chen", "Priya", "Liam", "Sofia", "Noah", "Aiko", "Minh", "Ana"]
+LAST_NAMES = ["Smith", "Garcia", "Wang", "Patel", "Nguyen", "Silva", "Kim", "Muller", "Rossi"]
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    companies: int
+    postings: int
+    seekers: int
+
+
+BASE_SIZES = {
+    "jobboard": DemoSize(12, 150, 40),
+    "kansai-jobs": DemoSize(3, 20, 0),
+    "community": DemoSize(8, 60, 20),
+}
+
+
+async def load_demo(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: TenantRegistry,
+    scale: int = 1,
+    reset: bool = False,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> dict[str, int]:
+    """Load the demo rows of every demo tenant present in the registry; returns postings
+    added per tenant. A pool that already has companies is left alone unless ``reset``."""
+    added: dict[str, int] = {}
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash for all: argon2 is slow on purpose
+    pools: dict[str, list[Tenant]] = {}
+    for slug in BASE_SIZES:
+        tenant = registry.get(slug)
+        if tenant is not None:
+            pools.setdefault(tenant.pool_id, []).append(tenant)
+    for pool_id, tenants in pools.items():
+        async with sessions() as session, session.begin():
+            bind_pool(session, pool_id)
+            if reset:
+                for model in (JobPosting, Company, Account):
+                    await session.execute(delete(model))
+            elif await session.scalar(select(Company.id).limit(1)) is not None:
+                progress(f"pool {pool_id}: demo data already present, left as it is")
+                continue
+            for tenant in tenants:
+                rng = random.Random(f"{tenant.slug}-{scale}")
+                rows = _demo_rows(
+                    rng, tenant.slug, pool_id, BASE_SIZES[tenant.slug], scale, password_hash
+                )
+                for model, batch in rows:
+                    for start in range(0, len(batch), 5000):
+                        await session.execute(insert(model), batch[start : start + 5000])
+                counts = {model.__tablename__: len(batch) for model, batch in rows}
+                added[tenant.slug] = counts["job_postings"]
+                progress(
+                    f"{tenant.slug}: {counts['companies']} companies, "
+                    f"{counts['job_postings']} postings, {counts['accounts']} seekers"
+                )
+    return added
+
+
+def _demo_rows(
+    rng: random.Random, slug: str, pool_id: str, size: DemoSize, scale: int, password_hash: str
+) -> list[tuple[type, list[dict]]]:
+    companies = []
+    for index in range(size.companies * scale):
+        first, second = rng.choice(COMPANY_WORDS[0]), rng.choice(COMPANY_WORDS[1])
+        prefecture, city, _ = rng.choice(PLACES)
+        companies.append(
+            {
+                "pool_id": pool_id,
+                "id": uuid.UUID(int=rng.getrandbits(128)),
+                "tenant_slug": slug,
+                "name": f"{first} {second} {slug[:1].upper()}{index + 1} KK",
+                "description": f"{first} {second} is based in {city}, {prefecture}.",
+                "industry": rng.choice(INDUSTRIES),
+                "size": rng.choice(["1-10", "11-50", "51-200", "201-1000", "1000+"]),
+                "website": f"https://{first.lower()}-{index + 1}.{slug}.test",
+                "logo_url": None,
+                "locations": [city],
+            }
+        )
+    postings = []
+    for _ in range(size.postings * scale):
+        company = rng.choice(companies)
+        category = rng.choice(list(TITLES))
+        prefecture, city, station = rng.choice(PLACES)
+        salary_min = rng.randrange(2_400_000, 8_000_000, 100_000)
+        published = DEMO_EPOCH - timedelta(minutes=rng.randrange(0, 60 * 24 * 60))
+        status = rng.choices(["PUBLISHED", "DRAFT", "CLOSED"], weights=[90, 5, 5])[0]
+        postings.append(
+            {
+                "pool_id": pool_id,
+                "id": uuid.UUID(int=rng.getrandbits(128)),
+                "tenant_slug": slug,
+                "company_id": company["id"],
+                "title": rng.choice(TITLES[category]),
+                "description": rng.choice(DESCRIPTIONS).format(city=city),
+                "category": category,
+                "employment_type": rng.choice(EMPLOYMENT_TYPES),
+                "prefecture": prefecture,
+                "city": city,
+                "nearest_station": station,
+                "remote": rng.choice(["NONE", "NONE", "HYBRID", "FULL"]),
+                "salary_min": salary_min,
+                "salary_max": salary_min + rng.randrange(0, 3_000_000, 100_000),
+                "salary_currency": "JPY",
+                "salary_period": "YEAR",
+                "japanese_level": rng.choice(JLPT),
+                "english_level": rng.choice(["NONE", "CONVERSATIONAL", "BUSINESS", "NATIVE"]),
+                "visa_sponsorship": rng.random() < 0.4,
+                "benefits": rng.sample(
+                    ["transport allowance", "social insurance", "housing support", "bonus"], 2
+                ),
+                "tags": rng.sample(TAGS, 3),
+                "status": status,
+                "published_at": published if status != "DRAFT" else None,
+                "expires_at": published + timedelta(days=90) if status != "DRAFT" else None,
+            }
+        )
+    seekers = []
+    for index in range(size.seekers * scale):
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        email = f"seeker{index + 1}@{slug}.test"
+        seekers.append(
+            {
+                "pool_id": pool_id,
+                "id": uuid.UUID(int=rng.getrandbits(128)),
+                "tenant_slug": slug,
+                "email": email,
+                "email_normalized": normalize_email(email),
+                "password_hash": password_hash,
+                "full_name": name,
+            }
+        )
+    return [(Company, companies), (JobPosting, postings), (Account, seekers)]

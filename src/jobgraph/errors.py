@@ -1,0 +1,67 @@
+"""The one error model of the API: every error carries a stable ``extensions.code`` and a
+message a person can act on. Raise these anywhere; ``graphql/errors.py`` shapes them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    TENANT_UNKNOWN = "TENANT_UNKNOWN"
+    RATE_LIMITED = "RATE_LIMITED"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+class JobgraphError(Exception):
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class BadUserInput(JobgraphError):
+    code = ErrorCode.BAD_USER_INPUT
+
+    def __init__(self, message: str, field: str | None = None, **extensions: Any) -> None:
+        if field is not None:
+            extensions["field"] = field
+        super().__init__(message, **extensions)
+
+
+class Unauthenticated(JobgraphError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(JobgraphError):
+    code = ErrorCode.FORBIDDEN
+
+
+class NotFound(JobgraphError):
+    code = ErrorCode.NOT_FOUND
+
+
+class TenantUnknown(JobgraphError):
+    code = ErrorCode.TENANT_UNKNOWN
+
+
+class ServiceUnavailable(JobgraphError):
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+def error_body(error: JobgraphError) -> dict[str, Any]:
+    """A GraphQL-shaped response body for errors raised outside GraphQL execution."""
+    return {
+        "errors": [
+            {"message": error.message, "extensions": {"code": str(error.code), **error.extensions}}
+        ]
+    }

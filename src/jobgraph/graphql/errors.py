@@ -1,0 +1,63 @@
+"""Shapes every error of a GraphQL response: known errors keep their code and message,
+parse and validation errors get theirs, anything unexpected is logged with its traceback
+and leaves the service masked, with a reference to find it in the log."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from jobgraph.errors import ErrorCode, JobgraphError
+
+log = logging.getLogger("jobgraph.errors")
+
+
+def shape_error(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, JobgraphError):
+        extensions = {"code": str(original.code), **original.extensions}
+        return _replace(error, original.message, extensions)
+    if original is None:
+        code = (
+            ErrorCode.GRAPHQL_PARSE_FAILED
+            if error.message.startswith("Syntax Error")
+            else ErrorCode.GRAPHQL_VALIDATION_FAILED
+        )
+        if error.extensions and "code" in error.extensions:
+            return error
+        return _replace(error, error.message, {"code": str(code)})
+    reference = uuid.uuid4().hex[:12]
+    if _is_database_outage(original):
+        log.error("database unavailable (reference %s)", reference, exc_info=original)
+        return _replace(
+            error,
+            f"The service cannot reach its database right now; try again "
+            f"shortly (reference {reference}).",
+            {"code": str(ErrorCode.SERVICE_UNAVAILABLE), "reference": reference},
+        )
+    log.error("unexpected error (reference %s)", reference, exc_info=original)
+    return _replace(
+        error,
+        f"Internal error (reference {reference}). It has been logged; try again later.",
+        {"code": str(ErrorCode.INTERNAL), "reference": reference},
+    )
+
+
+def _is_database_outage(error: Exception) -> bool:
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def _replace(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )

@@ -1,0 +1,33 @@
+"""The one GraphQL schema, assembled from the domains' query and mutation roots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
+
+from jobgraph.tenancy.types import TenantQuery
+
+Query = merge_types("Query", (TenantQuery,))
+
+
+class JobgraphSchema(strawberry.Schema):
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        # The view's error shaping logs what is unexpected; expected errors are no log noise.
+        return None
+
+
+schema = JobgraphSchema(
+    query=Query,
+    extensions=[
+        # Parsing and validating cost more than resolving here: cache both per document.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ],
+)
+
+
+def schema_sdl() -> str:
+    return schema.as_str() + "\n"

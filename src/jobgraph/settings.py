@@ -1,0 +1,60 @@
+"""Every setting of the service, its default and its environment variable.
+
+All variables but ``DATABASE_URL`` and ``APP_DATABASE_URL`` carry the ``JOBGRAPH_`` prefix.
+The README's settings table is written from this module: keep them equal.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JOBGRAPH_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description=(
+            "PostgreSQL URL of a role that may create roles and tables (migrations, bootstrap). "
+            "Unset: jobgraph starts its own embedded PostgreSQL under JOBGRAPH_DATA_DIR."
+        ),
+    )
+    app_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("APP_DATABASE_URL"),
+        description=(
+            "URL the service itself connects with. Unset: DATABASE_URL with the user replaced "
+            "by the non-owner role jobgraph_app and the password by JOBGRAPH_APP_DB_PASSWORD."
+        ),
+    )
+    app_db_password: str = Field(
+        default="jobgraph-app-dev-password",
+        description="Password given to the jobgraph_app role when migrations create it.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / ".data",
+        description="Where the embedded PostgreSQL keeps its data (ignored by git).",
+    )
+    tenants_dir: Path = Field(
+        default=PROJECT_ROOT / "tenants",
+        description="Directory of tenant files (*.toml), one per tenant.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds.")
+    port: int = Field(default=8000, description="Port the HTTP server binds.")
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+    db_pool_size: int = Field(default=10, description="Connections kept per process.")
+    statement_timeout_ms: int = Field(
+        default=5000, description="Longest a single SQL statement of a request may run."
+    )
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

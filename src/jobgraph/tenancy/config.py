@@ -1,0 +1,171 @@
+"""The one definition of a tenant's configuration, shared by the files in ``tenants/`` and
+(later) the admin API. Validation is strict: unknown keys and wrong types are errors, and
+so is any policy that discloses more than the platform floor or, for a partner site, more
+than its main site."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from jobgraph.policy.fields import (
+    NEVER_PUBLIC,
+    DataUse,
+    ResumeField,
+    ResumeVisibility,
+    ThirdPartyDisclosure,
+)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,62}$")]
+Hostname = Annotated[
+    str,
+    StringConstraints(
+        to_lower=True,
+        max_length=253,
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
+    ),
+]
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Origin = Annotated[str, StringConstraints(pattern=r"^https?://[a-z0-9.-]+(:\d{1,5})?$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+
+MAX_PAGE_SIZE_CEILING = 100
+MIN_STATISTICS_CELL = 3
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Branding(_Strict):
+    site_name: str = Field(min_length=1, max_length=100)
+    logo_url: str | None = Field(default=None, pattern=r"^(https://|/)\S+$")
+    primary_color: Colour = "#1f4e79"
+    accent_color: Colour = "#f28c28"
+    locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    support_email: Email | None = None
+
+
+class FeedPolicy(_Strict):
+    """Which of its main site's postings a partner site shows. Empty lists select all."""
+
+    categories: list[str] = []
+    prefectures: list[str] = []
+    include_companies: list[str] = Field(default=[], description="company names; empty: all")
+    exclude_companies: list[str] = []
+    include_own_postings: bool = True
+
+
+class ApiPolicy(_Strict):
+    max_page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE_CEILING)
+    allowed_origins: list[Origin] = []
+
+
+class Policy(_Strict):
+    resume_visibilities: list[ResumeVisibility] = Field(
+        default=[ResumeVisibility.PRIVATE, ResumeVisibility.SEARCHABLE], min_length=1
+    )
+    default_resume_visibility: ResumeVisibility = ResumeVisibility.PRIVATE
+    # What an employer sees of a seeker who applied to one of its postings.
+    application_disclosed_fields: list[ResumeField] = list(ResumeField)
+    # What anyone sees of a PUBLIC resume (only where PUBLIC is offered).
+    public_profile_fields: list[ResumeField] = []
+    third_party_disclosure: ThirdPartyDisclosure = ThirdPartyDisclosure.LAW_ONLY
+    signup_requires_full_name: bool = False
+    invitations_enabled: bool = True
+    data_uses: list[DataUse] = list(DataUse)
+    statistics_min_cell: int = Field(default=5, ge=MIN_STATISTICS_CELL)
+    feed: FeedPolicy | None = None
+    api: ApiPolicy = ApiPolicy()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.default_resume_visibility not in self.resume_visibilities:
+            raise ValueError(
+                "default_resume_visibility: must be one of resume_visibilities "
+                f"({', '.join(self.resume_visibilities)})"
+            )
+        floor = sorted(set(self.public_profile_fields) & NEVER_PUBLIC)
+        if floor:
+            raise ValueError(
+                f"public_profile_fields: may never include {', '.join(floor)}: the platform "
+                "never shows contact details on public profiles"
+            )
+        if self.public_profile_fields and ResumeVisibility.PUBLIC not in self.resume_visibilities:
+            raise ValueError(
+                "public_profile_fields: is set, but PUBLIC is not one of resume_visibilities"
+            )
+        return self
+
+
+class TenantConfig(_Strict):
+    slug: Slug
+    name: str = Field(min_length=1, max_length=100)
+    hostnames: list[Hostname] = Field(min_length=1)
+    parent: Slug | None = None
+    branding: Branding
+    policy: Policy = Policy()
+
+    @model_validator(mode="after")
+    def _feed_only_on_partner_sites(self) -> Self:
+        if self.policy.feed is not None and self.parent is None:
+            raise ValueError("policy.feed: applies only to a partner site (one with a parent)")
+        return self
+
+
+def partner_excess(partner: Policy, parent: Policy) -> list[tuple[str, str]]:
+    """Where a partner site's policy discloses more than its main site's: (key, rule) pairs."""
+    problems: list[tuple[str, str]] = []
+    for key in ("resume_visibilities", "application_disclosed_fields", "public_profile_fields"):
+        extra = sorted(set(getattr(partner, key)) - set(getattr(parent, key)))
+        if extra:
+            problems.append(
+                (
+                    f"policy.{key}",
+                    f"a partner site cannot allow what its main site does not: {', '.join(extra)}",
+                )
+            )
+    if partner.third_party_disclosure.openness > parent.third_party_disclosure.openness:
+        problems.append(
+            (
+                "policy.third_party_disclosure",
+                f"a partner site cannot allow {partner.third_party_disclosure} when its main site "
+                f"allows only {parent.third_party_disclosure}",
+            )
+        )
+    return problems
+
+
+def dotted(location: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+_KEYED_RULE = re.compile(r"^(?:Value error, )?(?P<key>[a-z_][a-z_.]*): (?P<rule>.*)$", re.S)
+
+
+def located_problems(error: ValidationError) -> list[tuple[str, str]]:
+    """(key, rule) for each problem of a validation error. Our cross-field rules name their
+    key as a prefix ("key: rule"), which is joined to the location of the model that raised."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        key, rule = dotted(detail["loc"]), detail["msg"]
+        if detail["type"] == "extra_forbidden":
+            rule = "unknown key"
+        elif match := _KEYED_RULE.match(rule):
+            named = match["key"]
+            key = named if not key or named.startswith(f"{key}.") else f"{key}.{named}"
+            rule = match["rule"]
+        problems.append((key or "(top level)", rule.removeprefix("Value error, ")))
+    return problems

@@ -1,0 +1,36 @@
+"""The tenant registry tables. They are platform data, not pool data: resolving a request's
+tenant happens before its pool is known, so these tables carry no row-level security."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jobgraph.db.models import Base
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+
+    slug: Mapped[str] = mapped_column(String(63), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(String(63), index=True)
+    parent_slug: Mapped[str | None] = mapped_column(
+        String(63), ForeignKey("tenants.slug", ondelete="RESTRICT")
+    )
+    config: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    config_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TenantHostnameRow(Base):
+    __tablename__ = "tenant_hostnames"
+
+    hostname: Mapped[str] = mapped_column(String(253), primary_key=True)
+    tenant_slug: Mapped[str] = mapped_column(
+        String(63), ForeignKey("tenants.slug", ondelete="CASCADE"), index=True
+    )

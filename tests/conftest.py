@@ -1,0 +1,190 @@
+"""The test harness: one real PostgreSQL per test session, one fresh database per test.
+
+The server is the embedded PostgreSQL (in .data/postgres-test), or the one DATABASE_URL
+names. It is migrated once into a template database holding the demo tenants and demo
+data; each test gets its own copy (CREATE DATABASE ... TEMPLATE), dropped afterwards. We
+chose copies over rolling back a per-test transaction because the service under test opens
+its own connections (one session per request, as the non-owner role): a copy isolates
+those too, costs tens of milliseconds, and lets a test commit like production does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from jobgraph.app import create_app
+from jobgraph.db.embedded import EmbeddedPostgres
+from jobgraph.db.engine import StatementCounter
+from jobgraph.db.migrate import upgrade
+from jobgraph.db.urls import DatabaseUrls
+from jobgraph.settings import PROJECT_ROOT, Settings
+
+TEST_SETTINGS = Settings(
+    database_url=None,
+    data_dir=PROJECT_ROOT / ".data",
+    tenants_dir=PROJECT_ROOT / "tenants",
+    db_pool_size=5,
+)
+
+
+@dataclass
+class DatabaseServer:
+    """Where test databases are made: an admin URL whose database part we replace."""
+
+    admin_url: str
+
+    def admin_url_for(self, database: str) -> str:
+        return make_url(self.admin_url).set(database=database).render_as_string(hide_password=False)
+
+    def urls_for(self, database: str) -> DatabaseUrls:
+        return DatabaseUrls.from_admin(self.admin_url_for(database), TEST_SETTINGS)
+
+    async def admin(self, database: str = "postgres") -> asyncpg.Connection:
+        url = make_url(self.admin_url_for(database)).set(drivername="postgresql")
+        return await asyncpg.connect(url.render_as_string(hide_password=False))
+
+    async def execute(self, sql: str, database: str = "postgres") -> None:
+        connection = await self.admin(database)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_server() -> Iterator[DatabaseServer]:
+    if os.environ.get("DATABASE_URL"):
+        yield DatabaseServer(
+            DatabaseUrls.from_admin(os.environ["DATABASE_URL"], TEST_SETTINGS).admin
+        )
+        return
+    embedded = EmbeddedPostgres(TEST_SETTINGS.data_dir, name="postgres-test")
+    embedded.start()
+    try:
+        yield DatabaseServer(embedded.url())
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def template_database(database_server: DatabaseServer) -> Iterator[str]:
+    """A migrated database with the demo tenants and demo data: every test's starting point."""
+    name = f"jobgraph_template_{uuid.uuid4().hex[:8]}"
+    asyncio.run(database_server.execute(f'CREATE DATABASE "{name}"'))
+    urls = database_server.urls_for(name)
+    upgrade(urls.admin, TEST_SETTINGS.app_db_password)
+    asyncio.run(_load_demo(urls))
+    yield name
+    asyncio.run(database_server.execute(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _load_demo(urls: DatabaseUrls) -> None:
+    from jobgraph.db.engine import create_engine, session_factory
+    from jobgraph.demo import load_demo
+    from jobgraph.tenancy.files import load_tenant_dir
+    from jobgraph.tenancy.registry import TenantRegistry
+    from jobgraph.tenancy.sync import sync_tenants
+
+    engine = create_engine(urls.app, TEST_SETTINGS)
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        await sync_tenants(session, load_tenant_dir(TEST_SETTINGS.tenants_dir))
+    async with sessions() as session:
+        registry = await TenantRegistry.load(session)
+    await load_demo(sessions, registry)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def fresh_database(database_server: DatabaseServer) -> AsyncIterator[DatabaseUrls]:
+    """An empty database (never migrated)."""
+    async for urls in _temporary_database(database_server, template=None):
+        yield urls
+
+
+@pytest.fixture
+async def database(
+    database_server: DatabaseServer, template_database: str
+) -> AsyncIterator[DatabaseUrls]:
+    """A private copy of the template database for one test."""
+    async for urls in _temporary_database(database_server, template=template_database):
+        yield urls
+
+
+async def _temporary_database(
+    server: DatabaseServer, template: str | None
+) -> AsyncIterator[DatabaseUrls]:
+    name = f"jobgraph_test_{uuid.uuid4().hex[:12]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    await server.execute(f'CREATE DATABASE "{name}"{clause}')
+    try:
+        yield server.urls_for(name)
+    finally:
+        await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+class Api:
+    """Talks to the app over HTTP (ASGI), as a tenant: ``await api.graphql(query, host=...)``."""
+
+    def __init__(self, app: Any, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.http = client
+
+    @property
+    def statements(self) -> StatementCounter:
+        return StatementCounter.of(self.app.state.services.engine)
+
+    async def post(
+        self,
+        query: str,
+        variables: dict | None = None,
+        *,
+        host: str | None = None,
+        tenant: str | None = None,
+        headers: dict | None = None,
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if tenant:
+            sent["X-Tenant"] = tenant
+        if host:
+            sent["Host"] = host
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=sent
+        )
+
+    async def graphql(self, query: str, variables: dict | None = None, **kwargs: Any) -> dict:
+        response = await self.post(query, variables, **kwargs)
+        assert response.headers["content-type"].startswith("application/json"), response.text
+        return response.json()
+
+
+async def _serve(urls: DatabaseUrls) -> AsyncIterator[Api]:
+    app = create_app(TEST_SETTINGS, urls)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Api(app, client)
+
+
+@pytest.fixture
+async def api(database: DatabaseUrls) -> AsyncIterator[Api]:
+    async for served in _serve(database):
+        yield served
+
+
+@pytest.fixture
+def serve() -> Any:
+    """Start an extra app instance on given URLs: ``async with serve(urls) as api: ...``."""
+    import contextlib
+
+    return contextlib.asynccontextmanager(_serve)

@@ -1,0 +1,82 @@
+"""Migrations, readiness and the refusal to serve an unmigrated database."""
+
+import logging
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from jobgraph.cli import main
+from jobgraph.db.metadata import metadata
+from jobgraph.db.migrate import head_revision
+from jobgraph.graphql.errors import shape_error
+from jobgraph.settings import get_settings
+
+
+async def test_migrations_match_the_models(database):
+    engine = create_async_engine(database.admin)
+    try:
+        async with engine.connect() as connection:
+            diff = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == [], "models and migrations differ; add a migration for: " + repr(diff)
+
+
+async def test_ready_on_a_migrated_database(api):
+    response = await api.http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "revision": head_revision()}
+    assert (await api.http.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_not_ready_on_an_unmigrated_database(fresh_database, serve):
+    async with serve(fresh_database) as api:
+        response = await api.http.get("/readyz")
+        assert (await api.http.get("/healthz")).status_code == 200
+    assert response.status_code == 503
+    assert response.json()["reason"] == "database not migrated"
+    assert "jobgraph migrate" in response.json()["fix"]
+
+
+def test_serve_refuses_an_unmigrated_database_and_says_what_to_run(fresh_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", fresh_database.admin)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["serve", "--no-sync-tenants"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "has never been migrated" in result.output
+    assert "Run `jobgraph migrate`" in result.output
+
+
+def test_migrate_and_sync_commands_prepare_a_fresh_database(fresh_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", fresh_database.admin)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["migrate"])
+        assert result.exit_code == 0, result.output
+        result = CliRunner().invoke(main, ["tenants", "sync"])
+        assert result.exit_code == 0, result.output
+        assert "created: community, jobboard, kansai-jobs" in result.output
+    finally:
+        get_settings.cache_clear()
+
+
+def test_unexpected_errors_are_masked_and_logged_with_a_reference(caplog):
+    try:
+        raise RuntimeError("secret detail: password=hunter2")
+    except RuntimeError as error:
+        graphql_error = GraphQLError("boom", original_error=error)
+    with caplog.at_level(logging.ERROR, logger="jobgraph.errors"):
+        shaped = shape_error(graphql_error)
+    assert shaped.extensions["code"] == "INTERNAL"
+    assert "hunter2" not in shaped.message
+    reference = shaped.extensions["reference"]
+    assert reference in shaped.message
+    assert any(reference in record.getMessage() and record.exc_info for record in caplog.records)

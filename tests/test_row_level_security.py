@@ -1,0 +1,94 @@
+"""Tenant isolation in PostgreSQL itself: the service role owns nothing, cannot bypass
+row-level security, and sees only the pool its transaction names, even when a query
+forgets to filter by pool."""
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from jobgraph.db.metadata import POOL_OWNED_TABLES
+
+
+async def connect_as_service(urls) -> asyncpg.Connection:
+    url = make_url(urls.app).set(drivername="postgresql")
+    return await asyncpg.connect(url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+async def service(database):
+    connection = await connect_as_service(database)
+    yield connection
+    await connection.close()
+
+
+async def test_the_service_role_owns_no_table_and_cannot_bypass_rls(service):
+    role = await service.fetchrow(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+    )
+    assert role["rolsuper"] is False and role["rolbypassrls"] is False
+    owned = await service.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+    )
+    assert owned == []
+
+
+async def test_every_pool_owned_table_has_forced_rls(service):
+    assert {"accounts", "companies", "job_postings"} <= set(POOL_OWNED_TABLES)
+    rows = await service.fetch(
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+        "WHERE relname = ANY($1::text[])",
+        list(POOL_OWNED_TABLES),
+    )
+    assert len(rows) == len(POOL_OWNED_TABLES)
+    assert all(row["relrowsecurity"] and row["relforcerowsecurity"] for row in rows), rows
+
+
+async def test_without_a_pool_setting_no_rows_are_visible(service):
+    for table in POOL_OWNED_TABLES:
+        assert await service.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+
+
+async def test_an_unfiltered_query_sees_only_the_pool_of_its_transaction(service):
+    query = "SELECT DISTINCT pool_id FROM companies"  # "forgets" its pool filter
+    async with service.transaction():
+        await service.execute("SELECT set_config('jobgraph.pool', 'community', true)")
+        assert [row["pool_id"] for row in await service.fetch(query)] == ["community"]
+        # Asking for the other pool by name finds nothing either.
+        assert (
+            await service.fetchval("SELECT count(*) FROM job_postings WHERE pool_id = 'jobboard'")
+            == 0
+        )
+    async with service.transaction():
+        await service.execute("SELECT set_config('jobgraph.pool', 'jobboard', true)")
+        assert [row["pool_id"] for row in await service.fetch(query)] == ["jobboard"]
+
+
+async def test_the_pool_setting_ends_with_its_transaction(service):
+    async with service.transaction():
+        await service.execute("SELECT set_config('jobgraph.pool', 'jobboard', true)")
+        assert await service.fetchval("SELECT count(*) FROM companies") > 0
+    assert await service.fetchval("SELECT count(*) FROM companies") == 0
+
+
+async def test_writing_into_another_pool_is_refused(service):
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with service.transaction():
+            await service.execute("SELECT set_config('jobgraph.pool', 'community', true)")
+            await service.execute(
+                "INSERT INTO companies (pool_id, tenant_slug, name, description, locations) "
+                "VALUES ('jobboard', 'jobboard', 'Intruder KK', '', '{}')"
+            )
+
+
+async def test_moving_a_row_into_another_pool_is_refused(service):
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with service.transaction():
+            await service.execute("SELECT set_config('jobgraph.pool', 'community', true)")
+            await service.execute("UPDATE companies SET pool_id = 'jobboard'")
+
+
+async def test_the_service_role_cannot_change_the_schema_or_its_policies(service):
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await service.execute("ALTER TABLE companies DISABLE ROW LEVEL SECURITY")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await service.execute("DROP POLICY pool_isolation ON companies")

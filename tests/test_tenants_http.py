@@ -1,0 +1,97 @@
+"""Tenant resolution over HTTP: by hostname, by X-Tenant, and refusal of unknown tenants."""
+
+import pytest
+
+TENANT_QUERY = (
+    "{ tenant { slug name isPartnerSite parentSlug branding { siteName primaryColor locale } } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("host", "slug", "site_name", "colour", "partner"),
+    [
+        ("jobboard.localhost", "jobboard", "Japan Job Board", "#1f4e79", False),
+        ("www.jobboard.test", "jobboard", "Japan Job Board", "#1f4e79", False),
+        (
+            "kansai.jobboard.localhost:8000",
+            "kansai-jobs",
+            "Kansai Jobs — powered by Japan Job Board",
+            "#7a1f3d",
+            True,
+        ),
+        ("community.localhost", "community", "Nihon Community Jobs", "#2e7d32", False),
+    ],
+)
+async def test_each_demo_tenant_answers_by_hostname_with_its_own_branding(
+    api, host, slug, site_name, colour, partner
+):
+    body = await api.graphql(TENANT_QUERY, host=host)
+    tenant = body["data"]["tenant"]
+    assert tenant["slug"] == slug
+    assert tenant["branding"]["siteName"] == site_name
+    assert tenant["branding"]["primaryColor"] == colour
+    assert tenant["isPartnerSite"] is partner
+    assert tenant["parentSlug"] == ("jobboard" if partner else None)
+
+
+async def test_hostname_match_ignores_case_and_trailing_dot(api):
+    body = await api.graphql(TENANT_QUERY, host="Community.LOCALHOST.")
+    assert body["data"]["tenant"]["slug"] == "community"
+
+
+async def test_x_tenant_header_selects_the_tenant_whatever_the_host(api):
+    body = await api.graphql(TENANT_QUERY, host="testserver", tenant="kansai-jobs")
+    assert body["data"]["tenant"]["slug"] == "kansai-jobs"
+
+
+async def test_unknown_host_is_refused_with_a_graphql_shaped_404(api):
+    response = await api.post(TENANT_QUERY, host="evil.example.com")
+    assert response.status_code == 404
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "TENANT_UNKNOWN"
+    assert "evil.example.com" in error["message"]
+    assert "data" not in response.json()
+
+
+async def test_unknown_x_tenant_slug_is_refused_even_on_a_known_host(api):
+    response = await api.post(TENANT_QUERY, host="jobboard.localhost", tenant="nobody")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["extensions"]["code"] == "TENANT_UNKNOWN"
+
+
+async def test_public_policy_reflects_each_seed_policy(api):
+    query = """{ tenant { publicPolicy { resumeVisibilities defaultResumeVisibility
+        publicProfileFields applicationDisclosedFields thirdPartyDisclosure
+        signupRequiresFullName } } }"""
+    board = (await api.graphql(query, tenant="jobboard"))["data"]["tenant"]["publicPolicy"]
+    community = (await api.graphql(query, tenant="community"))["data"]["tenant"]["publicPolicy"]
+
+    assert board["resumeVisibilities"] == ["PRIVATE", "SEARCHABLE"]
+    assert board["publicProfileFields"] == []
+    assert "PHONE" in board["applicationDisclosedFields"]
+    assert board["thirdPartyDisclosure"] == "LAW_ONLY"
+
+    assert community["defaultResumeVisibility"] == "PUBLIC"
+    assert "EMAIL" in community["applicationDisclosedFields"]
+    assert "EMAIL" not in community["publicProfileFields"]
+    assert "PHONE" not in community["applicationDisclosedFields"]
+    assert community["thirdPartyDisclosure"] == "CONSENT_OR_LAW"
+    assert community["signupRequiresFullName"] is True
+
+
+async def test_validation_errors_carry_a_code_and_a_helpful_message(api):
+    body = await api.graphql("{ tenant { nmae } }", tenant="jobboard")
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "nmae" in error["message"]
+
+
+async def test_syntax_errors_carry_the_parse_code(api):
+    body = await api.graphql("{ tenant { ", tenant="jobboard")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_tenant_query_needs_no_sql(api):
+    before = api.statements.count
+    await api.graphql(TENANT_QUERY, tenant="jobboard")
+    assert api.statements.count - before == 0
