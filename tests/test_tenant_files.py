@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from jobgraph.cli import main
 from jobgraph.db.engine import create_engine, session_factory
-from jobgraph.settings import PROJECT_ROOT
+from jobgraph.settings import PROJECT_ROOT, get_settings
 from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.models import TenantRow
 from jobgraph.tenancy.sync import sync_tenants
@@ -225,3 +225,16 @@ async def test_moving_a_tenant_to_another_pool_is_refused_whole(database, tenant
         await _sync(database, tenant_dir)
     after = await _registry_rows(database)
     assert after["jobboard"].config == before["jobboard"].config
+
+
+def test_serve_refuses_to_start_on_a_bad_tenant_file(database, tenant_dir, monkeypatch):
+    edit(tenant_dir / "jobboard.toml", "max_page_size = 50", "max_page_size = -1")
+    monkeypatch.setenv("DATABASE_URL", database.admin)
+    monkeypatch.setenv("JOBGRAPH_TENANTS_DIR", str(tenant_dir))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "jobboard.toml: policy.api.max_page_size: Input should be greater than" in result.output
