@@ -27,6 +27,7 @@ from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.engine import StatementCounter
 from jobgraph.db.migrate import upgrade
 from jobgraph.db.urls import DatabaseUrls
+from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from jobgraph.settings import PROJECT_ROOT, Settings
 
 TEST_SETTINGS = Settings(
@@ -152,8 +153,11 @@ class Api:
         host: str | None = None,
         tenant: str | None = None,
         headers: dict | None = None,
+        token: str | None = None,
     ) -> httpx.Response:
         sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
         if tenant:
             sent["X-Tenant"] = tenant
         if host:
@@ -166,6 +170,36 @@ class Api:
         response = await self.post(query, variables, **kwargs)
         assert response.headers["content-type"].startswith("application/json"), response.text
         return response.json()
+
+    async def data(self, query: str, variables: dict | None = None, **kwargs: Any) -> dict:
+        """The data of a request that must succeed."""
+        body = await self.graphql(query, variables, **kwargs)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def sign_in(self, email: str, tenant: str, password: str = DEMO_PASSWORD) -> dict:
+        """Log in through the API; returns the AuthPayload (accessToken, refreshToken...)."""
+        data = await self.data(LOGIN, {"email": email, "password": password}, tenant=tenant)
+        return data["login"]
+
+    async def operator_token(self, tenant: str = "jobboard") -> str:
+        data = await self.data(
+            "mutation($e: String!, $p: String!) { operatorLogin(email: $e, password: $p) "
+            "{ accessToken } }",
+            {"e": DEMO_OPERATOR, "p": DEMO_PASSWORD},
+            tenant=tenant,
+        )
+        return data["operatorLogin"]["accessToken"]
+
+
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) { accessToken refreshToken expiresIn tokenType }
+}"""
+
+
+def error_code(body: dict) -> str:
+    assert body.get("errors"), body
+    return body["errors"][0]["extensions"]["code"]
 
 
 async def _serve(urls: DatabaseUrls) -> AsyncIterator[Api]:

@@ -1,36 +1,61 @@
 """The ASGI application: routes and the request pipeline, read top to bottom.
 
-/healthz, /readyz                 process and database health (no tenant)
-/graphql                          TenantResolution -> SessionPerRequest -> GraphQL
+/healthz, /readyz            process and database health (no tenant)
+/.well-known/jwks.json       the public keys that verify jobgraph's access tokens
+/oauth/token                 TenantResolution -> SessionPerRequest -> client credentials
+/graphql                     TenantResolution -> SessionPerRequest -> Authentication
+                             -> GraphQL (the viewer and the tenant in its context)
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, request_response
+from starlette.types import ASGIApp
 
 from jobgraph import health
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.http import graphql_view
+from jobgraph.identity.http import Authentication
+from jobgraph.identity.keys import KeyRing
+from jobgraph.identity.oauth import token_endpoint
+from jobgraph.identity.oidc import ProviderKeys
+from jobgraph.identity.tokens import TokenService
+from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import TenantRegistry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
     """What the process holds between requests, created at start-up, closed at shutdown."""
 
+    settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     registry: TenantRegistry
+    tokens: TokenService
+    limiter: RateLimiter
+    provider_keys: ProviderKeys
+
+
+async def jwks(request: Request) -> JSONResponse:
+    keys = await request.app.state.services.tokens.keyring.jwks()
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
 
 
 def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
@@ -41,27 +66,46 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         try:
             async with sessions() as session:
                 registry = await TenantRegistry.load(session)
-        except Exception:
-            # An unmigrated or unreachable database: serve health checks that say so.
+        except DBAPIError as error:
+            # Unmigrated or unreachable: serve health checks that say so (`serve` refuses
+            # to start such a database; an orchestrator may start the process first).
+            log.warning("no tenants loaded: %s", error.orig)
             registry = TenantRegistry([])
-        app.state.services = Services(engine, sessions, registry)
+        provider_keys = ProviderKeys()
+        app.state.services = Services(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            registry=registry,
+            tokens=TokenService(KeyRing(sessions, settings), settings),
+            limiter=RateLimiter(),
+            provider_keys=provider_keys,
+        )
         try:
             yield
         finally:
+            await provider_keys.close()
             await engine.dispose()
 
     def services() -> Services:
         return app.state.services
 
-    graphql = TenantResolution(
-        SessionPerRequest(graphql_view(), lambda: services().sessions()),
-        lambda: services().registry,
-    )
+    def tenant_scoped(endpoint: ASGIApp) -> ASGIApp:
+        return TenantResolution(
+            SessionPerRequest(endpoint, lambda: services().sessions()), lambda: services().registry
+        )
+
     app = Starlette(
         routes=[
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/.well-known/jwks.json", jwks),
+            Route(
+                "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
+            ),
+            Route(
+                "/graphql", tenant_scoped(Authentication(graphql_view())), methods=["GET", "POST"]
+            ),
         ],
         lifespan=lifespan,
     )

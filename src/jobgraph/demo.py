@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import bind_pool
 from jobgraph.identity.emails import normalize_email
-from jobgraph.identity.models import Account
+from jobgraph.identity.models import Account, CompanyMember, Operator, TenantAdmin
 from jobgraph.identity.passwords import hash_password
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 DEMO_PASSWORD = "demo-password-2026"
+DEMO_OPERATOR = "operator@jobgraph.test"
 DEMO_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 
 PLACES = [  # prefecture, city, nearest station
@@ -148,7 +149,7 @@ async def load_demo(
         async with sessions() as session, session.begin():
             bind_pool(session, pool_id)
             if reset:
-                for model in (JobPosting, Company, Account):
+                for model in (CompanyMember, TenantAdmin, JobPosting, Company, Account):
                     await session.execute(delete(model))
             elif await session.scalar(select(Company.id).limit(1)) is not None:
                 progress(f"pool {pool_id}: demo data already present, left as it is")
@@ -162,12 +163,68 @@ async def load_demo(
                     for start in range(0, len(batch), 5000):
                         await session.execute(insert(model), batch[start : start + 5000])
                 counts = {model.__tablename__: len(batch) for model, batch in rows}
+                for model, batch in _staff_rows(tenant, rows, password_hash):
+                    await session.execute(insert(model), batch)
                 added[tenant.slug] = counts["job_postings"]
                 progress(
                     f"{tenant.slug}: {counts['companies']} companies, "
-                    f"{counts['job_postings']} postings, {counts['accounts']} seekers"
+                    f"{counts['job_postings']} postings, {counts['accounts']} seekers, "
+                    f"employer@{tenant.slug}.test and admin@{tenant.slug}.test"
                 )
+    await _ensure_operator(sessions, password_hash, progress)
     return added
+
+
+async def _ensure_operator(
+    sessions: async_sessionmaker[AsyncSession],
+    password_hash: str,
+    progress: Callable[[str], None],
+) -> None:
+    async with sessions() as session, session.begin():
+        exists = await session.scalar(
+            select(Operator.id).where(Operator.email_normalized == DEMO_OPERATOR)
+        )
+        if exists is None:
+            session.add(Operator(email_normalized=DEMO_OPERATOR, password_hash=password_hash))
+            progress(f"platform operator {DEMO_OPERATOR}")
+
+
+def _staff_rows(
+    tenant: Tenant, rows: list[tuple[type, list[dict]]], password_hash: str
+) -> list[tuple[type, list[dict]]]:
+    """An employer (owner of the tenant's first company) and an admin of the tenant, each
+    with the demo password."""
+    companies = rows[0][1]
+    staff = {
+        kind: {
+            "pool_id": tenant.pool_id,
+            "id": uuid.uuid5(uuid.NAMESPACE_DNS, f"{kind}.{tenant.slug}"),
+            "tenant_slug": tenant.slug,
+            "email": f"{kind}@{tenant.slug}.test",
+            "email_normalized": f"{kind}@{tenant.slug}.test",
+            "password_hash": password_hash,
+            "full_name": f"Demo {kind.title()}",
+        }
+        for kind in ("employer", "admin")
+    }
+    members = [
+        {
+            "pool_id": tenant.pool_id,
+            "company_id": companies[0]["id"],
+            "account_id": staff["employer"]["id"],
+            "role": "OWNER",
+            "granted_by": "demo",
+        }
+    ]
+    admins = [
+        {
+            "pool_id": tenant.pool_id,
+            "account_id": staff["admin"]["id"],
+            "tenant_slug": tenant.slug,
+            "granted_by": "demo",
+        }
+    ]
+    return [(Account, list(staff.values())), (CompanyMember, members), (TenantAdmin, admins)]
 
 
 def _demo_rows(

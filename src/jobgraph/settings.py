@@ -53,6 +53,24 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(
         default=5000, description="Longest a single SQL statement of a request may run."
     )
+    secret_key: str = Field(
+        default="jobgraph-development-secret-change-me",
+        description="Encrypts the token-signing keys at rest. Set your own outside development.",
+    )
+    token_issuer: str = Field(
+        default="jobgraph", description="The iss claim of the access tokens jobgraph signs."
+    )
+    access_token_ttl_s: int = Field(default=900, description="Lifetime of an access token.")
+    refresh_token_ttl_s: int = Field(
+        default=30 * 24 * 3600, description="Lifetime of a refresh token (rotated on each use)."
+    )
+    token_leeway_s: int = Field(default=30, description="Clock skew allowed on exp and nbf.")
+    login_limit_per_account: str = Field(
+        default="5/minute", description="Login attempts allowed per account (limits syntax)."
+    )
+    login_limit_per_address: str = Field(
+        default="30/minute", description="Login attempts allowed per client address."
+    )
 
 
 @cache

@@ -1,13 +1,17 @@
-"""What every resolver receives as ``info.context``: one per request."""
+"""What every resolver receives as ``info.context``: one per request, for one viewer."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobgraph.identity.viewer import Viewer
 from jobgraph.tenancy.registry import Tenant
 
 
@@ -16,4 +20,20 @@ class Context:
     request: Request
     response: Response
     tenant: Tenant
+    viewer: Viewer
     db: AsyncSession
+    services: Any
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A mutation's unit of work: commits whole when the block ends, or rolls back."""
+        if self.db.in_transaction():
+            # Reads of an earlier field of this request (a previous mutation's result)
+            # left a read-only transaction open: end it, so this one starts fresh.
+            await self.db.rollback()
+        async with self.db.begin():
+            yield self.db
+
+    @property
+    def client_address(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"

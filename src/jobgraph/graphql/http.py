@@ -27,7 +27,14 @@ class GraphQLView(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         state = request.state
-        return Context(request=request, response=response, tenant=state.tenant, db=state.db)
+        return Context(
+            request=request,
+            response=response,
+            tenant=state.tenant,
+            viewer=state.viewer,
+            db=state.db,
+            services=request.app.state.services,
+        )
 
 
 def graphql_view() -> GraphQLView:

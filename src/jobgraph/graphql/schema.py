@@ -8,9 +8,12 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from jobgraph.identity.schema import IdentityMutation, IdentityQuery
+from jobgraph.jobs.schema import JobsMutation
 from jobgraph.tenancy.types import TenantQuery
 
-Query = merge_types("Query", (TenantQuery,))
+Query = merge_types("Query", (TenantQuery, IdentityQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, JobsMutation))
 
 
 class JobgraphSchema(strawberry.Schema):
@@ -21,6 +24,7 @@ class JobgraphSchema(strawberry.Schema):
 
 schema = JobgraphSchema(
     query=Query,
+    mutation=Mutation,
     extensions=[
         # Parsing and validating cost more than resolving here: cache both per document.
         lambda: ParserCache(maxsize=256),

@@ -6,7 +6,7 @@ than its main site."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -68,6 +68,29 @@ class FeedPolicy(_Strict):
 class ApiPolicy(_Strict):
     max_page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE_CEILING)
     allowed_origins: list[Origin] = []
+    site_key_requests_per_minute: int = Field(default=600, ge=1)
+
+
+# Plain http only for a provider on this machine (development and tests).
+ProviderUrl = Annotated[
+    str, StringConstraints(pattern=r"^(https://\S+|http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?)$")
+]
+
+
+class OidcProvider(_Strict):
+    """An OpenID Connect provider whose ID or access tokens this tenant accepts."""
+
+    issuer: ProviderUrl
+    audience: str = Field(min_length=1)
+    jwks_uri: ProviderUrl
+    algorithms: list[Literal["RS256", "PS256", "ES256", "EdDSA"]] = ["RS256", "ES256"]
+    email_claim: str = "email"
+    name_claim: str = "name"
+
+
+class AuthPolicy(_Strict):
+    password_login: bool = True
+    oidc: OidcProvider | None = None
 
 
 class Policy(_Strict):
@@ -114,6 +137,7 @@ class TenantConfig(_Strict):
     parent: Slug | None = None
     branding: Branding
     policy: Policy = Policy()
+    auth: AuthPolicy = AuthPolicy()
 
     @model_validator(mode="after")
     def _feed_only_on_partner_sites(self) -> Self:

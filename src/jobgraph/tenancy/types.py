@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from jobgraph.identity.permissions import TenantRead
 from jobgraph.policy.types import (
     DataUseType,
     ResumeFieldType,
@@ -88,6 +89,9 @@ class Tenant:
 
 @strawberry.type
 class TenantQuery:
-    @strawberry.field(description="The tenant this request is for (from its Host or X-Tenant).")
+    @strawberry.field(
+        description="The tenant this request is for (from its Host or X-Tenant).",
+        permission_classes=[TenantRead],
+    )
     def tenant(self, info: Info) -> Tenant:
         return Tenant.of(info.context.tenant)

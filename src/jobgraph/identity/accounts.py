@@ -1,0 +1,110 @@
+"""Accounts of a pool: registration, password sign-in, password change."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.errors import BadUserInput, Unauthenticated
+from jobgraph.identity.emails import normalize_email
+from jobgraph.identity.models import Account
+from jobgraph.identity.passwords import hash_password, needs_rehash, verify_password
+from jobgraph.tenancy.registry import Tenant
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password123",
+        "1234567890",
+        "qwertyuiop",
+        "password1234",
+        "iloveyou12",
+        "letmein123",
+        "0123456789",
+        "abcdefghij",
+        "passw0rd12",
+        "welcome123",
+    }
+)
+# Verifying against this when no account matches keeps the answer time the same.
+_DUMMY_HASH = hash_password("no account has this password, it only costs time")
+WRONG_CREDENTIALS = "The e-mail address or the password is wrong."
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise BadUserInput(f"'{email[:80]}' is not an e-mail address.", field="email")
+    return email
+
+
+def check_password(password: str, email: str) -> None:
+    problem = None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problem = f"must have at least {MIN_PASSWORD_LENGTH} characters"
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problem = f"must have at most {MAX_PASSWORD_LENGTH} characters"
+    elif password.lower() in _COMMON_PASSWORDS or len(set(password)) < 4:
+        problem = "is too easy to guess"
+    elif email.split("@")[0].lower() in password.lower():
+        problem = "must not contain your e-mail address"
+    if problem:
+        raise BadUserInput(f"The password {problem}.", field="password")
+
+
+async def find_by_email(db: AsyncSession, email: str) -> Account | None:
+    return await db.scalar(
+        select(Account).where(Account.email_normalized == normalize_email(email))
+    )
+
+
+async def register(
+    db: AsyncSession, tenant: Tenant, email: str, password: str, full_name: str | None
+) -> Account:
+    email = check_email(email)
+    check_password(password, email)
+    full_name = (full_name or "").strip() or None
+    if tenant.config.policy.signup_requires_full_name and not full_name:
+        raise BadUserInput("This site asks for your full name to sign up.", field="fullName")
+    if full_name and len(full_name) > 200:
+        raise BadUserInput("The full name must have at most 200 characters.", field="fullName")
+    if await find_by_email(db, email) is not None:
+        raise BadUserInput(
+            "An account with this e-mail address already exists here; sign in "
+            "instead, or reset the password.",
+            field="email",
+        )
+    account = Account(
+        pool_id=tenant.pool_id,
+        tenant_slug=tenant.slug,
+        email=email,
+        email_normalized=normalize_email(email),
+        password_hash=hash_password(password),
+        full_name=full_name,
+    )
+    db.add(account)
+    await db.flush()
+    return account
+
+
+async def authenticate(db: AsyncSession, email: str, password: str) -> Account:
+    account = await find_by_email(db, email)
+    if account is None or account.password_hash is None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    if not verify_password(account.password_hash, password):
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return account
+
+
+async def change_password(db: AsyncSession, account: Account, current: str, new: str) -> None:
+    if account.password_hash is None or not verify_password(account.password_hash, current):
+        raise BadUserInput("The current password is wrong.", field="currentPassword")
+    check_password(new, account.email)
+    account.password_hash = hash_password(new)

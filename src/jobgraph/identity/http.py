@@ -1,0 +1,187 @@
+"""Authentication at the HTTP edge: turns the request's credentials into the one
+``Viewer`` of the request, or refuses it with 401 ``UNAUTHENTICATED`` saying why.
+
+    Authorization: Bearer <token>   a token jobgraph signed (account, operator, client),
+                                    or one from the tenant's own OpenID Connect provider
+    X-Site-Key: pk_...              a partner site's public key, from an allowed Origin
+    (nothing)                       an anonymous visitor
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from jobgraph.errors import Forbidden, JobgraphError, Unauthenticated, error_body
+from jobgraph.identity.models import OperatorSession
+from jobgraph.identity.oidc import account_for_external_token, issued_by
+from jobgraph.identity.partners import active_client, active_site_key
+from jobgraph.identity.tokens import OPERATOR_AUDIENCE
+from jobgraph.identity.viewer import Viewer, ViewerKind
+from jobgraph.ratelimit import RateLimited
+from jobgraph.tenancy.feed import company_present_on
+from jobgraph.tenancy.registry import Tenant
+
+# One statement: is the session live, and what may the account do on this tenant?
+_ACCOUNT_ROLES = text("""
+    SELECT
+      (SELECT revoked_at IS NULL FROM auth_sessions WHERE id = :session_id) AS session_live,
+      EXISTS (SELECT 1 FROM tenant_admins
+              WHERE account_id = :account_id AND tenant_slug = :tenant) AS tenant_admin,
+      (SELECT coalesce(json_agg(json_build_array(c.id, c.tenant_slug, c.name)), '[]')
+         FROM company_members m JOIN companies c
+           ON c.pool_id = m.pool_id AND c.id = m.company_id
+        WHERE m.account_id = :account_id) AS companies,
+      EXISTS (SELECT 1 FROM accounts WHERE id = :account_id) AS account_exists
+""").bindparams(
+    bindparam("session_id", type_=UUID(as_uuid=True)),
+    bindparam("account_id", type_=UUID(as_uuid=True)),
+)
+
+
+class Authentication:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope["state"]
+        services = scope["app"].state.services
+        try:
+            async with state["db"].begin():
+                viewer = await self._viewer(
+                    Headers(scope=scope), state["tenant"], state["db"], services
+                )
+        except RateLimited as error:
+            await _refuse(error, 429, {"Retry-After": str(error.retry_after)}, scope, receive, send)
+            return
+        except Forbidden as error:
+            await _refuse(error, 403, {}, scope, receive, send)
+            return
+        except Unauthenticated as error:
+            await _refuse(
+                error,
+                401,
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                scope,
+                receive,
+                send,
+            )
+            return
+        state["viewer"] = viewer
+        await self.app(scope, receive, send)
+
+    async def _viewer(
+        self, headers: Headers, tenant: Tenant, db: AsyncSession, services: Any
+    ) -> Viewer:
+        authorization = headers.get("authorization")
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("Send the token as 'Authorization: Bearer <token>'.")
+            return await self._bearer(token.strip(), tenant, db, services)
+        site_key = headers.get("x-site-key")
+        if site_key:
+            return await self._site_key(site_key, headers.get("origin"), tenant, db, services)
+        return Viewer.anonymous()
+
+    async def _bearer(self, token: str, tenant: Tenant, db: AsyncSession, services: Any) -> Viewer:
+        if issued_by(token, tenant.config.auth.oidc):
+            account_id = await account_for_external_token(
+                db, services.provider_keys, tenant, token, services.settings.token_leeway_s
+            )
+            return await _account_viewer(db, tenant, account_id, session_id=None)
+        claims = await services.tokens.verify(token, audience=[tenant.slug, OPERATOR_AUDIENCE])
+        kind = claims.get("typ")
+        if kind == "operator" and claims["aud"] == OPERATOR_AUDIENCE:
+            return await _operator_viewer(db, claims)
+        if claims["aud"] != tenant.slug or claims.get("pool") != tenant.pool_id:
+            raise Unauthenticated(
+                "The access token was issued for another site; sign in on this one."
+            )
+        if kind == "account":
+            session_id = uuid.UUID(claims["sid"]) if "sid" in claims else None
+            return await _account_viewer(db, tenant, uuid.UUID(claims["sub"]), session_id)
+        if kind == "client":
+            client = await active_client(db, tenant, str(claims.get("client_id")))
+            if client is None:
+                raise Unauthenticated("This client has been revoked.")
+            granted = set(str(claims.get("scope", "")).split()) & set(client.scopes)
+            return Viewer(
+                ViewerKind.PARTNER_CLIENT, client_id=client.client_id, scopes=frozenset(granted)
+            )
+        raise Unauthenticated("The access token is of a kind this site does not accept.")
+
+    async def _site_key(
+        self, key: str, origin: str | None, tenant: Tenant, db: AsyncSession, services: Any
+    ) -> Viewer:
+        row = await active_site_key(db, tenant, key)
+        if row is None:
+            raise Unauthenticated("This site key is unknown or revoked on this site.")
+        if origin is None or origin not in tenant.config.policy.api.allowed_origins:
+            raise Forbidden(
+                f"This site key may be used only from this site's allowed origins, "
+                f"not from {origin or 'a request without an Origin'}."
+            )
+        await services.limiter.hit(
+            f"{tenant.config.policy.api.site_key_requests_per_minute}/minute",
+            "site-key",
+            str(row.id),
+            message="This site key has made too many requests.",
+        )
+        return Viewer(ViewerKind.SITE_KEY, site_key_id=row.id)
+
+
+async def _account_viewer(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, session_id: uuid.UUID | None
+) -> Viewer:
+    row = (
+        await db.execute(
+            _ACCOUNT_ROLES,
+            {"session_id": session_id, "account_id": account_id, "tenant": tenant.slug},
+        )
+    ).one()
+    if not row.account_exists:
+        raise Unauthenticated("This account no longer exists.")
+    if session_id is not None and not row.session_live:
+        raise Unauthenticated("This session has been signed out; sign in again.")
+    companies = frozenset(
+        uuid.UUID(company_id)
+        for company_id, home, name in row.companies
+        if company_present_on(tenant, home, name)
+    )
+    return Viewer(
+        ViewerKind.ACCOUNT,
+        account_id=account_id,
+        session_id=session_id,
+        tenant_admin=row.tenant_admin,
+        companies=companies,
+    )
+
+
+async def _operator_viewer(db: AsyncSession, claims: dict) -> Viewer:
+    session = await db.get(OperatorSession, uuid.UUID(claims["sid"]))
+    if session is None or session.revoked_at is not None:
+        raise Unauthenticated("This operator session has been signed out; sign in again.")
+    return Viewer(ViewerKind.OPERATOR, operator_id=session.operator_id, session_id=session.id)
+
+
+async def _refuse(
+    error: JobgraphError,
+    status: int,
+    headers: dict[str, str],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    response = JSONResponse(error_body(error), status_code=status, headers=headers)
+    await response(scope, receive, send)

@@ -1,0 +1,118 @@
+"""Tokens from a tenant's own OpenID Connect provider: verified against the provider's
+published keys (fetched over HTTP, cached, re-fetched when a token names an unknown key)
+and mapped to a local account of the pool, created on first sign-in."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.errors import Unauthenticated
+from jobgraph.identity.emails import normalize_email
+from jobgraph.identity.models import Account, ExternalIdentity
+from jobgraph.identity.tokens import unverified_claims, unverified_header, verify_jwt
+from jobgraph.tenancy.config import OidcProvider
+from jobgraph.tenancy.registry import Tenant
+
+_CACHE_FOR_S = 300.0
+_REFETCH_GAP_S = 10.0
+
+
+class ProviderKeys:
+    """The JWKS of each provider, per process."""
+
+    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
+        self._client = client or httpx.AsyncClient(timeout=5.0)
+        self._cache: dict[str, tuple[float, KeySet]] = {}
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def keys_for(self, provider: OidcProvider, kid: str | None) -> KeySet:
+        cached = self._cache.get(provider.jwks_uri)
+        age = time.monotonic() - cached[0] if cached else None
+        known = cached is not None and any(key.kid == kid for key in cached[1].keys)
+        if cached is None or age > _CACHE_FOR_S or (not known and age > _REFETCH_GAP_S):
+            try:
+                response = await self._client.get(provider.jwks_uri)
+                response.raise_for_status()
+                keys = KeySet.import_key_set(response.json())
+            except (httpx.HTTPError, ValueError, JoseError) as error:
+                if cached is None:
+                    raise Unauthenticated(
+                        "This site's sign-in provider cannot be reached to "
+                        "check the token; try again shortly."
+                    ) from error
+                keys = cached[1]
+            self._cache[provider.jwks_uri] = (time.monotonic(), keys)
+        return self._cache[provider.jwks_uri][1]
+
+
+def issued_by(token: str, provider: OidcProvider | None) -> bool:
+    """Whether a bearer token claims to come from the tenant's provider (unverified)."""
+    return provider is not None and unverified_claims(token).get("iss") == provider.issuer
+
+
+async def account_for_external_token(
+    db: AsyncSession, keys: ProviderKeys, tenant: Tenant, token: str, leeway: int
+) -> uuid.UUID:
+    provider = tenant.config.auth.oidc
+    assert provider is not None
+    key_set = await keys.keys_for(provider, unverified_header(token).get("kid"))
+    claims = verify_jwt(
+        token,
+        key_set,
+        provider.algorithms,
+        issuer=provider.issuer,
+        audience=provider.audience,
+        leeway=leeway,
+    )
+    subject = str(claims["sub"])
+    identity = await db.scalar(
+        select(ExternalIdentity).where(
+            ExternalIdentity.issuer == provider.issuer, ExternalIdentity.subject == subject
+        )
+    )
+    if identity is not None:
+        return identity.account_id
+    email = claims.get(provider.email_claim)
+    if not isinstance(email, str) or "@" not in email:
+        raise Unauthenticated(
+            f"The provider's token has no e-mail address in "
+            f"'{provider.email_claim}'; it is needed to create your account."
+        )
+    account = await db.scalar(
+        select(Account).where(Account.email_normalized == normalize_email(email))
+    )
+    if account is not None and claims.get("email_verified") is not True:
+        raise Unauthenticated(
+            "An account with this e-mail address exists here, and the "
+            "provider has not verified the address; sign in with your "
+            "password instead."
+        )
+    if account is None:
+        name = claims.get(provider.name_claim)
+        account = Account(
+            pool_id=tenant.pool_id,
+            tenant_slug=tenant.slug,
+            email=email,
+            email_normalized=normalize_email(email),
+            password_hash=None,
+            full_name=name if isinstance(name, str) else None,
+            id=uuid.uuid4(),
+        )
+        db.add(account)
+        await db.flush()
+    db.add(
+        ExternalIdentity(
+            pool_id=tenant.pool_id, issuer=provider.issuer, subject=subject, account_id=account.id
+        )
+    )
+    await db.flush()
+    return account.id

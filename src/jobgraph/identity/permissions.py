@@ -1,0 +1,99 @@
+"""Who may call which operation, declared on the schema fields in one style:
+``@strawberry.field(permission_classes=[SignedIn])``. Each check is synchronous (the viewer
+is resolved before execution) and refuses with a reason: ``UNAUTHENTICATED`` when signing
+in would help, ``FORBIDDEN`` when it would not.
+
+Resume disclosure is not decided here: that belongs to the policy module alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from jobgraph.errors import Forbidden, Unauthenticated
+from jobgraph.identity.viewer import Scope, Viewer, ViewerKind
+
+
+def _viewer(info: Info) -> Viewer:
+    return info.context.viewer
+
+
+def _require_signed_in(viewer: Viewer, what: str) -> None:
+    if viewer.kind in (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT):
+        raise Forbidden(f"{what} is not available to partner-site keys or clients.")
+    if not viewer.is_signed_in:
+        raise Unauthenticated(f"{what} needs you to sign in.")
+
+
+class _Check(BasePermission):
+    what = "This operation"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        self.check(_viewer(info), info)
+        return True
+
+    def check(self, viewer: Viewer, info: Info) -> None:
+        raise NotImplementedError
+
+
+def public_read(scope: Scope) -> type[BasePermission]:
+    """Public data: anyone, site keys included; a partner client needs ``scope``."""
+
+    class PublicRead(_Check):
+        def check(self, viewer: Viewer, info: Info) -> None:
+            if viewer.kind is ViewerKind.PARTNER_CLIENT and scope not in viewer.scopes:
+                raise Forbidden(f"This client lacks the scope '{scope}' this field needs.")
+
+    PublicRead.__name__ = f"PublicRead_{scope.name}"
+    return PublicRead
+
+
+TenantRead = public_read(Scope.TENANT_READ)
+JobsRead = public_read(Scope.JOBS_READ)
+
+
+class Visitor(_Check):
+    """People, signed in or not (register, sign in): not partner keys or clients."""
+
+    def check(self, viewer: Viewer, info: Info) -> None:
+        if viewer.kind in (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT):
+            raise Forbidden(
+                "Signing up and signing in are not available to partner-site keys or clients."
+            )
+
+
+class SignedIn(_Check):
+    def check(self, viewer: Viewer, info: Info) -> None:
+        _require_signed_in(viewer, "This operation")
+
+
+class AccountHolder(_Check):
+    """A signed-in account of this tenant's pool (not an operator)."""
+
+    def check(self, viewer: Viewer, info: Info) -> None:
+        _require_signed_in(viewer, "This operation")
+        if viewer.kind is not ViewerKind.ACCOUNT:
+            raise Forbidden("This operation is for account holders; operators have none.")
+
+
+class Employer(_Check):
+    def check(self, viewer: Viewer, info: Info) -> None:
+        _require_signed_in(viewer, "This operation")
+        if not viewer.is_employer:
+            raise Forbidden("This operation is for members of an employer on this site.")
+
+
+class TenantAdminOrOperator(_Check):
+    def check(self, viewer: Viewer, info: Info) -> None:
+        _require_signed_in(viewer, "Administering this site")
+        if not (viewer.tenant_admin or viewer.is_operator):
+            raise Forbidden("Only this site's tenant admins and platform operators may do this.")
+
+
+class Operator(_Check):
+    def check(self, viewer: Viewer, info: Info) -> None:
+        _require_signed_in(viewer, "This operation")
+        if not viewer.is_operator:
+            raise Forbidden("Only platform operators may do this.")

@@ -1,0 +1,356 @@
+"""Identity's part of the schema: sign-up, sign-in, tokens, the signed-in account, roles,
+and partner-site credentials."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import strawberry
+from sqlalchemy import delete, select
+from strawberry.types import Info
+
+from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
+from jobgraph.graphql.ids import parse_id
+from jobgraph.identity import accounts, partners, sessions
+from jobgraph.identity.emails import normalize_email
+from jobgraph.identity.models import (
+    Account,
+    CompanyMember,
+    OperatorSession,
+    TenantAdmin,
+)
+from jobgraph.identity.models import (
+    OAuthClient as OAuthClientRow,
+)
+from jobgraph.identity.models import (
+    Operator as OperatorRow,
+)
+from jobgraph.identity.models import (
+    SiteKey as SiteKeyRow,
+)
+from jobgraph.identity.passwords import verify_password
+from jobgraph.identity.permissions import (
+    AccountHolder,
+    Operator,
+    SignedIn,
+    TenantAdminOrOperator,
+    Visitor,
+)
+from jobgraph.identity.tokens import OPERATOR_AUDIENCE
+from jobgraph.identity.types import (
+    AuthPayload,
+    Me,
+    Membership,
+    OAuthClient,
+    OAuthClientCreated,
+    ScopeType,
+    SiteKey,
+)
+from jobgraph.jobs.models import Company
+from jobgraph.tenancy.feed import company_present_on
+
+
+def _payload(issued: sessions.IssuedTokens) -> AuthPayload:
+    return AuthPayload(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+    )
+
+
+async def _limit_sign_in(info: Info, email: str) -> None:
+    context = info.context
+    settings, limiter = context.services.settings, context.services.limiter
+    await limiter.hit(
+        settings.login_limit_per_address,
+        "sign-in-address",
+        context.client_address,
+        message="Too many sign-in attempts from your address.",
+    )
+    await limiter.hit(
+        settings.login_limit_per_account,
+        "sign-in-account",
+        context.tenant.pool_id,
+        normalize_email(email),
+        message="Too many sign-in attempts for this account.",
+    )
+
+
+def _current_account_id(info: Info) -> uuid.UUID:
+    account_id = info.context.viewer.account_id
+    assert account_id is not None  # AccountHolder guarantees it
+    return account_id
+
+
+async def _account_by_email(info: Info, email: str) -> Account:
+    account = await accounts.find_by_email(info.context.db, email)
+    if account is None:
+        raise NotFound(f"No account with the e-mail address '{email}' on this site.")
+    return account
+
+
+@strawberry.input(description="A new job seeker's account.")
+class RegisterInput:
+    email: str
+    password: str = strawberry.field(description="At least 10 characters, not easy to guess.")
+    full_name: str | None = strawberry.field(
+        default=None, description="Required where the site's policy asks for it."
+    )
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(
+        permission_classes=[AccountHolder],
+        description="The signed-in account, its roles on this site included.",
+    )
+    async def me(self, info: Info) -> Me:
+        context = info.context
+        account = await context.db.get(Account, (context.tenant.pool_id, _current_account_id(info)))
+        if account is None:
+            raise Unauthenticated("This account no longer exists.")
+        rows = (
+            await context.db.execute(
+                select(Company.id, Company.name, Company.tenant_slug, CompanyMember.role)
+                .join(
+                    CompanyMember,
+                    (CompanyMember.pool_id == Company.pool_id)
+                    & (CompanyMember.company_id == Company.id),
+                )
+                .where(CompanyMember.account_id == account.id)
+                .order_by(Company.name)
+            )
+        ).all()
+        return Me(
+            id=strawberry.ID(str(account.id)),
+            email=account.email,
+            full_name=account.full_name,
+            is_tenant_admin=context.viewer.tenant_admin,
+            memberships=[
+                Membership(
+                    company_id=strawberry.ID(str(row.id)), company_name=row.name, role=row.role
+                )
+                for row in rows
+                if company_present_on(context.tenant, row.tenant_slug, row.name)
+            ],
+        )
+
+    @strawberry.field(
+        permission_classes=[TenantAdminOrOperator],
+        description="This site's public site keys, revoked ones included.",
+    )
+    async def site_keys(self, info: Info) -> list[SiteKey]:
+        rows = await partners.list_of(info.context.db, SiteKeyRow, info.context.tenant)
+        return [SiteKey.of(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[TenantAdminOrOperator],
+        description="This site's partner-server clients (never their secrets).",
+    )
+    async def oauth_clients(self, info: Info) -> list[OAuthClient]:
+        rows = await partners.list_of(info.context.db, OAuthClientRow, info.context.tenant)
+        return [OAuthClient.of(row) for row in rows]
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(
+        permission_classes=[Visitor], description="Create a job seeker's account and sign it in."
+    )
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        context = info.context
+        await context.services.limiter.hit(
+            context.services.settings.login_limit_per_address,
+            "sign-up-address",
+            context.client_address,
+            message="Too many sign-ups from your address.",
+        )
+        async with context.transaction() as db:
+            account = await accounts.register(
+                db, context.tenant, input.email, input.password, input.full_name
+            )
+            issued = await sessions.start_session(
+                db, context.services.tokens, context.tenant, account
+            )
+        return _payload(issued)
+
+    @strawberry.mutation(
+        permission_classes=[Visitor], description="Sign in with e-mail address and password."
+    )
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        context = info.context
+        if not context.tenant.config.auth.password_login:
+            raise Forbidden("This site signs you in through its own provider, not with a password.")
+        await _limit_sign_in(info, email)
+        async with context.transaction() as db:
+            account = await accounts.authenticate(db, email, password)
+            issued = await sessions.start_session(
+                db, context.services.tokens, context.tenant, account
+            )
+        return _payload(issued)
+
+    @strawberry.mutation(
+        permission_classes=[Visitor],
+        description="Trade a refresh token for a new access and refresh "
+        "token. Each refresh token works once.",
+    )
+    async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+        context = info.context
+        try:
+            async with context.transaction() as db:
+                issued = await sessions.rotate(
+                    db, context.services.tokens, context.tenant, refresh_token
+                )
+        except sessions.RefreshReused as reused:
+            # The revocation must stand although the request fails: commit it alone.
+            async with context.transaction() as db:
+                await sessions.revoke(db, reused.session_id, "refresh token reused")
+            raise
+        return _payload(issued)
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Sign out: ends this session and its refresh token.",
+    )
+    async def logout(self, info: Info) -> bool:
+        session_id = info.context.viewer.session_id
+        if session_id is None:
+            raise BadUserInput(
+                "This token belongs to no session here (it came from your "
+                "sign-in provider): sign out there."
+            )
+        async with info.context.transaction() as db:
+            await sessions.revoke(db, session_id, "signed out")
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Change your password; signs out your other sessions.",
+    )
+    async def change_password(self, info: Info, current_password: str, new_password: str) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            account = await db.get(Account, (context.tenant.pool_id, _current_account_id(info)))
+            if account is None:
+                raise Unauthenticated("This account no longer exists.")
+            await accounts.change_password(db, account, current_password, new_password)
+            await sessions.revoke_all_but(
+                db, account.id, context.viewer.session_id, "password changed"
+            )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[Visitor],
+        description="Sign in as a platform operator (valid on every site).",
+    )
+    async def operator_login(self, info: Info, email: str, password: str) -> AuthPayload:
+        context = info.context
+        await _limit_sign_in(info, email)
+        async with context.transaction() as db:
+            operator = await db.scalar(
+                select(OperatorRow).where(OperatorRow.email_normalized == normalize_email(email))
+            )
+            if operator is None or not verify_password(operator.password_hash, password):
+                raise Unauthenticated(accounts.WRONG_CREDENTIALS)
+            session = OperatorSession(id=uuid.uuid4(), operator_id=operator.id)
+            db.add(session)
+        token = await context.services.tokens.issue(
+            subject=f"operator:{operator.id}",
+            audience=OPERATOR_AUDIENCE,
+            extra={"typ": "operator", "sid": str(session.id)},
+        )
+        return AuthPayload(
+            access_token=token,
+            refresh_token=None,
+            expires_in=context.services.settings.access_token_ttl_s,
+        )
+
+    @strawberry.mutation(permission_classes=[Operator], description="End the operator session.")
+    async def operator_logout(self, info: Info) -> bool:
+        async with info.context.transaction() as db:
+            session = await db.get(OperatorSession, info.context.viewer.session_id)
+            if session is not None and session.revoked_at is None:
+                session.revoked_at = datetime.now(UTC)
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Make an account of this site's pool an admin of this site.",
+    )
+    async def grant_tenant_admin(self, info: Info, email: str) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            account = await _account_by_email(info, email)
+            if (
+                await db.get(TenantAdmin, (context.tenant.pool_id, account.id, context.tenant.slug))
+                is None
+            ):
+                db.add(
+                    TenantAdmin(
+                        pool_id=context.tenant.pool_id,
+                        account_id=account.id,
+                        tenant_slug=context.tenant.slug,
+                        granted_by=context.viewer.actor,
+                    )
+                )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Take this site's admin role from an account.",
+    )
+    async def revoke_tenant_admin(self, info: Info, email: str) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            account = await _account_by_email(info, email)
+            await db.execute(
+                delete(TenantAdmin).where(
+                    TenantAdmin.account_id == account.id,
+                    TenantAdmin.tenant_slug == context.tenant.slug,
+                )
+            )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Create a public key for a partner site's pages.",
+    )
+    async def create_site_key(self, info: Info, name: str) -> SiteKey:
+        async with info.context.transaction() as db:
+            row = await partners.create_site_key(db, info.context.tenant, info.context.viewer, name)
+        return SiteKey.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Revoke a site key; pages using it stop working at once.",
+    )
+    async def revoke_site_key(self, info: Info, id: strawberry.ID) -> SiteKey:
+        async with info.context.transaction() as db:
+            row = await partners.revoke(db, SiteKeyRow, info.context.tenant, parse_id(id, "id"))
+        return SiteKey.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Create a client for a partner's server. The secret is in this response only.",
+    )
+    async def create_oauth_client(
+        self, info: Info, name: str, scopes: list[ScopeType]
+    ) -> OAuthClientCreated:
+        async with info.context.transaction() as db:
+            row, secret = await partners.create_client(
+                db, info.context.tenant, info.context.viewer, name, scopes
+            )
+        return OAuthClientCreated(client=OAuthClient.of(row), client_secret=secret)
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Revoke a client; its tokens stop working at once.",
+    )
+    async def revoke_oauth_client(self, info: Info, id: strawberry.ID) -> OAuthClient:
+        async with info.context.transaction() as db:
+            row = await partners.revoke(db, OAuthClientRow, info.context.tenant, parse_id(id, "id"))
+        return OAuthClient.of(row)
+
+
+__all__ = ["IdentityMutation", "IdentityQuery", "SignedIn"]

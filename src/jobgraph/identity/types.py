@@ -1,0 +1,93 @@
+"""GraphQL types of identity: the signed-in account, tokens, partner-site credentials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from jobgraph.identity.models import OAuthClient as OAuthClientRow
+from jobgraph.identity.models import SiteKey as SiteKeyRow
+from jobgraph.identity.viewer import Scope
+
+ScopeType = strawberry.enum(
+    Scope, name="ClientScope", description="What a partner server's client may do."
+)
+
+
+@strawberry.type(description="A company the signed-in account acts for on this site.")
+class Membership:
+    company_id: strawberry.ID
+    company_name: str
+    role: str
+
+
+@strawberry.type(description="The signed-in account, as its owner sees it.")
+class Me:
+    id: strawberry.ID
+    email: str
+    full_name: str | None
+    is_tenant_admin: bool = strawberry.field(description="Admin of this site.")
+    memberships: list[Membership]
+
+
+@strawberry.type(
+    description="The tokens of a sign-in. Send the access token as "
+    "'Authorization: Bearer <accessToken>'; trade the refresh token "
+    "for a new pair with refreshToken before it expires."
+)
+class AuthPayload:
+    access_token: str
+    refresh_token: str | None
+    expires_in: int = strawberry.field(description="Seconds the access token is valid.")
+    token_type: str = "Bearer"
+
+
+@strawberry.type(description="A public key a partner site embeds in its pages.")
+class SiteKey:
+    id: strawberry.ID
+    name: str
+    key: str = strawberry.field(
+        description="Public: send it as 'X-Site-Key' from an allowed origin."
+    )
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: SiteKeyRow) -> SiteKey:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            key=row.key,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+@strawberry.type(
+    description="A partner server's OAuth client (its secret is never shown again after creation)."
+)
+class OAuthClient:
+    id: strawberry.ID
+    name: str
+    client_id: str
+    scopes: list[ScopeType]
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: OAuthClientRow) -> OAuthClient:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            client_id=row.client_id,
+            scopes=[Scope(scope) for scope in row.scopes],
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+@strawberry.type(description="A new client and its secret, shown this once: store it now.")
+class OAuthClientCreated:
+    client: OAuthClient
+    client_secret: str
