@@ -222,3 +222,30 @@ def serve() -> Any:
     import contextlib
 
     return contextlib.asynccontextmanager(_serve)
+
+
+@pytest.fixture
+def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
+    """Change demo tenant files and sync them into this test's database:
+    ``await reconfigure({"jobboard": lambda text: text.replace(...)})``. Start the app
+    afterwards (the ``serve`` fixture) so that it loads the changed tenants."""
+    import shutil
+
+    from jobgraph.db.engine import create_engine, session_factory
+    from jobgraph.tenancy.files import load_tenant_dir
+    from jobgraph.tenancy.sync import sync_tenants
+
+    async def apply(edits: dict[str, Any]) -> None:
+        for path in TEST_SETTINGS.tenants_dir.glob("*.toml"):
+            shutil.copy(path, tmp_path / path.name)
+        for slug, edit in edits.items():
+            path = tmp_path / f"{slug}.toml"
+            path.write_text(edit(path.read_text()))
+        engine = create_engine(database.app, TEST_SETTINGS)
+        try:
+            async with session_factory(engine)() as session:
+                await sync_tenants(session, load_tenant_dir(tmp_path))
+        finally:
+            await engine.dispose()
+
+    return apply

@@ -40,6 +40,7 @@ class KeyRing:
         self._signing: ECKey | None = None
         self._verifying = KeySet([])
         self._loaded_at = 0.0
+        self._unknown_kid_reload_at = 0.0
 
     @property
     def _published_for(self) -> timedelta:
@@ -59,9 +60,17 @@ class KeyRing:
         return self._signing
 
     async def verification_keys(self, kid: str | None) -> KeySet:
-        stale = time.monotonic() - self._loaded_at
-        known = kid is not None and any(key.kid == kid for key in self._verifying.keys)
-        if stale > _RELOAD_EVERY_S or (not known and stale > _UNKNOWN_KID_RELOAD_GAP_S):
+        now = time.monotonic()
+        if now - self._loaded_at > _RELOAD_EVERY_S:
+            await self.reload()
+        elif (
+            kid is not None
+            and not any(key.kid == kid for key in self._verifying.keys)
+            and now - self._unknown_kid_reload_at > _UNKNOWN_KID_RELOAD_GAP_S
+        ):
+            # A key another process just made, or a forged kid: re-read, but not so often
+            # that tokens with made-up kids could keep the database busy.
+            self._unknown_kid_reload_at = now
             await self.reload()
         return self._verifying
 

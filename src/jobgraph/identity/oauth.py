@@ -8,12 +8,13 @@ import base64
 import hmac
 import logging
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, OAuth2Request, grants
 from authlib.oauth2.rfc6749.util import scope_to_list
 from joserfc.jwk import ECKey
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -24,6 +25,7 @@ from jobgraph.identity.viewer import Scope
 
 # Authlib logs issued tokens at DEBUG: keep its logs away from the secrets it handles.
 logging.getLogger("authlib").setLevel(logging.WARNING)
+_MAX_BODY = 8192
 
 
 class _Client(ClientMixin):
@@ -71,7 +73,7 @@ class _Payload(OAuth2Payload):
 
 
 class _Request(OAuth2Request):
-    def __init__(self, uri: str, headers: dict[str, str], form: dict[str, str]) -> None:
+    def __init__(self, uri: str, headers: Headers, form: dict[str, str]) -> None:
         super().__init__("POST", uri, headers=headers)
         self._form = form
         self.payload = _Payload(form)
@@ -97,6 +99,9 @@ class _Server(AuthorizationServer):
             return self._client
         return None
 
+    def create_oauth2_request(self, request: _Request) -> _Request:
+        return request  # already built from the Starlette request
+
     def save_token(self, token: dict, request: OAuth2Request) -> None:
         return None  # access tokens are self-contained JWTs: nothing to store
 
@@ -107,7 +112,7 @@ class _Server(AuthorizationServer):
         return None
 
 
-def _client_id(headers: dict[str, str], form: dict[str, str]) -> str | None:
+def _client_id(headers: Headers, form: dict[str, str]) -> str | None:
     authorization = headers.get("authorization", "")
     if authorization.lower().startswith("basic "):
         try:
@@ -129,8 +134,14 @@ async def token_endpoint(request: Request) -> Response:
             },
             status_code=400,
         )
-    form = {key: str(value) for key, value in (await request.form()).items()}
-    headers = {key.lower(): value for key, value in request.headers.items()}
+    body = await request.body()
+    if len(body) > _MAX_BODY:
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": "The token request is too large."},
+            status_code=413,
+        )
+    form = dict(parse_qsl(body.decode("utf-8", errors="replace"), max_num_fields=20))
+    headers = request.headers  # case-insensitive, as Authlib's lookups need
     client_id = _client_id(headers, form)
     async with db.begin():
         client = await active_client(db, tenant, client_id) if client_id else None

@@ -331,6 +331,7 @@ class IdentityMutation:
         return SiteKey.of(row)
 
     @strawberry.mutation(
+        name="createOAuthClient",
         permission_classes=[TenantAdminOrOperator],
         description="Create a client for a partner's server. The secret is in this response only.",
     )
@@ -344,6 +345,7 @@ class IdentityMutation:
         return OAuthClientCreated(client=OAuthClient.of(row), client_secret=secret)
 
     @strawberry.mutation(
+        name="revokeOAuthClient",
         permission_classes=[TenantAdminOrOperator],
         description="Revoke a client; its tokens stop working at once.",
     )

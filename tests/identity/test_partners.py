@@ -1,0 +1,207 @@
+"""Partner sites: public site keys from browsers, confidential clients from servers, and
+the secrets that must never come back."""
+
+import base64
+import logging
+
+import pytest
+
+from tests.conftest import error_code
+
+TENANT = "{ tenant { slug } }"
+ORIGIN = "https://www.jobboard.test"
+CREATE_KEY = 'mutation { createSiteKey(name: "careers page") { id key } }'
+CREATE_CLIENT = """mutation($scopes: [ClientScope!]!) {
+  createOAuthClient(name: "partner backend", scopes: $scopes) {
+    client { id clientId scopes } clientSecret } }"""
+
+
+async def admin_token(api, tenant="jobboard"):
+    return (await api.sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
+
+
+async def site_key(api, tenant="jobboard") -> dict:
+    data = await api.data(CREATE_KEY, tenant=tenant, token=await admin_token(api, tenant))
+    return data["createSiteKey"]
+
+
+async def client(api, scopes, tenant="jobboard") -> tuple[str, str, str]:
+    data = await api.data(
+        CREATE_CLIENT, {"scopes": scopes}, tenant=tenant, token=await admin_token(api, tenant)
+    )
+    created = data["createOAuthClient"]
+    return created["client"]["id"], created["client"]["clientId"], created["clientSecret"]
+
+
+async def client_token(api, client_id, secret, tenant="jobboard", scope=None):
+    form = {"grant_type": "client_credentials"}
+    if scope:
+        form["scope"] = scope
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return await api.http.post(
+        "/oauth/token", data=form, headers={"X-Tenant": tenant, "Authorization": f"Basic {basic}"}
+    )
+
+
+async def test_a_site_key_reads_public_data_from_an_allowed_origin(api):
+    key = (await site_key(api))["key"]
+    body = await api.data(TENANT, tenant="jobboard", headers={"X-Site-Key": key, "Origin": ORIGIN})
+    assert body["tenant"]["slug"] == "jobboard"
+
+
+async def test_a_site_key_is_refused_from_a_foreign_origin(api):
+    key = (await site_key(api))["key"]
+    for origin in ("https://evil.example", None):
+        headers = {"X-Site-Key": key} | ({"Origin": origin} if origin else {})
+        response = await api.post(TENANT, tenant="jobboard", headers=headers)
+        assert response.status_code == 403
+        assert error_code(response.json()) == "FORBIDDEN"
+
+
+async def test_a_site_key_is_refused_for_non_public_operations(api):
+    key = (await site_key(api))["key"]
+    headers = {"X-Site-Key": key, "Origin": ORIGIN}
+    for operation in (
+        "{ me { email } }",
+        "{ siteKeys { id } }",
+        'mutation { login(email: "a@b.cd", password: "x") { accessToken } }',
+    ):
+        body = await api.graphql(operation, tenant="jobboard", headers=headers)
+        assert error_code(body) == "FORBIDDEN", operation
+        assert "partner-site keys" in body["errors"][0]["message"]
+
+
+async def test_a_site_key_of_one_site_is_unknown_on_another(api):
+    key = (await site_key(api))["key"]
+    response = await api.post(
+        TENANT, tenant="kansai-jobs", headers={"X-Site-Key": key, "Origin": ORIGIN}
+    )
+    assert response.status_code == 401
+
+
+async def test_a_revoked_site_key_stops_working_at_once(api):
+    created = await site_key(api)
+    await api.data(
+        "mutation($id: ID!) { revokeSiteKey(id: $id) { revokedAt } }",
+        {"id": created["id"]},
+        tenant="jobboard",
+        token=await admin_token(api),
+    )
+    response = await api.post(
+        TENANT, tenant="jobboard", headers={"X-Site-Key": created["key"], "Origin": ORIGIN}
+    )
+    assert response.status_code == 401
+
+
+async def test_site_keys_are_rate_limited_per_key(database, serve, reconfigure):
+    await reconfigure(
+        {
+            "jobboard": lambda text: text.replace(
+                "max_page_size = 50", "max_page_size = 50\nsite_key_requests_per_minute = 3"
+            )
+        }
+    )
+    async with serve(database) as api:
+        key = (await site_key(api))["key"]
+        headers = {"X-Site-Key": key, "Origin": ORIGIN}
+        statuses = [
+            (await api.post(TENANT, tenant="jobboard", headers=headers)).status_code
+            for _ in range(4)
+        ]
+        response = await api.post(TENANT, tenant="jobboard", headers=headers)
+    assert statuses == [200, 200, 200, 429]
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+    assert error_code(response.json()) == "RATE_LIMITED"
+
+
+async def test_client_credentials_with_and_without_the_needed_scope(api):
+    _, reader, reader_secret = await client(api, ["TENANT_READ"])
+    _, jobs_only, jobs_secret = await client(api, ["JOBS_READ"])
+
+    response = await client_token(api, reader, reader_secret)
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert token["token_type"] == "Bearer" and token["scope"] == "tenant:read"
+    body = await api.data(TENANT, tenant="jobboard", token=token["access_token"])
+    assert body["tenant"]["slug"] == "jobboard"
+
+    other = (await client_token(api, jobs_only, jobs_secret)).json()["access_token"]
+    body = await api.graphql(TENANT, tenant="jobboard", token=other)
+    assert error_code(body) == "FORBIDDEN"
+    assert "tenant:read" in body["errors"][0]["message"]
+    # A client is never a person: no sign-in operations, no account data.
+    assert (
+        error_code(
+            await api.graphql("{ me { email } }", tenant="jobboard", token=token["access_token"])
+        )
+        == "FORBIDDEN"
+    )
+
+
+async def test_the_token_endpoint_refuses_bad_credentials(api):
+    _, client_id, _ = await client(api, ["TENANT_READ"])
+    wrong = await client_token(api, client_id, "cs_wrong")
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    unknown = await client_token(api, "cl_nobody", "cs_wrong")
+    assert unknown.status_code == 401
+    other_site = await client_token(api, client_id, "cs_wrong", tenant="community")
+    assert other_site.status_code == 401
+    form = await api.http.post(
+        "/oauth/token", json={"grant_type": "client_credentials"}, headers={"X-Tenant": "jobboard"}
+    )
+    assert form.status_code == 400
+
+
+async def test_a_revoked_client_and_its_tokens_stop_working(api):
+    row_id, client_id, secret = await client(api, ["TENANT_READ"])
+    token = (await client_token(api, client_id, secret)).json()["access_token"]
+    await api.data(
+        "mutation($id: ID!) { revokeOAuthClient(id: $id) { revokedAt } }",
+        {"id": row_id},
+        tenant="jobboard",
+        token=await admin_token(api),
+    )
+    assert (await api.post(TENANT, tenant="jobboard", token=token)).status_code == 401
+    assert (await client_token(api, client_id, secret)).status_code == 401
+
+
+async def test_only_admins_of_the_site_and_operators_manage_credentials(api):
+    seeker = (await api.sign_in("seeker1@jobboard.test", "jobboard"))["accessToken"]
+    assert error_code(await api.graphql(CREATE_KEY, tenant="jobboard", token=seeker)) == "FORBIDDEN"
+    assert error_code(await api.graphql(CREATE_KEY, tenant="jobboard")) == "UNAUTHENTICATED"
+    partner_admin = (await api.sign_in("admin@kansai-jobs.test", "jobboard"))["accessToken"]
+    assert (
+        error_code(await api.graphql("{ siteKeys { id } }", tenant="jobboard", token=partner_admin))
+        == "FORBIDDEN"
+    )
+    operator = await api.operator_token()
+    created = await api.data(CREATE_KEY, tenant="community", token=operator)
+    assert created["createSiteKey"]["key"].startswith("pk_")
+
+
+@pytest.mark.usefixtures("caplog")
+async def test_secrets_never_appear_in_later_responses_or_in_logs(api, caplog):
+    caplog.set_level(logging.DEBUG)
+    _, client_id, secret = await client(api, ["TENANT_READ", "JOBS_READ"])
+    access = (await client_token(api, client_id, secret)).json()["access_token"]
+    tokens = await api.sign_in("seeker9@jobboard.test", "jobboard")
+    await api.graphql(
+        "mutation($t: String!) { refreshToken(refreshToken: $t) { expiresIn } }",
+        {"t": tokens["refreshToken"]},
+        tenant="jobboard",
+    )
+    listing = await api.post(
+        "{ oauthClients { clientId scopes } }", tenant="jobboard", token=await admin_token(api)
+    )
+    assert client_id in listing.text and secret not in listing.text
+
+    logged = "\n".join(record.getMessage() + str(record.args) for record in caplog.records)
+    for value in (
+        secret,
+        access,
+        tokens["refreshToken"],
+        tokens["accessToken"],
+        "demo-password-2026",
+    ):
+        assert value not in logged
