@@ -174,6 +174,79 @@ def demo(scale: int, reset: bool) -> None:
         Steps(1).run("Loading demo data", lambda: _run(_demo(urls, settings, scale, reset)))
 
 
+@main.group(help="The keys that sign access tokens.")
+def keys() -> None:
+    pass
+
+
+@keys.command(
+    "rotate",
+    help="Make a new signing key; older keys verify until their tokens "
+    "expire, so nobody is signed out.",
+)
+def keys_rotate() -> None:
+    settings = get_settings()
+
+    async def rotate(sessions: Any) -> str:
+        from jobgraph.identity.keys import KeyRing
+
+        return await KeyRing(sessions, settings).rotate()
+
+    with provisioned_database(settings, _detail) as urls:
+        kid = Steps(1).run(
+            "Rotating the signing key", lambda: _run(_with_app_engine(urls, settings, rotate))
+        )
+    click.echo(f"new signing key: {kid}")
+
+
+@main.group(help="Platform operators (they act on every tenant).")
+def operators() -> None:
+    pass
+
+
+@operators.command("create", help="Create an operator, or set a new password for one.")
+@click.argument("email")
+@click.password_option(
+    envvar="JOBGRAPH_OPERATOR_PASSWORD",
+    help="Prompted for unless given (or JOBGRAPH_OPERATOR_PASSWORD).",
+)
+def operators_create(email: str, password: str) -> None:
+    from jobgraph.errors import BadUserInput
+    from jobgraph.identity.accounts import check_email, check_password
+
+    try:
+        check_password(password, check_email(email))
+    except BadUserInput as error:
+        _fail(error)
+    settings = get_settings()
+
+    async def create(sessions: Any) -> None:
+        from sqlalchemy import select
+
+        from jobgraph.identity.emails import normalize_email
+        from jobgraph.identity.models import Operator
+        from jobgraph.identity.passwords import hash_password
+
+        async with sessions() as session, session.begin():
+            operator = await session.scalar(
+                select(Operator).where(Operator.email_normalized == normalize_email(email))
+            )
+            if operator is None:
+                session.add(
+                    Operator(
+                        email_normalized=normalize_email(email),
+                        password_hash=hash_password(password),
+                    )
+                )
+            else:
+                operator.password_hash = hash_password(password)
+
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run(
+            f"Saving operator {email}", lambda: _run(_with_app_engine(urls, settings, create))
+        )
+
+
 @main.group(help="The embedded PostgreSQL (used when DATABASE_URL is unset).")
 def db() -> None:
     pass
