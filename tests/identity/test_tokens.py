@@ -155,3 +155,15 @@ async def test_login_errors_never_echo_the_password(api):
         tenant="jobboard",
     )
     assert "my-secret-attempt" not in json.dumps(body)
+
+
+async def test_access_tokens_state_subject_site_roles_and_key(api):
+    token = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    key = await signing_key(api)
+    decoded = jwt.decode(token, key, algorithms=["ES256"])
+    assert decoded.header["kid"] == key.kid and decoded.header["alg"] == "ES256"
+    claims = decoded.claims
+    assert claims["aud"] == "jobboard" and claims["pool"] == "jobboard"
+    assert claims["iss"] == "jobgraph" and claims["sub"]
+    assert claims["roles"] == ["SEEKER", "EMPLOYER"]
+    assert claims["exp"] - claims["iat"] == 900

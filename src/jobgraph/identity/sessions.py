@@ -11,7 +11,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import Unauthenticated
-from jobgraph.identity.models import Account, AuthSession, RefreshToken
+from jobgraph.identity.models import (
+    Account,
+    AuthSession,
+    CompanyMember,
+    RefreshToken,
+    TenantAdmin,
+)
 from jobgraph.identity.tokens import TokenService, new_opaque_secret, secret_digest
 from jobgraph.tenancy.registry import Tenant
 
@@ -24,10 +30,29 @@ class IssuedTokens:
     account_id: uuid.UUID | None = None
 
 
+async def roles_of(db: AsyncSession, tenant: Tenant, account_id: uuid.UUID) -> list[str]:
+    """The roles an access token states, for its readers. Authorization never trusts them:
+    each request reads the roles afresh, so a revoked role ends at once."""
+    admin = select(TenantAdmin.account_id).where(
+        TenantAdmin.account_id == account_id, TenantAdmin.tenant_slug == tenant.slug
+    )
+    member = select(CompanyMember.account_id).where(CompanyMember.account_id == account_id)
+    row = (await db.execute(select(admin.exists(), member.exists()))).one()
+    return ["SEEKER"] + (["TENANT_ADMIN"] if row[0] else []) + (["EMPLOYER"] if row[1] else [])
+
+
 async def access_token_for(
-    tokens: TokenService, tenant: Tenant, account_id: uuid.UUID, session_id: uuid.UUID | None
+    db: AsyncSession,
+    tokens: TokenService,
+    tenant: Tenant,
+    account_id: uuid.UUID,
+    session_id: uuid.UUID | None,
 ) -> str:
-    extra = {"typ": "account", "pool": tenant.pool_id}
+    extra = {
+        "typ": "account",
+        "pool": tenant.pool_id,
+        "roles": await roles_of(db, tenant, account_id),
+    }
     if session_id is not None:
         extra["sid"] = str(session_id)
     return await tokens.issue(subject=str(account_id), audience=tenant.slug, extra=extra)
@@ -42,7 +67,7 @@ async def start_session(
     db.add(session)
     await db.flush()
     refresh = await _new_refresh_token(db, tokens, tenant, session.id)
-    access = await access_token_for(tokens, tenant, account.id, session.id)
+    access = await access_token_for(db, tokens, tenant, account.id, session.id)
     return IssuedTokens(access, refresh, tokens.settings.access_token_ttl_s, account.id)
 
 
@@ -100,7 +125,7 @@ async def rotate(
         raise Unauthenticated("This refresh token belongs to another site; sign in here.")
     row.used_at = datetime.now(UTC)
     refresh = await _new_refresh_token(db, tokens, tenant, session.id)
-    access = await access_token_for(tokens, tenant, session.account_id, session.id)
+    access = await access_token_for(db, tokens, tenant, session.account_id, session.id)
     return IssuedTokens(access, refresh, tokens.settings.access_token_ttl_s, session.account_id)
 
 
