@@ -10,11 +10,9 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,9 +33,7 @@ from jobgraph.identity.tokens import TokenService
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
-from jobgraph.tenancy.registry import TenantRegistry
-
-log = logging.getLogger(__name__)
+from jobgraph.tenancy.registry import RegistryCache
 
 
 @dataclass
@@ -47,7 +43,7 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    registry: TenantRegistry
+    registry: RegistryCache
     tokens: TokenService
     limiter: RateLimiter
     provider_keys: ProviderKeys
@@ -63,20 +59,12 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(urls.app, settings)
         sessions = session_factory(engine)
-        try:
-            async with sessions() as session:
-                registry = await TenantRegistry.load(session)
-        except DBAPIError as error:
-            # Unmigrated or unreachable: serve health checks that say so (`serve` refuses
-            # to start such a database; an orchestrator may start the process first).
-            log.warning("no tenants loaded: %s", error.orig)
-            registry = TenantRegistry([])
         provider_keys = ProviderKeys()
         app.state.services = Services(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            registry=registry,
+            registry=RegistryCache(sessions),
             tokens=TokenService(KeyRing(sessions, settings), settings),
             limiter=RateLimiter(),
             provider_keys=provider_keys,
@@ -92,7 +80,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
 
     def tenant_scoped(endpoint: ASGIApp) -> ASGIApp:
         return TenantResolution(
-            SessionPerRequest(endpoint, lambda: services().sessions()), lambda: services().registry
+            SessionPerRequest(endpoint, lambda: services().sessions()),
+            lambda: services().registry.current(),
         )
 
     app = Starlette(

@@ -12,3 +12,15 @@ def pool_isolation_statements(table: str) -> list[str]:
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY pool_isolation ON {table} USING ({_IN_POOL}) WITH CHECK ({_IN_POOL})",
     ]
+
+
+def in_every_pool(statement: str) -> str:
+    """A data migration's statement, run once in each pool: the owner role is subject to
+    row-level security too (it is forced), so without a pool it would touch no row."""
+    return f"""DO $$ DECLARE pool text; BEGIN
+        FOR pool IN SELECT DISTINCT pool_id FROM tenants LOOP
+            PERFORM set_config('{POOL_SETTING}', pool, true);
+            {statement};
+        END LOOP;
+        PERFORM set_config('{POOL_SETTING}', '', true);
+    END $$"""

@@ -4,19 +4,23 @@ partner sites of the same pool show the share their feed policy selects."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKeyConstraint,
     Index,
     Integer,
     String,
     Text,
+    func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobgraph.db.models import Base, PoolOwned
@@ -45,6 +49,31 @@ class JobPosting(PoolOwned, Base):
             name="salary_range",
         ),
         Index("ix_job_postings_pool_id_company_id", "pool_id", "company_id"),
+        # The listing every search starts from, newest first (keyset pagination).
+        Index(
+            "ix_job_postings_listing",
+            "pool_id",
+            "tenant_slug",
+            "status",
+            text("published_at DESC"),
+            text("id DESC"),
+        ),
+        Index(
+            "ix_job_postings_salary",
+            "pool_id",
+            "tenant_slug",
+            "status",
+            text("coalesce(salary_max, -1) DESC"),
+            text("id DESC"),
+        ),
+        Index("ix_job_postings_search_grams", "search_grams", postgresql_using="gin"),
+        Index("ix_job_postings_tags", "tags", postgresql_using="gin"),
+        Index("ix_job_postings_category", "pool_id", "category"),
+        Index("ix_job_postings_place", "pool_id", "prefecture", "city"),
+        Index("ix_job_postings_station", "pool_id", "nearest_station"),
+        Index("ix_job_postings_employment_type", "pool_id", "employment_type"),
+        Index("ix_job_postings_japanese_level", "pool_id", "japanese_level"),
+        Index("ix_job_postings_expires_at", "pool_id", "expires_at"),
     )
 
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -68,3 +97,44 @@ class JobPosting(PoolOwned, Base):
     status: Mapped[str] = mapped_column(String(10), default="DRAFT")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Search (see jobs/text.py): normalised title, normalised company name and description,
+    # and the character bigrams of both, which find Japanese text as well as English.
+    search_title: Mapped[str] = mapped_column(Text, server_default="")
+    search_body: Mapped[str] = mapped_column(Text, server_default="")
+    search_grams: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+
+
+class JobViewCount(Base):
+    """Views of a posting per tenant per day: a counter, nothing about who viewed."""
+
+    __tablename__ = "job_view_counts"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pool_id", "job_id"], ["job_postings.pool_id", "job_postings.id"], ondelete="CASCADE"
+        ),
+    )
+
+    pool_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_slug: Mapped[str] = mapped_column(String(63), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SavedSearch(PoolOwned, Base):
+    """A seeker's saved job search, matched by `jobgraph alerts run`."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pool_id", "account_id"], ["accounts.pool_id", "accounts.id"], ondelete="CASCADE"
+        ),
+        Index("ix_saved_searches_pool_id_account_id", "pool_id", "account_id"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict[str, Any]] = mapped_column(JSONB)  # {"search": ..., "filter": {...}}
+    frequency: Mapped[str] = mapped_column(String(10))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -14,7 +14,7 @@ from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 
 class TenantResolution:
-    def __init__(self, app: ASGIApp, registry: Callable[[], TenantRegistry]) -> None:
+    def __init__(self, app: ASGIApp, registry: Callable[[], Awaitable[TenantRegistry]]) -> None:
         self.app = app
         self.registry = registry
 
@@ -23,7 +23,7 @@ class TenantResolution:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        tenant, problem = self._resolve(headers)
+        tenant, problem = self._resolve(headers, await self.registry())
         if tenant is None:
             response = JSONResponse(error_body(TenantUnknown(problem)), status_code=404)
             await response(scope, receive, send)
@@ -31,8 +31,7 @@ class TenantResolution:
         scope.setdefault("state", {})["tenant"] = tenant
         await self.app(scope, receive, send)
 
-    def _resolve(self, headers: Headers) -> tuple[Tenant | None, str]:
-        registry = self.registry()
+    def _resolve(self, headers: Headers, registry: TenantRegistry) -> tuple[Tenant | None, str]:
         slug = headers.get("x-tenant")
         if slug:
             return registry.get(slug), (

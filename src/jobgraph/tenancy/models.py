@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,3 +34,13 @@ class TenantHostnameRow(Base):
     tenant_slug: Mapped[str] = mapped_column(
         String(63), ForeignKey("tenants.slug", ondelete="CASCADE"), index=True
     )
+
+
+class TenantRegistryState(Base):
+    """One row whose version a trigger bumps on every change to the registry, so each
+    process can tell, with one cheap read per request, that its copy is stale."""
+
+    __tablename__ = "tenant_registry_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.tenancy.config import TenantConfig
-from jobgraph.tenancy.models import TenantRow
+from jobgraph.tenancy.models import TenantRegistryState, TenantRow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,26 @@ class TenantRegistry:
     def for_host(self, host: str) -> Tenant | None:
         hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         return self._by_hostname.get(hostname.lower().rstrip("."))
+
+
+class RegistryCache:
+    """This process's copy of the registry, checked against the database's registry
+    version on every request (one small read) and reloaded when another process, or a
+    `jobgraph tenants sync`, changed it: changes apply from the next request on."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._registry = TenantRegistry([])
+        self._version: int | None = None
+
+    async def current(self) -> TenantRegistry:
+        async with self._sessions() as session:
+            try:
+                version = await session.scalar(select(TenantRegistryState.version))
+            except DBAPIError:
+                log.warning("the tenant registry cannot be read (is the database migrated?)")
+                return self._registry
+            if version != self._version:
+                self._registry = await TenantRegistry.load(session)
+                self._version = version
+        return self._registry
