@@ -174,6 +174,68 @@ def demo(scale: int, reset: bool) -> None:
         Steps(1).run("Loading demo data", lambda: _run(_demo(urls, settings, scale, reset)))
 
 
+@main.group(help="Job alerts for saved searches.")
+def alerts() -> None:
+    pass
+
+
+@alerts.command(
+    "run",
+    help="Queue one digest per seeker of the postings new since each due "
+    "saved search last ran (only with consent), then send the outbox.",
+)
+def alerts_run() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from jobgraph.jobs.alerts import run_alerts
+
+        registry = await _registry(sessions)
+        report = await run_alerts(sessions, registry)
+        _detail(
+            f"{report.searches} saved searches due, {report.digests} digests queued, "
+            f"{report.without_consent} skipped for want of consent"
+        )
+        await _deliver(sessions, registry.pools(), settings)
+
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run("Running job alerts", lambda: _run(_with_app_engine(urls, settings, run)))
+
+
+@main.group(help="The notification outbox.")
+def notifications() -> None:
+    pass
+
+
+@notifications.command("send", help="Send what is due in the outbox (retrying failures).")
+def notifications_send() -> None:
+    settings = get_settings()
+
+    async def send(sessions: Any) -> None:
+        await _deliver(sessions, (await _registry(sessions)).pools(), settings)
+
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run("Sending the outbox", lambda: _run(_with_app_engine(urls, settings, send)))
+
+
+async def _registry(sessions: Any) -> Any:
+    from jobgraph.tenancy.registry import TenantRegistry
+
+    async with sessions() as session:
+        return await TenantRegistry.load(session)
+
+
+async def _deliver(sessions: Any, pools: list[str], settings: Settings) -> None:
+    from jobgraph.notifications.outbox import deliver
+    from jobgraph.notifications.senders import sender_from
+
+    report = await deliver(sessions, pools, sender_from(settings))
+    _detail(
+        f"sent {report.sent}, retrying {report.retrying}, failed {report.failed} "
+        f"(sender: {settings.mail_sender})"
+    )
+
+
 @main.group(help="The keys that sign access tokens.")
 def keys() -> None:
     pass

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     login_limit_per_account: str = Field(
         default="5/minute", description="Login attempts allowed per account (limits syntax)."
     )
+    mail_sender: str = Field(
+        default="file", description="Where mail goes: smtp, file (JOBGRAPH_MAIL_DIR) or console."
+    )
+    mail_dir: Path = Field(
+        default=PROJECT_ROOT / ".data" / "outbox", description="The file sender's folder."
+    )
+    smtp_url: str | None = Field(
+        default=None, description="smtp://user:password@host:587 or smtps://… (mail_sender=smtp)."
+    )
+    mail_from: str = Field(default="jobgraph <no-reply@jobgraph.test>", description="From.")
     login_limit_per_address: str = Field(
         default="30/minute", description="Login attempts allowed per client address."
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobgraph.graphql.loaders import Loaders
 from jobgraph.identity.viewer import Viewer
 from jobgraph.tenancy.registry import Tenant
 
@@ -23,6 +24,10 @@ class Context:
     viewer: Viewer
     db: AsyncSession
     services: Any
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

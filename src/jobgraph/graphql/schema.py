@@ -9,11 +9,12 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
-from jobgraph.jobs.schema import JobsMutation
+from jobgraph.jobs.schema import JobsMutation, JobsQuery
+from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
 from jobgraph.tenancy.types import TenantQuery
 
-Query = merge_types("Query", (TenantQuery, IdentityQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, JobsMutation))
+Query = merge_types("Query", (TenantQuery, IdentityQuery, JobsQuery, PrivacyQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, JobsMutation, PrivacyMutation))
 
 
 class JobgraphSchema(strawberry.Schema):

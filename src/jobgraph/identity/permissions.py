@@ -97,3 +97,14 @@ class Operator(_Check):
         _require_signed_in(viewer, "This operation")
         if not viewer.is_operator:
             raise Forbidden("Only platform operators may do this.")
+
+
+class MemberOfPostingCompany(_Check):
+    """On a posting's fields: members of the company that posted it (its statistics)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        _require_signed_in(viewer, "A posting's statistics")
+        if source.row.company_id not in viewer.companies and not viewer.is_operator:
+            raise Forbidden("Only members of the company that posted this job see its statistics.")
+        return True

@@ -1,10 +1,44 @@
-"""GraphQL types of companies and postings."""
+"""GraphQL types of companies and postings, and the search connection partner sites draw a
+whole search page from: results, paging, total and facets."""
 
 from __future__ import annotations
 
-import strawberry
+from datetime import UTC, datetime
 
+import strawberry
+from sqlalchemy import ColumnElement
+from strawberry.types import Info
+
+from jobgraph.graphql.ids import parse_id
+from jobgraph.identity.permissions import MemberOfPostingCompany
+from jobgraph.jobs import search
+from jobgraph.jobs.enums import (
+    AlertFrequency,
+    Category,
+    EmploymentType,
+    EnglishLevel,
+    JapaneseLevel,
+    JobSort,
+    JobStatus,
+    RemoteOption,
+    SalaryPeriod,
+)
 from jobgraph.jobs.models import Company as CompanyRow
+from jobgraph.jobs.models import JobPosting
+
+CategoryType = strawberry.enum(Category, description="The kind of work.")
+EmploymentTypeType = strawberry.enum(EmploymentType, name="EmploymentType")
+RemoteOptionType = strawberry.enum(RemoteOption, name="RemoteOption")
+JapaneseLevelType = strawberry.enum(
+    JapaneseLevel, name="JapaneseLevel", description="Required Japanese: none, or JLPT N5 to N1."
+)
+EnglishLevelType = strawberry.enum(EnglishLevel, name="EnglishLevel")
+SalaryPeriodType = strawberry.enum(SalaryPeriod, name="SalaryPeriod")
+JobStatusType = strawberry.enum(JobStatus, name="JobStatus")
+JobSortType = strawberry.enum(
+    JobSort, name="JobSort", description="RELEVANCE needs a search text; without one it is NEWEST."
+)
+AlertFrequencyType = strawberry.enum(AlertFrequency, name="AlertFrequency")
 
 
 @strawberry.type(description="An employer organisation.")
@@ -12,6 +46,7 @@ class Company:
     id: strawberry.ID
     name: str
     description: str
+    logo_url: str | None
     website: str | None
     industry: str | None
     size: str | None
@@ -23,8 +58,199 @@ class Company:
             id=strawberry.ID(str(row.id)),
             name=row.name,
             description=row.description,
+            logo_url=row.logo_url,
             website=row.website,
             industry=row.industry,
             size=row.size,
             locations=list(row.locations),
         )
+
+    @strawberry.field(description="Its postings open on this site, newest first.")
+    async def open_jobs(self, info: Info, first: int = 20) -> list[Job]:
+        context = info.context
+        query = search.JobQuery(filter=search.JobFilter(company_id=parse_id(self.id, "id")))
+        page = await search.search_page(
+            context.db,
+            search.shown_on(context.tenant),
+            query,
+            search.page_size(context.tenant, first),
+            None,
+        )
+        return [Job.of(row) for row in page.rows]
+
+
+@strawberry.type
+class Location:
+    prefecture: str | None
+    city: str | None
+    nearest_station: str | None
+
+
+@strawberry.type
+class Salary:
+    min: int | None
+    max: int | None
+    currency: str
+    period: SalaryPeriodType
+
+
+@strawberry.type(description="A job posting.")
+class Job:
+    id: strawberry.ID
+    title: str
+    description: str
+    category: CategoryType
+    employment_type: EmploymentTypeType
+    location: Location
+    remote: RemoteOptionType
+    salary: Salary
+    japanese_level: JapaneseLevelType
+    english_level: EnglishLevelType
+    visa_sponsorship: bool
+    benefits: list[str]
+    tags: list[str]
+    status: JobStatusType
+    published_at: datetime | None
+    expires_at: datetime | None
+    row: strawberry.Private[JobPosting]
+
+    @classmethod
+    def of(cls, row: JobPosting) -> Job:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            title=row.title,
+            description=row.description,
+            category=Category(row.category),
+            employment_type=EmploymentType(row.employment_type),
+            location=Location(
+                prefecture=row.prefecture, city=row.city, nearest_station=row.nearest_station
+            ),
+            remote=RemoteOption(row.remote),
+            salary=Salary(
+                min=row.salary_min,
+                max=row.salary_max,
+                currency=row.salary_currency,
+                period=SalaryPeriod(row.salary_period),
+            ),
+            japanese_level=JapaneseLevel(row.japanese_level),
+            english_level=EnglishLevel(row.english_level),
+            visa_sponsorship=row.visa_sponsorship,
+            benefits=list(row.benefits),
+            tags=list(row.tags),
+            status=effective_status(row),
+            published_at=row.published_at,
+            expires_at=row.expires_at,
+            row=row,
+        )
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        row = await info.context.loaders.company_by_id.load(self.row.company_id)
+        return Company.of(row)
+
+    @strawberry.field(
+        description="Open postings like this one on this site: same category, "
+        "same prefecture first."
+    )
+    async def similar_jobs(self, info: Info, first: int = 5) -> list[Job]:
+        context = info.context
+        size = search.page_size(context.tenant, first)
+        rows = await search.similar(context.db, context.tenant, self.row, size)
+        return [Job.of(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[MemberOfPostingCompany],
+        description="Views of this posting, for its company's members.",
+    )
+    async def view_count(self, info: Info) -> int:
+        return await info.context.loaders.view_count_by_job.load(self.row.id)
+
+
+@strawberry.type
+class JobEdge:
+    node: Job
+    cursor: str
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="How many results fall in each value of a facet.")
+class FacetValue:
+    value: str
+    count: int
+
+
+@strawberry.type(description="Counts for the filter sidebar, for the current search.")
+class JobFacets:
+    category: list[FacetValue]
+    prefecture: list[FacetValue]
+    employment_type: list[FacetValue]
+    japanese_level: list[FacetValue]
+
+
+@strawberry.type(
+    description="A page of search results. totalCount and facets are counted only when asked for."
+)
+class JobConnection:
+    edges: list[JobEdge]
+    page_info: PageInfo
+    query: strawberry.Private[search.JobQuery]
+    scope: strawberry.Private[ColumnElement[bool]]
+
+    @strawberry.field
+    async def total_count(self, info: Info) -> int:
+        return await search.count(info.context.db, self.scope, self.query)
+
+    @strawberry.field
+    async def facets(self, info: Info) -> JobFacets:
+        counts = await search.facet_counts(info.context.db, self.scope, self.query)
+        return JobFacets(
+            **{
+                name: [FacetValue(value=value, count=number) for value, number in pairs]
+                for name, pairs in counts.items()
+            }
+        )
+
+
+def effective_status(row: JobPosting) -> JobStatus:
+    """A published posting past its expiry date reads as EXPIRED."""
+    if (
+        row.status == JobStatus.PUBLISHED
+        and row.expires_at is not None
+        and row.expires_at <= datetime.now(UTC)
+    ):
+        return JobStatus.EXPIRED
+    return JobStatus(row.status)
+
+
+async def connection(
+    info: Info,
+    scope: ColumnElement[bool],
+    query: search.JobQuery,
+    first: int | None,
+    after: str | None,
+) -> JobConnection:
+    page = await search.search_page(
+        info.context.db, scope, query, search.page_size(info.context.tenant, first), after
+    )
+    edges = [
+        JobEdge(node=Job.of(row), cursor=cursor)
+        for row, cursor in zip(page.rows, page.cursors, strict=True)
+    ]
+    return JobConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        query=query,
+        scope=scope,
+    )

@@ -47,6 +47,9 @@ class TenantRegistry:
     def __len__(self) -> int:
         return len(self._by_slug)
 
+    def pools(self) -> list[str]:
+        return sorted({tenant.pool_id for tenant in self._by_slug.values()})
+
     def get(self, slug: str) -> Tenant | None:
         return self._by_slug.get(slug)
 

@@ -1,0 +1,23 @@
+"""The loaders of one request, made on first use. A loader caches what it loaded for the
+rest of the request, so it must never outlive the request or serve another viewer."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.jobs.loaders import CompanyByIdLoader, ViewCountByJobLoader
+
+
+class Loaders:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    @cached_property
+    def company_by_id(self) -> CompanyByIdLoader:
+        return CompanyByIdLoader(self.db)
+
+    @cached_property
+    def view_count_by_job(self) -> ViewCountByJobLoader:
+        return ViewCountByJobLoader(self.db)

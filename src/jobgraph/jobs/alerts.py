@@ -1,0 +1,123 @@
+"""Job alerts (the seed policies' "contact users about available positions"): postings
+published since a saved search last ran, one digest per seeker per run, written to the
+outbox, and only for seekers who consent to job-alert mail now."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from jobgraph.db.engine import bind_pool
+from jobgraph.identity.models import Account
+from jobgraph.jobs.enums import AlertFrequency, JobSort
+from jobgraph.jobs.models import JobPosting, SavedSearch
+from jobgraph.jobs.search import JobFilter, JobQuery, search_page, shown_on
+from jobgraph.notifications.outbox import enqueue
+from jobgraph.privacy.consent import ConsentPurpose, consenting
+from jobgraph.tenancy.registry import TenantRegistry
+
+PERIOD = {AlertFrequency.DAILY: timedelta(days=1), AlertFrequency.WEEKLY: timedelta(days=7)}
+MATCHES_PER_SEARCH = 10
+
+
+@dataclass
+class AlertReport:
+    searches: int = 0
+    digests: int = 0
+    without_consent: int = 0
+
+
+def _due(now: datetime):
+    return or_(
+        *(
+            and_(
+                SavedSearch.frequency == str(frequency),
+                or_(SavedSearch.last_run_at.is_(None), SavedSearch.last_run_at <= now - period),
+            )
+            for frequency, period in PERIOD.items()
+        )
+    )
+
+
+async def run_alerts(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: TenantRegistry,
+    now: datetime | None = None,
+) -> AlertReport:
+    now = now or datetime.now(UTC)
+    report = AlertReport()
+    for pool in registry.pools():
+        async with sessions() as session, session.begin():
+            bind_pool(session, pool)
+            await _run_pool(session, registry, now, report)
+    return report
+
+
+async def _run_pool(
+    db: AsyncSession, registry: TenantRegistry, now: datetime, report: AlertReport
+) -> None:
+    searches = list(
+        (
+            await db.scalars(select(SavedSearch).where(_due(now)).with_for_update(skip_locked=True))
+        ).all()
+    )
+    report.searches += len(searches)
+    consenting_accounts = await consenting(
+        db, {s.account_id for s in searches}, ConsentPurpose.JOB_ALERT_MAIL
+    )
+    sections: dict[tuple, list[str]] = defaultdict(list)
+    for saved in searches:
+        tenant = registry.get(saved.tenant_slug)
+        since = saved.last_run_at or saved.created_at
+        saved.last_run_at = now
+        if tenant is None:
+            continue
+        if saved.account_id not in consenting_accounts:
+            report.without_consent += 1
+            continue
+        query = JobQuery(
+            text=saved.query.get("search"),
+            filter=JobFilter.from_json(saved.query.get("filter", {})),
+            sort=JobSort.NEWEST,
+        )
+        scope = and_(
+            shown_on(tenant, now), JobPosting.published_at > since, JobPosting.published_at <= now
+        )
+        page = await search_page(db, scope, query, MATCHES_PER_SEARCH, None)
+        if page.rows:
+            lines = [
+                f"- {row.title} ({row.city or row.prefecture or 'remote'})" for row in page.rows
+            ]
+            sections[(saved.account_id, tenant.slug)].append(f"{saved.name}:\n" + "\n".join(lines))
+    if not sections:
+        return
+    accounts = {
+        row.id: row
+        for row in await db.scalars(
+            select(Account).where(Account.id.in_([account_id for account_id, _ in sections]))
+        )
+    }
+    for (account_id, slug), parts in sections.items():
+        tenant = registry.get(slug)
+        assert tenant is not None
+        body = (
+            f"New jobs on {tenant.config.branding.site_name} for your saved searches:\n\n"
+            + "\n\n".join(parts)
+            + "\n\nYou get this because you asked for job alerts; turn them off in your "
+            "settings at any time."
+        )
+        queued = await enqueue(
+            db,
+            tenant,
+            account_id,
+            accounts[account_id].email,
+            "JOB_ALERT",
+            f"job-alert:{account_id}:{slug}:{now:%Y-%m-%dT%H}",
+            f"New jobs on {tenant.config.branding.site_name}",
+            body,
+        )
+        report.digests += queued

@@ -1,0 +1,214 @@
+"""Employers' postings: validation with field-named errors, and the status life cycle
+DRAFT -> PUBLISHED -> CLOSED (-> PUBLISHED again); past its expiry a posting reads EXPIRED."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.identity.viewer import Viewer
+from jobgraph.jobs.enums import JobStatus
+from jobgraph.jobs.models import JobPosting, JobViewCount
+from jobgraph.jobs.search import posted_for, shown_on
+from jobgraph.tenancy.registry import Tenant
+
+DEFAULT_LIFETIME = timedelta(days=60)
+MAX_LIFETIME = timedelta(days=365)
+_LIMITS = {
+    "title": 200,
+    "description": 20000,
+    "prefecture": 50,
+    "city": 100,
+    "nearest_station": 100,
+    "salary_currency": 3,
+}
+_FIELD_NAMES = {
+    "nearest_station": "nearestStation",
+    "salary_min": "salaryMin",
+    "salary_max": "salaryMax",
+    "salary_currency": "salaryCurrency",
+    "expires_at": "expiresAt",
+}
+
+
+def _api_name(field: str) -> str:
+    return _FIELD_NAMES.get(field, field)
+
+
+def validate(values: dict[str, Any]) -> dict[str, Any]:
+    """Checks a posting's (complete) values; returns them cleaned."""
+    cleaned = dict(values)
+    for field, limit in _LIMITS.items():
+        value = cleaned.get(field)
+        if isinstance(value, str):
+            value = value.strip()
+            cleaned[field] = value or None if field not in ("title", "description") else value
+            if len(value) > limit:
+                raise BadUserInput(
+                    f"{_api_name(field)} must have at most {limit} characters.",
+                    field=_api_name(field),
+                )
+    for field in ("title", "description"):
+        if not cleaned.get(field):
+            raise BadUserInput(f"{field} must not be empty.", field=field)
+    for field in ("salary_min", "salary_max"):
+        value = cleaned.get(field)
+        if value is not None and not 0 <= value <= 1_000_000_000:
+            raise BadUserInput(
+                f"{_api_name(field)} must be between 0 and 1,000,000,000.", field=_api_name(field)
+            )
+    if (
+        cleaned.get("salary_min") is not None
+        and cleaned.get("salary_max") is not None
+        and cleaned["salary_min"] > cleaned["salary_max"]
+    ):
+        raise BadUserInput("salaryMin must not be more than salaryMax.", field="salaryMin")
+    currency = cleaned.get("salary_currency") or "JPY"
+    if len(currency) != 3 or not currency.isalpha():
+        raise BadUserInput(
+            "salaryCurrency must be a three-letter ISO code such as JPY.", field="salaryCurrency"
+        )
+    cleaned["salary_currency"] = currency.upper()
+    cleaned["tags"] = _clean_list(cleaned.get("tags") or [], "tags", 20, 50, lower=True)
+    cleaned["benefits"] = _clean_list(cleaned.get("benefits") or [], "benefits", 30, 100)
+    expires = cleaned.get("expires_at")
+    if expires is not None:
+        if expires.tzinfo is None:
+            raise BadUserInput("expiresAt needs a time zone.", field="expiresAt")
+        published = cleaned.get("published_at") or datetime.now(UTC)
+        if expires <= published:
+            raise BadUserInput("expiresAt must be after the publication date.", field="expiresAt")
+        if expires - published > MAX_LIFETIME:
+            raise BadUserInput("A posting may run for at most a year.", field="expiresAt")
+    return cleaned
+
+
+def _clean_list(
+    values: list[str], field: str, count: int, length: int, lower: bool = False
+) -> list[str]:
+    cleaned = []
+    for value in values:
+        value = value.strip().lower() if lower else value.strip()
+        if not value or len(value) > length:
+            raise BadUserInput(f"Each of {field} must have 1 to {length} characters.", field=field)
+        if value not in cleaned:
+            cleaned.append(value)
+    if len(cleaned) > count:
+        raise BadUserInput(f"At most {count} {field}.", field=field)
+    return cleaned
+
+
+def _require_member(viewer: Viewer, company_id: uuid.UUID) -> None:
+    if company_id not in viewer.companies and not viewer.is_operator:
+        raise Forbidden(
+            "You may manage only the postings of companies you are a member of on this site."
+        )
+
+
+async def create(
+    db: AsyncSession, tenant: Tenant, viewer: Viewer, values: dict[str, Any]
+) -> JobPosting:
+    _require_member(viewer, values["company_id"])
+    row = JobPosting(
+        pool_id=tenant.pool_id,
+        tenant_slug=tenant.slug,
+        id=uuid.uuid4(),
+        status=JobStatus.DRAFT,
+        **validate(values),
+    )
+    db.add(row)
+    await db.flush()
+    await db.refresh(row)  # the search columns, filled by the database
+    return row
+
+
+async def owned(db: AsyncSession, tenant: Tenant, viewer: Viewer, job_id: uuid.UUID) -> JobPosting:
+    row = await db.scalar(
+        select(JobPosting).where(JobPosting.id == job_id, posted_for(tenant)).with_for_update()
+    )
+    if row is None:
+        raise NotFound(f"No job {job_id} on this site.")
+    _require_member(viewer, row.company_id)
+    return row
+
+
+async def update(db: AsyncSession, row: JobPosting, changes: dict[str, Any]) -> JobPosting:
+    current = {
+        column: getattr(row, column)
+        for column in (
+            "title",
+            "description",
+            "category",
+            "employment_type",
+            "prefecture",
+            "city",
+            "nearest_station",
+            "remote",
+            "salary_min",
+            "salary_max",
+            "salary_currency",
+            "salary_period",
+            "japanese_level",
+            "english_level",
+            "visa_sponsorship",
+            "benefits",
+            "tags",
+            "expires_at",
+            "published_at",
+        )
+    }
+    cleaned = validate(current | changes)
+    for column in changes:
+        setattr(row, column, cleaned[column])
+    row.updated_at = datetime.now(UTC)
+    await db.flush()
+    await db.refresh(row)
+    return row
+
+
+def publish(row: JobPosting) -> None:
+    now = datetime.now(UTC)
+    if row.status == JobStatus.PUBLISHED and (row.expires_at is None or row.expires_at > now):
+        raise BadUserInput("This job is already published.", field="id")
+    row.published_at = now if row.status == JobStatus.DRAFT else row.published_at or now
+    if row.expires_at is None or row.expires_at <= now:
+        row.expires_at = now + DEFAULT_LIFETIME
+    row.status = JobStatus.PUBLISHED
+    row.updated_at = now
+
+
+def close(row: JobPosting) -> None:
+    if row.status != JobStatus.PUBLISHED:
+        raise BadUserInput(
+            f"Only a published job can be closed; this one is {row.status}.", field="id"
+        )
+    row.status = JobStatus.CLOSED
+    row.updated_at = datetime.now(UTC)
+
+
+def reopen(row: JobPosting) -> None:
+    if row.status == JobStatus.DRAFT:
+        raise BadUserInput("A draft is published, not reopened.", field="id")
+    publish(row)
+
+
+async def record_view(db: AsyncSession, tenant: Tenant, job_id: uuid.UUID) -> None:
+    """Count one view of a posting shown on this tenant; nothing about the viewer is kept."""
+    exists = await db.scalar(select(JobPosting.id).where(JobPosting.id == job_id, shown_on(tenant)))
+    if exists is None:
+        raise NotFound(f"No job {job_id} on this site.")
+    statement = pg_insert(JobViewCount).values(
+        pool_id=tenant.pool_id, job_id=job_id, tenant_slug=tenant.slug, day=date.today(), views=1
+    )
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=["pool_id", "job_id", "tenant_slug", "day"],
+            set_={"views": JobViewCount.views + 1},
+        )
+    )

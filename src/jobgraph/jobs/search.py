@@ -1,0 +1,285 @@
+"""Job search: which postings a tenant shows, the filters and sorts partner sites use,
+keyset pagination, and facet counts. Text matching lives in SQL (migration 0004)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.errors import BadUserInput
+from jobgraph.jobs.enums import (
+    Category,
+    EmploymentType,
+    JapaneseLevel,
+    JobSort,
+    JobStatus,
+    RemoteOption,
+)
+from jobgraph.jobs.models import Company, JobPosting
+from jobgraph.tenancy.registry import Tenant
+
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    categories: list[Category] = field(default_factory=list)
+    employment_types: list[EmploymentType] = field(default_factory=list)
+    prefecture: str | None = None
+    city: str | None = None
+    nearest_station: str | None = None
+    remote: list[RemoteOption] = field(default_factory=list)
+    salary_at_least: int | None = None
+    japanese_level_at_most: JapaneseLevel | None = None
+    visa_sponsorship: bool | None = None
+    company_id: uuid.UUID | None = None
+    posted_since: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """For saved searches: plain JSON values."""
+        values = {key: value for key, value in self.__dict__.items() if value not in (None, [])}
+        for key, value in values.items():
+            if isinstance(value, datetime):
+                values[key] = value.isoformat()
+            elif isinstance(value, uuid.UUID):
+                values[key] = str(value)
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> JobFilter:
+        parsed = dict(values)
+        if "posted_since" in parsed:
+            parsed["posted_since"] = datetime.fromisoformat(parsed["posted_since"])
+        if "company_id" in parsed:
+            parsed["company_id"] = uuid.UUID(parsed["company_id"])
+        if "japanese_level_at_most" in parsed:
+            parsed["japanese_level_at_most"] = JapaneseLevel(parsed["japanese_level_at_most"])
+        return cls(**parsed)
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    text: str | None = None
+    filter: JobFilter = field(default_factory=JobFilter)
+    sort: JobSort = JobSort.RELEVANCE
+
+    @property
+    def effective_sort(self) -> JobSort:
+        return JobSort.NEWEST if self.sort is JobSort.RELEVANCE and not self.text else self.sort
+
+
+def shown_on(tenant: Tenant, now: datetime | None = None) -> ColumnElement[bool]:
+    """The postings a tenant shows anyone: published, not expired, and on a partner site
+    only its own and the share of its main site's that its feed selects."""
+    now = now or datetime.now(UTC)
+    live = and_(
+        JobPosting.status == JobStatus.PUBLISHED,
+        or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > now),
+    )
+    return and_(live, posted_for(tenant))
+
+
+def posted_for(tenant: Tenant) -> ColumnElement[bool]:
+    """Which tenants' postings (whatever their status) this tenant carries."""
+    feed = tenant.config.policy.feed
+    if not tenant.is_partner_site or feed is None:
+        return JobPosting.tenant_slug == tenant.slug
+    from_parent = [JobPosting.tenant_slug == tenant.config.parent]
+    if feed.categories:
+        from_parent.append(JobPosting.category.in_(feed.categories))
+    if feed.prefectures:
+        from_parent.append(JobPosting.prefecture.in_(feed.prefectures))
+    if feed.include_companies:
+        from_parent.append(
+            JobPosting.company_id.in_(
+                select(Company.id).where(Company.name.in_(feed.include_companies))
+            )
+        )
+    if feed.exclude_companies:
+        from_parent.append(
+            JobPosting.company_id.not_in(
+                select(Company.id).where(Company.name.in_(feed.exclude_companies))
+            )
+        )
+    own = JobPosting.tenant_slug == tenant.slug if feed.include_own_postings else false()
+    return or_(own, and_(*from_parent))
+
+
+def _rank(text: str) -> ColumnElement[int]:
+    return func.jobgraph_search_rank(JobPosting.search_title, JobPosting.search_body, text)
+
+
+def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if query.text:
+        # The bigram index narrows the candidates; the rank keeps those with every term.
+        found += [
+            JobPosting.search_grams.contains(func.jobgraph_bigrams(query.text)),
+            _rank(query.text) > 0,
+        ]
+    f = query.filter
+    for column, values in (
+        (JobPosting.category, f.categories),
+        (JobPosting.employment_type, f.employment_types),
+        (JobPosting.remote, f.remote),
+    ):
+        if values:
+            found.append(column.in_([str(value) for value in values]))
+    for column, value in (
+        (JobPosting.prefecture, f.prefecture),
+        (JobPosting.city, f.city),
+        (JobPosting.nearest_station, f.nearest_station),
+        (JobPosting.company_id, f.company_id),
+        (JobPosting.visa_sponsorship, f.visa_sponsorship),
+    ):
+        if value is not None:
+            found.append(column == value)
+    if f.salary_at_least is not None:
+        found.append(JobPosting.salary_max >= f.salary_at_least)
+    if f.japanese_level_at_most is not None:
+        found.append(
+            JobPosting.japanese_level.in_(
+                [str(level) for level in f.japanese_level_at_most.and_easier()]
+            )
+        )
+    if f.posted_since is not None:
+        found.append(JobPosting.published_at >= f.posted_since)
+    if f.tags:
+        found.append(JobPosting.tags.contains(f.tags))
+    return found
+
+
+def _sort_keys(query: JobQuery) -> list[ColumnElement[Any]]:
+    sort = query.effective_sort
+    if sort is JobSort.SALARY:
+        return [func.coalesce(JobPosting.salary_max, -1), JobPosting.id]
+    if sort is JobSort.RELEVANCE:
+        assert query.text
+        return [_rank(query.text), JobPosting.published_at, JobPosting.id]
+    return [JobPosting.published_at, JobPosting.id]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[JobPosting]
+    cursors: list[str]
+    has_next: bool
+
+
+def encode_cursor(values: list[Any]) -> str:
+    plain = [
+        value.isoformat()
+        if isinstance(value, datetime)
+        else str(value)
+        if isinstance(value, uuid.UUID)
+        else value
+        for value in values
+    ]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+
+
+def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        sort = query.effective_sort
+        if sort is JobSort.SALARY:
+            return [int(values[0]), uuid.UUID(values[1])]
+        if sort is JobSort.RELEVANCE:
+            return [int(values[0]), datetime.fromisoformat(values[1]), uuid.UUID(values[2])]
+        return [datetime.fromisoformat(values[0]), uuid.UUID(values[1])]
+    except (ValueError, TypeError, IndexError, KeyError) as error:
+        raise BadUserInput(
+            "The cursor 'after' does not belong to this search; start again from the first page.",
+            field="after",
+        ) from error
+
+
+def page_size(tenant: Tenant, first: int | None) -> int:
+    limit = tenant.config.policy.api.max_page_size
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 1 <= size <= limit:
+        raise BadUserInput(f"'first' must be between 1 and {limit} on this site.", field="first")
+    return min(size, limit)
+
+
+async def search_page(
+    db: AsyncSession, scope: ColumnElement[bool], query: JobQuery, size: int, after: str | None
+) -> Page:
+    """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
+    match ``query``, after the cursor ``after``."""
+    keys = _sort_keys(query)
+    statement: Select = select(JobPosting, *keys).where(scope, *conditions(query))
+    if after:
+        statement = statement.where(
+            tuple_(*keys) < tuple_(*map(literal, _decode_cursor(after, query)))
+        )
+    statement = statement.order_by(*(key.desc() for key in keys)).limit(size + 1)
+    rows = (await db.execute(statement)).all()
+    return Page(
+        rows=[row[0] for row in rows[:size]],
+        cursors=[encode_cursor(list(row[1:])) for row in rows[:size]],
+        has_next=len(rows) > size,
+    )
+
+
+async def count(db: AsyncSession, scope: ColumnElement[bool], query: JobQuery) -> int:
+    return (
+        await db.scalar(
+            select(func.count()).select_from(JobPosting).where(scope, *conditions(query))
+        )
+        or 0
+    )
+
+
+FACETS = ("category", "prefecture", "employment_type", "japanese_level")
+
+
+async def facet_counts(
+    db: AsyncSession, scope: ColumnElement[bool], query: JobQuery
+) -> dict[str, list[tuple[str, int]]]:
+    """Counts by each facet for the current search, all in one statement."""
+    columns = [getattr(JobPosting, name) for name in FACETS]
+    grouping = func.grouping(*columns)
+    statement = (
+        select(grouping, *columns, func.count())
+        .where(scope, *conditions(query))
+        .group_by(func.grouping_sets(*[tuple_(column) for column in columns]))
+    )
+    result: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for row in (await db.execute(statement)).all():
+        for index, name in enumerate(FACETS):
+            # grouping() has a 0 bit for the column this row is grouped by.
+            if not row[0] & (1 << (len(FACETS) - 1 - index)) and row[index + 1] is not None:
+                result[name].append((row[index + 1], row[-1]))
+    for name in FACETS:
+        result[name].sort(key=lambda pair: (-pair[1], pair[0]))
+    return result
+
+
+async def similar(db: AsyncSession, tenant: Tenant, job: JobPosting, size: int) -> list[JobPosting]:
+    same_place = JobPosting.prefecture == job.prefecture
+    statement = (
+        select(JobPosting)
+        .where(shown_on(tenant), JobPosting.category == job.category, JobPosting.id != job.id)
+        .order_by(same_place.desc(), JobPosting.published_at.desc(), JobPosting.id.desc())
+        .limit(size)
+    )
+    return list((await db.scalars(statement)).all())
