@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.conftest import error_code
+
 TENANT_QUERY = (
     "{ tenant { slug name isPartnerSite parentSlug branding { siteName primaryColor locale } } }"
 )
@@ -106,3 +108,13 @@ async def test_a_tenant_file_change_shows_on_the_next_request_without_restart(ap
     assert (await api.data(TENANT_QUERY, tenant="community"))["tenant"]["branding"][
         "primaryColor"
     ] == "#123456"
+
+
+async def test_a_variable_of_the_wrong_shape_is_bad_user_input(api):
+    body = await api.graphql(
+        "query($first: Int) { jobs(first: $first) { totalCount } }",
+        {"first": "ten"},
+        tenant="jobboard",
+    )
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert "$first" in body["errors"][0]["message"]

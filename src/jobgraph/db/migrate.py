@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from jobgraph.db.urls import APP_ROLE, OWNER_ROLE
+from jobgraph.db.urls import APP_ROLE, OWNER_ROLE, SEARCH_ROLE
 from jobgraph.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -37,11 +37,17 @@ def bootstrap_statements(app_password: str) -> list[str]:
             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
                 CREATE ROLE {OWNER_ROLE} NOLOGIN;
             END IF;
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SEARCH_ROLE}') THEN
+                CREATE ROLE {SEARCH_ROLE} NOLOGIN;
+            END IF;
             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
                 CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{password}';
             END IF;
         END $$""",
         f"GRANT {OWNER_ROLE} TO CURRENT_USER",
+        f"GRANT {SEARCH_ROLE} TO {OWNER_ROLE}",
+        # To own a function in the schema (it cannot log in, so it can create nothing).
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {SEARCH_ROLE}",
         f"GRANT USAGE, CREATE ON SCHEMA public TO {OWNER_ROLE}",
         f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}",
     ]

@@ -10,6 +10,9 @@ from jobgraph.settings import Settings
 
 APP_ROLE = "jobgraph_app"
 OWNER_ROLE = "jobgraph_owner"
+# Owns the one function that reads the search index across row-level security (see
+# migration 0005); may read only the index columns of job_postings, and cannot log in.
+SEARCH_ROLE = "jobgraph_search"
 
 
 @dataclass(frozen=True)

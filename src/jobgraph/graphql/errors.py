@@ -29,6 +29,9 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:
             return error
         return _replace(error, error.message, {"code": str(code)})
+    if isinstance(original, GraphQLError):
+        # A variable's value did not fit its type: the message names the field.
+        return _replace(error, error.message, {"code": str(ErrorCode.BAD_USER_INPUT)})
     reference = uuid.uuid4().hex[:12]
     if _is_database_outage(original):
         log.error("database unavailable (reference %s)", reference, exc_info=original)

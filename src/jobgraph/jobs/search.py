@@ -101,7 +101,7 @@ def posted_for(tenant: Tenant) -> ColumnElement[bool]:
     """Which tenants' postings (whatever their status) this tenant carries."""
     feed = tenant.config.policy.feed
     if not tenant.is_partner_site or feed is None:
-        return JobPosting.tenant_slug == tenant.slug
+        return and_(JobPosting.pool_id == tenant.pool_id, JobPosting.tenant_slug == tenant.slug)
     from_parent = [JobPosting.tenant_slug == tenant.config.parent]
     if feed.categories:
         from_parent.append(JobPosting.category.in_(feed.categories))
@@ -120,7 +120,7 @@ def posted_for(tenant: Tenant) -> ColumnElement[bool]:
             )
         )
     own = JobPosting.tenant_slug == tenant.slug if feed.include_own_postings else false()
-    return or_(own, and_(*from_parent))
+    return and_(JobPosting.pool_id == tenant.pool_id, or_(own, and_(*from_parent)))
 
 
 def _rank(text: str) -> ColumnElement[int]:
@@ -130,9 +130,10 @@ def _rank(text: str) -> ColumnElement[int]:
 def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if query.text:
-        # The bigram index narrows the candidates; the rank keeps those with every term.
+        # The bigram index narrows the candidates (through the one function that may read
+        # it under row-level security: migration 0005); the rank keeps those with every term.
         found += [
-            JobPosting.search_grams.contains(func.jobgraph_bigrams(query.text)),
+            JobPosting.id.in_(select(func.jobgraph_postings_matching(query.text))),
             _rank(query.text) > 0,
         ]
     f = query.filter
@@ -220,19 +221,26 @@ def page_size(tenant: Tenant, first: int | None) -> int:
     return min(size, limit)
 
 
-async def search_page(
-    db: AsyncSession, scope: ColumnElement[bool], query: JobQuery, size: int, after: str | None
-) -> Page:
-    """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
-    match ``query``, after the cursor ``after``."""
+def page_statement(
+    scope: ColumnElement[bool], query: JobQuery, size: int, after: str | None
+) -> Select:
+    """The SELECT of one page: the postings in ``scope`` matching ``query``, after the
+    cursor, and one more to tell whether a next page exists."""
     keys = _sort_keys(query)
     statement: Select = select(JobPosting, *keys).where(scope, *conditions(query))
     if after:
         statement = statement.where(
             tuple_(*keys) < tuple_(*map(literal, _decode_cursor(after, query)))
         )
-    statement = statement.order_by(*(key.desc() for key in keys)).limit(size + 1)
-    rows = (await db.execute(statement)).all()
+    return statement.order_by(*(key.desc() for key in keys)).limit(size + 1)
+
+
+async def search_page(
+    db: AsyncSession, scope: ColumnElement[bool], query: JobQuery, size: int, after: str | None
+) -> Page:
+    """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
+    match ``query``, after the cursor ``after``."""
+    rows = (await db.execute(page_statement(scope, query, size, after))).all()
     return Page(
         rows=[row[0] for row in rows[:size]],
         cursors=[encode_cursor(list(row[1:])) for row in rows[:size]],

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.privacy.models import ConsentRecord
@@ -46,7 +47,7 @@ async def record(
 def _newest(purpose: ConsentPurpose | None = None):
     statement = (
         select(ConsentRecord)
-        .distinct(ConsentRecord.account_id, ConsentRecord.purpose)
+        .ext(distinct_on(ConsentRecord.account_id, ConsentRecord.purpose))
         .order_by(
             ConsentRecord.account_id,
             ConsentRecord.purpose,
