@@ -34,7 +34,7 @@ def upgrade() -> None:
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
         SELECT id FROM job_postings
          WHERE pool_id = current_setting('{POOL_SETTING}', true)
-           AND search_grams @> jobgraph_bigrams(query)
+           AND search_grams @> (SELECT jobgraph_bigrams(query))  -- once, not per row
     $$""")
     op.execute(f"ALTER FUNCTION jobgraph_postings_matching(text) OWNER TO {SEARCH_ROLE}")
     op.execute("REVOKE ALL ON FUNCTION jobgraph_postings_matching(text) FROM PUBLIC")

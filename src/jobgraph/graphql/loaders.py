@@ -11,13 +11,17 @@ from jobgraph.jobs.loaders import CompanyByIdLoader, ViewCountByJobLoader
 
 
 class Loaders:
-    def __init__(self, db: AsyncSession) -> None:
+    """Each loader reads only the request tenant's pool (row-level security would refuse
+    the rest anyway: the application does not rely on it)."""
+
+    def __init__(self, db: AsyncSession, pool_id: str) -> None:
         self.db = db
+        self.pool_id = pool_id
 
     @cached_property
     def company_by_id(self) -> CompanyByIdLoader:
-        return CompanyByIdLoader(self.db)
+        return CompanyByIdLoader(self.db, self.pool_id)
 
     @cached_property
     def view_count_by_job(self) -> ViewCountByJobLoader:
-        return ViewCountByJobLoader(self.db)
+        return ViewCountByJobLoader(self.db, self.pool_id)

@@ -84,8 +84,8 @@ async def _run_pool(
             filter=JobFilter.from_json(saved.query.get("filter", {})),
             sort=JobSort.NEWEST,
         )
-        scope = and_(
-            shown_on(tenant, now), JobPosting.published_at > since, JobPosting.published_at <= now
+        scope = shown_on(tenant, now).narrowed(
+            JobPosting.published_at > since, JobPosting.published_at <= now
         )
         page = await search_page(db, scope, query, MATCHES_PER_SEARCH, None)
         if page.rows:

@@ -14,13 +14,18 @@ from jobgraph.jobs.models import Company, JobViewCount
 
 
 class CompanyByIdLoader(DataLoader[uuid.UUID, Company | None]):
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncSession, pool_id: str) -> None:
         super().__init__()
         self.db = db
+        self.pool_id = pool_id
 
     async def batch_load_fn(self, ids: Iterable[uuid.UUID]) -> list[Company | None]:
         ids = list(ids)
-        rows = (await self.db.scalars(select(Company).where(Company.id.in_(ids)))).all()
+        rows = (
+            await self.db.scalars(
+                select(Company).where(Company.pool_id == self.pool_id, Company.id.in_(ids))
+            )
+        ).all()
         by_id = {row.id: row for row in rows}
         return [by_id.get(company_id) for company_id in ids]
 
@@ -28,16 +33,17 @@ class CompanyByIdLoader(DataLoader[uuid.UUID, Company | None]):
 class ViewCountByJobLoader(DataLoader[uuid.UUID, int]):
     """All-time views of each posting, over every tenant of the pool that showed it."""
 
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncSession, pool_id: str) -> None:
         super().__init__()
         self.db = db
+        self.pool_id = pool_id
 
     async def batch_load_fn(self, ids: Iterable[uuid.UUID]) -> list[int]:
         ids = list(ids)
         rows = (
             await self.db.execute(
                 select(JobViewCount.job_id, func.sum(JobViewCount.views))
-                .where(JobViewCount.job_id.in_(ids))
+                .where(JobViewCount.pool_id == self.pool_id, JobViewCount.job_id.in_(ids))
                 .group_by(JobViewCount.job_id)
             )
         ).all()

@@ -130,7 +130,9 @@ async def create(
 
 async def owned(db: AsyncSession, tenant: Tenant, viewer: Viewer, job_id: uuid.UUID) -> JobPosting:
     row = await db.scalar(
-        select(JobPosting).where(JobPosting.id == job_id, posted_for(tenant)).with_for_update()
+        select(JobPosting)
+        .where(JobPosting.id == job_id, posted_for(tenant).condition)
+        .with_for_update()
     )
     if row is None:
         raise NotFound(f"No job {job_id} on this site.")
@@ -200,7 +202,9 @@ def reopen(row: JobPosting) -> None:
 
 async def record_view(db: AsyncSession, tenant: Tenant, job_id: uuid.UUID) -> None:
     """Count one view of a posting shown on this tenant; nothing about the viewer is kept."""
-    exists = await db.scalar(select(JobPosting.id).where(JobPosting.id == job_id, shown_on(tenant)))
+    exists = await db.scalar(
+        select(JobPosting.id).where(JobPosting.id == job_id, shown_on(tenant).condition)
+    )
     if exists is None:
         raise NotFound(f"No job {job_id} on this site.")
     statement = pg_insert(JobViewCount).values(

@@ -221,7 +221,7 @@ class JobsQuery:
     async def job(self, info: Info, id: strawberry.ID) -> Job | None:
         row = await info.context.db.scalar(
             select(JobPosting).where(
-                JobPosting.id == parse_id(id, "id"), shown_on(info.context.tenant)
+                JobPosting.id == parse_id(id, "id"), shown_on(info.context.tenant).condition
             )
         )
         return Job.of(row) if row else None
@@ -249,9 +249,11 @@ class JobsQuery:
         after: str | None = None,
     ) -> JobConnection:
         context = info.context
-        scope = posted_for(context.tenant) & JobPosting.company_id.in_(context.viewer.companies)
+        scope = posted_for(context.tenant).narrowed(
+            JobPosting.company_id.in_(context.viewer.companies)
+        )
         if status is not None:
-            scope = scope & (JobPosting.status == str(status))
+            scope = scope.narrowed(JobPosting.status == str(status))
         return await connection(info, scope, search.JobQuery(sort=JobSort.NEWEST), first, after)
 
     @strawberry.field(permission_classes=[AccountHolder], description="Your saved searches.")

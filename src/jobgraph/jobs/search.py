@@ -14,12 +14,12 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    false,
     func,
     literal,
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,22 +86,38 @@ class JobQuery:
         return JobSort.NEWEST if self.sort is JobSort.RELEVANCE and not self.text else self.sort
 
 
-def shown_on(tenant: Tenant, now: datetime | None = None) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Scope:
+    """Which postings a listing may show, as disjoint branches (one per source tenant), so
+    that each branch walks its own index in sort order instead of the whole pool."""
+
+    pool_id: str
+    branches: tuple[ColumnElement[bool], ...]
+
+    @property
+    def condition(self) -> ColumnElement[bool]:
+        return and_(JobPosting.pool_id == self.pool_id, or_(*self.branches))
+
+    def narrowed(self, *conditions: ColumnElement[bool]) -> Scope:
+        return Scope(self.pool_id, tuple(and_(branch, *conditions) for branch in self.branches))
+
+
+def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     """The postings a tenant shows anyone: published, not expired, and on a partner site
     only its own and the share of its main site's that its feed selects."""
     now = now or datetime.now(UTC)
-    live = and_(
+    return posted_for(tenant).narrowed(
         JobPosting.status == JobStatus.PUBLISHED,
         or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > now),
     )
-    return and_(live, posted_for(tenant))
 
 
-def posted_for(tenant: Tenant) -> ColumnElement[bool]:
+def posted_for(tenant: Tenant) -> Scope:
     """Which tenants' postings (whatever their status) this tenant carries."""
     feed = tenant.config.policy.feed
+    own = JobPosting.tenant_slug == tenant.slug
     if not tenant.is_partner_site or feed is None:
-        return and_(JobPosting.pool_id == tenant.pool_id, JobPosting.tenant_slug == tenant.slug)
+        return Scope(tenant.pool_id, (own,))
     from_parent = [JobPosting.tenant_slug == tenant.config.parent]
     if feed.categories:
         from_parent.append(JobPosting.category.in_(feed.categories))
@@ -110,17 +126,21 @@ def posted_for(tenant: Tenant) -> ColumnElement[bool]:
     if feed.include_companies:
         from_parent.append(
             JobPosting.company_id.in_(
-                select(Company.id).where(Company.name.in_(feed.include_companies))
+                select(Company.id).where(
+                    Company.pool_id == tenant.pool_id, Company.name.in_(feed.include_companies)
+                )
             )
         )
     if feed.exclude_companies:
         from_parent.append(
             JobPosting.company_id.not_in(
-                select(Company.id).where(Company.name.in_(feed.exclude_companies))
+                select(Company.id).where(
+                    Company.pool_id == tenant.pool_id, Company.name.in_(feed.exclude_companies)
+                )
             )
         )
-    own = JobPosting.tenant_slug == tenant.slug if feed.include_own_postings else false()
-    return and_(JobPosting.pool_id == tenant.pool_id, or_(own, and_(*from_parent)))
+    branches = (own, and_(*from_parent)) if feed.include_own_postings else (and_(*from_parent),)
+    return Scope(tenant.pool_id, branches)
 
 
 def _rank(text: str) -> ColumnElement[int]:
@@ -221,18 +241,29 @@ def page_size(tenant: Tenant, first: int | None) -> int:
     return min(size, limit)
 
 
-def page_statement(
-    scope: ColumnElement[bool], query: JobQuery, size: int, after: str | None
-) -> Select:
+def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) -> Select:
     """The SELECT of one page: the postings in ``scope`` matching ``query``, after the
-    cursor, and one more to tell whether a next page exists."""
+    cursor, and one more to tell whether a next page exists. With several branches, each
+    finds its own first rows (in index order) and only those are merged and sorted."""
     keys = _sort_keys(query)
-    statement: Select = select(JobPosting, *keys).where(scope, *conditions(query))
+    matching = list(conditions(query))
     if after:
-        statement = statement.where(
-            tuple_(*keys) < tuple_(*map(literal, _decode_cursor(after, query)))
+        matching.append(tuple_(*keys) < tuple_(*map(literal, _decode_cursor(after, query))))
+    order = [key.desc() for key in keys]
+    if len(scope.branches) == 1:
+        where = [scope.condition, *matching]
+    else:
+        firsts = union_all(
+            *(
+                select(JobPosting.id)
+                .where(JobPosting.pool_id == scope.pool_id, branch, *matching)
+                .order_by(*order)
+                .limit(size + 1)
+                for branch in scope.branches
+            )
         )
-    return statement.order_by(*(key.desc() for key in keys)).limit(size + 1)
+        where = [JobPosting.pool_id == scope.pool_id, JobPosting.id.in_(firsts)]
+    return select(JobPosting, *keys).where(*where).order_by(*order).limit(size + 1)
 
 
 async def search_page(
@@ -248,10 +279,10 @@ async def search_page(
     )
 
 
-async def count(db: AsyncSession, scope: ColumnElement[bool], query: JobQuery) -> int:
+async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
     return (
         await db.scalar(
-            select(func.count()).select_from(JobPosting).where(scope, *conditions(query))
+            select(func.count()).select_from(JobPosting).where(scope.condition, *conditions(query))
         )
         or 0
     )
@@ -268,7 +299,7 @@ async def facet_counts(
     grouping = func.grouping(*columns)
     statement = (
         select(grouping, *columns, func.count())
-        .where(scope, *conditions(query))
+        .where(scope.condition, *conditions(query))
         .group_by(func.grouping_sets(*[tuple_(column) for column in columns]))
     )
     result: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
@@ -286,7 +317,9 @@ async def similar(db: AsyncSession, tenant: Tenant, job: JobPosting, size: int) 
     same_place = JobPosting.prefecture == job.prefecture
     statement = (
         select(JobPosting)
-        .where(shown_on(tenant), JobPosting.category == job.category, JobPosting.id != job.id)
+        .where(
+            shown_on(tenant).condition, JobPosting.category == job.category, JobPosting.id != job.id
+        )
         .order_by(same_place.desc(), JobPosting.published_at.desc(), JobPosting.id.desc())
         .limit(size)
     )

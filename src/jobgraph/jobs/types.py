@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import strawberry
-from sqlalchemy import ColumnElement
 from strawberry.types import Info
 
 from jobgraph.graphql.ids import parse_id
@@ -201,7 +200,7 @@ class JobConnection:
     edges: list[JobEdge]
     page_info: PageInfo
     query: strawberry.Private[search.JobQuery]
-    scope: strawberry.Private[ColumnElement[bool]]
+    scope: strawberry.Private[search.Scope]
 
     @strawberry.field
     async def total_count(self, info: Info) -> int:
@@ -231,7 +230,7 @@ def effective_status(row: JobPosting) -> JobStatus:
 
 async def connection(
     info: Info,
-    scope: ColumnElement[bool],
+    scope: search.Scope,
     query: search.JobQuery,
     first: int | None,
     after: str | None,

@@ -1,0 +1,139 @@
+"""The two servers the benchmark compares, each run by uvicorn in its own process:
+
+- ``app``: jobgraph itself, the real ASGI app with its whole pipeline;
+- ``baseline``: a bare ASGI function that runs the same SQL with asyncpg and writes the
+  same JSON with orjson: the floor any GraphQL service over this database could reach.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import asyncpg
+import orjson
+import uvicorn
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+from jobgraph.db.engine import create_engine, session_factory
+from jobgraph.db.urls import DatabaseUrls
+from jobgraph.jobs.enums import JobSort
+from jobgraph.jobs.models import Company
+from jobgraph.jobs.search import JobQuery, page_statement, shown_on
+from jobgraph.settings import Settings
+from jobgraph.tenancy.registry import TenantRegistry
+
+TENANT = "kansai-jobs"
+PAGE = 50
+QUERY = (
+    "{ jobs(first: 50, sort: NEWEST) { edges { cursor node { id title tags "
+    "company { id name } } } pageInfo { hasNextPage endCursor } } }"
+)
+
+
+def _sql(statement: Any) -> str:
+    return str(
+        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    )
+
+
+async def _baseline_sql(app_url: str) -> tuple[str, str, str]:
+    """The SQL jobgraph runs for QUERY, rendered once: the page and the companies."""
+    engine = create_engine(app_url, Settings(db_pool_size=1))
+    async with session_factory(engine)() as session:
+        tenant = (await TenantRegistry.load(session)).get(TENANT)
+    await engine.dispose()
+    assert tenant is not None
+    page = _sql(page_statement(shown_on(tenant), JobQuery(sort=JobSort.NEWEST), PAGE, None))
+    companies = _sql(select(Company.id, Company.name).where(Company.pool_id == tenant.pool_id))
+    companies += " AND companies.id = ANY($1::uuid[])"
+    return tenant.pool_id, page, companies
+
+
+def baseline_app(app_url: str) -> Any:
+    state: dict[str, Any] = {}
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    state["pool_id"], state["page"], state["companies"] = await _baseline_sql(
+                        app_url
+                    )
+                    dsn = make_url(app_url).set(drivername="postgresql")
+                    state["db"] = await asyncpg.create_pool(
+                        dsn.render_as_string(hide_password=False), min_size=10, max_size=10
+                    )
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await state["db"].close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        while (await receive()).get("more_body"):
+            pass
+        async with state["db"].acquire() as connection, connection.transaction():
+            await connection.execute(
+                "SELECT set_config('jobgraph.pool', $1, true)", state["pool_id"]
+            )
+            rows = await connection.fetch(state["page"])
+            ids = list({row["company_id"] for row in rows[:PAGE]})
+            names = {
+                row["id"]: row["name"] for row in await connection.fetch(state["companies"], ids)
+            }
+        edges = [
+            {
+                "cursor": str(row["id"]),
+                "node": {
+                    "id": str(row["id"]),
+                    "title": row["title"],
+                    "tags": row["tags"],
+                    "company": {"id": str(row["company_id"]), "name": names[row["company_id"]]},
+                },
+            }
+            for row in rows[:PAGE]
+        ]
+        body = orjson.dumps(
+            {
+                "data": {
+                    "jobs": {
+                        "edges": edges,
+                        "pageInfo": {
+                            "hasNextPage": len(rows) > PAGE,
+                            "endCursor": edges[-1]["cursor"] if edges else None,
+                        },
+                    }
+                }
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def main() -> None:
+    kind, admin_url, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    settings = Settings(db_pool_size=10, log_level="warning")
+    urls = DatabaseUrls.from_admin(admin_url, settings)
+    if kind == "app":
+        from jobgraph.app import create_app
+
+        target = create_app(settings, urls)
+    else:
+        target = baseline_app(urls.app)
+    uvicorn.run(
+        target, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+    )
+
+
+if __name__ == "__main__":
+    main()
