@@ -100,9 +100,12 @@ class JobPosting(PoolOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Search (see jobs/text.py): normalised title, normalised company name and description,
     # and the character bigrams of both, which find Japanese text as well as English.
-    search_title: Mapped[str] = mapped_column(Text, server_default="")
-    search_body: Mapped[str] = mapped_column(Text, server_default="")
-    search_grams: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    # Deferred: only SQL reads them, and loading the bigrams would cost every listing.
+    search_title: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
+    search_body: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
+    search_grams: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default="{}", deferred=True
+    )
 
 
 class JobViewCount(Base):
