@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -15,6 +16,9 @@ from jobgraph.graphql.schema import schema
 
 
 class GraphQLView(GraphQL):
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
