@@ -82,8 +82,8 @@ def test_the_demo_tenant_files_are_valid_and_parents_come_first():
         (
             "community.toml",
             '"FULL_NAME", "BIRTH_DATE", "NATIONALITY", "RESIDENCE_COUNTRY", '
-            '"VISA_STATUS", "LANGUAGES",\n  "EDUCATION", "WORK_HISTORY", "SKILLS", '
-            '"HOBBIES",\n]\napplication',
+            '"VISA_STATUS", "LANGUAGES",\n  "EDUCATION", "WORK_HISTORY", "LAST_EMPLOYER", '
+            '"SKILLS", "HOBBIES",\n]\napplication',
             '"FULL_NAME", "PHONE",\n]\napplication',
             "community.toml: policy.public_profile_fields: may never include PHONE",
         ),

@@ -8,7 +8,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +18,7 @@ from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, CompanyMember, Operator, TenantAdmin
 from jobgraph.identity.passwords import hash_password
 from jobgraph.jobs.models import Company, JobPosting
+from jobgraph.resumes.models import Resume
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -149,7 +150,7 @@ async def load_demo(
         async with sessions() as session, session.begin():
             bind_pool(session, pool_id)
             if reset:
-                for model in (CompanyMember, TenantAdmin, JobPosting, Company, Account):
+                for model in (Resume, CompanyMember, TenantAdmin, JobPosting, Company, Account):
                     await session.execute(delete(model))
             elif await session.scalar(select(Company.id).limit(1)) is not None:
                 progress(f"pool {pool_id}: demo data already present, left as it is")
@@ -157,7 +158,13 @@ async def load_demo(
             for tenant in tenants:
                 rng = random.Random(f"{tenant.slug}-{scale}")
                 rows = _demo_rows(
-                    rng, tenant.slug, pool_id, BASE_SIZES[tenant.slug], scale, password_hash
+                    rng,
+                    tenant.slug,
+                    pool_id,
+                    BASE_SIZES[tenant.slug],
+                    scale,
+                    password_hash,
+                    [str(v) for v in tenant.config.policy.resume_visibilities],
                 )
                 for model, batch in rows:
                     for start in range(0, len(batch), 5000):
@@ -228,8 +235,15 @@ def _staff_rows(
 
 
 def _demo_rows(
-    rng: random.Random, slug: str, pool_id: str, size: DemoSize, scale: int, password_hash: str
+    rng: random.Random,
+    slug: str,
+    pool_id: str,
+    size: DemoSize,
+    scale: int,
+    password_hash: str,
+    visibilities: list[str] | None = None,
 ) -> list[tuple[type, list[dict]]]:
+    visibilities = visibilities or ["PRIVATE"]
     companies = []
     for index in range(size.companies * scale):
         first, second = rng.choice(COMPANY_WORDS[0]), rng.choice(COMPANY_WORDS[1])
@@ -301,4 +315,70 @@ def _demo_rows(
                 "full_name": name,
             }
         )
-    return [(Company, companies), (JobPosting, postings), (Account, seekers)]
+    resumes = [_demo_resume(rng, slug, pool_id, seeker, visibilities) for seeker in seekers]
+    return [(Company, companies), (JobPosting, postings), (Account, seekers), (Resume, resumes)]
+
+
+NATIONALITIES = ["Philippines", "United States", "Vietnam", "Brazil", "India", "France"]
+SKILLS = ["python", "teaching", "sales", "excel", "photoshop", "customer service", "sql"]
+LANGUAGE_LEVELS = ["BASIC", "CONVERSATIONAL", "BUSINESS", "NATIVE"]
+
+
+def _demo_resume(
+    rng: random.Random, slug: str, pool_id: str, seeker: dict, visibilities: list[str]
+) -> dict:
+    """Personal values carry the seeker's number, so a test can search any response for
+    them (they must appear exactly where the policy allows)."""
+    number = seeker["email"].split("@")[0].removeprefix("seeker")
+    start = 2010 + rng.randrange(0, 10)
+    return {
+        "pool_id": pool_id,
+        "id": uuid.UUID(int=rng.getrandbits(128)),
+        "tenant_slug": slug,
+        "account_id": seeker["id"],
+        "visibility": visibilities[int(number) % len(visibilities)],
+        "full_name": seeker["full_name"],
+        "birth_date": date(1985 + rng.randrange(0, 15), 1, 2),
+        "gender": rng.choice(["female", "male", "non-binary"]),
+        "nationality": rng.choice(NATIONALITIES),
+        "residence_country": "Japan",
+        "residence_region": rng.choice(PLACES)[0],
+        "nearest_station": rng.choice(PLACES)[2],
+        "phone": f"+81-90-0000-{int(number):04d}",
+        "visa_status": rng.choice(
+            ["Engineer/Specialist in Humanities", "Spouse of Japanese", "Working holiday"]
+        ),
+        "languages": [
+            {"language": "Japanese", "level": rng.choice(LANGUAGE_LEVELS)},
+            {"language": "English", "level": "NATIVE"},
+        ],
+        "education_level": rng.choice(["BACHELOR", "MASTER", "HIGH_SCHOOL"]),
+        "education_history": [
+            {
+                "school": "State University",
+                "degree": "BA",
+                "field": "Linguistics",
+                "start_year": start - 4,
+                "end_year": start,
+            }
+        ],
+        "career_level": rng.choice(["ENTRY", "MID", "SENIOR"]),
+        "work_history": [
+            {
+                "employer": f"First Employer {number} Ltd",
+                "title": "Assistant",
+                "start_date": f"{start}-04-01",
+                "end_date": f"{start + 3}-03-31",
+            },
+            {
+                "employer": f"Last Employer {number} KK",
+                "title": "Specialist",
+                "start_date": f"{start + 3}-04-01",
+                "end_date": None,
+            },
+        ],
+        "skills": rng.sample(SKILLS, 3),
+        "hobbies": ["hiking"],
+        "desired_categories": [rng.choice(list(TITLES))],
+        "desired_locations": [rng.choice(PLACES)[0]],
+    }

@@ -4,6 +4,9 @@ carries one request's pool into the next."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -42,8 +45,73 @@ def create_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+class _Turns:
+    """A lock its holder's task may take again (an operation calling another)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
+        self._depth = 0
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if self._owner is task:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        async with self._lock:
+            self._owner, self._depth = task, 1
+            try:
+                yield
+            finally:
+                self._owner, self._depth = None, 0
+
+
+class RequestSession(AsyncSession):
+    """GraphQL resolves sibling fields concurrently, but one session (one connection)
+    serves one statement at a time: its operations take turns."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turns = _Turns()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turns.turn():
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turns.turn():
+            return await super().scalar(*args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turns.turn():
+            return await super().scalars(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turns.turn():
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turns.turn():
+            await super().flush(*args, **kwargs)
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turns.turn():
+            await super().refresh(*args, **kwargs)
+
+    async def rollback(self) -> None:
+        async with self._turns.turn():
+            await super().rollback()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(
+        engine, class_=RequestSession, expire_on_commit=False, autoflush=False
+    )
 
 
 def bind_pool(session: AsyncSession, pool_id: str) -> AsyncSession:

@@ -6,6 +6,7 @@ from jobgraph.identity import models as _identity  # noqa: F401
 from jobgraph.jobs import models as _jobs  # noqa: F401
 from jobgraph.notifications import models as _notifications  # noqa: F401
 from jobgraph.privacy import models as _privacy  # noqa: F401
+from jobgraph.resumes import models as _resumes  # noqa: F401
 from jobgraph.tenancy import models as _tenancy  # noqa: F401
 
 metadata = Base.metadata

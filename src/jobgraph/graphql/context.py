@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.identity.viewer import Viewer
+from jobgraph.policy.record import DisclosureRecorder
 from jobgraph.tenancy.registry import Tenant
 
 
@@ -25,6 +26,7 @@ class Context:
     db: AsyncSession
     services: Any
     loaders: Loaders = field(init=False)
+    disclosures: DisclosureRecorder = field(default_factory=DisclosureRecorder)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.tenant.pool_id)

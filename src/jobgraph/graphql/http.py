@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -23,6 +24,20 @@ class GraphQLView(GraphQL):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         # Every result passes here, parse and validation failures included.
+        context: Context | None = request.scope.get("jobgraph.context")
+        if context is not None and context.disclosures.pending:
+            # The record of what was disclosed is written before the response leaves, or
+            # the response does not leave: no disclosure goes unrecorded.
+            try:
+                async with context.transaction() as db:
+                    await context.disclosures.flush(db, context.tenant, context.viewer)
+            except Exception as error:
+                result.data = None
+                result.errors = [
+                    GraphQLError(
+                        "The disclosure record could not be written.", original_error=error
+                    )
+                ]
         if result.errors:
             result.errors = [shape_error(error) for error in result.errors]
         return await super().process_result(request, result)
@@ -31,7 +46,7 @@ class GraphQLView(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         state = request.state
-        return Context(
+        context = Context(
             request=request,
             response=response,
             tenant=state.tenant,
@@ -39,6 +54,8 @@ class GraphQLView(GraphQL):
             db=state.db,
             services=request.app.state.services,
         )
+        request.scope["jobgraph.context"] = context  # for process_result
+        return context
 
 
 def graphql_view() -> GraphQLView:

@@ -7,7 +7,9 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.identity.loaders import AccountByIdLoader
 from jobgraph.jobs.loaders import CompanyByIdLoader, ViewCountByJobLoader
+from jobgraph.resumes.loaders import JobByIdLoader, ResumeByAccountLoader
 
 
 class Loaders:
@@ -25,3 +27,15 @@ class Loaders:
     @cached_property
     def view_count_by_job(self) -> ViewCountByJobLoader:
         return ViewCountByJobLoader(self.db, self.pool_id)
+
+    @cached_property
+    def account_by_id(self) -> AccountByIdLoader:
+        return AccountByIdLoader(self.db, self.pool_id)
+
+    @cached_property
+    def resume_by_account(self) -> ResumeByAccountLoader:
+        return ResumeByAccountLoader(self.db, self.pool_id)
+
+    @cached_property
+    def job_by_id(self) -> JobByIdLoader:
+        return JobByIdLoader(self.db, self.pool_id)

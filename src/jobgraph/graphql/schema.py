@@ -11,10 +11,13 @@ from strawberry.tools import merge_types
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
+from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
 from jobgraph.tenancy.types import TenantQuery
 
-Query = merge_types("Query", (TenantQuery, IdentityQuery, JobsQuery, PrivacyQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, JobsMutation, PrivacyMutation))
+Query = merge_types("Query", (TenantQuery, IdentityQuery, JobsQuery, ResumesQuery, PrivacyQuery))
+Mutation = merge_types(
+    "Mutation", (IdentityMutation, JobsMutation, ResumesMutation, PrivacyMutation)
+)
 
 
 class JobgraphSchema(strawberry.Schema):

@@ -103,9 +103,7 @@ class JobPosting(PoolOwned, Base):
     # Deferred: only SQL reads them, and loading the bigrams would cost every listing.
     search_title: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
     search_body: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
-    search_grams: Mapped[list[str]] = mapped_column(
-        ARRAY(Text), server_default="{}", deferred=True
-    )
+    search_grams: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", deferred=True)
 
 
 class JobViewCount(Base):

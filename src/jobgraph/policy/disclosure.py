@@ -1,0 +1,189 @@
+"""THE place that decides what of a resume a viewer may see.
+
+Resolvers never decide: they state how the viewer reached the resume (an ``Access``), and
+ask ``resume_disclosure`` for a ``Disclosure``: per field, disclosed or withheld, and why.
+The platform floor (contact details never in search or on public profiles, never to a
+viewer the seeker has no relationship with) holds whatever a tenant's policy says; a
+tenant's policy may only withhold more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from jobgraph.identity.viewer import Viewer, ViewerKind
+from jobgraph.policy.fields import (
+    CONTACT_FIELDS,
+    NEVER_PUBLIC,
+    OTHER_FIELDS,
+    PERSONAL_FIELDS,
+    DataUse,
+    ResumeField,
+    ResumeVisibility,
+)
+from jobgraph.tenancy.registry import Tenant
+
+ALL_FIELDS = frozenset(ResumeField)
+
+
+class Relationship(StrEnum):
+    """How the viewer stands to the resume: the reason a field is disclosed or not."""
+
+    OWNER = "OWNER"
+    APPLICATION = "APPLICATION"  # the seeker applied to this employer's posting
+    RESUME_SEARCH = "RESUME_SEARCH"  # an employer finding a searchable resume
+    PUBLIC_PROFILE = "PUBLIC_PROFILE"  # anyone reading a public profile
+    STAFF_WITH_PURPOSE = "STAFF_WITH_PURPOSE"  # a tenant admin or operator, purpose stated
+    NONE = "NONE"  # nothing entitles the viewer to the resume
+
+
+class DisclosureLevel(StrEnum):
+    FULL = "FULL"  # every field
+    PARTIAL = "PARTIAL"  # some fields withheld
+    NONE = "NONE"  # every field withheld
+
+
+@dataclass(frozen=True)
+class ResumeFacts:
+    """What the policy needs to know of a resume (never its personal values)."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    visibility: ResumeVisibility
+
+
+@dataclass(frozen=True)
+class Access:
+    """How the viewer reached the resume; the policy checks these facts, not the caller."""
+
+    via: str  # "direct", "application", "search", "staff"
+    application_company_id: uuid.UUID | None = None  # via an application: the job's company
+    application_active: bool = False
+    purpose: str | None = None  # staff access: the stated purpose
+
+    @classmethod
+    def direct(cls) -> Access:
+        return cls("direct")
+
+    @classmethod
+    def application(cls, company_id: uuid.UUID, active: bool) -> Access:
+        return cls("application", application_company_id=company_id, application_active=active)
+
+    @classmethod
+    def search(cls) -> Access:
+        return cls("search")
+
+    @classmethod
+    def staff(cls, purpose: str | None) -> Access:
+        return cls("staff", purpose=(purpose or "").strip() or None)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    relationship: Relationship
+    disclosed: frozenset[ResumeField]
+    reasons: dict[ResumeField, str] = field(default_factory=dict)
+
+    @property
+    def withheld(self) -> frozenset[ResumeField]:
+        return ALL_FIELDS - self.disclosed
+
+    @property
+    def level(self) -> DisclosureLevel:
+        if not self.disclosed:
+            return DisclosureLevel.NONE
+        return DisclosureLevel.FULL if not self.withheld else DisclosureLevel.PARTIAL
+
+    @property
+    def visible(self) -> bool:
+        """Whether the viewer may know the resume exists at all."""
+        return self.relationship is not Relationship.NONE
+
+    def allows(self, resume_field: ResumeField) -> bool:
+        return resume_field in self.disclosed
+
+    @property
+    def recorded_fields(self) -> frozenset[ResumeField]:
+        """What must go into the disclosure record when read: personal information shown
+        to anyone but its owner."""
+        if self.relationship is Relationship.OWNER:
+            return frozenset()
+        return self.disclosed & PERSONAL_FIELDS
+
+
+def resume_search_offered(tenant: Tenant) -> bool:
+    """Resume search exists where the tenant declares it as a use of data (first seed
+    policy: "to enable employers to use the resume search")."""
+    return DataUse.RESUME_SEARCH in tenant.config.policy.data_uses
+
+
+def _relationship(
+    viewer: Viewer, tenant: Tenant, resume: ResumeFacts, access: Access
+) -> Relationship:
+    if viewer.kind is ViewerKind.ACCOUNT and viewer.account_id == resume.account_id:
+        return Relationship.OWNER
+    if access.via == "staff" and access.purpose and (viewer.tenant_admin or viewer.is_operator):
+        return Relationship.STAFF_WITH_PURPOSE
+    offered = set(tenant.config.policy.resume_visibilities)
+    if (
+        access.via == "application"
+        and access.application_active
+        and access.application_company_id in viewer.companies
+    ):
+        return Relationship.APPLICATION
+    if (
+        access.via == "search"
+        and viewer.is_employer
+        and resume.visibility in offered
+        and resume.visibility in (ResumeVisibility.SEARCHABLE, ResumeVisibility.PUBLIC)
+    ):
+        return Relationship.RESUME_SEARCH
+    if (
+        resume.visibility is ResumeVisibility.PUBLIC
+        and resume.visibility in offered
+        and tenant.config.policy.public_profile_fields
+    ):
+        return Relationship.PUBLIC_PROFILE
+    return Relationship.NONE
+
+
+def resume_disclosure(
+    viewer: Viewer, tenant: Tenant, resume: ResumeFacts, access: Access
+) -> Disclosure:
+    relationship = _relationship(viewer, tenant, resume, access)
+    policy = tenant.config.policy
+    if relationship in (Relationship.OWNER, Relationship.STAFF_WITH_PURPOSE):
+        disclosed = ALL_FIELDS
+    elif relationship is Relationship.APPLICATION:
+        disclosed = frozenset(policy.application_disclosed_fields)
+    elif relationship is Relationship.RESUME_SEARCH:
+        # Personal information and the last employer are withheld from resume search
+        # (first seed policy); the floor keeps contact details out whatever the tenant says.
+        disclosed = (OTHER_FIELDS - {ResumeField.LAST_EMPLOYER}) - CONTACT_FIELDS
+    elif relationship is Relationship.PUBLIC_PROFILE:
+        disclosed = frozenset(policy.public_profile_fields) - NEVER_PUBLIC
+    else:
+        disclosed = frozenset()
+    reasons = {
+        resume_field: _reason(relationship, resume_field in disclosed)
+        for resume_field in ResumeField
+    }
+    return Disclosure(relationship, frozenset(disclosed), reasons)
+
+
+def _reason(relationship: Relationship, disclosed: bool) -> str:
+    if disclosed:
+        return {
+            Relationship.OWNER: "your own resume",
+            Relationship.APPLICATION: "the seeker applied to your posting",
+            Relationship.RESUME_SEARCH: "open to resume search",
+            Relationship.PUBLIC_PROFILE: "public profile",
+            Relationship.STAFF_WITH_PURPOSE: "staff access with a stated purpose",
+        }[relationship]
+    return {
+        Relationship.APPLICATION: "not disclosed to employers on application by this site",
+        Relationship.RESUME_SEARCH: "personal information is withheld from resume search",
+        Relationship.PUBLIC_PROFILE: "not part of the public profile on this site",
+    }.get(relationship, "you have no access to this resume")

@@ -1,0 +1,64 @@
+"""The record of disclosure: every read of a resume's personal information by someone but
+its owner is noted by the field resolvers as it happens (so no query shape can skip it) and
+written once per request, one row per resume and reason."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.identity.viewer import Viewer
+from jobgraph.policy.disclosure import Disclosure, ResumeFacts
+from jobgraph.policy.fields import ResumeField
+from jobgraph.privacy.models import DisclosureRecord
+from jobgraph.tenancy.registry import Tenant
+
+
+@dataclass
+class DisclosureRecorder:
+    """One per request."""
+
+    _seen: dict[tuple[uuid.UUID, str, uuid.UUID | None, str | None], set[ResumeField]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+    def note(
+        self,
+        resume: ResumeFacts,
+        disclosure: Disclosure,
+        resume_field: ResumeField,
+        company_id: uuid.UUID | None = None,
+        detail: str | None = None,
+    ) -> None:
+        if resume_field in disclosure.recorded_fields:
+            key = (resume.account_id, str(disclosure.relationship), company_id, detail)
+            self._seen[key].add(resume_field)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._seen)
+
+    async def flush(self, db: AsyncSession, tenant: Tenant, viewer: Viewer) -> None:
+        if not self._seen:
+            return
+        rows = [
+            {
+                "pool_id": tenant.pool_id,
+                "tenant_slug": tenant.slug,
+                "id": uuid.uuid4(),
+                "subject_account_id": subject,
+                "recipient": viewer.actor,
+                "recipient_company_id": company_id,
+                "fields": sorted(fields),
+                "reason": reason,
+                "detail": detail,
+                "hidden_from_subject": False,
+            }
+            for (subject, reason, company_id, detail), fields in self._seen.items()
+        ]
+        await db.execute(insert(DisclosureRecord), rows)
+        self._seen.clear()

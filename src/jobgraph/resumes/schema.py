@@ -1,0 +1,560 @@
+"""Resumes' part of the schema: a seeker's resume and its visibility, applications and
+their pipeline, employers' candidate search and invitations, and a seeker's record of
+disclosures. What of a resume anyone sees is the policy module's decision alone."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import strawberry
+from sqlalchemy import delete, select
+from strawberry.types import Info
+
+from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.graphql.ids import parse_id
+from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead
+from jobgraph.jobs.models import JobPosting
+from jobgraph.jobs.search import shown_on
+from jobgraph.jobs.types import Job
+from jobgraph.policy.disclosure import Access, resume_disclosure, resume_search_offered
+from jobgraph.policy.fields import ResumeVisibility
+from jobgraph.policy.types import ResumeVisibilityType
+from jobgraph.privacy.models import DisclosureRecord
+from jobgraph.resumes import service
+from jobgraph.resumes.models import Application as ApplicationRow
+from jobgraph.resumes.models import Invitation as InvitationRow
+from jobgraph.resumes.models import Resume as ResumeRow
+from jobgraph.resumes.service import EMPLOYER_MOVES, ApplicationStatus
+from jobgraph.resumes.types import Resume, facts_of
+
+ApplicationStatusType = strawberry.enum(ApplicationStatus, name="ApplicationStatus")
+
+
+@strawberry.input
+class LanguageInput:
+    language: str
+    level: str
+
+
+@strawberry.input
+class EducationInput:
+    school: str
+    degree: str | None = None
+    field: str | None = None
+    start_year: int | None = None
+    end_year: int | None = None
+
+
+@strawberry.input
+class WorkExperienceInput:
+    employer: str
+    title: str
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+@strawberry.input(description="Your whole resume; saving replaces what was there.")
+class ResumeInput:
+    visibility: ResumeVisibilityType | None = None
+    full_name: str | None = None
+    birth_date: date | None = None
+    gender: str | None = None
+    nationality: str | None = None
+    residence_country: str | None = None
+    residence_region: str | None = None
+    nearest_station: str | None = None
+    phone: str | None = None
+    visa_status: str | None = None
+    languages: list[LanguageInput] = strawberry.field(default_factory=list)
+    education_level: str | None = None
+    education_history: list[EducationInput] = strawberry.field(default_factory=list)
+    career_level: str | None = None
+    work_history: list[WorkExperienceInput] = strawberry.field(default_factory=list)
+    skills: list[str] = strawberry.field(default_factory=list)
+    hobbies: list[str] = strawberry.field(default_factory=list)
+    desired_categories: list[str] = strawberry.field(default_factory=list)
+    desired_locations: list[str] = strawberry.field(default_factory=list)
+
+    def values(self) -> dict:
+        values = {
+            name: getattr(self, name)
+            for name in (
+                "visibility",
+                "full_name",
+                "birth_date",
+                "gender",
+                "nationality",
+                "residence_country",
+                "residence_region",
+                "nearest_station",
+                "phone",
+                "visa_status",
+                "education_level",
+                "career_level",
+                "skills",
+                "hobbies",
+                "desired_categories",
+                "desired_locations",
+            )
+        }
+        values["languages"] = [vars(item) for item in self.languages]
+        values["education_history"] = [vars(item) for item in self.education_history]
+        values["work_history"] = [
+            {
+                "employer": item.employer,
+                "title": item.title,
+                "start_date": item.start_date.isoformat() if item.start_date else None,
+                "end_date": item.end_date.isoformat() if item.end_date else None,
+            }
+            for item in self.work_history
+        ]
+        return values
+
+
+@strawberry.type(description="An application to a posting.")
+class Application:
+    id: strawberry.ID
+    status: ApplicationStatusType
+    cover_note: str | None
+    applied_at: datetime
+    row: strawberry.Private[ApplicationRow]
+
+    @classmethod
+    def of(cls, row: ApplicationRow) -> Application:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            status=ApplicationStatus(row.status),
+            cover_note=row.cover_note,
+            applied_at=row.created_at,
+            row=row,
+        )
+
+    @strawberry.field
+    async def job(self, info: Info) -> Job | None:
+        row = await info.context.loaders.job_by_id.load(self.row.job_id)
+        return Job.of(row) if row else None
+
+    @strawberry.field(
+        description="The applicant's resume, as this site discloses it to the "
+        "employer on application (nothing once withdrawn)."
+    )
+    async def candidate(self, info: Info) -> Resume | None:
+        context = info.context
+        resume = await context.loaders.resume_by_account.load(self.row.account_id)
+        job = await context.loaders.job_by_id.load(self.row.job_id)
+        if resume is None or job is None:
+            return None
+        access = Access.application(
+            job.company_id, active=self.row.status != ApplicationStatus.WITHDRAWN
+        )
+        decision = resume_disclosure(context.viewer, context.tenant, facts_of(resume), access)
+        return Resume.of(resume, decision, company_id=job.company_id) if decision.visible else None
+
+
+@strawberry.type(description="A searchable resume, under an id only this company sees.")
+class Candidate:
+    candidate_id: str
+    resume: Resume
+
+
+@strawberry.type
+class Invitation:
+    id: strawberry.ID
+    status: str
+    message: str | None
+    row: strawberry.Private[InvitationRow]
+
+    @strawberry.field
+    async def job(self, info: Info) -> Job | None:
+        row = await info.context.loaders.job_by_id.load(self.row.job_id)
+        return Job.of(row) if row else None
+
+
+@strawberry.type(description="One disclosure of your personal information to someone.")
+class DisclosureEntry:
+    recipient: str
+    fields: list[str]
+    reason: str
+    detail: str | None
+    at: datetime
+
+
+def _invitation(row: InvitationRow) -> Invitation:
+    return Invitation(
+        id=strawberry.ID(str(row.id)), status=row.status, message=row.message, row=row
+    )
+
+
+async def _company_job(info: Info, job_id: uuid.UUID) -> JobPosting:
+    job = await info.context.db.get(JobPosting, (info.context.tenant.pool_id, job_id))
+    if job is None or job.company_id not in info.context.viewer.companies:
+        raise NotFound(f"None of your companies has a job {job_id} on this site.")
+    return job
+
+
+@strawberry.type
+class ResumesQuery:
+    @strawberry.field(permission_classes=[AccountHolder], description="Your resume, whole.")
+    async def my_resume(self, info: Info) -> Resume | None:
+        context = info.context
+        row = await service.own_resume(context.db, context.viewer.account_id)
+        if row is None:
+            return None
+        return Resume.of(
+            row, resume_disclosure(context.viewer, context.tenant, facts_of(row), Access.direct())
+        )
+
+    @strawberry.field(
+        permission_classes=[JobsRead],
+        description="Public profiles, where this site offers them, newest first.",
+    )
+    async def public_profiles(self, info: Info, first: int = 20) -> list[Resume]:
+        context = info.context
+        size = min(max(first, 1), context.tenant.config.policy.api.max_page_size)
+        rows = await context.db.scalars(
+            select(ResumeRow)
+            .where(
+                ResumeRow.pool_id == context.tenant.pool_id,
+                ResumeRow.visibility == ResumeVisibility.PUBLIC,
+            )
+            .order_by(ResumeRow.updated_at.desc(), ResumeRow.id.desc())
+            .limit(size)
+        )
+        found = []
+        for row in rows:
+            decision = resume_disclosure(
+                context.viewer, context.tenant, facts_of(row), Access.direct()
+            )
+            if decision.visible:
+                found.append(Resume.of(row, decision))
+        return found
+
+    @strawberry.field(permission_classes=[AccountHolder])
+    async def my_applications(self, info: Info) -> list[Application]:
+        rows = await info.context.db.scalars(
+            select(ApplicationRow)
+            .where(ApplicationRow.account_id == info.context.viewer.account_id)
+            .order_by(ApplicationRow.created_at.desc())
+        )
+        return [Application.of(row) for row in rows]
+
+    @strawberry.field(permission_classes=[AccountHolder])
+    async def my_invitations(self, info: Info) -> list[Invitation]:
+        rows = await info.context.db.scalars(
+            select(InvitationRow)
+            .where(InvitationRow.account_id == info.context.viewer.account_id)
+            .order_by(InvitationRow.created_at.desc())
+        )
+        return [_invitation(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[AccountHolder],
+        description="Who was shown your personal information, when and why.",
+    )
+    async def my_disclosures(self, info: Info) -> list[DisclosureEntry]:
+        rows = await info.context.db.scalars(
+            select(DisclosureRecord)
+            .where(
+                DisclosureRecord.subject_account_id == info.context.viewer.account_id,
+                DisclosureRecord.hidden_from_subject.is_(False),
+            )
+            .order_by(DisclosureRecord.created_at.desc())
+        )
+        return [
+            DisclosureEntry(
+                recipient=row.recipient,
+                fields=list(row.fields),
+                reason=row.reason,
+                detail=row.detail,
+                at=row.created_at,
+            )
+            for row in rows
+        ]
+
+    @strawberry.field(
+        permission_classes=[Employer],
+        description="The applications to a posting of one of your companies.",
+    )
+    async def applicants(
+        self, info: Info, job_id: strawberry.ID, first: int = 50
+    ) -> list[Application]:
+        job = await _company_job(info, parse_id(job_id, "jobId"))
+        if not 1 <= first <= 100:
+            raise BadUserInput("'first' must be between 1 and 100.", field="first")
+        rows = await info.context.db.scalars(
+            select(ApplicationRow)
+            .where(ApplicationRow.job_id == job.id)
+            .order_by(ApplicationRow.created_at)
+            .limit(first)
+        )
+        return [Application.of(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[Employer],
+        description="Resumes open to search, filtered only on what search discloses.",
+    )
+    async def search_candidates(
+        self,
+        info: Info,
+        company_id: strawberry.ID,
+        skills: list[str] | None = None,
+        languages: list[LanguageInput] | None = None,
+        education_level: str | None = None,
+        career_level: str | None = None,
+        desired_categories: list[str] | None = None,
+        desired_locations: list[str] | None = None,
+        first: int = 20,
+    ) -> list[Candidate]:
+        context = info.context
+        company = parse_id(company_id, "companyId")
+        if company not in context.viewer.companies:
+            raise Forbidden("You search on behalf of one of your own companies.")
+        if not resume_search_offered(context.tenant):
+            raise Forbidden("This site does not offer resume search.")
+        size = min(max(first, 1), context.tenant.config.policy.api.max_page_size)
+        statement = service.candidate_search(
+            context.tenant,
+            [(item.language, item.level) for item in languages or []],
+            skills or [],
+            education_level,
+            career_level,
+            desired_categories or [],
+            desired_locations or [],
+        ).limit(size)
+        found = []
+        for row in await context.db.scalars(statement):
+            decision = resume_disclosure(
+                context.viewer, context.tenant, facts_of(row), Access.search()
+            )
+            if decision.visible:
+                found.append(
+                    Candidate(
+                        candidate_id=service.candidate_id(
+                            context.services.settings.secret_key, company, row.id
+                        ),
+                        resume=Resume.of(row, decision, company_id=company),
+                    )
+                )
+        return found
+
+
+@strawberry.type
+class ResumesMutation:
+    @strawberry.mutation(
+        permission_classes=[AccountHolder], description="Create or replace your resume."
+    )
+    async def save_resume(self, info: Info, input: ResumeInput) -> Resume:
+        context = info.context
+        async with context.transaction() as db:
+            row = await service.save_resume(
+                db, context.tenant, context.viewer.account_id, input.values()
+            )
+        return Resume.of(
+            row, resume_disclosure(context.viewer, context.tenant, facts_of(row), Access.direct())
+        )
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Change who may find and read your resume; at once.",
+    )
+    async def set_resume_visibility(self, info: Info, visibility: ResumeVisibilityType) -> Resume:
+        context = info.context
+        service.check_visibility(context.tenant, ResumeVisibility(visibility))
+        async with context.transaction() as db:
+            row = await service.own_resume(db, context.viewer.account_id)
+            if row is None:
+                raise NotFound("You have no resume yet: save one first.")
+            row.visibility = str(visibility)
+            row.updated_at = datetime.now(UTC)
+        return Resume.of(
+            row, resume_disclosure(context.viewer, context.tenant, facts_of(row), Access.direct())
+        )
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Delete your resume (your applications stay, without it).",
+    )
+    async def delete_resume(self, info: Info) -> bool:
+        async with info.context.transaction() as db:
+            result = await db.execute(
+                delete(ResumeRow).where(ResumeRow.account_id == info.context.viewer.account_id)
+            )
+        return result.rowcount > 0
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder], description="Apply to a job with your resume."
+    )
+    async def apply_to_job(
+        self, info: Info, job_id: strawberry.ID, cover_note: str | None = None
+    ) -> Application:
+        context = info.context
+        job_uuid = parse_id(job_id, "jobId")
+        if cover_note is not None and len(cover_note) > 5000:
+            raise BadUserInput(
+                "The cover note must have at most 5000 characters.", field="coverNote"
+            )
+        async with context.transaction() as db:
+            job = await db.scalar(
+                select(JobPosting.id).where(
+                    JobPosting.id == job_uuid, shown_on(context.tenant).condition
+                )
+            )
+            if job is None:
+                raise NotFound(f"No open job {job_id} on this site.")
+            if await service.own_resume(db, context.viewer.account_id) is None:
+                raise BadUserInput("Save your resume before you apply.", field="jobId")
+            existing = await db.scalar(
+                select(ApplicationRow).where(
+                    ApplicationRow.job_id == job_uuid,
+                    ApplicationRow.account_id == context.viewer.account_id,
+                )
+            )
+            if existing is not None and existing.status != ApplicationStatus.WITHDRAWN:
+                raise BadUserInput("You have already applied to this job.", field="jobId")
+            if existing is not None:
+                existing.status, existing.cover_note = ApplicationStatus.SUBMITTED, cover_note
+                existing.updated_at = datetime.now(UTC)
+                row = existing
+            else:
+                row = ApplicationRow(
+                    pool_id=context.tenant.pool_id,
+                    tenant_slug=context.tenant.slug,
+                    id=uuid.uuid4(),
+                    job_id=job_uuid,
+                    account_id=context.viewer.account_id,
+                    cover_note=cover_note,
+                    status=ApplicationStatus.SUBMITTED,
+                    created_at=datetime.now(UTC),
+                )
+                db.add(row)
+            await db.execute(
+                InvitationRow.__table__.update()
+                .where(
+                    InvitationRow.job_id == job_uuid,
+                    InvitationRow.account_id == context.viewer.account_id,
+                    InvitationRow.status == "PENDING",
+                )
+                .values(status="ACCEPTED")
+            )
+        return Application.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Withdraw your application: the employer sees no more "
+        "of your resume (what it saw stays recorded).",
+    )
+    async def withdraw_application(self, info: Info, id: strawberry.ID) -> Application:
+        async with info.context.transaction() as db:
+            row = await db.scalar(
+                select(ApplicationRow).where(
+                    ApplicationRow.id == parse_id(id, "id"),
+                    ApplicationRow.account_id == info.context.viewer.account_id,
+                )
+            )
+            if row is None:
+                raise NotFound(f"You have no application {id}.")
+            row.status = ApplicationStatus.WITHDRAWN
+            row.updated_at = datetime.now(UTC)
+        return Application.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[Employer], description="Move an application along the pipeline."
+    )
+    async def move_application(
+        self, info: Info, id: strawberry.ID, status: ApplicationStatusType
+    ) -> Application:
+        if ApplicationStatus(status) not in EMPLOYER_MOVES:
+            raise BadUserInput(
+                f"Employers move applications to {', '.join(sorted(EMPLOYER_MOVES))}.",
+                field="status",
+            )
+        async with info.context.transaction() as db:
+            row = await db.scalar(
+                select(ApplicationRow).where(ApplicationRow.id == parse_id(id, "id"))
+            )
+            if row is None:
+                raise NotFound(f"No application {id}.")
+            await _company_job(info, row.job_id)
+            if row.status == ApplicationStatus.WITHDRAWN:
+                raise BadUserInput("The seeker withdrew this application.", field="id")
+            row.status = str(status)
+            row.updated_at = datetime.now(UTC)
+        return Application.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[Employer],
+        description="Invite a candidate from resume search to apply to a "
+        "posting; you learn nothing personal unless they apply.",
+    )
+    async def invite_candidate(
+        self,
+        info: Info,
+        company_id: strawberry.ID,
+        candidate_id: str,
+        job_id: strawberry.ID,
+        message: str | None = None,
+    ) -> bool:
+        context = info.context
+        if not context.tenant.config.policy.invitations_enabled:
+            raise Forbidden("Invitations are switched off on this site.")
+        company = parse_id(company_id, "companyId")
+        if company not in context.viewer.companies:
+            raise Forbidden("You invite on behalf of one of your own companies.")
+        await context.services.limiter.hit(
+            "30/hour",
+            "invitations",
+            str(company),
+            message="This company has sent many invitations.",
+        )
+        resume_id = service.resume_of_candidate(
+            context.services.settings.secret_key, company, candidate_id
+        )
+        async with context.transaction() as db:
+            job = await _company_job(info, parse_id(job_id, "jobId"))
+            if job.company_id != company:
+                raise BadUserInput("That job belongs to another of your companies.", field="jobId")
+            resume = await db.scalar(
+                select(ResumeRow).where(
+                    ResumeRow.id == resume_id,
+                    ResumeRow.visibility.in_(service.searchable(context.tenant)),
+                )
+            )
+            if resume is None:
+                raise NotFound("This candidate is no longer open to invitations.")
+            exists = await db.scalar(
+                select(InvitationRow.id).where(
+                    InvitationRow.job_id == job.id, InvitationRow.account_id == resume.account_id
+                )
+            )
+            if exists is None:
+                db.add(
+                    InvitationRow(
+                        pool_id=context.tenant.pool_id,
+                        tenant_slug=context.tenant.slug,
+                        id=uuid.uuid4(),
+                        job_id=job.id,
+                        account_id=resume.account_id,
+                        invited_by=context.viewer.actor,
+                        message=message,
+                        status="PENDING",
+                    )
+                )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Decline an invitation (to accept, apply to its job).",
+    )
+    async def decline_invitation(self, info: Info, id: strawberry.ID) -> bool:
+        async with info.context.transaction() as db:
+            row = await db.scalar(
+                select(InvitationRow).where(
+                    InvitationRow.id == parse_id(id, "id"),
+                    InvitationRow.account_id == info.context.viewer.account_id,
+                )
+            )
+            if row is None:
+                raise NotFound(f"You have no invitation {id}.")
+            row.status = "DECLINED"
+        return True

@@ -1,0 +1,179 @@
+"""Resumes, applications, invitations and candidate search, below the API."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+from sqlalchemy import Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.errors import BadUserInput, NotFound
+from jobgraph.policy.fields import ResumeVisibility
+from jobgraph.resumes.models import Resume
+from jobgraph.tenancy.registry import Tenant
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "SUBMITTED"
+    REVIEWING = "REVIEWING"
+    INTERVIEW = "INTERVIEW"
+    OFFER = "OFFER"
+    HIRED = "HIRED"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"  # by the seeker: ends further disclosure
+
+
+EMPLOYER_MOVES = {
+    ApplicationStatus.REVIEWING,
+    ApplicationStatus.INTERVIEW,
+    ApplicationStatus.OFFER,
+    ApplicationStatus.HIRED,
+    ApplicationStatus.REJECTED,
+}
+
+_TEXT_LIMITS = {
+    "full_name": 200,
+    "gender": 30,
+    "nationality": 60,
+    "residence_country": 60,
+    "residence_region": 60,
+    "nearest_station": 100,
+    "phone": 40,
+    "visa_status": 60,
+    "education_level": 30,
+    "career_level": 30,
+}
+
+
+def check_visibility(tenant: Tenant, visibility: ResumeVisibility) -> None:
+    offered = tenant.config.policy.resume_visibilities
+    if visibility not in offered:
+        raise BadUserInput(
+            f"This site offers the visibilities {', '.join(offered)}; "
+            f"{visibility} is not one of them.",
+            field="visibility",
+        )
+
+
+def clean_resume(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    for name, limit in _TEXT_LIMITS.items():
+        value = cleaned.get(name)
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and len(value) > limit:
+                raise BadUserInput(f"{name} must have at most {limit} characters.", field=name)
+            cleaned[name] = value
+    birth = cleaned.get("birth_date")
+    if birth is not None and not date(1900, 1, 1) <= birth <= date.today():
+        raise BadUserInput("birthDate must be a past date after 1900.", field="birthDate")
+    for name in ("skills", "hobbies", "desired_categories", "desired_locations"):
+        items = [item.strip() for item in cleaned.get(name) or [] if item.strip()]
+        if len(items) > 50 or any(len(item) > 60 for item in items):
+            raise BadUserInput(f"{name}: at most 50 items of at most 60 characters.", field=name)
+        cleaned[name] = list(dict.fromkeys(items))
+    for job in cleaned.get("work_history") or []:
+        start, end = job.get("start_date"), job.get("end_date")
+        if start and end and end < start:
+            raise BadUserInput("A job cannot end before it starts.", field="workHistory")
+    return cleaned
+
+
+async def own_resume(db: AsyncSession, account_id: uuid.UUID) -> Resume | None:
+    return await db.scalar(select(Resume).where(Resume.account_id == account_id))
+
+
+async def save_resume(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, values: dict[str, Any]
+) -> Resume:
+    row = await own_resume(db, account_id)
+    cleaned = clean_resume(values)
+    if row is None:
+        visibility = (
+            cleaned.pop("visibility", None) or tenant.config.policy.default_resume_visibility
+        )
+        check_visibility(tenant, ResumeVisibility(visibility))
+        row = Resume(
+            pool_id=tenant.pool_id,
+            tenant_slug=tenant.slug,
+            id=uuid.uuid4(),
+            account_id=account_id,
+            visibility=str(visibility),
+            **cleaned,
+        )
+        db.add(row)
+    else:
+        if cleaned.get("visibility") is not None:
+            check_visibility(tenant, ResumeVisibility(cleaned["visibility"]))
+        for name, value in cleaned.items():
+            if name != "visibility" or value is not None:
+                setattr(row, name, str(value) if name == "visibility" else value)
+        row.updated_at = datetime.now(UTC)
+    await db.flush()
+    await db.refresh(row)
+    return row
+
+
+# Candidate ids: the resume id encrypted deterministically (AES-SIV) with the employer's
+# company as associated data: stable for one employer, unrelated across employers, and
+# revealing nothing about the seeker to anyone without the service's secret.
+def _candidate_cipher(secret_key: str) -> AESSIV:
+    return AESSIV(hashlib.sha512(f"candidate-ids:{secret_key}".encode()).digest())
+
+
+def candidate_id(secret_key: str, company_id: uuid.UUID, resume_id: uuid.UUID) -> str:
+    token = _candidate_cipher(secret_key).encrypt(resume_id.bytes, [company_id.bytes])
+    return "cand_" + base64.urlsafe_b64encode(token).decode().rstrip("=")
+
+
+def resume_of_candidate(secret_key: str, company_id: uuid.UUID, candidate: str) -> uuid.UUID:
+    try:
+        raw = candidate.removeprefix("cand_")
+        token = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        return uuid.UUID(bytes=_candidate_cipher(secret_key).decrypt(token, [company_id.bytes]))
+    except (ValueError, InvalidTag) as error:
+        raise NotFound("No such candidate for this company.") from error
+
+
+def searchable(tenant: Tenant) -> list[str]:
+    return [
+        str(v)
+        for v in tenant.config.policy.resume_visibilities
+        if v in (ResumeVisibility.SEARCHABLE, ResumeVisibility.PUBLIC)
+    ]
+
+
+def candidate_search(
+    tenant: Tenant,
+    languages: list[tuple[str, str]],
+    skills: list[str],
+    education_level: str | None,
+    career_level: str | None,
+    desired_categories: list[str],
+    desired_locations: list[str],
+) -> Select:
+    """Searchable resumes matching filters on fields resume search discloses, and nothing
+    else: a filter on a withheld field could reveal it through what it finds."""
+    conditions = [Resume.pool_id == tenant.pool_id, Resume.visibility.in_(searchable(tenant))]
+    for language, level in languages:
+        conditions.append(Resume.languages.contains([{"language": language, "level": level}]))
+    if skills:
+        conditions.append(Resume.skills.contains(skills))
+    if education_level:
+        conditions.append(Resume.education_level == education_level)
+    if career_level:
+        conditions.append(Resume.career_level == career_level)
+    if desired_categories:
+        conditions.append(Resume.desired_categories.overlap(desired_categories))
+    if desired_locations:
+        conditions.append(Resume.desired_locations.overlap(desired_locations))
+    return (
+        select(Resume).where(and_(*conditions)).order_by(Resume.updated_at.desc(), Resume.id.desc())
+    )

@@ -1,0 +1,215 @@
+"""GraphQL types of resumes. Every field of a resume asks the disclosure decided by the
+policy module for this viewer and this path to the resume: a withheld field is null and
+named in ``disclosure.withheldFields``, so a client can tell withheld from empty."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from jobgraph.policy.disclosure import Disclosure, DisclosureLevel, Relationship, ResumeFacts
+from jobgraph.policy.fields import ResumeField, ResumeVisibility
+from jobgraph.policy.types import ResumeFieldType, ResumeVisibilityType
+from jobgraph.resumes.models import Resume as ResumeRow
+
+DisclosureLevelType = strawberry.enum(DisclosureLevel, name="DisclosureLevel")
+RelationshipType = strawberry.enum(
+    Relationship,
+    name="DisclosureRelationship",
+    description="Why you see what you see of this resume.",
+)
+
+
+@strawberry.type(description="What of this resume is disclosed to you, and why.")
+class ResumeDisclosure:
+    level: DisclosureLevelType
+    relationship: RelationshipType
+    withheld_fields: list[ResumeFieldType]
+
+
+@strawberry.type
+class LanguageSkill:
+    language: str
+    level: str
+
+
+@strawberry.type
+class Education:
+    school: str
+    degree: str | None
+    field: str | None
+    start_year: int | None
+    end_year: int | None
+
+
+@strawberry.type(
+    description="A job held. The most recent one's employer is withheld where the last employer is."
+)
+class WorkExperience:
+    employer: str | None
+    title: str
+    start_date: date | None
+    end_date: date | None
+
+
+def most_recent(work: list[dict[str, Any]]) -> int | None:
+    """Index of the most recent job: a current one (no end), else the latest start."""
+    if not work:
+        return None
+    return max(
+        range(len(work)),
+        key=lambda i: (work[i].get("end_date") is None, work[i].get("start_date") or ""),
+    )
+
+
+@strawberry.type(description="A job seeker's resume, as this viewer may see it.")
+class Resume:
+    row: strawberry.Private[ResumeRow]
+    facts: strawberry.Private[ResumeFacts]
+    decision: strawberry.Private[Disclosure]
+    company_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def of(
+        cls, row: ResumeRow, decision: Disclosure, company_id: uuid.UUID | None = None
+    ) -> Resume:
+        return cls(row=row, facts=facts_of(row), decision=decision, company_id=company_id)
+
+    def reveal(self, info: Info, resume_field: ResumeField, value: Any) -> Any:
+        if not self.decision.allows(resume_field):
+            return None
+        info.context.disclosures.note(
+            self.facts, self.decision, resume_field, company_id=self.company_id
+        )
+        return value
+
+    @strawberry.field
+    def disclosure(self) -> ResumeDisclosure:
+        return ResumeDisclosure(
+            level=self.decision.level,
+            relationship=self.decision.relationship,
+            withheld_fields=sorted(self.decision.withheld),
+        )
+
+    @strawberry.field(description="Who may find and read it (its owner's choice).")
+    def visibility(self, info: Info) -> ResumeVisibilityType | None:
+        owner = self.decision.relationship is Relationship.OWNER
+        return ResumeVisibility(self.row.visibility) if owner else None
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.row.updated_at
+
+    @strawberry.field
+    def full_name(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.FULL_NAME, self.row.full_name)
+
+    @strawberry.field
+    def birth_date(self, info: Info) -> date | None:
+        return self.reveal(info, ResumeField.BIRTH_DATE, self.row.birth_date)
+
+    @strawberry.field
+    def gender(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.GENDER, self.row.gender)
+
+    @strawberry.field
+    def nationality(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.NATIONALITY, self.row.nationality)
+
+    @strawberry.field
+    def residence_country(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.RESIDENCE_COUNTRY, self.row.residence_country)
+
+    @strawberry.field
+    def residence_region(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.RESIDENCE_REGION, self.row.residence_region)
+
+    @strawberry.field
+    def nearest_station(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.NEAREST_STATION, self.row.nearest_station)
+
+    @strawberry.field
+    def phone(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.PHONE, self.row.phone)
+
+    @strawberry.field
+    def visa_status(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.VISA_STATUS, self.row.visa_status)
+
+    @strawberry.field(description="The account's e-mail address.")
+    async def email(self, info: Info) -> str | None:
+        if not self.decision.allows(ResumeField.EMAIL):
+            return None
+        account = await info.context.loaders.account_by_id.load(self.row.account_id)
+        return self.reveal(info, ResumeField.EMAIL, account.email if account else None)
+
+    @strawberry.field
+    def last_employer(self, info: Info) -> str | None:
+        index = most_recent(self.row.work_history)
+        employer = self.row.work_history[index].get("employer") if index is not None else None
+        return self.reveal(info, ResumeField.LAST_EMPLOYER, employer)
+
+    @strawberry.field
+    def languages(self, info: Info) -> list[LanguageSkill] | None:
+        items = self.reveal(info, ResumeField.LANGUAGES, self.row.languages)
+        return None if items is None else [LanguageSkill(**item) for item in items]
+
+    @strawberry.field
+    def education_level(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.EDUCATION, self.row.education_level)
+
+    @strawberry.field
+    def education_history(self, info: Info) -> list[Education] | None:
+        items = self.reveal(info, ResumeField.EDUCATION, self.row.education_history)
+        return None if items is None else [Education(**item) for item in items]
+
+    @strawberry.field
+    def career_level(self, info: Info) -> str | None:
+        return self.reveal(info, ResumeField.CAREER_LEVEL, self.row.career_level)
+
+    @strawberry.field
+    def work_history(self, info: Info) -> list[WorkExperience] | None:
+        items = self.reveal(info, ResumeField.WORK_HISTORY, self.row.work_history)
+        if items is None:
+            return None
+        last = most_recent(items)
+        show_last = self.decision.allows(ResumeField.LAST_EMPLOYER)
+        return [
+            WorkExperience(
+                employer=item.get("employer") if index != last or show_last else None,
+                title=item["title"],
+                start_date=_date(item.get("start_date")),
+                end_date=_date(item.get("end_date")),
+            )
+            for index, item in enumerate(items)
+        ]
+
+    @strawberry.field
+    def skills(self, info: Info) -> list[str] | None:
+        return self.reveal(info, ResumeField.SKILLS, self.row.skills)
+
+    @strawberry.field
+    def hobbies(self, info: Info) -> list[str] | None:
+        return self.reveal(info, ResumeField.HOBBIES, self.row.hobbies)
+
+    @strawberry.field
+    def desired_categories(self, info: Info) -> list[str] | None:
+        return self.reveal(info, ResumeField.DESIRED_CATEGORIES, self.row.desired_categories)
+
+    @strawberry.field
+    def desired_locations(self, info: Info) -> list[str] | None:
+        return self.reveal(info, ResumeField.DESIRED_LOCATIONS, self.row.desired_locations)
+
+
+def facts_of(row: ResumeRow) -> ResumeFacts:
+    return ResumeFacts(
+        id=row.id, account_id=row.account_id, visibility=ResumeVisibility(row.visibility)
+    )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

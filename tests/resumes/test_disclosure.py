@@ -1,0 +1,384 @@
+"""Who sees which field of a resume, through every path to it, in each demo tenant; the
+record of what was disclosed; and what can and cannot be inferred.
+
+Demo seekers' resumes: on jobboard, odd-numbered seekers are SEARCHABLE and even ones
+PRIVATE; on community, even ones are PUBLIC and odd ones PRIVATE. Their phone numbers end in
+their number, their last employer is "Last Employer <n> KK"."""
+
+import json
+
+import pytest
+
+from tests.conftest import error_code
+from tests.jobs.conftest import employer_of
+
+FIELDS = """fullName birthDate gender nationality residenceCountry residenceRegion
+  nearestStation phone visaStatus email lastEmployer languages { language level }
+  educationLevel educationHistory { school } careerLevel
+  workHistory { employer title } skills hobbies desiredCategories desiredLocations
+  disclosure { level relationship withheldFields }"""
+GRAPHQL_NAMES = {
+    "FULL_NAME": "fullName",
+    "BIRTH_DATE": "birthDate",
+    "GENDER": "gender",
+    "NATIONALITY": "nationality",
+    "RESIDENCE_COUNTRY": "residenceCountry",
+    "RESIDENCE_REGION": "residenceRegion",
+    "NEAREST_STATION": "nearestStation",
+    "PHONE": "phone",
+    "VISA_STATUS": "visaStatus",
+    "EMAIL": "email",
+    "LAST_EMPLOYER": "lastEmployer",
+    "LANGUAGES": "languages",
+    "CAREER_LEVEL": "careerLevel",
+    "WORK_HISTORY": "workHistory",
+    "SKILLS": "skills",
+    "HOBBIES": "hobbies",
+    "DESIRED_CATEGORIES": "desiredCategories",
+    "DESIRED_LOCATIONS": "desiredLocations",
+}
+EVERYTHING = set(GRAPHQL_NAMES) | {"EDUCATION"}
+PERSONAL = {
+    "FULL_NAME",
+    "BIRTH_DATE",
+    "GENDER",
+    "NATIONALITY",
+    "RESIDENCE_COUNTRY",
+    "RESIDENCE_REGION",
+    "NEAREST_STATION",
+    "PHONE",
+    "VISA_STATUS",
+    "EMAIL",
+    "LAST_EMPLOYER",
+}
+COMMUNITY_PUBLIC = {
+    "FULL_NAME",
+    "BIRTH_DATE",
+    "NATIONALITY",
+    "RESIDENCE_COUNTRY",
+    "VISA_STATUS",
+    "LANGUAGES",
+    "EDUCATION",
+    "WORK_HISTORY",
+    "LAST_EMPLOYER",
+    "SKILLS",
+    "HOBBIES",
+}
+# The expected disclosure, written from the seed policies and the tenant files, not from
+# the code: (tenant, path) -> fields disclosed.
+EXPECTED = {
+    ("jobboard", "owner"): EVERYTHING,
+    ("jobboard", "application"): EVERYTHING,
+    ("jobboard", "search"): EVERYTHING - PERSONAL,
+    ("kansai-jobs", "application"): EVERYTHING,
+    ("community", "owner"): EVERYTHING,
+    ("community", "application"): COMMUNITY_PUBLIC | {"EMAIL"},
+    ("community", "public"): COMMUNITY_PUBLIC,
+}
+
+
+def disclosed_fields(resume: dict) -> set[str]:
+    """Which fields came back with a value (EDUCATION: both education fields)."""
+    shown = {name for name, key in GRAPHQL_NAMES.items() if resume[key] not in (None, [])}
+    if resume["educationLevel"] is not None and resume["educationHistory"] is not None:
+        shown.add("EDUCATION")
+    return shown
+
+
+def check(resume: dict, expected: set[str]) -> None:
+    assert disclosed_fields(resume) == expected
+    assert (
+        set(resume["disclosure"]["withheldFields"])
+        == {
+            "FULL_NAME",
+            "BIRTH_DATE",
+            "GENDER",
+            "NATIONALITY",
+            "RESIDENCE_COUNTRY",
+            "RESIDENCE_REGION",
+            "NEAREST_STATION",
+            "PHONE",
+            "VISA_STATUS",
+            "EMAIL",
+            "LAST_EMPLOYER",
+            "LANGUAGES",
+            "EDUCATION",
+            "CAREER_LEVEL",
+            "WORK_HISTORY",
+            "SKILLS",
+            "HOBBIES",
+            "DESIRED_CATEGORIES",
+            "DESIRED_LOCATIONS",
+        }
+        - expected
+    )
+    if "WORK_HISTORY" in expected and "LAST_EMPLOYER" not in expected:
+        employers = [job["employer"] for job in resume["workHistory"]]
+        assert employers[-1] is None and employers[0].startswith("First Employer")
+
+
+async def seeker_token(api, number: int, tenant: str) -> str:
+    return (await api.sign_in(f"seeker{number}@{tenant}.test", tenant))["accessToken"]
+
+
+async def applied(api, tenant: str, number: int):
+    """Seeker <number> applies to a posting of the tenant's demo employer."""
+    employer = await employer_of(api, tenant)
+    job_id = await employer.post(title=f"Applied job {number}")
+    token = await seeker_token(api, number, tenant)
+    data = await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id status } }",
+        {"j": job_id},
+        tenant=tenant,
+        token=token,
+    )
+    return employer, job_id, data["applyToJob"]["id"], token
+
+
+APPLICANTS = "query($j: ID!) { applicants(jobId: $j) { id status candidate { " + FIELDS + " } } }"
+
+
+@pytest.mark.parametrize(("tenant", "number"), [("jobboard", 2), ("community", 4)])
+async def test_the_owner_sees_everything(api, tenant, number):
+    token = await seeker_token(api, number, tenant)
+    resume = (await api.data("{ myResume { " + FIELDS + " } }", tenant=tenant, token=token))[
+        "myResume"
+    ]
+    check(resume, EXPECTED[(tenant, "owner")])
+    assert resume["disclosure"]["relationship"] == "OWNER"
+    assert (await api.data("{ myDisclosures { reason } }", tenant=tenant, token=token))[
+        "myDisclosures"
+    ] == [], "the owner is not recorded"
+
+
+@pytest.mark.parametrize(
+    ("tenant", "number"), [("jobboard", 2), ("jobboard", 3), ("community", 4), ("community", 5)]
+)
+async def test_an_employer_sees_what_the_site_discloses_on_application(api, tenant, number):
+    employer, job_id, _, seeker = await applied(api, tenant, number)
+    [application] = (
+        await api.data(APPLICANTS, {"j": job_id}, tenant=tenant, token=employer.token)
+    )["applicants"]
+    check(application["candidate"], EXPECTED[(tenant, "application")])
+    assert application["candidate"]["disclosure"]["relationship"] == "APPLICATION"
+    record = (
+        await api.data("{ myDisclosures { fields reason recipient } }", tenant=tenant, token=seeker)
+    )["myDisclosures"]
+    assert len(record) == 1 and record[0]["reason"] == "APPLICATION"
+    assert set(record[0]["fields"]) == EXPECTED[(tenant, "application")] & PERSONAL
+
+
+async def test_the_partner_site_discloses_as_its_policy_says(api):
+    kansai = await employer_of(api, "kansai-jobs")
+    job_id = await kansai.post(title="Partner job")
+    token = (await api.sign_in("seeker7@jobboard.test", "kansai-jobs"))["accessToken"]
+    await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+        {"j": job_id},
+        tenant="kansai-jobs",
+        token=token,
+    )
+    [application] = (
+        await api.data(APPLICANTS, {"j": job_id}, tenant="kansai-jobs", token=kansai.token)
+    )["applicants"]
+    check(application["candidate"], EXPECTED[("kansai-jobs", "application")])
+
+
+SEARCH = (
+    """query($c: ID!, $skills: [String!]) { searchCandidates(companyId: $c, skills: $skills,
+  first: 50) { candidateId resume { """
+    + FIELDS
+    + " } } }"
+)
+
+
+async def test_resume_search_finds_only_searchable_resumes_with_personal_data_withheld(api):
+    employer = await employer_of(api, "jobboard")
+    found = (
+        await api.data(SEARCH, {"c": employer.company_id}, tenant="jobboard", token=employer.token)
+    )["searchCandidates"]
+    assert found
+    for candidate in found:
+        check(candidate["resume"], EXPECTED[("jobboard", "search")])
+        assert candidate["resume"]["disclosure"]["relationship"] == "RESUME_SEARCH"
+    everything = json.dumps(found)
+    for number in range(1, 41):
+        assert f"-{number:04d}" not in everything, "no phone number"
+        assert f"Last Employer {number} KK" not in everything
+        assert f"seeker{number}@" not in everything
+    # Odd demo seekers are searchable, even ones private: as many as there are odd seekers.
+    assert len(found) == 20
+
+
+async def test_candidate_ids_are_stable_per_employer_and_differ_between_employers(api):
+    first = await employer_of(api, "jobboard")
+    ids = [
+        c["candidateId"]
+        for c in (
+            await api.data(SEARCH, {"c": first.company_id}, tenant="jobboard", token=first.token)
+        )["searchCandidates"]
+    ]
+    again = [
+        c["candidateId"]
+        for c in (
+            await api.data(SEARCH, {"c": first.company_id}, tenant="jobboard", token=first.token)
+        )["searchCandidates"]
+    ]
+    assert ids == again
+    seeker = await seeker_token(api, 30, "jobboard")
+    other = await api.data(
+        'mutation { createCompany(input: {name: "Other KK"}) { id } }',
+        tenant="jobboard",
+        token=seeker,
+    )
+    seeker = await seeker_token(api, 30, "jobboard")
+    theirs = [
+        c["candidateId"]
+        for c in (
+            await api.data(
+                SEARCH, {"c": other["createCompany"]["id"]}, tenant="jobboard", token=seeker
+            )
+        )["searchCandidates"]
+    ]
+    assert len(theirs) == len(ids) and not set(theirs) & set(ids)
+    assert all(cid.startswith("cand_") and "seeker" not in cid for cid in ids)
+
+
+async def test_search_is_not_offered_where_the_policy_does_not_declare_it(api):
+    employer = await employer_of(api, "community")
+    body = await api.graphql(
+        SEARCH, {"c": employer.company_id}, tenant="community", token=employer.token
+    )
+    assert error_code(body) == "FORBIDDEN"
+
+
+PUBLIC = "{ publicProfiles(first: 30) { " + FIELDS + " } }"
+
+
+async def test_public_profiles_show_the_public_fields_only_where_offered(api):
+    profiles = (await api.data(PUBLIC, tenant="community"))["publicProfiles"]
+    assert len(profiles) == 10  # the even-numbered community seekers
+    for profile in profiles:
+        check(profile, EXPECTED[("community", "public")])
+    assert (await api.data(PUBLIC, tenant="jobboard"))["publicProfiles"] == []
+    assert "+81-90" not in json.dumps(profiles) and "@community.test" not in json.dumps(profiles)
+
+
+async def test_every_query_shape_gets_the_same_answer_and_one_record(api):
+    employer, job_id, _, seeker = await applied(api, "jobboard", 9)
+    shaped = """query($j: ID!) {
+      a: applicants(jobId: $j) { candidate { ...Personal } }
+      b: applicants(jobId: $j) { ... on Application { candidate { n: fullName p: phone
+                                                                   ...Personal } } }
+    }
+    fragment Personal on Resume { fullName phone email disclosure { withheldFields } }"""
+    data = await api.data(shaped, {"j": job_id}, tenant="jobboard", token=employer.token)
+    assert data["a"][0]["candidate"]["phone"] == "+81-90-0000-0009"
+    assert data["b"][0]["candidate"]["p"] == "+81-90-0000-0009"
+    record = (await api.data("{ myDisclosures { fields } }", tenant="jobboard", token=seeker))[
+        "myDisclosures"
+    ]
+    assert len(record) == 1, "one row per request, however often the fields were asked"
+    assert set(record[0]["fields"]) == {"FULL_NAME", "PHONE", "EMAIL"}
+
+
+@pytest.mark.parametrize("number", [11, 12])  # searchable, private
+async def test_a_withdrawn_application_stops_disclosure_but_keeps_the_record(api, number):
+    employer, job_id, application_id, seeker = await applied(api, "jobboard", number)
+    await api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token)
+    await api.data(
+        "mutation($a: ID!) { withdrawApplication(id: $a) { status } }",
+        {"a": application_id},
+        tenant="jobboard",
+        token=seeker,
+    )
+    [application] = (
+        await api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token)
+    )["applicants"]
+    assert application["status"] == "WITHDRAWN"
+    # Nothing more, not even what resume search would show: that would tie the searchable
+    # candidate to this applicant.
+    assert application["candidate"] is None
+    assert (
+        len(
+            (await api.data("{ myDisclosures { reason } }", tenant="jobboard", token=seeker))[
+                "myDisclosures"
+            ]
+        )
+        == 1
+    )
+
+
+async def test_a_visibility_change_takes_effect_at_once(api):
+    employer = await employer_of(api, "jobboard")
+    before = len(
+        (
+            await api.data(
+                SEARCH, {"c": employer.company_id}, tenant="jobboard", token=employer.token
+            )
+        )["searchCandidates"]
+    )
+    seeker = await seeker_token(api, 13, "jobboard")
+    await api.data(
+        "mutation { setResumeVisibility(visibility: PRIVATE) { visibility } }",
+        tenant="jobboard",
+        token=seeker,
+    )
+    after = len(
+        (
+            await api.data(
+                SEARCH, {"c": employer.company_id}, tenant="jobboard", token=employer.token
+            )
+        )["searchCandidates"]
+    )
+    assert after == before - 1
+    refused = await api.graphql(
+        "mutation { setResumeVisibility(visibility: PUBLIC) { visibility } }",
+        tenant="jobboard",
+        token=seeker,
+    )
+    assert error_code(refused) == "BAD_USER_INPUT", "jobboard offers no public profiles"
+
+
+async def test_search_filters_only_on_disclosed_fields(api):
+    employer = await employer_of(api, "jobboard")
+    for withheld in ("nationality", "phone", "fullName", "visaStatus"):
+        body = await api.graphql(
+            f'query($c: ID!) {{ searchCandidates(companyId: $c, {withheld}: "x") '
+            "{ candidateId } }",
+            {"c": employer.company_id},
+            tenant="jobboard",
+            token=employer.token,
+        )
+        assert error_code(body) == "GRAPHQL_VALIDATION_FAILED", withheld
+    by_skill = (
+        await api.data(
+            SEARCH,
+            {"c": employer.company_id, "skills": ["python"]},
+            tenant="jobboard",
+            token=employer.token,
+        )
+    )["searchCandidates"]
+    assert all("python" in c["resume"]["skills"] for c in by_skill)
+
+
+async def test_an_applicant_list_costs_the_same_statements_for_5_and_40(
+    api, database, database_server
+):
+    employer = await employer_of(api, "jobboard")
+    counts = []
+    for size in (5, 40):
+        job_id = await employer.post(title=f"Crowded {size}")
+        name = database.admin.split("/")[-1].split("?")[0]
+        await database_server.execute(
+            "INSERT INTO applications (pool_id, tenant_slug, job_id, account_id, status) "
+            f"SELECT 'jobboard', 'jobboard', '{job_id}', account_id, 'SUBMITTED' "
+            f"FROM resumes WHERE pool_id = 'jobboard' LIMIT {size}",
+            name,
+        )
+        await api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token)
+        before = api.statements.count
+        data = await api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token)
+        assert len(data["applicants"]) == size
+        counts.append(api.statements.count - before)
+    assert counts[0] == counts[1], counts
