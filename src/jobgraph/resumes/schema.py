@@ -17,7 +17,7 @@ from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.jobs.types import Job
-from jobgraph.policy.disclosure import Access, resume_disclosure, resume_search_offered
+from jobgraph.policy.disclosure import Access, resume_search_offered
 from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.policy.types import ResumeVisibilityType
 from jobgraph.privacy.models import DisclosureRecord
@@ -26,7 +26,7 @@ from jobgraph.resumes.models import Application as ApplicationRow
 from jobgraph.resumes.models import Invitation as InvitationRow
 from jobgraph.resumes.models import Resume as ResumeRow
 from jobgraph.resumes.service import EMPLOYER_MOVES, ApplicationStatus
-from jobgraph.resumes.types import Resume, facts_of
+from jobgraph.resumes.types import Resume
 
 ApplicationStatusType = strawberry.enum(ApplicationStatus, name="ApplicationStatus")
 
@@ -148,8 +148,7 @@ class Application:
         access = Access.application(
             job.company_id, active=self.row.status != ApplicationStatus.WITHDRAWN
         )
-        decision = resume_disclosure(context.viewer, context.tenant, facts_of(resume), access)
-        return Resume.of(resume, decision, company_id=job.company_id) if decision.visible else None
+        return Resume.as_seen(info, resume, access, company_id=job.company_id)
 
 
 @strawberry.type(description="A searchable resume, under an id only this company sees.")
@@ -201,9 +200,7 @@ class ResumesQuery:
         row = await service.own_resume(context.db, context.viewer.account_id)
         if row is None:
             return None
-        return Resume.of(
-            row, resume_disclosure(context.viewer, context.tenant, facts_of(row), Access.direct())
-        )
+        return Resume.as_seen(info, row, Access.direct())
 
     @strawberry.field(
         permission_classes=[JobsRead],
@@ -221,14 +218,7 @@ class ResumesQuery:
             .order_by(ResumeRow.updated_at.desc(), ResumeRow.id.desc())
             .limit(size)
         )
-        found = []
-        for row in rows:
-            decision = resume_disclosure(
-                context.viewer, context.tenant, facts_of(row), Access.direct()
-            )
-            if decision.visible:
-                found.append(Resume.of(row, decision))
-        return found
+        return [seen for row in rows if (seen := Resume.as_seen(info, row, Access.direct()))]
 
     @strawberry.field(permission_classes=[AccountHolder])
     async def my_applications(self, info: Info) -> list[Application]:
@@ -322,21 +312,12 @@ class ResumesQuery:
             desired_categories or [],
             desired_locations or [],
         ).limit(size)
-        found = []
-        for row in await context.db.scalars(statement):
-            decision = resume_disclosure(
-                context.viewer, context.tenant, facts_of(row), Access.search()
-            )
-            if decision.visible:
-                found.append(
-                    Candidate(
-                        candidate_id=service.candidate_id(
-                            context.services.settings.secret_key, company, row.id
-                        ),
-                        resume=Resume.of(row, decision, company_id=company),
-                    )
-                )
-        return found
+        secret = context.services.settings.secret_key
+        return [
+            Candidate(candidate_id=service.candidate_id(secret, company, row.id), resume=seen)
+            for row in await context.db.scalars(statement)
+            if (seen := Resume.as_seen(info, row, Access.search(), company_id=company))
+        ]
 
 
 @strawberry.type
@@ -350,9 +331,7 @@ class ResumesMutation:
             row = await service.save_resume(
                 db, context.tenant, context.viewer.account_id, input.values()
             )
-        return Resume.of(
-            row, resume_disclosure(context.viewer, context.tenant, facts_of(row), Access.direct())
-        )
+        return Resume.as_seen(info, row, Access.direct())
 
     @strawberry.mutation(
         permission_classes=[AccountHolder],
@@ -367,9 +346,7 @@ class ResumesMutation:
                 raise NotFound("You have no resume yet: save one first.")
             row.visibility = str(visibility)
             row.updated_at = datetime.now(UTC)
-        return Resume.of(
-            row, resume_disclosure(context.viewer, context.tenant, facts_of(row), Access.direct())
-        )
+        return Resume.as_seen(info, row, Access.direct())
 
     @strawberry.mutation(
         permission_classes=[AccountHolder],

@@ -11,7 +11,14 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from jobgraph.policy.disclosure import Disclosure, DisclosureLevel, Relationship, ResumeFacts
+from jobgraph.policy.disclosure import (
+    Access,
+    Disclosure,
+    DisclosureLevel,
+    Relationship,
+    ResumeFacts,
+    resume_disclosure,
+)
 from jobgraph.policy.fields import ResumeField, ResumeVisibility
 from jobgraph.policy.types import ResumeFieldType, ResumeVisibilityType
 from jobgraph.resumes.models import Resume as ResumeRow
@@ -78,6 +85,16 @@ class Resume:
         cls, row: ResumeRow, decision: Disclosure, company_id: uuid.UUID | None = None
     ) -> Resume:
         return cls(row=row, facts=facts_of(row), decision=decision, company_id=company_id)
+
+    @classmethod
+    def as_seen(
+        cls, info: Info, row: ResumeRow, access: Access, company_id: uuid.UUID | None = None
+    ) -> Resume | None:
+        """The resume as the policy module lets this viewer see it by this path; None
+        when the viewer may not know it exists."""
+        context = info.context
+        decision = resume_disclosure(context.viewer, context.tenant, facts_of(row), access)
+        return cls.of(row, decision, company_id) if decision.visible else None
 
     def reveal(self, info: Info, resume_field: ResumeField, value: Any) -> Any:
         if not self.decision.allows(resume_field):
