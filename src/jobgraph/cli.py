@@ -202,6 +202,45 @@ def alerts_run() -> None:
         Steps(1).run("Running job alerts", lambda: _run(_with_app_engine(urls, settings, run)))
 
 
+@main.group(help="Requests to seekers to keep their resume up to date.")
+def reminders() -> None:
+    pass
+
+
+@reminders.command(
+    "run",
+    help="Queue a review request for each seeker whose resume has not "
+    "changed for the tenant's period (only with consent), then "
+    "send the outbox.",
+)
+def reminders_run() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from datetime import UTC, datetime
+
+        from jobgraph.db.engine import bind_pool
+        from jobgraph.policy.fields import DataUse
+        from jobgraph.privacy.rights import queue_update_requests
+
+        registry = await _registry(sessions)
+        queued = 0
+        for tenant in registry.tenants():
+            if DataUse.UPDATE_REQUESTS not in tenant.config.policy.data_uses:
+                continue
+            async with sessions() as session, session.begin():
+                bind_pool(session, tenant.pool_id)
+                queued += await queue_update_requests(session, tenant, datetime.now(UTC))
+        _detail(f"{queued} review requests queued")
+        await _deliver(sessions, registry.pools(), settings)
+
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run(
+            "Asking seekers to review their resumes",
+            lambda: _run(_with_app_engine(urls, settings, run)),
+        )
+
+
 @main.group(help="The notification outbox.")
 def notifications() -> None:
     pass

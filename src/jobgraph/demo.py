@@ -344,7 +344,7 @@ def _demo_resume(
         "residence_country": "Japan",
         "residence_region": rng.choice(PLACES)[0],
         "nearest_station": rng.choice(PLACES)[2],
-        "phone": f"+81-90-0000-{int(number):04d}",
+        "phone": f"+81-{80 if slug == 'community' else 90}-0000-{int(number):04d}",
         "visa_status": rng.choice(
             ["Engineer/Specialist in Humanities", "Spouse of Japanese", "Working holiday"]
         ),
@@ -371,7 +371,7 @@ def _demo_resume(
                 "end_date": f"{start + 3}-03-31",
             },
             {
-                "employer": f"Last Employer {number} KK",
+                "employer": f"Last Employer {slug} {number} KK",
                 "title": "Specialist",
                 "start_date": f"{start + 3}-04-01",
                 "end_date": None,

@@ -3,7 +3,7 @@ record of what was disclosed; and what can and cannot be inferred.
 
 Demo seekers' resumes: on jobboard, odd-numbered seekers are SEARCHABLE and even ones
 PRIVATE; on community, even ones are PUBLIC and odd ones PRIVATE. Their phone numbers end in
-their number, their last employer is "Last Employer <n> KK"."""
+their number, their last employer is "Last Employer <tenant> <n> KK"."""
 
 import json
 
@@ -204,7 +204,7 @@ async def test_resume_search_finds_only_searchable_resumes_with_personal_data_wi
     everything = json.dumps(found)
     for number in range(1, 41):
         assert f"-{number:04d}" not in everything, "no phone number"
-        assert f"Last Employer {number} KK" not in everything
+        assert f"Last Employer jobboard {number} KK" not in everything
         assert f"seeker{number}@" not in everything
     # Odd demo seekers are searchable, even ones private: as many as there are odd seekers.
     assert len(found) == 20

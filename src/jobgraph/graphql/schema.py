@@ -10,13 +10,21 @@ from strawberry.tools import merge_types
 
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
-from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
+from jobgraph.privacy.schema import (
+    PrivacyMutation,
+    PrivacyQuery,
+    PrivacyRightsMutation,
+    PrivacyRightsQuery,
+)
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
 from jobgraph.tenancy.types import TenantQuery
 
-Query = merge_types("Query", (TenantQuery, IdentityQuery, JobsQuery, ResumesQuery, PrivacyQuery))
+Query = merge_types(
+    "Query", (TenantQuery, IdentityQuery, JobsQuery, ResumesQuery, PrivacyQuery, PrivacyRightsQuery)
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, JobsMutation, ResumesMutation, PrivacyMutation)
+    "Mutation",
+    (IdentityMutation, JobsMutation, ResumesMutation, PrivacyMutation, PrivacyRightsMutation),
 )
 
 

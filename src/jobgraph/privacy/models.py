@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobgraph.db.models import Base, PoolOwned
@@ -53,3 +53,14 @@ class DisclosureRecord(PoolOwned, Base):
     reason: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(String(500))  # purpose, legal basis, reference
     hidden_from_subject: Mapped[bool] = mapped_column(default=False)
+
+
+class RetainedRecord(PoolOwned, Base):
+    """What the law makes us keep after an account is deleted, under a pseudonym: e.g. that
+    a lawful disclosure took place, never the personal values disclosed."""
+
+    __tablename__ = "retained_records"
+
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSONB)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from jobgraph.identity.permissions import AccountHolder
-from jobgraph.privacy import consent
+from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.identity.accounts import find_by_email
+from jobgraph.identity.models import Account
+from jobgraph.identity.passwords import verify_password
+from jobgraph.identity.permissions import AccountHolder, Operator, TenantAdminOrOperator
+from jobgraph.policy.disclosure import Access
+from jobgraph.policy.fields import DataUse, ResumeField
+from jobgraph.privacy import consent, rights
 from jobgraph.privacy.consent import ConsentPurpose
+from jobgraph.privacy.models import DisclosureRecord
+from jobgraph.resumes.types import Resume
 
 ConsentPurposeType = strawberry.enum(
     ConsentPurpose, name="ConsentPurpose", description="A use of your data that needs your consent."
@@ -60,4 +70,153 @@ class PrivacyMutation:
             granted=row.granted,
             wording_version=row.wording_version,
             changed_at=row.created_at,
+        )
+
+
+@strawberry.type(description="Counts of one attribute; small groups are never shown.")
+class StatisticGroup:
+    value: str
+    count: int
+
+
+@strawberry.type(
+    description="Seekers of this site's pool by attribute, with every group "
+    "below the site's threshold suppressed."
+)
+class SeekerStatistics:
+    threshold: int
+    nationality: list[StatisticGroup]
+    visa_status: list[StatisticGroup]
+    career_level: list[StatisticGroup]
+    japanese_level: list[StatisticGroup]
+
+
+@strawberry.type
+class PrivacyRightsQuery:
+    @strawberry.field(
+        permission_classes=[AccountHolder],
+        description="Everything held about you, as one JSON document.",
+    )
+    async def export_my_data(self, info: Info) -> JSON:
+        return await rights.export(info.context.db, info.context.viewer.account_id)
+
+    @strawberry.field(
+        permission_classes=[TenantAdminOrOperator],
+        description="A seeker's resume for staff. Without a stated purpose "
+        "you see what an anonymous visitor sees; with one, all of "
+        "it, and the access is recorded with the purpose.",
+    )
+    async def staff_resume(
+        self, info: Info, email: str, purpose: str | None = None
+    ) -> Resume | None:
+        context = info.context
+        account = await find_by_email(context.db, email)
+        if account is None:
+            return None
+        row = await context.loaders.resume_by_account.load(account.id)
+        if row is None:
+            return None
+        access = Access.staff(purpose)
+        seen = Resume.as_seen(info, row, access)
+        if seen is not None:
+            seen.purpose = access.purpose
+        return seen
+
+    @strawberry.field(permission_classes=[TenantAdminOrOperator])
+    async def seeker_statistics(self, info: Info) -> SeekerStatistics:
+        context = info.context
+        if DataUse.STATISTICS not in context.tenant.config.policy.data_uses:
+            raise Forbidden("This site does not use personal data for statistics.")
+        counts = await rights.statistics(context.db, context.tenant)
+        return SeekerStatistics(
+            threshold=context.tenant.config.policy.statistics_min_cell,
+            **{
+                name: [StatisticGroup(value=value, count=count) for value, count in groups]
+                for name, groups in counts.items()
+            },
+        )
+
+
+@strawberry.type(description="What an authority was given, and the record of it.")
+class LawfulDisclosureResult:
+    data: JSON
+    recorded: bool
+    hidden_from_subject: bool
+
+
+@strawberry.type
+class PrivacyRightsMutation:
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Erase every item of your personal information; your "
+        "account and the rest of your resume stay.",
+    )
+    async def erase_my_personal_information(self, info: Info) -> bool:
+        async with info.context.transaction() as db:
+            await rights.erase_personal_information(db, info.context.viewer.account_id)
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Delete your account and everything held about you, "
+        "now. Give your password to confirm.",
+    )
+    async def delete_my_account(self, info: Info, password: str) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            account = await db.get(Account, (context.tenant.pool_id, context.viewer.account_id))
+            if account is None or (
+                account.password_hash is not None
+                and not verify_password(account.password_hash, password)
+            ):
+                raise BadUserInput("The password is wrong.", field="password")
+            await rights.delete_account(
+                db, context.tenant, account.id, context.services.settings.secret_key
+            )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[Operator],
+        description="Disclose a seeker's data to an authority, as the law "
+        "requires: the legal basis and reference are required, "
+        "and the disclosure is recorded.",
+    )
+    async def lawful_disclosure(
+        self,
+        info: Info,
+        email: str,
+        authority: str,
+        legal_basis: str,
+        reference: str,
+        withhold_from_subject: bool = False,
+    ) -> LawfulDisclosureResult:
+        context = info.context
+        for name, value in (
+            ("authority", authority),
+            ("legalBasis", legal_basis),
+            ("reference", reference),
+        ):
+            if not 3 <= len(value.strip()) <= 150:
+                raise BadUserInput(f"{name} is required (3 to 150 characters).", field=name)
+        async with context.transaction() as db:
+            account = await find_by_email(db, email)
+            if account is None:
+                raise NotFound(f"No account with the e-mail address '{email}' on this site.")
+            data = await rights.export(db, account.id)
+            db.add(
+                DisclosureRecord(
+                    pool_id=context.tenant.pool_id,
+                    tenant_slug=context.tenant.slug,
+                    id=uuid.uuid4(),
+                    subject_account_id=account.id,
+                    recipient=f"{authority.strip()} (via {context.viewer.actor})",
+                    recipient_company_id=None,
+                    fields=sorted(str(f) for f in ResumeField),
+                    reason="LAWFUL",
+                    detail=f"basis: {legal_basis.strip()}; reference: {reference.strip()}",
+                    hidden_from_subject=withhold_from_subject,
+                )
+            )
+        return LawfulDisclosureResult(
+            data=data, recorded=True, hidden_from_subject=withhold_from_subject
         )

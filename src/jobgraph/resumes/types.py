@@ -79,6 +79,7 @@ class Resume:
     facts: strawberry.Private[ResumeFacts]
     decision: strawberry.Private[Disclosure]
     company_id: strawberry.Private[uuid.UUID | None]
+    purpose: strawberry.Private[str | None] = None
 
     @classmethod
     def of(
@@ -100,7 +101,11 @@ class Resume:
         if not self.decision.allows(resume_field):
             return None
         info.context.disclosures.note(
-            self.facts, self.decision, resume_field, company_id=self.company_id
+            self.facts,
+            self.decision,
+            resume_field,
+            company_id=self.company_id,
+            detail=self.purpose,
         )
         return value
 

@@ -107,6 +107,8 @@ class Policy(_Strict):
     invitations_enabled: bool = True
     data_uses: list[DataUse] = list(DataUse)
     statistics_min_cell: int = Field(default=5, ge=MIN_STATISTICS_CELL)
+    # Seekers whose resume has not changed for this long are asked to review it.
+    update_reminder_days: int = Field(default=180, ge=30)
     feed: FeedPolicy | None = None
     api: ApiPolicy = ApiPolicy()
 

@@ -47,6 +47,9 @@ class TenantRegistry:
     def __len__(self) -> int:
         return len(self._by_slug)
 
+    def tenants(self) -> list[Tenant]:
+        return sorted(self._by_slug.values(), key=lambda tenant: tenant.slug)
+
     def pools(self) -> list[str]:
         return sorted({tenant.pool_id for tenant in self._by_slug.values()})
 
