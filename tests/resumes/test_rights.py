@@ -215,3 +215,73 @@ async def test_update_requests_go_only_to_consenting_seekers_with_stale_resumes(
             )
         ).all()
     assert [row[0] for row in recipients] == ["seeker21@jobboard.test"]
+
+
+DISCLOSE = """mutation($e: String!, $t: String!) { discloseToThirdParty(email: $e, thirdParty: $t)
+  { data recorded } }"""
+
+
+async def test_third_party_disclosure_needs_the_sites_policy_and_the_seekers_consent(api):
+    operator = await api.operator_token("community")
+    variables = {"e": "seeker8@community.test", "t": "Relocation Partner KK"}
+    refused = await api.graphql(DISCLOSE, variables, tenant="community", token=operator)
+    assert error_code(refused) == "FORBIDDEN"
+    unknown = await api.graphql(
+        DISCLOSE,
+        {"e": "nobody@community.test", "t": "Relocation Partner KK"},
+        tenant="community",
+        token=operator,
+    )
+    assert unknown["errors"][0]["message"] == refused["errors"][0]["message"]
+
+    seeker = await seeker_token(api, 8, "community")
+    consent = """mutation($t: String) { setConsent(purpose: THIRD_PARTY_DISCLOSURE,
+      granted: true, thirdParty: $t) { thirdParty granted } }"""
+    assert (
+        error_code(await api.graphql(consent, {"t": None}, tenant="community", token=seeker))
+        == "BAD_USER_INPUT"
+    )
+    await api.data(consent, {"t": "Relocation Partner KK"}, tenant="community", token=seeker)
+    other = await api.graphql(
+        DISCLOSE,
+        {"e": "seeker8@community.test", "t": "Someone Else"},
+        tenant="community",
+        token=operator,
+    )
+    assert error_code(other) == "FORBIDDEN", "consent names its third party"
+    given = await api.data(DISCLOSE, variables, tenant="community", token=operator)
+    assert given["discloseToThirdParty"]["data"]["resume"]["phone"] == "+81-80-0000-0008"
+    record = (
+        await api.data("{ myDisclosures { reason recipient } }", tenant="community", token=seeker)
+    )["myDisclosures"]
+    assert record[0]["reason"] == "CONSENT" and "Relocation Partner KK" in record[0]["recipient"]
+
+    # Withdrawn consent stops it at once.
+    await api.data(
+        """mutation { setConsent(purpose: THIRD_PARTY_DISCLOSURE, granted: false,
+                      thirdParty: "Relocation Partner KK") { granted } }""",
+        tenant="community",
+        token=seeker,
+    )
+    assert (
+        error_code(await api.graphql(DISCLOSE, variables, tenant="community", token=operator))
+        == "FORBIDDEN"
+    )
+
+
+async def test_the_job_board_discloses_to_third_parties_only_by_law(api):
+    operator = await api.operator_token()
+    seeker = await seeker_token(api, 8, "jobboard")
+    await api.data(
+        """mutation { setConsent(purpose: THIRD_PARTY_DISCLOSURE, granted: true,
+                      thirdParty: "Partner KK") { granted } }""",
+        tenant="jobboard",
+        token=seeker,
+    )
+    body = await api.graphql(
+        DISCLOSE,
+        {"e": "seeker8@jobboard.test", "t": "Partner KK"},
+        tenant="jobboard",
+        token=operator,
+    )
+    assert error_code(body) == "FORBIDDEN" and "lawfulDisclosure" in body["errors"][0]["message"]

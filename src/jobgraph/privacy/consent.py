@@ -27,7 +27,12 @@ class ConsentPurpose(StrEnum):
 
 
 async def record(
-    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, purpose: ConsentPurpose, granted: bool
+    db: AsyncSession,
+    tenant: Tenant,
+    account_id: uuid.UUID,
+    purpose: ConsentPurpose,
+    granted: bool,
+    third_party: str = "",
 ) -> ConsentRecord:
     row = ConsentRecord(
         pool_id=tenant.pool_id,
@@ -36,6 +41,7 @@ async def record(
         created_at=datetime.now(UTC),  # now() is per transaction: too coarse
         account_id=account_id,
         purpose=str(purpose),
+        third_party=third_party,
         granted=granted,
         wording_version=WORDING_VERSION,
     )
@@ -47,10 +53,13 @@ async def record(
 def _newest(purpose: ConsentPurpose | None = None):
     statement = (
         select(ConsentRecord)
-        .ext(distinct_on(ConsentRecord.account_id, ConsentRecord.purpose))
+        .ext(
+            distinct_on(ConsentRecord.account_id, ConsentRecord.purpose, ConsentRecord.third_party)
+        )
         .order_by(
             ConsentRecord.account_id,
             ConsentRecord.purpose,
+            ConsentRecord.third_party,
             ConsentRecord.created_at.desc(),
             ConsentRecord.id,
         )
@@ -70,3 +79,14 @@ async def consenting(
     """Which of these accounts consent to ``purpose`` now (no record means no)."""
     rows = await db.scalars(_newest(purpose).where(ConsentRecord.account_id.in_(list(account_ids))))
     return {row.account_id for row in rows if row.granted}
+
+
+async def consents_to_third_party(
+    db: AsyncSession, account_id: uuid.UUID, third_party: str
+) -> bool:
+    rows = await db.scalars(
+        _newest(ConsentPurpose.THIRD_PARTY_DISCLOSURE).where(
+            ConsentRecord.account_id == account_id, ConsentRecord.third_party == third_party
+        )
+    )
+    return any(row.granted for row in rows)

@@ -29,6 +29,8 @@ class ConsentRecord(PoolOwned, Base):
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     purpose: Mapped[str] = mapped_column(String(40))
+    # For THIRD_PARTY_DISCLOSURE: the named third party the consent is for ('' otherwise).
+    third_party: Mapped[str] = mapped_column(String(100), server_default="")
     granted: Mapped[bool] = mapped_column(Boolean)
     wording_version: Mapped[str] = mapped_column(String(40))
 

@@ -15,10 +15,10 @@ from jobgraph.identity.models import Account
 from jobgraph.identity.passwords import verify_password
 from jobgraph.identity.permissions import AccountHolder, Operator, TenantAdminOrOperator
 from jobgraph.policy.disclosure import Access
-from jobgraph.policy.fields import DataUse, ResumeField
+from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
 from jobgraph.privacy import consent, rights
 from jobgraph.privacy.consent import ConsentPurpose
-from jobgraph.privacy.models import DisclosureRecord
+from jobgraph.privacy.models import ConsentRecord, DisclosureRecord
 from jobgraph.resumes.types import Resume
 
 ConsentPurposeType = strawberry.enum(
@@ -29,6 +29,9 @@ ConsentPurposeType = strawberry.enum(
 @strawberry.type(description="Your current choice for one purpose.")
 class Consent:
     purpose: ConsentPurposeType
+    third_party: str | None = strawberry.field(
+        description="For THIRD_PARTY_DISCLOSURE: who may receive your data."
+    )
     granted: bool
     wording_version: str
     changed_at: datetime
@@ -42,15 +45,7 @@ class PrivacyQuery:
     )
     async def my_consents(self, info: Info) -> list[Consent]:
         rows = await consent.current(info.context.db, info.context.viewer.account_id)
-        return [
-            Consent(
-                purpose=ConsentPurpose(row.purpose),
-                granted=row.granted,
-                wording_version=row.wording_version,
-                changed_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return [_consent(row) for row in rows]
 
 
 @strawberry.type
@@ -59,18 +54,36 @@ class PrivacyMutation:
         permission_classes=[AccountHolder],
         description="Give or withdraw consent to one purpose, at any time.",
     )
-    async def set_consent(self, info: Info, purpose: ConsentPurposeType, granted: bool) -> Consent:
+    async def set_consent(
+        self,
+        info: Info,
+        purpose: ConsentPurposeType,
+        granted: bool,
+        third_party: str | None = None,
+    ) -> Consent:
         context = info.context
+        named = (third_party or "").strip()
+        if (purpose == ConsentPurpose.THIRD_PARTY_DISCLOSURE) != bool(named):
+            raise BadUserInput(
+                "Name the third party (and only) for THIRD_PARTY_DISCLOSURE.", field="thirdParty"
+            )
+        if len(named) > 100:
+            raise BadUserInput("thirdParty must have at most 100 characters.", field="thirdParty")
         async with context.transaction() as db:
             row = await consent.record(
-                db, context.tenant, context.viewer.account_id, purpose, granted
+                db, context.tenant, context.viewer.account_id, purpose, granted, named
             )
-        return Consent(
-            purpose=ConsentPurpose(row.purpose),
-            granted=row.granted,
-            wording_version=row.wording_version,
-            changed_at=row.created_at,
-        )
+        return _consent(row)
+
+
+def _consent(row: ConsentRecord) -> Consent:
+    return Consent(
+        purpose=ConsentPurpose(row.purpose),
+        third_party=row.third_party or None,
+        granted=row.granted,
+        wording_version=row.wording_version,
+        changed_at=row.created_at,
+    )
 
 
 @strawberry.type(description="Counts of one attribute; small groups are never shown.")
@@ -174,6 +187,48 @@ class PrivacyRightsMutation:
                 db, context.tenant, account.id, context.services.settings.secret_key
             )
         return True
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Disclose a seeker's data to a named third party: only where this "
+        "site's policy allows it with consent, and only with the seeker's consent to that "
+        "party; recorded.",
+    )
+    async def disclose_to_third_party(
+        self, info: Info, email: str, third_party: str
+    ) -> LawfulDisclosureResult:
+        context = info.context
+        if (
+            context.tenant.config.policy.third_party_disclosure
+            != ThirdPartyDisclosure.CONSENT_OR_LAW
+        ):
+            raise Forbidden(
+                "This site discloses personal data to third parties only when the "
+                "law requires it: use lawfulDisclosure."
+            )
+        async with context.transaction() as db:
+            account = await find_by_email(db, email)
+            if account is None or not await consent.consents_to_third_party(
+                db, account.id, third_party.strip()
+            ):
+                # The same answer whether or not the address exists.
+                raise Forbidden("No consent from this seeker to disclose to that third party.")
+            data = await rights.export(db, account.id)
+            db.add(
+                DisclosureRecord(
+                    pool_id=context.tenant.pool_id,
+                    tenant_slug=context.tenant.slug,
+                    id=uuid.uuid4(),
+                    subject_account_id=account.id,
+                    recipient=f"{third_party.strip()} (via {context.viewer.actor})",
+                    recipient_company_id=None,
+                    fields=sorted(str(f) for f in ResumeField),
+                    reason="CONSENT",
+                    detail=f"consent to {third_party.strip()}",
+                    hidden_from_subject=False,
+                )
+            )
+        return LawfulDisclosureResult(data=data, recorded=True, hidden_from_subject=False)
 
     @strawberry.mutation(
         permission_classes=[Operator],
