@@ -362,14 +362,24 @@ async def test_search_filters_only_on_disclosed_fields(api):
     assert all("python" in c["resume"]["skills"] for c in by_skill)
 
 
-async def test_an_applicant_list_costs_the_same_statements_for_5_and_40(
+async def test_an_applicant_list_costs_the_same_statements_for_5_and_50(
     api, database, database_server
 ):
     employer = await employer_of(api, "jobboard")
+    name = database.admin.split("/")[-1].split("?")[0]
+    await database_server.execute(  # ten more seekers with resumes: 50 in all
+        "INSERT INTO accounts (pool_id, tenant_slug, email, email_normalized) "
+        "SELECT 'jobboard', 'jobboard', 'extra' || i || '@jobboard.test', "
+        "'extra' || i || '@jobboard.test' FROM generate_series(1, 10) i; "
+        "INSERT INTO resumes (pool_id, tenant_slug, account_id, visibility, languages, "
+        "education_history, work_history, skills, hobbies, desired_categories, "
+        "desired_locations) SELECT 'jobboard', 'jobboard', id, 'PRIVATE', '[]', '[]', '[]', "
+        "'{}', '{}', '{}', '{}' FROM accounts WHERE email LIKE 'extra%'",
+        name,
+    )
     counts = []
-    for size in (5, 40):
+    for size in (5, 50):
         job_id = await employer.post(title=f"Crowded {size}")
-        name = database.admin.split("/")[-1].split("?")[0]
         await database_server.execute(
             "INSERT INTO applications (pool_id, tenant_slug, job_id, account_id, status) "
             f"SELECT 'jobboard', 'jobboard', '{job_id}', account_id, 'SUBMITTED' "
@@ -382,3 +392,92 @@ async def test_an_applicant_list_costs_the_same_statements_for_5_and_40(
         assert len(data["applicants"]) == size
         counts.append(api.statements.count - before)
     assert counts[0] == counts[1], counts
+
+
+async def test_experience_years_filter_counts_dates_only(api):
+    employer = await employer_of(api, "jobboard")
+    query = """query($c: ID!, $y: Int) { searchCandidates(companyId: $c, experienceYears: $y,
+      first: 50) { resume { workHistory { startDate endDate } } } }"""
+    everyone = (
+        await api.data(
+            query, {"c": employer.company_id, "y": None}, tenant="jobboard", token=employer.token
+        )
+    )["searchCandidates"]
+    seasoned = (
+        await api.data(
+            query, {"c": employer.company_id, "y": 12}, tenant="jobboard", token=employer.token
+        )
+    )["searchCandidates"]
+    assert 0 < len(seasoned) < len(everyone)
+    assert all(
+        candidate["resume"]["workHistory"][0]["startDate"] <= "2014-12-31" for candidate in seasoned
+    )
+
+
+async def test_an_invitation_shows_the_job_and_applying_accepts_it(api):
+    employer = await employer_of(api, "jobboard")
+    job_id = await employer.post(title="Invited role")
+    found = (
+        await api.data(SEARCH, {"c": employer.company_id}, tenant="jobboard", token=employer.token)
+    )["searchCandidates"]
+    invite = """mutation($c: ID!, $cand: String!, $j: ID!) { inviteCandidate(companyId: $c,
+      candidateId: $cand, jobId: $j, message: "We liked your profile") }"""
+    await api.data(
+        invite,
+        {"c": employer.company_id, "cand": found[0]["candidateId"], "j": job_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    forged = await api.graphql(
+        invite,
+        {"c": employer.company_id, "cand": "cand_AAAA", "j": job_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    assert error_code(forged) == "NOT_FOUND"
+    # Find who was invited: the odd seekers are the searchable ones.
+    for number in range(1, 41, 2):
+        token = (await api.sign_in(f"seeker{number}@jobboard.test", "jobboard"))["accessToken"]
+        invitations = (
+            await api.data(
+                "{ myInvitations { id status message job { title company { name } } } }",
+                tenant="jobboard",
+                token=token,
+            )
+        )["myInvitations"]
+        if invitations:
+            break
+    [invitation] = invitations
+    assert invitation["job"]["title"] == "Invited role"
+    assert invitation["job"]["company"]["name"] == employer.company_name
+    assert invitation["status"] == "PENDING"
+    # Until the seeker applies, the employer has no applicant to read.
+    assert (await api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token))[
+        "applicants"
+    ] == []
+    await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+        {"j": job_id},
+        tenant="jobboard",
+        token=token,
+    )
+    assert (await api.data("{ myInvitations { status } }", tenant="jobboard", token=token))[
+        "myInvitations"
+    ] == [{"status": "ACCEPTED"}]
+    [application] = (
+        await api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token)
+    )["applicants"]
+    assert application["candidate"]["phone"] is not None
+
+
+async def test_invitations_are_off_where_the_policy_says(api):
+    employer = await employer_of(api, "community")
+    job_id = await employer.post(title="No invitations here")
+    body = await api.graphql(
+        """mutation($c: ID!, $j: ID!) { inviteCandidate(companyId: $c,
+      candidateId: "cand_x", jobId: $j) }""",
+        {"c": employer.company_id, "j": job_id},
+        tenant="community",
+        token=employer.token,
+    )
+    assert error_code(body) == "FORBIDDEN"

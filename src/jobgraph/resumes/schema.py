@@ -294,6 +294,7 @@ class ResumesQuery:
         career_level: str | None = None,
         desired_categories: list[str] | None = None,
         desired_locations: list[str] | None = None,
+        experience_years: int | None = None,
         first: int = 20,
     ) -> list[Candidate]:
         context = info.context
@@ -311,6 +312,7 @@ class ResumesQuery:
             career_level,
             desired_categories or [],
             desired_locations or [],
+            experience_years,
         ).limit(size)
         secret = context.services.settings.secret_key
         return [

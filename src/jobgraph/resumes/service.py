@@ -11,7 +11,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, NotFound
@@ -150,6 +150,17 @@ def searchable(tenant: Tenant) -> list[str]:
     ]
 
 
+# Months of work in a resume's history (a current job counts until today). Built from
+# dates only: a filter on it reveals nothing search withholds (employers are not read).
+_MONTHS_OF_WORK = text("""(SELECT coalesce(sum(
+    (extract(year FROM age(coalesce((job->>'end_date')::date, current_date),
+                           (job->>'start_date')::date)) * 12
+     + extract(month FROM age(coalesce((job->>'end_date')::date, current_date),
+                              (job->>'start_date')::date)))::int), 0)
+  FROM jsonb_array_elements(resumes.work_history) job
+  WHERE job->>'start_date' IS NOT NULL) >= :months""")
+
+
 def candidate_search(
     tenant: Tenant,
     languages: list[tuple[str, str]],
@@ -158,6 +169,7 @@ def candidate_search(
     career_level: str | None,
     desired_categories: list[str],
     desired_locations: list[str],
+    experience_years: int | None = None,
 ) -> Select:
     """Searchable resumes matching filters on fields resume search discloses, and nothing
     else: a filter on a withheld field could reveal it through what it finds."""
@@ -174,6 +186,8 @@ def candidate_search(
         conditions.append(Resume.desired_categories.overlap(desired_categories))
     if desired_locations:
         conditions.append(Resume.desired_locations.overlap(desired_locations))
+    if experience_years:
+        conditions.append(_MONTHS_OF_WORK.bindparams(months=experience_years * 12))
     return (
         select(Resume).where(and_(*conditions)).order_by(Resume.updated_at.desc(), Resume.id.desc())
     )
