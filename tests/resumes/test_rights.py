@@ -285,3 +285,35 @@ async def test_the_job_board_discloses_to_third_parties_only_by_law(api):
         token=operator,
     )
     assert error_code(body) == "FORBIDDEN" and "lawfulDisclosure" in body["errors"][0]["message"]
+
+
+async def test_a_seeker_edits_one_part_of_the_resume_at_a_time(api):
+    token = await seeker_token(api, 23, "jobboard")
+    before = (
+        await api.data(
+            "{ myResume { phone skills hobbies workHistory { title } } }",
+            tenant="jobboard",
+            token=token,
+        )
+    )["myResume"]
+    update = """mutation($p: ResumePatch!) { updateResume(patch: $p) {
+      phone skills hobbies workHistory { title } } }"""
+    after = (
+        await api.data(
+            update, {"p": {"skills": ["rust", " rust ", "go"]}}, tenant="jobboard", token=token
+        )
+    )["updateResume"]
+    assert after["skills"] == ["rust", "go"]
+    assert after["phone"] == before["phone"] and after["hobbies"] == before["hobbies"]
+    assert after["workHistory"] == before["workHistory"]
+    cleared = (await api.data(update, {"p": {"phone": None}}, tenant="jobboard", token=token))[
+        "updateResume"
+    ]
+    assert cleared["phone"] is None and cleared["skills"] == after["skills"]
+    newcomer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    assert (
+        error_code(
+            await api.graphql(update, {"p": {"phone": "1"}}, tenant="jobboard", token=newcomer)
+        )
+        == "NOT_FOUND"
+    )

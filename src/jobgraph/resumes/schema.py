@@ -77,29 +77,42 @@ class ResumeInput:
     desired_locations: list[str] = strawberry.field(default_factory=list)
 
     def values(self) -> dict:
-        values = {
-            name: getattr(self, name)
-            for name in (
-                "visibility",
-                "full_name",
-                "birth_date",
-                "gender",
-                "nationality",
-                "residence_country",
-                "residence_region",
-                "nearest_station",
-                "phone",
-                "visa_status",
-                "education_level",
-                "career_level",
-                "skills",
-                "hobbies",
-                "desired_categories",
-                "desired_locations",
-            )
-        }
-        values["languages"] = [vars(item) for item in self.languages]
-        values["education_history"] = [vars(item) for item in self.education_history]
+        return resume_values(self)
+
+
+_PLAIN_FIELDS = (
+    "visibility",
+    "full_name",
+    "birth_date",
+    "gender",
+    "nationality",
+    "residence_country",
+    "residence_region",
+    "nearest_station",
+    "phone",
+    "visa_status",
+    "education_level",
+    "career_level",
+    "skills",
+    "hobbies",
+    "desired_categories",
+    "desired_locations",
+)
+
+
+def resume_values(source: object) -> dict:
+    """The given fields of a ResumeInput or ResumePatch, as the service takes them (a
+    patch's missing fields are left out)."""
+    values = {
+        name: getattr(source, name)
+        for name in _PLAIN_FIELDS
+        if getattr(source, name) is not strawberry.UNSET
+    }
+    if source.languages is not strawberry.UNSET:
+        values["languages"] = [vars(item) for item in source.languages or []]
+    if source.education_history is not strawberry.UNSET:
+        values["education_history"] = [vars(item) for item in source.education_history or []]
+    if source.work_history is not strawberry.UNSET:
         values["work_history"] = [
             {
                 "employer": item.employer,
@@ -107,9 +120,34 @@ class ResumeInput:
                 "start_date": item.start_date.isoformat() if item.start_date else None,
                 "end_date": item.end_date.isoformat() if item.end_date else None,
             }
-            for item in self.work_history
+            for item in source.work_history or []
         ]
-        return values
+    return values
+
+
+@strawberry.input(
+    description="Changes to your resume: only the parts given change; null clears a part."
+)
+class ResumePatch:
+    full_name: str | None = strawberry.UNSET
+    birth_date: date | None = strawberry.UNSET
+    gender: str | None = strawberry.UNSET
+    nationality: str | None = strawberry.UNSET
+    residence_country: str | None = strawberry.UNSET
+    residence_region: str | None = strawberry.UNSET
+    nearest_station: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    visa_status: str | None = strawberry.UNSET
+    languages: list[LanguageInput] | None = strawberry.UNSET
+    education_level: str | None = strawberry.UNSET
+    education_history: list[EducationInput] | None = strawberry.UNSET
+    career_level: str | None = strawberry.UNSET
+    work_history: list[WorkExperienceInput] | None = strawberry.UNSET
+    skills: list[str] | None = strawberry.UNSET
+    hobbies: list[str] | None = strawberry.UNSET
+    desired_categories: list[str] | None = strawberry.UNSET
+    desired_locations: list[str] | None = strawberry.UNSET
+    visibility: strawberry.Private[object] = strawberry.UNSET
 
 
 @strawberry.type(description="An application to a posting.")
@@ -332,6 +370,20 @@ class ResumesMutation:
         async with context.transaction() as db:
             row = await service.save_resume(
                 db, context.tenant, context.viewer.account_id, input.values()
+            )
+        return Resume.as_seen(info, row, Access.direct())
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Change parts of your resume; the others stay as they are.",
+    )
+    async def update_resume(self, info: Info, patch: ResumePatch) -> Resume:
+        context = info.context
+        async with context.transaction() as db:
+            if await service.own_resume(db, context.viewer.account_id) is None:
+                raise NotFound("You have no resume yet: save one first.")
+            row = await service.save_resume(
+                db, context.tenant, context.viewer.account_id, resume_values(patch)
             )
         return Resume.as_seen(info, row, Access.direct())
 

@@ -75,7 +75,9 @@ def clean_resume(values: dict[str, Any]) -> dict[str, Any]:
     if birth is not None and not date(1900, 1, 1) <= birth <= date.today():
         raise BadUserInput("birthDate must be a past date after 1900.", field="birthDate")
     for name in ("skills", "hobbies", "desired_categories", "desired_locations"):
-        items = [item.strip() for item in cleaned.get(name) or [] if item.strip()]
+        if name not in cleaned:
+            continue  # a partial update leaves it as it is
+        items = [item.strip() for item in cleaned[name] or [] if item.strip()]
         if len(items) > 50 or any(len(item) > 60 for item in items):
             raise BadUserInput(f"{name}: at most 50 items of at most 60 characters.", field=name)
         cleaned[name] = list(dict.fromkeys(items))
