@@ -5,6 +5,7 @@ and leaves the service masked, with a reference to find it in the log."""
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from graphql import GraphQLError
@@ -15,7 +16,12 @@ from jobgraph.errors import ErrorCode, JobgraphError
 log = logging.getLogger("jobgraph.errors")
 
 
-def shape_error(error: GraphQLError) -> GraphQLError:
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
+    """The error as it may leave the service; ``suggestions`` False drops graphql-core's
+    "Did you mean …?" (it would reveal the schema to whom introspection is closed)."""
     original = error.original_error
     if isinstance(original, JobgraphError):
         extensions = {"code": str(original.code), **original.extensions}
@@ -26,9 +32,10 @@ def shape_error(error: GraphQLError) -> GraphQLError:
             if error.message.startswith("Syntax Error")
             else ErrorCode.GRAPHQL_VALIDATION_FAILED
         )
+        message = error.message if suggestions else _SUGGESTION.sub("", error.message)
         if error.extensions and "code" in error.extensions:
-            return error
-        return _replace(error, error.message, {"code": str(code)})
+            return _replace(error, message, error.extensions)
+        return _replace(error, message, {"code": str(code)})
     if isinstance(original, GraphQLError):
         # A variable's value did not fit its type: the message names the field.
         return _replace(error, error.message, {"code": str(ErrorCode.BAD_USER_INPUT)})

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionResult
 
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.errors import shape_error
+from jobgraph.graphql.limits import introspection_allowed
 from jobgraph.graphql.schema import schema
 
 
@@ -39,7 +40,8 @@ class GraphQLView(GraphQL):
                     )
                 ]
         if result.errors:
-            result.errors = [shape_error(error) for error in result.errors]
+            suggestions = context is None or introspection_allowed(context)
+            result.errors = [shape_error(error, suggestions) for error in result.errors]
         return await super().process_result(request, result)
 
     async def get_context(

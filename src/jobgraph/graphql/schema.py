@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from jobgraph.graphql.limits import OperationLimits
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.privacy.schema import (
@@ -17,6 +18,7 @@ from jobgraph.privacy.schema import (
     PrivacyRightsQuery,
 )
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
+from jobgraph.tenancy.config import MAX_TOKENS_CEILING
 from jobgraph.tenancy.types import TenantQuery
 
 Query = merge_types(
@@ -39,8 +41,12 @@ schema = JobgraphSchema(
     mutation=Mutation,
     extensions=[
         # Parsing and validating cost more than resolving here: cache both per document.
+        # The platform's ceiling, while parsing; each tenant's own limit comes after.
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS_CEILING),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        # After validation (it needs a valid document), before execution; per tenant.
+        OperationLimits,
     ],
 )
 

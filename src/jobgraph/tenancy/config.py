@@ -39,6 +39,7 @@ Origin = Annotated[str, StringConstraints(pattern=r"^https?://[a-z0-9.-]+(:\d{1,
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
 MAX_PAGE_SIZE_CEILING = 100
+MAX_TOKENS_CEILING = 10_000
 MIN_STATISTICS_CELL = 3
 
 
@@ -69,6 +70,14 @@ class ApiPolicy(_Strict):
     max_page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE_CEILING)
     allowed_origins: list[Origin] = []
     site_key_requests_per_minute: int = Field(default=600, ge=1)
+    # What one GraphQL document may ask (see graphql/limits.py).
+    max_depth: int = Field(default=12, ge=2, le=30)
+    max_aliases: int = Field(default=30, ge=0, le=100)
+    max_tokens: int = Field(default=2000, ge=50, le=MAX_TOKENS_CEILING)
+    max_cost: int = Field(default=5000, ge=10, le=100_000)
+    # Introspection and "Did you mean" suggestions: for everyone, for signed-in people
+    # (employers in the console, staff), or for no one.
+    introspection: Literal["on", "signed_in", "off"] = "signed_in"
 
 
 # Plain http only for a provider on this machine (development and tests).

@@ -1,0 +1,123 @@
+"""Hostile documents, each refused before any resolver runs, with the exact refusal."""
+
+import time
+
+import pytest
+
+from tests.conftest import error_code
+
+
+def refusal(body: dict) -> dict:
+    assert body.get("data") is None, body
+    return body["errors"][0]
+
+
+async def test_a_deep_query_is_refused_naming_depth_and_limit(api):
+    nested = "id"
+    for _ in range(8):
+        nested = f"company {{ openJobs(first: 1) {{ {nested} }} }}"
+    body = await api.graphql(
+        f"{{ jobs(first: 1) {{ edges {{ node {{ {nested} }} }} }} }}", tenant="jobboard"
+    )
+    error = refusal(body)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["limit"] == 12 and error["extensions"]["depth"] > 12
+
+
+async def test_101_aliases_are_refused(api):
+    aliases = " ".join(f"a{i}: tenant {{ slug }}" for i in range(101))
+    error = refusal(await api.graphql(f"{{ {aliases} }}", tenant="jobboard"))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["aliases"] == 101 and error["extensions"]["limit"] == 30
+
+
+async def test_aliases_hidden_in_fragments_count_each_time_they_are_spread(api):
+    fragment = (
+        "fragment F on Query { " + " ".join(f"f{i}: tenant {{ slug }}" for i in range(10)) + " }"
+    )
+    # 4 aliases of its own, and a fragment of 10 aliases spread three times (once
+    # directly, twice through another fragment): 34, though each part looks small.
+    query = (
+        "{ "
+        + " ".join(f"x{i}: tenant {{ slug }}" for i in range(4))
+        + " ...F ...G } "
+        + fragment
+        + " fragment G on Query { ...F ...F }"
+    )
+    body = await api.graphql(query, tenant="jobboard")
+    error = refusal(body)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["aliases"] == 4 + 10 * 3
+
+
+async def test_circular_fragments_are_refused_not_followed(api):
+    query = "{ ...A } fragment A on Query { tenant { slug } ...B } fragment B on Query { ...A }"
+    started = time.monotonic()
+    body = await api.graphql(query, tenant="jobboard")
+    assert time.monotonic() - started < 5
+    assert error_code(body) == "GRAPHQL_VALIDATION_FAILED"
+    assert "cannot spread fragment" in body["errors"][0]["message"].lower()
+
+
+async def test_a_flood_of_duplicated_fields_is_refused_by_its_size(api):
+    query = "{ tenant { " + "slug " * 3000 + "} }"
+    error = refusal(await api.graphql(query, tenant="jobboard"))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "2000 tokens" in error["message"]
+
+
+async def test_overloaded_directives_are_refused(api):
+    query = "{ tenant " + "@skip(if: false) " * 50 + "{ slug } }"
+    body = await api.graphql(query, tenant="jobboard")
+    assert body.get("data") is None
+    assert error_code(body) in ("GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_COMPLEX")
+
+
+async def test_the_estimated_cost_weighs_page_sizes_and_states_the_budget(api):
+    query = """{ jobs(first: 50) { edges { node { similarJobs(first: 50) {
+      company { openJobs(first: 50) { id title } } } } } } }"""
+    error = refusal(await api.graphql(query, tenant="jobboard"))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["budget"] == 5000 and error["extensions"]["cost"] > 5000
+    assert "5000" in error["message"]
+    # The same shape with small pages fits.
+    small = query.replace("first: 50", "first: 2")
+    assert "errors" not in await api.graphql(small, tenant="jobboard")
+
+
+async def test_page_sizes_given_as_variables_count_too(api):
+    query = """query($n: Int) { jobs(first: $n) { edges { node { similarJobs(first: $n) {
+      company { openJobs(first: $n) { id } } } } } } }"""
+    error = refusal(await api.graphql(query, {"n": 50}, tenant="jobboard"))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+async def test_introspection_is_closed_to_anonymous_traffic_and_open_to_employers(api):
+    error = refusal(await api.graphql(INTROSPECTION, tenant="jobboard"))
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    hidden = '{ ... on Query { __type(name: "Job") { name } } }'
+    assert error_code(await api.graphql(hidden, tenant="jobboard")) == "FORBIDDEN"
+    employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    body = await api.data(INTROSPECTION, tenant="jobboard", token=employer)
+    assert body["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_field_suggestions_only_for_whom_introspection_is_open(api):
+    anonymous = await api.graphql("{ tenant { nmae } }", tenant="jobboard")
+    assert "Did you mean" not in anonymous["errors"][0]["message"]
+    assert "nmae" in anonymous["errors"][0]["message"]
+    employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    signed_in = await api.graphql("{ tenant { nmae } }", tenant="jobboard", token=employer)
+    assert "Did you mean 'name'?" in signed_in["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("tenant", ["jobboard", "community"])
+async def test_an_ordinary_search_page_fits_every_budget(api, tenant):
+    query = """query($n: Int) { jobs(first: $n) { totalCount edges { cursor node { id title
+      category location { prefecture city } salary { min max } tags company { id name } } }
+      pageInfo { hasNextPage endCursor } facets { category { value count } } } }"""
+    first = 30 if tenant == "community" else 50
+    assert "errors" not in await api.graphql(query, {"n": first}, tenant=tenant)
