@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, request_response
@@ -25,6 +26,8 @@ from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.http import graphql_view
+from jobgraph.graphql.transport import GraphQLOverHttp
+from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
 from jobgraph.identity.keys import KeyRing
 from jobgraph.identity.oauth import token_endpoint
@@ -80,7 +83,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
 
     def tenant_scoped(endpoint: ASGIApp) -> ASGIApp:
         return TenantResolution(
-            SessionPerRequest(endpoint, lambda: services().sessions()),
+            TenantCors(SessionPerRequest(endpoint, lambda: services().sessions())),
             lambda: services().registry.current(),
         )
 
@@ -93,9 +96,12 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
                 "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
             ),
             Route(
-                "/graphql", tenant_scoped(Authentication(graphql_view())), methods=["GET", "POST"]
+                "/graphql",
+                tenant_scoped(GraphQLOverHttp(Authentication(graphql_view()))),
+                methods=["GET", "POST", "OPTIONS"],
             ),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
     )
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from graphql import GraphQLError
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -15,6 +16,7 @@ from jobgraph.graphql.context import Context
 from jobgraph.graphql.errors import shape_error
 from jobgraph.graphql.limits import introspection_allowed
 from jobgraph.graphql.schema import schema
+from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 
 
 class GraphQLView(GraphQL):
@@ -39,10 +41,35 @@ class GraphQLView(GraphQL):
                         "The disclosure record could not be written.", original_error=error
                     )
                 ]
+        # A request error (no execution: parse, validation, limits) has no path and no data.
+        request.scope["jobgraph.request_error"] = (
+            result.data is None
+            and bool(result.errors)
+            and all(error.path is None for error in result.errors)
+        )
         if result.errors:
             suggestions = context is None or introspection_allowed(context)
             result.errors = [shape_error(error, suggestions) for error in result.errors]
         return await super().process_result(request, result)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.jobgraph_scope = request.scope  # create_response has no request
+        return sub_response
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list, sub_response: Response
+    ) -> Response:
+        scope = sub_response.jobgraph_scope
+        if not wants_graphql_response(Headers(scope=scope)):
+            return super().create_response(response_data, sub_response)
+        # GraphQL over HTTP: a request error is a 4xx and has no data entry.
+        if scope.get("jobgraph.request_error") and isinstance(response_data, dict):
+            response_data = {key: value for key, value in response_data.items() if key != "data"}
+            sub_response.status_code = 400
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = GRAPHQL_RESPONSE
+        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -62,4 +89,5 @@ class GraphQLView(GraphQL):
 
 def graphql_view() -> GraphQLView:
     # No built-in IDE: it loads its assets from a public CDN. The console serves its own.
+    # GET for queries is allowed here and restricted per tenant by GraphQLOverHttp.
     return GraphQLView(schema, graphql_ide=None, allow_queries_via_get=True)

@@ -70,6 +70,8 @@ class ApiPolicy(_Strict):
     max_page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE_CEILING)
     allowed_origins: list[Origin] = []
     site_key_requests_per_minute: int = Field(default=600, ge=1)
+    # Queries over GET (cacheable by proxies); mutations never go over GET.
+    allow_get_queries: bool = False
     # What one GraphQL document may ask (see graphql/limits.py).
     max_depth: int = Field(default=12, ge=2, le=30)
     max_aliases: int = Field(default=30, ge=0, le=100)

@@ -1,0 +1,81 @@
+"""The GraphQL-over-HTTP rules at the edge of /graphql, before Strawberry sees a request:
+POST bodies are JSON only (a cross-site form cannot post a mutation), bodies are bounded,
+and GET carries queries only, only where the tenant allows it."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jobgraph.errors import BadUserInput, error_body
+
+MAX_BODY_BYTES = 64 * 1024
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+class GraphQLOverHttp:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            status, message = refusal
+            await JSONResponse(
+                error_body(BadUserInput(message)),
+                status_code=status,
+                headers={"Allow": "GET, POST"} if status == 405 else None,
+            )(scope, receive, send)
+            return
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, bounded_receive, send)
+        except _TooLarge:
+            await JSONResponse(error_body(BadUserInput(_too_large())), status_code=413)(
+                scope, receive, send
+            )
+
+    def _refusal(self, scope: Scope) -> tuple[int, str] | None:
+        headers = Headers(scope=scope)
+        method = scope["method"]
+        if method == "POST":
+            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != "application/json":
+                return 415, (
+                    "Send GraphQL requests as application/json; other bodies (forms, "
+                    "multipart) are refused."
+                )
+            if int(headers.get("content-length") or 0) > MAX_BODY_BYTES:
+                return 413, _too_large()
+        elif method == "GET":
+            if not scope["state"]["tenant"].config.policy.api.allow_get_queries:
+                return 405, "This site takes GraphQL requests over POST only."
+            query = QueryParams(scope["query_string"]).get("query", "")
+            if query.lstrip().startswith("mutation") or "mutation" in query.split("{")[0]:
+                return 405, "Mutations are never sent over GET; use POST."
+        return None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _too_large() -> str:
+    return f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB."
+
+
+def wants_graphql_response(headers: Headers) -> bool:
+    return GRAPHQL_RESPONSE in headers.get("accept", "")
