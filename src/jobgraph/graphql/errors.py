@@ -56,10 +56,21 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
     )
 
 
+# SQLSTATE classes of a database that cannot serve now: connection exception, insufficient
+# resources (too many connections), operator intervention (shutdown, cannot connect now).
+_OUTAGE_CLASSES = ("08", "53", "57")
+
+
 def _is_database_outage(error: Exception) -> bool:
-    return isinstance(error, (OperationalError, InterfaceError)) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    )
+    if isinstance(error, (OperationalError, InterfaceError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        cause = error.orig
+        code = getattr(cause, "sqlstate", None) or getattr(cause.__cause__, "sqlstate", None)
+        return isinstance(code, str) and code[:2] in _OUTAGE_CLASSES
+    return isinstance(error, OSError)
 
 
 def _replace(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
