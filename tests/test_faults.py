@@ -6,13 +6,13 @@ from tests.conftest import error_code
 QUERY = "{ jobs(first: 3) { totalCount edges { node { title } } } }"
 
 
-async def test_dropped_connections_are_replaced_without_a_restart(api, database,
-                                                                 database_server):
+async def test_dropped_connections_are_replaced_without_a_restart(api, database, database_server):
     assert "errors" not in await api.graphql(QUERY, tenant="jobboard")
     name = database.admin.split("/")[-1].split("?")[0]
     await database_server.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE datname = '{name}' AND usename = 'jobgraph_app'")
+        f"WHERE datname = '{name}' AND usename = 'jobgraph_app'"
+    )
     body = await api.graphql(QUERY, tenant="jobboard")
     assert "errors" not in body, body  # the pool noticed and reconnected
 
@@ -26,7 +26,8 @@ async def test_an_unreachable_database_is_a_clean_error_and_recovery_is_automati
     try:
         await database_server.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            f"WHERE datname = '{name}' AND usename = 'jobgraph_app'")
+            f"WHERE datname = '{name}' AND usename = 'jobgraph_app'"
+        )
         response = await api.post(QUERY, tenant="jobboard")
         body = response.json()
         assert error_code(body) == "SERVICE_UNAVAILABLE", body

@@ -1,9 +1,15 @@
 """The ASGI application: routes and the request pipeline, read top to bottom.
 
+Every request passes RequestLog (request id, one log line, metrics); every response
+SecurityHeaders. Then, by route:
+
 /healthz, /readyz            process and database health (no tenant)
 /.well-known/jwks.json       the public keys that verify jobgraph's access tokens
-/oauth/token                 TenantResolution -> SessionPerRequest -> client credentials
-/graphql                     TenantResolution -> SessionPerRequest -> Authentication
+/metrics                     Prometheus metrics
+/oauth/token                 TenantResolution -> TenantCors -> SessionPerRequest
+                             -> client credentials
+/graphql                     TenantResolution -> TenantCors -> SessionPerRequest
+                             -> GraphQLOverHttp -> Authentication
                              -> GraphQL (the viewer and the tenant in its context)
 """
 
@@ -33,6 +39,7 @@ from jobgraph.identity.keys import KeyRing
 from jobgraph.identity.oauth import token_endpoint
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
+from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
@@ -50,6 +57,7 @@ class Services:
     tokens: TokenService
     limiter: RateLimiter
     provider_keys: ProviderKeys
+    metrics: Metrics
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -71,6 +79,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             tokens=TokenService(KeyRing(sessions, settings), settings),
             limiter=RateLimiter(),
             provider_keys=provider_keys,
+            metrics=Metrics(engine.pool),
         )
         try:
             yield
@@ -92,6 +101,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/.well-known/jwks.json", jwks),
+            Route("/metrics", metrics_endpoint),
             Route(
                 "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
             ),
@@ -102,6 +112,6 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             ),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(RequestLog), Middleware(SecurityHeaders)],
     )
     return app

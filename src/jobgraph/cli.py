@@ -55,8 +55,10 @@ def _run(coroutine: Awaitable[Any]) -> Any:
 @click.group(help="jobgraph: a multi-tenant job-board GraphQL service.")
 @click.option("--log-level", default=None, help="Overrides JOBGRAPH_LOG_LEVEL.")
 def main(log_level: str | None) -> None:
+    from jobgraph.observability import configure_logging
+
     level = (log_level or get_settings().log_level).upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level, get_settings().log_format)
     for chatty in ("jobgraph.db.embedded", "alembic"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
@@ -110,6 +112,8 @@ def serve(
                 host=bind_host,
                 port=bind_port,
                 log_level=settings.log_level.lower(),
+                log_config=None,  # our JSON lines, not uvicorn's
+                access_log=False,  # jobgraph logs each request itself
                 lifespan="on",
                 timeout_graceful_shutdown=10,
             )

@@ -32,6 +32,8 @@ def create_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Statement parameters hold personal data: keep them out of errors and logs.
+        hide_parameters=True,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(settings.statement_timeout_ms),

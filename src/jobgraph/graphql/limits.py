@@ -129,23 +129,33 @@ class OperationLimits(SchemaExtension):
         execution_context = self.execution_context
         context = execution_context.context
         if hasattr(context, "tenant"):
+            scope = context.request.scope
+            scope["jobgraph.operation"] = execution_context.operation_name or "anonymous"
             api = context.tenant.config.policy.api
             if count_tokens(execution_context.query or "", api.max_tokens) > api.max_tokens:
                 # Refused for its size, whatever else is wrong with it.
-                execution_context.pre_execution_errors = [
+                errors = [
                     _refusal(
                         f"The document has more than {api.max_tokens} tokens, the most "
                         "this site accepts.",
                         limit=api.max_tokens,
                     )
                 ]
+                reasons = ["tokens"]
             elif not execution_context.pre_execution_errors:
-                errors = self._check(execution_context, context)
-                if errors:
-                    execution_context.pre_execution_errors = errors
+                errors, reasons = self._check(execution_context, context)
+            else:
+                errors, reasons = [], []
+            if errors:
+                execution_context.pre_execution_errors = errors
+                scope["jobgraph.outcome"] = "rejected"
+                for reason in reasons:
+                    context.services.metrics.rejected.labels(reason).inc()
         yield
 
-    def _check(self, execution_context: object, context: object) -> list[GraphQLError]:
+    def _check(
+        self, execution_context: object, context: object
+    ) -> tuple[list[GraphQLError], list[str]]:
         api = context.tenant.config.policy.api
         found = measure(
             execution_context.graphql_document,
@@ -153,8 +163,9 @@ class OperationLimits(SchemaExtension):
             execution_context.variables,
             api.max_page_size,
         )
-        errors = []
+        errors, reasons = [], []
         if found.introspection and not introspection_allowed(context):
+            reasons.append("introspection")
             errors.append(
                 GraphQLError(
                     "Introspection is not available to you on this site.",
@@ -162,6 +173,7 @@ class OperationLimits(SchemaExtension):
                 )
             )
         if found.depth > api.max_depth:
+            reasons.append("depth")
             errors.append(
                 _refusal(
                     f"The query is {found.depth} levels deep; this site allows {api.max_depth}.",
@@ -170,6 +182,7 @@ class OperationLimits(SchemaExtension):
                 )
             )
         if found.aliases > api.max_aliases:
+            reasons.append("aliases")
             errors.append(
                 _refusal(
                     f"The query uses {found.aliases} aliases; this site allows {api.max_aliases}.",
@@ -178,6 +191,7 @@ class OperationLimits(SchemaExtension):
                 )
             )
         if found.cost > api.max_cost:
+            reasons.append("cost")
             errors.append(
                 _refusal(
                     f"The query's estimated cost is {found.cost}; this site's "
@@ -187,7 +201,7 @@ class OperationLimits(SchemaExtension):
                     budget=api.max_cost,
                 )
             )
-        return errors
+        return errors, reasons
 
 
 def introspection_allowed(context: object) -> bool:

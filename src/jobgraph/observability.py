@@ -1,0 +1,149 @@
+"""What the service tells its operators: one structured (JSON) log line per request, with
+request id, tenant, operation, outcome and duration, and never personal data or secrets;
+and Prometheus metrics at /metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("jobgraph.requests")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_STANDARD = set(vars(logging.makeLogRecord({})))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and any extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            {
+                key: value
+                for key, value in vars(record).items()
+                if key not in _STANDARD and not key.startswith("_")
+            }
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+class Metrics:
+    """One registry per app, so that several apps in one process (tests) do not collide."""
+
+    def __init__(self, engine_pool: Any) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "jobgraph_requests_total",
+            "Requests by tenant, operation and outcome.",
+            ["tenant", "operation", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "jobgraph_request_duration_seconds",
+            "Request latency.",
+            ["tenant"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "jobgraph_rejected_queries_total",
+            "Queries refused before execution, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
+        pool_in_use = Gauge(
+            "jobgraph_db_pool_checked_out", "Database connections in use.", registry=self.registry
+        )
+        pool_in_use.set_function(lambda: engine_pool.checkedout())
+        pool_size = Gauge(
+            "jobgraph_db_pool_size", "Database connections kept.", registry=self.registry
+        )
+        pool_size.set_function(lambda: engine_pool.size())
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    registry = request.app.state.services.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class RequestLog:
+    """Outermost: a request id for every request (the caller's X-Request-Id if sane), echoed
+    in the response, and one log line and metric sample when the response is done."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started, request_id)
+
+    @staticmethod
+    def _record(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+        tenant = scope["state"].get("tenant")
+        slug = tenant.slug if tenant is not None else "-"
+        operation = scope.get("jobgraph.operation") or "-"
+        outcome = scope.get("jobgraph.outcome") or ("ok" if status < 400 else "error")
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "tenant": slug,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "operation": operation,
+                "outcome": outcome,
+                "duration_ms": round(seconds * 1000, 2),
+            },
+        )
+        app = scope.get("app")
+        services = getattr(getattr(app, "state", None), "services", None)
+        if services is not None and scope["path"] != "/metrics":
+            services.metrics.requests.labels(slug, operation, outcome).inc()
+            services.metrics.latency.labels(slug).observe(seconds)
