@@ -77,7 +77,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             sessions=sessions,
             registry=RegistryCache(sessions),
             tokens=TokenService(KeyRing(sessions, settings), settings),
-            limiter=RateLimiter(),
+            limiter=RateLimiter(settings.redis_url),
             provider_keys=provider_keys,
             metrics=Metrics(engine.pool),
         )
@@ -85,6 +85,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             yield
         finally:
             await provider_keys.close()
+            await app.state.services.limiter.close()
             await engine.dispose()
 
     def services() -> Services:

@@ -1,4 +1,5 @@
-"""Rate limits, kept by the ``limits`` library in this process's memory.
+"""Rate limits, kept by the ``limits`` library: in Redis when JOBGRAPH_REDIS_URL is set, so
+that every process of the service counts together; in this process's memory otherwise.
 
 A refused hit raises ``RateLimited`` with the seconds to wait, which the API reports as
 ``RATE_LIMITED`` with ``retryAfter``."""
@@ -11,6 +12,7 @@ import time
 from limits import parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 from jobgraph.errors import ErrorCode, JobgraphError
 
@@ -24,8 +26,20 @@ class RateLimited(JobgraphError):
 
 
 class RateLimiter:
-    def __init__(self) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, redis_url: str | None = None) -> None:
+        storage = (
+            storage_from_string(f"async+{redis_url}", implementation="redispy")
+            if redis_url
+            else MemoryStorage()
+        )
+        self._storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    async def close(self) -> None:
+        # limits keeps its Redis client on the storage's bridge and does not close it.
+        client = getattr(getattr(self._storage, "bridge", None), "storage", None)
+        if client is not None:
+            await client.aclose()
 
     async def hit(self, limit: str, *key: str, message: str) -> None:
         """Count one hit of ``key`` against ``limit`` (e.g. "5/minute")."""

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     login_limit_per_account: str = Field(
         default="5/minute", description="Login attempts allowed per account (limits syntax)."
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0 to share rate-limit counters between processes; "
+        "unset: each process counts in its own memory.",
+    )
     mail_sender: str = Field(
         default="file", description="Where mail goes: smtp, file (JOBGRAPH_MAIL_DIR) or console."
     )

@@ -4,9 +4,11 @@ the secrets that must never come back."""
 import base64
 import logging
 
+import httpx
 import pytest
 
-from tests.conftest import error_code
+from jobgraph.app import create_app
+from tests.conftest import TEST_SETTINGS, Api, error_code
 
 TENANT = "{ tenant { slug } }"
 ORIGIN = "https://www.jobboard.test"
@@ -205,3 +207,39 @@ async def test_secrets_never_appear_in_later_responses_or_in_logs(api, caplog):
         "demo-password-2026",
     ):
         assert value not in logged
+
+
+async def test_site_key_counters_are_shared_between_processes_through_redis(
+    database, reconfigure, monkeypatch
+):
+    """Two app instances on one Redis count one key together (the machines this suite
+    runs on have Redis on 127.0.0.1:6379)."""
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379 to share counters through")
+    await reconfigure(
+        {
+            "jobboard": lambda text: text.replace(
+                "max_page_size = 50", "max_page_size = 50\nsite_key_requests_per_minute = 3"
+            )
+        }
+    )
+    settings = TEST_SETTINGS.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})
+    first, second = create_app(settings, database), create_app(settings, database)
+    async with first.router.lifespan_context(first), second.router.lifespan_context(second):
+        one, two = (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+            for app in (first, second)
+        )
+        async with one, two:
+            admin = Api(first, one)
+            key = (await site_key(admin))["key"]
+            headers = {"X-Site-Key": key, "Origin": ORIGIN, "X-Tenant": "jobboard"}
+            statuses = []
+            for client in (one, two, one, two):
+                response = await client.post("/graphql", json={"query": TENANT}, headers=headers)
+                statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 429]
