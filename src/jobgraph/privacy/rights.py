@@ -18,33 +18,14 @@ from jobgraph.jobs.models import JobPosting, SavedSearch
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.privacy.consent import ConsentPurpose, consenting
 from jobgraph.privacy.models import ConsentRecord, DisclosureRecord, RetainedRecord
-from jobgraph.resumes.models import Application, Invitation, Resume
+from jobgraph.resumes.models import (
+    PERSONAL_COLUMNS,
+    RESUME_COLUMNS,
+    Application,
+    Invitation,
+    Resume,
+)
 from jobgraph.tenancy.registry import Tenant
-
-PERSONAL_COLUMNS = (
-    "full_name",
-    "birth_date",
-    "gender",
-    "nationality",
-    "residence_country",
-    "residence_region",
-    "nearest_station",
-    "phone",
-    "visa_status",
-)
-RESUME_COLUMNS = (
-    *PERSONAL_COLUMNS,
-    "visibility",
-    "languages",
-    "education_level",
-    "education_history",
-    "career_level",
-    "work_history",
-    "skills",
-    "hobbies",
-    "desired_categories",
-    "desired_locations",
-)
 
 
 def _plain(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -150,6 +151,35 @@ class PrivacyRightsQuery:
         )
 
 
+async def _disclose_everything(
+    db: Any,
+    context: Any,
+    account_id: uuid.UUID,
+    recipient: str,
+    reason: str,
+    detail: str,
+    hidden_from_subject: bool,
+) -> dict:
+    """Everything held about the seeker, for a recipient outside the platform, with its
+    record written in the same transaction."""
+    data = await rights.export(db, account_id)
+    db.add(
+        DisclosureRecord(
+            pool_id=context.tenant.pool_id,
+            tenant_slug=context.tenant.slug,
+            id=uuid.uuid4(),
+            subject_account_id=account_id,
+            recipient=f"{recipient} (via {context.viewer.actor})",
+            recipient_company_id=None,
+            fields=sorted(str(f) for f in ResumeField),
+            reason=reason,
+            detail=detail,
+            hidden_from_subject=hidden_from_subject,
+        )
+    )
+    return data
+
+
 @strawberry.type(description="What an authority was given, and the record of it.")
 class LawfulDisclosureResult:
     data: JSON
@@ -213,20 +243,14 @@ class PrivacyRightsMutation:
             ):
                 # The same answer whether or not the address exists.
                 raise Forbidden("No consent from this seeker to disclose to that third party.")
-            data = await rights.export(db, account.id)
-            db.add(
-                DisclosureRecord(
-                    pool_id=context.tenant.pool_id,
-                    tenant_slug=context.tenant.slug,
-                    id=uuid.uuid4(),
-                    subject_account_id=account.id,
-                    recipient=f"{third_party.strip()} (via {context.viewer.actor})",
-                    recipient_company_id=None,
-                    fields=sorted(str(f) for f in ResumeField),
-                    reason="CONSENT",
-                    detail=f"consent to {third_party.strip()}",
-                    hidden_from_subject=False,
-                )
+            data = await _disclose_everything(
+                db,
+                context,
+                account.id,
+                third_party.strip(),
+                "CONSENT",
+                f"consent to {third_party.strip()}",
+                hidden_from_subject=False,
             )
         return LawfulDisclosureResult(data=data, recorded=True, hidden_from_subject=False)
 
@@ -257,20 +281,14 @@ class PrivacyRightsMutation:
             account = await find_by_email(db, email)
             if account is None:
                 raise NotFound(f"No account with the e-mail address '{email}' on this site.")
-            data = await rights.export(db, account.id)
-            db.add(
-                DisclosureRecord(
-                    pool_id=context.tenant.pool_id,
-                    tenant_slug=context.tenant.slug,
-                    id=uuid.uuid4(),
-                    subject_account_id=account.id,
-                    recipient=f"{authority.strip()} (via {context.viewer.actor})",
-                    recipient_company_id=None,
-                    fields=sorted(str(f) for f in ResumeField),
-                    reason="LAWFUL",
-                    detail=f"basis: {legal_basis.strip()}; reference: {reference.strip()}",
-                    hidden_from_subject=withhold_from_subject,
-                )
+            data = await _disclose_everything(
+                db,
+                context,
+                account.id,
+                authority.strip(),
+                "LAWFUL",
+                f"basis: {legal_basis.strip()}; reference: {reference.strip()}",
+                hidden_from_subject=withhold_from_subject,
             )
         return LawfulDisclosureResult(
             data=data, recorded=True, hidden_from_subject=withhold_from_subject

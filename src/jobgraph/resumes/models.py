@@ -22,6 +22,30 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jobgraph.db.models import Base, PoolOwned
 
+PERSONAL_COLUMNS = (
+    "full_name",
+    "birth_date",
+    "gender",
+    "nationality",
+    "residence_country",
+    "residence_region",
+    "nearest_station",
+    "phone",
+    "visa_status",
+)
+PLAIN_COLUMNS = (
+    "visibility",
+    *PERSONAL_COLUMNS,
+    "education_level",
+    "career_level",
+    "skills",
+    "hobbies",
+    "desired_categories",
+    "desired_locations",
+)
+JSON_COLUMNS = ("languages", "education_history", "work_history")
+RESUME_COLUMNS = PLAIN_COLUMNS + JSON_COLUMNS
+
 
 def _account_fk() -> ForeignKeyConstraint:
     return ForeignKeyConstraint(

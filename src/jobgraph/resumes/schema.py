@@ -22,6 +22,7 @@ from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.policy.types import ResumeVisibilityType
 from jobgraph.privacy.models import DisclosureRecord
 from jobgraph.resumes import service
+from jobgraph.resumes.models import PLAIN_COLUMNS
 from jobgraph.resumes.models import Application as ApplicationRow
 from jobgraph.resumes.models import Invitation as InvitationRow
 from jobgraph.resumes.models import Resume as ResumeRow
@@ -80,32 +81,12 @@ class ResumeInput:
         return resume_values(self)
 
 
-_PLAIN_FIELDS = (
-    "visibility",
-    "full_name",
-    "birth_date",
-    "gender",
-    "nationality",
-    "residence_country",
-    "residence_region",
-    "nearest_station",
-    "phone",
-    "visa_status",
-    "education_level",
-    "career_level",
-    "skills",
-    "hobbies",
-    "desired_categories",
-    "desired_locations",
-)
-
-
 def resume_values(source: object) -> dict:
     """The given fields of a ResumeInput or ResumePatch, as the service takes them (a
     patch's missing fields are left out)."""
     values = {
         name: getattr(source, name)
-        for name in _PLAIN_FIELDS
+        for name in PLAIN_COLUMNS
         if getattr(source, name) is not strawberry.UNSET
     }
     if source.languages is not strawberry.UNSET:
