@@ -9,7 +9,7 @@ SecurityHeaders. Then, by route:
 /oauth/token                 TenantResolution -> TenantCors -> SessionPerRequest
                              -> client credentials
 /graphql                     TenantResolution -> TenantCors -> SessionPerRequest
-                             -> GraphQLOverHttp -> Authentication
+                             -> GraphQLOverHttp -> Authentication -> TrustedDocuments
                              -> GraphQL (the viewer and the tenant in its context)
 """
 
@@ -31,6 +31,7 @@ from jobgraph import health
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.urls import DatabaseUrls
+from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view
 from jobgraph.graphql.transport import GraphQLOverHttp
 from jobgraph.http_security import SecurityHeaders, TenantCors
@@ -108,7 +109,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             ),
             Route(
                 "/graphql",
-                tenant_scoped(GraphQLOverHttp(Authentication(graphql_view()))),
+                tenant_scoped(GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view())))),
                 methods=["GET", "POST", "OPTIONS"],
             ),
         ],

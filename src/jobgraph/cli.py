@@ -178,6 +178,56 @@ def demo(scale: int, reset: bool) -> None:
         Steps(1).run("Loading demo data", lambda: _run(_demo(urls, settings, scale, reset)))
 
 
+@main.group(help="Trusted documents of partner clients.")
+def documents() -> None:
+    pass
+
+
+@documents.command(
+    "register",
+    help="Register a manifest's documents for a client of a tenant. "
+    "MANIFEST: a JSON list of documents, or an object mapping "
+    "sha256:<hex> ids to documents (the ids are checked).",
+)
+@click.argument("tenant")
+@click.argument("client")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def documents_register(tenant: str, client: str, manifest: Path) -> None:
+    import json
+
+    from jobgraph.graphql.documents import document_id
+
+    content = json.loads(manifest.read_text(encoding="utf-8"))
+    texts = list(content.values()) if isinstance(content, dict) else list(content)
+    if isinstance(content, dict):
+        wrong = [key for key, text in content.items() if document_id(text) != key]
+        if wrong:
+            _fail(ValueError(f"{len(wrong)} id(s) do not match their document, e.g. {wrong[0]}"))
+    settings = get_settings()
+
+    async def register(sessions: Any) -> list[str]:
+        from jobgraph.db.engine import bind_pool
+        from jobgraph.graphql import documents as trusted
+        from jobgraph.identity.partners import actor_of_client
+
+        registry = await _registry(sessions)
+        found = registry.get(tenant)
+        if found is None:
+            raise ValueError(f"No tenant '{tenant}'.")
+        async with sessions() as session, session.begin():
+            bind_pool(session, found.pool_id)
+            actor = await actor_of_client(session, found, client)
+            return await trusted.register(session, found, actor, texts, "cli")
+
+    with provisioned_database(settings, _detail) as urls:
+        ids = Steps(1).run(
+            f"Registering {len(texts)} document(s) for {client} on {tenant}",
+            lambda: _run(_with_app_engine(urls, settings, register)),
+        )
+    for registered in ids:
+        click.echo(registered)
+
+
 @main.group(help="Job alerts for saved searches.")
 def alerts() -> None:
     pass

@@ -9,7 +9,7 @@ from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from jobgraph.graphql.limits import OperationLimits
-from jobgraph.identity.schema import IdentityMutation, IdentityQuery
+from jobgraph.identity.schema import IdentityMutation, IdentityQuery, TrustedDocumentsMutation
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.privacy.schema import (
     PrivacyMutation,
@@ -26,7 +26,14 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, JobsMutation, ResumesMutation, PrivacyMutation, PrivacyRightsMutation),
+    (
+        IdentityMutation,
+        TrustedDocumentsMutation,
+        JobsMutation,
+        ResumesMutation,
+        PrivacyMutation,
+        PrivacyRightsMutation,
+    ),
 )
 
 

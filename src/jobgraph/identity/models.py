@@ -188,3 +188,16 @@ class SigningKey(Base):
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TrustedDocument(PoolOwned, Base):
+    """A GraphQL document a partner client registered; with its tenant's
+    ``trusted_documents_only`` the client may run nothing else."""
+
+    __tablename__ = "trusted_documents"
+    __table_args__ = (UniqueConstraint("pool_id", "tenant_slug", "client", "document_hash"),)
+
+    client: Mapped[str] = mapped_column(String(100))  # the viewer's actor: site-key:… client:…
+    document_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the document text
+    document: Mapped[str] = mapped_column(String(20000))
+    created_by: Mapped[str] = mapped_column(String(100))

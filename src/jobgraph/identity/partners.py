@@ -99,3 +99,28 @@ async def active_client(db: AsyncSession, tenant: Tenant, client_id: str) -> OAu
             OAuthClient.revoked_at.is_(None),
         )
     )
+
+
+async def actor_of_client(db: AsyncSession, tenant: Tenant, client: str) -> str:
+    """How a site key (by id) or an OAuth client (by client id) appears as a viewer."""
+    if client.startswith("cl_"):
+        if await active_client(db, tenant, client) is not None:
+            return f"client:{client}"
+    else:
+        try:
+            key_id = uuid.UUID(client)
+        except ValueError:
+            key_id = None
+        if (
+            key_id is not None
+            and await db.scalar(
+                select(SiteKey.id).where(
+                    SiteKey.id == key_id,
+                    SiteKey.tenant_slug == tenant.slug,
+                    SiteKey.revoked_at.is_(None),
+                )
+            )
+            is not None
+        ):
+            return f"site-key:{key_id}"
+    raise NotFound(f"No active site key or client '{client}' on this site.")

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
+from jobgraph.graphql import documents as trusted_documents
 from jobgraph.graphql.ids import parse_id
 from jobgraph.identity import accounts, partners, sessions
 from jobgraph.identity.emails import normalize_email
@@ -355,4 +356,22 @@ class IdentityMutation:
         return OAuthClient.of(row)
 
 
-__all__ = ["IdentityMutation", "IdentityQuery", "SignedIn"]
+@strawberry.type
+class TrustedDocumentsMutation:
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Register the documents a partner client may run (client: its site "
+        "key's id or its OAuth client id); returns their ids, sha256:<hex>.",
+    )
+    async def register_trusted_documents(
+        self, info: Info, client: str, documents: list[str]
+    ) -> list[str]:
+        context = info.context
+        async with context.transaction() as db:
+            actor = await partners.actor_of_client(db, context.tenant, client)
+            return await trusted_documents.register(
+                db, context.tenant, actor, documents, context.viewer.actor
+            )
+
+
+__all__ = ["IdentityMutation", "IdentityQuery", "SignedIn", "TrustedDocumentsMutation"]

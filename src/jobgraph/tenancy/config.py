@@ -72,6 +72,8 @@ class ApiPolicy(_Strict):
     site_key_requests_per_minute: int = Field(default=600, ge=1)
     # Queries over GET (cacheable by proxies); mutations never go over GET.
     allow_get_queries: bool = False
+    # Site keys and partner clients may run only the documents they registered.
+    trusted_documents_only: bool = False
     # What one GraphQL document may ask (see graphql/limits.py).
     max_depth: int = Field(default=12, ge=2, le=30)
     max_aliases: int = Field(default=30, ge=0, le=100)
