@@ -72,3 +72,28 @@ async def test_get_carries_queries_only_where_the_tenant_allows(api):
     )
     assert mutation.status_code == 405
     assert "POST" in mutation.json()["errors"][0]["message"]
+
+
+async def test_batches_and_broken_json_get_a_graphql_shaped_400(api):
+    batch = await api.http.post(
+        "/graphql", json=[{"query": "{ tenant { slug } }"}] * 2, headers={"X-Tenant": "jobboard"}
+    )
+    assert batch.status_code == 400
+    assert "one operation per request" in batch.json()["errors"][0]["message"]
+    broken = await api.http.post(
+        "/graphql",
+        content="{not json",
+        headers={"X-Tenant": "jobboard", "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 400 and error_code(broken.json()) == "BAD_USER_INPUT"
+
+
+async def test_a_request_past_its_time_is_stopped_with_a_clean_503(database, serve, monkeypatch):
+    from tests.conftest import TEST_SETTINGS
+
+    monkeypatch.setattr(TEST_SETTINGS, "request_timeout_s", 0.000001)
+    async with serve(database) as api:
+        response = await api.post("{ jobs(first: 50) { totalCount } }", tenant="jobboard")
+    assert response.status_code == 503
+    assert error_code(response.json()) == "SERVICE_UNAVAILABLE"
+    assert "took longer" in response.json()["errors"][0]["message"]

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(
         default=5000, description="Longest a single SQL statement of a request may run."
     )
+    request_timeout_s: float = Field(
+        default=15.0, description="Longest a GraphQL request may run before it is stopped."
+    )
     secret_key: str = Field(
         default="jobgraph-development-secret-change-me",
         description="Encrypts the token-signing keys at rest. Set your own outside development.",

@@ -68,9 +68,17 @@ class TrustedDocuments:
                 break
         try:
             payload = json.loads(body or b"{}")
-            body = await self._resolve(scope, payload) if isinstance(payload, dict) else body
+            if isinstance(payload, list):
+                raise BadUserInput(
+                    "Batched requests are not accepted: send one operation per request."
+                )
+            if not isinstance(payload, dict):
+                raise BadUserInput("The request body must be a JSON object.")
+            body = await self._resolve(scope, payload)
         except json.JSONDecodeError:
-            pass  # Strawberry answers malformed JSON itself
+            error = BadUserInput("The request body is not valid JSON.")
+            await JSONResponse(error_body(error), status_code=400)(scope, receive, send)
+            return
         except (BadUserInput, Forbidden) as error:
             status = 403 if isinstance(error, Forbidden) else 400
             await JSONResponse(error_body(error), status_code=status)(scope, receive, send)

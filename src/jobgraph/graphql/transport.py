@@ -4,11 +4,13 @@ and GET carries queries only, only where the tenant allows it."""
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobgraph.errors import BadUserInput, error_body
+from jobgraph.errors import BadUserInput, ServiceUnavailable, error_body
 
 MAX_BODY_BYTES = 64 * 1024
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -41,12 +43,29 @@ class GraphQLOverHttp:
                 raise _TooLarge
             return message
 
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        timeout = scope["app"].state.services.settings.request_timeout_s
         try:
-            await self.app(scope, bounded_receive, send)
+            async with asyncio.timeout(timeout):
+                await self.app(scope, bounded_receive, tracking_send)
         except _TooLarge:
             await JSONResponse(error_body(BadUserInput(_too_large())), status_code=413)(
                 scope, receive, send
             )
+        except TimeoutError:
+            if started:
+                raise
+            error = ServiceUnavailable(
+                f"The request took longer than {timeout:g} s and was stopped; try again, "
+                "or ask for less."
+            )
+            await JSONResponse(error_body(error), status_code=503)(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
         headers = Headers(scope=scope)
