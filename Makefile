@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint schema bench lock clean
+.PHONY: run test lint schema bench load lock clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/jobgraph serve --migrate --demo
@@ -18,6 +18,9 @@ lint: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench
+
+load: $(VENV)/.test-installed
+	$(BIN)/python -m bench.load
 
 schema: $(VENV)/.run-installed
 	$(BIN)/jobgraph export-schema
