@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     func,
@@ -80,6 +81,9 @@ class JobQuery:
     text: str | None = None
     filter: JobFilter = field(default_factory=JobFilter)
     sort: JobSort = JobSort.RELEVANCE
+    # The search text's terms as the database normalises them (see ``normalized``): with
+    # them, matching and ranking are plain string functions the planner runs cheaply.
+    terms: tuple[str, ...] | None = None
 
     @property
     def effective_sort(self) -> JobSort:
@@ -143,8 +147,42 @@ def posted_for(tenant: Tenant) -> Scope:
     return Scope(tenant.pool_id, branches)
 
 
-def _rank(text: str) -> ColumnElement[int]:
-    return func.jobgraph_search_rank(JobPosting.search_title, JobPosting.search_body, text)
+async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
+    """The query with its terms, normalised once by the same SQL function that fills the
+    search columns; a text of punctuation only is no text."""
+    if not query.text or query.terms is not None:
+        return query
+    terms = await db.scalar(select(func.jobgraph_search_terms(query.text)))
+    if not terms:
+        return replace(query, text=None, terms=None)
+    return replace(query, terms=tuple(terms))
+
+
+def _rank(query: JobQuery) -> ColumnElement[int]:
+    """3 per term in the title and 1 per term in the company name and description."""
+    if query.terms is None:
+        return func.jobgraph_search_rank(
+            JobPosting.search_title, JobPosting.search_body, query.text
+        )
+    return sum(
+        (func.strpos(JobPosting.search_title, term) > 0).cast(Integer) * 3
+        + (func.strpos(JobPosting.search_body, term) > 0).cast(Integer)
+        for term in query.terms
+    )
+
+
+def _every_term(query: JobQuery) -> ColumnElement[bool]:
+    if query.terms is None:
+        return _rank(query) > 0
+    return and_(
+        *(
+            or_(
+                func.strpos(JobPosting.search_title, term) > 0,
+                func.strpos(JobPosting.search_body, term) > 0,
+            )
+            for term in query.terms
+        )
+    )
 
 
 def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
@@ -154,7 +192,7 @@ def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
         # it under row-level security: migration 0005); the rank keeps those with every term.
         found += [
             JobPosting.id.in_(select(func.jobgraph_postings_matching(query.text))),
-            _rank(query.text) > 0,
+            _every_term(query),
         ]
     f = query.filter
     for column, values in (
@@ -194,7 +232,7 @@ def _sort_keys(query: JobQuery) -> list[ColumnElement[Any]]:
         return [func.coalesce(JobPosting.salary_max, -1), JobPosting.id]
     if sort is JobSort.RELEVANCE:
         assert query.text
-        return [_rank(query.text), JobPosting.published_at, JobPosting.id]
+        return [_rank(query), JobPosting.published_at, JobPosting.id]
     return [JobPosting.published_at, JobPosting.id]
 
 
@@ -267,10 +305,11 @@ def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) 
 
 
 async def search_page(
-    db: AsyncSession, scope: ColumnElement[bool], query: JobQuery, size: int, after: str | None
+    db: AsyncSession, scope: Scope, query: JobQuery, size: int, after: str | None
 ) -> Page:
     """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
     match ``query``, after the cursor ``after``."""
+    query = await normalized(db, query)
     rows = (await db.execute(page_statement(scope, query, size, after))).all()
     return Page(
         rows=[row[0] for row in rows[:size]],
@@ -280,6 +319,7 @@ async def search_page(
 
 
 async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
+    query = await normalized(db, query)
     return (
         await db.scalar(
             select(func.count()).select_from(JobPosting).where(scope.condition, *conditions(query))
@@ -292,9 +332,10 @@ FACETS = ("category", "prefecture", "employment_type", "japanese_level")
 
 
 async def facet_counts(
-    db: AsyncSession, scope: ColumnElement[bool], query: JobQuery
+    db: AsyncSession, scope: Scope, query: JobQuery
 ) -> dict[str, list[tuple[str, int]]]:
     """Counts by each facet for the current search, all in one statement."""
+    query = await normalized(db, query)
     columns = [getattr(JobPosting, name) for name in FACETS]
     grouping = func.grouping(*columns)
     statement = (

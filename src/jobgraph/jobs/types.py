@@ -235,6 +235,7 @@ async def connection(
     first: int | None,
     after: str | None,
 ) -> JobConnection:
+    query = await search.normalized(info.context.db, query)  # once, for page and counts
     page = await search.search_page(
         info.context.db, scope, query, search.page_size(info.context.tenant, first), after
     )
