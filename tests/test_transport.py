@@ -97,3 +97,21 @@ async def test_a_request_past_its_time_is_stopped_with_a_clean_503(database, ser
     assert response.status_code == 503
     assert error_code(response.json()) == "SERVICE_UNAVAILABLE"
     assert "took longer" in response.json()["errors"][0]["message"]
+
+
+async def test_a_full_process_sheds_load_with_a_quick_503(database, serve, monkeypatch):
+    from tests.conftest import TEST_SETTINGS
+
+    monkeypatch.setattr(TEST_SETTINGS, "max_concurrent_requests", 1)
+    monkeypatch.setattr(TEST_SETTINGS, "queue_timeout_s", 0.05)
+    async with serve(database) as api:
+        shedding = api.app.state.services.shedding
+        assert await shedding.acquire()  # one request's turn, held
+        try:
+            busy = await api.post("{ tenant { slug } }", tenant="jobboard")
+        finally:
+            shedding.release()
+        again = await api.post("{ tenant { slug } }", tenant="jobboard")
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    assert error_code(busy.json()) == "SERVICE_UNAVAILABLE"
+    assert again.status_code == 200

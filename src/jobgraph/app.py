@@ -33,7 +33,7 @@ from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view
-from jobgraph.graphql.transport import GraphQLOverHttp
+from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
 from jobgraph.identity.keys import KeyRing
@@ -59,6 +59,7 @@ class Services:
     limiter: RateLimiter
     provider_keys: ProviderKeys
     metrics: Metrics
+    shedding: LoadShedding
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -81,6 +82,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             limiter=RateLimiter(settings.redis_url),
             provider_keys=provider_keys,
             metrics=Metrics(engine.pool),
+            shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
         )
         try:
             yield

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(
         default=5000, description="Longest a single SQL statement of a request may run."
     )
+    max_concurrent_requests: int = Field(
+        default=32, description="GraphQL requests one process runs at once; more wait."
+    )
+    queue_timeout_s: float = Field(
+        default=2.0, description="Longest a request waits for its turn before a 503."
+    )
     request_timeout_s: float = Field(
         default=15.0, description="Longest a GraphQL request may run before it is stopped."
     )

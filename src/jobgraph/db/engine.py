@@ -32,6 +32,7 @@ def create_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        pool_timeout=5,  # a request waiting longer is better answered than kept
         # Statement parameters hold personal data: keep them out of errors and logs.
         hide_parameters=True,
         connect_args={

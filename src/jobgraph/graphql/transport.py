@@ -16,6 +16,27 @@ MAX_BODY_BYTES = 64 * 1024
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
+class LoadShedding:
+    """At most ``limit`` requests run at once; the next ones wait up to ``wait`` seconds for
+    a turn, then get a quick 503 with Retry-After rather than queueing on the database
+    pool until they time out."""
+
+    def __init__(self, limit: int, wait: float) -> None:
+        self.turns = asyncio.Semaphore(limit)
+        self.wait = wait
+
+    async def acquire(self) -> bool:
+        try:
+            async with asyncio.timeout(self.wait):
+                await self.turns.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def release(self) -> None:
+        self.turns.release()
+
+
 class GraphQLOverHttp:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,7 +71,14 @@ class GraphQLOverHttp:
             started = True
             await send(message)
 
-        timeout = scope["app"].state.services.settings.request_timeout_s
+        services = scope["app"].state.services
+        timeout = services.settings.request_timeout_s
+        if not await services.shedding.acquire():
+            busy = ServiceUnavailable("The service is busy; try again in a moment.")
+            await JSONResponse(error_body(busy), status_code=503, headers={"Retry-After": "1"})(
+                scope, receive, send
+            )
+            return
         try:
             async with asyncio.timeout(timeout):
                 await self.app(scope, bounded_receive, tracking_send)
@@ -66,6 +94,8 @@ class GraphQLOverHttp:
                 "or ask for less."
             )
             await JSONResponse(error_body(error), status_code=503)(scope, receive, send)
+        finally:
+            services.shedding.release()
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
         headers = Headers(scope=scope)
