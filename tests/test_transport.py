@@ -115,3 +115,17 @@ async def test_a_full_process_sheds_load_with_a_quick_503(database, serve, monke
     assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
     assert error_code(busy.json()) == "SERVICE_UNAVAILABLE"
     assert again.status_code == 200
+
+
+async def test_a_malformed_content_length_is_a_clear_400(api):
+    response = await api.http.post(
+        "/graphql",
+        content=b'{"query": "{ tenant { slug } }"}',
+        headers={
+            "X-Tenant": "jobboard",
+            "Content-Type": "application/json",
+            "Content-Length": "lots",
+        },
+    )
+    assert response.status_code == 400
+    assert "Content-Length" in response.json()["errors"][0]["message"]

@@ -107,7 +107,10 @@ class GraphQLOverHttp:
                     "Send GraphQL requests as application/json; other bodies (forms, "
                     "multipart) are refused."
                 )
-            if int(headers.get("content-length") or 0) > MAX_BODY_BYTES:
+            length = headers.get("content-length") or "0"
+            if not length.isdigit():
+                return 400, "The Content-Length header is not a number."
+            if int(length) > MAX_BODY_BYTES:
                 return 413, _too_large()
         elif method == "GET":
             if not scope["state"]["tenant"].config.policy.api.allow_get_queries:
