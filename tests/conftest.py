@@ -62,6 +62,13 @@ class DatabaseServer:
             await connection.close()
 
 
+def database_name(urls: DatabaseUrls) -> str:
+    """The name of a test's database, for statements run on it as the admin."""
+    name = make_url(urls.admin).database
+    assert name
+    return name
+
+
 @pytest.fixture(scope="session")
 def database_server() -> Iterator[DatabaseServer]:
     if os.environ.get("DATABASE_URL"):

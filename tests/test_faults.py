@@ -1,14 +1,14 @@
 """The database goes away under the service: requests fail cleanly, and the service
 recovers by itself when it comes back, without a restart."""
 
-from tests.conftest import error_code
+from tests.conftest import database_name, error_code
 
 QUERY = "{ jobs(first: 3) { totalCount edges { node { title } } } }"
 
 
 async def test_dropped_connections_are_replaced_without_a_restart(api, database, database_server):
     assert "errors" not in await api.graphql(QUERY, tenant="jobboard")
-    name = database.admin.split("/")[-1].split("?")[0]
+    name = database_name(database)
     await database_server.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
         f"WHERE datname = '{name}' AND usename = 'jobgraph_app'"
@@ -21,7 +21,7 @@ async def test_an_unreachable_database_is_a_clean_error_and_recovery_is_automati
     api, database, database_server
 ):
     assert "errors" not in await api.graphql(QUERY, tenant="jobboard")
-    name = database.admin.split("/")[-1].split("?")[0]
+    name = database_name(database)
     await database_server.execute("ALTER ROLE jobgraph_app CONNECTION LIMIT 0")
     try:
         await database_server.execute(

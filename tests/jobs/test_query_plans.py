@@ -12,7 +12,7 @@ from jobgraph.db.engine import bind_pool, create_engine, session_factory
 from jobgraph.jobs.enums import JobSort
 from jobgraph.jobs.search import JobQuery, page_statement, shown_on
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
-from tests.conftest import TEST_SETTINGS
+from tests.conftest import TEST_SETTINGS, database_name
 
 SEED = """
 INSERT INTO job_postings (pool_id, tenant_slug, company_id, title, description, category,
@@ -87,7 +87,7 @@ async def test_the_search_uses_its_indexes(seeded, query, used):
 
 
 async def test_the_search_function_reads_the_bigram_index(seeded, database_server):
-    name = seeded.admin.split("/")[-1].split("?")[0]
+    name = database_name(seeded)
     connection = await database_server.admin(name)
     try:
         async with connection.transaction():
@@ -105,7 +105,7 @@ async def test_the_search_function_reads_the_bigram_index(seeded, database_serve
 
 
 async def test_the_search_role_reads_nothing_but_the_index_columns(seeded, database_server):
-    name = seeded.admin.split("/")[-1].split("?")[0]
+    name = database_name(seeded)
     connection = await database_server.admin(name)
     try:
         async with connection.transaction():

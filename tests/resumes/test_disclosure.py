@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.conftest import error_code
+from tests.conftest import database_name, error_code
 from tests.jobs.conftest import employer_of
 
 FIELDS = """fullName birthDate gender nationality residenceCountry residenceRegion
@@ -342,7 +342,7 @@ async def test_an_applicant_list_costs_the_same_statements_for_5_and_50(
     api, database, database_server
 ):
     employer = await employer_of(api, "jobboard")
-    name = database.admin.split("/")[-1].split("?")[0]
+    name = database_name(database)
     await database_server.execute(  # ten more seekers with resumes: 50 in all
         "INSERT INTO accounts (pool_id, tenant_slug, email, email_normalized) "
         "SELECT 'jobboard', 'jobboard', 'extra' || i || '@jobboard.test', "

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from jobgraph.db.engine import bind_pool
 from jobgraph.privacy.rights import queue_update_requests
-from tests.conftest import error_code
+from tests.conftest import database_name, error_code
 from tests.resumes.test_disclosure import APPLICANTS, applied, seeker_token
 
 RESUME_VALUES = ("+81-90-0000-0015", "Last Employer jobboard 15 KK", "seeker15@jobboard.test")
@@ -30,7 +30,7 @@ async def test_export_holds_everything_about_the_seeker(api):
 
 async def all_rows_text(database_server, database) -> str:
     """Every row of every table, as text: what a scan for leftovers reads."""
-    name = database.admin.split("/")[-1].split("?")[0]
+    name = database_name(database)
     connection = await database_server.admin(name)
     try:
         tables = [

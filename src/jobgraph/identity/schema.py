@@ -34,7 +34,6 @@ from jobgraph.identity.passwords import verify_password
 from jobgraph.identity.permissions import (
     AccountHolder,
     Operator,
-    SignedIn,
     TenantAdminOrOperator,
     Visitor,
 )
@@ -374,4 +373,4 @@ class TrustedDocumentsMutation:
             )
 
 
-__all__ = ["IdentityMutation", "IdentityQuery", "SignedIn", "TrustedDocumentsMutation"]
+__all__ = ["IdentityMutation", "IdentityQuery", "TrustedDocumentsMutation"]
