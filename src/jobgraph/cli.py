@@ -98,7 +98,7 @@ def serve(
             if sync_tenants:
                 steps.run(
                     f"Syncing tenant files from {settings.tenants_dir}",
-                    lambda: _run(_sync(urls, settings, settings.tenants_dir)),
+                    lambda: _run(_sync(urls, settings, settings.tenants_dir, keep=True)),
                 )
             if demo:
                 steps.run("Loading demo data", lambda: _run(_demo(urls, settings, 1, False)))
@@ -153,9 +153,14 @@ def tenants_validate(directory: Path | None) -> None:
     click.echo(f"{len(configs)} tenant file(s) valid: {', '.join(c.slug for c in configs)}")
 
 
-@tenants.command("sync", help="Validate the tenant files and load them (idempotent).")
+@tenants.command(
+    "sync",
+    help="Validate the tenant files and load them (idempotent). A tenant changed through "
+    "the API since its file was loaded is refused unless --force.",
+)
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def tenants_sync(directory: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite tenants changed through the API.")
+def tenants_sync(directory: Path | None, force: bool) -> None:
     from jobgraph.tenancy.files import TenantConfigError
 
     settings = get_settings()
@@ -163,10 +168,25 @@ def tenants_sync(directory: Path | None) -> None:
         with provisioned_database(settings, _detail) as urls:
             Steps(1).run(
                 "Syncing tenant files",
-                lambda: _run(_sync(urls, settings, directory or settings.tenants_dir)),
+                lambda: _run(_sync(urls, settings, directory or settings.tenants_dir, force=force)),
             )
     except TenantConfigError as error:
         _fail(error)
+
+
+@tenants.command(
+    "export",
+    help="Write every tenant's current configuration (API changes included) to its file in "
+    "DIRECTORY (default: the tenants directory); the files then manage those tenants again.",
+)
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def tenants_export(directory: Path | None) -> None:
+    settings = get_settings()
+    target = directory or settings.tenants_dir
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run(
+            f"Exporting tenants to {target}", lambda: _run(_export(urls, settings, target))
+        )
 
 
 @main.command(help="Load the deterministic demo data set (companies, postings, seekers).")
@@ -469,7 +489,9 @@ async def _check_migrated(urls: DatabaseUrls, settings: Settings) -> None:
     await _with_app_engine(urls, settings, check)
 
 
-async def _sync(urls: DatabaseUrls, settings: Settings, directory: Path) -> Any:
+async def _sync(
+    urls: DatabaseUrls, settings: Settings, directory: Path, force: bool = False, keep: bool = False
+) -> Any:
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.sync import sync_tenants
 
@@ -477,11 +499,22 @@ async def _sync(urls: DatabaseUrls, settings: Settings, directory: Path) -> Any:
 
     async def sync(sessions: Any) -> Any:
         async with sessions() as session:
-            report = await sync_tenants(session, configs)
+            report = await sync_tenants(session, configs, force=force, keep_api_changes=keep)
         _detail(str(report))
         return report
 
     return await _with_app_engine(urls, settings, sync)
+
+
+async def _export(urls: DatabaseUrls, settings: Settings, directory: Path) -> None:
+    from jobgraph.tenancy.sync import export_tenants
+
+    async def export(sessions: Any) -> None:
+        async with sessions() as session:
+            written = await export_tenants(session, directory)
+        _detail(f"wrote {', '.join(path.name for path in written)}")
+
+    await _with_app_engine(urls, settings, export)
 
 
 async def _demo(urls: DatabaseUrls, settings: Settings, scale: int, reset: bool) -> None:

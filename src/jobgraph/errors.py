@@ -12,6 +12,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
     TENANT_UNKNOWN = "TENANT_UNKNOWN"
     RATE_LIMITED = "RATE_LIMITED"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -49,6 +50,12 @@ class Forbidden(JobgraphError):
 
 class NotFound(JobgraphError):
     code = ErrorCode.NOT_FOUND
+
+
+class Conflict(JobgraphError):
+    """The thing changed since the client read it; reloading and retrying resolves it."""
+
+    code = ErrorCode.CONFLICT
 
 
 class TenantUnknown(JobgraphError):

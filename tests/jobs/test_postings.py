@@ -177,7 +177,7 @@ async def test_views_are_counted_and_shown_to_the_postings_company_only(api, emp
 
 async def test_the_employer_listing_costs_the_same_statements_for_any_size(api, employer):
     query = """query($first: Int) { employerJobs(first: $first) {
-      edges { node { id viewCount company { name } } } } }"""
+      edges { node { id viewCount applicantCount company { name } } } } }"""
     counts = []
     for first in (2, 10):
         await api.data(query, {"first": first}, tenant="jobboard", token=employer.token)
@@ -185,3 +185,33 @@ async def test_the_employer_listing_costs_the_same_statements_for_any_size(api, 
         await api.data(query, {"first": first}, tenant="jobboard", token=employer.token)
         counts.append(api.statements.count - before)
     assert counts[0] == counts[1]
+
+
+async def test_applicant_count_counts_applications_not_withdrawn(api, employer):
+    job_id = await employer.post(title="Counted job")
+    count = "query($id: ID!) { job(id: $id) { applicantCount } }"
+    assert (await api.data(count, {"id": job_id}, tenant="jobboard", token=employer.token))["job"][
+        "applicantCount"
+    ] == 0
+    applications = []
+    for number in (3, 4):
+        seeker = (await api.sign_in(f"seeker{number}@jobboard.test", "jobboard"))["accessToken"]
+        applied = await api.data(
+            "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+            {"j": job_id},
+            tenant="jobboard",
+            token=seeker,
+        )
+        applications.append((applied["applyToJob"]["id"], seeker))
+    withdrawn_id, seeker = applications[0]
+    await api.data(
+        "mutation($id: ID!) { withdrawApplication(id: $id) { status } }",
+        {"id": withdrawn_id},
+        tenant="jobboard",
+        token=seeker,
+    )
+    assert (await api.data(count, {"id": job_id}, tenant="jobboard", token=employer.token))["job"][
+        "applicantCount"
+    ] == 1
+    hidden = await api.graphql(count, {"id": job_id}, tenant="jobboard", token=seeker)
+    assert error_code(hidden) == "FORBIDDEN"

@@ -123,6 +123,18 @@ def bind_pool(session: AsyncSession, pool_id: str) -> AsyncSession:
     return session
 
 
+@contextlib.asynccontextmanager
+async def in_pool(session: AsyncSession, pool_id: str) -> AsyncIterator[AsyncSession]:
+    """Within the session's open transaction, work in another pool for a while: an
+    operator's change to another tenant applies to that tenant's data in the same unit of
+    work. Back to the session's own pool afterwards, whatever happens."""
+    await session.execute(_SET_POOL, {"pool": pool_id})
+    try:
+        yield session
+    finally:
+        await session.execute(_SET_POOL, {"pool": session.sync_session.info.get("pool_id", "")})
+
+
 @event.listens_for(Session, "after_begin")
 def _set_pool_for_transaction(session: Session, _transaction: Any, connection: Any) -> None:
     pool_id = session.info.get("pool_id")

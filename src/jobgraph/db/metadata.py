@@ -1,6 +1,7 @@
 """Every model module, imported once so ``Base.metadata`` knows all tables (for migrations'
 drift check and for the demo loader)."""
 
+from jobgraph.communications import models as _communications  # noqa: F401
 from jobgraph.db.models import Base
 from jobgraph.identity import models as _identity  # noqa: F401
 from jobgraph.jobs import models as _jobs  # noqa: F401

@@ -8,7 +8,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.identity.loaders import AccountByIdLoader
-from jobgraph.jobs.loaders import CompanyByIdLoader, ViewCountByJobLoader
+from jobgraph.jobs.loaders import CompanyByIdLoader, TotalByJobLoader
 from jobgraph.resumes.loaders import JobByIdLoader, ResumeByAccountLoader
 
 
@@ -25,8 +25,12 @@ class Loaders:
         return CompanyByIdLoader(self.db, self.pool_id)
 
     @cached_property
-    def view_count_by_job(self) -> ViewCountByJobLoader:
-        return ViewCountByJobLoader(self.db, self.pool_id)
+    def view_count_by_job(self) -> TotalByJobLoader:
+        return TotalByJobLoader.views(self.db, self.pool_id)
+
+    @cached_property
+    def applicant_count_by_job(self) -> TotalByJobLoader:
+        return TotalByJobLoader.applicants(self.db, self.pool_id)
 
     @cached_property
     def account_by_id(self) -> AccountByIdLoader:

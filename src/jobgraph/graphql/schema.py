@@ -19,14 +19,25 @@ from jobgraph.privacy.schema import (
 )
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
 from jobgraph.tenancy.config import MAX_TOKENS_CEILING
+from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery
 from jobgraph.tenancy.types import TenantQuery
 
 Query = merge_types(
-    "Query", (TenantQuery, IdentityQuery, JobsQuery, ResumesQuery, PrivacyQuery, PrivacyRightsQuery)
+    "Query",
+    (
+        TenantQuery,
+        TenantAdminQuery,
+        IdentityQuery,
+        JobsQuery,
+        ResumesQuery,
+        PrivacyQuery,
+        PrivacyRightsQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
     (
+        TenantAdminMutation,
         IdentityMutation,
         TrustedDocumentsMutation,
         JobsMutation,

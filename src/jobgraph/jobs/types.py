@@ -164,6 +164,14 @@ class Job:
     async def view_count(self, info: Info) -> int:
         return await info.context.loaders.view_count_by_job.load(self.row.id)
 
+    @strawberry.field(
+        permission_classes=[MemberOfPostingCompany],
+        description="Applications to this posting that were not withdrawn, for its "
+        "company's members.",
+    )
+    async def applicant_count(self, info: Info) -> int:
+        return await info.context.loaders.applicant_count_by_job.load(self.row.id)
+
 
 @strawberry.type
 class JobEdge:

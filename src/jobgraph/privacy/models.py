@@ -4,8 +4,18 @@ and the record of disclosures."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,3 +76,37 @@ class RetainedRecord(PoolOwned, Base):
     pseudonym: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict] = mapped_column(JSONB)
+
+
+class LegalDocument(PoolOwned, Base):
+    """One version of a tenant's privacy policy or terms, in force from ``effective_at``."""
+
+    __tablename__ = "legal_documents"
+    __table_args__ = (UniqueConstraint("pool_id", "tenant_slug", "kind", "version"),)
+
+    kind: Mapped[str] = mapped_column(String(10))  # PRIVACY or TERMS
+    version: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str] = mapped_column(String(100))
+
+
+class DocumentAcceptance(PoolOwned, Base):
+    """A seeker's acceptance of one version of a legal document (at registration or later)."""
+
+    __tablename__ = "document_acceptances"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pool_id", "account_id"], ["accounts.pool_id", "accounts.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["pool_id", "document_id"],
+            ["legal_documents.pool_id", "legal_documents.id"],
+            ondelete="RESTRICT",
+        ),
+        UniqueConstraint("pool_id", "account_id", "document_id"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    document_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -25,6 +25,27 @@ class TenantRow(Base):
     config_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Where the current version came from: FILE (tenants sync) or API (an admin's change).
+    # `tenants sync` will not overwrite an API version unless forced.
+    source: Mapped[str] = mapped_column(String(8), server_default="FILE")
+
+
+class TenantConfigVersion(Base):
+    """Every version a tenant's configuration has had: who made it, when, how, and what
+    changed from the version before (a list of {key, from, to})."""
+
+    __tablename__ = "tenant_config_versions"
+
+    tenant_slug: Mapped[str] = mapped_column(
+        String(63), ForeignKey("tenants.slug", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    source: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(100))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class TenantHostnameRow(Base):

@@ -1,18 +1,22 @@
-"""Loading tenant files into the database: idempotent, all or nothing."""
+"""Loading tenant files into the database: idempotent, all or nothing.
+
+Files and the admin API meet here. A tenant whose current version came from the API is
+not overwritten by its file unless forced: `jobgraph tenants export` writes the current
+versions back to files first (and hands the tenant back to its file)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+import tomli_w
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.tenancy import admin
 from jobgraph.tenancy.config import TenantConfig
 from jobgraph.tenancy.files import Problem, TenantConfigError
-from jobgraph.tenancy.models import TenantHostnameRow, TenantRow
+from jobgraph.tenancy.models import TenantConfigVersion, TenantRow
 
 
 @dataclass
@@ -20,6 +24,8 @@ class SyncReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Tenants whose newer API version was kept over their file (when the server starts).
+    kept: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         parts = [
@@ -28,90 +34,90 @@ class SyncReport:
                 ("created", self.created),
                 ("updated", self.updated),
                 ("unchanged", self.unchanged),
+                ("kept newer API version (run `jobgraph tenants export`)", self.kept),
             )
             if slugs
         ]
         return "; ".join(parts) or "no tenants"
 
 
-def config_document(config: TenantConfig) -> dict:
-    return config.model_dump(mode="json")
-
-
-def config_hash(config: TenantConfig) -> str:
-    canonical = json.dumps(config_document(config), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-async def sync_tenants(session: AsyncSession, configs: list[TenantConfig]) -> SyncReport:
-    """Write validated configs (parents first) to the registry in one transaction."""
+async def sync_tenants(
+    session: AsyncSession,
+    configs: list[TenantConfig],
+    *,
+    force: bool = False,
+    keep_api_changes: bool = False,
+) -> SyncReport:
+    """Write validated configs (parents first) to the registry in one transaction. A
+    tenant changed through the API since its file was loaded is an error, or with
+    ``keep_api_changes`` (the server starting) kept as it is, or with ``force`` overwritten."""
     report = SyncReport()
     async with session.begin():
         existing = {row.slug: row for row in (await session.scalars(select(TenantRow))).all()}
-        pools = {slug: row.pool_id for slug, row in existing.items()}
-        changed: list[TenantConfig] = []
         problems: list[Problem] = []
         for config in configs:
-            pool_id = pools[config.parent] if config.parent else config.slug
-            pools[config.slug] = pool_id
-            digest = config_hash(config)
+            file = f"{config.slug}.toml"
+            document = admin.config_document(config)
             row = existing.get(config.slug)
-            if row is None:
-                session.add(
-                    TenantRow(
-                        slug=config.slug,
-                        pool_id=pool_id,
-                        parent_slug=config.parent,
-                        config=config_document(config),
-                        config_hash=digest,
-                        version=1,
-                    )
-                )
-                report.created.append(config.slug)
-            elif row.config_hash == digest:
+            if row is not None and row.config_hash == admin.config_hash(document):
                 report.unchanged.append(config.slug)
                 continue
-            elif row.pool_id != pool_id:
+            if row is not None and row.source == admin.API and not force:
+                if keep_api_changes:
+                    report.kept.append(config.slug)
+                    continue
+                changed_by = await session.get(TenantConfigVersion, (row.slug, row.version))
                 problems.append(
                     Problem(
-                        f"{config.slug}.toml",
-                        "parent",
-                        "moving a tenant to another pool would orphan its data; "
-                        "create a new tenant instead",
+                        file,
+                        "(tenant)",
+                        f"version {row.version} was changed through the API"
+                        f"{f' by {changed_by.actor}' if changed_by else ''} after this file "
+                        "was loaded; run `jobgraph tenants export` to bring it into the "
+                        "files, or `jobgraph tenants sync --force` to overwrite it",
                     )
                 )
                 continue
-            else:
-                row.parent_slug = config.parent
-                row.config = config_document(config)
-                row.config_hash = digest
-                row.version += 1
-                report.updated.append(config.slug)
-            changed.append(config)
+            try:
+                async with session.begin_nested():
+                    await admin.apply(session, document, actor=f"file:{file}", source=admin.FILE)
+            except admin.RejectedChange as rejected:
+                problems += [
+                    Problem(file, item["key"], item["rule"])
+                    for item in rejected.extensions["problems"]
+                ]
+                continue
+            (report.updated if row is not None else report.created).append(config.slug)
         if problems:
             raise TenantConfigError(problems)
-        await session.flush()
-        slugs = [config.slug for config in changed]
-        await session.execute(
-            delete(TenantHostnameRow).where(TenantHostnameRow.tenant_slug.in_(slugs))
-        )
-        rows = [
-            {"hostname": hostname, "tenant_slug": config.slug}
-            for config in changed
-            for hostname in config.hostnames
-        ]
-        if rows:
-            try:
-                await session.execute(insert(TenantHostnameRow), rows)
-            except IntegrityError as error:
-                raise TenantConfigError(
-                    [
-                        Problem(
-                            "(database)",
-                            "hostnames",
-                            "a hostname is already served by a tenant that "
-                            f"is not in these files: {error.orig}",
-                        )
-                    ]
-                ) from error
     return report
+
+
+def tenant_file_text(config: TenantConfig) -> str:
+    """A tenant file with the keys that differ from their defaults (what a person writes)."""
+    document = config.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+    return tomli_w.dumps(document)
+
+
+async def export_tenants(session: AsyncSession, directory: Path) -> list[Path]:
+    """Write every tenant's current version to ``directory/<slug>.toml`` and hand the
+    tenants back to their files (a later sync of unchanged files changes nothing)."""
+    async with session.begin():
+        rows = (await session.scalars(select(TenantRow).order_by(TenantRow.slug))).all()
+        written = write_tenant_files(
+            [TenantConfig.model_validate(row.config) for row in rows], directory
+        )
+        await session.execute(update(TenantRow).values(source=admin.FILE))
+    return written
+
+
+def write_tenant_files(configs: list[TenantConfig], directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for config in configs:
+        path = directory / f"{config.slug}.toml"
+        temporary = path.with_suffix(".toml.tmp")
+        temporary.write_text(tenant_file_text(config), encoding="utf-8")
+        temporary.replace(path)
+        written.append(path)
+    return written

@@ -1,0 +1,28 @@
+"""What a site's people send its admins (inquiries); announcements go through the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, String, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jobgraph.db.models import Base, PoolOwned
+
+
+class Inquiry(PoolOwned, Base):
+    __tablename__ = "inquiries"
+    __table_args__ = (Index("ix_inquiries_open", "pool_id", "tenant_slug", "status"),)
+
+    # Set when a signed-in person sent it; anonymous inquiries carry only what was typed.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    name: Mapped[str | None] = mapped_column(String(100))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8))  # OPEN or CLOSED
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(1000))

@@ -1,0 +1,285 @@
+"""Changing a tenant's configuration: one path for admins, operators, `tenants sync` and
+restores, so every change is validated the same way and lands in the history.
+
+A change is a JSON merge patch (RFC 7386) over the tenant document the files use: the
+keys are the file's keys, ``null`` puts a key back to its default. The result is checked
+against the tenant schema (which carries the platform floor), against the main site for a
+partner site, and against the partner sites for a main site; any problem rejects the whole
+change. An accepted change bumps the tenant's version (and so the registry version every
+process checks on its next request), writes a history row of who changed what from which
+value to which, and applies tightened rules to the data already held."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.errors import BadUserInput, Conflict, NotFound
+from jobgraph.tenancy.config import TenantConfig, located_problems, partner_excess
+from jobgraph.tenancy.effects import apply_tightening
+from jobgraph.tenancy.models import TenantConfigVersion, TenantHostnameRow, TenantRow
+
+FILE = "FILE"
+API = "API"
+
+
+def config_document(config: TenantConfig) -> dict[str, Any]:
+    return config.model_dump(mode="json")
+
+
+def config_hash(document: dict[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge key by key, null removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+def _leaves(document: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(document, dict) and document:
+        for key, value in document.items():
+            yield from _leaves(value, f"{prefix}.{key}" if prefix else key)
+    else:
+        yield prefix, document
+
+
+def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each key whose value differs, with its old and new value (lists are one value)."""
+    before = dict(_leaves(old or {}))
+    after = dict(_leaves(new))
+    return [
+        {"key": key, "from": before.get(key), "to": after.get(key)}
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    ]
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    rule: str
+
+
+class RejectedChange(BadUserInput):
+    """A change that breaks a rule; names every key and rule, and nothing was changed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(
+            f"{first.key}: {first.rule}{more}. Nothing was changed.",
+            field=first.key,
+            problems=[{"key": problem.key, "rule": problem.rule} for problem in problems],
+        )
+
+
+def validate(document: dict[str, Any]) -> TenantConfig:
+    try:
+        return TenantConfig.model_validate(document)
+    except ValidationError as error:
+        problems = [Problem(key, rule) for key, rule in located_problems(error)]
+        raise RejectedChange(problems) from None
+
+
+async def _family_problems(
+    db: AsyncSession, config: TenantConfig, row: TenantRow | None
+) -> list[Problem]:
+    """Problems between a tenant and its parent or partner sites, and of hostnames."""
+    problems: list[Problem] = []
+    if row is not None and config.parent != row.parent_slug:
+        problems.append(
+            Problem(
+                "parent",
+                "moving a tenant to another pool would orphan its data (a tenant's main "
+                "site cannot change); create a new tenant instead",
+            )
+        )
+    if config.parent is not None:
+        parent = await db.get(TenantRow, config.parent)
+        if parent is None:
+            problems.append(Problem("parent", f"unknown main site '{config.parent}'"))
+        elif parent.parent_slug is not None:
+            problems.append(
+                Problem("parent", f"'{config.parent}' is itself a partner site of a main site")
+            )
+        else:
+            parent_policy = TenantConfig.model_validate(parent.config).policy
+            problems += [Problem(k, r) for k, r in partner_excess(config.policy, parent_policy)]
+    partners = (
+        await db.scalars(select(TenantRow).where(TenantRow.parent_slug == config.slug))
+    ).all()
+    for partner in partners:
+        partner_policy = TenantConfig.model_validate(partner.config).policy
+        for key, rule in partner_excess(partner_policy, config.policy):
+            problems.append(
+                Problem(
+                    key,
+                    f"partner site '{partner.slug}' allows more than this would ({rule}); "
+                    f"tighten '{partner.slug}' first",
+                )
+            )
+    taken = (
+        await db.scalars(
+            select(TenantHostnameRow).where(
+                TenantHostnameRow.hostname.in_(config.hostnames),
+                TenantHostnameRow.tenant_slug != config.slug,
+            )
+        )
+    ).all()
+    problems += [
+        Problem("hostnames", f"'{taken_row.hostname}' is served by '{taken_row.tenant_slug}'")
+        for taken_row in taken
+    ]
+    return problems
+
+
+@dataclass(frozen=True)
+class Applied:
+    row: TenantRow
+    changes: list[dict[str, Any]]
+    resumes_changed: int = 0
+
+
+async def apply(
+    db: AsyncSession,
+    document: dict[str, Any],
+    *,
+    actor: str,
+    source: str,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Applied:
+    """Validate ``document`` as a tenant's whole configuration and make it current, inside
+    the caller's transaction; raises ``RejectedChange`` (nothing written) otherwise."""
+    config = validate(document)
+    row = await db.get(TenantRow, config.slug, with_for_update=True)
+    if expected_version is not None and row is not None and row.version != expected_version:
+        raise Conflict(
+            f"'{config.slug}' changed since version {expected_version} (it is at version "
+            f"{row.version}, by {await _last_actor(db, row)}); reload it and make your change "
+            "again."
+        )
+    if problems := await _family_problems(db, config, row):
+        raise RejectedChange(problems)
+    new_document = config_document(config)
+    old_document = row.config if row is not None else None
+    changes = changes_between(old_document, new_document)
+    if row is None:
+        parent = await db.get(TenantRow, config.parent) if config.parent else None
+        row = TenantRow(
+            slug=config.slug,
+            pool_id=parent.pool_id if parent else config.slug,
+            parent_slug=config.parent,
+            config=new_document,
+            config_hash=config_hash(new_document),
+            version=1,
+            source=source,
+        )
+        db.add(row)
+        await db.flush()
+    elif changes:
+        row.config = new_document
+        row.config_hash = config_hash(new_document)
+        row.version += 1
+        row.source = source
+    else:
+        return Applied(row, [])
+    await db.execute(delete(TenantHostnameRow).where(TenantHostnameRow.tenant_slug == row.slug))
+    await db.execute(
+        insert(TenantHostnameRow),
+        [{"hostname": hostname, "tenant_slug": row.slug} for hostname in config.hostnames],
+    )
+    db.add(
+        TenantConfigVersion(
+            tenant_slug=row.slug,
+            version=row.version,
+            config=new_document,
+            source=source,
+            actor=actor,
+            changes=changes,
+            note=note,
+        )
+    )
+    await db.flush()
+    resumes_changed = 0
+    if old_document is not None:
+        resumes_changed = await apply_tightening(
+            db, row, TenantConfig.model_validate(old_document), config
+        )
+    return Applied(row, changes, resumes_changed)
+
+
+async def _last_actor(db: AsyncSession, row: TenantRow) -> str:
+    version = await db.get(TenantConfigVersion, (row.slug, row.version))
+    return version.actor if version else "unknown"
+
+
+async def current(db: AsyncSession, slug: str) -> TenantRow:
+    row = await db.get(TenantRow, slug)
+    if row is None:
+        raise NotFound(f"There is no tenant '{slug}'.")
+    return row
+
+
+async def change(
+    db: AsyncSession,
+    slug: str,
+    patch: dict[str, Any],
+    *,
+    actor: str,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Applied:
+    row = await current(db, slug)
+    document = merge_patch(row.config, patch)
+    if document.get("slug") != slug:
+        raise RejectedChange([Problem("slug", "a tenant's slug cannot change")])
+    return await apply(
+        db, document, actor=actor, source=API, note=note, expected_version=expected_version
+    )
+
+
+async def history(db: AsyncSession, slug: str, limit: int) -> list[TenantConfigVersion]:
+    await current(db, slug)
+    rows = await db.scalars(
+        select(TenantConfigVersion)
+        .where(TenantConfigVersion.tenant_slug == slug)
+        .order_by(TenantConfigVersion.version.desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def restore(
+    db: AsyncSession, slug: str, version: int, *, actor: str, note: str | None = None
+) -> Applied:
+    """Make an earlier version current again, as a new version: the rules of today (the
+    floor, the main site, the partner sites) still apply to it."""
+    await current(db, slug)
+    earlier = await db.get(TenantConfigVersion, (slug, version))
+    if earlier is None:
+        raise NotFound(f"'{slug}' has no version {version}.", field="version")
+    return await apply(
+        db,
+        earlier.config,
+        actor=actor,
+        source=API,
+        note=note or f"restored version {version}",
+    )

@@ -1,0 +1,251 @@
+"""Tenant administration in the schema: tenant admins change their own site's branding and
+policies, operators any tenant's whole configuration; everyone with access sees the
+history and restores earlier versions. The rules live in ``admin.py``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from jobgraph.errors import BadUserInput, Forbidden
+from jobgraph.identity.permissions import Operator, TenantAdminOrOperator
+from jobgraph.tenancy import admin
+from jobgraph.tenancy.models import TenantConfigVersion, TenantRow
+
+MAX_HISTORY = 100
+
+
+@strawberry.type(description="One key of a tenant's configuration that a version changed.")
+class ConfigChange:
+    key: str = strawberry.field(description="Dotted, as in the tenant file: policy.api.max_cost.")
+    before: JSON | None = strawberry.field(description="The value before; null: not set.")
+    after: JSON | None = strawberry.field(description="The value after; null: not set.")
+
+
+def _changes(changes: list[dict[str, Any]]) -> list[ConfigChange]:
+    return [ConfigChange(key=c["key"], before=c["from"], after=c["to"]) for c in changes]
+
+
+@strawberry.type(description="One version of a tenant's configuration, and who made it.")
+class TenantVersion:
+    version: int
+    source: str = strawberry.field(description="FILE (tenants sync) or API.")
+    actor: str = strawberry.field(description="account:…, operator:…, or file:<name>.toml.")
+    changed_at: datetime
+    note: str | None
+    changes: list[ConfigChange]
+    config: JSON = strawberry.field(description="The whole configuration of this version.")
+
+    @classmethod
+    def of(cls, row: TenantConfigVersion) -> TenantVersion:
+        return cls(
+            version=row.version,
+            source=row.source,
+            actor=row.actor,
+            changed_at=row.created_at,
+            note=row.note,
+            changes=_changes(row.changes),
+            config=row.config,
+        )
+
+
+@strawberry.type(description="A tenant's current configuration, as its file would hold it.")
+class TenantSettings:
+    slug: str
+    version: int = strawberry.field(
+        description="Pass it back as expectedVersion to refuse a change "
+        "if someone changed the tenant in between."
+    )
+    source: str = strawberry.field(description="Where this version came from: FILE or API.")
+    config: JSON
+
+    @classmethod
+    def of(cls, row: TenantRow) -> TenantSettings:
+        return cls(slug=row.slug, version=row.version, source=row.source, config=row.config)
+
+
+@strawberry.type(description="The outcome of a change: the new settings and what changed.")
+class TenantChange:
+    settings: TenantSettings
+    changes: list[ConfigChange] = strawberry.field(description="Empty: nothing differed.")
+    resumes_made_less_visible: int = strawberry.field(
+        description="Resumes moved to the default visibility because the site "
+        "no longer offers theirs (their owners are notified)."
+    )
+
+    @classmethod
+    def of(cls, applied: admin.Applied) -> TenantChange:
+        return cls(
+            settings=TenantSettings.of(applied.row),
+            changes=_changes(applied.changes),
+            resumes_made_less_visible=applied.resumes_changed,
+        )
+
+
+@strawberry.input(description="Branding keys to change; leave out what stays, null clears.")
+class BrandingInput:
+    site_name: str | None = strawberry.UNSET
+    logo_url: str | None = strawberry.UNSET
+    primary_color: str | None = strawberry.UNSET
+    accent_color: str | None = strawberry.UNSET
+    locale: str | None = strawberry.UNSET
+    support_email: str | None = strawberry.UNSET
+
+
+def _target(info: Info, slug: str | None) -> str:
+    """The tenant a call is about: an admin's own site; any tenant for an operator."""
+    context = info.context
+    if slug is None or slug == context.tenant.slug:
+        return context.tenant.slug
+    if not context.viewer.is_operator:
+        raise Forbidden(
+            f"You administer '{context.tenant.slug}' only; another tenant's settings "
+            "are for its own admins and platform operators."
+        )
+    return slug
+
+
+def _patch_of(changes: JSON, name: str) -> dict[str, Any]:
+    if not isinstance(changes, dict) or not changes:
+        raise BadUserInput(
+            f"{name} must be a non-empty object of keys to change, as in the tenant file "
+            '(e.g. {"api": {"max_page_size": 20}}).',
+            field=name,
+        )
+    return changes
+
+
+@strawberry.type
+class TenantAdminQuery:
+    @strawberry.field(
+        permission_classes=[TenantAdminOrOperator],
+        description="A tenant's current configuration (default: this request's tenant).",
+    )
+    async def tenant_settings(self, info: Info, slug: str | None = None) -> TenantSettings:
+        return TenantSettings.of(await admin.current(info.context.db, _target(info, slug)))
+
+    @strawberry.field(
+        permission_classes=[TenantAdminOrOperator],
+        description="A tenant's configuration versions, newest first.",
+    )
+    async def tenant_history(
+        self, info: Info, slug: str | None = None, first: int = 20
+    ) -> list[TenantVersion]:
+        if not 1 <= first <= MAX_HISTORY:
+            raise BadUserInput(f"first must be between 1 and {MAX_HISTORY}.", field="first")
+        rows = await admin.history(info.context.db, _target(info, slug), first)
+        return [TenantVersion.of(row) for row in rows]
+
+
+@strawberry.type
+class TenantAdminMutation:
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Change a tenant's branding; applies from the next request on.",
+    )
+    async def update_tenant_branding(
+        self,
+        info: Info,
+        branding: BrandingInput,
+        slug: str | None = None,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> TenantChange:
+        patch = {
+            key: value
+            for key, value in strawberry.asdict(branding).items()
+            if value is not strawberry.UNSET
+        }
+        return await _change(info, slug, {"branding": patch}, expected_version, note)
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Change a tenant's policy with a JSON merge patch over the [policy] "
+        'table of its file (e.g. {"resume_visibilities": ["PRIVATE"]}; null '
+        "restores a key's default). Checked against the platform floor, the main "
+        "site and the partner sites; applies from the next request on, and to "
+        "data already held.",
+    )
+    async def update_tenant_policy(
+        self,
+        info: Info,
+        changes: JSON,
+        slug: str | None = None,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> TenantChange:
+        patch = {"policy": _patch_of(changes, "changes")}
+        return await _change(info, slug, patch, expected_version, note)
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Make an earlier version current again (as a new version).",
+    )
+    async def restore_tenant_version(
+        self, info: Info, version: int, slug: str | None = None, note: str | None = None
+    ) -> TenantChange:
+        context = info.context
+        async with context.transaction() as db:
+            applied = await admin.restore(
+                db, _target(info, slug), version, actor=context.viewer.actor, note=note
+            )
+        return TenantChange.of(applied)
+
+    @strawberry.mutation(
+        permission_classes=[Operator],
+        description="Operators: change any key of a tenant (name, hostnames, auth, …) "
+        "with a JSON merge patch over its whole file.",
+    )
+    async def update_tenant(
+        self,
+        info: Info,
+        slug: str,
+        changes: JSON,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> TenantChange:
+        return await _change(info, slug, _patch_of(changes, "changes"), expected_version, note)
+
+    @strawberry.mutation(
+        permission_classes=[Operator],
+        description="Operators: create a main site, or a partner site (with parent), from "
+        "a whole tenant document (the file's keys).",
+    )
+    async def create_tenant(self, info: Info, config: JSON) -> TenantChange:
+        document = _patch_of(config, "config")
+        context = info.context
+        async with context.transaction() as db:
+            slug = document.get("slug")
+            if isinstance(slug, str) and await db.get(TenantRow, slug) is not None:
+                raise BadUserInput(f"A tenant '{slug}' exists already.", field="slug")
+            applied = await admin.apply(
+                db, document, actor=context.viewer.actor, source=admin.API, note="created"
+            )
+        return TenantChange.of(applied)
+
+
+async def _change(
+    info: Info,
+    slug: str | None,
+    patch: dict[str, Any],
+    expected_version: int | None,
+    note: str | None,
+) -> TenantChange:
+    context = info.context
+    target = _target(info, slug)
+    if note is not None and len(note) > 500:
+        raise BadUserInput("note must have at most 500 characters.", field="note")
+    async with context.transaction() as db:
+        applied = await admin.change(
+            db,
+            target,
+            patch,
+            actor=context.viewer.actor,
+            note=note,
+            expected_version=expected_version,
+        )
+    return TenantChange.of(applied)

@@ -1,0 +1,343 @@
+"""Tenant administration through the API: who may change what, validation that rejects a
+change whole, the history and restore, changes seen by another process on its next
+request, and tightened policies applied to the data already held."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobgraph.db.engine import create_engine, session_factory
+from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
+from jobgraph.tenancy.sync import export_tenants, sync_tenants
+from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, database_name, error_code
+
+SETTINGS = "query($slug: String) { tenantSettings(slug: $slug) { slug version source config } }"
+BRANDING = """mutation($b: BrandingInput!, $slug: String, $v: Int, $note: String) {
+  updateTenantBranding(branding: $b, slug: $slug, expectedVersion: $v, note: $note) {
+    settings { version source config } changes { key before after }
+  }
+}"""
+POLICY = """mutation($c: JSON!, $slug: String) {
+  updateTenantPolicy(changes: $c, slug: $slug) {
+    settings { version } changes { key before after } resumesMadeLessVisible
+  }
+}"""
+HISTORY = """query($slug: String) {
+  tenantHistory(slug: $slug) { version source actor note changes { key before after } }
+}"""
+RESTORE = """mutation($v: Int!) {
+  restoreTenantVersion(version: $v) { settings { version config } changes { key } }
+}"""
+SITE = "{ tenant { branding { siteName primaryColor } publicPolicy { resumeVisibilities } } }"
+
+
+async def admin_token(api, tenant: str) -> str:
+    return (await api.sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
+
+
+async def test_an_admin_rebrands_their_site_and_the_next_request_shows_it(api):
+    token = await admin_token(api, "jobboard")
+    before = (await api.data(SETTINGS, tenant="jobboard", token=token))["tenantSettings"]
+    changed = (
+        await api.data(
+            BRANDING,
+            {"b": {"siteName": "Job Board Japan", "primaryColor": "#123456"}, "note": "rebrand"},
+            tenant="jobboard",
+            token=token,
+        )
+    )["updateTenantBranding"]
+    assert changed["settings"]["version"] == before["version"] + 1
+    assert changed["settings"]["source"] == "API"
+    assert {c["key"]: (c["before"], c["after"]) for c in changed["changes"]} == {
+        "branding.primary_color": (before["config"]["branding"]["primary_color"], "#123456"),
+        "branding.site_name": (before["config"]["branding"]["site_name"], "Job Board Japan"),
+    }
+    site = await api.data(SITE, tenant="jobboard")
+    assert site["tenant"]["branding"] == {"siteName": "Job Board Japan", "primaryColor": "#123456"}
+
+
+async def test_a_change_is_seen_by_another_app_instance_on_its_next_request(api, serve, database):
+    other = serve(database)
+    async with other as second:
+        assert (await second.data(SITE, tenant="community"))["tenant"]["branding"][
+            "siteName"
+        ] == "Nihon Community Jobs"
+        token = await admin_token(api, "community")
+        await api.data(
+            BRANDING, {"b": {"siteName": "Community Jobs"}}, tenant="community", token=token
+        )
+        seen = await second.data(SITE, tenant="community")
+        assert seen["tenant"]["branding"]["siteName"] == "Community Jobs"
+
+
+async def test_an_admin_of_one_tenant_cannot_read_or_change_another(api):
+    token = await admin_token(api, "community")
+    for query, variables in (
+        (SETTINGS, {"slug": "jobboard"}),
+        (BRANDING, {"b": {"siteName": "Hijacked"}, "slug": "jobboard"}),
+        (POLICY, {"c": {"invitations_enabled": False}, "slug": "jobboard"}),
+        (HISTORY, {"slug": "jobboard"}),
+    ):
+        refused = await api.graphql(query, variables, tenant="community", token=token)
+        assert error_code(refused) == "FORBIDDEN", query
+    # Nor through the other tenant's hostname: there the account is no admin (and no
+    # account at all: the community pool's accounts do not exist on the job board).
+    refused = await api.graphql(BRANDING, {"b": {"siteName": "X"}}, tenant="jobboard", token=token)
+    assert error_code(refused) in ("UNAUTHENTICATED", "FORBIDDEN")
+    employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    refused = await api.graphql(
+        BRANDING, {"b": {"siteName": "X"}}, tenant="jobboard", token=employer
+    )
+    assert error_code(refused) == "FORBIDDEN"
+    site = await api.data(SITE, tenant="jobboard")
+    assert site["tenant"]["branding"]["siteName"] != "Hijacked"
+
+
+async def test_an_operator_changes_any_tenant_and_creates_a_partner_site(api):
+    operator = await api.operator_token("community")
+    await api.data(
+        BRANDING, {"b": {"locale": "ja"}, "slug": "jobboard"}, tenant="community", token=operator
+    )
+    created = await api.data(
+        "mutation($c: JSON!) { createTenant(config: $c) { settings { slug version source } } }",
+        {
+            "c": {
+                "slug": "tokyo-jobs",
+                "name": "Tokyo Jobs",
+                "hostnames": ["tokyo.jobboard.localhost"],
+                "parent": "jobboard",
+                "branding": {"site_name": "Tokyo Jobs"},
+                "policy": {"resume_visibilities": ["PRIVATE"], "feed": {"prefectures": ["Tokyo"]}},
+            }
+        },
+        tenant="jobboard",
+        token=operator,
+    )
+    assert created["createTenant"]["settings"] == {
+        "slug": "tokyo-jobs",
+        "version": 1,
+        "source": "API",
+    }
+    partner = await api.data(
+        "{ tenant { slug parentSlug branding { locale } } }", host="tokyo.jobboard.localhost"
+    )
+    assert partner["tenant"] == {
+        "slug": "tokyo-jobs",
+        "parentSlug": "jobboard",
+        "branding": {"locale": "en"},
+    }
+    main = await api.data("{ tenant { branding { locale } } }", tenant="jobboard")
+    assert main["tenant"]["branding"]["locale"] == "ja"
+
+
+async def test_a_partner_cannot_be_set_to_disclose_more_than_its_main_site(api):
+    token = await admin_token(api, "kansai-jobs")
+    before = (await api.data(SETTINGS, tenant="kansai-jobs", token=token))["tenantSettings"]
+    refused = await api.graphql(
+        POLICY,
+        {
+            "c": {
+                "resume_visibilities": ["PRIVATE", "SEARCHABLE", "PUBLIC"],
+                "public_profile_fields": ["SKILLS"],
+            }
+        },
+        tenant="kansai-jobs",
+        token=token,
+    )
+    assert error_code(refused) == "BAD_USER_INPUT"
+    problems = refused["errors"][0]["extensions"]["problems"]
+    assert {
+        "key": "policy.resume_visibilities",
+        "rule": "a partner site cannot allow what its main site does not: PUBLIC",
+    } in problems
+    assert refused["errors"][0]["extensions"]["field"] == problems[0]["key"]
+    after = (await api.data(SETTINGS, tenant="kansai-jobs", token=token))["tenantSettings"]
+    assert after == before
+
+
+async def test_a_main_site_cannot_tighten_below_its_partner_sites(api):
+    token = await admin_token(api, "jobboard")
+    refused = await api.graphql(
+        POLICY, {"c": {"resume_visibilities": ["PRIVATE"]}}, tenant="jobboard", token=token
+    )
+    assert error_code(refused) == "BAD_USER_INPUT"
+    assert "tighten 'kansai-jobs' first" in refused["errors"][0]["message"]
+
+
+async def test_an_invalid_change_is_rejected_whole_naming_each_key_and_rule(api):
+    token = await admin_token(api, "community")
+    before = (await api.data(SETTINGS, tenant="community", token=token))["tenantSettings"]
+    refused = await api.graphql(
+        POLICY,
+        {
+            "c": {
+                "invitations_enabled": True,  # valid on its own: must not land either
+                "api": {"max_page_size": 1000},  # above the ceiling
+                "statistics_min_cell": 1,
+                "colour": "red",
+            }
+        },
+        tenant="community",
+        token=token,
+    )
+    assert error_code(refused) == "BAD_USER_INPUT"
+    problems = {p["key"]: p["rule"] for p in refused["errors"][0]["extensions"]["problems"]}
+    assert problems["policy.api.max_page_size"] == "Input should be less than or equal to 100"
+    assert problems["policy.colour"] == "unknown key"
+    assert problems["policy.statistics_min_cell"].startswith("Input should be greater than")
+    assert "Nothing was changed" in refused["errors"][0]["message"]
+    floor = await api.graphql(
+        POLICY,
+        {"c": {"public_profile_fields": ["SKILLS", "PHONE"]}},
+        tenant="community",
+        token=token,
+    )
+    assert floor["errors"][0]["extensions"]["problems"] == [
+        {
+            "key": "policy.public_profile_fields",
+            "rule": "may never include PHONE: the platform never shows contact details on "
+            "public profiles",
+        }
+    ]
+    branding = await api.graphql(
+        BRANDING, {"b": {"primaryColor": "green"}}, tenant="community", token=token
+    )
+    assert branding["errors"][0]["extensions"]["field"] == "branding.primary_color"
+    after = (await api.data(SETTINGS, tenant="community", token=token))["tenantSettings"]
+    assert after == before
+
+
+async def test_a_stale_expected_version_is_a_conflict(api):
+    token = await admin_token(api, "community")
+    version = (await api.data(SETTINGS, tenant="community", token=token))["tenantSettings"][
+        "version"
+    ]
+    await api.data(BRANDING, {"b": {"locale": "ja"}, "v": version}, tenant="community", token=token)
+    stale = await api.graphql(
+        BRANDING, {"b": {"locale": "en"}, "v": version}, tenant="community", token=token
+    )
+    assert error_code(stale) == "CONFLICT"
+    assert f"since version {version}" in stale["errors"][0]["message"]
+
+
+async def test_history_lists_every_change_and_restore_brings_a_version_back(api):
+    token = await admin_token(api, "community")
+    await api.data(
+        BRANDING, {"b": {"siteName": "One"}, "note": "first"}, tenant="community", token=token
+    )
+    await api.data(
+        BRANDING, {"b": {"siteName": "Two", "supportEmail": None}}, tenant="community", token=token
+    )
+    history = (await api.data(HISTORY, tenant="community", token=token))["tenantHistory"]
+    assert [h["version"] for h in history] == [3, 2, 1]
+    assert history[0]["changes"] == [
+        {"key": "branding.site_name", "before": "One", "after": "Two"},
+        {"key": "branding.support_email", "before": "contact@community-jobs.test", "after": None},
+    ]
+    assert history[1]["note"] == "first" and history[1]["actor"].startswith("account:")
+    assert history[2]["source"] == "FILE"
+
+    restored = (await api.data(RESTORE, {"v": 1}, tenant="community", token=token))[
+        "restoreTenantVersion"
+    ]
+    assert restored["settings"]["version"] == 4
+    assert restored["settings"]["config"]["branding"]["site_name"] == "Nihon Community Jobs"
+    assert {c["key"] for c in restored["changes"]} == {
+        "branding.site_name",
+        "branding.support_email",
+    }
+    site = await api.data(SITE, tenant="community")
+    assert site["tenant"]["branding"]["siteName"] == "Nihon Community Jobs"
+    missing = await api.graphql(RESTORE, {"v": 99}, tenant="community", token=token)
+    assert error_code(missing) == "NOT_FOUND"
+
+
+async def test_withdrawing_public_profiles_makes_existing_public_resumes_private(
+    api, database, database_server
+):
+    public_before = (
+        await api.data("{ publicProfiles(first: 30) { fullName } }", tenant="community")
+    )["publicProfiles"]
+    assert public_before
+    token = await admin_token(api, "community")
+    changed = (
+        await api.data(
+            POLICY,
+            {
+                "c": {
+                    "resume_visibilities": ["PRIVATE"],
+                    "default_resume_visibility": "PRIVATE",
+                    "public_profile_fields": None,
+                }
+            },
+            tenant="community",
+            token=token,
+        )
+    )["updateTenantPolicy"]
+    assert changed["resumesMadeLessVisible"] >= len(public_before)
+    refused = await api.graphql("{ publicProfiles(first: 30) { fullName } }", tenant="community")
+    assert refused.get("data") is None or not refused["data"]["publicProfiles"]
+
+    connection = await database_server.admin(database_name(database))
+    try:
+        await connection.execute("SELECT set_config('jobgraph.pool', 'community', false)")
+        public_left = await connection.fetchval(
+            "SELECT count(*) FROM resumes WHERE visibility = 'PUBLIC'"
+        )
+        told = await connection.fetchval(
+            "SELECT count(*) FROM notifications WHERE kind = 'POLICY_CHANGE'"
+        )
+    finally:
+        await connection.close()
+    assert public_left == 0
+    assert told == changed["resumesMadeLessVisible"]
+    seeker = (await api.sign_in("seeker1@community.test", "community", DEMO_PASSWORD))[
+        "accessToken"
+    ]
+    mine = await api.data("{ myResume { visibility } }", tenant="community", token=seeker)
+    assert mine["myResume"]["visibility"] == "PRIVATE"
+
+
+async def _with_session(urls, work):
+    engine = create_engine(urls.app, TEST_SETTINGS)
+    try:
+        async with session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hands_back(
+    api, database, tmp_path
+):
+    token = await admin_token(api, "community")
+    await api.data(BRANDING, {"b": {"siteName": "Changed Online"}}, tenant="community", token=token)
+    files = load_tenant_dir(TEST_SETTINGS.tenants_dir)
+
+    with pytest.raises(TenantConfigError, match="tenants export") as refused:
+        await _with_session(database, lambda session: sync_tenants(session, files))
+    assert [problem.file for problem in refused.value.problems] == ["community.toml"]
+    kept = await _with_session(
+        database, lambda session: sync_tenants(session, files, keep_api_changes=True)
+    )
+    assert kept.kept == ["community"] and "community" not in kept.updated
+
+    written = await _with_session(database, lambda session: export_tenants(session, tmp_path))
+    assert sorted(path.name for path in written) == [
+        "community.toml",
+        "jobboard.toml",
+        "kansai-jobs.toml",
+    ]
+    assert 'site_name = "Changed Online"' in (tmp_path / "community.toml").read_text()
+    exported = load_tenant_dir(tmp_path)
+    again = await _with_session(database, lambda session: sync_tenants(session, exported))
+    assert sorted(again.unchanged) == ["community", "jobboard", "kansai-jobs"]
+
+    # After the export the files manage the tenant again; --force overwrites an API change.
+    await api.data(BRANDING, {"b": {"siteName": "Online Again"}}, tenant="community", token=token)
+    forced = await _with_session(database, lambda session: sync_tenants(session, files, force=True))
+    assert forced.updated == ["community"]
+    site = await api.data(SITE, tenant="community")
+    assert site["tenant"]["branding"]["siteName"] == "Nihon Community Jobs"
+    history = (await api.data(HISTORY, tenant="community", token=token))["tenantHistory"]
+    assert history[0]["source"] == "FILE" and history[0]["actor"] == "file:community.toml"
