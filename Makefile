@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint schema bench load lock clean
+.PHONY: run test browser lint schema bench load lock clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/jobgraph serve --migrate --demo
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed browser
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/pytest
 
@@ -47,6 +47,18 @@ $(VENV)/.run-installed: $(VENV)/.python-ok pyproject.toml constraints.txt
 $(VENV)/.test-installed: $(VENV)/.python-ok pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@ $(VENV)/.run-installed
+
+# The console test drives a real Chromium: Debian's package (Playwright downloads none).
+browser:
+	@command -v chromium >/dev/null || [ -n "$$JOBGRAPH_CHROMIUM" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the console's browser test..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	  else \
+	    echo "The console test needs Chromium: install it (Debian: apt-get install chromium)"; \
+	    echo "or set JOBGRAPH_CHROMIUM=/path/to/chromium."; \
+	  fi; }
 
 clean:
 	rm -rf $(VENV) .data

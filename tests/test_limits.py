@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from graphql import get_introspection_query
 
 from tests.conftest import error_code
 
@@ -103,6 +104,22 @@ async def test_introspection_is_closed_to_anonymous_traffic_and_open_to_employer
     employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
     body = await api.data(INTROSPECTION, tenant="jobboard", token=employer)
     assert body["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_graphiqls_full_introspection_works_for_employers_but_recursion_is_refused(api):
+    employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    full = get_introspection_query(descriptions=True, input_value_deprecation=True)
+    body = await api.data(full, tenant="jobboard", token=employer)
+    assert any(t["name"] == "Job" for t in body["__schema"]["types"])
+    # Introspection inside introspection: what the depth exemption must not open.
+    recursive = (
+        "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } "
+    )
+    recursive += "} } } }"
+    refused = await api.graphql(recursive, tenant="jobboard", token=employer)
+    assert refused["data"] is None
+    assert error_code(refused) == "GRAPHQL_VALIDATION_FAILED"
+    assert "Maximum introspection depth exceeded" in refused["errors"][0]["message"]
 
 
 async def test_field_suggestions_only_for_whom_introspection_is_open(api):

@@ -129,3 +129,20 @@ async def test_a_malformed_content_length_is_a_clear_400(api):
     )
     assert response.status_code == 400
     assert "Content-Length" in response.json()["errors"][0]["message"]
+
+
+async def test_an_unknown_operation_name_is_a_graphql_error_not_plain_text(api):
+    for accept, status, media_type in (
+        (GRAPHQL_RESPONSE, 400, GRAPHQL_RESPONSE),
+        ("application/json", 200, "application/json"),
+    ):
+        response = await api.http.post(
+            "/graphql",
+            json={"query": "query Mine { tenant { slug } }", "operationName": "Theirs"},
+            headers={"X-Tenant": "jobboard", "Accept": accept},
+        )
+        assert response.status_code == status
+        assert response.headers["content-type"].startswith(media_type)
+        body = response.json()
+        assert error_code(body) == "BAD_USER_INPUT"
+        assert body["errors"][0]["message"].startswith('Unknown operation named "Theirs".')

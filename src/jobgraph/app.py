@@ -6,6 +6,10 @@ SecurityHeaders. Then, by route:
 /healthz, /readyz            process and database health (no tenant)
 /.well-known/jwks.json       the public keys that verify jobgraph's access tokens
 /metrics                     Prometheus metrics
+/unsubscribe                 TenantResolution -> TenantCors -> SessionPerRequest
+                             -> the page an announcement's unsubscribe link opens
+/console                     TenantResolution -> the employer console (GraphiQL), branded
+/console/assets/{name}       its scripts and styles, served from this package (no CDN)
 /oauth/token                 TenantResolution -> TenantCors -> SessionPerRequest
                              -> client credentials
 /graphql                     TenantResolution -> TenantCors -> SessionPerRequest
@@ -28,6 +32,8 @@ from starlette.routing import Route, request_response
 from starlette.types import ASGIApp
 
 from jobgraph import health
+from jobgraph.communications.http import unsubscribe_page
+from jobgraph.console.routes import console_asset, console_page
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.urls import DatabaseUrls
@@ -106,6 +112,18 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             Route("/readyz", health.readyz),
             Route("/.well-known/jwks.json", jwks),
             Route("/metrics", metrics_endpoint),
+            Route(
+                "/unsubscribe",
+                tenant_scoped(request_response(unsubscribe_page)),
+                methods=["GET", "POST"],
+            ),
+            Route(
+                "/console",
+                TenantResolution(
+                    request_response(console_page), lambda: services().registry.current()
+                ),
+            ),
+            Route("/console/assets/{name}", console_asset),
             Route(
                 "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
             ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -107,6 +108,9 @@ def serve(
                 f"Serving http://{bind_host}:{bind_port}/graphql (Ctrl-C stops the server"
                 f"{' and its embedded database' if not settings.database_url else ''})"
             )
+            # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
+            # handler it found: make that an orderly exit, so the embedded database stops too.
+            signal.signal(signal.SIGTERM, _exit_quietly)
             uvicorn.run(
                 create_app(settings, urls),
                 host=bind_host,
@@ -126,6 +130,10 @@ def serve(
         if isinstance(error, (TenantConfigError, EmbeddedPostgresError)):
             _fail(error)
         raise
+
+
+def _exit_quietly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 @main.command(help="Apply all pending migrations.")

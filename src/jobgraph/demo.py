@@ -18,6 +18,7 @@ from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, CompanyMember, Operator, TenantAdmin
 from jobgraph.identity.passwords import hash_password
 from jobgraph.jobs.models import Company, JobPosting
+from jobgraph.privacy.models import DocumentAcceptance, LegalDocument
 from jobgraph.resumes.models import Resume
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
@@ -150,7 +151,16 @@ async def load_demo(
         async with sessions() as session, session.begin():
             bind_pool(session, pool_id)
             if reset:
-                for model in (Resume, CompanyMember, TenantAdmin, JobPosting, Company, Account):
+                for model in (
+                    DocumentAcceptance,
+                    LegalDocument,
+                    Resume,
+                    CompanyMember,
+                    TenantAdmin,
+                    JobPosting,
+                    Company,
+                    Account,
+                ):
                     await session.execute(delete(model))
             elif await session.scalar(select(Company.id).limit(1)) is not None:
                 progress(f"pool {pool_id}: demo data already present, left as it is")
@@ -172,6 +182,9 @@ async def load_demo(
                 counts = {model.__tablename__: len(batch) for model, batch in rows}
                 for model, batch in _staff_rows(tenant, rows, password_hash):
                     await session.execute(insert(model), batch)
+                for model, batch in _legal_rows(tenant, rows):
+                    if batch:  # a partner site's demo may have no seekers of its own
+                        await session.execute(insert(model), batch)
                 added[tenant.slug] = counts["job_postings"]
                 progress(
                     f"{tenant.slug}: {counts['companies']} companies, "
@@ -194,6 +207,63 @@ async def _ensure_operator(
         if exists is None:
             session.add(Operator(email_normalized=DEMO_OPERATOR, password_hash=password_hash))
             progress(f"platform operator {DEMO_OPERATOR}")
+
+
+DEMO_DOCUMENTS_IN_FORCE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _legal_rows(
+    tenant: Tenant, rows: list[tuple[type, list[dict]]]
+) -> list[tuple[type, list[dict]]]:
+    """The site's privacy policy and terms (version 2026-11-01), written from its policy,
+    accepted by every demo seeker when they registered."""
+    policy = tenant.config.policy
+    site = tenant.config.branding.site_name
+    privacy = "\n\n".join(
+        (
+            f"{site} keeps the information you give it to find you work.",
+            "Your resume is "
+            + ", or ".join(str(v) for v in policy.resume_visibilities)
+            + f" as you choose (new resumes: {policy.default_resume_visibility}).",
+            "An employer you apply to sees: "
+            + ", ".join(str(f) for f in policy.application_disclosed_fields)
+            + ".",
+            f"Disclosure to third parties: {policy.third_party_disclosure}.",
+            "We use your data for: " + ", ".join(str(u) for u in policy.data_uses) + ".",
+            "You may see, correct, export or delete your data at any time.",
+        )
+    )
+    documents = [
+        {
+            "pool_id": tenant.pool_id,
+            "tenant_slug": tenant.slug,
+            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"jobgraph-demo/{tenant.slug}/{kind}"),
+            "kind": kind,
+            "version": "2026-11-01",
+            "title": title,
+            "body": body,
+            "effective_at": DEMO_DOCUMENTS_IN_FORCE,
+            "published_by": "demo",
+        }
+        for kind, title, body in (
+            ("PRIVACY", f"{site} privacy policy", privacy),
+            ("TERMS", f"{site} terms of use", f"Use {site} lawfully and truthfully."),
+        )
+    ]
+    accounts = next(batch for model, batch in rows if model is Account)
+    acceptances = [
+        {
+            "pool_id": tenant.pool_id,
+            "tenant_slug": tenant.slug,
+            "id": uuid.uuid5(document["id"], str(account["id"])),
+            "account_id": account["id"],
+            "document_id": document["id"],
+            "created_at": account.get("created_at", DEMO_DOCUMENTS_IN_FORCE),
+        }
+        for account in accounts
+        for document in documents
+    ]
+    return [(LegalDocument, documents), (DocumentAcceptance, acceptances)]
 
 
 def _staff_rows(

@@ -40,6 +40,14 @@ class BadUserInput(JobgraphError):
         super().__init__(message, **extensions)
 
 
+def required_text(value: str | None, field: str, limit: int) -> str:
+    """``value`` stripped, or a BAD_USER_INPUT naming the field when empty or too long."""
+    value = (value or "").strip()
+    if not value or len(value) > limit:
+        raise BadUserInput(f"{field} must have 1 to {limit} characters.", field=field)
+    return value
+
+
 class Unauthenticated(JobgraphError):
     code = ErrorCode.UNAUTHENTICATED
 

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     login_limit_per_address: str = Field(
         default="30/minute", description="Login attempts allowed per client address."
     )
+    inquiry_limit_per_address: str = Field(
+        default="5/hour", description="Inquiries (sendInquiry) allowed per client address."
+    )
 
 
 @cache

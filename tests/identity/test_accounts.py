@@ -14,9 +14,19 @@ REFRESH = (
 
 
 async def register(api, tenant, email, password="a-long-passphrase-42", full_name="Ann Seeker"):
+    """Register as a seeker who read and accepted the site's documents in force."""
+    documents = await api.data("{ legalDocuments { id } }", tenant=tenant)
+    accepted = [document["id"] for document in documents["legalDocuments"]]
     return await api.graphql(
         REGISTER,
-        {"input": {"email": email, "password": password, "fullName": full_name}},
+        {
+            "input": {
+                "email": email,
+                "password": password,
+                "fullName": full_name,
+                "acceptedDocumentIds": accepted,
+            }
+        },
         tenant=tenant,
     )
 

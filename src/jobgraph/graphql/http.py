@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from jobgraph.errors import BadUserInput, error_body
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.errors import shape_error
 from jobgraph.graphql.limits import introspection_allowed
@@ -22,6 +26,24 @@ from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 class GraphQLView(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # Strawberry answers a few request errors (an operationName the document does not
+        # define, no query at all) with plain text; ours are GraphQL errors with a code.
+        try:
+            return await super().run(request, *args, **kwargs)
+        except HTTPException as error:
+            if isinstance(request, WebSocket) or error.status_code != 400:
+                raise
+            message = error.reason
+            if message.startswith("Unknown operation named"):
+                message += " Send as operationName the name of an operation in the document."
+            graphql_response = wants_graphql_response(request.headers)
+            return JSONResponse(
+                error_body(BadUserInput(message)),
+                status_code=400 if graphql_response else 200,
+                media_type=GRAPHQL_RESPONSE if graphql_response else "application/json",
+            )
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -45,6 +45,7 @@ class _Walker:
         self.variables = variables
         self.page_ceiling = page_ceiling
         self.measures = Measures()
+        self.introspecting = 0
 
     def selection_cost(
         self, selection_set: SelectionSetNode | None, depth: int, spreading: frozenset[str]
@@ -69,11 +70,20 @@ class _Walker:
         name = node.name.value
         if name == "__typename":
             return 0
-        if name in _INTROSPECTION:
-            self.measures.introspection = True
         if node.alias is not None:
             self.measures.aliases += 1
-        self.measures.depth = max(self.measures.depth, depth + 1)
+        if name in _INTROSPECTION:
+            # Introspection nests its type references deeper than any data query (GraphiQL's
+            # own query is 15 levels); validation's MaxIntrospectionDepthRule bounds its
+            # recursion instead, so its depth is not this site's data-depth limit.
+            self.measures.introspection = True
+            self.introspecting += 1
+            try:
+                return 1 + self.selection_cost(node.selection_set, depth + 1, spreading)
+            finally:
+                self.introspecting -= 1
+        if not self.introspecting:
+            self.measures.depth = max(self.measures.depth, depth + 1)
         children = self.selection_cost(node.selection_set, depth + 1, spreading)
         return 1 + self.page_of(node) * children
 

@@ -8,9 +8,11 @@ import strawberry
 from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
 from jobgraph.graphql.limits import OperationLimits
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery, TrustedDocumentsMutation
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
+from jobgraph.privacy.documents_schema import LegalDocumentsMutation, LegalDocumentsQuery
 from jobgraph.privacy.schema import (
     PrivacyMutation,
     PrivacyQuery,
@@ -32,6 +34,8 @@ Query = merge_types(
         ResumesQuery,
         PrivacyQuery,
         PrivacyRightsQuery,
+        LegalDocumentsQuery,
+        CommunicationsQuery,
     ),
 )
 Mutation = merge_types(
@@ -44,6 +48,8 @@ Mutation = merge_types(
         ResumesMutation,
         PrivacyMutation,
         PrivacyRightsMutation,
+        LegalDocumentsMutation,
+        CommunicationsMutation,
     ),
 )
 

@@ -48,6 +48,7 @@ from jobgraph.identity.types import (
     SiteKey,
 )
 from jobgraph.jobs.models import Company
+from jobgraph.privacy import documents
 from jobgraph.tenancy.feed import company_present_on
 
 
@@ -96,6 +97,12 @@ class RegisterInput:
     password: str = strawberry.field(description="At least 10 characters, not easy to guess.")
     full_name: str | None = strawberry.field(
         default=None, description="Required where the site's policy asks for it."
+    )
+    accepted_document_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="The ids of the site's privacy policy and terms in force (the "
+        "legalDocuments query), which the seeker read and accepted: required "
+        "where the site publishes them.",
     )
 
 
@@ -169,6 +176,13 @@ class IdentityMutation:
         async with context.transaction() as db:
             account = await accounts.register(
                 db, context.tenant, input.email, input.password, input.full_name
+            )
+            await documents.accept(
+                db,
+                context.tenant,
+                account.id,
+                [parse_id(i, "acceptedDocumentIds") for i in input.accepted_document_ids],
+                all_required=True,
             )
             issued = await sessions.start_session(
                 db, context.services.tokens, context.tenant, account

@@ -16,6 +16,7 @@ from jobgraph.errors import NotFound
 from jobgraph.identity.models import Account
 from jobgraph.jobs.models import JobPosting, SavedSearch
 from jobgraph.notifications.outbox import enqueue
+from jobgraph.privacy import documents
 from jobgraph.privacy.consent import ConsentPurpose, consenting
 from jobgraph.privacy.models import ConsentRecord, DisclosureRecord, RetainedRecord
 from jobgraph.resumes.models import (
@@ -118,6 +119,7 @@ async def export(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
             }
             for row in disclosures
         ],
+        "accepted_documents": await documents.acceptances(db, account_id),
         "saved_searches": [
             {"name": row.name, "query": row.query, "frequency": row.frequency} for row in searches
         ],

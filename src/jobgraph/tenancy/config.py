@@ -124,6 +124,9 @@ class Policy(_Strict):
     update_reminder_days: int = Field(default=180, ge=30)
     feed: FeedPolicy | None = None
     api: ApiPolicy = ApiPolicy()
+    # The GraphiQL console for employers at /console: on for main sites, off for partner
+    # sites unless set (a partner's visitors are not offered it by default).
+    employer_console: bool | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -153,6 +156,12 @@ class TenantConfig(_Strict):
     branding: Branding
     policy: Policy = Policy()
     auth: AuthPolicy = AuthPolicy()
+
+    @property
+    def employer_console_enabled(self) -> bool:
+        if self.policy.employer_console is not None:
+            return self.policy.employer_console
+        return self.parent is None
 
     @model_validator(mode="after")
     def _feed_only_on_partner_sites(self) -> Self:

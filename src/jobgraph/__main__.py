@@ -1,0 +1,5 @@
+"""`python -m jobgraph`: the jobgraph command."""
+
+from jobgraph.cli import main
+
+main()

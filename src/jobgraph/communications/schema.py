@@ -1,0 +1,149 @@
+"""Announcements, unsubscribing, and inquiries in the schema."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import strawberry
+from strawberry.types import Info
+
+from jobgraph.communications import service
+from jobgraph.communications.models import Inquiry as InquiryRow
+from jobgraph.errors import BadUserInput
+from jobgraph.graphql.ids import parse_id
+from jobgraph.identity.permissions import TenantAdminOrOperator, Visitor
+from jobgraph.identity.viewer import ViewerKind
+
+MAX_INQUIRIES = 100
+
+
+@strawberry.enum(description="Whether an inquiry still waits for the site's admins.")
+class InquiryStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+@strawberry.type(description="A message to this site's admins.")
+class Inquiry:
+    id: strawberry.ID
+    status: InquiryStatus
+    subject: str
+    body: str
+    name: str | None
+    reply_to: str | None = strawberry.field(description="Where the sender asked to be answered.")
+    from_account: bool = strawberry.field(description="Sent by a signed-in account holder.")
+    received_at: datetime
+    closed_at: datetime | None
+    resolution: str | None
+
+    @classmethod
+    def of(cls, row: InquiryRow) -> Inquiry:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            status=InquiryStatus(row.status),
+            subject=row.subject,
+            body=row.body,
+            name=row.name,
+            reply_to=row.reply_to,
+            from_account=row.account_id is not None,
+            received_at=row.created_at,
+            closed_at=row.closed_at,
+            resolution=row.resolution,
+        )
+
+
+@strawberry.type(description="What was sent: the receipt of an inquiry.")
+class InquiryReceipt:
+    id: strawberry.ID
+    received_at: datetime
+
+
+@strawberry.type
+class CommunicationsQuery:
+    @strawberry.field(
+        permission_classes=[TenantAdminOrOperator],
+        description="Inquiries sent to this site, newest first.",
+    )
+    async def inquiries(
+        self, info: Info, status: InquiryStatus | None = InquiryStatus.OPEN, first: int = 50
+    ) -> list[Inquiry]:
+        if not 1 <= first <= MAX_INQUIRIES:
+            raise BadUserInput(f"first must be between 1 and {MAX_INQUIRIES}.", field="first")
+        context = info.context
+        rows = await service.inquiries(
+            context.db, context.tenant, status.value if status else None, first
+        )
+        return [Inquiry.of(row) for row in rows]
+
+
+@strawberry.type
+class CommunicationsMutation:
+    @strawberry.mutation(
+        permission_classes=[Visitor],
+        description="Send this site's admins a question or request; no account needed. "
+        f"At most {service.MAX_INQUIRY} characters; a few per hour from one address.",
+    )
+    async def send_inquiry(
+        self,
+        info: Info,
+        subject: str,
+        body: str,
+        name: str | None = None,
+        reply_to: str | None = None,
+    ) -> InquiryReceipt:
+        context = info.context
+        await context.services.limiter.hit(
+            context.services.settings.inquiry_limit_per_address,
+            "inquiry-address",
+            context.tenant.slug,
+            context.client_address,
+            message="Too many inquiries from your address.",
+        )
+        viewer = context.viewer
+        account_id = viewer.account_id if viewer.kind is ViewerKind.ACCOUNT else None
+        async with context.transaction() as db:
+            row = await service.send_inquiry(
+                db, context.tenant, account_id, subject, body, name, reply_to
+            )
+        return InquiryReceipt(id=strawberry.ID(str(row.id)), received_at=row.created_at)
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Close an inquiry, with what was done about it.",
+    )
+    async def close_inquiry(
+        self, info: Info, id: strawberry.ID, resolution: str | None = None
+    ) -> Inquiry:
+        context = info.context
+        async with context.transaction() as db:
+            row = await service.close_inquiry(
+                db, context.tenant, parse_id(id, "id"), context.viewer.actor, resolution
+            )
+        return Inquiry.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[TenantAdminOrOperator],
+        description="Send an announcement about the site to the seekers who agreed to "
+        "hear about its updates (through the outbox); each mail carries a link "
+        "that withdraws that consent. Returns how many were queued.",
+    )
+    async def send_announcement(self, info: Info, subject: str, body: str) -> int:
+        context = info.context
+        async with context.transaction() as db:
+            return await service.announce(
+                db, context.tenant, subject, body, context.services.settings.secret_key
+            )
+
+    @strawberry.mutation(
+        permission_classes=[Visitor],
+        description="Stop the e-mails an unsubscribe link was sent with (no sign-in: the "
+        "link's token is the proof). Withdraws that consent.",
+    )
+    async def unsubscribe(self, info: Info, token: str) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            await service.unsubscribe(
+                db, context.tenant, context.services.settings.secret_key, token
+            )
+        return True

@@ -1,0 +1,134 @@
+"""The operations the console opens with: an employer's daily work, one tab each. A test
+validates every one against the schema, so they cannot drift from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jobgraph.policy.fields import DataUse
+from jobgraph.tenancy.config import TenantConfig
+
+COMPANY_PLACEHOLDER = "(sign in: your company's id is filled in)"
+
+
+def _always(config: TenantConfig) -> bool:
+    return True
+
+
+def _resume_search(config: TenantConfig) -> bool:
+    return DataUse.RESUME_SEARCH in config.policy.data_uses
+
+
+def _invitations(config: TenantConfig) -> bool:
+    return _resume_search(config) and config.policy.invitations_enabled
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    query: str
+    variables: dict[str, Any]
+    # Offered only where the site allows what it does.
+    offered: Callable[[TenantConfig], bool] = _always
+
+
+EXAMPLES = (
+    Example(
+        "Search candidates",
+        """# Searchable resumes, as this site discloses them to employers: personal data
+# and the last employer are withheld (see disclosure.withheldFields).
+query SearchCandidates($companyId: ID!) {
+  searchCandidates(companyId: $companyId, first: 10) {
+    candidateId
+    resume {
+      disclosure { level withheldFields }
+      fullName
+      phone
+      careerLevel
+      educationLevel
+      skills
+      desiredLocations
+    }
+  }
+}
+""",
+        {"companyId": COMPANY_PLACEHOLDER},
+        _resume_search,
+    ),
+    Example(
+        "Post a job",
+        """# Creates a draft; publish it with publishJob(id: ...) when it is ready.
+mutation PostAJob($input: JobInput!) {
+  createJob(input: $input) { id status title }
+}
+""",
+        {
+            "input": {
+                "companyId": COMPANY_PLACEHOLDER,
+                "title": "Backend engineer (Python)",
+                "description": "Build our GraphQL services. Japanese: conversational.",
+                "category": "ENGINEERING",
+                "employmentType": "FULL_TIME",
+                "prefecture": "Tokyo",
+                "salaryMin": 6000000,
+                "salaryMax": 9000000,
+                "tags": ["python", "graphql"],
+            }
+        },
+    ),
+    Example(
+        "My postings",
+        """query MyPostings {
+  employerJobs(first: 20) {
+    totalCount
+    edges { node { id title status publishedAt applicantCount viewCount } }
+  }
+}
+""",
+        {},
+    ),
+    Example(
+        "Invite a candidate",
+        """# candidateId comes from a candidate search; jobId from My postings.
+mutation InviteCandidate($companyId: ID!, $candidateId: String!, $jobId: ID!) {
+  inviteCandidate(
+    companyId: $companyId
+    candidateId: $candidateId
+    jobId: $jobId
+    message: "We would like to talk with you about this position."
+  )
+}
+""",
+        {"companyId": COMPANY_PLACEHOLDER, "candidateId": "", "jobId": ""},
+        _invitations,
+    ),
+    Example(
+        "Review applicants",
+        """# What a seeker who applied discloses to you follows this site's policy.
+query ReviewApplicants($jobId: ID!) {
+  applicants(jobId: $jobId) {
+    id
+    status
+    appliedAt
+    coverNote
+    candidate { disclosure { level withheldFields } fullName email skills careerLevel }
+  }
+}
+""",
+        {"jobId": ""},
+    ),
+    Example(
+        "Move an application",
+        """mutation MoveApplication($id: ID!, $status: ApplicationStatus!) {
+  moveApplication(id: $id, status: $status) { id status }
+}
+""",
+        {"id": "", "status": "INTERVIEW"},
+    ),
+)
+
+
+def examples_for(config: TenantConfig) -> list[Example]:
+    return [example for example in EXAMPLES if example.offered(config)]

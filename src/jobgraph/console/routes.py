@@ -1,0 +1,153 @@
+"""The employer console at ``/console``: GraphiQL, branded per tenant, whose requests carry
+the signed-in employer's token. Everything it loads comes from this service (``vendor/``
+holds pinned GraphiQL and React releases), under a content security policy that allows
+nothing else: no CDN, no inline script, no other origin to talk to.
+
+The page holds no secret and no personal data; signing in happens in the browser, through
+the API's own ``login`` mutation, and the token lives in the tab's sessionStorage."""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from jobgraph.console.examples import COMPANY_PLACEHOLDER, examples_for
+from jobgraph.console.vendor import FILES, VENDOR_DIR, digest
+from jobgraph.errors import NotFound, error_body
+from jobgraph.tenancy.registry import Tenant
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+CONSOLE_CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        # GraphiQL sets style attributes at run time; its fonts are data: URLs in its CSS.
+        "style-src 'self' 'unsafe-inline'",
+        "font-src 'self' data:",
+        "img-src 'self' data: https:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+@cache
+def _asset(name: str) -> tuple[bytes, str] | None:
+    """An asset's bytes and version tag (its checksum's start), read once per process."""
+    vendored = {file.name for file in FILES}
+    path = (VENDOR_DIR if name in vendored else STATIC_DIR) / name
+    if "/" in name or path.suffix not in CONTENT_TYPES or not path.is_file():
+        return None
+    data = path.read_bytes()
+    return data, digest(data)[:12]
+
+
+def _asset_url(name: str) -> str:
+    found = _asset(name)
+    assert found is not None, name
+    return f"/console/assets/{name}?v={found[1]}"
+
+
+async def console_asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    found = _asset(name)
+    if found is None:
+        return JSONResponse(error_body(NotFound(f"No console asset '{name}'.")), status_code=404)
+    data, _version = found
+    return Response(
+        data,
+        media_type=CONTENT_TYPES[Path(name).suffix],
+        # The URL carries the checksum: a new release gets a new URL.
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+def _config(tenant: Tenant) -> dict:
+    auth = tenant.config.auth
+    return {
+        "tenant": tenant.slug,
+        "siteName": tenant.config.branding.site_name,
+        "endpoint": "/graphql",
+        "passwordLogin": auth.password_login,
+        "oidcIssuer": auth.oidc.issuer if auth.oidc else None,
+        "companyPlaceholder": COMPANY_PLACEHOLDER,
+        "examples": [
+            {"title": e.title, "query": e.query, "variables": json.dumps(e.variables, indent=2)}
+            for e in examples_for(tenant.config)
+        ],
+    }
+
+
+def _json_for_html(value: dict) -> str:
+    # Inside <script type="application/json">: nothing in it may close the element.
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+async def console_page(request: Request) -> Response:
+    tenant: Tenant = request.scope["state"]["tenant"]
+    if not tenant.config.employer_console_enabled:
+        return JSONResponse(
+            error_body(NotFound(f"{tenant.config.branding.site_name} offers no employer console.")),
+            status_code=404,
+        )
+    branding = tenant.config.branding
+    site = html.escape(branding.site_name)
+    logo = (
+        f'<img class="console-logo" src="{html.escape(branding.logo_url)}" alt="">'
+        if branding.logo_url
+        else ""
+    )
+    sign_in_fields = (
+        '<input id="email" type="email" autocomplete="username" placeholder="E-mail" required>'
+        '<input id="password" type="password" autocomplete="current-password" '
+        'placeholder="Password" required>'
+        if tenant.config.auth.password_login
+        else '<input id="provider-token" type="password" placeholder="Token from your '
+        f'sign-in provider ({html.escape(str(_config(tenant)["oidcIssuer"]))})" required>'
+    )
+    page = f"""<!doctype html>
+<html lang="{html.escape(branding.locale)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{site} · Employer console</title>
+<link rel="stylesheet" href="{_asset_url("graphiql.min.css")}">
+<link rel="stylesheet" href="{_asset_url("console.css")}">
+<style>:root {{ --console-primary: {branding.primary_color};
+  --console-accent: {branding.accent_color}; }}</style>
+</head>
+<body>
+<header class="console-bar">
+  {logo}<span class="console-site">{site}</span><span class="console-name">Employer console</span>
+  <form id="sign-in" class="console-auth">{sign_in_fields}
+    <button type="submit">Sign in</button></form>
+  <span id="signed-in" class="console-auth" hidden>Signed in as <b id="who"></b>
+    <button id="sign-out" type="button">Sign out</button></span>
+  <span id="message" class="console-message" role="status"></span>
+</header>
+<main id="graphiql" class="console-graphiql">Loading the console…</main>
+<script type="application/json" id="console-config">{_json_for_html(_config(tenant))}</script>
+<script src="{_asset_url("react.production.min.js")}"></script>
+<script src="{_asset_url("react-dom.production.min.js")}"></script>
+<script src="{_asset_url("graphiql.min.js")}"></script>
+<script src="{_asset_url("console.js")}"></script>
+</body>
+</html>
+"""
+    return HTMLResponse(
+        page,
+        headers={
+            "Content-Security-Policy": CONSOLE_CSP,
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+        },
+    )

@@ -1,0 +1,216 @@
+"""The employer console: its page and assets over HTTP, its example operations against the
+schema, and an employer working in it in a real headless Chromium on each demo tenant."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from graphql import parse, validate
+
+from jobgraph.app import create_app
+from jobgraph.console.examples import EXAMPLES
+from jobgraph.console.vendor import FILES, VENDOR_DIR
+from jobgraph.graphql.schema import schema
+from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS
+
+OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "console"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CANARIES = ("+81-90-0000-", "+81-80-0000-", "Last Employer")
+
+
+def test_the_vendored_assets_are_the_pinned_releases():
+    for file in FILES:
+        data = (VENDOR_DIR / file.name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == file.sha256, file.name
+
+
+def test_every_example_operation_is_valid_against_the_schema():
+    for example in EXAMPLES:
+        errors = validate(schema._schema, parse(example.query))
+        assert not errors, (example.title, errors)
+
+
+async def test_the_console_page_is_branded_self_contained_and_locked_down(api):
+    response = await api.http.get("/console", headers={"Host": "kansai.jobboard.localhost"})
+    assert response.status_code == 200
+    page = response.text
+    assert "<title>Kansai Jobs — powered by Japan Job Board · Employer console</title>" in page
+    assert "--console-primary: #7a1f3d" in page
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "connect-src 'self'" in csp
+    assert "unsafe-eval" not in csp and "default-src 'none'" in csp
+    # Every script and stylesheet comes from this service.
+    for marker in ('src="http', "src='http", 'href="http', "//unpkg", "//cdn"):
+        assert marker not in page
+    for name in ("graphiql.min.js", "react.production.min.js", "console.js"):
+        asset_url = page.split(f"/console/assets/{name}?v=")[0].rsplit('"', 1)[-1]
+        assert asset_url == ""  # the reference is relative to this service
+        asset = await api.http.get(f"/console/assets/{name}")
+        assert asset.status_code == 200 and asset.headers["content-type"].startswith(
+            "text/javascript"
+        )
+    missing = await api.http.get("/console/assets/..%2Fvendor.py")
+    assert missing.status_code == 404
+
+
+async def test_a_partner_site_offers_the_console_only_when_it_enables_it(api):
+    operator = await api.operator_token()
+    await api.data(
+        "mutation($c: JSON!) { createTenant(config: $c) { settings { slug } } }",
+        {
+            "c": {
+                "slug": "tokyo-jobs",
+                "name": "Tokyo Jobs",
+                "hostnames": ["tokyo.jobboard.localhost"],
+                "parent": "jobboard",
+                "branding": {"site_name": "Tokyo Jobs"},
+                "policy": {"resume_visibilities": ["PRIVATE"]},
+            }
+        },
+        tenant="jobboard",
+        token=operator,
+    )
+    host = {"Host": "tokyo.jobboard.localhost"}
+    refused = await api.http.get("/console", headers=host)
+    assert refused.status_code == 404
+    assert refused.json()["errors"][0]["message"] == "Tokyo Jobs offers no employer console."
+    await api.data(
+        'mutation { updateTenantPolicy(slug: "tokyo-jobs", changes: {employer_console: true}) '
+        "{ settings { version } } }",
+        tenant="jobboard",
+        token=operator,
+    )
+    assert (await api.http.get("/console", headers=host)).status_code == 200
+
+
+def chromium_path() -> str:
+    found = os.environ.get("JOBGRAPH_CHROMIUM") or shutil.which("chromium")
+    if not found:
+        pytest.fail(
+            "The console test needs Chromium: `make test` installs Debian's chromium when "
+            "run as root; elsewhere install it, or set JOBGRAPH_CHROMIUM to its path."
+        )
+    return found
+
+
+@contextlib.asynccontextmanager
+async def listening(database) -> AsyncIterator[int]:
+    """The app on a real socket (a browser cannot use the in-process transport)."""
+    config = uvicorn.Config(
+        create_app(TEST_SETTINGS, database),
+        host="127.0.0.1",
+        port=0,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the server did not start"
+        await asyncio.sleep(0.05)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.mark.parametrize(
+    ("tenant", "host", "example", "expected"),
+    [
+        ("jobboard", "jobboard.localhost", "SearchCandidates", "withheldFields"),
+        ("kansai-jobs", "kansai.jobboard.localhost", "SearchCandidates", "withheldFields"),
+        # The community site offers no resume search: its employers review their postings.
+        ("community", "community.localhost", "MyPostings", "totalCount"),
+    ],
+)
+async def test_an_employer_works_in_the_console_in_a_real_browser(
+    database, tenant, host, example, expected
+):
+    from playwright.async_api import async_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    async with listening(database) as port, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            page.on(
+                "console",
+                lambda message: (
+                    problems.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            outside = []
+            page.on(
+                "request",
+                lambda request: (
+                    outside.append(request.url)
+                    if not request.url.startswith(f"http://{host}:{port}/")
+                    else None
+                ),
+            )
+            await page.goto(f"http://{host}:{port}/console")
+            await page.fill("#email", f"employer@{tenant}.test")
+            await page.fill("#password", DEMO_PASSWORD)
+            await page.click("#sign-in button")
+            await page.locator("#signed-in").wait_for(state="visible")
+            assert (await page.text_content("#who")) == f"employer@{tenant}.test"
+            assert (await page.text_content("#message")).startswith("Working for ")
+
+            tabs = await page.locator(".graphiql-tab").all_text_contents()
+            offered_search = any("SearchCandidates" in tab for tab in tabs)
+            assert offered_search == (tenant != "community"), tabs
+            await page.locator(".graphiql-tab", has_text=example).click()
+            await page.locator(".graphiql-tab-active", has_text=example).wait_for()
+            await page.click(".graphiql-execute-button")
+            result = page.locator(".result-window", has_text=expected)
+            try:
+                await result.wait_for(timeout=20_000)
+            finally:  # the result pane as the employer saw it (or the failure)
+                await page.screenshot(path=OUTPUT / f"{tenant}.png")
+            shown = await page.evaluate(
+                "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
+            )
+
+            assert '"errors"' not in shown, shown
+            if example == "SearchCandidates":
+                assert '"level": "PARTIAL"' in shown
+                assert '"FULL_NAME"' in shown and '"fullName": null' in shown
+                assert '"phone": null' in shown
+            for canary in CANARIES:
+                assert canary not in shown
+            assert outside == [], outside
+            assert problems == [], problems
+
+            await page.click("#sign-out")
+            await page.locator("#sign-in").wait_for(state="visible")
+            # Signing out forgets the token and the signed-in person's tabs and results.
+            stored = await page.evaluate("Object.fromEntries(Object.entries(sessionStorage))")
+            assert not [key for key in stored if "anonymous" not in key], list(stored)
+            assert not any("cand_" in value or "Bearer" in value for value in stored.values())
+        finally:
+            await browser.close()

@@ -1,0 +1,91 @@
+"""Graceful shutdown of the real server process: on SIGTERM it stops accepting, finishes the
+request in flight, runs its shutdown (closing the pool) and exits 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.conftest import PROJECT_ROOT
+
+BODY = json.dumps({"query": "{ tenant { slug } }"}).encode()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stdout.read() if server.stdout else ""
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the server did not become healthy")
+
+
+def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
+    port = free_port()
+    environment = os.environ | {
+        "DATABASE_URL": database.admin,
+        "JOBGRAPH_PORT": str(port),
+        "JOBGRAPH_LOG_FORMAT": "json",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jobgraph", "serve", "--no-sync-tenants"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_healthy(port, server)
+        # A request in flight: its headers and half its body are in, the rest not yet.
+        client = socket.create_connection(("127.0.0.1", port))
+        client.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: jobboard.localhost\r\n"
+            b"Content-Type: application/json\r\nAccept: application/json\r\n"
+            + f"Content-Length: {len(BODY)}\r\n\r\n".encode()
+            + BODY[:10]
+        )
+        time.sleep(0.5)
+        server.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        refused = False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            refused = True
+        assert refused, "a new connection was accepted after SIGTERM"
+
+        client.sendall(BODY[10:])
+        response = b""
+        while chunk := client.recv(65536):
+            response += chunk
+        client.close()
+        head, _, payload = response.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), response
+        assert json.loads(payload) == {"data": {"tenant": {"slug": "jobboard"}}}
+
+        assert server.wait(timeout=15) == 0
+        output = server.stdout.read()
+        assert "Application shutdown complete" in output, output
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        server.stdout.close()
