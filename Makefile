@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test browser lint schema bench load lock clean
+.PHONY: run test browser lint audit schema bench load lock clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/jobgraph serve --migrate --demo
@@ -15,6 +15,11 @@ test: $(VENV)/.test-installed browser
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
+
+# Known vulnerabilities in the pinned dependencies (needs PyPI's JSON API or OSV).
+audit: $(VENV)/.test-installed
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --strict --no-deps --disable-pip -r constraints.txt
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench

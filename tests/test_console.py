@@ -111,10 +111,10 @@ def chromium_path() -> str:
 
 
 @contextlib.asynccontextmanager
-async def listening(database) -> AsyncIterator[int]:
-    """The app on a real socket (a browser cannot use the in-process transport)."""
+async def listening(database, app=None) -> AsyncIterator[int]:
+    """The app (or another) on a real socket: a browser cannot use the in-process transport."""
     config = uvicorn.Config(
-        create_app(TEST_SETTINGS, database),
+        app or create_app(TEST_SETTINGS, database),
         host="127.0.0.1",
         port=0,
         lifespan="on",
@@ -214,3 +214,60 @@ async def test_an_employer_works_in_the_console_in_a_real_browser(
             assert not any("cand_" in value or "Bearer" in value for value in stored.values())
         finally:
             await browser.close()
+
+
+def documented_page() -> str:
+    """The copy-paste embedding example of docs/tenants.md, as a partner would paste it."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tenants.md").read_text()
+    return text.split("```html\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_documented_embedding_example_works_from_a_partners_page(api, database):
+    from playwright.async_api import async_playwright
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    admin = (await api.sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
+    created = await api.data(
+        'mutation { createSiteKey(name: "web") { key } }', tenant="kansai-jobs", token=admin
+    )
+    page_html = documented_page().replace("pk_...", created["createSiteKey"]["key"])
+    partner_site = Starlette(routes=[Route("/jobs.html", lambda _: HTMLResponse(page_html))])
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    async with (
+        listening(database) as port,
+        listening(database, partner_site) as partner_port,
+        async_playwright() as playwright,
+    ):
+        partner_origin = f"http://partner.localhost:{partner_port}"
+        operator = await api.operator_token()
+        await api.data(
+            'mutation($o: [String!]!) { updateTenantPolicy(slug: "kansai-jobs", '
+            "changes: {api: {allowed_origins: $o}}) { settings { version } } }",
+            {"o": [partner_origin]},
+            tenant="jobboard",
+            token=operator,
+        )
+        page_html = page_html.replace(
+            "https://jobs.kansai-partner.test/graphql",
+            f"http://kansai.jobboard.localhost:{port}/graphql",
+        )
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page()
+            logged: list[str] = []
+            page.on("console", lambda message: logged.append(message.text))
+            await page.goto(f"{partner_origin}/jobs.html")
+            await page.click("#search button")
+            try:
+                await page.locator("#results li").first.wait_for(timeout=15_000)
+            except Exception:
+                raise AssertionError(logged) from None
+            items = await page.locator("#results li").all_text_contents()
+            await page.screenshot(path=OUTPUT / "embedded-search.png")
+        finally:
+            await browser.close()
+    assert len(items) == 20 and all(" — " in item for item in items), items

@@ -13,6 +13,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
     TENANT_UNKNOWN = "TENANT_UNKNOWN"
     RATE_LIMITED = "RATE_LIMITED"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -64,6 +66,14 @@ class Conflict(JobgraphError):
     """The thing changed since the client read it; reloading and retrying resolves it."""
 
     code = ErrorCode.CONFLICT
+
+
+class PersistedQueryNotFound(JobgraphError):
+    code = ErrorCode.PERSISTED_QUERY_NOT_FOUND
+
+
+class PersistedQueryNotSupported(JobgraphError):
+    code = ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED
 
 
 class TenantUnknown(JobgraphError):

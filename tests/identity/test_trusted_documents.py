@@ -1,6 +1,9 @@
 """Trusted documents: partner clients send registered document ids; where the tenant
 requires it, they can run nothing else."""
 
+import hashlib
+
+from tests.conftest import error_code
 from tests.identity.test_partners import ORIGIN, admin_token, client, client_token, site_key
 
 DOCUMENT = "query Branding { tenant { slug branding { siteName } } }"
@@ -125,3 +128,40 @@ async def test_a_manifest_registers_documents_from_the_command_line(
     assert forged.exit_code == 1 and "do not match" in forged.output
     response = await run(api, token, {"documentId": document_id(DOCUMENT)})
     assert response.json()["data"]["tenant"]["slug"] == "jobboard"
+
+
+def persisted(query: str) -> dict:
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    return {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+
+
+async def test_automatic_persisted_queries_only_where_the_site_turns_them_on(api):
+    query = "{ tenant { slug } }"
+    hash_only = persisted(query)
+    off = await api.http.post("/graphql", json=hash_only, headers={"X-Tenant": "jobboard"})
+    assert off.status_code == 200 and error_code(off.json()) == "PERSISTED_QUERY_NOT_SUPPORTED"
+
+    operator = await api.operator_token()
+    for tenant in ("jobboard", "community"):
+        await api.data(
+            "mutation($s: String!) { updateTenantPolicy(slug: $s, "
+            "changes: {api: {automatic_persisted_queries: true}}) { settings { version } } }",
+            {"s": tenant},
+            tenant="jobboard",
+            token=operator,
+        )
+    headers = {"X-Tenant": "jobboard"}
+    unknown = await api.http.post("/graphql", json=hash_only, headers=headers)
+    assert unknown.status_code == 200
+    assert error_code(unknown.json()) == "PERSISTED_QUERY_NOT_FOUND"
+    first = await api.http.post("/graphql", json={"query": query} | hash_only, headers=headers)
+    assert first.json() == {"data": {"tenant": {"slug": "jobboard"}}}
+    again = await api.http.post("/graphql", json=hash_only, headers=headers)
+    assert again.json() == {"data": {"tenant": {"slug": "jobboard"}}}
+    # Another site has not seen it; and a hash must be the query's own.
+    elsewhere = await api.http.post("/graphql", json=hash_only, headers={"X-Tenant": "community"})
+    assert error_code(elsewhere.json()) == "PERSISTED_QUERY_NOT_FOUND"
+    forged = await api.http.post(
+        "/graphql", json={"query": "{ me { email } }"} | hash_only, headers=headers
+    )
+    assert forged.status_code == 400 and error_code(forged.json()) == "BAD_USER_INPUT"

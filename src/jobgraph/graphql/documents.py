@@ -1,13 +1,21 @@
 """Trusted documents: a partner client registers its operations (from a manifest file or
 through the API) and then sends only their ids, ``{"documentId": "sha256:<hex>"}``; where
 the tenant sets ``trusted_documents_only``, site keys and partner clients can run nothing
-else. The check runs after authentication (the document list is the client's own)."""
+else. The check runs after authentication (the document list is the client's own).
+
+Automatic persisted queries are a separate, optional mode (``automatic_persisted_queries``):
+a client sends ``extensions.persistedQuery.sha256Hash`` alone, and the query with it once
+when the service answers ``PERSISTED_QUERY_NOT_FOUND``. They save bandwidth, not trust:
+any query can be persisted this way, so they are refused where only trusted documents
+run."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
+from collections import OrderedDict
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobgraph.errors import BadUserInput, Forbidden, error_body
+from jobgraph.errors import (
+    BadUserInput,
+    Forbidden,
+    PersistedQueryNotFound,
+    PersistedQueryNotSupported,
+    error_body,
+)
 from jobgraph.identity.models import TrustedDocument
 from jobgraph.identity.viewer import ViewerKind
 from jobgraph.tenancy.registry import Tenant
@@ -52,9 +66,38 @@ async def register(
     return ids
 
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class PersistedQueryCache:
+    """This process's automatic persisted queries, least recently used first out, within a
+    budget of characters (a client could otherwise fill memory with queries)."""
+
+    def __init__(self, budget: int = 8_000_000) -> None:
+        self.budget = budget
+        self.used = 0
+        self._queries: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    def get(self, tenant: str, digest: str) -> str | None:
+        query = self._queries.get((tenant, digest))
+        if query is not None:
+            self._queries.move_to_end((tenant, digest))
+        return query
+
+    def put(self, tenant: str, digest: str, query: str) -> None:
+        if (tenant, digest) in self._queries or len(query) > self.budget:
+            return
+        self._queries[(tenant, digest)] = query
+        self.used += len(query)
+        while self.used > self.budget:
+            _key, evicted = self._queries.popitem(last=False)
+            self.used -= len(evicted)
+
+
 class TrustedDocuments:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.persisted = PersistedQueryCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -78,6 +121,10 @@ class TrustedDocuments:
         except json.JSONDecodeError:
             error = BadUserInput("The request body is not valid JSON.")
             await JSONResponse(error_body(error), status_code=400)(scope, receive, send)
+            return
+        except (PersistedQueryNotFound, PersistedQueryNotSupported) as error:
+            # A normal turn of the protocol, not a bad request: the client sends the query.
+            await JSONResponse(error_body(error), status_code=200)(scope, receive, send)
             return
         except (BadUserInput, Forbidden) as error:
             status = 403 if isinstance(error, Forbidden) else 400
@@ -104,6 +151,9 @@ class TrustedDocuments:
                     "This site runs only registered documents for partner "
                     "clients: send a documentId."
                 )
+            extensions = payload.get("extensions")
+            if isinstance(extensions, dict) and "persistedQuery" in extensions:
+                payload = self._automatic(tenant, payload, extensions["persistedQuery"])
             return json.dumps(payload).encode()
         digest = str(wanted).removeprefix("sha256:")
         async with db.begin():
@@ -121,3 +171,31 @@ class TrustedDocuments:
         payload = {key: value for key, value in payload.items() if key != "documentId"}
         payload["query"] = document
         return json.dumps(payload).encode()
+
+    def _automatic(self, tenant: Tenant, payload: dict, persisted: object) -> dict:
+        if not tenant.config.policy.api.automatic_persisted_queries:
+            raise PersistedQueryNotSupported(
+                "This site does not accept automatic persisted queries: send the query."
+            )
+        digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if (
+            not isinstance(persisted, dict)
+            or persisted.get("version") != 1
+            or not (isinstance(digest, str) and _SHA256.match(digest))
+        ):
+            raise BadUserInput(
+                "extensions.persistedQuery needs version 1 and a sha256Hash of 64 lower-case "
+                "hex digits."
+            )
+        query = payload.get("query")
+        if isinstance(query, str):
+            if hashlib.sha256(query.encode()).hexdigest() != digest:
+                raise BadUserInput("The sha256Hash is not the hash of the query sent with it.")
+            self.persisted.put(tenant.slug, digest, query)
+            return payload
+        known = self.persisted.get(tenant.slug, digest)
+        if known is None:
+            raise PersistedQueryNotFound(
+                "PersistedQueryNotFound: send the query with its hash once, then the hash alone."
+            )
+        return payload | {"query": known}

@@ -74,6 +74,9 @@ class ApiPolicy(_Strict):
     allow_get_queries: bool = False
     # Site keys and partner clients may run only the documents they registered.
     trusted_documents_only: bool = False
+    # Automatic persisted queries (the Apollo protocol): a client may send only a query's
+    # sha256 hash once the service has seen the query. Off unless the site turns it on.
+    automatic_persisted_queries: bool = False
     # What one GraphQL document may ask (see graphql/limits.py).
     max_depth: int = Field(default=12, ge=2, le=30)
     max_aliases: int = Field(default=30, ge=0, le=100)
