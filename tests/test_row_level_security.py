@@ -92,3 +92,29 @@ async def test_the_service_role_cannot_change_the_schema_or_its_policies(service
         await service.execute("ALTER TABLE companies DISABLE ROW LEVEL SECURITY")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await service.execute("DROP POLICY pool_isolation ON companies")
+
+
+async def test_the_registry_is_readable_but_writable_only_in_the_declared_scope(service):
+    assert await service.fetchval("SELECT count(*) FROM tenants") == 3  # resolution reads all
+    update = "UPDATE tenants SET config = config WHERE slug = $1"
+    for scope, slug, changed in (
+        (None, "jobboard", "UPDATE 0"),
+        ("community", "jobboard", "UPDATE 0"),
+        ("community", "community", "UPDATE 1"),
+        ("*", "jobboard", "UPDATE 1"),
+    ):
+        transaction = service.transaction()
+        await transaction.start()
+        try:
+            if scope is not None:
+                await service.execute("SELECT set_config('jobgraph.configure', $1, true)", scope)
+            assert await service.execute(update, slug) == changed, (scope, slug)
+        finally:
+            await transaction.rollback()
+    async with service.transaction():
+        await service.execute("SELECT set_config('jobgraph.configure', 'community', true)")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await service.execute(
+                "INSERT INTO tenant_hostnames (hostname, tenant_slug) "
+                "VALUES ('stolen.example', 'jobboard')"
+            )

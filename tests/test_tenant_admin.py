@@ -341,3 +341,24 @@ async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hand
     assert site["tenant"]["branding"]["siteName"] == "Nihon Community Jobs"
     history = (await api.data(HISTORY, tenant="community", token=token))["tenantHistory"]
     assert history[0]["source"] == "FILE" and history[0]["actor"] == "file:community.toml"
+
+
+async def test_postgresql_refuses_another_tenants_change_if_the_application_let_it_through(
+    api, monkeypatch
+):
+    from jobgraph.tenancy import schema as admin_schema
+
+    # The application's check, switched off: the database's must still hold.
+    monkeypatch.setattr(
+        admin_schema, "_target", lambda info, slug: slug or info.context.tenant.slug
+    )
+    token = await admin_token(api, "community")
+    before = await api.data(SITE, tenant="jobboard")
+    body = await api.graphql(
+        BRANDING,
+        {"b": {"siteName": "Hijacked"}, "slug": "jobboard"},
+        tenant="community",
+        token=token,
+    )
+    assert body.get("errors"), body
+    assert await api.data(SITE, tenant="jobboard") == before

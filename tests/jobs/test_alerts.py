@@ -129,3 +129,18 @@ async def test_the_alerts_command_queues_and_sends(api, employer, database, tmp_
     assert result.exit_code == 0, result.output
     assert "1 digests queued" in result.output and "sent 1" in result.output
     assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+async def test_a_site_that_stops_mailing_alerts_sends_none_whatever_the_consent(api, employer):
+    await seeker_with_search(api, "seeker22@jobboard.test", consent=True)
+    await employer.post(title="Python developer", prefecture="Tokyo")
+    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    await api.data(
+        'mutation { updateTenantPolicy(changes: {data_uses: ["STATISTICS", "RESUME_SEARCH"]}) '
+        "{ settings { version } } }",
+        tenant="jobboard",
+        token=admin,
+    )
+    report = await run(api, datetime.now(UTC) + timedelta(minutes=5))
+    assert (report.searches, report.digests) == (1, 0)
+    assert await outbox(api) == []

@@ -41,14 +41,19 @@ CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; cha
 
 
 @cache
+def _assets() -> dict[str, tuple[bytes, str]]:
+    """Every asset's bytes and version tag (its checksum's start), read once per process."""
+    found = {}
+    for path in (VENDOR_DIR / file.name for file in FILES):
+        found[path.name] = path.read_bytes()
+    for path in STATIC_DIR.iterdir():
+        if path.suffix in CONTENT_TYPES:
+            found[path.name] = path.read_bytes()
+    return {name: (data, digest(data)[:12]) for name, data in found.items()}
+
+
 def _asset(name: str) -> tuple[bytes, str] | None:
-    """An asset's bytes and version tag (its checksum's start), read once per process."""
-    vendored = {file.name for file in FILES}
-    path = (VENDOR_DIR if name in vendored else STATIC_DIR) / name
-    if "/" in name or path.suffix not in CONTENT_TYPES or not path.is_file():
-        return None
-    data = path.read_bytes()
-    return data, digest(data)[:12]
+    return _assets().get(name)
 
 
 def _asset_url(name: str) -> str:

@@ -17,6 +17,7 @@ from jobgraph.jobs.enums import AlertFrequency, JobSort
 from jobgraph.jobs.models import JobPosting, SavedSearch
 from jobgraph.jobs.search import JobFilter, JobQuery, search_page, shown_on
 from jobgraph.notifications.outbox import enqueue
+from jobgraph.policy.fields import DataUse
 from jobgraph.privacy.consent import ConsentPurpose, consenting
 from jobgraph.tenancy.registry import TenantRegistry
 
@@ -76,7 +77,11 @@ async def _run_pool(
         saved.last_run_at = now
         if tenant is None:
             continue
-        if saved.account_id not in consenting_accounts:
+        if (
+            saved.account_id not in consenting_accounts
+            # The site may stop mailing job alerts at all: its policy wins over old consent.
+            or DataUse.JOB_ALERT_MAIL not in tenant.config.policy.data_uses
+        ):
             report.without_consent += 1
             continue
         query = JobQuery(

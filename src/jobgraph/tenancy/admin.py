@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Conflict, NotFound
@@ -28,6 +28,15 @@ from jobgraph.tenancy.models import TenantConfigVersion, TenantHostnameRow, Tena
 
 FILE = "FILE"
 API = "API"
+EVERY_TENANT = "*"
+_CONFIGURE = text("SELECT set_config('jobgraph.configure', :scope, true)")
+
+
+async def declare_scope(db: AsyncSession, scope: str) -> None:
+    """Which tenant this transaction may change ('*': any), for PostgreSQL's row-level
+    security on the registry (migration 0011): the second check behind the application's.
+    Callers derive it from who is asking, never from the tenant a request names."""
+    await db.execute(_CONFIGURE, {"scope": scope})
 
 
 def config_document(config: TenantConfig) -> dict[str, Any]:

@@ -4,10 +4,13 @@ history and restores earlier versions. The rules live in ``admin.py``."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -109,6 +112,19 @@ def _target(info: Info, slug: str | None) -> str:
     return slug
 
 
+@contextlib.asynccontextmanager
+async def _configuring(info: Info) -> AsyncIterator[AsyncSession]:
+    """A transaction that PostgreSQL lets change only the viewer's own tenant (any, for an
+    operator), whatever tenant the call names."""
+    context = info.context
+    async with context.transaction() as db:
+        viewer = context.viewer
+        await admin.declare_scope(
+            db, admin.EVERY_TENANT if viewer.is_operator else context.tenant.slug
+        )
+        yield db
+
+
 def _patch_of(changes: JSON, name: str) -> dict[str, Any]:
     if not isinstance(changes, dict) or not changes:
         raise BadUserInput(
@@ -189,7 +205,7 @@ class TenantAdminMutation:
         self, info: Info, version: int, slug: str | None = None, note: str | None = None
     ) -> TenantChange:
         context = info.context
-        async with context.transaction() as db:
+        async with _configuring(info) as db:
             applied = await admin.restore(
                 db, _target(info, slug), version, actor=context.viewer.actor, note=note
             )
@@ -218,7 +234,7 @@ class TenantAdminMutation:
     async def create_tenant(self, info: Info, config: JSON) -> TenantChange:
         document = _patch_of(config, "config")
         context = info.context
-        async with context.transaction() as db:
+        async with _configuring(info) as db:
             slug = document.get("slug")
             if isinstance(slug, str) and await db.get(TenantRow, slug) is not None:
                 raise BadUserInput(f"A tenant '{slug}' exists already.", field="slug")
@@ -239,7 +255,7 @@ async def _change(
     target = _target(info, slug)
     if note is not None and len(note) > 500:
         raise BadUserInput("note must have at most 500 characters.", field="note")
-    async with context.transaction() as db:
+    async with _configuring(info) as db:
         applied = await admin.change(
             db,
             target,

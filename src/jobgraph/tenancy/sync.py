@@ -53,6 +53,7 @@ async def sync_tenants(
     ``keep_api_changes`` (the server starting) kept as it is, or with ``force`` overwritten."""
     report = SyncReport()
     async with session.begin():
+        await admin.declare_scope(session, admin.EVERY_TENANT)
         existing = {row.slug: row for row in (await session.scalars(select(TenantRow))).all()}
         problems: list[Problem] = []
         for config in configs:
@@ -103,6 +104,7 @@ async def export_tenants(session: AsyncSession, directory: Path) -> list[Path]:
     """Write every tenant's current version to ``directory/<slug>.toml`` and hand the
     tenants back to their files (a later sync of unchanged files changes nothing)."""
     async with session.begin():
+        await admin.declare_scope(session, admin.EVERY_TENANT)
         rows = (await session.scalars(select(TenantRow).order_by(TenantRow.slug))).all()
         written = write_tenant_files(
             [TenantConfig.model_validate(row.config) for row in rows], directory
