@@ -183,3 +183,16 @@ async def test_an_announcement_reaches_consenting_seekers_and_its_link_unsubscri
     assert (await api.data(ANNOUNCE, tenant="community", token=admin))["sendAnnouncement"] == 0
     elsewhere = await api.http.post(link[1], headers={"Host": "jobboard.localhost"})
     assert elsewhere.status_code == 400
+
+
+async def test_a_partner_site_is_governed_by_its_main_sites_documents_until_it_has_its_own(api):
+    main = (await api.data(DOCUMENTS, tenant="jobboard"))["legalDocuments"]
+    partner = (await api.data(DOCUMENTS, tenant="kansai-jobs"))["legalDocuments"]
+    assert partner == main
+    admin = await token_of(api, "admin@kansai-jobs.test", "kansai-jobs")
+    own = await api.data(PUBLISH, {"v": "kansai-1"}, tenant="kansai-jobs", token=admin)
+    partner = (await api.data(DOCUMENTS, tenant="kansai-jobs"))["legalDocuments"]
+    by_kind = {d["kind"]: d["id"] for d in partner}
+    assert by_kind["PRIVACY"] == own["publishLegalDocument"]["id"]
+    assert by_kind["TERMS"] == next(d["id"] for d in main if d["kind"] == "TERMS")
+    assert (await api.data(DOCUMENTS, tenant="jobboard"))["legalDocuments"] == main

@@ -138,3 +138,39 @@ async def test_an_ordinary_search_page_fits_every_budget(api, tenant):
       pageInfo { hasNextPage endCursor } facets { category { value count } } } }"""
     first = 30 if tenant == "community" else 50
     assert "errors" not in await api.graphql(query, {"n": first}, tenant=tenant)
+
+
+ROOTS = """{ __schema { queryType { fields { name } } mutationType { fields { name } } } }"""
+
+
+async def root_operations(api, token, tenant="jobboard") -> tuple[set, set]:
+    schema = (await api.data(ROOTS, tenant=tenant, token=token))["__schema"]
+    return (
+        {f["name"] for f in schema["queryType"]["fields"]},
+        {f["name"] for f in schema["mutationType"]["fields"]},
+    )
+
+
+async def test_the_schema_explorer_lists_the_operations_the_viewer_may_call(api):
+    employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    queries, mutations = await root_operations(api, employer)
+    assert {"searchCandidates", "employerJobs", "applicants", "jobs"} <= queries
+    assert {"createJob", "inviteCandidate", "moveApplication"} <= mutations
+    assert not {"tenantHistory", "seekerStatistics", "staffResume"} & queries
+    assert not {"createTenant", "updateTenantPolicy", "lawfulDisclosure"} & mutations
+
+    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    queries, mutations = await root_operations(api, admin)
+    assert "tenantHistory" in queries and "updateTenantPolicy" in mutations
+    assert "createTenant" not in mutations
+
+    operator = await api.operator_token()
+    _, mutations = await root_operations(api, operator)
+    assert {"createTenant", "lawfulDisclosure", "updateTenantPolicy"} <= mutations
+    # Hidden is not forbidden: calling still goes through the permission check.
+    refused = await api.graphql(
+        'mutation { createTenant(config: {slug: "x"}) { settings { slug } } }',
+        tenant="jobboard",
+        token=employer,
+    )
+    assert error_code(refused) == "FORBIDDEN"

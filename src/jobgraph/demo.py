@@ -233,11 +233,13 @@ def _legal_rows(
             "You may see, correct, export or delete your data at any time.",
         )
     )
+    # A partner site is governed by its main site's documents (published there).
+    owner = tenant.config.parent or tenant.slug
     documents = [
         {
             "pool_id": tenant.pool_id,
-            "tenant_slug": tenant.slug,
-            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"jobgraph-demo/{tenant.slug}/{kind}"),
+            "tenant_slug": owner,
+            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"jobgraph-demo/{owner}/{kind}"),
             "kind": kind,
             "version": "2026-11-01",
             "title": title,
@@ -263,7 +265,8 @@ def _legal_rows(
         for account in accounts
         for document in documents
     ]
-    return [(LegalDocument, documents), (DocumentAcceptance, acceptances)]
+    own_documents = documents if owner == tenant.slug else []
+    return [(LegalDocument, own_documents), (DocumentAcceptance, acceptances)]
 
 
 def _staff_rows(

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
 from jobgraph.graphql.limits import OperationLimits
+from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery, TrustedDocumentsMutation
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.privacy.documents_schema import LegalDocumentsMutation, LegalDocumentsQuery
@@ -71,6 +72,8 @@ schema = JobgraphSchema(
         lambda: ValidationCache(maxsize=256),
         # After validation (it needs a valid document), before execution; per tenant.
         OperationLimits,
+        # The schema explorer lists the root operations the viewer may call.
+        IntrospectionVisibility,
     ],
 )
 

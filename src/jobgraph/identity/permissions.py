@@ -38,6 +38,18 @@ class _Check(BasePermission):
         raise NotImplementedError
 
 
+def permits(permission: type[BasePermission], viewer: Viewer) -> bool:
+    """Whether a root operation's permission class lets this viewer call it at all (for
+    what introspection shows; per-object checks, which need their object, count as yes)."""
+    if not issubclass(permission, _Check) or permission.check is _Check.check:
+        return True
+    try:
+        permission().check(viewer, None)
+    except (Forbidden, Unauthenticated):
+        return False
+    return True
+
+
 def public_read(scope: Scope) -> type[BasePermission]:
     """Public data: anyone, site keys included; a partner client needs ``scope``."""
 

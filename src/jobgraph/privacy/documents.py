@@ -80,6 +80,13 @@ async def publish(
     return row
 
 
+def _governing(tenant: Tenant) -> list[str]:
+    """Whose documents may govern this site: its own, and for a partner site its main
+    site's, which apply where the partner published none of a kind (one policy for "the
+    site and its partner sites")."""
+    return [tenant.slug, *([tenant.config.parent] if tenant.config.parent else [])]
+
+
 async def in_force(db: AsyncSession, tenant: Tenant) -> list[LegalDocument]:
     """The version of each kind in force now (none if the site published none)."""
     rows = await db.scalars(
@@ -87,26 +94,33 @@ async def in_force(db: AsyncSession, tenant: Tenant) -> list[LegalDocument]:
         .ext(distinct_on(LegalDocument.kind))
         .where(
             LegalDocument.pool_id == tenant.pool_id,
-            LegalDocument.tenant_slug == tenant.slug,
+            LegalDocument.tenant_slug.in_(_governing(tenant)),
             LegalDocument.effective_at <= datetime.now(UTC),
         )
-        .order_by(LegalDocument.kind, LegalDocument.effective_at.desc())
+        .order_by(
+            LegalDocument.kind,
+            (LegalDocument.tenant_slug != tenant.slug),  # the site's own first
+            LegalDocument.effective_at.desc(),
+        )
     )
     return list(rows.all())
 
 
 async def versions(db: AsyncSession, tenant: Tenant, kind: DocumentKind) -> list[LegalDocument]:
     """Every version of a kind, newest first, those not yet in force included."""
-    rows = await db.scalars(
-        select(LegalDocument)
-        .where(
-            LegalDocument.pool_id == tenant.pool_id,
-            LegalDocument.tenant_slug == tenant.slug,
-            LegalDocument.kind == str(kind),
+    rows = (
+        await db.scalars(
+            select(LegalDocument)
+            .where(
+                LegalDocument.pool_id == tenant.pool_id,
+                LegalDocument.tenant_slug.in_(_governing(tenant)),
+                LegalDocument.kind == str(kind),
+            )
+            .order_by(LegalDocument.effective_at.desc())
         )
-        .order_by(LegalDocument.effective_at.desc())
-    )
-    return list(rows.all())
+    ).all()
+    own = [row for row in rows if row.tenant_slug == tenant.slug]
+    return own or list(rows)
 
 
 async def to_accept(db: AsyncSession, tenant: Tenant, account_id: uuid.UUID) -> list[LegalDocument]:

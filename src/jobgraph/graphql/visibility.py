@@ -1,0 +1,105 @@
+"""What the schema explorer shows a viewer: introspection lists only the root operations
+that viewer may call (an employer in the console sees the employer's operations, not the
+operators'). Presentation only: every call is still checked by its permission classes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from strawberry.extensions import SchemaExtension
+
+from jobgraph.identity.permissions import permits
+from jobgraph.identity.viewer import Viewer
+
+_INTROSPECTION = {"__schema", "__type"}
+
+
+def hidden_root_fields(schema: GraphQLSchema, viewer: Viewer) -> dict[str, set[str]]:
+    hidden: dict[str, set[str]] = {}
+    for root in (schema.query_type, schema.mutation_type):
+        if root is None:
+            continue
+        hidden[root.name] = {
+            name
+            for name, field in root.fields.items()
+            if not all(
+                permits(permission, viewer)
+                for permission in getattr(
+                    field.extensions.get("strawberry-definition"), "permission_classes", ()
+                )
+                or ()
+            )
+        }
+    return hidden
+
+
+def _root_keys(
+    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> Iterator[str]:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode) and selection.name.value in _INTROSPECTION:
+            yield (selection.alias or selection.name).value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _root_keys(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in seen:
+                yield from _root_keys(fragments[name].selection_set, fragments, seen | {name})
+
+
+def introspection_keys(document: DocumentNode | None, operation_name: str | None) -> set[str]:
+    if document is None:
+        return set()
+    definitions = document.definitions
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [op for op in operations if op.name and op.name.value == operation_name]
+    if len(operations) != 1:
+        return set()
+    return set(_root_keys(operations[0].selection_set, fragments, set()))
+
+
+# A root type may be asked for without its name: __schema { queryType { fields { … } } }.
+_ROOT_KEYS = {"queryType": "Query", "mutationType": "Mutation"}
+
+
+def _prune(value: Any, hidden: dict[str, set[str]], type_name: str | None = None) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _prune(item, hidden)
+    elif isinstance(value, dict):
+        name = value.get("name", type_name)
+        if name in hidden and isinstance(value.get("fields"), list):
+            value["fields"] = [f for f in value["fields"] if f.get("name") not in hidden[name]]
+        for key, item in value.items():
+            _prune(item, hidden, _ROOT_KEYS.get(key))
+
+
+class IntrospectionVisibility(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        yield
+        execution_context = self.execution_context
+        result = execution_context.result
+        viewer = getattr(execution_context.context, "viewer", None)
+        if result is None or not result.data or viewer is None:
+            return
+        keys = introspection_keys(
+            execution_context.graphql_document, execution_context.operation_name
+        )
+        if not keys:
+            return
+        hidden = hidden_root_fields(execution_context.schema._schema, viewer)
+        for key in keys:
+            _prune(result.data.get(key), hidden)
