@@ -256,3 +256,14 @@ def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
             await engine.dispose()
 
     return apply
+
+
+@pytest.fixture
+def provider() -> Iterator[Any]:
+    """A tenant's own OpenID Connect provider on this machine (tests/identity/test_oidc.py)."""
+    from tests.identity.test_oidc import Provider
+
+    provider = Provider()
+    yield provider
+    provider.server.shutdown()
+    provider.server.server_close()

@@ -196,3 +196,23 @@ async def test_a_partner_site_is_governed_by_its_main_sites_documents_until_it_h
     assert by_kind["PRIVACY"] == own["publishLegalDocument"]["id"]
     assert by_kind["TERMS"] == next(d["id"] for d in main if d["kind"] == "TERMS")
     assert (await api.data(DOCUMENTS, tenant="jobboard"))["legalDocuments"] == main
+
+
+async def test_a_seekers_inquiries_are_exported_and_deleted_with_the_account(api):
+    seeker = await token_of(api, "seeker6@community.test", "community")
+    await api.data(
+        INQUIRY, {"s": "My data", "b": "Please call me."}, tenant="community", token=seeker
+    )
+    exported = (await api.data("{ exportMyData }", tenant="community", token=seeker))[
+        "exportMyData"
+    ]
+    assert [(i["subject"], i["status"]) for i in exported["inquiries"]] == [("My data", "OPEN")]
+    admin = await token_of(api, "admin@community.test", "community")
+    listed = (await api.data(INQUIRIES, tenant="community", token=admin))["inquiries"]
+    assert [i["fromAccount"] for i in listed] == [True]
+    await api.data(
+        'mutation { deleteMyAccount(password: "demo-password-2026") }',
+        tenant="community",
+        token=seeker,
+    )
+    assert (await api.data(INQUIRIES, tenant="community", token=admin))["inquiries"] == []

@@ -271,3 +271,45 @@ async def test_the_documented_embedding_example_works_from_a_partners_page(api, 
         finally:
             await browser.close()
     assert len(items) == 20 and all(" — " in item for item in items), items
+
+
+async def test_an_employer_signs_in_through_the_sites_own_provider(api, database, provider):
+    """Authorization code with PKCE, from the console to a real provider on this machine
+    and back, then the provider's ID token as the console's bearer token."""
+    from playwright.async_api import async_playwright
+
+    operator = await api.operator_token()
+    oidc = {
+        "issuer": provider.issuer,
+        "audience": "jobboard-web",
+        "jwks_uri": f"{provider.issuer}/jwks.json",
+        "algorithms": ["RS256"],
+        "authorization_endpoint": f"{provider.issuer}/authorize",
+        "token_endpoint": f"{provider.issuer}/token",
+    }
+    await api.data(
+        'mutation($c: JSON!) { updateTenant(slug: "jobboard", changes: $c) '
+        "{ settings { version } } }",
+        {"c": {"auth": {"oidc": oidc}}},
+        tenant="jobboard",
+        token=operator,
+    )
+    page_response = await api.http.get("/console", headers={"Host": "jobboard.localhost"})
+    assert (
+        f"connect-src 'self' {provider.issuer}" in page_response.headers["content-security-policy"]
+    )
+    async with listening(database) as port, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(f"http://jobboard.localhost:{port}/console")
+            await page.click("#provider-sign-in")
+            await page.locator("#signed-in").wait_for(state="visible", timeout=20_000)
+            assert (await page.text_content("#who")) == "ext.user@example.org"
+            assert page.url == f"http://jobboard.localhost:{port}/console"  # no code left
+            await page.screenshot(path=OUTPUT / "provider-sign-in.png")
+        finally:
+            await browser.close()
+    assert provider.grants == {}, "the code was redeemed once"

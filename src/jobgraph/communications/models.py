@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, Text
+from sqlalchemy import DateTime, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,7 +14,13 @@ from jobgraph.db.models import Base, PoolOwned
 
 class Inquiry(PoolOwned, Base):
     __tablename__ = "inquiries"
-    __table_args__ = (Index("ix_inquiries_open", "pool_id", "tenant_slug", "status"),)
+    __table_args__ = (
+        Index("ix_inquiries_open", "pool_id", "tenant_slug", "status"),
+        # A signed-in sender's inquiries are their data: deleting the account deletes them.
+        ForeignKeyConstraint(
+            ["pool_id", "account_id"], ["accounts.pool_id", "accounts.id"], ondelete="CASCADE"
+        ),
+    )
 
     # Set when a signed-in person sent it; anonymous inquiries carry only what was typed.
     account_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

@@ -12,6 +12,7 @@ import html
 import json
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -23,20 +24,35 @@ from jobgraph.tenancy.registry import Tenant
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-CONSOLE_CSP = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        # GraphiQL sets style attributes at run time; its fonts are data: URLs in its CSS.
-        "style-src 'self' 'unsafe-inline'",
-        "font-src 'self' data:",
-        "img-src 'self' data: https:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
+
+def console_csp(tenant: Tenant) -> str:
+    """Nothing but this service, and the tenant's sign-in provider's token endpoint when the
+    console signs in through it."""
+    oidc = tenant.config.auth.oidc
+    connect = "'self'"
+    if oidc is not None and oidc.token_endpoint:
+        connect += " " + _origin(oidc.token_endpoint)
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            # GraphiQL sets style attributes at run time; its fonts are data: URLs in its CSS.
+            "style-src 'self' 'unsafe-inline'",
+            "font-src 'self' data:",
+            "img-src 'self' data: https:",
+            f"connect-src {connect}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
@@ -83,7 +99,16 @@ def _config(tenant: Tenant) -> dict:
         "siteName": tenant.config.branding.site_name,
         "endpoint": "/graphql",
         "passwordLogin": auth.password_login,
-        "oidcIssuer": auth.oidc.issuer if auth.oidc else None,
+        # Sign-in through the tenant's provider: authorization code with PKCE, the console
+        # being the public client `audience`.
+        "oidc": {
+            "issuer": auth.oidc.issuer,
+            "clientId": auth.oidc.audience,
+            "authorizationEndpoint": auth.oidc.authorization_endpoint,
+            "tokenEndpoint": auth.oidc.token_endpoint,
+        }
+        if auth.oidc and auth.oidc.authorization_endpoint
+        else None,
         "companyPlaceholder": COMPANY_PLACEHOLDER,
         "examples": [
             {"title": e.title, "query": e.query, "variables": json.dumps(e.variables, indent=2)}
@@ -111,13 +136,20 @@ async def console_page(request: Request) -> Response:
         if branding.logo_url
         else ""
     )
+    oidc = _config(tenant)["oidc"]
     sign_in_fields = (
-        '<input id="email" type="email" autocomplete="username" placeholder="E-mail" required>'
-        '<input id="password" type="password" autocomplete="current-password" '
-        'placeholder="Password" required>'
+        (
+            '<input id="email" type="email" autocomplete="username" placeholder="E-mail" '
+            'required><input id="password" type="password" autocomplete="current-password" '
+            'placeholder="Password" required><button type="submit">Sign in</button>'
+        )
         if tenant.config.auth.password_login
-        else '<input id="provider-token" type="password" placeholder="Token from your '
-        f'sign-in provider ({html.escape(str(_config(tenant)["oidcIssuer"]))})" required>'
+        else ""
+    ) + (
+        '<button id="provider-sign-in" type="button">Sign in with '
+        f"{html.escape(urlsplit(oidc['issuer']).netloc)}</button>"
+        if oidc
+        else ""
     )
     page = f"""<!doctype html>
 <html lang="{html.escape(branding.locale)}">
@@ -133,8 +165,7 @@ async def console_page(request: Request) -> Response:
 <body>
 <header class="console-bar">
   {logo}<span class="console-site">{site}</span><span class="console-name">Employer console</span>
-  <form id="sign-in" class="console-auth">{sign_in_fields}
-    <button type="submit">Sign in</button></form>
+  <form id="sign-in" class="console-auth">{sign_in_fields}</form>
   <span id="signed-in" class="console-auth" hidden>Signed in as <b id="who"></b>
     <button id="sign-out" type="button">Sign out</button></span>
   <span id="message" class="console-message" role="status"></span>
@@ -151,7 +182,7 @@ async def console_page(request: Request) -> Response:
     return HTMLResponse(
         page,
         headers={
-            "Content-Security-Policy": CONSOLE_CSP,
+            "Content-Security-Policy": console_csp(tenant),
             "Cache-Control": "no-store",
             "X-Frame-Options": "DENY",
         },

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.communications.models import Inquiry
 from jobgraph.errors import NotFound
 from jobgraph.identity.models import Account
 from jobgraph.jobs.models import JobPosting, SavedSearch
@@ -120,6 +121,17 @@ async def export(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
             for row in disclosures
         ],
         "accepted_documents": await documents.acceptances(db, account_id),
+        "inquiries": [
+            {
+                "subject": row.subject,
+                "body": row.body,
+                "status": row.status,
+                "at": _plain(row.created_at),
+            }
+            for row in (
+                await db.scalars(select(Inquiry).where(Inquiry.account_id == account_id))
+            ).all()
+        ],
         "saved_searches": [
             {"name": row.name, "query": row.query, "frequency": row.frequency} for row in searches
         ],

@@ -102,6 +102,19 @@ class OidcProvider(_Strict):
     algorithms: list[Literal["RS256", "PS256", "ES256", "EdDSA"]] = ["RS256", "ES256"]
     email_claim: str = "email"
     name_claim: str = "name"
+    # For the employer console's sign-in (authorization code with PKCE, in the browser):
+    # the provider's endpoints; the console is the public client whose id is `audience`,
+    # with the redirect URI https://<tenant hostname>/console.
+    authorization_endpoint: ProviderUrl | None = None
+    token_endpoint: ProviderUrl | None = None
+
+    @model_validator(mode="after")
+    def _console_endpoints_together(self) -> Self:
+        if (self.authorization_endpoint is None) != (self.token_endpoint is None):
+            raise ValueError(
+                "authorization_endpoint: set it together with token_endpoint (both or neither)"
+            )
+        return self
 
 
 class AuthPolicy(_Strict):

@@ -58,8 +58,9 @@
   async function fetcher(graphiqlParams) {
     const params = named(graphiqlParams);
     let result = await post(params, session && session.accessToken);
-    if (firstErrorCode(result) === "UNAUTHENTICATED" && (await refreshed())) {
-      result = await post(params, session.accessToken);
+    if (firstErrorCode(result) === "UNAUTHENTICATED") {
+      if (await refreshed()) result = await post(params, session.accessToken);
+      else if (session) say("Your sign-in has expired: sign out, then sign in again.");
     }
     return result;
   }
@@ -88,13 +89,71 @@
     render();
   }
 
+  // Sign-in through the site's own provider: authorization code with PKCE (RFC 7636). The
+  // provider's ID token is the bearer token; jobgraph verifies it against the provider.
+  const base64url = (bytes) =>
+    btoa(String.fromCharCode(...new Uint8Array(bytes)))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+  const redirectUri = location.origin + location.pathname;
+  const pkceKey = "jobgraph-console:" + config.tenant + ":pkce";
+
+  async function providerSignIn() {
+    const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+    const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+    sessionStorage.setItem(pkceKey, JSON.stringify({ verifier: verifier, state: state }));
+    const url = new URL(config.oidc.authorizationEndpoint);
+    url.search = new URLSearchParams({
+      response_type: "code",
+      client_id: config.oidc.clientId,
+      redirect_uri: redirectUri,
+      scope: "openid email profile",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      state: state,
+    }).toString();
+    location.assign(url.toString());
+  }
+
+  async function providerReturn() {
+    const params = new URLSearchParams(location.search);
+    const pending = JSON.parse(sessionStorage.getItem(pkceKey) || "null");
+    if (!config.oidc || !params.has("state") || !pending) return;
+    sessionStorage.removeItem(pkceKey);
+    history.replaceState(null, "", redirectUri);
+    if (params.get("state") !== pending.state || !params.get("code")) {
+      say(params.get("error_description") || params.get("error") || "Signing in with your provider failed.");
+      return;
+    }
+    say("Signing in…");
+    const response = await fetch(config.oidc.tokenEndpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: params.get("code"),
+        redirect_uri: redirectUri,
+        client_id: config.oidc.clientId,
+        code_verifier: pending.verifier,
+      }),
+      credentials: "omit",
+    });
+    const tokens = response.ok ? await response.json() : {};
+    if (!tokens.id_token) {
+      say("Your provider did not sign you in (" + (tokens.error || response.status) + ").");
+      return;
+    }
+    await startSession({ accessToken: tokens.id_token }, "");
+  }
+
+  const providerButton = byId("provider-sign-in");
+  if (providerButton) providerButton.addEventListener("click", providerSignIn);
+
   byId("sign-in").addEventListener("submit", async (event) => {
     event.preventDefault();
     say("Signing in…");
-    if (!config.passwordLogin) {
-      await startSession({ accessToken: byId("provider-token").value }, "");
-      return;
-    }
     const email = byId("email").value;
     const result = await post({
       query: "mutation ConsoleSignIn($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken refreshToken } }",
@@ -162,4 +221,5 @@
     );
   }
   render();
+  providerReturn();
 })();
