@@ -22,7 +22,12 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Conflict, NotFound
-from jobgraph.tenancy.config import TenantConfig, located_problems, partner_excess
+from jobgraph.tenancy.config import (
+    TenantConfig,
+    located_problems,
+    parent_problems,
+    partner_excess,
+)
 from jobgraph.tenancy.effects import apply_tightening
 from jobgraph.tenancy.models import TenantConfigVersion, TenantHostnameRow, TenantRow
 
@@ -120,17 +125,9 @@ async def _family_problems(
                 "site cannot change); create a new tenant instead",
             )
         )
-    if config.parent is not None:
-        parent = await db.get(TenantRow, config.parent)
-        if parent is None:
-            problems.append(Problem("parent", f"unknown main site '{config.parent}'"))
-        elif parent.parent_slug is not None:
-            problems.append(
-                Problem("parent", f"'{config.parent}' is itself a partner site of a main site")
-            )
-        else:
-            parent_policy = TenantConfig.model_validate(parent.config).policy
-            problems += [Problem(k, r) for k, r in partner_excess(config.policy, parent_policy)]
+    parent = await db.get(TenantRow, config.parent) if config.parent else None
+    parent_config = TenantConfig.model_validate(parent.config) if parent else None
+    problems += [Problem(key, rule) for key, rule in parent_problems(config, parent_config)]
     partners = (
         await db.scalars(select(TenantRow).where(TenantRow.parent_slug == config.slug))
     ).all()

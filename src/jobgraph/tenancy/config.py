@@ -209,6 +209,24 @@ def partner_excess(partner: Policy, parent: Policy) -> list[tuple[str, str]]:
     return problems
 
 
+def parent_problems(config: TenantConfig, parent: TenantConfig | None) -> list[tuple[str, str]]:
+    """(key, rule) pairs wrong between a partner site and its main site (``parent``: the
+    config its ``parent`` names, None if there is none)."""
+    if config.parent is None:
+        return []
+    if parent is None:
+        return [("parent", f"unknown parent tenant '{config.parent}'")]
+    if parent.parent is not None:
+        return [
+            (
+                "parent",
+                f"'{config.parent}' is itself a partner site; a partner site's parent must be "
+                "a main site",
+            )
+        ]
+    return partner_excess(config.policy, parent.policy)
+
+
 def dotted(location: tuple[int | str, ...]) -> str:
     text = ""
     for part in location:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from jobgraph.tenancy.config import TenantConfig, located_problems, partner_excess
+from jobgraph.tenancy.config import TenantConfig, located_problems, parent_problems
 
 
 @dataclass(frozen=True)
@@ -92,25 +92,8 @@ def _cross_file_problems(configs: dict[str, TenantConfig], origin: dict[str, str
                 )
             else:
                 hostname_owner[hostname] = slug
-        if config.parent is None:
-            continue
-        parent = configs.get(config.parent)
-        if parent is None:
-            problems.append(
-                Problem(origin[slug], "parent", f"unknown parent tenant '{config.parent}'")
-            )
-        elif parent.parent is not None:
-            problems.append(
-                Problem(
-                    origin[slug],
-                    "parent",
-                    f"'{config.parent}' is itself a partner site; a partner "
-                    "site's parent must be a main site",
-                )
-            )
-        else:
-            problems += [
-                Problem(origin[slug], key, rule)
-                for key, rule in partner_excess(config.policy, parent.policy)
-            ]
+        parent = configs.get(config.parent) if config.parent else None
+        problems += [
+            Problem(origin[slug], key, rule) for key, rule in parent_problems(config, parent)
+        ]
     return problems
