@@ -136,7 +136,8 @@ async def console_page(request: Request) -> Response:
         if branding.logo_url
         else ""
     )
-    oidc = _config(tenant)["oidc"]
+    config = _config(tenant)
+    oidc = config["oidc"]
     sign_in_fields = (
         (
             '<input id="email" type="email" autocomplete="username" placeholder="E-mail" '
@@ -171,7 +172,7 @@ async def console_page(request: Request) -> Response:
   <span id="message" class="console-message" role="status"></span>
 </header>
 <main id="graphiql" class="console-graphiql">Loading the console…</main>
-<script type="application/json" id="console-config">{_json_for_html(_config(tenant))}</script>
+<script type="application/json" id="console-config">{_json_for_html(config)}</script>
 <script src="{_asset_url("react.production.min.js")}"></script>
 <script src="{_asset_url("react-dom.production.min.js")}"></script>
 <script src="{_asset_url("graphiql.min.js")}"></script>
