@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,21 +38,22 @@ def wait_until_healthy(port: int, server: subprocess.Popen, seconds: float = 60)
     raise AssertionError("the server did not become healthy")
 
 
-def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
-    port = free_port()
-    environment = os.environ | {
-        "DATABASE_URL": database.admin,
-        "JOBGRAPH_PORT": str(port),
-        "JOBGRAPH_LOG_FORMAT": "json",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jobgraph", "serve", "--no-sync-tenants"],
+def start_server(port: int, *arguments: str, **environment: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "jobgraph", "serve", *arguments],
         cwd=PROJECT_ROOT,
-        env=environment,
+        env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        | {"JOBGRAPH_PORT": str(port), "JOBGRAPH_LOG_FORMAT": "json"}
+        | environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
+    port = free_port()
+    server = start_server(port, "--no-sync-tenants", DATABASE_URL=database.admin)
     try:
         wait_until_healthy(port, server)
         # A request in flight: its headers and half its body are in, the rest not yet.
@@ -89,3 +91,29 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
             server.kill()
             server.wait()
         server.stdout.close()
+
+
+def test_sigterm_also_stops_the_embedded_database_the_server_started():
+    """The default path: no DATABASE_URL, so `jobgraph serve` runs its own PostgreSQL."""
+    data_dir = PROJECT_ROOT / ".data" / f"test-shutdown-{os.getpid()}"
+    port = free_port()
+    server = start_server(port, "--migrate", JOBGRAPH_DATA_DIR=str(data_dir))
+    try:
+        wait_until_healthy(port, server, seconds=120)
+        assert (data_dir / "postgres" / "postmaster.pid").exists()
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still runs"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        server.stdout.close()
+        subprocess.run(
+            [sys.executable, "-m", "jobgraph", "db", "stop"],
+            cwd=PROJECT_ROOT,
+            env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+            | {"JOBGRAPH_DATA_DIR": str(data_dir)},
+            capture_output=True,
+        )
+        shutil.rmtree(data_dir, ignore_errors=True)
