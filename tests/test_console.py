@@ -20,6 +20,7 @@ from jobgraph.console.examples import EXAMPLES
 from jobgraph.console.vendor import FILES, VENDOR_DIR
 from jobgraph.graphql.schema import schema
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS
+from tests.test_tenant_admin import TOKYO_PARTNER, create_tenant
 
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "console"
 CHROMIUM_FLAGS = [
@@ -72,21 +73,7 @@ async def test_the_console_page_is_branded_self_contained_and_locked_down(api):
 
 async def test_a_partner_site_offers_the_console_only_when_it_enables_it(api):
     operator = await api.operator_token()
-    await api.data(
-        "mutation($c: JSON!) { createTenant(config: $c) { settings { slug } } }",
-        {
-            "c": {
-                "slug": "tokyo-jobs",
-                "name": "Tokyo Jobs",
-                "hostnames": ["tokyo.jobboard.localhost"],
-                "parent": "jobboard",
-                "branding": {"site_name": "Tokyo Jobs"},
-                "policy": {"resume_visibilities": ["PRIVATE"]},
-            }
-        },
-        tenant="jobboard",
-        token=operator,
-    )
+    await create_tenant(api, operator, TOKYO_PARTNER)  # no employer_console key
     host = {"Host": "tokyo.jobboard.localhost"}
     refused = await api.http.get("/console", headers=host)
     assert refused.status_code == 404

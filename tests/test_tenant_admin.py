@@ -31,6 +31,25 @@ RESTORE = """mutation($v: Int!) {
 SITE = "{ tenant { branding { siteName primaryColor } publicPolicy { resumeVisibilities } } }"
 
 
+TOKYO_PARTNER = {
+    "slug": "tokyo-jobs",
+    "name": "Tokyo Jobs",
+    "hostnames": ["tokyo.jobboard.localhost"],
+    "parent": "jobboard",
+    "branding": {"site_name": "Tokyo Jobs"},
+    "policy": {"resume_visibilities": ["PRIVATE"]},
+}
+
+
+async def create_tenant(api, operator: str, config: dict) -> dict:
+    return await api.data(
+        "mutation($c: JSON!) { createTenant(config: $c) { settings { slug version source } } }",
+        {"c": config},
+        tenant="jobboard",
+        token=operator,
+    )
+
+
 async def admin_token(api, tenant: str) -> str:
     return (await api.sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
 
@@ -98,21 +117,10 @@ async def test_an_operator_changes_any_tenant_and_creates_a_partner_site(api):
     await api.data(
         BRANDING, {"b": {"locale": "ja"}, "slug": "jobboard"}, tenant="community", token=operator
     )
-    created = await api.data(
-        "mutation($c: JSON!) { createTenant(config: $c) { settings { slug version source } } }",
-        {
-            "c": {
-                "slug": "tokyo-jobs",
-                "name": "Tokyo Jobs",
-                "hostnames": ["tokyo.jobboard.localhost"],
-                "parent": "jobboard",
-                "branding": {"site_name": "Tokyo Jobs"},
-                "policy": {"resume_visibilities": ["PRIVATE"], "feed": {"prefectures": ["Tokyo"]}},
-            }
-        },
-        tenant="jobboard",
-        token=operator,
-    )
+    partner = TOKYO_PARTNER | {
+        "policy": {"resume_visibilities": ["PRIVATE"], "feed": {"prefectures": ["Tokyo"]}}
+    }
+    created = await create_tenant(api, operator, partner)
     assert created["createTenant"]["settings"] == {
         "slug": "tokyo-jobs",
         "version": 1,
