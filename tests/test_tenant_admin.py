@@ -370,3 +370,22 @@ async def test_postgresql_refuses_another_tenants_change_if_the_application_let_
     )
     assert body.get("errors"), body
     assert await api.data(SITE, tenant="jobboard") == before
+
+
+async def test_a_tenant_stored_before_a_key_existed_syncs_as_unchanged(
+    api, database, database_server
+):
+    connection = await database_server.admin(database_name(database))
+    try:
+        await connection.execute(
+            "UPDATE tenants SET config = config #- '{policy,employer_console}' "
+            "WHERE slug = 'jobboard'"
+        )
+    finally:
+        await connection.close()
+    files = load_tenant_dir(TEST_SETTINGS.tenants_dir)
+    report = await _with_session(database, lambda session: sync_tenants(session, files))
+    assert sorted(report.unchanged) == ["community", "jobboard", "kansai-jobs"]
+    token = await admin_token(api, "jobboard")
+    history = (await api.data(HISTORY, tenant="jobboard", token=token))["tenantHistory"]
+    assert [h["version"] for h in history] == [1]

@@ -53,6 +53,14 @@ def config_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def same_settings(row: TenantRow, document: dict[str, Any]) -> bool:
+    """Whether a stored tenant has these settings, also when it was stored before the
+    schema gained keys (their defaults then apply to it too)."""
+    if row.config_hash == config_hash(document):
+        return True
+    return config_document(TenantConfig.model_validate(row.config)) == document
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: objects merge key by key, null removes a key, anything else replaces."""
     if not isinstance(patch, dict):
@@ -206,6 +214,11 @@ async def apply(
         row.version += 1
         row.source = source
     else:
+        if row.config != new_document:
+            # Same settings, stored before the schema gained a key with its default: keep
+            # the normalised document, so the next comparison finds them equal.
+            row.config = new_document
+            row.config_hash = config_hash(new_document)
         return Applied(row, [])
     await db.execute(delete(TenantHostnameRow).where(TenantHostnameRow.tenant_slug == row.slug))
     await db.execute(

@@ -60,7 +60,7 @@ async def sync_tenants(
             file = f"{config.slug}.toml"
             document = admin.config_document(config)
             row = existing.get(config.slug)
-            if row is not None and row.config_hash == admin.config_hash(document):
+            if row is not None and admin.same_settings(row, document):
                 report.unchanged.append(config.slug)
                 continue
             if row is not None and row.source == admin.API and not force:
@@ -81,14 +81,21 @@ async def sync_tenants(
                 continue
             try:
                 async with session.begin_nested():
-                    await admin.apply(session, document, actor=f"file:{file}", source=admin.FILE)
+                    applied = await admin.apply(
+                        session, document, actor=f"file:{file}", source=admin.FILE
+                    )
             except admin.RejectedChange as rejected:
                 problems += [
                     Problem(file, item["key"], item["rule"])
                     for item in rejected.extensions["problems"]
                 ]
                 continue
-            (report.updated if row is not None else report.created).append(config.slug)
+            if row is None:
+                report.created.append(config.slug)
+            elif applied.changes:
+                report.updated.append(config.slug)
+            else:
+                report.unchanged.append(config.slug)
         if problems:
             raise TenantConfigError(problems)
     return report
