@@ -272,12 +272,14 @@ async def test_third_party_disclosure_needs_the_sites_policy_and_the_seekers_con
 async def test_the_job_board_discloses_to_third_parties_only_by_law(api):
     operator = await api.operator_token()
     seeker = await seeker_token(api, 8, "jobboard")
-    await api.data(
+    offered = await api.graphql(
         """mutation { setConsent(purpose: THIRD_PARTY_DISCLOSURE, granted: true,
                       thirdParty: "Partner KK") { granted } }""",
         tenant="jobboard",
         token=seeker,
     )
+    assert error_code(offered) == "BAD_USER_INPUT"
+    assert "only when the law requires it" in offered["errors"][0]["message"]
     body = await api.graphql(
         DISCLOSE,
         {"e": "seeker8@jobboard.test", "t": "Partner KK"},
@@ -317,3 +319,30 @@ async def test_a_seeker_edits_one_part_of_the_resume_at_a_time(api):
         )
         == "NOT_FOUND"
     )
+
+
+async def test_consent_is_asked_only_for_uses_the_site_makes(api, reconfigure, serve, database):
+    await reconfigure(
+        {"community": lambda text: text.replace('"JOB_ALERT_MAIL"]', "]").replace(", ]", "]")}
+    )
+    async with serve(database) as served:
+        seeker = await seeker_token(served, 9, "community")
+        refused = await served.graphql(
+            "mutation { setConsent(purpose: JOB_ALERT_MAIL, granted: true) { granted } }",
+            tenant="community",
+            token=seeker,
+        )
+        assert error_code(refused) == "BAD_USER_INPUT"
+        assert refused["errors"][0]["extensions"]["field"] == "purpose"
+        withdrawn = await served.data(
+            "mutation { setConsent(purpose: JOB_ALERT_MAIL, granted: false) { granted } }",
+            tenant="community",
+            token=seeker,
+        )
+        assert withdrawn["setConsent"]["granted"] is False
+        granted = await served.data(
+            "mutation { setConsent(purpose: SITE_UPDATE_MAIL, granted: true) { granted } }",
+            tenant="community",
+            token=seeker,
+        )
+        assert granted["setConsent"]["granted"] is True

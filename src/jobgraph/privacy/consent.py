@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.policy.fields import DataUse, ThirdPartyDisclosure
 from jobgraph.privacy.models import ConsentRecord
 from jobgraph.tenancy.registry import Tenant
 
@@ -24,6 +25,30 @@ class ConsentPurpose(StrEnum):
     JOB_ALERT_MAIL = "JOB_ALERT_MAIL"  # "contact users about available positions"
     UPDATE_REQUEST_MAIL = "UPDATE_REQUEST_MAIL"  # "ask users to update their information"
     THIRD_PARTY_DISCLOSURE = "THIRD_PARTY_DISCLOSURE"  # "the user's expressed consent"
+
+
+# The site's own use that each purpose is consent to.
+_SITE_USE = {
+    ConsentPurpose.SITE_UPDATE_MAIL: DataUse.SITE_UPDATE_MAIL,
+    ConsentPurpose.JOB_ALERT_MAIL: DataUse.JOB_ALERT_MAIL,
+    ConsentPurpose.UPDATE_REQUEST_MAIL: DataUse.UPDATE_REQUESTS,
+}
+
+
+def offered(tenant: Tenant, purpose: ConsentPurpose) -> str | None:
+    """Why a site asks for no such consent (None: it does). Consent to a use the site does
+    not make would promise something that never happens."""
+    policy = tenant.config.policy
+    if purpose == ConsentPurpose.THIRD_PARTY_DISCLOSURE:
+        if policy.third_party_disclosure != ThirdPartyDisclosure.CONSENT_OR_LAW:
+            return (
+                "This site gives personal data to third parties only when the law requires "
+                "it: there is no consent to give."
+            )
+        return None
+    if _SITE_USE[purpose] not in policy.data_uses:
+        return f"This site does not use your data for {purpose}: there is no consent to give."
+    return None
 
 
 async def record(

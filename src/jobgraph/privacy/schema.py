@@ -70,6 +70,8 @@ class PrivacyMutation:
             )
         if len(named) > 100:
             raise BadUserInput("thirdParty must have at most 100 characters.", field="thirdParty")
+        if granted and (reason := consent.offered(context.tenant, purpose)):
+            raise BadUserInput(reason, field="purpose")  # withdrawing is always possible
         async with context.transaction() as db:
             row = await consent.record(
                 db, context.tenant, context.viewer.account_id, purpose, granted, named
