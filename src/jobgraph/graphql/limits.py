@@ -26,7 +26,7 @@ from strawberry.extensions import SchemaExtension
 from jobgraph.errors import ErrorCode
 
 DEFAULT_PAGE = 20
-_INTROSPECTION = {"__schema", "__type"}
+INTROSPECTION_FIELDS = {"__schema", "__type"}
 
 
 @dataclass
@@ -72,7 +72,7 @@ class _Walker:
             return 0
         if node.alias is not None:
             self.measures.aliases += 1
-        if name in _INTROSPECTION:
+        if name in INTROSPECTION_FIELDS:
             # Introspection nests its type references deeper than any data query (GraphiQL's
             # own query is 15 levels); validation's MaxIntrospectionDepthRule bounds its
             # recursion instead, so its depth is not this site's data-depth limit.
@@ -102,16 +102,24 @@ class _Walker:
         return 1
 
 
-def measure(
-    document: object, operation_name: str | None, variables: dict | None, page_ceiling: int
-) -> Measures:
+def chosen_operation(
+    document: object, operation_name: str | None
+) -> tuple[OperationDefinitionNode | None, dict[str, FragmentDefinitionNode]]:
+    """The operation a request runs (the named one, else the first) and the fragments."""
     definitions = getattr(document, "definitions", ())
     fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name:
         operations = [op for op in operations if op.name and op.name.value == operation_name]
+    return (operations[0] if operations else None), fragments
+
+
+def measure(
+    document: object, operation_name: str | None, variables: dict | None, page_ceiling: int
+) -> Measures:
+    operation, fragments = chosen_operation(document, operation_name)
     walker = _Walker(fragments, variables or {}, page_ceiling)
-    for operation in operations[:1]:
+    if operation is not None:
         walker.measures.cost = walker.selection_cost(operation.selection_set, 0, frozenset())
     return walker.measures
 

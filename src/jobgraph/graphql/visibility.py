@@ -14,15 +14,13 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLSchema,
     InlineFragmentNode,
-    OperationDefinitionNode,
     SelectionSetNode,
 )
 from strawberry.extensions import SchemaExtension
 
+from jobgraph.graphql.limits import INTROSPECTION_FIELDS, chosen_operation
 from jobgraph.identity.permissions import permits
 from jobgraph.identity.viewer import Viewer
-
-_INTROSPECTION = {"__schema", "__type"}
 
 
 def hidden_root_fields(schema: GraphQLSchema, viewer: Viewer) -> dict[str, set[str]]:
@@ -48,7 +46,7 @@ def _root_keys(
     selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
 ) -> Iterator[str]:
     for selection in selection_set.selections:
-        if isinstance(selection, FieldNode) and selection.name.value in _INTROSPECTION:
+        if isinstance(selection, FieldNode) and selection.name.value in INTROSPECTION_FIELDS:
             yield (selection.alias or selection.name).value
         elif isinstance(selection, InlineFragmentNode):
             yield from _root_keys(selection.selection_set, fragments, seen)
@@ -59,16 +57,10 @@ def _root_keys(
 
 
 def introspection_keys(document: DocumentNode | None, operation_name: str | None) -> set[str]:
-    if document is None:
+    operation, fragments = chosen_operation(document, operation_name)
+    if operation is None:
         return set()
-    definitions = document.definitions
-    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name:
-        operations = [op for op in operations if op.name and op.name.value == operation_name]
-    if len(operations) != 1:
-        return set()
-    return set(_root_keys(operations[0].selection_set, fragments, set()))
+    return set(_root_keys(operation.selection_set, fragments, set()))
 
 
 # A root type may be asked for without its name: __schema { queryType { fields { … } } }.

@@ -125,7 +125,12 @@ async def versions(db: AsyncSession, tenant: Tenant, kind: DocumentKind) -> list
 
 async def to_accept(db: AsyncSession, tenant: Tenant, account_id: uuid.UUID) -> list[LegalDocument]:
     """The documents in force that this account has not accepted."""
-    current = await in_force(db, tenant)
+    return await _unaccepted(db, tenant, account_id, await in_force(db, tenant))
+
+
+async def _unaccepted(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, current: list[LegalDocument]
+) -> list[LegalDocument]:
     accepted = set(
         (
             await db.scalars(
@@ -166,7 +171,7 @@ async def accept(
             field="acceptedDocumentIds",
             documents=[str(row.id) for row in missing],
         )
-    pending = {row.id for row in await to_accept(db, tenant, account_id)}
+    pending = {row.id for row in await _unaccepted(db, tenant, account_id, [*current.values()])}
     now = datetime.now(UTC)
     for document_id in sorted(wanted & pending):
         db.add(
