@@ -267,3 +267,29 @@ def provider() -> Iterator[Any]:
     yield provider
     provider.server.shutdown()
     provider.server.server_close()
+
+
+@pytest.fixture
+def outbox(database_server: DatabaseServer, database: DatabaseUrls) -> Any:
+    """The mail queued for an address: ``await outbox("ann@example.org", "KIND")``, oldest
+    first, as (kind, subject, body) dicts."""
+
+    async def read(recipient: str, kind: str | None = None) -> list[dict]:
+        connection = await database_server.admin(database_name(database))
+        try:
+            rows = await connection.fetch(
+                "SELECT kind, subject, body FROM notifications WHERE lower(recipient) = "
+                "lower($1) AND ($2::text IS NULL OR kind = $2) ORDER BY created_at",
+                recipient,
+                kind,
+            )
+        finally:
+            await connection.close()
+        return [dict(row) for row in rows]
+
+    return read
+
+
+def code_in(body: str) -> str:
+    """The code a mail carries on a paragraph of its own."""
+    return body.split("\n\n")[1].strip()

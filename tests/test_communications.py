@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import database_name, error_code
-from tests.identity.test_accounts import REGISTER
+from tests.conftest import code_in, database_name, error_code
+from tests.identity.test_accounts import CONFIRM, REGISTER
 
 DOCUMENTS = "{ legalDocuments { id kind version title effectiveAt } }"
 TO_ACCEPT = "{ documentsToAccept { id version } }"
@@ -22,7 +22,7 @@ async def token_of(api, email: str, tenant: str) -> str:
     return (await api.sign_in(email, tenant))["accessToken"]
 
 
-async def test_registration_records_the_documents_the_seeker_accepted(api):
+async def test_registration_records_the_documents_the_seeker_accepted(api, outbox):
     documents = (await api.data(DOCUMENTS, tenant="community"))["legalDocuments"]
     assert sorted(d["kind"] for d in documents) == ["PRIVACY", "TERMS"]
     seeker = {"email": "new@example.org", "password": "a-long-passphrase-42", "fullName": "N S"}
@@ -34,12 +34,14 @@ async def test_registration_records_the_documents_the_seeker_accepted(api):
     assert error_code(refused) == "BAD_USER_INPUT"
     assert refused["errors"][0]["extensions"]["field"] == "acceptedDocumentIds"
     assert refused["errors"][0]["extensions"]["documents"] == [documents[1]["id"]]
-    registered = await api.data(
+    await api.data(
         REGISTER,
         {"input": seeker | {"acceptedDocumentIds": [d["id"] for d in documents]}},
         tenant="community",
     )
-    token = registered["register"]["accessToken"]
+    [mail] = await outbox("new@example.org", "CONFIRM_ADDRESS")
+    confirmed = await api.data(CONFIRM, {"t": code_in(mail["body"])}, tenant="community")
+    token = confirmed["confirmRegistration"]["accessToken"]
     assert (await api.data(TO_ACCEPT, tenant="community", token=token))["documentsToAccept"] == []
     exported = (await api.data("{ exportMyData }", tenant="community", token=token))["exportMyData"]
     assert sorted(

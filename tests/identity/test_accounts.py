@@ -2,10 +2,14 @@
 
 import pytest
 
-from tests.conftest import LOGIN, error_code
+from jobgraph.identity.accounts import WRONG_CREDENTIALS
+from tests.conftest import LOGIN, code_in, error_code
 
 REGISTER = """mutation($input: RegisterInput!) {
-  register(input: $input) { accessToken refreshToken expiresIn }
+  register(input: $input) { email message }
+}"""
+CONFIRM = """mutation($t: String!) {
+  confirmRegistration(token: $t) { accessToken refreshToken expiresIn }
 }"""
 ME = "{ me { email fullName isTenantAdmin memberships { companyName role } } }"
 REFRESH = (
@@ -31,10 +35,29 @@ async def register(api, tenant, email, password="a-long-passphrase-42", full_nam
     )
 
 
-async def test_register_then_sign_in_and_ask_who_i_am(api):
+async def confirmed(api, outbox, tenant, email, **kwargs) -> dict:
+    """Register, then confirm with the code mailed to the address: the sign-in tokens."""
+    assert "errors" not in await register(api, tenant, email, **kwargs)
+    *_, mail = await outbox(email, "CONFIRM_ADDRESS")
+    return await api.data(CONFIRM, {"t": code_in(mail["body"])}, tenant=tenant)
+
+
+async def test_register_confirm_then_sign_in_and_ask_who_i_am(api, outbox):
     body = await register(api, "jobboard", "Ann@Example.org")
-    tokens = body["data"]["register"]
+    assert body["data"]["register"]["message"].startswith("Check your e-mail")
+    unconfirmed = await api.graphql(
+        LOGIN, {"email": "ann@example.org", "password": "a-long-passphrase-42"}, tenant="jobboard"
+    )
+    assert error_code(unconfirmed) == "UNAUTHENTICATED"
+    [mail] = await outbox("ann@example.org", "CONFIRM_ADDRESS")
+    tokens = (await api.data(CONFIRM, {"t": code_in(mail["body"])}, tenant="jobboard"))[
+        "confirmRegistration"
+    ]
     assert tokens["expiresIn"] == 900 and tokens["refreshToken"].startswith("rt_")
+    again = await api.graphql(CONFIRM, {"t": code_in(mail["body"])}, tenant="jobboard")
+    assert error_code(again) == "BAD_USER_INPUT", "a code signs in once"
+    forged = await api.graphql(CONFIRM, {"t": code_in(mail["body"])[:-2] + "xx"}, tenant="jobboard")
+    assert error_code(forged) == "BAD_USER_INPUT"
     me = (await api.data(ME, tenant="jobboard", token=tokens["accessToken"]))["me"]
     assert me == {
         "email": "Ann@Example.org",
@@ -48,17 +71,35 @@ async def test_register_then_sign_in_and_ask_who_i_am(api):
     assert me["email"] == "Ann@Example.org"
 
 
-async def test_an_address_is_unique_within_a_pool_not_across_pools(api):
-    assert "errors" not in await register(api, "jobboard", "bo@example.org")
+async def test_an_address_is_unique_within_a_pool_not_across_pools(api, outbox):
+    await confirmed(api, outbox, "jobboard", "bo@example.org")
     again = await register(api, "kansai-jobs", "BO@example.org")  # partner: same pool
-    assert error_code(again) == "BAD_USER_INPUT"
-    assert again["errors"][0]["extensions"]["field"] == "email"
-    assert "already exists" in again["errors"][0]["message"]
-    assert "errors" not in await register(api, "community", "bo@example.org")  # own pool
+    assert "errors" not in again, "the same answer as for a new address"
+    assert [mail["kind"] for mail in await outbox("bo@example.org")] == [
+        "CONFIRM_ADDRESS",
+        "ACCOUNT_EXISTS",
+    ]
+    await confirmed(api, outbox, "community", "bo@example.org", full_name="Bo")  # own pool
 
 
-async def test_a_partner_site_shares_its_main_sites_accounts(api):
-    await register(api, "jobboard", "cy@example.org")
+async def test_registration_does_not_tell_whether_an_address_has_an_account(api, outbox):
+    known = await register(api, "jobboard", "seeker3@jobboard.test", password="x-long-phrase-77")
+    unknown = await register(api, "jobboard", "nobody3@jobboard.test", password="x-long-phrase-77")
+    assert known["data"]["register"]["message"] == unknown["data"]["register"]["message"]
+    assert known.keys() == unknown.keys() == {"data"}
+    # Neither can sign in with the password just chosen: one is unconfirmed, one not theirs.
+    for email in ("seeker3@jobboard.test", "nobody3@jobboard.test"):
+        body = await api.graphql(
+            LOGIN, {"email": email, "password": "x-long-phrase-77"}, tenant="jobboard"
+        )
+        assert body["errors"][0]["message"] == WRONG_CREDENTIALS
+    [exists] = await outbox("seeker3@jobboard.test", "ACCOUNT_EXISTS")
+    assert "already have an account" in exists["body"]
+    assert await api.sign_in("seeker3@jobboard.test", "jobboard"), "the owner's password stands"
+
+
+async def test_a_partner_site_shares_its_main_sites_accounts(api, outbox):
+    await confirmed(api, outbox, "jobboard", "cy@example.org")
     tokens = await api.sign_in("cy@example.org", "kansai-jobs", "a-long-passphrase-42")
     me = (await api.data(ME, tenant="kansai-jobs", token=tokens["accessToken"]))["me"]
     assert me["email"] == "cy@example.org"
@@ -224,7 +265,10 @@ async def test_permissions_hold_through_aliases_and_fragments(api):
     assert body["data"] is None
 
 
-async def test_an_employer_creates_a_company_and_adds_a_member(api):
+ACCEPT = "mutation($t: String!) { acceptCompanyInvitation(token: $t) { name } }"
+
+
+async def test_an_employer_creates_a_company_and_invites_a_member_who_accepts(api, outbox):
     owner = (await api.sign_in("seeker9@jobboard.test", "jobboard"))["accessToken"]
     created = await api.data(
         'mutation { createCompany(input: {name: "Tanuki Labs KK"}) { id name } }',
@@ -238,8 +282,20 @@ async def test_an_employer_creates_a_company_and_adds_a_member(api):
         add, {"c": company_id, "e": "seeker10@jobboard.test"}, tenant="jobboard", token=outsider
     )
     assert error_code(refused) == "FORBIDDEN"
-    await api.data(
-        add, {"c": company_id, "e": "seeker10@jobboard.test"}, tenant="jobboard", token=owner
-    )
+    for email in ("seeker10@jobboard.test", "no-account-yet@example.org"):
+        answer = await api.graphql(add, {"c": company_id, "e": email}, tenant="jobboard", token=owner)
+        assert answer == {"data": {"addCompanyMember": True}}, "the same whether or not known"
+    me = (await api.data(ME, tenant="jobboard", token=outsider))["me"]
+    assert me["memberships"] == [], "nobody joins without their own act"
+
+    [invitation] = await outbox("seeker10@jobboard.test", "COMPANY_INVITATION")
+    assert "Tanuki Labs KK" in invitation["subject"]
+    code = code_in(invitation["body"])
+    someone_else = (await api.sign_in("seeker11@jobboard.test", "jobboard"))["accessToken"]
+    stolen = await api.graphql(ACCEPT, {"t": code}, tenant="jobboard", token=someone_else)
+    assert error_code(stolen) == "BAD_USER_INPUT", "only the invited address may accept"
+    joined = await api.data(ACCEPT, {"t": code}, tenant="jobboard", token=outsider)
+    assert joined == {"acceptCompanyInvitation": {"name": "Tanuki Labs KK"}}
     me = (await api.data(ME, tenant="jobboard", token=outsider))["me"]
     assert me["memberships"] == [{"companyName": "Tanuki Labs KK", "role": "MEMBER"}]
+    assert len(await outbox("no-account-yet@example.org", "COMPANY_INVITATION")) == 1

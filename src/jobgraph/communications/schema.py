@@ -12,8 +12,9 @@ from jobgraph.communications import service
 from jobgraph.communications.models import Inquiry as InquiryRow
 from jobgraph.errors import BadUserInput
 from jobgraph.graphql.ids import parse_id
-from jobgraph.identity.permissions import TenantAdminOrOperator, Visitor
+from jobgraph.identity.permissions import Visitor, staff
 from jobgraph.identity.viewer import ViewerKind
+from jobgraph.policy.staff import Power
 
 MAX_INQUIRIES = 100
 
@@ -62,7 +63,7 @@ class InquiryReceipt:
 @strawberry.type
 class CommunicationsQuery:
     @strawberry.field(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.READ_INQUIRIES)],
         description="Inquiries sent to this site, newest first.",
     )
     async def inquiries(
@@ -109,7 +110,7 @@ class CommunicationsMutation:
         return InquiryReceipt(id=strawberry.ID(str(row.id)), received_at=row.created_at)
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.READ_INQUIRIES)],
         description="Close an inquiry, with what was done about it.",
     )
     async def close_inquiry(
@@ -123,7 +124,7 @@ class CommunicationsMutation:
         return Inquiry.of(row)
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.SEND_ANNOUNCEMENTS)],
         description="Send an announcement about the site to the seekers who agreed to "
         "hear about its updates (through the outbox); each mail carries a link "
         "that withdraws that consent. Returns how many were queued.",

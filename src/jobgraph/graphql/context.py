@@ -14,7 +14,7 @@ from starlette.responses import Response
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.identity.viewer import Viewer
 from jobgraph.policy.record import DisclosureRecorder
-from jobgraph.tenancy.registry import Tenant
+from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Context:
     viewer: Viewer
     db: AsyncSession
     services: Any
+    sites: TenantRegistry
     loaders: Loaders = field(init=False)
     disclosures: DisclosureRecorder = field(default_factory=DisclosureRecorder)
 
@@ -40,6 +41,10 @@ class Context:
             await self.db.rollback()
         async with self.db.begin():
             yield self.db
+
+    def site(self, slug: str) -> Tenant:
+        """A site of this request's pool by its slug (where an application was made)."""
+        return self.sites.get(slug) or self.tenant
 
     @property
     def client_address(self) -> str:

@@ -104,6 +104,7 @@ class GraphQLView(GraphQL):
             viewer=state.viewer,
             db=state.db,
             services=request.app.state.services,
+            sites=state.sites,
         )
         request.scope["jobgraph.context"] = context  # for process_result
         return context

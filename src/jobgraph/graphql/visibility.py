@@ -21,9 +21,12 @@ from strawberry.extensions import SchemaExtension
 from jobgraph.graphql.limits import INTROSPECTION_FIELDS, chosen_operation
 from jobgraph.identity.permissions import permits
 from jobgraph.identity.viewer import Viewer
+from jobgraph.tenancy.registry import Tenant
 
 
-def hidden_root_fields(schema: GraphQLSchema, viewer: Viewer) -> dict[str, set[str]]:
+def hidden_root_fields(
+    schema: GraphQLSchema, viewer: Viewer, tenant: Tenant
+) -> dict[str, set[str]]:
     hidden: dict[str, set[str]] = {}
     for root in (schema.query_type, schema.mutation_type):
         if root is None:
@@ -32,7 +35,7 @@ def hidden_root_fields(schema: GraphQLSchema, viewer: Viewer) -> dict[str, set[s
             name
             for name, field in root.fields.items()
             if not all(
-                permits(permission, viewer)
+                permits(permission, viewer, tenant)
                 for permission in getattr(
                     field.extensions.get("strawberry-definition"), "permission_classes", ()
                 )
@@ -92,6 +95,8 @@ class IntrospectionVisibility(SchemaExtension):
         )
         if not keys:
             return
-        hidden = hidden_root_fields(execution_context.schema._schema, viewer)
+        hidden = hidden_root_fields(
+            execution_context.schema._schema, viewer, execution_context.context.tenant
+        )
         for key in keys:
             _prune(result.data.get(key), hidden)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Unauthenticated
@@ -32,7 +32,10 @@ _COMMON_PASSWORDS = frozenset(
 )
 # Verifying against this when no account matches keeps the answer time the same.
 _DUMMY_HASH = hash_password("no account has this password, it only costs time")
-WRONG_CREDENTIALS = "The e-mail address or the password is wrong."
+WRONG_CREDENTIALS = (
+    "The e-mail address or the password is wrong (a new account signs in once its address "
+    "is confirmed with the code we e-mailed)."
+)
 
 
 def check_email(email: str) -> str:
@@ -62,9 +65,11 @@ async def find_by_email(db: AsyncSession, email: str) -> Account | None:
     )
 
 
-async def register(
-    db: AsyncSession, tenant: Tenant, email: str, password: str, full_name: str | None
-) -> Account:
+def check_registration(
+    tenant: Tenant, email: str, password: str, full_name: str | None
+) -> tuple[str, str | None]:
+    """The same checks whether or not the address has an account: the e-mail address and
+    the full name as they will be kept."""
     email = check_email(email)
     check_password(password, email)
     full_name = (full_name or "").strip() or None
@@ -72,12 +77,21 @@ async def register(
         raise BadUserInput("This site asks for your full name to sign up.", field="fullName")
     if full_name and len(full_name) > 200:
         raise BadUserInput("The full name must have at most 200 characters.", field="fullName")
-    if await find_by_email(db, email) is not None:
-        raise BadUserInput(
-            "An account with this e-mail address already exists here; sign in "
-            "instead, or reset the password.",
-            field="email",
-        )
+    return email, full_name
+
+
+async def register(
+    db: AsyncSession, tenant: Tenant, email: str, password: str, full_name: str | None
+) -> tuple[Account, bool]:
+    """The account for this address and whether this call created it. A new account
+    cannot sign in until its owner confirms the address (``confirm``): registration must
+    not tell whether an address has an account, so its answer is the same either way
+    and only the address's owner learns more, by e-mail."""
+    email, full_name = check_registration(tenant, email, password, full_name)
+    existing = await find_by_email(db, email)
+    if existing is not None:
+        verify_password(_DUMMY_HASH, password)  # the same time as hashing a new one
+        return existing, False
     account = Account(
         pool_id=tenant.pool_id,
         tenant_slug=tenant.slug,
@@ -85,10 +99,11 @@ async def register(
         email_normalized=normalize_email(email),
         password_hash=hash_password(password),
         full_name=full_name,
+        email_confirmed_at=null(),  # SQL NULL: None would take the column default
     )
     db.add(account)
     await db.flush()
-    return account
+    return account, True
 
 
 async def authenticate(db: AsyncSession, email: str, password: str) -> Account:
@@ -97,6 +112,10 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> Account:
         verify_password(_DUMMY_HASH, password)
         raise Unauthenticated(WRONG_CREDENTIALS)
     if not verify_password(account.password_hash, password):
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    if account.email_confirmed_at is None:
+        # Unconfirmed: answered as a wrong password, or signing in would tell whoever
+        # registered an address whether it already had an account.
         raise Unauthenticated(WRONG_CREDENTIALS)
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)

@@ -99,7 +99,7 @@ class Authentication:
             account_id = await account_for_external_token(
                 db, services.provider_keys, tenant, token, services.settings.token_leeway_s
             )
-            return await _account_viewer(db, tenant, account_id, session_id=None)
+            return await account_viewer(db, tenant, account_id, session_id=None)
         claims = await services.tokens.verify(token, audience=[tenant.slug, OPERATOR_AUDIENCE])
         kind = claims.get("typ")
         if kind == "operator" and claims["aud"] == OPERATOR_AUDIENCE:
@@ -110,7 +110,7 @@ class Authentication:
             )
         if kind == "account":
             session_id = uuid.UUID(claims["sid"]) if "sid" in claims else None
-            return await _account_viewer(db, tenant, uuid.UUID(claims["sub"]), session_id)
+            return await account_viewer(db, tenant, uuid.UUID(claims["sub"]), session_id)
         if kind == "client":
             client = await active_client(db, tenant, str(claims.get("client_id")))
             if client is None:
@@ -141,7 +141,7 @@ class Authentication:
         return Viewer(ViewerKind.SITE_KEY, site_key_id=row.id)
 
 
-async def _account_viewer(
+async def account_viewer(
     db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, session_id: uuid.UUID | None
 ) -> Viewer:
     row = (

@@ -48,6 +48,10 @@ class Account(PoolOwned, Base):
     email_normalized: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str | None] = mapped_column(String(200))
+    # Null until the owner of the address follows the link registration sent to it.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class TenantAdmin(Base):

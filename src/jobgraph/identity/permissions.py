@@ -14,6 +14,8 @@ from strawberry.types import Info
 
 from jobgraph.errors import Forbidden, Unauthenticated
 from jobgraph.identity.viewer import Scope, Viewer, ViewerKind
+from jobgraph.policy.staff import Power, require
+from jobgraph.tenancy.registry import Tenant
 
 
 def _viewer(info: Info) -> Viewer:
@@ -31,20 +33,20 @@ class _Check(BasePermission):
     what = "This operation"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        self.check(_viewer(info), info)
+        self.check(_viewer(info), info.context.tenant)
         return True
 
-    def check(self, viewer: Viewer, info: Info) -> None:
+    def check(self, viewer: Viewer, tenant: Tenant) -> None:
         raise NotImplementedError
 
 
-def permits(permission: type[BasePermission], viewer: Viewer) -> bool:
+def permits(permission: type[BasePermission], viewer: Viewer, tenant: Tenant) -> bool:
     """Whether a root operation's permission class lets this viewer call it at all (for
     what introspection shows; per-object checks, which need their object, count as yes)."""
     if not issubclass(permission, _Check) or permission.check is _Check.check:
         return True
     try:
-        permission().check(viewer, None)
+        permission().check(viewer, tenant)
     except (Forbidden, Unauthenticated):
         return False
     return True
@@ -54,7 +56,7 @@ def public_read(scope: Scope) -> type[BasePermission]:
     """Public data: anyone, site keys included; a partner client needs ``scope``."""
 
     class PublicRead(_Check):
-        def check(self, viewer: Viewer, info: Info) -> None:
+        def check(self, viewer: Viewer, tenant: Tenant) -> None:
             if viewer.kind is ViewerKind.PARTNER_CLIENT and scope not in viewer.scopes:
                 raise Forbidden(f"This client lacks the scope '{scope}' this field needs.")
 
@@ -69,7 +71,7 @@ JobsRead = public_read(Scope.JOBS_READ)
 class Visitor(_Check):
     """People, signed in or not (register, sign in): not partner keys or clients."""
 
-    def check(self, viewer: Viewer, info: Info) -> None:
+    def check(self, viewer: Viewer, tenant: Tenant) -> None:
         if viewer.kind in (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT):
             raise Forbidden(
                 "Signing up and signing in are not available to partner-site keys or clients."
@@ -77,35 +79,41 @@ class Visitor(_Check):
 
 
 class SignedIn(_Check):
-    def check(self, viewer: Viewer, info: Info) -> None:
+    def check(self, viewer: Viewer, tenant: Tenant) -> None:
         _require_signed_in(viewer, "This operation")
 
 
 class AccountHolder(_Check):
     """A signed-in account of this tenant's pool (not an operator)."""
 
-    def check(self, viewer: Viewer, info: Info) -> None:
+    def check(self, viewer: Viewer, tenant: Tenant) -> None:
         _require_signed_in(viewer, "This operation")
         if viewer.kind is not ViewerKind.ACCOUNT:
             raise Forbidden("This operation is for account holders; operators have none.")
 
 
 class Employer(_Check):
-    def check(self, viewer: Viewer, info: Info) -> None:
+    def check(self, viewer: Viewer, tenant: Tenant) -> None:
         _require_signed_in(viewer, "This operation")
         if not viewer.is_employer:
             raise Forbidden("This operation is for members of an employer on this site.")
 
 
-class TenantAdminOrOperator(_Check):
-    def check(self, viewer: Viewer, info: Info) -> None:
-        _require_signed_in(viewer, "Administering this site")
-        if not (viewer.tenant_admin or viewer.is_operator):
-            raise Forbidden("Only this site's tenant admins and platform operators may do this.")
+def staff(power: Power) -> type[BasePermission]:
+    """Staff of this site with ``power``: the policy module's table of staff powers decides
+    (a partner site's admins run their own site only)."""
+
+    class Staff(_Check):
+        def check(self, viewer: Viewer, tenant: Tenant) -> None:
+            _require_signed_in(viewer, "Administering this site")
+            require(viewer, tenant, power)
+
+    Staff.__name__ = f"Staff_{power.name}"
+    return Staff
 
 
 class Operator(_Check):
-    def check(self, viewer: Viewer, info: Info) -> None:
+    def check(self, viewer: Viewer, tenant: Tenant) -> None:
         _require_signed_in(viewer, "This operation")
         if not viewer.is_operator:
             raise Forbidden("Only platform operators may do this.")

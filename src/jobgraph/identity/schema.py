@@ -13,7 +13,7 @@ from strawberry.types import Info
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from jobgraph.graphql import documents as trusted_documents
 from jobgraph.graphql.ids import parse_id
-from jobgraph.identity import accounts, partners, sessions
+from jobgraph.identity import accounts, partners, registration, sessions
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import (
     Account,
@@ -34,8 +34,8 @@ from jobgraph.identity.passwords import verify_password
 from jobgraph.identity.permissions import (
     AccountHolder,
     Operator,
-    TenantAdminOrOperator,
     Visitor,
+    staff,
 )
 from jobgraph.identity.tokens import OPERATOR_AUDIENCE
 from jobgraph.identity.types import (
@@ -44,10 +44,12 @@ from jobgraph.identity.types import (
     Membership,
     OAuthClient,
     OAuthClientCreated,
+    RegistrationStarted,
     ScopeType,
     SiteKey,
 )
 from jobgraph.jobs.models import Company
+from jobgraph.policy.staff import Power
 from jobgraph.privacy import documents
 from jobgraph.tenancy.feed import company_present_on
 
@@ -144,7 +146,7 @@ class IdentityQuery:
         )
 
     @strawberry.field(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="This site's public site keys, revoked ones included.",
     )
     async def site_keys(self, info: Info) -> list[SiteKey]:
@@ -152,7 +154,7 @@ class IdentityQuery:
         return [SiteKey.of(row) for row in rows]
 
     @strawberry.field(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="This site's partner-server clients (never their secrets).",
     )
     async def oauth_clients(self, info: Info) -> list[OAuthClient]:
@@ -165,7 +167,7 @@ class IdentityMutation:
     @strawberry.mutation(
         permission_classes=[Visitor], description="Create a job seeker's account and sign it in."
     )
-    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+    async def register(self, info: Info, input: RegisterInput) -> RegistrationStarted:
         context = info.context
         await context.services.limiter.hit(
             context.services.settings.login_limit_per_address,
@@ -174,15 +176,31 @@ class IdentityMutation:
             message="Too many sign-ups from your address.",
         )
         async with context.transaction() as db:
-            account = await accounts.register(
+            accepted = [parse_id(i, "acceptedDocumentIds") for i in input.accepted_document_ids]
+            await documents.check_registration_acceptance(db, context.tenant, accepted)
+            account, created = await accounts.register(
                 db, context.tenant, input.email, input.password, input.full_name
             )
-            await documents.accept(
-                db,
-                context.tenant,
-                account.id,
-                [parse_id(i, "acceptedDocumentIds") for i in input.accepted_document_ids],
-                all_required=True,
+            if created:
+                await documents.accept(db, context.tenant, account.id, accepted)
+            await registration.mail_the_address(
+                db, context.tenant, context.services.settings.secret_key, account, created
+            )
+        return RegistrationStarted(
+            email=account.email if created else input.email.strip(),
+            message="Check your e-mail: we sent you a message to finish signing up.",
+        )
+
+    @strawberry.mutation(
+        permission_classes=[Visitor],
+        description="Confirm your e-mail address with the code registration sent to it, "
+        "and sign in.",
+    )
+    async def confirm_registration(self, info: Info, token: str) -> AuthPayload:
+        context = info.context
+        async with context.transaction() as db:
+            account = await registration.confirm(
+                db, context.tenant, context.services.settings.secret_key, token
             )
             issued = await sessions.start_session(
                 db, context.services.tokens, context.tenant, account
@@ -289,7 +307,7 @@ class IdentityMutation:
         return True
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.GRANT_SITE_ADMIN)],
         description="Make an account of this site's pool an admin of this site.",
     )
     async def grant_tenant_admin(self, info: Info, email: str) -> bool:
@@ -311,7 +329,7 @@ class IdentityMutation:
         return True
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.GRANT_SITE_ADMIN)],
         description="Take this site's admin role from an account.",
     )
     async def revoke_tenant_admin(self, info: Info, email: str) -> bool:
@@ -327,7 +345,7 @@ class IdentityMutation:
         return True
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Create a public key for a partner site's pages.",
     )
     async def create_site_key(self, info: Info, name: str) -> SiteKey:
@@ -336,7 +354,7 @@ class IdentityMutation:
         return SiteKey.of(row)
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Revoke a site key; pages using it stop working at once.",
     )
     async def revoke_site_key(self, info: Info, id: strawberry.ID) -> SiteKey:
@@ -346,7 +364,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         name="createOAuthClient",
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Create a client for a partner's server. The secret is in this response only.",
     )
     async def create_oauth_client(
@@ -360,7 +378,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         name="revokeOAuthClient",
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Revoke a client; its tokens stop working at once.",
     )
     async def revoke_oauth_client(self, info: Info, id: strawberry.ID) -> OAuthClient:
@@ -372,7 +390,7 @@ class IdentityMutation:
 @strawberry.type
 class TrustedDocumentsMutation:
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Register the documents a partner client may run (client: its site "
         "key's id or its OAuth client id); returns their ids, sha256:<hex>.",
     )

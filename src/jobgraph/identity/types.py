@@ -32,6 +32,16 @@ class Me:
 
 
 @strawberry.type(
+    description="A registration was received. The answer is the same whether or not the "
+    "address already has an account: the address's owner gets an e-mail, with a code for "
+    "confirmRegistration (a new account) or a note that the account exists."
+)
+class RegistrationStarted:
+    email: str
+    message: str
+
+
+@strawberry.type(
     description="The tokens of a sign-in. Send the access token as "
     "'Authorization: Bearer <accessToken>'; trade the refresh token "
     "for a new pair with refreshToken before it expires."

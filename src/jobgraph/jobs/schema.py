@@ -12,12 +12,11 @@ import strawberry
 from sqlalchemy import delete, select
 from strawberry.types import Info
 
-from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.graphql.ids import parse_id
-from jobgraph.identity.accounts import find_by_email
 from jobgraph.identity.models import CompanyMember
 from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead, SignedIn
-from jobgraph.jobs import postings, search
+from jobgraph.jobs import members, postings, search
 from jobgraph.jobs.enums import AlertFrequency, JobSort
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
@@ -307,8 +306,10 @@ class JobsMutation:
 
     @strawberry.mutation(
         permission_classes=[SignedIn],
-        description="Let an account act for a company (its owners, this "
-        "site's admins and operators may).",
+        description="Invite a person by e-mail address to act for a company (its owners, "
+        "the main site's admins and operators may). They get an e-mail with a code for "
+        "acceptCompanyInvitation; the answer is the same whether or not the address has "
+        "an account here.",
     )
     async def add_company_member(
         self,
@@ -319,39 +320,40 @@ class JobsMutation:
     ) -> bool:
         context = info.context
         company = parse_id(company_id, "companyId")
+        await context.services.limiter.hit(
+            members.INVITATIONS_PER_COMPANY,
+            "company-invitations",
+            str(company),
+            message="This company has sent many invitations.",
+        )
         async with context.transaction() as db:
-            viewer = context.viewer
-            if not (viewer.tenant_admin or viewer.is_operator):
-                owner = await db.scalar(
-                    select(CompanyMember.role).where(
-                        CompanyMember.company_id == company,
-                        CompanyMember.account_id == viewer.account_id,
-                    )
-                )
-                if owner != MemberRole.OWNER:
-                    raise Forbidden(
-                        "Only the company's owners, this site's admins and "
-                        "operators may add members."
-                    )
-            if await db.get(CompanyRow, (context.tenant.pool_id, company)) is None:
-                raise NotFound(f"No company {company} on this site.")
-            account = await find_by_email(db, email)
-            if account is None:
-                raise NotFound(f"No account with the e-mail address '{email}' on this site.")
-            member = await db.get(CompanyMember, (context.tenant.pool_id, company, account.id))
-            if member is None:
-                db.add(
-                    CompanyMember(
-                        pool_id=context.tenant.pool_id,
-                        company_id=company,
-                        account_id=account.id,
-                        role=role,
-                        granted_by=viewer.actor,
-                    )
-                )
-            else:
-                member.role = role
+            await members.invite(
+                db,
+                context.tenant,
+                context.viewer,
+                context.services.settings.secret_key,
+                company,
+                email,
+                str(role),
+            )
         return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Join the company an invitation names, with the code it e-mailed to "
+        "you (signed in with that address).",
+    )
+    async def accept_company_invitation(self, info: Info, token: str) -> Company:
+        context = info.context
+        async with context.transaction() as db:
+            row = await members.accept(
+                db,
+                context.tenant,
+                context.viewer.account_id,
+                context.services.settings.secret_key,
+                token,
+            )
+        return Company.of(row)
 
     @strawberry.mutation(
         permission_classes=[Employer],

@@ -32,7 +32,8 @@ class Notification(PoolOwned, Base):
         Index("ix_notifications_pending", "pool_id", "status", "next_attempt_at"),
     )
 
-    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # None for mail to an address without an account (an invitation to a company).
+    account_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     kind: Mapped[str] = mapped_column(String(30))
     dedupe_key: Mapped[str] = mapped_column(String(200))
     recipient: Mapped[str] = mapped_column(String(254))

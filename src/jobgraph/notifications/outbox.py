@@ -24,7 +24,7 @@ BATCH = 100
 async def enqueue(
     db: AsyncSession,
     tenant: Tenant,
-    account_id: uuid.UUID,
+    account_id: uuid.UUID | None,
     recipient: str,
     kind: str,
     dedupe_key: str,

@@ -23,6 +23,7 @@ from jobgraph.policy.fields import (
     ResumeField,
     ResumeVisibility,
 )
+from jobgraph.policy.staff import Power, may
 from jobgraph.tenancy.registry import Tenant
 
 ALL_FIELDS = frozenset(ResumeField)
@@ -61,6 +62,8 @@ class Access:
     via: str  # "direct", "application", "search", "staff"
     application_company_id: uuid.UUID | None = None  # via an application: the job's company
     application_active: bool = False
+    # Via an application: the site it was made on, whose policy the seeker accepted.
+    application_site: Tenant | None = None
     purpose: str | None = None  # staff access: the stated purpose
 
     @classmethod
@@ -68,8 +71,13 @@ class Access:
         return cls("direct")
 
     @classmethod
-    def application(cls, company_id: uuid.UUID, active: bool) -> Access:
-        return cls("application", application_company_id=company_id, application_active=active)
+    def application(cls, company_id: uuid.UUID, active: bool, site: Tenant | None) -> Access:
+        return cls(
+            "application",
+            application_company_id=company_id,
+            application_active=active,
+            application_site=site,
+        )
 
     @classmethod
     def search(cls) -> Access:
@@ -84,7 +92,14 @@ class Access:
 class Disclosure:
     relationship: Relationship
     disclosed: frozenset[ResumeField]
-    reasons: dict[ResumeField, str] = field(default_factory=dict)
+    # Why a field is withheld, where it is not the relationship's general rule.
+    _withheld_because: dict[ResumeField, str] = field(default_factory=dict)
+
+    def reason(self, resume_field: ResumeField) -> str:
+        """Why this field is disclosed or withheld, in a person's words."""
+        if resume_field in self._withheld_because:
+            return self._withheld_because[resume_field]
+        return _reason(self.relationship, resume_field in self.disclosed)
 
     @property
     def withheld(self) -> frozenset[ResumeField]:
@@ -124,7 +139,7 @@ def _relationship(
 ) -> Relationship:
     if viewer.kind is ViewerKind.ACCOUNT and viewer.account_id == resume.account_id:
         return Relationship.OWNER
-    if access.via == "staff" and access.purpose and (viewer.tenant_admin or viewer.is_operator):
+    if access.via == "staff" and access.purpose and may(viewer, tenant, Power.STAFF_ACCESS):
         return Relationship.STAFF_WITH_PURPOSE
     offered = set(tenant.config.policy.resume_visibilities)
     if (
@@ -152,12 +167,25 @@ def _relationship(
 def resume_disclosure(
     viewer: Viewer, tenant: Tenant, resume: ResumeFacts, access: Access
 ) -> Disclosure:
+    """What of the resume this viewer sees on this site (``tenant``) by this path."""
     relationship = _relationship(viewer, tenant, resume, access)
     policy = tenant.config.policy
+    because: dict[ResumeField, str] = {}
     if relationship in (Relationship.OWNER, Relationship.STAFF_WITH_PURPOSE):
         disclosed = ALL_FIELDS
     elif relationship is Relationship.APPLICATION:
+        # The seeker accepted the policy of the site they applied on; the site read on may
+        # only narrow it.
         disclosed = frozenset(policy.application_disclosed_fields)
+        applied_on = access.application_site or tenant
+        if applied_on.slug != tenant.slug:
+            there = frozenset(applied_on.config.policy.application_disclosed_fields)
+            site = applied_on.config.branding.site_name
+            because = {
+                withheld: f"not disclosed on application by {site}, where the seeker applied"
+                for withheld in disclosed - there
+            }
+            disclosed &= there
     elif relationship is Relationship.RESUME_SEARCH:
         # Personal information and the last employer are withheld from resume search
         # (first seed policy); the floor keeps contact details out whatever the tenant says.
@@ -166,11 +194,7 @@ def resume_disclosure(
         disclosed = frozenset(policy.public_profile_fields) - NEVER_PUBLIC
     else:
         disclosed = frozenset()
-    reasons = {
-        resume_field: _reason(relationship, resume_field in disclosed)
-        for resume_field in ResumeField
-    }
-    return Disclosure(relationship, frozenset(disclosed), reasons)
+    return Disclosure(relationship, frozenset(disclosed), because)
 
 
 def _reason(relationship: Relationship, disclosed: bool) -> str:

@@ -9,7 +9,9 @@ address disclosed to a company on application, third-party disclosure with conse
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 
 class ResumeField(StrEnum):
@@ -82,3 +84,14 @@ class DataUse(StrEnum):
     SITE_UPDATE_MAIL = "SITE_UPDATE_MAIL"
     JOB_ALERT_MAIL = "JOB_ALERT_MAIL"
     RESUME_SEARCH = "RESUME_SEARCH"
+
+
+def last_jobs(work_history: Sequence[dict[str, Any]]) -> frozenset[int]:
+    """Which jobs' employers are the seeker's last employer, in plain words: every job
+    without an end date; where there is none, the job left most recently (all of them on
+    a tie). Their employers are LAST_EMPLOYER wherever they appear."""
+    current = frozenset(i for i, job in enumerate(work_history) if not job.get("end_date"))
+    if current or not work_history:
+        return current
+    latest = max(job["end_date"] for job in work_history)
+    return frozenset(i for i, job in enumerate(work_history) if job["end_date"] == latest)

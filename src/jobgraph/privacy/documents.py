@@ -157,20 +157,7 @@ async def accept(
     every document in force must be among them."""
     current = {row.id: row for row in await in_force(db, tenant)}
     wanted = set(document_ids)
-    if unknown := wanted - current.keys():
-        raise BadUserInput(
-            f"Not a document in force on this site: {', '.join(sorted(map(str, unknown)))}; "
-            "accept the versions the legalDocuments query returns.",
-            field="acceptedDocumentIds",
-        )
-    if all_required and (missing := [row for row in current.values() if row.id not in wanted]):
-        raise BadUserInput(
-            "To register, accept "
-            + " and ".join(f"the {row.title} (version {row.version})" for row in missing)
-            + ": pass their ids in acceptedDocumentIds.",
-            field="acceptedDocumentIds",
-            documents=[str(row.id) for row in missing],
-        )
+    _check_acceptance(current, wanted, all_required)
     pending = {row.id for row in await _unaccepted(db, tenant, account_id, [*current.values()])}
     now = datetime.now(UTC)
     for document_id in sorted(wanted & pending):
@@ -209,3 +196,30 @@ async def acceptances(db: AsyncSession, account_id: uuid.UUID) -> list[dict]:
         {"site": site, "document": kind, "version": version, "accepted_at": at.isoformat()}
         for site, kind, version, at in rows.all()
     ]
+
+
+async def check_registration_acceptance(
+    db: AsyncSession, tenant: Tenant, document_ids: Iterable[uuid.UUID]
+) -> None:
+    """Registration accepts every document in force (checked before the account exists)."""
+    current = {row.id: row for row in await in_force(db, tenant)}
+    _check_acceptance(current, set(document_ids), all_required=True)
+
+
+def _check_acceptance(
+    current: dict[uuid.UUID, LegalDocument], wanted: set[uuid.UUID], all_required: bool
+) -> None:
+    if unknown := wanted - current.keys():
+        raise BadUserInput(
+            f"Not a document in force on this site: {', '.join(sorted(map(str, unknown)))}; "
+            "accept the versions the legalDocuments query returns.",
+            field="acceptedDocumentIds",
+        )
+    if all_required and (missing := [row for row in current.values() if row.id not in wanted]):
+        raise BadUserInput(
+            "To register, accept "
+            + " and ".join(f"the {row.title} (version {row.version})" for row in missing)
+            + ": pass their ids in acceptedDocumentIds.",
+            field="acceptedDocumentIds",
+            documents=[str(row.id) for row in missing],
+        )

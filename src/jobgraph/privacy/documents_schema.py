@@ -9,7 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from jobgraph.graphql.ids import parse_id
-from jobgraph.identity.permissions import AccountHolder, TenantAdminOrOperator, TenantRead
+from jobgraph.identity.permissions import AccountHolder, TenantRead, staff
+from jobgraph.policy.staff import Power
 from jobgraph.privacy import documents
 from jobgraph.privacy.documents import DocumentKind
 from jobgraph.privacy.models import LegalDocument as LegalDocumentRow
@@ -95,7 +96,7 @@ class LegalDocumentsMutation:
         return _documents(rows)
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Publish a new version of this site's privacy policy or terms, in "
         "force from effectiveAt (default: now; never in the past). Signed-in "
         "seekers are asked to accept it once it is in force.",

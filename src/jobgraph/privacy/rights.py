@@ -5,17 +5,26 @@ with small-cell suppression, and requests to keep a resume up to date."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.communications.models import Inquiry
 from jobgraph.errors import NotFound
-from jobgraph.identity.models import Account
-from jobgraph.jobs.models import JobPosting, SavedSearch
+from jobgraph.identity.models import (
+    Account,
+    AuthSession,
+    CompanyMember,
+    ExternalIdentity,
+    RefreshToken,
+    TenantAdmin,
+)
+from jobgraph.jobs.models import Company, JobPosting, SavedSearch
+from jobgraph.notifications.models import Notification
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.privacy import documents
 from jobgraph.privacy.consent import ConsentPurpose, consenting
@@ -123,6 +132,8 @@ async def export(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
         "accepted_documents": await documents.acceptances(db, account_id),
         "inquiries": [
             {
+                "name": row.name,
+                "reply_to": row.reply_to,
                 "subject": row.subject,
                 "body": row.body,
                 "status": row.status,
@@ -134,6 +145,107 @@ async def export(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
         ],
         "saved_searches": [
             {"name": row.name, "query": row.query, "frequency": row.frequency} for row in searches
+        ],
+        **await _account_records(db, account_id),
+    }
+
+
+# Every table that refers to an account, and where the export shows it (a test lists the
+# tables with a foreign key to accounts and fails on one missing here or in KEPT_TABLES).
+EXPORTED_TABLES = {
+    "accounts": "account",
+    "resumes": "resume",
+    "applications": "applications",
+    "invitations": "invitations",
+    "consent_records": "consents",
+    "disclosures": "disclosures",
+    "document_acceptances": "accepted_documents",
+    "inquiries": "inquiries",
+    "saved_searches": "saved_searches",
+    "auth_sessions": "sessions",
+    "notifications": "notifications",
+    "company_members": "company_memberships",
+    "tenant_admins": "site_admin_roles",
+    "external_identities": "external_identities",
+}
+# Held about an account but not exported, and why.
+KEPT_TABLES: dict[str, str] = {}
+
+
+async def _account_records(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
+    """Sign-ins, mail, roles and linked identities: what the account did and was sent."""
+    sessions = (
+        await db.scalars(
+            select(AuthSession)
+            .where(AuthSession.account_id == account_id)
+            .order_by(AuthSession.created_at)
+        )
+    ).all()
+    refreshes = (
+        await db.execute(
+            select(RefreshToken.session_id, func.count(), func.max(RefreshToken.used_at))
+            .where(RefreshToken.session_id.in_([row.id for row in sessions]))
+            .group_by(RefreshToken.session_id)
+        )
+    ).all()
+    tokens = {session_id: (count, used) for session_id, count, used in refreshes}
+    notifications = (
+        await db.scalars(
+            select(Notification)
+            .where(Notification.account_id == account_id)
+            .order_by(Notification.created_at)
+        )
+    ).all()
+    memberships = (
+        await db.execute(
+            select(Company.name, CompanyMember.role, CompanyMember.created_at)
+            .join(
+                CompanyMember,
+                (CompanyMember.pool_id == Company.pool_id)
+                & (CompanyMember.company_id == Company.id),
+            )
+            .where(CompanyMember.account_id == account_id)
+        )
+    ).all()
+    admin_roles = (
+        await db.scalars(select(TenantAdmin).where(TenantAdmin.account_id == account_id))
+    ).all()
+    identities = (
+        await db.scalars(select(ExternalIdentity).where(ExternalIdentity.account_id == account_id))
+    ).all()
+    return {
+        "sessions": [
+            {
+                "site": row.tenant_slug,
+                "started_at": _plain(row.created_at),
+                "ended_at": _plain(row.revoked_at),
+                "ended_because": row.revoked_reason,
+                "refresh_tokens_issued": tokens.get(row.id, (0, None))[0],
+                "last_refreshed_at": _plain(tokens.get(row.id, (0, None))[1]),
+            }
+            for row in sessions
+        ],
+        "notifications": [
+            {
+                "kind": row.kind,
+                "to": row.recipient,
+                "subject": row.subject,
+                "status": row.status,
+                "at": _plain(row.created_at),
+            }
+            for row in notifications
+        ],
+        "company_memberships": [
+            {"company": name, "role": role, "since": _plain(since)}
+            for name, role, since in memberships
+        ],
+        "site_admin_roles": [
+            {"site": row.tenant_slug, "granted_by": row.granted_by, "at": _plain(row.created_at)}
+            for row in admin_roles
+        ],
+        "external_identities": [
+            {"issuer": row.issuer, "subject": row.subject, "at": _plain(row.created_at)}
+            for row in identities
         ],
     }
 
@@ -157,6 +269,10 @@ async def erase_personal_information(db: AsyncSession, account_id: uuid.UUID) ->
     account = await db.scalar(select(Account).where(Account.id == account_id))
     if account is not None:
         account.full_name = None
+    # A cover note is the seeker's own words to an employer: personal, erased with the rest.
+    await db.execute(
+        update(Application).where(Application.account_id == account_id).values(cover_note=None)
+    )
 
 
 def pseudonym(secret_key: str, account_id: uuid.UUID) -> str:
@@ -197,14 +313,41 @@ async def delete_account(
                 for row in lawful
             ],
         )
+    # Inquiries sent while signed out carry the address, not the account: erase those too.
+    email = await db.scalar(select(Account.email_normalized).where(Account.id == account_id))
+    await db.execute(
+        update(Inquiry)
+        .where(func.lower(Inquiry.reply_to) == email, Inquiry.account_id.is_(None))
+        .values(
+            name=None, reply_to=None, subject="(erased)", body="(erased at the sender's request)"
+        )
+    )
     await db.execute(delete(Account).where(Account.id == account_id))
 
 
-async def statistics(db: AsyncSession, tenant: Tenant) -> dict[str, list[tuple[str, int]]]:
-    """Counts of seekers by a few attributes; a group smaller than the tenant's threshold
-    is never shown, and the small groups together show as "other" only when that sum is
-    itself at or above the threshold."""
-    threshold = tenant.config.policy.statistics_min_cell
+def published_count(secret: str, tenant: Tenant, attribute: str, value: str, count: int) -> int:
+    """A count as statistics publish it: in steps of the site's minimum cell ``m``, from a
+    secret offset ``o`` fixed per group (0 <= o < m): ``m * floor((count + o) / m)``, and
+    0 (not shown) below ``m``. Every group of ``m`` or more is shown; a true count can
+    be read off only to within ``m``; and adding or removing one seeker changes what is
+    published for a group with probability 1/m over the secret offset, so padding a group
+    with accounts to learn one seeker's value fails with probability 1 - 1/m. Asking
+    again reveals nothing new: the offset is fixed."""
+    step = tenant.config.policy.statistics_min_cell
+    digest = hmac.new(
+        secret.encode(), f"statistics:{tenant.slug}:{attribute}:{value}".encode(), hashlib.sha256
+    ).digest()
+    offset = int.from_bytes(digest[:8], "big") % step
+    published = step * ((count + offset) // step)
+    return published if published >= step else 0
+
+
+async def statistics(
+    db: AsyncSession, tenant: Tenant, secret: str
+) -> dict[str, list[tuple[str, int]]]:
+    """Counts of seekers by a few attributes, published as ``published_count`` says; the
+    groups too small to show are pooled as "other" under the same rule. A partner site
+    counts its own seekers only: those who signed up or applied on it."""
     columns = {
         "nationality": Resume.nationality,
         "visa_status": Resume.visa_status,
@@ -214,22 +357,31 @@ async def statistics(db: AsyncSession, tenant: Tenant) -> dict[str, list[tuple[s
                  '$[*] ? (@.language == "Japanese").level') #>> '{}'"""
         ),
     }
+    seekers = [Resume.pool_id == tenant.pool_id]
+    if tenant.is_partner_site:
+        seekers.append(
+            Resume.account_id.in_(
+                select(Account.id)
+                .where(Account.tenant_slug == tenant.slug)
+                .union(select(Application.account_id).where(Application.tenant_slug == tenant.slug))
+            )
+        )
     result: dict[str, list[tuple[str, int]]] = {}
     for name, column in columns.items():
         rows = (
             await db.execute(
-                select(column, func.count())
-                .where(Resume.pool_id == tenant.pool_id, column.is_not(None))
-                .group_by(column)
+                select(column, func.count()).where(*seekers, column.is_not(None)).group_by(column)
             )
         ).all()
-        shown = sorted(
-            ((str(value), count) for value, count in rows if count >= threshold),
-            key=lambda pair: (-pair[1], pair[0]),
-        )
-        rest = sum(count for _, count in rows if count < threshold)
-        if rest >= threshold:
-            shown.append(("other", rest))
+        shown, rest = [], 0
+        for value, count in rows:
+            if published := published_count(secret, tenant, name, str(value), count):
+                shown.append((str(value), published))
+            else:
+                rest += count
+        shown.sort(key=lambda group: (-group[1], group[0]))
+        if other := published_count(secret, tenant, name, "other", rest):
+            shown.append(("other", other))
         result[name] = shown
     return result
 

@@ -10,17 +10,20 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
 from jobgraph.identity.accounts import find_by_email
 from jobgraph.identity.models import Account
 from jobgraph.identity.passwords import verify_password
-from jobgraph.identity.permissions import AccountHolder, Operator, TenantAdminOrOperator
+from jobgraph.identity.permissions import AccountHolder, Operator, staff
 from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
+from jobgraph.policy.staff import Power
+from jobgraph.policy.types import ResumeFieldType
 from jobgraph.privacy import consent, rights
 from jobgraph.privacy.consent import ConsentPurpose
+from jobgraph.privacy.explain import AccessPath, explain, field_reasons
 from jobgraph.privacy.models import ConsentRecord, DisclosureRecord
-from jobgraph.resumes.types import Resume
+from jobgraph.resumes.types import DisclosureLevelType, RelationshipType, Resume
 
 ConsentPurposeType = strawberry.enum(
     ConsentPurpose, name="ConsentPurpose", description="A use of your data that needs your consent."
@@ -89,15 +92,19 @@ def _consent(row: ConsentRecord) -> Consent:
     )
 
 
-@strawberry.type(description="Counts of one attribute; small groups are never shown.")
+@strawberry.type(
+    description="Seekers with one value of an attribute, counted in steps of the site's "
+    "minimum cell from a secret offset (so one seeker's change cannot be read off)."
+)
 class StatisticGroup:
     value: str
     count: int
 
 
 @strawberry.type(
-    description="Seekers of this site's pool by attribute, with every group "
-    "below the site's threshold suppressed."
+    description="Seekers by attribute (on a partner site: its own seekers, who signed "
+    "up or applied on it). Counts are in steps of `threshold`; a group whose count "
+    "rounds below it is not shown (small groups pool into 'other' by the same rule)."
 )
 class SeekerStatistics:
     threshold: int
@@ -105,6 +112,29 @@ class SeekerStatistics:
     visa_status: list[StatisticGroup]
     career_level: list[StatisticGroup]
     japanese_level: list[StatisticGroup]
+
+
+AccessPathType = strawberry.enum(
+    AccessPath, name="AccessPath", description="How a viewer reaches a resume."
+)
+
+
+@strawberry.type(description="One field of a resume in a dry run: shown or not, and why.")
+class FieldAccess:
+    field: ResumeFieldType
+    disclosed: bool
+    reason: str
+
+
+@strawberry.type(
+    description="What a viewer would see of a seeker's resume on a site by a path, as the "
+    "policy decides it for real: field names and reasons, never values."
+)
+class AccessExplanation:
+    relationship: RelationshipType
+    level: DisclosureLevelType
+    note: str
+    fields: list[FieldAccess]
 
 
 @strawberry.type
@@ -117,7 +147,7 @@ class PrivacyRightsQuery:
         return await rights.export(info.context.db, info.context.viewer.account_id)
 
     @strawberry.field(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.STAFF_ACCESS)],
         description="A seeker's resume for staff. Without a stated purpose "
         "you see what an anonymous visitor sees; with one, all of "
         "it, and the access is recorded with the purpose.",
@@ -138,12 +168,55 @@ class PrivacyRightsQuery:
             seen.purpose = access.purpose
         return seen
 
-    @strawberry.field(permission_classes=[TenantAdminOrOperator])
+    @strawberry.field(
+        permission_classes=[staff(Power.STAFF_ACCESS)],
+        description="The policy's dry run: which fields of the seeker's resume the viewer "
+        "(an account's e-mail address; none for an anonymous visitor) would see on a site "
+        "of this pool (default: this one) by a path, and why. Recorded as staff access "
+        "with your purpose.",
+    )
+    async def explain_access(
+        self,
+        info: Info,
+        seeker_email: str,
+        path: AccessPathType,
+        purpose: str,
+        viewer_email: str | None = None,
+        site: str | None = None,
+    ) -> AccessExplanation:
+        context = info.context
+        purpose = required_text(purpose, "purpose", 200)
+        async with context.transaction() as db:
+            explained = await explain(
+                db,
+                context.sites,
+                context.tenant,
+                context.viewer,
+                seeker_email,
+                viewer_email,
+                site,
+                AccessPath(path),
+                purpose,
+            )
+        disclosure = explained.disclosure
+        return AccessExplanation(
+            relationship=disclosure.relationship,
+            level=disclosure.level,
+            note=explained.note,
+            fields=[
+                FieldAccess(field=field, disclosed=shown, reason=reason)
+                for field, shown, reason in field_reasons(disclosure)
+            ],
+        )
+
+    @strawberry.field(permission_classes=[staff(Power.SITE_STATISTICS)])
     async def seeker_statistics(self, info: Info) -> SeekerStatistics:
         context = info.context
         if DataUse.STATISTICS not in context.tenant.config.policy.data_uses:
             raise Forbidden("This site does not use personal data for statistics.")
-        counts = await rights.statistics(context.db, context.tenant)
+        counts = await rights.statistics(
+            context.db, context.tenant, context.services.settings.secret_key
+        )
         return SeekerStatistics(
             threshold=context.tenant.config.policy.statistics_min_cell,
             **{
@@ -221,7 +294,7 @@ class PrivacyRightsMutation:
         return True
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.THIRD_PARTY_DISCLOSURE)],
         description="Disclose a seeker's data to a named third party: only where this "
         "site's policy allows it with consent, and only with the seeker's consent to that "
         "party; recorded.",

@@ -135,7 +135,6 @@ class ResumePatch:
 class Application:
     id: strawberry.ID
     status: ApplicationStatusType
-    cover_note: str | None
     applied_at: datetime
     row: strawberry.Private[ApplicationRow]
 
@@ -144,10 +143,26 @@ class Application:
         return cls(
             id=strawberry.ID(str(row.id)),
             status=ApplicationStatus(row.status),
-            cover_note=row.cover_note,
             applied_at=row.created_at,
             row=row,
         )
+
+    @strawberry.field(
+        description="The site the seeker applied on (its slug): its policy "
+        "governs what the employer sees of the application."
+    )
+    def site(self) -> str:
+        return self.row.tenant_slug
+
+    @strawberry.field(
+        description="The seeker's note to the employer; the employer sees it no more once "
+        "the application is withdrawn."
+    )
+    def cover_note(self, info: Info) -> str | None:
+        mine = info.context.viewer.account_id == self.row.account_id
+        if not mine and self.row.status == ApplicationStatus.WITHDRAWN:
+            return None
+        return self.row.cover_note
 
     @strawberry.field
     async def job(self, info: Info) -> Job | None:
@@ -165,7 +180,9 @@ class Application:
         if resume is None or job is None:
             return None
         access = Access.application(
-            job.company_id, active=self.row.status != ApplicationStatus.WITHDRAWN
+            job.company_id,
+            active=self.row.status != ApplicationStatus.WITHDRAWN,
+            site=context.site(self.row.tenant_slug),
         )
         return Resume.as_seen(info, resume, access, company_id=job.company_id)
 
@@ -426,6 +443,7 @@ class ResumesMutation:
                 raise BadUserInput("You have already applied to this job.", field="jobId")
             if existing is not None:
                 existing.status, existing.cover_note = ApplicationStatus.SUBMITTED, cover_note
+                existing.tenant_slug = context.tenant.slug  # applied again, on this site
                 existing.updated_at = datetime.now(UTC)
                 row = existing
             else:

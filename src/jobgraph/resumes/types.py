@@ -19,7 +19,7 @@ from jobgraph.policy.disclosure import (
     ResumeFacts,
     resume_disclosure,
 )
-from jobgraph.policy.fields import ResumeField, ResumeVisibility
+from jobgraph.policy.fields import ResumeField, ResumeVisibility, last_jobs
 from jobgraph.policy.types import ResumeFieldType, ResumeVisibilityType
 from jobgraph.resumes.models import Resume as ResumeRow
 
@@ -54,23 +54,14 @@ class Education:
 
 
 @strawberry.type(
-    description="A job held. The most recent one's employer is withheld where the last employer is."
+    description="A job held. The employer of a current job (or, with none, of the job left "
+    "most recently) is the seeker's last employer: withheld where that is."
 )
 class WorkExperience:
     employer: str | None
     title: str
     start_date: date | None
     end_date: date | None
-
-
-def most_recent(work: list[dict[str, Any]]) -> int | None:
-    """Index of the most recent job: a current one (no end), else the latest start."""
-    if not work:
-        return None
-    return max(
-        range(len(work)),
-        key=lambda i: (work[i].get("end_date") is None, work[i].get("start_date") or ""),
-    )
 
 
 @strawberry.type(description="A job seeker's resume, as this viewer may see it.")
@@ -169,11 +160,14 @@ class Resume:
         account = await info.context.loaders.account_by_id.load(self.row.account_id)
         return self.reveal(info, ResumeField.EMAIL, account.email if account else None)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The seeker's last employer: of every job without an end date (joined "
+        "by ' / ' when several), or else of the job left most recently."
+    )
     def last_employer(self, info: Info) -> str | None:
-        index = most_recent(self.row.work_history)
-        employer = self.row.work_history[index].get("employer") if index is not None else None
-        return self.reveal(info, ResumeField.LAST_EMPLOYER, employer)
+        work = self.row.work_history
+        employers = [work[i]["employer"] for i in sorted(last_jobs(work)) if work[i]["employer"]]
+        return self.reveal(info, ResumeField.LAST_EMPLOYER, " / ".join(employers) or None)
 
     @strawberry.field
     def languages(self, info: Info) -> list[LanguageSkill] | None:
@@ -198,17 +192,21 @@ class Resume:
         items = self.reveal(info, ResumeField.WORK_HISTORY, self.row.work_history)
         if items is None:
             return None
-        last = most_recent(items)
+        last = last_jobs(items)
         show_last = self.decision.allows(ResumeField.LAST_EMPLOYER)
-        return [
+        shown = [
             WorkExperience(
-                employer=item.get("employer") if index != last or show_last else None,
+                employer=item.get("employer") if index not in last or show_last else None,
                 title=item["title"],
                 start_date=_date(item.get("start_date")),
                 end_date=_date(item.get("end_date")),
             )
             for index, item in enumerate(items)
         ]
+        if any(shown[index].employer for index in last):
+            # The last employer shown inside the work history is recorded as itself.
+            self.reveal(info, ResumeField.LAST_EMPLOYER, None)
+        return shown
 
     @strawberry.field
     def skills(self, info: Info) -> list[str] | None:
@@ -225,6 +223,51 @@ class Resume:
     @strawberry.field
     def desired_locations(self, info: Info) -> list[str] | None:
         return self.reveal(info, ResumeField.DESIRED_LOCATIONS, self.row.desired_locations)
+
+
+# What each field reachable from a Resume can carry, by the policy's classes: reading a
+# field records the personal ones among them (a test walks the schema and fails on a field
+# missing here, and checks that what a read shows is what it records).
+RECORDED_AS: dict[str, frozenset[ResumeField]] = {
+    "Resume.fullName": frozenset({ResumeField.FULL_NAME}),
+    "Resume.birthDate": frozenset({ResumeField.BIRTH_DATE}),
+    "Resume.gender": frozenset({ResumeField.GENDER}),
+    "Resume.nationality": frozenset({ResumeField.NATIONALITY}),
+    "Resume.residenceCountry": frozenset({ResumeField.RESIDENCE_COUNTRY}),
+    "Resume.residenceRegion": frozenset({ResumeField.RESIDENCE_REGION}),
+    "Resume.nearestStation": frozenset({ResumeField.NEAREST_STATION}),
+    "Resume.phone": frozenset({ResumeField.PHONE}),
+    "Resume.visaStatus": frozenset({ResumeField.VISA_STATUS}),
+    "Resume.email": frozenset({ResumeField.EMAIL}),
+    "Resume.lastEmployer": frozenset({ResumeField.LAST_EMPLOYER}),
+    "Resume.languages": frozenset({ResumeField.LANGUAGES}),
+    "LanguageSkill.language": frozenset({ResumeField.LANGUAGES}),
+    "LanguageSkill.level": frozenset({ResumeField.LANGUAGES}),
+    "Resume.educationLevel": frozenset({ResumeField.EDUCATION}),
+    "Resume.educationHistory": frozenset({ResumeField.EDUCATION}),
+    "Education.school": frozenset({ResumeField.EDUCATION}),
+    "Education.degree": frozenset({ResumeField.EDUCATION}),
+    "Education.field": frozenset({ResumeField.EDUCATION}),
+    "Education.startYear": frozenset({ResumeField.EDUCATION}),
+    "Education.endYear": frozenset({ResumeField.EDUCATION}),
+    "Resume.careerLevel": frozenset({ResumeField.CAREER_LEVEL}),
+    "Resume.workHistory": frozenset({ResumeField.WORK_HISTORY}),
+    "WorkExperience.employer": frozenset({ResumeField.WORK_HISTORY, ResumeField.LAST_EMPLOYER}),
+    "WorkExperience.title": frozenset({ResumeField.WORK_HISTORY}),
+    "WorkExperience.startDate": frozenset({ResumeField.WORK_HISTORY}),
+    "WorkExperience.endDate": frozenset({ResumeField.WORK_HISTORY}),
+    "Resume.skills": frozenset({ResumeField.SKILLS}),
+    "Resume.hobbies": frozenset({ResumeField.HOBBIES}),
+    "Resume.desiredCategories": frozenset({ResumeField.DESIRED_CATEGORIES}),
+    "Resume.desiredLocations": frozenset({ResumeField.DESIRED_LOCATIONS}),
+    # About the disclosure itself, or the owner's own choice: nothing of the seeker's data.
+    "Resume.disclosure": frozenset(),
+    "ResumeDisclosure.level": frozenset(),
+    "ResumeDisclosure.relationship": frozenset(),
+    "ResumeDisclosure.withheldFields": frozenset(),
+    "Resume.visibility": frozenset(),
+    "Resume.updatedAt": frozenset(),
+}
 
 
 def facts_of(row: ResumeRow) -> ResumeFacts:

@@ -23,12 +23,15 @@ class TenantResolution:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        tenant, problem = self._resolve(headers, await self.registry())
+        registry = await self.registry()
+        tenant, problem = self._resolve(headers, registry)
         if tenant is None:
             response = JSONResponse(error_body(TenantUnknown(problem)), status_code=404)
             await response(scope, receive, send)
             return
-        scope.setdefault("state", {})["tenant"] = tenant
+        state = scope.setdefault("state", {})
+        state["tenant"] = tenant
+        state["sites"] = registry  # the other sites of the pool, e.g. where one applied
         await self.app(scope, receive, send)
 
     def _resolve(self, headers: Headers, registry: TenantRegistry) -> tuple[Tenant | None, str]:

@@ -15,7 +15,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden
-from jobgraph.identity.permissions import Operator, TenantAdminOrOperator
+from jobgraph.identity.permissions import Operator, staff
+from jobgraph.policy.staff import Power
 from jobgraph.tenancy import admin
 from jobgraph.tenancy.models import TenantConfigVersion, TenantRow
 
@@ -138,14 +139,14 @@ def _patch_of(changes: JSON, name: str) -> dict[str, Any]:
 @strawberry.type
 class TenantAdminQuery:
     @strawberry.field(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="A tenant's current configuration (default: this request's tenant).",
     )
     async def tenant_settings(self, info: Info, slug: str | None = None) -> TenantSettings:
         return TenantSettings.of(await admin.current(info.context.db, _target(info, slug)))
 
     @strawberry.field(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="A tenant's configuration versions, newest first.",
     )
     async def tenant_history(
@@ -160,7 +161,7 @@ class TenantAdminQuery:
 @strawberry.type
 class TenantAdminMutation:
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Change a tenant's branding; applies from the next request on.",
     )
     async def update_tenant_branding(
@@ -179,7 +180,7 @@ class TenantAdminMutation:
         return await _change(info, slug, {"branding": patch}, expected_version, note)
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Change a tenant's policy with a JSON merge patch over the [policy] "
         'table of its file (e.g. {"resume_visibilities": ["PRIVATE"]}; null '
         "restores a key's default). Checked against the platform floor, the main "
@@ -198,7 +199,7 @@ class TenantAdminMutation:
         return await _change(info, slug, patch, expected_version, note)
 
     @strawberry.mutation(
-        permission_classes=[TenantAdminOrOperator],
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
         description="Make an earlier version current again (as a new version).",
     )
     async def restore_tenant_version(

@@ -57,6 +57,9 @@
 
   async function fetcher(graphiqlParams) {
     const params = named(graphiqlParams);
+    if (!session && params.operationName !== "IntrospectionQuery") {
+      return { errors: [{ message: "Sign in first: the console runs operations as you." }] };
+    }
     let result = await post(params, session && session.accessToken);
     if (firstErrorCode(result) === "UNAUTHENTICATED") {
       if (await refreshed()) result = await post(params, session.accessToken);
@@ -171,26 +174,47 @@
     if (session && session.refreshToken) {
       await post({ query: "mutation ConsoleSignOut { logout }" }, session.accessToken);
     }
-    tabStorage(session).clear();
+    storage.close();
     save(null);
     say("Signed out.");
     render();
   });
 
   // GraphiQL keeps its tabs (queries and results) per signed-in person, in this tab only.
+  // Signing out closes that person's storage: it is emptied, and the writes GraphiQL
+  // still makes while it unmounts (its editors save on a timer) are dropped, so nothing
+  // of the person outlives the sign-out.
   function tabStorage(current) {
     const prefix =
       "jobgraph-console:" + config.tenant + ":" + (current ? current.email : "anonymous") + ":";
     const keys = () => Object.keys(sessionStorage).filter((key) => key.startsWith(prefix));
+    let open = true;
     return {
-      getItem: (key) => sessionStorage.getItem(prefix + key),
-      setItem: (key, value) => sessionStorage.setItem(prefix + key, value),
+      getItem: (key) => (open ? sessionStorage.getItem(prefix + key) : null),
+      setItem: (key, value) => {
+        if (open) sessionStorage.setItem(prefix + key, value);
+      },
       removeItem: (key) => sessionStorage.removeItem(prefix + key),
       clear: () => keys().forEach((key) => sessionStorage.removeItem(key)),
+      close() {
+        open = false;
+        this.clear();
+      },
       get length() {
-        return keys().length;
+        return open ? keys().length : 0;
       },
     };
+  }
+  let storage = null;
+
+  // GraphiQL opens its first tab with the editors' stored text, not the tab's own
+  // variables: a new person's storage starts with the first example in the editors.
+  function seeded(store, tabs) {
+    if (store.getItem("graphiql:tabState") === null && tabs.length) {
+      store.setItem("graphiql:query", tabs[0].query);
+      store.setItem("graphiql:variables", tabs[0].variables);
+    }
+    return store;
   }
 
   const logo = document.querySelector(".console-logo");
@@ -208,12 +232,13 @@
         ? example.variables.split(config.companyPlaceholder).join(companyId)
         : example.variables,
     }));
+    storage = seeded(tabStorage(session), tabs);
     root.render(
       React.createElement(GraphiQL, {
         key: session ? session.email : "anonymous",
         fetcher: fetcher,
         defaultTabs: tabs,
-        storage: tabStorage(session),
+        storage: storage,
         defaultEditorToolsVisibility: "variables",
         shouldPersistHeaders: false,
         isHeadersEditorEnabled: false,
