@@ -283,7 +283,9 @@ async def test_an_employer_creates_a_company_and_invites_a_member_who_accepts(ap
     )
     assert error_code(refused) == "FORBIDDEN"
     for email in ("seeker10@jobboard.test", "no-account-yet@example.org"):
-        answer = await api.graphql(add, {"c": company_id, "e": email}, tenant="jobboard", token=owner)
+        answer = await api.graphql(
+            add, {"c": company_id, "e": email}, tenant="jobboard", token=owner
+        )
         assert answer == {"data": {"addCompanyMember": True}}, "the same whether or not known"
     me = (await api.data(ME, tenant="jobboard", token=outsider))["me"]
     assert me["memberships"] == [], "nobody joins without their own act"

@@ -5,11 +5,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from jobgraph.db.engine import bind_pool
-from jobgraph.privacy.rights import queue_update_requests
+from jobgraph.privacy.rights import EXPORTED_TABLES, KEPT_TABLES, queue_update_requests
 from tests.conftest import database_name, error_code
+from tests.jobs.conftest import employer_of
 from tests.resumes.test_disclosure import APPLICANTS, applied, seeker_token
 
-RESUME_VALUES = ("+81-90-0000-0015", "Last Employer jobboard 15 KK", "seeker15@jobboard.test")
+RESUME_VALUES = (
+    "+81-90-0000-0015",
+    "Last Employer jobboard 15 KK",
+    "seeker15@jobboard.test",
+    "Seeker15@jobboard.test",
+    "Seeker Fifteen",
+    "Inquiry by seeker 15",
+)
 
 
 async def test_export_holds_everything_about_the_seeker(api):
@@ -53,6 +61,12 @@ async def test_deleting_the_account_leaves_no_personal_data_anywhere(
 ):
     employer, job_id, _, token = await applied(api, "jobboard", 15)
     await api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token)
+    # Sent while signed out: it carries the address and name, not the account.
+    await api.data(
+        'mutation { sendInquiry(subject: "About my data", body: "Inquiry by seeker 15", '
+        'name: "Seeker Fifteen", replyTo: "Seeker15@jobboard.test") { id } }',
+        tenant="jobboard",
+    )
     operator = await api.operator_token()
     await api.data(
         'mutation { lawfulDisclosure(email: "seeker15@jobboard.test", '
@@ -81,8 +95,25 @@ async def test_deleting_the_account_leaves_no_personal_data_anywhere(
 
 
 async def test_erasing_personal_information_keeps_the_rest(api):
-    token = await seeker_token(api, 17, "jobboard")
+    employer, job_id, application_id, token = await applied(api, "jobboard", 17)
+    await api.data(
+        "mutation($j: ID!) { withdrawApplication(id: $j) { id } }",
+        {"j": application_id},
+        tenant="jobboard",
+        token=token,
+    )
+    await api.data(
+        'mutation($j: ID!) { applyToJob(jobId: $j, coverNote: "My own words, seeker 17") { id } }',
+        {"j": job_id},
+        tenant="jobboard",
+        token=token,
+    )
+    notes = "query($j: ID!) { applicants(jobId: $j) { coverNote } }"
+    read = await api.data(notes, {"j": job_id}, tenant="jobboard", token=employer.token)
+    assert read["applicants"] == [{"coverNote": "My own words, seeker 17"}]
     await api.data("mutation { eraseMyPersonalInformation }", tenant="jobboard", token=token)
+    read = await api.data(notes, {"j": job_id}, tenant="jobboard", token=employer.token)
+    assert read["applicants"] == [{"coverNote": None}], "erased with the personal information"
     resume = (
         await api.data(
             "{ myResume { fullName phone lastEmployer skills workHistory { employer title } } }",
@@ -346,3 +377,97 @@ async def test_consent_is_asked_only_for_uses_the_site_makes(api, reconfigure, s
             token=seeker,
         )
         assert granted["setConsent"]["granted"] is True
+
+
+async def test_a_withdrawn_application_shows_no_cover_note(api):
+    employer = await employer_of(api, "jobboard")
+    job_id = await employer.post(title="Cover notes")
+    token = await seeker_token(api, 19, "jobboard")
+    applied_id = (
+        await api.data(
+            'mutation($j: ID!) { applyToJob(jobId: $j, coverNote: "Hire me") { id } }',
+            {"j": job_id},
+            tenant="jobboard",
+            token=token,
+        )
+    )["applyToJob"]["id"]
+    await api.data(
+        "mutation($a: ID!) { withdrawApplication(id: $a) { id } }",
+        {"a": applied_id},
+        tenant="jobboard",
+        token=token,
+    )
+    read = await api.data(
+        "query($j: ID!) { applicants(jobId: $j) { status coverNote } }",
+        {"j": job_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    assert read["applicants"] == [{"status": "WITHDRAWN", "coverNote": None}]
+    mine = await api.data("{ myApplications { coverNote } }", tenant="jobboard", token=token)
+    assert mine["myApplications"] == [{"coverNote": "Hire me"}], "the seeker still sees it"
+
+
+async def test_the_export_covers_every_table_that_refers_to_an_account(
+    api, database, database_server
+):
+    connection = await database_server.admin(database_name(database))
+    try:
+        referring = {
+            row[0]
+            for row in await connection.fetch(
+                "SELECT conrelid::regclass::text FROM pg_constraint "
+                "WHERE contype = 'f' AND confrelid = 'accounts'::regclass"
+            )
+        } | {"accounts"}
+    finally:
+        await connection.close()
+    assert referring == set(EXPORTED_TABLES) | set(KEPT_TABLES)
+    token = await seeker_token(api, 3, "jobboard")
+    exported = (await api.data("{ exportMyData }", tenant="jobboard", token=token))["exportMyData"]
+    assert set(EXPORTED_TABLES.values()) <= set(exported)
+    assert exported["sessions"][-1]["site"] == "jobboard"
+    assert exported["notifications"] == [] and exported["company_memberships"] == []
+
+
+STATISTICS = "{ seekerStatistics { threshold visaStatus { value count } } }"
+
+
+async def test_padding_a_group_does_not_reveal_one_seekers_value(api, database, database_server):
+    """The attack: four accounts of the attacker share a rare value; the group shows (at 5)
+    exactly when the victim shares it too. With counts in secret-offset steps the group
+    looks the same either way, but for the one offset in five that puts a step between 4
+    and 5: over twenty such groups the attacker reads the victim's value off a few, not
+    all (a plain threshold gave it away in every one)."""
+    values = [f"Rare visa {i}" for i in range(20)]
+    await database_server.execute(
+        "INSERT INTO accounts (pool_id, tenant_slug, email, email_normalized) "
+        "SELECT 'jobboard', 'jobboard', 'pad' || v || '-' || i || '@x.test', "
+        "'pad' || v || '-' || i || '@x.test' "
+        "FROM generate_series(0, 19) v, generate_series(1, 4) i;"
+        "INSERT INTO resumes (pool_id, tenant_slug, account_id, visibility, visa_status, "
+        "languages, education_history, work_history, skills, hobbies, desired_categories, "
+        "desired_locations) SELECT 'jobboard', 'jobboard', id, 'PRIVATE', "
+        "'Rare visa ' || split_part(substr(email, 4), '-', 1), '[]', '[]', '[]', '{}', '{}', "
+        "'{}', '{}' FROM accounts WHERE email LIKE 'pad%@x.test'",
+        database_name(database),
+    )
+    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    victim = await seeker_token(api, 23, "jobboard")
+    revealed = 0
+    for value in values:
+        seen = []
+        for visa in (value, "Permanent resident"):
+            await api.data(
+                "mutation($v: String) { updateResume(patch: {visaStatus: $v}) { updatedAt } }",
+                {"v": visa},
+                tenant="jobboard",
+                token=victim,
+            )
+            groups = (await api.data(STATISTICS, tenant="jobboard", token=admin))[
+                "seekerStatistics"
+            ]["visaStatus"]
+            seen.append([g for g in groups if g["value"] == value])
+            assert all(g["count"] % 5 == 0 for g in groups), groups
+        revealed += seen[0] != seen[1]
+    assert revealed < len(values) / 2, revealed

@@ -20,7 +20,7 @@ from jobgraph.identity.models import Account, CompanyMember
 from jobgraph.identity.viewer import Viewer
 from jobgraph.jobs.models import Company
 from jobgraph.notifications.outbox import enqueue
-from jobgraph.policy.staff import Power, may
+from jobgraph.policy.staff import Power, may, require, staff_role
 from jobgraph.tenancy.registry import Tenant
 
 PURPOSE = "join-company"
@@ -39,6 +39,8 @@ async def _company_managed_by(
             )
         )
         if role != "OWNER":
+            if staff_role(viewer, tenant) is not None:
+                require(viewer, tenant, Power.MANAGE_COMPANY_MEMBERS)  # the policy's reason
             raise Forbidden(
                 "Only the company's owners, the main site's admins and platform operators "
                 "may invite members (a partner site's admins may not)."

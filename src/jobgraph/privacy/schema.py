@@ -14,7 +14,7 @@ from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
 from jobgraph.identity.accounts import find_by_email
 from jobgraph.identity.models import Account
 from jobgraph.identity.passwords import verify_password
-from jobgraph.identity.permissions import AccountHolder, Operator, staff
+from jobgraph.identity.permissions import AccountHolder, staff
 from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
 from jobgraph.policy.staff import Power
@@ -330,7 +330,7 @@ class PrivacyRightsMutation:
         return LawfulDisclosureResult(data=data, recorded=True, hidden_from_subject=False)
 
     @strawberry.mutation(
-        permission_classes=[Operator],
+        permission_classes=[staff(Power.LAWFUL_DISCLOSURE)],
         description="Disclose a seeker's data to an authority, as the law "
         "requires: the legal basis and reference are required, "
         "and the disclosure is recorded.",
