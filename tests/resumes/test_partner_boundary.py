@@ -353,3 +353,34 @@ async def test_what_a_read_of_every_field_shows_is_what_it_records(api):
         "myDisclosures"
     ]
     assert set(entry["fields"]) == shown & PERSONAL_FIELDS
+
+
+@pytest.mark.parametrize("site", ["jobboard", "kansai-jobs"])
+async def test_search_and_staff_access_disclose_the_same_on_main_and_partner_sites(api, site):
+    """The pool's searchable resumes are searched alike on its sites; the pool's staff
+    (here an operator on each site) see everything with a purpose, recorded."""
+    from tests.resumes.test_disclosure import EVERYTHING, PERSONAL, SEARCH
+
+    employer = await employer_of(api, "jobboard")
+    token = (await api.sign_in("employer@jobboard.test", site))["accessToken"]
+    found = (await api.data(SEARCH, {"c": employer.company_id}, tenant=site, token=token))[
+        "searchCandidates"
+    ]
+    assert len(found) == 20
+    for candidate in found:
+        check(candidate["resume"], EVERYTHING - PERSONAL)
+    operator = await api.operator_token(site)
+    staff = await api.data(
+        'query { staffResume(email: "seeker4@jobboard.test", purpose: "complaint 7") { '
+        + FIELDS
+        + " } }",
+        tenant=site,
+        token=operator,
+    )
+    check(staff["staffResume"], EVERYTHING)
+    seeker = (await api.sign_in("seeker4@jobboard.test", site))["accessToken"]
+    [entry] = (
+        await api.data("{ myDisclosures { reason detail fields } }", tenant=site, token=seeker)
+    )["myDisclosures"]
+    assert entry["reason"] == "STAFF_WITH_PURPOSE" and entry["detail"] == "complaint 7"
+    assert set(entry["fields"]) == PERSONAL
