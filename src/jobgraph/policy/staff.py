@@ -13,6 +13,7 @@ staff. The README's table is generated from ``POWERS`` and a test compares the t
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from jobgraph.errors import Forbidden
@@ -81,7 +82,8 @@ def require(viewer: Viewer, tenant: Tenant, power: Power) -> None:
     if role is None:
         raise Forbidden("Only this site's admins and platform operators may do this.")
     if role not in POWERS[power]:
-        raise Forbidden(f"As a {role} you may not {power.value.split(':')[0]}: {_WHY_NOT[role]}.")
+        what = re.split("[:;]", power.value)[0]
+        raise Forbidden(f"As a {role} you may not {what}: {_WHY_NOT[role]}.")
 
 
 def markdown_table() -> str:
