@@ -34,11 +34,12 @@ async def mail_the_address(
         )
         kind = "CONFIRM_ADDRESS"
     else:
+        support = tenant.config.branding.support_email or f"{site}'s support"
         subject = f"Someone tried to sign up on {site} with your address"
         body = (
-            f"You already have an account on {site} with this address: sign in, or reset "
-            "your password if you forgot it. If this was not you, nothing changed and you "
-            "need do nothing."
+            f"You already have an account on {site} with this address: sign in with your "
+            f"password (if you forgot it, write to {support}). "
+            "If this was not you, nothing changed and you need do nothing."
         )
         kind = "ACCOUNT_EXISTS"
     await enqueue(
