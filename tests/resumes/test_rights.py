@@ -471,3 +471,27 @@ async def test_padding_a_group_does_not_reveal_one_seekers_value(api, database, 
             assert all(g["count"] % 5 == 0 for g in groups), groups
         revealed += seen[0] != seen[1]
     assert revealed < len(values) / 2, revealed
+
+
+async def test_deleting_an_account_erases_mail_sent_to_its_address_before_it_existed(
+    api, database, database_server, outbox
+):
+    from tests.identity.test_accounts import confirmed
+
+    employer = await employer_of(api, "jobboard")
+    await api.data(
+        'mutation($c: ID!) { addCompanyMember(companyId: $c, email: "Late.Joiner@example.org") }',
+        {"c": employer.company_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    tokens = (await confirmed(api, outbox, "jobboard", "late.joiner@example.org"))[
+        "confirmRegistration"
+    ]
+    assert "late.joiner@example.org" in (await all_rows_text(database_server, database)).lower()
+    await api.data(
+        'mutation { deleteMyAccount(password: "a-long-passphrase-42") }',
+        tenant="jobboard",
+        token=tokens["accessToken"],
+    )
+    assert "late.joiner@example.org" not in (await all_rows_text(database_server, database)).lower()

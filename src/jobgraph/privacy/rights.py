@@ -313,13 +313,19 @@ async def delete_account(
                 for row in lawful
             ],
         )
-    # Inquiries sent while signed out carry the address, not the account: erase those too.
+    # Inquiries sent while signed out, and mail sent before the account existed (an
+    # invitation to a company), carry the address, not the account: erase those too.
     email = await db.scalar(select(Account.email_normalized).where(Account.id == account_id))
     await db.execute(
         update(Inquiry)
         .where(func.lower(Inquiry.reply_to) == email, Inquiry.account_id.is_(None))
         .values(
             name=None, reply_to=None, subject="(erased)", body="(erased at the sender's request)"
+        )
+    )
+    await db.execute(
+        delete(Notification).where(
+            func.lower(Notification.recipient) == email, Notification.account_id.is_(None)
         )
     )
     await db.execute(delete(Account).where(Account.id == account_id))
