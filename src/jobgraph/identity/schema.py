@@ -165,7 +165,9 @@ class IdentityQuery:
 @strawberry.type
 class IdentityMutation:
     @strawberry.mutation(
-        permission_classes=[Visitor], description="Create a job seeker's account and sign it in."
+        permission_classes=[Visitor],
+        description="Sign up as a job seeker: the address gets an e-mail with a code for "
+        "confirmRegistration (the same answer whether or not it has an account here).",
     )
     async def register(self, info: Info, input: RegisterInput) -> RegistrationStarted:
         context = info.context
@@ -187,7 +189,7 @@ class IdentityMutation:
                 db, context.tenant, context.services.settings.secret_key, account, created
             )
         return RegistrationStarted(
-            email=account.email if created else input.email.strip(),
+            email=input.email.strip(),  # as given: the stored spelling would tell it exists
             message="Check your e-mail: we sent you a message to finish signing up.",
         )
 

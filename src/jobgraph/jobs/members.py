@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,12 @@ from jobgraph.jobs.models import Company
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.staff import Power, may, require, staff_role
 from jobgraph.tenancy.registry import Tenant
+
+
+class MemberRole(StrEnum):
+    OWNER = "OWNER"  # manages the company's members
+    MEMBER = "MEMBER"
+
 
 PURPOSE = "join-company"
 INVITATION_TTL_S = 7 * 24 * 3600
@@ -38,7 +45,7 @@ async def _company_managed_by(
                 CompanyMember.account_id == viewer.account_id,
             )
         )
-        if role != "OWNER":
+        if role != MemberRole.OWNER:
             if staff_role(viewer, tenant) is not None:
                 require(viewer, tenant, Power.MANAGE_COMPANY_MEMBERS)  # the policy's reason
             raise Forbidden(
@@ -83,14 +90,14 @@ async def invite(
         "COMPANY_INVITATION",
         f"COMPANY_INVITATION:{company.id}:{normalize_email(email)}:{datetime.now(UTC).isoformat()}",
         f"You are invited to act for {company.name} on {site}"[:200],
-        f"{viewer_name(viewer)} invites you to act for {company.name} on {site} "
+        f"{_inviter(viewer)} invites you to act for {company.name} on {site} "
         f"as {role.lower()}. Sign in on {site} with this address (or sign up first), then "
         f"accept with this code (valid for 7 days):\n\n{code}\n\n"
         "If you do not want to, ignore this message: nothing happens without you.",
     )
 
 
-def viewer_name(viewer: Viewer) -> str:
+def _inviter(viewer: Viewer) -> str:
     return "A platform operator" if viewer.is_operator else "A colleague"
 
 

@@ -18,6 +18,7 @@ from jobgraph.identity.models import CompanyMember
 from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead, SignedIn
 from jobgraph.jobs import members, postings, search
 from jobgraph.jobs.enums import AlertFrequency, JobSort
+from jobgraph.jobs.members import MemberRole
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.models import SavedSearch as SavedSearchRow
@@ -38,12 +39,6 @@ from jobgraph.jobs.types import (
     connection,
 )
 from jobgraph.tenancy.feed import company_present_on
-
-
-class MemberRole(StrEnum):
-    OWNER = "OWNER"  # manages the company's members
-    MEMBER = "MEMBER"
-
 
 MemberRoleType = strawberry.enum(MemberRole, description="A member's role in a company.")
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.accounts import find_by_email
-from jobgraph.identity.http import account_viewer
+from jobgraph.identity.roles import account_viewer
 from jobgraph.identity.viewer import Viewer
 from jobgraph.jobs.models import JobPosting
 from jobgraph.policy.disclosure import Access, Disclosure, resume_disclosure

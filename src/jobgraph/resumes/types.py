@@ -91,6 +91,11 @@ class Resume:
     def reveal(self, info: Info, resume_field: ResumeField, value: Any) -> Any:
         if not self.decision.allows(resume_field):
             return None
+        self.record(info, resume_field)
+        return value
+
+    def record(self, info: Info, resume_field: ResumeField) -> None:
+        """Notes that this field's value was shown (once per request in the record)."""
         info.context.disclosures.note(
             self.facts,
             self.decision,
@@ -98,7 +103,6 @@ class Resume:
             company_id=self.company_id,
             detail=self.purpose,
         )
-        return value
 
     @strawberry.field
     def disclosure(self) -> ResumeDisclosure:
@@ -205,7 +209,7 @@ class Resume:
         ]
         if any(shown[index].employer for index in last):
             # The last employer shown inside the work history is recorded as itself.
-            self.reveal(info, ResumeField.LAST_EMPLOYER, None)
+            self.record(info, ResumeField.LAST_EMPLOYER)
         return shown
 
     @strawberry.field
