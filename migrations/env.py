@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from jobgraph.db.metadata import metadata
-from jobgraph.db.migrate import bootstrap_statements
+from jobgraph.db.migrate import bootstrap_statements, lockdown_statements
 from jobgraph.db.urls import OWNER_ROLE
 
 config = context.config
@@ -22,6 +22,10 @@ def run_migrations(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=metadata)
     with context.begin_transaction():
         context.run_migrations()
+    connection.commit()
+    connection.exec_driver_sql("RESET ROLE")
+    for statement in lockdown_statements(connection.engine.url.database):
+        connection.exec_driver_sql(statement)
     connection.commit()
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from jobgraph.app import create_app
 from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.engine import StatementCounter
-from jobgraph.db.migrate import upgrade
+from jobgraph.db.migrate import lockdown_statements, upgrade
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from jobgraph.settings import PROJECT_ROOT, Settings
@@ -135,6 +135,10 @@ async def _temporary_database(
     name = f"jobgraph_test_{uuid.uuid4().hex[:12]}"
     clause = f' TEMPLATE "{template}"' if template else ""
     await server.execute(f'CREATE DATABASE "{name}"{clause}')
+    if template:
+        # A copy does not inherit the database's grants: lock it down as migrate does.
+        for statement in lockdown_statements(name):
+            await server.execute(statement, database=name)
     try:
         yield server.urls_for(name)
     finally:

@@ -93,6 +93,56 @@ async def test_page_sizes_given_as_variables_count_too(api):
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
 
 
+NESTED = (
+    "{ jobs { edges { node { id company { openJobs { id company { openJobs { id } } } } } } } }"
+)
+
+
+async def test_a_list_without_first_costs_the_page_it_returns(api):
+    # Left out, `first` is the default page of 20 (the connection) and the argument's
+    # default (openJobs: 20): costed exactly as if written out.
+    implicit = refusal(await api.graphql(NESTED, tenant="jobboard"))
+    explicit = refusal(
+        await api.graphql(
+            NESTED.replace("jobs {", "jobs(first: 20) {").replace(
+                "openJobs {", "openJobs(first: 20) {"
+            ),
+            tenant="jobboard",
+        )
+    )
+    assert implicit["extensions"] == explicit["extensions"]
+    assert implicit["extensions"]["cost"] == 9301 and implicit["extensions"]["budget"] == 5000
+
+
+async def test_a_variables_default_is_the_page_size_when_the_variable_is_left_out(api):
+    query = """query($n: Int = 50) { jobs(first: $n) { edges { node { similarJobs(first: $n) {
+      company { openJobs(first: $n) { id } } } } } } }"""
+    error = refusal(await api.graphql(query, tenant="jobboard"))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["cost"] > 50 * 50 * 50
+    small = await api.graphql(query, {"n": 2}, tenant="jobboard")
+    assert "errors" not in small
+
+
+async def test_a_nested_list_cannot_ask_for_more_than_the_sites_page(api):
+    query = "{ jobs(first: 1) { edges { node { similarJobs(first: 51) { id } } } } }"
+    body = await api.graphql(query, tenant="jobboard")
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert body["errors"][0]["message"] == "'first' must be between 1 and 50 on this site."
+
+
+async def test_typename_aliases_count_like_any_other(api):
+    direct = " ".join(f"t{i}: __typename" for i in range(31))
+    error = refusal(await api.graphql(f"{{ {direct} }}", tenant="jobboard"))
+    assert error["extensions"]["aliases"] == 31
+    # Through fragments: 16 aliases in each of two fragments.
+    a = " ".join(f"a{i}: __typename" for i in range(16))
+    b = " ".join(f"b{i}: __typename" for i in range(16))
+    query = f"{{ ...A ...B }} fragment A on Query {{ {a} }} fragment B on Query {{ {b} }}"
+    error = refusal(await api.graphql(query, tenant="jobboard"))
+    assert error["extensions"]["aliases"] == 32
+
+
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
 
@@ -174,3 +224,15 @@ async def test_the_schema_explorer_lists_the_operations_the_viewer_may_call(api)
         token=employer,
     )
     assert error_code(refused) == "FORBIDDEN"
+
+
+async def test_a_resume_holds_no_longer_lists_than_the_cost_model_counts(api):
+    seeker = (await api.sign_in("seeker1@jobboard.test", "jobboard"))["accessToken"]
+    update = """mutation($w: [WorkExperienceInput!]!) {
+      updateResume(patch: {workHistory: $w}) { workHistory { title } } }"""
+    jobs = [{"employer": f"KK {i}", "title": "Engineer"} for i in range(21)]
+    body = await api.graphql(update, {"w": jobs}, tenant="jobboard", token=seeker)
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert body["errors"][0]["message"] == "workHistory: at most 20 entries."
+    saved = await api.data(update, {"w": jobs[:20]}, tenant="jobboard", token=seeker)
+    assert len(saved["updateResume"]["workHistory"]) == 20

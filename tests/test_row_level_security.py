@@ -2,11 +2,15 @@
 row-level security, and sees only the pool its transaction names, even when a query
 forgets to filter by pool."""
 
+import os
+
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from jobgraph.db.embedded import MINIMUM_VERSION
 from jobgraph.db.metadata import POOL_OWNED_TABLES
+from jobgraph.db.urls import APP_ROLE, SEARCH_ROLE
 
 
 async def connect_as_service(urls) -> asyncpg.Connection:
@@ -118,3 +122,52 @@ async def test_the_registry_is_readable_but_writable_only_in_the_declared_scope(
                 "INSERT INTO tenant_hostnames (hostname, tenant_slug) "
                 "VALUES ('stolen.example', 'jobboard')"
             )
+
+
+async def test_a_temporary_table_cannot_shadow_what_the_search_function_reads(service):
+    # The attack: a temporary job_postings, earlier on the definer function's search path.
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await service.execute("CREATE TEMP TABLE job_postings (id uuid, pool_id text)")
+
+
+async def test_catalog_settings_that_keep_the_database_closed(template_database, database_server):
+    # The template is a database as `jobgraph migrate` left it.
+    admin = await database_server.admin(template_database)
+    try:
+        config = await admin.fetchval(
+            "SELECT proconfig FROM pg_proc WHERE proname = 'jobgraph_postings_matching'"
+        )
+        assert config == ["search_path=pg_catalog, public, pg_temp"]
+        definers = await admin.fetch(
+            "SELECT proname, proconfig FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.prosecdef"
+        )
+        assert [(row["proname"], row["proconfig"][-1][-7:]) for row in definers] == [
+            ("jobgraph_postings_matching", "pg_temp")
+        ]
+        for role in (APP_ROLE, SEARCH_ROLE, "public"):
+            creates = await admin.fetchval(
+                "SELECT has_schema_privilege($1, 'public', 'CREATE')", role
+            )
+            temporary = await admin.fetchval(
+                "SELECT has_database_privilege($1, current_database(), 'TEMPORARY')", role
+            )
+            assert (role, creates, temporary) == (role, False, False)
+    finally:
+        await admin.close()
+
+
+async def test_the_embedded_server_is_current_and_admits_connections_by_peer_identity(
+    database_server,
+):
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("the PostgreSQL at DATABASE_URL is configured by its own administrator")
+    admin = await database_server.admin()
+    try:
+        version = await admin.fetchval("SHOW server_version_num")
+        rules = await admin.fetch("SELECT type, auth_method FROM pg_hba_file_rules")
+    finally:
+        await admin.close()
+    major, minor = int(version) // 10000, int(version) % 10000
+    assert (major, minor) >= MINIMUM_VERSION
+    assert [(row["type"], row["auth_method"]) for row in rules] == [("local", "peer")]

@@ -10,13 +10,11 @@ from strawberry.types import Info
 
 from jobgraph.communications import service
 from jobgraph.communications.models import Inquiry as InquiryRow
-from jobgraph.errors import BadUserInput
 from jobgraph.graphql.ids import parse_id
 from jobgraph.identity.permissions import Visitor, staff
 from jobgraph.identity.viewer import ViewerKind
+from jobgraph.paging import page_size
 from jobgraph.policy.staff import Power
-
-MAX_INQUIRIES = 100
 
 
 @strawberry.enum(description="Whether an inquiry still waits for the site's admins.")
@@ -67,13 +65,12 @@ class CommunicationsQuery:
         description="Inquiries sent to this site, newest first.",
     )
     async def inquiries(
-        self, info: Info, status: InquiryStatus | None = InquiryStatus.OPEN, first: int = 50
+        self, info: Info, status: InquiryStatus | None = InquiryStatus.OPEN, first: int = 20
     ) -> list[Inquiry]:
-        if not 1 <= first <= MAX_INQUIRIES:
-            raise BadUserInput(f"first must be between 1 and {MAX_INQUIRIES}.", field="first")
         context = info.context
+        size = page_size(context.tenant, first)
         rows = await service.inquiries(
-            context.db, context.tenant, status.value if status else None, first
+            context.db, context.tenant, status.value if status else None, size
         )
         return [Inquiry.of(row) for row in rows]
 

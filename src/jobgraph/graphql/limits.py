@@ -1,8 +1,15 @@
 """Per-tenant limits on what one GraphQL document may ask, checked after validation and
-before any resolver runs: depth, aliases, tokens, and an estimated cost that weighs every
-list field by its page size (``first``). Fragments are expanded where they are spread, so
-aliases hidden in fragments count each time; a fragment that spreads itself is cut off
-(validation refuses it too). Introspection follows the tenant's policy for the viewer."""
+before any resolver runs: depth, aliases, tokens, and an estimated cost.
+
+The cost counts each field once, times the size of every list it sits in. A list's size
+is the one it will really have: its ``first`` (a literal, a variable, the variable's
+default, or the argument's default in the schema; a connection without one returns
+``paging.DEFAULT_PAGE_SIZE``), within the site's ``max_page_size``, which the resolvers
+enforce by the same rule (``jobgraph.paging``). A list of objects without ``first`` is
+counted as a default page. Fragments are expanded where they are spread, so aliases hidden
+in fragments count each time, ``__typename`` included; a fragment that spreads itself is
+cut off (validation refuses it too). Introspection follows the tenant's policy for the
+viewer."""
 
 from __future__ import annotations
 
@@ -14,19 +21,29 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_composite_type,
 )
 from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import SchemaExtension
 
 from jobgraph.errors import ErrorCode
+from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
 
-DEFAULT_PAGE = 20
 INTROSPECTION_FIELDS = {"__schema", "__type"}
+_FIELDS_OF = (GraphQLObjectType, GraphQLInterfaceType)
 
 
 @dataclass
@@ -39,8 +56,13 @@ class Measures:
 
 class _Walker:
     def __init__(
-        self, fragments: dict[str, FragmentDefinitionNode], variables: dict, page_ceiling: int
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict,
+        page_ceiling: int,
     ) -> None:
+        self.schema = schema
         self.fragments = fragments
         self.variables = variables
         self.page_ceiling = page_ceiling
@@ -48,30 +70,41 @@ class _Walker:
         self.introspecting = 0
 
     def selection_cost(
-        self, selection_set: SelectionSetNode | None, depth: int, spreading: frozenset[str]
+        self,
+        selection_set: SelectionSetNode | None,
+        parent: object,
+        depth: int,
+        spreading: frozenset[str],
     ) -> int:
         if selection_set is None:
             return 0
         cost = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                cost += self.field_cost(selection, depth, spreading)
+                cost += self.field_cost(selection, parent, depth, spreading)
             elif isinstance(selection, InlineFragmentNode):
-                cost += self.selection_cost(selection.selection_set, depth, spreading)
+                condition = selection.type_condition
+                narrowed = self.schema.get_type(condition.name.value) if condition else parent
+                cost += self.selection_cost(selection.selection_set, narrowed, depth, spreading)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if fragment is None or name in spreading:
                     continue  # unknown or cyclic: validation reports it
-                cost += self.selection_cost(fragment.selection_set, depth, spreading | {name})
+                narrowed = self.schema.get_type(fragment.type_condition.name.value)
+                cost += self.selection_cost(
+                    fragment.selection_set, narrowed, depth, spreading | {name}
+                )
         return cost
 
-    def field_cost(self, node: FieldNode, depth: int, spreading: frozenset[str]) -> int:
+    def field_cost(
+        self, node: FieldNode, parent: object, depth: int, spreading: frozenset[str]
+    ) -> int:
         name = node.name.value
-        if name == "__typename":
-            return 0
         if node.alias is not None:
             self.measures.aliases += 1
+        if name == "__typename":
+            return 0
         if name in INTROSPECTION_FIELDS:
             # Introspection nests its type references deeper than any data query (GraphiQL's
             # own query is 15 levels); validation's MaxIntrospectionDepthRule bounds its
@@ -79,27 +112,44 @@ class _Walker:
             self.measures.introspection = True
             self.introspecting += 1
             try:
-                return 1 + self.selection_cost(node.selection_set, depth + 1, spreading)
+                return 1 + self.selection_cost(node.selection_set, None, depth + 1, spreading)
             finally:
                 self.introspecting -= 1
         if not self.introspecting:
             self.measures.depth = max(self.measures.depth, depth + 1)
-        children = self.selection_cost(node.selection_set, depth + 1, spreading)
-        return 1 + self.page_of(node) * children
+        definition = parent.fields.get(name) if isinstance(parent, _FIELDS_OF) else None
+        child_type = get_named_type(definition.type) if definition else None
+        children = self.selection_cost(node.selection_set, child_type, depth + 1, spreading)
+        return 1 + self.size_of(node, parent, definition) * children
 
-    def page_of(self, node: FieldNode) -> int:
+    def size_of(self, node: FieldNode, parent: object, definition: GraphQLField | None) -> int:
+        """How many items the field returns (1 for a single value)."""
+        if definition is None or self.introspecting:
+            return 1  # introspection: its recursion is bounded by validation instead
+        if "first" in definition.args:
+            return max(1, min(self.first_of(node, definition), self.page_ceiling))
+        returns = get_nullable_type(definition.type)
+        if isinstance(returns, GraphQLList) and is_composite_type(get_named_type(returns)):
+            if getattr(parent, "name", "").endswith("Connection"):
+                return 1  # a connection's edges: its `first` counted them already
+            declared = definition.extensions.get("strawberry-definition")
+            return (getattr(declared, "metadata", None) or {}).get(MAX_ITEMS, DEFAULT_PAGE_SIZE)
+        return 1
+
+    def first_of(self, node: FieldNode, definition: GraphQLField) -> int:
         for argument in node.arguments or ():
             if argument.name.value != "first":
                 continue
             value = argument.value
             if isinstance(value, IntValueNode):
-                return max(1, min(int(value.value), self.page_ceiling))
+                return int(value.value)
             if isinstance(value, VariableNode):
                 given = self.variables.get(value.name.value)
-                if isinstance(given, int):
-                    return max(1, min(given, self.page_ceiling))
-            return DEFAULT_PAGE
-        return 1
+                return given if isinstance(given, int) else DEFAULT_PAGE_SIZE
+            if isinstance(value, NullValueNode):
+                return DEFAULT_PAGE_SIZE
+        default = definition.args["first"].default_value
+        return default if isinstance(default, int) else DEFAULT_PAGE_SIZE
 
 
 def chosen_operation(
@@ -115,13 +165,29 @@ def chosen_operation(
 
 
 def measure(
-    document: object, operation_name: str | None, variables: dict | None, page_ceiling: int
+    schema: GraphQLSchema,
+    document: object,
+    operation_name: str | None,
+    variables: dict | None,
+    page_ceiling: int,
 ) -> Measures:
     operation, fragments = chosen_operation(document, operation_name)
-    walker = _Walker(fragments, variables or {}, page_ceiling)
-    if operation is not None:
-        walker.measures.cost = walker.selection_cost(operation.selection_set, 0, frozenset())
+    if operation is None:
+        return Measures()
+    walker = _Walker(schema, fragments, _with_defaults(operation, variables or {}), page_ceiling)
+    root = schema.get_root_type(operation.operation)
+    walker.measures.cost = walker.selection_cost(operation.selection_set, root, 0, frozenset())
     return walker.measures
+
+
+def _with_defaults(operation: OperationDefinitionNode, variables: dict) -> dict:
+    """The request's variables, and the operation's default for each one it left out."""
+    values = dict(variables)
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in values and isinstance(definition.default_value, IntValueNode):
+            values[name] = int(definition.default_value.value)
+    return values
 
 
 def count_tokens(query: str, limit: int) -> int:
@@ -176,6 +242,7 @@ class OperationLimits(SchemaExtension):
     ) -> tuple[list[GraphQLError], list[str]]:
         api = context.tenant.config.policy.api
         found = measure(
+            execution_context.schema._schema,
             execution_context.graphql_document,
             execution_context.operation_name,
             execution_context.variables,

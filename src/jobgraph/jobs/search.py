@@ -36,8 +36,6 @@ from jobgraph.jobs.enums import (
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.tenancy.registry import Tenant
 
-DEFAULT_PAGE_SIZE = 20
-
 
 @dataclass(frozen=True)
 class JobFilter:
@@ -269,14 +267,6 @@ def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
             "The cursor 'after' does not belong to this search; start again from the first page.",
             field="after",
         ) from error
-
-
-def page_size(tenant: Tenant, first: int | None) -> int:
-    limit = tenant.config.policy.api.max_page_size
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 1 <= size <= limit:
-        raise BadUserInput(f"'first' must be between 1 and {limit} on this site.", field="first")
-    return min(size, limit)
 
 
 def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) -> Select:

@@ -24,6 +24,7 @@ from jobgraph.jobs.enums import (
 )
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
+from jobgraph.paging import page_size
 
 CategoryType = strawberry.enum(Category, description="The kind of work.")
 EmploymentTypeType = strawberry.enum(EmploymentType, name="EmploymentType")
@@ -72,7 +73,7 @@ class Company:
             context.db,
             search.shown_on(context.tenant),
             query,
-            search.page_size(context.tenant, first),
+            page_size(context.tenant, first),
             None,
         )
         return [Job.of(row) for row in page.rows]
@@ -153,7 +154,7 @@ class Job:
     )
     async def similar_jobs(self, info: Info, first: int = 5) -> list[Job]:
         context = info.context
-        size = search.page_size(context.tenant, first)
+        size = page_size(context.tenant, first)
         rows = await search.similar(context.db, context.tenant, self.row, size)
         return [Job.of(row) for row in rows]
 
@@ -245,7 +246,7 @@ async def connection(
 ) -> JobConnection:
     query = await search.normalized(info.context.db, query)  # once, for page and counts
     page = await search.search_page(
-        info.context.db, scope, query, search.page_size(info.context.tenant, first), after
+        info.context.db, scope, query, page_size(info.context.tenant, first), after
     )
     edges = [
         JobEdge(node=Job.of(row), cursor=cursor)

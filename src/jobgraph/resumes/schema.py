@@ -17,6 +17,7 @@ from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.jobs.types import Job
+from jobgraph.paging import page_size
 from jobgraph.policy.disclosure import Access, resume_search_offered
 from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.policy.types import ResumeVisibilityType
@@ -244,7 +245,7 @@ class ResumesQuery:
     )
     async def public_profiles(self, info: Info, first: int = 20) -> list[Resume]:
         context = info.context
-        size = min(max(first, 1), context.tenant.config.policy.api.max_page_size)
+        size = page_size(context.tenant, first)
         rows = await context.db.scalars(
             select(ResumeRow)
             .where(
@@ -303,16 +304,15 @@ class ResumesQuery:
         description="The applications to a posting of one of your companies.",
     )
     async def applicants(
-        self, info: Info, job_id: strawberry.ID, first: int = 50
+        self, info: Info, job_id: strawberry.ID, first: int = 20
     ) -> list[Application]:
+        size = page_size(info.context.tenant, first)
         job = await _company_job(info, parse_id(job_id, "jobId"))
-        if not 1 <= first <= 100:
-            raise BadUserInput("'first' must be between 1 and 100.", field="first")
         rows = await info.context.db.scalars(
             select(ApplicationRow)
             .where(ApplicationRow.job_id == job.id)
             .order_by(ApplicationRow.created_at)
-            .limit(first)
+            .limit(size)
         )
         return [Application.of(row) for row in rows]
 
@@ -339,7 +339,7 @@ class ResumesQuery:
             raise Forbidden("You search on behalf of one of your own companies.")
         if not resume_search_offered(context.tenant):
             raise Forbidden("This site does not offer resume search.")
-        size = min(max(first, 1), context.tenant.config.policy.api.max_page_size)
+        size = page_size(context.tenant, first)
         statement = service.candidate_search(
             context.tenant,
             [(item.language, item.level) for item in languages or []],

@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from sqlalchemy import Select, and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.utils.str_converters import to_camel_case
 
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.policy.fields import ResumeVisibility
@@ -36,6 +37,16 @@ EMPLOYER_MOVES = {
     ApplicationStatus.OFFER,
     ApplicationStatus.HIRED,
     ApplicationStatus.REJECTED,
+}
+
+# The longest lists a resume holds (the cost model counts them at this length).
+MAX_LANGUAGES = 10
+MAX_EDUCATION_HISTORY = 10
+MAX_WORK_HISTORY = 20
+RESUME_LIST_LIMITS = {
+    "languages": MAX_LANGUAGES,
+    "education_history": MAX_EDUCATION_HISTORY,
+    "work_history": MAX_WORK_HISTORY,
 }
 
 _TEXT_LIMITS = {
@@ -81,6 +92,10 @@ def clean_resume(values: dict[str, Any]) -> dict[str, Any]:
         if len(items) > 50 or any(len(item) > 60 for item in items):
             raise BadUserInput(f"{name}: at most 50 items of at most 60 characters.", field=name)
         cleaned[name] = list(dict.fromkeys(items))
+    for name, limit in RESUME_LIST_LIMITS.items():
+        if len(cleaned.get(name) or []) > limit:
+            field = to_camel_case(name)
+            raise BadUserInput(f"{field}: at most {limit} entries.", field=field)
     for job in cleaned.get("work_history") or []:
         start, end = job.get("start_date"), job.get("end_date")
         if start and end and end < start:

@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from jobgraph.paging import at_most
 from jobgraph.policy.disclosure import (
     Access,
     Disclosure,
@@ -22,6 +23,7 @@ from jobgraph.policy.disclosure import (
 from jobgraph.policy.fields import ResumeField, ResumeVisibility, last_jobs
 from jobgraph.policy.types import ResumeFieldType, ResumeVisibilityType
 from jobgraph.resumes.models import Resume as ResumeRow
+from jobgraph.resumes.service import MAX_EDUCATION_HISTORY, MAX_LANGUAGES, MAX_WORK_HISTORY
 
 DisclosureLevelType = strawberry.enum(DisclosureLevel, name="DisclosureLevel")
 RelationshipType = strawberry.enum(
@@ -173,7 +175,7 @@ class Resume:
         employers = [work[i]["employer"] for i in sorted(last_jobs(work)) if work[i]["employer"]]
         return self.reveal(info, ResumeField.LAST_EMPLOYER, " / ".join(employers) or None)
 
-    @strawberry.field
+    @strawberry.field(metadata=at_most(MAX_LANGUAGES))
     def languages(self, info: Info) -> list[LanguageSkill] | None:
         items = self.reveal(info, ResumeField.LANGUAGES, self.row.languages)
         return None if items is None else [LanguageSkill(**item) for item in items]
@@ -182,7 +184,7 @@ class Resume:
     def education_level(self, info: Info) -> str | None:
         return self.reveal(info, ResumeField.EDUCATION, self.row.education_level)
 
-    @strawberry.field
+    @strawberry.field(metadata=at_most(MAX_EDUCATION_HISTORY))
     def education_history(self, info: Info) -> list[Education] | None:
         items = self.reveal(info, ResumeField.EDUCATION, self.row.education_history)
         return None if items is None else [Education(**item) for item in items]
@@ -191,7 +193,7 @@ class Resume:
     def career_level(self, info: Info) -> str | None:
         return self.reveal(info, ResumeField.CAREER_LEVEL, self.row.career_level)
 
-    @strawberry.field
+    @strawberry.field(metadata=at_most(MAX_WORK_HISTORY))
     def work_history(self, info: Info) -> list[WorkExperience] | None:
         items = self.reveal(info, ResumeField.WORK_HISTORY, self.row.work_history)
         if items is None:

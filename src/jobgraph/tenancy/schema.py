@@ -16,11 +16,10 @@ from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden
 from jobgraph.identity.permissions import Operator, staff
+from jobgraph.paging import page_size
 from jobgraph.policy.staff import Power
 from jobgraph.tenancy import admin
 from jobgraph.tenancy.models import TenantConfigVersion, TenantRow
-
-MAX_HISTORY = 100
 
 
 @strawberry.type(description="One key of a tenant's configuration that a version changed.")
@@ -152,9 +151,8 @@ class TenantAdminQuery:
     async def tenant_history(
         self, info: Info, slug: str | None = None, first: int = 20
     ) -> list[TenantVersion]:
-        if not 1 <= first <= MAX_HISTORY:
-            raise BadUserInput(f"first must be between 1 and {MAX_HISTORY}.", field="first")
-        rows = await admin.history(info.context.db, _target(info, slug), first)
+        size = page_size(info.context.tenant, first)
+        rows = await admin.history(info.context.db, _target(info, slug), size)
         return [TenantVersion.of(row) for row in rows]
 
 

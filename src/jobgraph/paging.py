@@ -1,0 +1,33 @@
+"""How many items a list field returns: its ``first`` argument, within the site's
+``max_page_size``. Every paged list asks here, and the cost model (graphql/limits.py)
+counts each list by the same rule, so the estimate is the size the list really has."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jobgraph.errors import BadUserInput
+
+if TYPE_CHECKING:
+    from jobgraph.tenancy.registry import Tenant
+
+# Where `first` is optional (connections) and left out.
+DEFAULT_PAGE_SIZE = 20
+
+
+def page_size(tenant: Tenant, first: int | None) -> int:
+    limit = tenant.config.policy.api.max_page_size
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 1 <= size <= limit:
+        raise BadUserInput(f"'first' must be between 1 and {limit} on this site.", field="first")
+    return size
+
+
+# A list field without `first` whose length its inputs cap declares the cap in its
+# metadata (`strawberry.field(metadata=at_most(n))`); the cost model reads it. Other lists
+# of objects without `first` are counted as a default page.
+MAX_ITEMS = "jobgraph.max_items"
+
+
+def at_most(items: int) -> dict[str, int]:
+    return {MAX_ITEMS: items}
