@@ -222,3 +222,38 @@ async def test_a_search_page_costs_the_same_statements_for_10_and_50_results(api
         counts[first] = api.statements.count - before
     # registry check, transaction's pool setting, page, companies, count
     assert counts == {10: 5, 50: 5}
+
+
+async def test_lists_under_each_posting_cost_one_statement_per_level(api):
+    query = """query($first: Int) { jobs(first: $first, sort: NEWEST) { edges { node { id
+      similarJobs(first: 3) { id category company { id openJobs(first: 2) { id } } } } } } }"""
+    counts = {}
+    for first in (2, 20):
+        await api.data(query, {"first": first}, tenant="jobboard")  # warm the registry
+        before = api.statements.count
+        data = await api.data(query, {"first": first}, tenant="jobboard")
+        counts[first] = api.statements.count - before
+        postings = [edge["node"] for edge in data["jobs"]["edges"]]
+        assert len(postings) == first
+        for posting in postings:
+            similar = posting["similarJobs"]
+            assert len(similar) == 3 and posting["id"] not in {s["id"] for s in similar}
+            assert all(len(s["company"]["openJobs"]) <= 2 for s in similar)
+    # registry check, pool setting, page, similar jobs, their companies, their open jobs
+    assert counts == {2: 6, 20: 6}
+
+
+async def test_similar_and_open_jobs_match_what_one_posting_alone_shows(api):
+    page = await api.data(
+        "{ jobs(first: 8, sort: NEWEST) { edges { node { id } } } }", tenant="jobboard"
+    )
+    ids = [edge["node"]["id"] for edge in page["jobs"]["edges"]]
+    one = """query($id: ID!) { job(id: $id) { similarJobs(first: 4) { id }
+      company { openJobs(first: 3) { id } } } }"""
+    alone = [(await api.data(one, {"id": i}, tenant="jobboard"))["job"] for i in ids]
+    together = await api.data(
+        "{ jobs(first: 8, sort: NEWEST) { edges { node { similarJobs(first: 4) { id }"
+        " company { openJobs(first: 3) { id } } } } } }",
+        tenant="jobboard",
+    )
+    assert [edge["node"] for edge in together["jobs"]["edges"]] == alone

@@ -30,7 +30,7 @@ class Context:
     disclosures: DisclosureRecorder = field(default_factory=DisclosureRecorder)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db, self.tenant.pool_id)
+        self.loaders = Loaders(self.db, self.tenant)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -8,17 +8,20 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.identity.loaders import AccountByIdLoader
-from jobgraph.jobs.loaders import CompanyByIdLoader, TotalByJobLoader
+from jobgraph.jobs.loaders import CompanyByIdLoader, PostingsPerParentLoader, TotalByJobLoader
+from jobgraph.jobs.search import shown_on
 from jobgraph.resumes.loaders import JobByIdLoader, ResumeByAccountLoader
+from jobgraph.tenancy.registry import Tenant
 
 
 class Loaders:
     """Each loader reads only the request tenant's pool (row-level security would refuse
     the rest anyway: the application does not rely on it)."""
 
-    def __init__(self, db: AsyncSession, pool_id: str) -> None:
+    def __init__(self, db: AsyncSession, tenant: Tenant) -> None:
         self.db = db
-        self.pool_id = pool_id
+        self.tenant = tenant
+        self.pool_id = tenant.pool_id
 
     @cached_property
     def company_by_id(self) -> CompanyByIdLoader:
@@ -43,3 +46,11 @@ class Loaders:
     @cached_property
     def job_by_id(self) -> JobByIdLoader:
         return JobByIdLoader(self.db, self.pool_id)
+
+    @cached_property
+    def open_jobs_by_company(self) -> PostingsPerParentLoader:
+        return PostingsPerParentLoader.open_jobs(self.db, shown_on(self.tenant))
+
+    @cached_property
+    def similar_jobs_by_job(self) -> PostingsPerParentLoader:
+        return PostingsPerParentLoader.similar_jobs(self.db, shown_on(self.tenant))

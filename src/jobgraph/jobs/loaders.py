@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from jobgraph.jobs.models import Company, JobViewCount
+from jobgraph.jobs.models import Company, JobPosting, JobViewCount
+from jobgraph.jobs.search import Scope
 from jobgraph.resumes.models import Application
 
 
@@ -66,3 +68,73 @@ class TotalByJobLoader(DataLoader[uuid.UUID, int]):
         ).all()
         totals: dict[uuid.UUID, int] = defaultdict(int, {row[0]: int(row[1]) for row in rows})
         return [totals[job_id] for job_id in ids]
+
+
+# A page of postings per parent: (parent id, page size) -> the postings, in page order.
+PageKey = tuple[uuid.UUID, int]
+
+
+class PostingsPerParentLoader(DataLoader[PageKey, list[JobPosting]]):
+    """A list of postings under each of many parents (a company's open jobs, a posting's
+    similar ones) in one statement per page size: a LATERAL subquery finds each parent's
+    first ``size`` postings by index, and the postings are read once."""
+
+    def __init__(self, db: AsyncSession, scope: Scope, parent: Any, matches: Any, order: Any):
+        super().__init__()
+        self.db = db
+        self.scope = scope
+        self.parent = parent  # an aliased entity the parents are read from
+        self.matches = matches  # (parent) -> condition on JobPosting
+        self.order = order  # (parent, postings) -> ORDER BY of the page
+
+    @classmethod
+    def open_jobs(cls, db: AsyncSession, scope: Scope) -> PostingsPerParentLoader:
+        return cls(
+            db,
+            scope,
+            aliased(Company, name="parent"),
+            lambda company: JobPosting.company_id == company.id,
+            lambda _company, postings: [postings.published_at.desc(), postings.id.desc()],
+        )
+
+    @classmethod
+    def similar_jobs(cls, db: AsyncSession, scope: Scope) -> PostingsPerParentLoader:
+        return cls(
+            db,
+            scope,
+            aliased(JobPosting, name="parent"),
+            lambda job: (JobPosting.category == job.category) & (JobPosting.id != job.id),
+            lambda job, postings: [
+                (postings.prefecture == job.prefecture).desc(),
+                postings.published_at.desc(),
+                postings.id.desc(),
+            ],
+        )
+
+    def statement(self, parent_ids: list[uuid.UUID], size: int) -> Select:
+        parent = self.parent
+        firsts = (
+            select(JobPosting.id)
+            .where(self.scope.condition, self.matches(parent))
+            .order_by(*self.order(parent, JobPosting))
+            .limit(size)
+            .lateral("firsts")
+        )
+        shown = aliased(JobPosting, name="shown")
+        return (
+            select(parent.id, shown)
+            .select_from(parent)
+            .join(firsts, true())
+            .join(shown, shown.id == firsts.c.id)
+            .where(parent.pool_id == self.scope.pool_id, parent.id.in_(parent_ids))
+            .order_by(parent.id, *self.order(parent, shown))
+        )
+
+    async def batch_load_fn(self, keys: Iterable[PageKey]) -> list[list[JobPosting]]:
+        keys = list(keys)
+        found: dict[PageKey, list[JobPosting]] = defaultdict(list)
+        for size in sorted({size for _, size in keys}):
+            parent_ids = [parent_id for parent_id, wanted in keys if wanted == size]
+            for parent_id, posting in await self.db.execute(self.statement(parent_ids, size)):
+                found[parent_id, size].append(posting)
+        return [found[key] for key in keys]

@@ -342,16 +342,3 @@ async def facet_counts(
     for name in FACETS:
         result[name].sort(key=lambda pair: (-pair[1], pair[0]))
     return result
-
-
-async def similar(db: AsyncSession, tenant: Tenant, job: JobPosting, size: int) -> list[JobPosting]:
-    same_place = JobPosting.prefecture == job.prefecture
-    statement = (
-        select(JobPosting)
-        .where(
-            shown_on(tenant).condition, JobPosting.category == job.category, JobPosting.id != job.id
-        )
-        .order_by(same_place.desc(), JobPosting.published_at.desc(), JobPosting.id.desc())
-        .limit(size)
-    )
-    return list((await db.scalars(statement)).all())

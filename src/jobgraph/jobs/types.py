@@ -68,15 +68,8 @@ class Company:
     @strawberry.field(description="Its postings open on this site, newest first.")
     async def open_jobs(self, info: Info, first: int = 20) -> list[Job]:
         context = info.context
-        query = search.JobQuery(filter=search.JobFilter(company_id=parse_id(self.id, "id")))
-        page = await search.search_page(
-            context.db,
-            search.shown_on(context.tenant),
-            query,
-            page_size(context.tenant, first),
-            None,
-        )
-        return [Job.of(row) for row in page.rows]
+        key = (parse_id(self.id, "id"), page_size(context.tenant, first))
+        return [Job.of(row) for row in await context.loaders.open_jobs_by_company.load(key)]
 
 
 @strawberry.type
@@ -154,9 +147,8 @@ class Job:
     )
     async def similar_jobs(self, info: Info, first: int = 5) -> list[Job]:
         context = info.context
-        size = page_size(context.tenant, first)
-        rows = await search.similar(context.db, context.tenant, self.row, size)
-        return [Job.of(row) for row in rows]
+        key = (self.row.id, page_size(context.tenant, first))
+        return [Job.of(row) for row in await context.loaders.similar_jobs_by_job.load(key)]
 
     @strawberry.field(
         permission_classes=[MemberOfPostingCompany],
