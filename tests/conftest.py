@@ -35,6 +35,7 @@ TEST_SETTINGS = Settings(
     data_dir=PROJECT_ROOT / ".data",
     tenants_dir=PROJECT_ROOT / "tenants",
     db_pool_size=5,
+    metrics_token="test-metrics-token",
 )
 
 

@@ -37,14 +37,41 @@ async def test_each_request_gets_an_id_a_log_line_and_metrics(api, caplog):
         "openJobs(first: 50) { id } } } } } } }"
     )
     await api.post(deep, tenant="jobboard")
-    metrics = (await api.http.get("/metrics")).text
+    metrics = await read_metrics(api)
+    # Labelled by the root field, not by the name the client chose.
     assert (
-        'jobgraph_requests_total{operation="Branding",outcome="ok",tenant="jobboard"} 1.0'
+        'jobgraph_requests_total{operation="query.tenant",outcome="ok",tenant="jobboard"} 2.0'
         in metrics
     )
+    assert "Branding" not in metrics
     assert 'jobgraph_rejected_queries_total{reason="cost"} 1.0' in metrics
     assert "jobgraph_request_duration_seconds_bucket" in metrics
     assert "jobgraph_db_pool_checked_out" in metrics
+
+
+async def read_metrics(api) -> str:
+    response = await api.http.get(
+        "/metrics", headers={"Authorization": "Bearer test-metrics-token"}
+    )
+    assert response.status_code == 200
+    return response.text
+
+
+async def test_metrics_answer_only_the_operators_token(api):
+    for headers in ({}, {"Authorization": "Bearer guess"}, {"Authorization": "test-metrics-token"}):
+        refused = await api.http.get("/metrics", headers=headers)
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "jobgraph_" not in refused.text
+
+
+async def test_client_chosen_operation_names_make_no_new_series(api):
+    before = (await read_metrics(api)).count("jobgraph_requests_total{")
+    for number in range(40):
+        await api.post(f"query Random{number} {{ tenant {{ slug }} }}", tenant="jobboard")
+    metrics = await read_metrics(api)
+    assert metrics.count("jobgraph_requests_total{") == before + 1
+    assert 'operation="query.tenant",outcome="ok",tenant="jobboard"} 40.0' in metrics
 
 
 async def test_logs_of_a_whole_flow_hold_no_personal_data_or_secrets(api, caplog):

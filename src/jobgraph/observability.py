@@ -4,6 +4,7 @@ and Prometheus metrics at /metrics."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -15,8 +16,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jobgraph.errors import NotFound, Unauthenticated, error_body
 
 log = logging.getLogger("jobgraph.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -61,9 +64,11 @@ class Metrics:
 
     def __init__(self, engine_pool: Any) -> None:
         self.registry = CollectorRegistry()
+        # `operation` is bounded: a trusted document's id, else the operation's first root
+        # field (a name from the schema), never the name a client chose.
         self.requests = Counter(
             "jobgraph_requests_total",
-            "Requests by tenant, operation and outcome.",
+            "Requests by tenant, operation (document id or root field) and outcome.",
             ["tenant", "operation", "outcome"],
             registry=self.registry,
         )
@@ -90,8 +95,19 @@ class Metrics:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    registry = request.app.state.services.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    """For the operators' Prometheus only: a bearer token from the settings, or nothing."""
+    services = request.app.state.services
+    expected = services.settings.metrics_token
+    if not expected:
+        error = NotFound("Metrics are not served: set JOBGRAPH_METRICS_TOKEN to turn them on.")
+        return JSONResponse(error_body(error), status_code=404)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+        error = Unauthenticated("Send the metrics token as 'Authorization: Bearer <token>'.")
+        return JSONResponse(
+            error_body(error), status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 class RequestLog:
@@ -145,5 +161,6 @@ class RequestLog:
         app = scope.get("app")
         services = getattr(getattr(app, "state", None), "services", None)
         if services is not None and scope["path"] != "/metrics":
-            services.metrics.requests.labels(slug, operation, outcome).inc()
+            measured = scope.get("jobgraph.measured_operation") or "-"
+            services.metrics.requests.labels(slug, measured, outcome).inc()
             services.metrics.latency.labels(slug).observe(seconds)

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         default="jobgraph-development-secret-change-me",
         description="Encrypts the token-signing keys at rest. Set your own outside development.",
     )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token /metrics requires (Prometheus: authorization.credentials). "
+        "Unset: /metrics is not served.",
+    )
     token_issuer: str = Field(
         default="jobgraph", description="The iss claim of the access tokens jobgraph signs."
     )

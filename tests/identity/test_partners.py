@@ -243,3 +243,69 @@ async def test_site_key_counters_are_shared_between_processes_through_redis(
                 response = await client.post("/graphql", json={"query": TENANT}, headers=headers)
                 statuses.append(response.status_code)
     assert statuses == [200, 200, 200, 429]
+
+
+async def test_a_site_can_require_a_key_of_callers_that_are_not_signed_in(
+    database, serve, reconfigure
+):
+    await reconfigure(
+        {
+            "jobboard": lambda text: text.replace(
+                "max_page_size = 50", "max_page_size = 50\nrequire_site_key = true"
+            )
+        }
+    )
+    async with serve(database) as api:
+        keyless = await api.graphql("{ jobs(first: 1) { totalCount } }", tenant="jobboard")
+        assert keyless["data"] is None
+        assert error_code(keyless) == "UNAUTHENTICATED"
+        assert "X-Site-Key" in keyless["errors"][0]["message"]
+        # Signing in needs no key (it is how a person gets a token); then queries run.
+        token = (await api.sign_in("seeker1@jobboard.test", "jobboard"))["accessToken"]
+        assert "errors" not in await api.graphql(
+            "{ jobs(first: 1) { totalCount } }", tenant="jobboard", token=token
+        )
+        key = (await site_key(api))["key"]
+        with_key = await api.http.post(
+            "/graphql",
+            json={"query": "{ jobs(first: 1) { totalCount } }"},
+            headers={"X-Tenant": "jobboard", "X-Site-Key": key, "Origin": ORIGIN},
+        )
+        assert "errors" not in with_key.json()
+        # A way in alongside anything else is refused whole.
+        mixed = await api.graphql(
+            'mutation { login(email: "a@b.c", password: "x") { accessToken } '
+            'createSiteKey(name: "x") { id } }',
+            tenant="jobboard",
+        )
+        assert error_code(mixed) == "UNAUTHENTICATED"
+        wrong_password = await api.graphql(
+            'mutation { login(email: "seeker1@jobboard.test", password: "x") { accessToken } }',
+            tenant="jobboard",
+        )
+        assert error_code(wrong_password) == "UNAUTHENTICATED"  # the login ran: wrong password
+        assert "password is wrong" in wrong_password["errors"][0]["message"]
+
+
+async def test_callers_without_a_key_are_limited_by_their_address(database, serve, reconfigure):
+    await reconfigure(
+        {
+            "jobboard": lambda text: text.replace(
+                "max_page_size = 50", "max_page_size = 50\nanonymous_requests_per_minute = 5"
+            )
+        }
+    )
+    async with serve(database) as api:
+        key = (await site_key(api))["key"]  # its admin's sign-in is one anonymous request
+        answers = [await api.post("{ tenant { slug } }", tenant="jobboard") for _ in range(5)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+        assert answers[-1].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        # Another site's visitors, and this site's key holders, are counted apart.
+        assert (await api.post("{ tenant { slug } }", tenant="community")).status_code == 200
+        keyed = await api.http.post(
+            "/graphql",
+            json={"query": "{ tenant { slug } }"},
+            headers={"X-Tenant": "jobboard", "X-Site-Key": key, "Origin": ORIGIN},
+        )
+        assert keyed.status_code == 200

@@ -41,6 +41,25 @@ async def test_a_registered_document_runs_by_its_id(api):
     assert unknown.json()["errors"][0]["extensions"]["field"] == "documentId"
 
 
+async def test_a_registered_mutation_never_runs_over_get(api):
+    client_id, token = await partner(api)
+    mutation = "mutation Out { logout }"
+    [document_id] = (
+        await api.data(
+            REGISTER,
+            {"c": client_id, "d": [mutation]},
+            tenant="jobboard",
+            token=await admin_token(api),
+        )
+    )["registerTrustedDocuments"]
+    response = await api.http.get(
+        "/graphql",
+        params={"documentId": document_id},
+        headers={"X-Tenant": "jobboard", "Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 405, response.text
+
+
 async def test_another_clients_documents_are_not_yours(api):
     owner_id, _ = await partner(api)
     [document_id] = (
@@ -59,7 +78,8 @@ async def test_only_registered_documents_where_the_tenant_requires_it(database, 
     await reconfigure(
         {
             "jobboard": lambda text: text.replace(
-                "max_page_size = 50", "max_page_size = 50\ntrusted_documents_only = true"
+                "max_page_size = 50",
+                "max_page_size = 50\ntrusted_documents_only = true",
             )
         }
     )
@@ -85,6 +105,24 @@ async def test_only_registered_documents_where_the_tenant_requires_it(database, 
             headers={"X-Tenant": "jobboard", "X-Site-Key": key, "Origin": ORIGIN},
         )
         assert by_key.status_code == 403
+        # GET is no way around it: the same refusal, and GET carries a documentId too.
+        for headers in (
+            {"Authorization": f"Bearer {token}"},
+            {"X-Site-Key": key, "Origin": ORIGIN},
+        ):
+            by_get = await api.http.get(
+                "/graphql",
+                params={"query": "{ tenant { slug } }"},
+                headers={"X-Tenant": "jobboard", **headers},
+            )
+            assert by_get.status_code == 403, by_get.text
+            assert "documentId" in by_get.json()["errors"][0]["message"]
+        by_id = await api.http.get(
+            "/graphql",
+            params={"documentId": document_id(DOCUMENT)},
+            headers={"X-Tenant": "jobboard", "Authorization": f"Bearer {token}"},
+        )
+        assert by_id.json()["data"]["tenant"]["slug"] == "jobboard"
         # People (the console) are not partner clients: their queries still run.
         employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
         assert "errors" not in await api.graphql(

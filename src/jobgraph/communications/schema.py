@@ -11,6 +11,7 @@ from strawberry.types import Info
 from jobgraph.communications import service
 from jobgraph.communications.models import Inquiry as InquiryRow
 from jobgraph.graphql.ids import parse_id
+from jobgraph.graphql.limits import keyless
 from jobgraph.identity.permissions import Visitor, staff
 from jobgraph.identity.viewer import ViewerKind
 from jobgraph.paging import page_size
@@ -135,6 +136,7 @@ class CommunicationsMutation:
 
     @strawberry.mutation(
         permission_classes=[Visitor],
+        metadata=keyless(),
         description="Stop the e-mails an unsubscribe link was sent with (no sign-in: the "
         "link's token is the proof). Withdraws that consent.",
     )

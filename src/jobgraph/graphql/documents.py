@@ -16,10 +16,12 @@ import json
 import re
 import uuid
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import QueryParams
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,6 +69,35 @@ async def register(
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}", re.IGNORECASE)  # in a GraphQL string literal
+
+
+MAX_JSON_DEPTH = 32  # far deeper than any input type nests
+
+
+def _check_payload(payload: dict) -> None:
+    """Refuse JSON nested past MAX_JSON_DEPTH (the executor coerces variables recursively)
+    and the NUL character anywhere (PostgreSQL can neither store nor compare it), without
+    recursing here either."""
+    pending: list[tuple[object, int]] = [(payload, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadUserInput(_TOO_DEEP)
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise BadUserInput(_NUL)
+        elif isinstance(value, dict):
+            pending.extend((key, depth + 1) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    if _NUL_ESCAPE.search(str(payload.get("query", ""))):
+        raise BadUserInput(_NUL)
+
+
+_TOO_DEEP = f"The request nests JSON more than {MAX_JSON_DEPTH} levels deep."
+_NUL = "Text may not contain the NUL character (\\u0000); remove it and send again."
 
 
 class PersistedQueryCache:
@@ -100,28 +131,14 @@ class TrustedDocuments:
         self.persisted = PersistedQueryCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
         try:
-            payload = json.loads(body or b"{}")
-            if isinstance(payload, list):
-                raise BadUserInput(
-                    "Batched requests are not accepted: send one operation per request."
-                )
-            if not isinstance(payload, dict):
-                raise BadUserInput("The request body must be a JSON object.")
-            body = await self._resolve(scope, payload)
-        except json.JSONDecodeError:
-            error = BadUserInput("The request body is not valid JSON.")
-            await JSONResponse(error_body(error), status_code=400)(scope, receive, send)
-            return
+            if scope["method"] == "GET":
+                await self._resolve_get(scope)
+            else:
+                receive = await self._resolve_post(scope, receive)
         except (PersistedQueryNotFound, PersistedQueryNotSupported) as error:
             # A normal turn of the protocol, not a bad request: the client sends the query.
             await JSONResponse(error_body(error), status_code=200)(scope, receive, send)
@@ -130,6 +147,26 @@ class TrustedDocuments:
             status = 403 if isinstance(error, Forbidden) else 400
             await JSONResponse(error_body(error), status_code=status)(scope, receive, send)
             return
+        await self.app(scope, receive, send)
+
+    async def _resolve_post(self, scope: Scope, receive: Receive) -> Receive:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        try:
+            payload = json.loads(body or b"{}")
+        except json.JSONDecodeError as error:
+            raise BadUserInput("The request body is not valid JSON.") from error
+        except RecursionError as error:
+            raise BadUserInput(_TOO_DEEP) from error
+        if isinstance(payload, list):
+            raise BadUserInput("Batched requests are not accepted: send one operation per request.")
+        if not isinstance(payload, dict):
+            raise BadUserInput("The request body must be a JSON object.")
+        body = json.dumps(await self._resolve(scope, payload)).encode()
         sent = False
 
         async def replay() -> Message:
@@ -139,9 +176,31 @@ class TrustedDocuments:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+        return replay
 
-    async def _resolve(self, scope: Scope, payload: dict) -> bytes:
+    async def _resolve_get(self, scope: Scope) -> None:
+        """GET carries the same request in its query string (variables and extensions as
+        JSON): resolved by the same rules, then handed on as a plain query."""
+        params = QueryParams(scope["query_string"])
+        if not params:
+            return
+        payload: dict = dict(params)
+        for name in ("variables", "extensions"):
+            if name in payload:
+                try:
+                    payload[name] = json.loads(payload[name])
+                except json.JSONDecodeError as error:
+                    raise BadUserInput(f"The {name} parameter is not valid JSON.") from error
+                except RecursionError as error:
+                    raise BadUserInput(_TOO_DEEP) from error
+        resolved = await self._resolve(scope, payload)
+        for name in ("variables", "extensions"):
+            if name in resolved:
+                resolved[name] = json.dumps(resolved[name])
+        scope["query_string"] = urlencode(resolved).encode()
+
+    async def _resolve(self, scope: Scope, payload: dict) -> dict:
+        _check_payload(payload)
         state = scope["state"]
         viewer, tenant, db = state["viewer"], state["tenant"], state["db"]
         wanted = payload.get("documentId")
@@ -154,7 +213,7 @@ class TrustedDocuments:
             extensions = payload.get("extensions")
             if isinstance(extensions, dict) and "persistedQuery" in extensions:
                 payload = self._automatic(tenant, payload, extensions["persistedQuery"])
-            return json.dumps(payload).encode()
+            return payload
         digest = str(wanted).removeprefix("sha256:")
         async with db.begin():
             document = await db.scalar(
@@ -170,7 +229,8 @@ class TrustedDocuments:
             )
         payload = {key: value for key, value in payload.items() if key != "documentId"}
         payload["query"] = document
-        return json.dumps(payload).encode()
+        scope["jobgraph.document"] = "sha256:" + digest
+        return payload
 
     def _automatic(self, tenant: Tenant, payload: dict, persisted: object) -> dict:
         if not tenant.config.policy.api.automatic_persisted_queries:

@@ -36,6 +36,13 @@ class GraphQLView(GraphQL):
             if isinstance(request, WebSocket) or error.status_code != 400:
                 raise
             message = error.reason
+            if message == "mutations are not allowed when using GET":
+                # A registered document sent by id over GET: refused as a written one is.
+                return JSONResponse(
+                    error_body(BadUserInput("Mutations are never sent over GET; use POST.")),
+                    status_code=405,
+                    headers={"Allow": "POST"},
+                )
             if message.startswith("Unknown operation named"):
                 message += " Send as operationName the name of an operation in the document."
             graphql_response = wants_graphql_response(request.headers)

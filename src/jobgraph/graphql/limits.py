@@ -40,10 +40,24 @@ from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import SchemaExtension
 
 from jobgraph.errors import ErrorCode
+from jobgraph.identity.viewer import ViewerKind
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
 
 INTROSPECTION_FIELDS = {"__schema", "__type"}
 _FIELDS_OF = (GraphQLObjectType, GraphQLInterfaceType)
+
+# Where a site requires a key (`require_site_key`), a caller with neither a key nor a token
+# may call only the root fields marked with this metadata: the ways to sign in.
+KEYLESS = "jobgraph.keyless"
+
+
+def keyless() -> dict[str, bool]:
+    return {KEYLESS: True}
+
+
+def _metadata(definition: GraphQLField | None) -> dict:
+    declared = definition.extensions.get("strawberry-definition") if definition else None
+    return getattr(declared, "metadata", None) or {}
 
 
 @dataclass
@@ -52,6 +66,7 @@ class Measures:
     aliases: int = 0
     cost: int = 0
     introspection: bool = False
+    needs_key: bool = False  # a root field other than a way to sign in
 
 
 class _Walker:
@@ -105,6 +120,8 @@ class _Walker:
             self.measures.aliases += 1
         if name == "__typename":
             return 0
+        if depth == 0 and (name in INTROSPECTION_FIELDS or name not in _root_keyless(parent)):
+            self.measures.needs_key = True
         if name in INTROSPECTION_FIELDS:
             # Introspection nests its type references deeper than any data query (GraphiQL's
             # own query is 15 levels); validation's MaxIntrospectionDepthRule bounds its
@@ -132,8 +149,7 @@ class _Walker:
         if isinstance(returns, GraphQLList) and is_composite_type(get_named_type(returns)):
             if getattr(parent, "name", "").endswith("Connection"):
                 return 1  # a connection's edges: its `first` counted them already
-            declared = definition.extensions.get("strawberry-definition")
-            return (getattr(declared, "metadata", None) or {}).get(MAX_ITEMS, DEFAULT_PAGE_SIZE)
+            return _metadata(definition).get(MAX_ITEMS, DEFAULT_PAGE_SIZE)
         return 1
 
     def first_of(self, node: FieldNode, definition: GraphQLField) -> int:
@@ -150,6 +166,21 @@ class _Walker:
                 return DEFAULT_PAGE_SIZE
         default = definition.args["first"].default_value
         return default if isinstance(default, int) else DEFAULT_PAGE_SIZE
+
+
+def _root_keyless(root: object) -> set[str]:
+    fields = root.fields if isinstance(root, _FIELDS_OF) else {}
+    return {name for name, field in fields.items() if _metadata(field).get(KEYLESS)}
+
+
+def first_root_field(document: object, operation_name: str | None) -> str:
+    """A bounded name for a request (a field of the schema's root types), for metrics."""
+    operation, _fragments = chosen_operation(document, operation_name)
+    if operation is not None:
+        for selection in operation.selection_set.selections:
+            if isinstance(selection, FieldNode):
+                return f"{operation.operation.value}.{selection.name.value}"
+    return "-"
 
 
 def chosen_operation(
@@ -215,6 +246,11 @@ class OperationLimits(SchemaExtension):
         if hasattr(context, "tenant"):
             scope = context.request.scope
             scope["jobgraph.operation"] = execution_context.operation_name or "anonymous"
+            scope["jobgraph.measured_operation"] = scope.get(
+                "jobgraph.document"
+            ) or first_root_field(
+                execution_context.graphql_document, execution_context.operation_name
+            )
             api = context.tenant.config.policy.api
             if count_tokens(execution_context.query or "", api.max_tokens) > api.max_tokens:
                 # Refused for its size, whatever else is wrong with it.
@@ -249,6 +285,16 @@ class OperationLimits(SchemaExtension):
             api.max_page_size,
         )
         errors, reasons = [], []
+        if found.needs_key and api.require_site_key and context.viewer.kind is ViewerKind.ANONYMOUS:
+            reasons.append("site_key")
+            errors.append(
+                GraphQLError(
+                    "This site's API answers its partners' site keys and signed-in people: "
+                    "send the X-Site-Key header, or sign in.",
+                    extensions={"code": str(ErrorCode.UNAUTHENTICATED)},
+                )
+            )
+            return errors, reasons
         if found.introspection and not introspection_allowed(context):
             reasons.append("introspection")
             errors.append(

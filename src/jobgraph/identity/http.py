@@ -43,6 +43,8 @@ class Authentication:
                 viewer = await self._viewer(
                     Headers(scope=scope), state["tenant"], state["db"], services
                 )
+                if viewer.kind is ViewerKind.ANONYMOUS:
+                    await _limit_anonymous(scope, state["tenant"], services)
         except RateLimited as error:
             await _refuse(error, 429, {"Retry-After": str(error.retry_after)}, scope, receive, send)
             return
@@ -91,8 +93,8 @@ class Authentication:
                 "The access token was issued for another site; sign in on this one."
             )
         if kind == "account":
-            session_id = uuid.UUID(claims["sid"]) if "sid" in claims else None
-            return await account_viewer(db, tenant, uuid.UUID(claims["sub"]), session_id)
+            session_id = _claimed_id(claims, "sid") if "sid" in claims else None
+            return await account_viewer(db, tenant, _claimed_id(claims, "sub"), session_id)
         if kind == "client":
             client = await active_client(db, tenant, str(claims.get("client_id")))
             if client is None:
@@ -123,8 +125,30 @@ class Authentication:
         return Viewer(ViewerKind.SITE_KEY, site_key_id=row.id)
 
 
+async def _limit_anonymous(scope: Scope, tenant: Tenant, services: Any) -> None:
+    """A caller without a key or a token is counted by its address (as the trusted proxy
+    reports it: see the proxy settings), so leaving out the key buys no more requests."""
+    address = scope["client"][0] if scope.get("client") else "unknown"
+    await services.limiter.hit(
+        f"{tenant.config.policy.api.anonymous_requests_per_minute}/minute",
+        "anonymous",
+        tenant.slug,
+        address,
+        message="Too many requests from your address.",
+    )
+
+
+def _claimed_id(claims: dict, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(claims[name]))
+    except (KeyError, ValueError) as error:
+        raise Unauthenticated(
+            f"The access token has an invalid {name!r} claim; sign in again."
+        ) from error
+
+
 async def _operator_viewer(db: AsyncSession, claims: dict) -> Viewer:
-    session = await db.get(OperatorSession, uuid.UUID(claims["sid"]))
+    session = await db.get(OperatorSession, _claimed_id(claims, "sid"))
     if session is None or session.revoked_at is not None:
         raise Unauthenticated("This operator session has been signed out; sign in again.")
     return Viewer(ViewerKind.OPERATOR, operator_id=session.operator_id, session_id=session.id)

@@ -143,6 +143,11 @@ async def token_endpoint(request: Request) -> Response:
     form = dict(parse_qsl(body.decode("utf-8", errors="replace"), max_num_fields=20))
     headers = request.headers  # case-insensitive, as Authlib's lookups need
     client_id = _client_id(headers, form)
+    if any("\x00" in text for text in (*form.keys(), *form.values(), client_id or "")):
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": "The request holds a NUL character."},
+            status_code=400,
+        )
     async with db.begin():
         client = await active_client(db, tenant, client_id) if client_id else None
     key: ECKey = await tokens.keyring.signing_key()

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from jobgraph.graphql import documents as trusted_documents
 from jobgraph.graphql.ids import parse_id
+from jobgraph.graphql.limits import keyless
 from jobgraph.identity import accounts, partners, registration, sessions
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import (
@@ -166,6 +167,7 @@ class IdentityQuery:
 class IdentityMutation:
     @strawberry.mutation(
         permission_classes=[Visitor],
+        metadata=keyless(),
         description="Sign up as a job seeker: the address gets an e-mail with a code for "
         "confirmRegistration (the same answer whether or not it has an account here).",
     )
@@ -195,6 +197,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         permission_classes=[Visitor],
+        metadata=keyless(),
         description="Confirm your e-mail address with the code registration sent to it, "
         "and sign in.",
     )
@@ -210,7 +213,9 @@ class IdentityMutation:
         return _payload(issued)
 
     @strawberry.mutation(
-        permission_classes=[Visitor], description="Sign in with e-mail address and password."
+        permission_classes=[Visitor],
+        metadata=keyless(),
+        description="Sign in with e-mail address and password.",
     )
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         context = info.context
@@ -226,6 +231,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         permission_classes=[Visitor],
+        metadata=keyless(),
         description="Trade a refresh token for a new access and refresh "
         "token. Each refresh token works once.",
     )
@@ -276,6 +282,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         permission_classes=[Visitor],
+        metadata=keyless(),
         description="Sign in as a platform operator (valid on every site).",
     )
     async def operator_login(self, info: Info, email: str, password: str) -> AuthPayload:

@@ -70,6 +70,11 @@ class ApiPolicy(_Strict):
     max_page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE_CEILING)
     allowed_origins: list[Origin] = []
     site_key_requests_per_minute: int = Field(default=600, ge=1)
+    # Requests a minute from one address without a key or a token (an anonymous visitor).
+    anonymous_requests_per_minute: int = Field(default=300, ge=1)
+    # Without a key or a token, callers may only sign in: the site's own pages, widgets and
+    # servers use their site key or OAuth client, each with its own limit.
+    require_site_key: bool = False
     # Queries over GET (cacheable by proxies); mutations never go over GET.
     allow_get_queries: bool = False
     # Site keys and partner clients may run only the documents they registered.
