@@ -2,6 +2,7 @@
 
 import pytest
 
+from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from jobgraph.identity.accounts import WRONG_CREDENTIALS
 from tests.conftest import LOGIN, code_in, error_code
 
@@ -141,6 +142,10 @@ async def test_sign_in_is_rate_limited_per_account(api):
         ("short1", "at least 10 characters"),
         ("aaaaaaaaaaaa", "too easy to guess"),
         ("password123", "too easy to guess"),
+        ("1234567890a", "This is a very common password."),
+        ("Password2026", "similar to a commonly used password"),
+        ("jobboard2026", "too easy to guess"),  # the site's own name and a year
+        ("JapanJobBoard2026", "too easy to guess"),
         ("dee-dee-secret-99", "must not contain your e-mail address"),
     ],
 )
@@ -149,6 +154,20 @@ async def test_the_password_policy_says_what_is_wrong(api, password, message):
     assert error_code(body) == "BAD_USER_INPUT"
     assert body["errors"][0]["extensions"]["field"] == "password"
     assert message in body["errors"][0]["message"]
+    if "guess" in message:
+        assert "a few unrelated words" in body["errors"][0]["message"].lower()
+
+
+async def test_a_strong_password_is_accepted_and_a_weak_new_one_refused(api):
+    assert "errors" not in await register(api, "jobboard", "fay@example.org", "tulip-ledger-orbit")
+    token = (await api.sign_in("seeker4@jobboard.test", "jobboard"))["accessToken"]
+    change = """mutation($c: String!, $n: String!) {
+      changePassword(currentPassword: $c, newPassword: $n) }"""
+    weak = await api.graphql(
+        change, {"c": DEMO_PASSWORD, "n": "Jobboard123!"}, tenant="jobboard", token=token
+    )
+    assert error_code(weak) == "BAD_USER_INPUT"
+    assert "too easy to guess" in weak["errors"][0]["message"]
 
 
 async def test_the_community_site_asks_for_a_full_name(api):
@@ -301,3 +320,35 @@ async def test_an_employer_creates_a_company_and_invites_a_member_who_accepts(ap
     me = (await api.data(ME, tenant="jobboard", token=outsider))["me"]
     assert me["memberships"] == [{"companyName": "Tanuki Labs KK", "role": "MEMBER"}]
     assert len(await outbox("no-account-yet@example.org", "COMPANY_INVITATION")) == 1
+
+
+OPERATOR_LOGIN = """mutation($e: String!, $p: String!) {
+  operatorLogin(email: $e, password: $p) { accessToken } }"""
+
+
+async def test_operator_sign_in_does_the_same_work_for_an_unknown_address(api, monkeypatch):
+    from jobgraph.identity import accounts
+
+    checked: list[str] = []
+    real = accounts.verify_password
+
+    def counting(stored: str, password: str) -> bool:
+        checked.append(password)
+        return real(stored, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+    for email in (DEMO_OPERATOR, "nobody-here@jobgraph.test"):
+        body = await api.graphql(OPERATOR_LOGIN, {"e": email, "p": "wrong"}, tenant="jobboard")
+        assert error_code(body) == "UNAUTHENTICATED"
+    # One Argon2 check each: the unknown address is checked against a stand-in hash.
+    assert checked == ["wrong", "wrong"]
+
+
+async def test_operator_sign_in_attempts_count_across_every_site(api):
+    sites = ["jobboard", "community", "kansai-jobs", "jobboard", "community", "jobboard"]
+    codes = []
+    for site in sites:
+        body = await api.graphql(OPERATOR_LOGIN, {"e": DEMO_OPERATOR, "p": "wrong"}, tenant=site)
+        codes.append(error_code(body))
+    # Five a minute for the one operator account, whichever site the attempts come through.
+    assert codes == ["UNAUTHENTICATED"] * 5 + ["RATE_LIMITED"]

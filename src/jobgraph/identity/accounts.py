@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from zxcvbn import zxcvbn
 
 from jobgraph.errors import BadUserInput, Unauthenticated
 from jobgraph.identity.emails import normalize_email
-from jobgraph.identity.models import Account
+from jobgraph.identity.models import Account, Operator
 from jobgraph.identity.passwords import hash_password, needs_rehash, verify_password
 from jobgraph.tenancy.registry import Tenant
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-_COMMON_PASSWORDS = frozenset(
-    {
-        "password123",
-        "1234567890",
-        "qwertyuiop",
-        "password1234",
-        "iloveyou12",
-        "letmein123",
-        "0123456789",
-        "abcdefghij",
-        "passw0rd12",
-        "welcome123",
-    }
-)
+# zxcvbn's estimate, 0 (guessed at once) to 4: at least 3 (over 10^8 guesses offline).
+MIN_PASSWORD_SCORE = 3
 # Verifying against this when no account matches keeps the answer time the same.
 _DUMMY_HASH = hash_password("no account has this password, it only costs time")
 WRONG_CREDENTIALS = (
@@ -45,18 +35,44 @@ def check_email(email: str) -> str:
     return email
 
 
-def check_password(password: str, email: str) -> None:
-    problem = None
+def check_password(password: str, email: str, site_words: Iterable[str] = ()) -> None:
+    """Long enough, and hard to guess by zxcvbn's estimate (its lists of common passwords,
+    words, names, keyboard patterns and dates), given the e-mail address and the site's
+    own words (name, slug, hostnames), which an attacker would try first."""
     if len(password) < MIN_PASSWORD_LENGTH:
         problem = f"must have at least {MIN_PASSWORD_LENGTH} characters"
     elif len(password) > MAX_PASSWORD_LENGTH:
         problem = f"must have at most {MAX_PASSWORD_LENGTH} characters"
-    elif password.lower() in _COMMON_PASSWORDS or len(set(password)) < 4:
-        problem = "is too easy to guess"
     elif email.split("@")[0].lower() in password.lower():
         problem = "must not contain your e-mail address"
-    if problem:
-        raise BadUserInput(f"The password {problem}.", field="password")
+    else:
+        # The first 72 characters (zxcvbn's bound): a longer password is no weaker.
+        estimate = zxcvbn(password[:72], user_inputs=_guessable([email, *site_words]))
+        if estimate["score"] >= MIN_PASSWORD_SCORE:
+            return
+        feedback = estimate["feedback"]
+        why = feedback["warning"] or "It would be guessed quickly."
+        problem = (
+            f"is too easy to guess. {why} Use a few unrelated words, or a phrase only you "
+            "would think of (the site's name, your address and years do not help)"
+        )
+    raise BadUserInput(f"The password {problem}.", field="password")
+
+
+def _guessable(texts: Iterable[str]) -> list[str]:
+    """Each text, its words, and its words run together ("Japan Job Board", "Japan",
+    "JapanJobBoard"): zxcvbn matches its user inputs as whole tokens."""
+    words: set[str] = set()
+    for text in texts:
+        parts = [part for part in re.split(r"[^0-9A-Za-z]+", text) if part]
+        words.update([text, "".join(parts), *parts])
+    return sorted(word for word in words if word)
+
+
+def site_words(tenant: Tenant) -> list[str]:
+    """What a site's own name gives an attacker to guess with."""
+    config = tenant.config
+    return [tenant.slug, config.name, config.branding.site_name, *config.hostnames]
 
 
 async def find_by_email(db: AsyncSession, email: str) -> Account | None:
@@ -71,7 +87,7 @@ def check_registration(
     """The same checks whether or not the address has an account: the e-mail address and
     the full name as they will be kept."""
     email = check_email(email)
-    check_password(password, email)
+    check_password(password, email, site_words(tenant))
     full_name = (full_name or "").strip() or None
     if tenant.config.policy.signup_requires_full_name and not full_name:
         raise BadUserInput("This site asks for your full name to sign up.", field="fullName")
@@ -106,6 +122,18 @@ async def register(
     return account, True
 
 
+async def authenticate_operator(db: AsyncSession, email: str, password: str) -> Operator:
+    operator = await db.scalar(
+        select(Operator).where(Operator.email_normalized == normalize_email(email))
+    )
+    if operator is None:
+        verify_password(_DUMMY_HASH, password)  # as long as a wrong password takes
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    if not verify_password(operator.password_hash, password):
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    return operator
+
+
 async def authenticate(db: AsyncSession, email: str, password: str) -> Account:
     account = await find_by_email(db, email)
     if account is None or account.password_hash is None:
@@ -122,8 +150,10 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> Account:
     return account
 
 
-async def change_password(db: AsyncSession, account: Account, current: str, new: str) -> None:
+async def change_password(
+    db: AsyncSession, tenant: Tenant, account: Account, current: str, new: str
+) -> None:
     if account.password_hash is None or not verify_password(account.password_hash, current):
         raise BadUserInput("The current password is wrong.", field="currentPassword")
-    check_password(new, account.email)
+    check_password(new, account.email, site_words(tenant))
     account.password_hash = hash_password(new)

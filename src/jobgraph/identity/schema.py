@@ -26,12 +26,8 @@ from jobgraph.identity.models import (
     OAuthClient as OAuthClientRow,
 )
 from jobgraph.identity.models import (
-    Operator as OperatorRow,
-)
-from jobgraph.identity.models import (
     SiteKey as SiteKeyRow,
 )
-from jobgraph.identity.passwords import verify_password
 from jobgraph.identity.permissions import (
     AccountHolder,
     Operator,
@@ -63,7 +59,9 @@ def _payload(issued: sessions.IssuedTokens) -> AuthPayload:
     )
 
 
-async def _limit_sign_in(info: Info, email: str) -> None:
+async def _limit_sign_in(info: Info, email: str, accounts_of: str | None = None) -> None:
+    """Per address, and per account: an account is one per pool, an operator one for the
+    whole platform (``accounts_of="operators"``), whichever site the attempt comes from."""
     context = info.context
     settings, limiter = context.services.settings, context.services.limiter
     await limiter.hit(
@@ -75,7 +73,7 @@ async def _limit_sign_in(info: Info, email: str) -> None:
     await limiter.hit(
         settings.login_limit_per_account,
         "sign-in-account",
-        context.tenant.pool_id,
+        accounts_of or context.tenant.pool_id,
         normalize_email(email),
         message="Too many sign-in attempts for this account.",
     )
@@ -274,7 +272,9 @@ class IdentityMutation:
             account = await db.get(Account, (context.tenant.pool_id, _current_account_id(info)))
             if account is None:
                 raise Unauthenticated("This account no longer exists.")
-            await accounts.change_password(db, account, current_password, new_password)
+            await accounts.change_password(
+                db, context.tenant, account, current_password, new_password
+            )
             await sessions.revoke_all_but(
                 db, account.id, context.viewer.session_id, "password changed"
             )
@@ -287,13 +287,9 @@ class IdentityMutation:
     )
     async def operator_login(self, info: Info, email: str, password: str) -> AuthPayload:
         context = info.context
-        await _limit_sign_in(info, email)
+        await _limit_sign_in(info, email, accounts_of="operators")
         async with context.transaction() as db:
-            operator = await db.scalar(
-                select(OperatorRow).where(OperatorRow.email_normalized == normalize_email(email))
-            )
-            if operator is None or not verify_password(operator.password_hash, password):
-                raise Unauthenticated(accounts.WRONG_CREDENTIALS)
+            operator = await accounts.authenticate_operator(db, email, password)
             session = OperatorSession(id=uuid.uuid4(), operator_id=operator.id)
             db.add(session)
         token = await context.services.tokens.issue(
