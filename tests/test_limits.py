@@ -214,6 +214,15 @@ async def test_the_schema_explorer_lists_the_operations_the_viewer_may_call(api)
     assert "tenantHistory" in queries and "updateTenantPolicy" in mutations
     assert "createTenant" not in mutations
 
+    seeker = (await api.sign_in("seeker1@jobboard.test", "jobboard"))["accessToken"]
+    queries, mutations = await root_operations(api, seeker)
+    assert {"myResume", "myApplications", "exportMyData"} <= queries
+    assert {"applyToJob", "deleteMyAccount"} <= mutations
+    staff_only = {"operatorLogin", "createTenant", "lawfulDisclosure", "grantTenantAdmin",
+                  "createSiteKey", "registerTrustedDocuments", "sendAnnouncement"}  # fmt: skip
+    assert not staff_only & mutations
+    assert not {"staffResume", "explainAccess", "inquiries", "applicants"} & queries
+
     operator = await api.operator_token()
     _, mutations = await root_operations(api, operator)
     assert {"createTenant", "lawfulDisclosure", "updateTenantPolicy"} <= mutations
@@ -236,3 +245,24 @@ async def test_a_resume_holds_no_longer_lists_than_the_cost_model_counts(api):
     assert body["errors"][0]["message"] == "workHistory: at most 20 entries."
     saved = await api.data(update, {"w": jobs[:20]}, tenant="jobboard", token=seeker)
     assert len(saved["updateResume"]["workHistory"]) == 20
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("query($s: JobSort) { jobs(sort: $s) { totalCount } }", {"s": "SALARI"}),
+        (
+            "query($f: JobFilterInput) { jobs(filter: $f) { totalCount } }",
+            {"f": {"categoriez": ["IT"]}},
+        ),
+        ("{ jobs(sort: SALARI) { totalCount } }", None),
+    ],
+)
+async def test_no_suggestion_reaches_anonymous_callers_through_variables(api, query, variables):
+    anonymous = await api.graphql(query, variables, tenant="jobboard")
+    assert anonymous["errors"] and all(
+        "Did you mean" not in error["message"] for error in anonymous["errors"]
+    ), anonymous
+    employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
+    signed_in = await api.graphql(query, variables, tenant="jobboard", token=employer)
+    assert any("Did you mean" in error["message"] for error in signed_in["errors"]), signed_in

@@ -16,7 +16,9 @@ from jobgraph.errors import ErrorCode, JobgraphError
 log = logging.getLogger("jobgraph.errors")
 
 
-_SUGGESTION = re.compile(r" Did you mean .*\?$")
+# graphql-core's suggestions, wherever they stand in a message (validation, and the
+# coercion of a variable's value: an enum value, an input field name).
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
@@ -38,7 +40,8 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
         return _replace(error, message, {"code": str(code)})
     if isinstance(original, GraphQLError):
         # A variable's value did not fit its type: the message names the field.
-        return _replace(error, error.message, {"code": str(ErrorCode.BAD_USER_INPUT)})
+        message = error.message if suggestions else _SUGGESTION.sub("", error.message)
+        return _replace(error, message, {"code": str(ErrorCode.BAD_USER_INPUT)})
     reference = uuid.uuid4().hex[:12]
     if _is_database_outage(original):
         log.error("database unavailable (reference %s)", reference, exc_info=original)

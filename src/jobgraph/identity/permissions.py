@@ -78,6 +78,19 @@ class Visitor(_Check):
             )
 
 
+class OperatorVisitor(_Check):
+    """The operators' sign-in: for whoever is not signed in as an account (or is an
+    operator already), so that a seeker's or an employer's schema explorer does not list it."""
+
+    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+        if viewer.kind in (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT):
+            raise Forbidden("Operators do not sign in with partner-site keys or clients.")
+        if viewer.kind is ViewerKind.ACCOUNT:
+            raise Forbidden(
+                "You are signed in with an account here: sign out to sign in as an operator."
+            )
+
+
 class SignedIn(_Check):
     def check(self, viewer: Viewer, tenant: Tenant) -> None:
         _require_signed_in(viewer, "This operation")

@@ -31,6 +31,7 @@ from jobgraph.identity.models import (
 from jobgraph.identity.permissions import (
     AccountHolder,
     Operator,
+    OperatorVisitor,
     Visitor,
     staff,
 )
@@ -281,7 +282,7 @@ class IdentityMutation:
         return True
 
     @strawberry.mutation(
-        permission_classes=[Visitor],
+        permission_classes=[OperatorVisitor],
         metadata=keyless(),
         description="Sign in as a platform operator (valid on every site).",
     )
