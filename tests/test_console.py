@@ -16,6 +16,7 @@ import uvicorn
 from graphql import parse, validate
 
 from jobgraph.app import create_app
+from jobgraph.cli import server_options
 from jobgraph.console.examples import EXAMPLES
 from jobgraph.console.vendor import FILES, VENDOR_DIR
 from jobgraph.graphql.schema import schema
@@ -98,15 +99,14 @@ def chromium_path() -> str:
 
 
 @contextlib.asynccontextmanager
-async def listening(database, app=None) -> AsyncIterator[int]:
-    """The app (or another) on a real socket: a browser cannot use the in-process transport."""
+async def listening(database, app=None, settings=TEST_SETTINGS) -> AsyncIterator[int]:
+    """The app (or another) on a real socket, run as `jobgraph serve` runs it: a browser
+    cannot use the in-process transport."""
     config = uvicorn.Config(
-        app or create_app(TEST_SETTINGS, database),
+        app or create_app(settings, database),
         host="127.0.0.1",
         port=0,
-        lifespan="on",
-        log_config=None,
-        access_log=False,
+        **server_options(settings),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

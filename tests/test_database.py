@@ -2,6 +2,8 @@
 
 import logging
 
+import httpx
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
@@ -13,6 +15,7 @@ from jobgraph.db.metadata import metadata
 from jobgraph.db.migrate import head_revision
 from jobgraph.graphql.errors import shape_error
 from jobgraph.settings import get_settings
+from tests.conftest import TEST_SETTINGS
 
 
 async def test_migrations_match_the_models(database):
@@ -80,3 +83,44 @@ def test_unexpected_errors_are_masked_and_logged_with_a_reference(caplog):
     reference = shaped.extensions["reference"]
     assert reference in shaped.message
     assert any(reference in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+def test_serve_refuses_the_published_secret_beyond_loopback_and_says_how_to_set_one(
+    monkeypatch,
+):
+    monkeypatch.delenv("JOBGRAPH_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "JOBGRAPH_SECRET_KEY is the development value" in result.output
+    assert "export JOBGRAPH_SECRET_KEY=" in result.output
+
+
+@pytest.mark.parametrize(("proxies", "codes"), [("", [200, 200, 429]), ("127.0.0.1", [200] * 3)])
+async def test_forwarded_addresses_count_only_from_a_trusted_proxy(
+    database, reconfigure, proxies, codes
+):
+    from tests.test_console import listening
+
+    await reconfigure(
+        {
+            "jobboard": lambda text: text.replace(
+                "max_page_size = 50", "max_page_size = 50\nanonymous_requests_per_minute = 2"
+            )
+        }
+    )
+    settings = TEST_SETTINGS.model_copy(update={"trusted_proxies": proxies})
+    async with listening(database, settings=settings) as port, httpx.AsyncClient() as client:
+        answers = [
+            await client.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": "{ tenant { slug } }"},
+                headers={"X-Tenant": "jobboard", "X-Forwarded-For": f"203.0.113.{number}"},
+            )
+            for number in range(3)
+        ]
+    # Untrusted, the header is ignored: three requests from one address (127.0.0.1).
+    assert [answer.status_code for answer in answers] == codes

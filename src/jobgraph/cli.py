@@ -44,7 +44,7 @@ def _detail(message: str) -> None:
     click.echo(f"      {message}")
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception | str) -> None:
     click.secho(f"error: {error}", fg="red", err=True)
     sys.exit(1)
 
@@ -85,6 +85,10 @@ def serve(
     from jobgraph.db.migrate import NotMigratedError
 
     settings = get_settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    problem = settings.serving_problem(bind_host)
+    if problem:
+        _fail(problem)
     steps = Steps(2 + sync_tenants + demo)
     try:
         with contextlib.ExitStack() as stack:
@@ -103,7 +107,6 @@ def serve(
                 )
             if demo:
                 steps.run("Loading demo data", lambda: _run(_demo(urls, settings, 1, False)))
-            bind_host, bind_port = host or settings.host, port or settings.port
             click.echo(
                 f"Serving http://{bind_host}:{bind_port}/graphql (Ctrl-C stops the server"
                 f"{' and its embedded database' if not settings.database_url else ''})"
@@ -116,10 +119,7 @@ def serve(
                 host=bind_host,
                 port=bind_port,
                 log_level=settings.log_level.lower(),
-                log_config=None,  # our JSON lines, not uvicorn's
-                access_log=False,  # jobgraph logs each request itself
-                lifespan="on",
-                timeout_graceful_shutdown=10,
+                **server_options(settings),
             )
     except NotMigratedError as error:
         _fail(error)
@@ -130,6 +130,19 @@ def serve(
         if isinstance(error, (TenantConfigError, EmbeddedPostgresError)):
             _fail(error)
         raise
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn runs the app (the tests' real-socket server uses the same)."""
+    return {
+        "log_config": None,  # our JSON lines, not uvicorn's
+        "access_log": False,  # jobgraph logs each request itself
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 10,
+        # Forwarded headers only from the proxies the settings name (none by default).
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+    }
 
 
 def _exit_quietly(signum: int, frame: Any) -> None:

@@ -13,10 +13,25 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Published in this repository: fine on a developer's machine, never on a network.
+DEVELOPMENT_SECRET_KEY = "jobgraph-development-secret-change-me"
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOBGRAPH_", extra="ignore")
+
+    def serving_problem(self, host: str) -> str | None:
+        """Why the server must not start on ``host`` with these settings, if it must not."""
+        if self.secret_key == DEVELOPMENT_SECRET_KEY and host not in LOOPBACK_HOSTS:
+            return (
+                f"JOBGRAPH_SECRET_KEY is the development value published with jobgraph, and "
+                f"the server would listen on {host}, beyond this machine. Set a secret of your "
+                "own first (keep it: it decrypts the token-signing keys), e.g.\n"
+                "  export JOBGRAPH_SECRET_KEY=\"$(python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')\""
+            )
+        return None
 
     database_url: str | None = Field(
         default=None,
@@ -64,8 +79,15 @@ class Settings(BaseSettings):
         default=15.0, description="Longest a GraphQL request may run before it is stopped."
     )
     secret_key: str = Field(
-        default="jobgraph-development-secret-change-me",
-        description="Encrypts the token-signing keys at rest. Set your own outside development.",
+        default=DEVELOPMENT_SECRET_KEY,
+        description="Encrypts the token-signing keys at rest and signs mailed codes. The "
+        "published default is refused unless the server binds a loopback address.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or CIDR ranges) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; rate limits key on the client "
+        "address they report. Unset: no proxy is trusted.",
     )
     metrics_token: str | None = Field(
         default=None,
