@@ -20,9 +20,11 @@ SecurityHeaders. Then, by route:
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -52,6 +54,8 @@ from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Services:
@@ -73,6 +77,15 @@ async def jwks(request: Request) -> JSONResponse:
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
 
 
+async def _first_signing_key(keyring: KeyRing) -> None:
+    """A partner that fetches the JWKS at start-up must find a key in it."""
+    try:
+        await keyring.ensure()
+    except (ProgrammingError, OSError, OperationalError) as error:
+        # Unmigrated or unreachable: /readyz says so; the key is made on first use.
+        log.warning("no signing key made at start-up: %s", type(error).__name__)
+
+
 def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -90,6 +103,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             metrics=Metrics(engine.pool),
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
         )
+        await _first_signing_key(app.state.services.tokens.keyring)
         try:
             yield
         finally:

@@ -1,6 +1,7 @@
 """Access-token verification: every forged or stale token is refused with a clear
 UNAUTHENTICATED, and key rotation logs nobody out."""
 
+import asyncio
 import base64
 import json
 import time
@@ -9,7 +10,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
-from tests.conftest import LOGIN, error_code
+from tests.conftest import LOGIN, TEST_SETTINGS, database_name, error_code
 
 ME = "{ me { email } }"
 
@@ -167,3 +168,36 @@ async def test_access_tokens_state_subject_site_roles_and_key(api):
     assert claims["iss"] == "jobgraph" and claims["sub"]
     assert claims["roles"] == ["SEEKER", "EMPLOYER"]
     assert claims["exp"] - claims["iat"] == 900
+
+
+async def test_a_fresh_service_publishes_its_signing_key_from_the_first_request(
+    database, database_server, serve
+):
+    await database_server.execute("DELETE FROM signing_keys", database_name(database))
+    async with serve(database) as api:
+        keys = (await api.http.get("/.well-known/jwks.json")).json()["keys"]
+        assert [key["kty"] for key in keys] == ["EC"]
+        # The first token is signed with that very key.
+        token = (await api.sign_in("seeker1@jobboard.test", "jobboard"))["accessToken"]
+        assert jwt.decode(token, ECKey.import_key(keys[0]), algorithms=["ES256"])
+
+
+async def test_processes_starting_together_make_one_first_key(database, database_server):
+    from jobgraph.db.engine import create_engine, session_factory
+    from jobgraph.identity.keys import KeyRing
+
+    await database_server.execute("DELETE FROM signing_keys", database_name(database))
+    engines = [create_engine(database.app, TEST_SETTINGS) for _ in range(4)]
+    try:
+        rings = [KeyRing(session_factory(engine), TEST_SETTINGS) for engine in engines]
+        await asyncio.gather(*(ring.ensure() for ring in rings))
+        kids = {(await ring.signing_key()).kid for ring in rings}
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert len(kids) == 1
+    admin = await database_server.admin(database_name(database))
+    try:
+        assert await admin.fetchval("SELECT count(*) FROM signing_keys") == 1
+    finally:
+        await admin.close()

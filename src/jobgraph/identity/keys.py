@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import Fernet
 from joserfc.jwk import ECKey, KeySet
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.identity.models import SigningKey
@@ -26,6 +26,7 @@ from jobgraph.settings import Settings
 ALGORITHM = "ES256"
 _RELOAD_EVERY_S = 60.0
 _UNKNOWN_KID_RELOAD_GAP_S = 5.0
+_FIRST_KEY_LOCK = 0x6A6F6267  # pg_advisory_xact_lock key of first-key creation ("jobg")
 
 
 def _fernet(secret_key: str) -> Fernet:
@@ -55,9 +56,25 @@ class KeyRing:
         if self._signing is None or time.monotonic() - self._loaded_at > _RELOAD_EVERY_S:
             await self.reload()
         if self._signing is None:
-            await self.rotate()
+            await self.ensure()
         assert self._signing is not None
         return self._signing
+
+    async def ensure(self) -> None:
+        """Make the first signing key if there is none (at start-up, so the JWKS is never
+        empty). Several processes starting at once make one key between them: the check
+        and the insert happen under one transaction-scoped advisory lock."""
+        await self.reload()
+        if self._signing is not None:
+            return
+        async with self._sessions() as session, session.begin():
+            await session.execute(select(func.pg_advisory_xact_lock(_FIRST_KEY_LOCK)))
+            active = await session.scalar(
+                select(func.count()).select_from(SigningKey).where(SigningKey.retired_at.is_(None))
+            )
+            if not active:
+                session.add(self._new_key()[1])
+        await self.reload()
 
     async def verification_keys(self, kid: str | None) -> KeySet:
         now = time.monotonic()
@@ -95,26 +112,27 @@ class KeyRing:
 
     async def rotate(self) -> str:
         """Make a new signing key and retire the others; returns the new key id."""
-        kid = secrets.token_urlsafe(12)
-        key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": ALGORITHM})
+        kid, row = self._new_key()
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(SigningKey)
                 .where(SigningKey.retired_at.is_(None))
                 .values(retired_at=datetime.now(UTC))
             )
-            session.add(
-                SigningKey(
-                    kid=kid,
-                    algorithm=ALGORITHM,
-                    private_key=self._fernet.encrypt(
-                        json.dumps(key.as_dict(private=True)).encode()
-                    ).decode(),
-                    public_jwk=key.as_dict(private=False),
-                )
-            )
+            session.add(row)
         await self.reload()
         return kid
+
+    def _new_key(self) -> tuple[str, SigningKey]:
+        kid = secrets.token_urlsafe(12)
+        key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": ALGORITHM})
+        private = json.dumps(key.as_dict(private=True)).encode()
+        return kid, SigningKey(
+            kid=kid,
+            algorithm=ALGORITHM,
+            private_key=self._fernet.encrypt(private).decode(),
+            public_jwk=key.as_dict(private=False),
+        )
 
     def _decrypt(self, row: SigningKey) -> ECKey:
         return ECKey.import_key(json.loads(self._fernet.decrypt(row.private_key.encode())))
