@@ -220,8 +220,43 @@ async def test_a_search_page_costs_the_same_statements_for_10_and_50_results(api
         data = await api.data(query, {"first": first}, tenant="jobboard")
         assert len(data["jobs"]["edges"]) == first
         counts[first] = api.statements.count - before
-    # registry check, transaction's pool setting, page, companies, count
-    assert counts == {10: 5, 50: 5}
+    # registry check, transaction's pool setting, page (with its companies), count
+    assert counts == {10: 4, 50: 4}
+
+
+async def test_a_full_search_page_with_total_and_facets_costs_four_statements(api):
+    query = """query($first: Int) { jobs(first: $first, search: "Osaka") { totalCount
+      edges { node { id title tags company { id name } } } pageInfo { hasNextPage }
+      ...Sidebar } }
+      fragment Sidebar on JobConnection { facets { category { value count }
+      prefecture { value count } } }"""
+    counts, totals = {}, {}
+    for first in (5, 30):
+        await api.data(query, {"first": first}, tenant="jobboard")  # warm the registry
+        before = api.statements.count
+        data = (await api.data(query, {"first": first}, tenant="jobboard"))["jobs"]
+        counts[first] = api.statements.count - before
+        totals[first] = data["totalCount"]
+        assert sum(value["count"] for value in data["facets"]["category"]) == data["totalCount"]
+    assert totals[5] == totals[30] > 5
+    # registry check, pool setting, page with its companies, total and facets together
+    assert counts == {5: 4, 30: 4}
+
+
+async def test_the_benchmarked_partner_page_costs_three_statements_whatever_its_size(api):
+    from bench.servers import QUERY
+
+    counts = {}
+    for first in (5, 50):
+        query = QUERY.replace("first: 50", f"first: {first}")
+        await api.data(query, tenant="kansai-jobs")  # warm the registry
+        before = api.statements.count
+        data = await api.data(query, tenant="kansai-jobs")
+        assert len(data["jobs"]["edges"]) == first
+        assert all(edge["node"]["company"]["name"] for edge in data["jobs"]["edges"])
+        counts[first] = api.statements.count - before
+    # registry check, pool setting, page with its companies
+    assert counts == {5: 3, 50: 3}
 
 
 async def test_lists_under_each_posting_cost_one_statement_per_level(api):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
     union_all,
 )
@@ -145,12 +147,35 @@ def posted_for(tenant: Tenant) -> Scope:
     return Scope(tenant.pool_id, branches)
 
 
+class _TermsCache:
+    """Search texts already normalised by this process, most recently used kept (the SQL
+    function is immutable): a repeated search costs no statement for its terms."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._terms: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    async def terms(self, db: AsyncSession, text: str) -> tuple[str, ...]:
+        known = self._terms.get(text)
+        if known is not None:
+            self._terms.move_to_end(text)
+            return known
+        terms = tuple(await db.scalar(select(func.jobgraph_search_terms(text))) or ())
+        self._terms[text] = terms
+        if len(self._terms) > self.size:
+            self._terms.popitem(last=False)
+        return terms
+
+
+_TERMS = _TermsCache()
+
+
 async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
     """The query with its terms, normalised once by the same SQL function that fills the
     search columns; a text of punctuation only is no text."""
     if not query.text or query.terms is not None:
         return query
-    terms = await db.scalar(select(func.jobgraph_search_terms(query.text)))
+    terms = await _TERMS.terms(db, query.text)
     if not terms:
         return replace(query, text=None, terms=None)
     return replace(query, terms=tuple(terms))
@@ -237,6 +262,7 @@ def _sort_keys(query: JobQuery) -> list[ColumnElement[Any]]:
 @dataclass(frozen=True)
 class Page:
     rows: list[JobPosting]
+    companies: list[Company]  # of each row
     cursors: list[str]
     has_next: bool
 
@@ -291,7 +317,15 @@ def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) 
             )
         )
         where = [JobPosting.pool_id == scope.pool_id, JobPosting.id.in_(firsts)]
-    return select(JobPosting, *keys).where(*where).order_by(*order).limit(size + 1)
+    # The company of each posting in the same statement: a page never needs a second one.
+    company = and_(Company.pool_id == JobPosting.pool_id, Company.id == JobPosting.company_id)
+    return (
+        select(JobPosting, Company, *keys)
+        .join(Company, company)
+        .where(*where)
+        .order_by(*order)
+        .limit(size + 1)
+    )
 
 
 async def search_page(
@@ -303,7 +337,8 @@ async def search_page(
     rows = (await db.execute(page_statement(scope, query, size, after))).all()
     return Page(
         rows=[row[0] for row in rows[:size]],
-        cursors=[encode_cursor(list(row[1:])) for row in rows[:size]],
+        companies=[row[1] for row in rows[:size]],
+        cursors=[encode_cursor(list(row[2:])) for row in rows[:size]],
         has_next=len(rows) > size,
     )
 
@@ -321,24 +356,30 @@ async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
 FACETS = ("category", "prefecture", "employment_type", "japanese_level")
 
 
-async def facet_counts(
+async def summary(
     db: AsyncSession, scope: Scope, query: JobQuery
-) -> dict[str, list[tuple[str, int]]]:
-    """Counts by each facet for the current search, all in one statement."""
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """The total and the counts by each facet for the current search, in one statement
+    (grouping sets: one per facet, and the empty one for the total)."""
     query = await normalized(db, query)
     columns = [getattr(JobPosting, name) for name in FACETS]
     grouping = func.grouping(*columns)
     statement = (
         select(grouping, *columns, func.count())
         .where(scope.condition, *conditions(query))
-        .group_by(func.grouping_sets(*[tuple_(column) for column in columns]))
+        .group_by(func.grouping_sets(*[tuple_(column) for column in columns], text("()")))
     )
-    result: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    total = 0
+    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    every_bit = (1 << len(FACETS)) - 1
     for row in (await db.execute(statement)).all():
+        if row[0] == every_bit:  # grouped by none: the total
+            total = row[-1]
+            continue
         for index, name in enumerate(FACETS):
             # grouping() has a 0 bit for the column this row is grouped by.
             if not row[0] & (1 << (len(FACETS) - 1 - index)) and row[index + 1] is not None:
-                result[name].append((row[index + 1], row[-1]))
+                facets[name].append((row[index + 1], row[-1]))
     for name in FACETS:
-        result[name].sort(key=lambda pair: (-pair[1], pair[0]))
-    return result
+        facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
+    return total, facets

@@ -3,10 +3,14 @@ whole search page from: results, paging, total and facets."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from jobgraph.graphql.ids import parse_id
 from jobgraph.identity.permissions import MemberOfPostingCompany
@@ -106,9 +110,11 @@ class Job:
     published_at: datetime | None
     expires_at: datetime | None
     row: strawberry.Private[JobPosting]
+    # Loaded with the posting where a page's statement joins it (a search page).
+    company_row: strawberry.Private[CompanyRow | None] = None
 
     @classmethod
-    def of(cls, row: JobPosting) -> Job:
+    def of(cls, row: JobPosting, company: CompanyRow | None = None) -> Job:
         return cls(
             id=strawberry.ID(str(row.id)),
             title=row.title,
@@ -134,12 +140,15 @@ class Job:
             published_at=row.published_at,
             expires_at=row.expires_at,
             row=row,
+            company_row=company,
         )
 
-    @strawberry.field
-    async def company(self, info: Info) -> Company:
-        row = await info.context.loaders.company_by_id.load(self.row.company_id)
-        return Company.of(row)
+    @strawberry.field(graphql_type=Company)
+    def company(self, info: Info) -> Company | Awaitable[Company]:
+        # Synchronous where the page loaded it: no awaitable per item on a search page.
+        if self.company_row is not None:
+            return Company.of(self.company_row)
+        return _company_of(info, self.row.company_id)
 
     @strawberry.field(
         description="Open postings like this one on this site: same category, "
@@ -202,20 +211,53 @@ class JobConnection:
     page_info: PageInfo
     query: strawberry.Private[search.JobQuery]
     scope: strawberry.Private[search.Scope]
+    # Both totalCount and facets asked: one statement answers both (see _counts).
+    counted_together: strawberry.Private[bool] = False
+    counting: strawberry.Private[asyncio.Task | None] = None
+
+    def _counts(self, info: Info) -> asyncio.Task:
+        if self.counting is None:
+            self.counting = asyncio.ensure_future(
+                search.summary(info.context.db, self.scope, self.query)
+            )
+        return self.counting
 
     @strawberry.field
     async def total_count(self, info: Info) -> int:
+        if self.counted_together:
+            total, _facets = await self._counts(info)
+            return total
         return await search.count(info.context.db, self.scope, self.query)
 
     @strawberry.field
     async def facets(self, info: Info) -> JobFacets:
-        counts = await search.facet_counts(info.context.db, self.scope, self.query)
+        _total, counts = await self._counts(info)
         return JobFacets(
             **{
                 name: [FacetValue(value=value, count=number) for value, number in pairs]
                 for name, pairs in counts.items()
             }
         )
+
+
+def selected_names(info: Info) -> set[str]:
+    """The names of the fields selected directly under the current one (through any
+    fragments), as the document spells them."""
+    names: set[str] = set()
+    pending = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField) and selection.name == info.field_name:
+            pending.extend(selection.selections)
+        elif isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:  # an inline fragment or a fragment spread
+            pending.extend(selection.selections)
+    return names
+
+
+async def _company_of(info: Info, company_id: uuid.UUID) -> Company:
+    return Company.of(await info.context.loaders.company_by_id.load(company_id))
 
 
 def effective_status(row: JobPosting) -> JobStatus:
@@ -241,8 +283,8 @@ async def connection(
         info.context.db, scope, query, page_size(info.context.tenant, first), after
     )
     edges = [
-        JobEdge(node=Job.of(row), cursor=cursor)
-        for row, cursor in zip(page.rows, page.cursors, strict=True)
+        JobEdge(node=Job.of(row, company), cursor=cursor)
+        for row, company, cursor in zip(page.rows, page.companies, page.cursors, strict=True)
     ]
     return JobConnection(
         edges=edges,
@@ -254,4 +296,5 @@ async def connection(
         ),
         query=query,
         scope=scope,
+        counted_together={"totalCount", "facets"} <= selected_names(info),
     )
