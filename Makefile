@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test browser lint audit schema bench load lock clean
+.PHONY: run test browser wrk lint audit schema bench load lock clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/jobgraph serve --migrate --demo
@@ -21,7 +21,7 @@ audit: $(VENV)/.test-installed
 	$(BIN)/pip install --quiet pip-audit
 	$(BIN)/pip-audit --strict --no-deps --disable-pip -r constraints.txt
 
-bench: $(VENV)/.test-installed
+bench: $(VENV)/.test-installed wrk
 	$(BIN)/python -m bench
 
 load: $(VENV)/.test-installed
@@ -63,6 +63,18 @@ browser:
 	  else \
 	    echo "The console test needs Chromium: install it (Debian: apt-get install chromium)"; \
 	    echo "or set JOBGRAPH_CHROMIUM=/path/to/chromium."; \
+	  fi; }
+
+# The benchmark's load generator: Debian's wrk (C), so the client is not the bottleneck.
+wrk:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's wrk for the benchmark..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
+	  else \
+	    echo "The benchmark measures best with wrk (Debian: apt-get install wrk);"; \
+	    echo "without it, it falls back to its Python client and says so."; \
 	  fi; }
 
 clean:

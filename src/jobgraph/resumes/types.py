@@ -5,6 +5,7 @@ named in ``disclosure.withheldFields``, so a client can tell withheld from empty
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import Any
 
@@ -159,10 +160,14 @@ class Resume:
     def visa_status(self, info: Info) -> str | None:
         return self.reveal(info, ResumeField.VISA_STATUS, self.row.visa_status)
 
-    @strawberry.field(description="The account's e-mail address.")
-    async def email(self, info: Info) -> str | None:
+    @strawberry.field(description="The account's e-mail address.", graphql_type=str | None)
+    def email(self, info: Info) -> str | Awaitable[str | None] | None:
+        # Withheld (as in every search result): answered at once, no awaitable per item.
         if not self.decision.allows(ResumeField.EMAIL):
             return None
+        return self._email(info)
+
+    async def _email(self, info: Info) -> str | None:
         account = await info.context.loaders.account_by_id.load(self.row.account_id)
         return self.reveal(info, ResumeField.EMAIL, account.email if account else None)
 
