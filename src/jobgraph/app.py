@@ -12,7 +12,8 @@ SecurityHeaders. Then, by route:
 /console/assets/{name}       its scripts and styles, served from this package (no CDN)
 /oauth/token                 TenantResolution -> TenantCors -> SessionPerRequest
                              -> client credentials
-/graphql                     TenantResolution -> TenantCors -> SessionPerRequest
+/graphql                     TenantResolution -> TenantCors -> PublicReads (cached public
+                             reads) -> SessionPerRequest
                              -> GraphQLOverHttp -> Authentication -> TrustedDocuments
                              -> GraphQL (the viewer and the tenant in its context)
 """
@@ -41,6 +42,8 @@ from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view
+from jobgraph.graphql.public_reads import PublicReads
+from jobgraph.graphql.schema import schema
 from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
@@ -114,11 +117,11 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
     def services() -> Services:
         return app.state.services
 
-    def tenant_scoped(endpoint: ASGIApp) -> ASGIApp:
-        return TenantResolution(
-            TenantCors(SessionPerRequest(endpoint, lambda: services().sessions())),
-            lambda: services().registry.current(),
-        )
+    def tenant_scoped(endpoint: ASGIApp, public_reads: bool = False) -> ASGIApp:
+        scoped = SessionPerRequest(endpoint, lambda: services().sessions())
+        if public_reads:  # answered from the cache before a session is opened
+            scoped = PublicReads(scoped, schema._schema)
+        return TenantResolution(TenantCors(scoped), lambda: services().registry.current())
 
     app = Starlette(
         routes=[
@@ -143,7 +146,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             ),
             Route(
                 "/graphql",
-                tenant_scoped(GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view())))),
+                tenant_scoped(
+                    GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view()))),
+                    public_reads=True,
+                ),
                 methods=["GET", "POST", "OPTIONS"],
             ),
         ],

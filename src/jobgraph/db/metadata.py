@@ -11,6 +11,10 @@ from jobgraph.resumes import models as _resumes  # noqa: F401
 from jobgraph.tenancy import models as _tenancy  # noqa: F401
 
 metadata = Base.metadata
+# Tables keyed by pool that are not a pool's data: the registry and the data versions.
+_POOL_KEYED = ("tenants", "pool_data_versions")
 POOL_OWNED_TABLES = tuple(
-    name for name, table in metadata.tables.items() if "pool_id" in table.c and name != "tenants"
+    name
+    for name, table in metadata.tables.items()
+    if "pool_id" in table.c and name not in _POOL_KEYED
 )

@@ -15,7 +15,6 @@ import hashlib
 import json
 import re
 import uuid
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -34,6 +33,7 @@ from jobgraph.errors import (
 )
 from jobgraph.identity.models import TrustedDocument
 from jobgraph.identity.viewer import ViewerKind
+from jobgraph.lru import LRU
 from jobgraph.tenancy.registry import Tenant
 
 PARTNER_KINDS = (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT)
@@ -100,35 +100,11 @@ _TOO_DEEP = f"The request nests JSON more than {MAX_JSON_DEPTH} levels deep."
 _NUL = "Text may not contain the NUL character (\\u0000); remove it and send again."
 
 
-class PersistedQueryCache:
-    """This process's automatic persisted queries, least recently used first out, within a
-    budget of characters (a client could otherwise fill memory with queries)."""
-
-    def __init__(self, budget: int = 8_000_000) -> None:
-        self.budget = budget
-        self.used = 0
-        self._queries: OrderedDict[tuple[str, str], str] = OrderedDict()
-
-    def get(self, tenant: str, digest: str) -> str | None:
-        query = self._queries.get((tenant, digest))
-        if query is not None:
-            self._queries.move_to_end((tenant, digest))
-        return query
-
-    def put(self, tenant: str, digest: str, query: str) -> None:
-        if (tenant, digest) in self._queries or len(query) > self.budget:
-            return
-        self._queries[(tenant, digest)] = query
-        self.used += len(query)
-        while self.used > self.budget:
-            _key, evicted = self._queries.popitem(last=False)
-            self.used -= len(evicted)
-
-
 class TrustedDocuments:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.persisted = PersistedQueryCache()
+        # This process's automatic persisted queries, within a budget of characters.
+        self.persisted: LRU[tuple[str, str], str] = LRU(8_000_000, size=len)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
@@ -251,9 +227,9 @@ class TrustedDocuments:
         if isinstance(query, str):
             if hashlib.sha256(query.encode()).hexdigest() != digest:
                 raise BadUserInput("The sha256Hash is not the hash of the query sent with it.")
-            self.persisted.put(tenant.slug, digest, query)
+            self.persisted.put((tenant.slug, digest), query)
             return payload
-        known = self.persisted.get(tenant.slug, digest)
+        known = self.persisted.get((tenant.slug, digest))
         if known is None:
             raise PersistedQueryNotFound(
                 "PersistedQueryNotFound: send the query with its hash once, then the hash alone."

@@ -43,8 +43,10 @@ class Authentication:
                 viewer = await self._viewer(
                     Headers(scope=scope), state["tenant"], state["db"], services
                 )
-                if viewer.kind is ViewerKind.ANONYMOUS:
-                    await _limit_anonymous(scope, state["tenant"], services)
+                if viewer.kind is ViewerKind.ANONYMOUS and not scope.get(
+                    "jobgraph.anonymous_counted"
+                ):
+                    await limit_anonymous(scope, state["tenant"], services)
         except RateLimited as error:
             await _refuse(error, 429, {"Retry-After": str(error.retry_after)}, scope, receive, send)
             return
@@ -125,7 +127,7 @@ class Authentication:
         return Viewer(ViewerKind.SITE_KEY, site_key_id=row.id)
 
 
-async def _limit_anonymous(scope: Scope, tenant: Tenant, services: Any) -> None:
+async def limit_anonymous(scope: Scope, tenant: Tenant, services: Any) -> None:
     """A caller without a key or a token is counted by its address (as the trusted proxy
     reports it: see the proxy settings), so leaving out the key buys no more requests."""
     address = scope["client"][0] if scope.get("client") else "unknown"

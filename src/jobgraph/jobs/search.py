@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +35,7 @@ from jobgraph.jobs.enums import (
     RemoteOption,
 )
 from jobgraph.jobs.models import Company, JobPosting
+from jobgraph.lru import LRU
 from jobgraph.tenancy.registry import Tenant
 
 
@@ -147,27 +147,9 @@ def posted_for(tenant: Tenant) -> Scope:
     return Scope(tenant.pool_id, branches)
 
 
-class _TermsCache:
-    """Search texts already normalised by this process, most recently used kept (the SQL
-    function is immutable): a repeated search costs no statement for its terms."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._terms: OrderedDict[str, tuple[str, ...]] = OrderedDict()
-
-    async def terms(self, db: AsyncSession, text: str) -> tuple[str, ...]:
-        known = self._terms.get(text)
-        if known is not None:
-            self._terms.move_to_end(text)
-            return known
-        terms = tuple(await db.scalar(select(func.jobgraph_search_terms(text))) or ())
-        self._terms[text] = terms
-        if len(self._terms) > self.size:
-            self._terms.popitem(last=False)
-        return terms
-
-
-_TERMS = _TermsCache()
+# Search texts this process normalised already (the SQL function is immutable): a
+# repeated search costs no statement for its terms.
+_TERMS: LRU[str, tuple[str, ...]] = LRU(10_000)
 
 
 async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
@@ -175,7 +157,10 @@ async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
     search columns; a text of punctuation only is no text."""
     if not query.text or query.terms is not None:
         return query
-    terms = await _TERMS.terms(db, query.text)
+    terms = _TERMS.get(query.text)
+    if terms is None:
+        terms = tuple(await db.scalar(select(func.jobgraph_search_terms(query.text))) or ())
+        _TERMS.put(query.text, terms)
     if not terms:
         return replace(query, text=None, terms=None)
     return replace(query, terms=tuple(terms))

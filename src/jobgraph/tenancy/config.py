@@ -77,6 +77,9 @@ class ApiPolicy(_Strict):
     require_site_key: bool = False
     # Queries over GET (cacheable by proxies); mutations never go over GET.
     allow_get_queries: bool = False
+    # With GET allowed: how long anonymous GET reads of public data (postings, companies,
+    # the site's settings) may be cached, by browsers, CDNs and the service itself (0: not).
+    public_cache_max_age_s: int = Field(default=0, ge=0, le=3600)
     # Site keys and partner clients may run only the documents they registered.
     trusted_documents_only: bool = False
     # Automatic persisted queries (the Apollo protocol): a client may send only a query's

@@ -65,3 +65,14 @@ class TenantRegistryState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class PoolDataVersion(Base):
+    """A version of a pool's public data (postings, companies), bumped by a trigger on
+    every statement that changes it (migration 0015): what cached public reads key on.
+    Not the pool's data itself, so not under row-level security."""
+
+    __tablename__ = "pool_data_versions"
+
+    pool_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.tenancy.config import TenantConfig
-from jobgraph.tenancy.models import TenantRegistryState, TenantRow
+from jobgraph.tenancy.models import PoolDataVersion, TenantRegistryState, TenantRow
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,15 @@ class TenantRegistry:
         return self._by_hostname.get(hostname.lower().rstrip("."))
 
 
+# The registry's version and every pool's data version, in the one read per request.
+_VERSIONS = select(
+    TenantRegistryState.version,
+    select(
+        func.json_object_agg(PoolDataVersion.pool_id, PoolDataVersion.version)
+    ).scalar_subquery(),
+)
+
+
 class RegistryCache:
     """This process's copy of the registry, checked against the database's registry
     version on every request (one small read) and reloaded when another process, or a
@@ -68,17 +77,28 @@ class RegistryCache:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._autocommit = sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
         self._registry = TenantRegistry([])
         self._version: int | None = None
+        # Each pool's public-data version as of this process's last check (migration 0015).
+        self.data_versions: dict[str, int] = {}
+
+    @property
+    def version(self) -> int | None:
+        """The registry's version as of this process's last check."""
+        return self._version
 
     async def current(self) -> TenantRegistry:
-        async with self._sessions() as session:
-            try:
-                version = await session.scalar(select(TenantRegistryState.version))
-            except DBAPIError:
-                log.warning("the tenant registry cannot be read (is the database migrated?)")
-                return self._registry
-            if version != self._version:
+        # One statement outside any transaction (no BEGIN and ROLLBACK around it).
+        try:
+            async with self._autocommit.connect() as connection:
+                row = (await connection.execute(_VERSIONS)).one()
+                version, self.data_versions = row[0], dict(row[1] or {})
+        except DBAPIError:
+            log.warning("the tenant registry cannot be read (is the database migrated?)")
+            return self._registry
+        if version != self._version:
+            async with self._sessions() as session:
                 self._registry = await TenantRegistry.load(session)
-                self._version = version
+            self._version = version
         return self._registry

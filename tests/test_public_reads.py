@@ -1,0 +1,97 @@
+"""Public reads over GET: cacheable by browsers, CDNs and the service itself, with ETags
+that change exactly when the data they show does; everything else stays private."""
+
+import pytest
+from graphql import get_named_type, is_leaf_type
+
+from jobgraph.graphql.public_reads import PRIVATE_FIELDS, PUBLIC_ROOTS, PUBLIC_TYPES
+from jobgraph.graphql.schema import schema
+from jobgraph.identity.permissions import JobsRead, TenantRead
+from tests.jobs.conftest import employer_of
+
+PAGE = "{ jobs(first: 3, sort: NEWEST) { edges { node { id title company { name } } } } }"
+
+
+@pytest.fixture
+async def cached_api(database, serve, reconfigure):
+    await reconfigure(
+        {
+            "jobboard": lambda text: text.replace(
+                "max_page_size = 50", "max_page_size = 50\npublic_cache_max_age_s = 60"
+            )
+        }
+    )
+    async with serve(database) as api:
+        yield api
+
+
+async def get(api, query, headers=None):
+    return await api.http.get(
+        "/graphql", params={"query": query}, headers={"X-Tenant": "jobboard", **(headers or {})}
+    )
+
+
+async def test_a_public_read_is_cacheable_and_repeats_cost_only_the_registry_check(cached_api):
+    api = cached_api
+    first = await get(api, PAGE)
+    assert first.status_code == 200 and "errors" not in first.json()
+    assert first.headers["cache-control"] == "public, max-age=60"
+    etag = first.headers["etag"]
+    before = api.statements.count
+    again = await get(api, PAGE)
+    assert api.statements.count - before == 1  # the registry check: no session, no SQL
+    assert again.content == first.content and again.headers["etag"] == etag
+    before = api.statements.count
+    unchanged = await get(api, PAGE, {"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert api.statements.count - before == 1
+
+
+async def test_the_etag_changes_when_a_posting_changes(cached_api):
+    api = cached_api
+    etag = (await get(api, PAGE)).headers["etag"]
+    employer = await employer_of(api, "jobboard")
+    await employer.post(title="Harbour pilot")
+    fresh = await get(api, PAGE, {"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.headers["etag"] != etag
+    assert "Harbour pilot" in fresh.text
+
+
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        ("{ publicProfiles(first: 2) { skills } }", {}),  # resumes: recorded, never cached
+        ("{ jobs(first: 2) { edges { node { viewCount } } } }", {}),  # a company's own
+        (PAGE, {"Authorization": "Bearer x"}),  # a viewer's own answer
+        ("{ jobs(first: 500) { totalCount } }", {}),  # an error: not kept
+    ],
+)
+async def test_everything_else_is_private(cached_api, query, headers):
+    response = await get(cached_api, query, headers)
+    assert response.headers["cache-control"] == "private, no-store"
+    assert "etag" not in response.headers
+
+
+async def test_posts_and_sites_without_a_max_age_are_private(api):
+    posted = await api.post(PAGE, tenant="jobboard")
+    assert posted.headers["cache-control"] == "private, no-store"
+    assert (await get(api, PAGE)).headers["cache-control"] == "private, no-store"
+
+
+def test_the_public_types_hold_no_personal_data_and_nothing_a_viewer_changes():
+    graphql_schema = schema._schema
+    public_permissions = {JobsRead, TenantRead}
+    for type_name in PUBLIC_TYPES:
+        fields = graphql_schema.get_type(type_name).fields
+        for name, field in fields.items():
+            if type_name == "Query" and name not in PUBLIC_ROOTS:
+                continue
+            if (type_name, name) in PRIVATE_FIELDS:
+                continue
+            named = get_named_type(field.type)
+            assert is_leaf_type(named) or named.name in PUBLIC_TYPES, (type_name, name)
+            definition = field.extensions["strawberry-definition"]
+            assert set(definition.permission_classes) <= public_permissions, (type_name, name)
+    # What is public is no person's: nothing reachable names a resume or an account.
+    for type_name in PUBLIC_TYPES:
+        assert not any(word in type_name for word in ("Resume", "Account", "Application"))
