@@ -21,6 +21,19 @@ API_SECURITY_HEADERS = {
 ALLOWED_HEADERS = "content-type, authorization, x-site-key, x-tenant"
 
 
+def with_default_headers(send: Send, defaults: dict[str, str]) -> Send:
+    """``send``, adding each of ``defaults`` the response does not set itself."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            for name, value in defaults.items():
+                headers.setdefault(name, value)
+        await send(message)
+
+    return sending
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -29,15 +42,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in API_SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, with_default_headers(send, API_SECURITY_HEADERS))
 
 
 class TenantCors:

@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import error_body
 from jobgraph.graphql.limits import chosen_operation
+from jobgraph.http_security import with_default_headers
 from jobgraph.identity.http import limit_anonymous
 from jobgraph.lru import LRU
 from jobgraph.ratelimit import RateLimited
@@ -128,7 +129,7 @@ class PublicReads:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         etag, verdict = self._etag(scope)
         if etag is None:
-            await self.app(scope, receive, _with_headers(send, {"Cache-Control": PRIVATE}))
+            await self.app(scope, receive, with_default_headers(send, {"Cache-Control": PRIVATE}))
             return
         tenant = scope["state"]["tenant"]
         services = scope["app"].state.services
@@ -249,14 +250,3 @@ def _media_type(scope: Scope) -> str:
     if "application/graphql-response+json" in accept:
         return "application/graphql-response+json"
     return "application/json"
-
-
-def _with_headers(send: Send, extra: dict[str, str]) -> Send:
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            for name, value in extra.items():
-                headers.setdefault(name, value)
-        await send(message)
-
-    return sending
