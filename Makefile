@@ -41,15 +41,18 @@ lock:
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "jobgraph needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
+	@echo "Creating the virtual environment $(VENV)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	touch $@
 
 $(VENV)/.run-installed: $(VENV)/.python-ok pyproject.toml constraints.txt
+	@echo "Installing jobgraph and its dependencies into $(VENV) (about a minute the first time)..."
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.python-ok pyproject.toml constraints.txt
+	@echo "Installing jobgraph, its dependencies and the test tools into $(VENV) (about a minute the first time)..."
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@ $(VENV)/.run-installed
 
@@ -78,4 +81,5 @@ wrk:
 	  fi; }
 
 clean:
+	-[ -x $(BIN)/jobgraph ] && $(BIN)/jobgraph db clean
 	rm -rf $(VENV) .data

@@ -1,18 +1,23 @@
 """`make load`: 200 concurrent clients for a set time on a mix of tenants and viewers
 (anonymous partner searches on the three demo tenants, public profiles, employers'
-candidate searches), reporting throughput, latency percentiles, errors, and leaked
+candidate searches) against `jobgraph serve --workers 2`, reporting throughput, latency
+percentiles and errors per operation, the requests shed with a deliberate 503, and leaked
 canaries: demo seekers' contact details in any response (must be zero).
 
-Options: --clients C (200), --seconds S (30). Uses the benchmark's data set."""
+Options: --clients C (200), --seconds S (60), --workers W (2). Uses the benchmark's data
+set."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+import os
 import random
 import re
 import sys
 import time
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -31,6 +36,34 @@ CANDIDATES = (
     "query($c: ID!) { searchCandidates(companyId: $c, first: 20) { candidateId "
     "resume { skills careerLevel workHistory { employer title } } } }"
 )
+
+
+@dataclass
+class Outcomes:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    shed: int = 0  # deliberate 503s: the service said it was busy
+    leaks: int = 0
+
+    def merge(self, other: Outcomes) -> None:
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.shed += other.shed
+        self.leaks += other.leaks
+
+    def line(self, name: str, seconds: float) -> str:
+        ordered = sorted(self.latencies)
+
+        def percentile(share: float) -> float:
+            if not ordered:
+                return math.nan
+            return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+        return (
+            f"  {name:28} {len(ordered) / seconds:7.1f} req/s  p50 {percentile(0.5):6.0f} ms  "
+            f"p95 {percentile(0.95):6.0f} ms  p99 {percentile(0.99):6.0f} ms  "
+            f"errors {self.errors}  shed {self.shed}  leaked canaries {self.leaks}"
+        )
 
 
 async def employer_session(client: httpx.AsyncClient) -> tuple[str, str]:
@@ -52,7 +85,7 @@ async def employer_session(client: httpx.AsyncClient) -> tuple[str, str]:
     return token, me.json()["data"]["me"]["memberships"][0]["companyId"]
 
 
-async def run(clients: int, seconds: float) -> None:
+async def run(clients: int, seconds: float, workers: int) -> None:
     embedded = EmbeddedPostgres(PROJECT_ROOT / ".data", name="postgres-bench")
     say(f"[1/3] starting the embedded PostgreSQL in {embedded.pgdata}")
     embedded.start()
@@ -61,61 +94,73 @@ async def run(clients: int, seconds: float) -> None:
     try:
         say("[2/3] preparing the data set")
         await prepare(embedded.url(), 50_000)
+        say(f"  jobgraph serve --workers {workers}")
         server = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.servers", "app", embedded.url(), str(port), cwd=ROOT
-        )
+            sys.executable, "-m", "jobgraph", "serve", "--no-sync-tenants",
+            "--workers", str(workers), "--port", str(port),
+            cwd=ROOT,
+            env=os.environ | {"DATABASE_URL": embedded.url(), "JOBGRAPH_LOG_LEVEL": "warning"},
+            stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
         await wait_until_up(port)
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
         ) as client:
             token, company = await employer_session(client)
-            mix = [
-                ({"X-Tenant": "kansai-jobs"}, {"query": SEARCH, "variables": {"q": None}}),
-                ({"X-Tenant": "jobboard"}, {"query": SEARCH, "variables": {"q": "engineer"}}),
-                ({"X-Tenant": "community"}, {"query": SEARCH, "variables": {"q": "日本語"}}),
-                ({"X-Tenant": "community"}, {"query": PROFILES}),
-                (
+            mix = {
+                "search kansai-jobs": (
+                    {"X-Tenant": "kansai-jobs"},
+                    {"query": SEARCH, "variables": {"q": None}},
+                ),
+                "search jobboard 'engineer'": (
+                    {"X-Tenant": "jobboard"},
+                    {"query": SEARCH, "variables": {"q": "engineer"}},
+                ),
+                "search community '日本語'": (
+                    {"X-Tenant": "community"},
+                    {"query": SEARCH, "variables": {"q": "日本語"}},
+                ),
+                "public profiles": ({"X-Tenant": "community"}, {"query": PROFILES}),
+                "candidate search": (
                     {"X-Tenant": "jobboard", "Authorization": f"Bearer {token}"},
                     {"query": CANDIDATES, "variables": {"c": company}},
                 ),
-            ]
-            latencies: list[float] = []
-            errors = leaks = 0
+            }
+            stats = {name: Outcomes() for name in mix}
             deadline = time.monotonic() + seconds
             say(f"[3/3] {clients} clients for {seconds:.0f} s on a mix of tenants and viewers")
 
             async def one(seed: int) -> None:
-                nonlocal errors, leaks
                 rng = random.Random(seed)
+                names = sorted(mix)
                 while time.monotonic() < deadline:
-                    headers, body = rng.choice(mix)
+                    name = rng.choice(names)
+                    headers, body = mix[name]
+                    outcome = stats[name]
                     started = time.perf_counter()
                     try:
                         response = await client.post("/graphql", headers=headers, json=body)
                     except httpx.HTTPError:
-                        errors += 1
+                        outcome.errors += 1
                         continue
-                    latencies.append(time.perf_counter() - started)
-                    if response.status_code != 200 or b'"errors"' in response.content:
-                        errors += 1
+                    outcome.latencies.append(time.perf_counter() - started)
+                    if response.status_code == 503:
+                        outcome.shed += 1
+                    elif response.status_code != 200 or b'"errors"' in response.content:
+                        outcome.errors += 1
                     if CANARIES.search(response.content):
-                        leaks += 1
+                        outcome.leaks += 1
 
             started = time.monotonic()
             await asyncio.gather(*(one(seed) for seed in range(clients)))
             took = time.monotonic() - started
-        latencies.sort()
-
-        def percentile(share: float) -> float:
-            return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000
-
-        say(
-            f"requests {len(latencies)}  throughput {len(latencies) / took:.1f} req/s  "
-            f"p50 {percentile(0.5):.0f} ms  p95 {percentile(0.95):.0f} ms  "
-            f"p99 {percentile(0.99):.0f} ms  errors {errors}  leaked canaries {leaks}"
-        )
-        if leaks:
+        everything = Outcomes()
+        for name, outcome in stats.items():
+            say(outcome.line(name, took))
+            everything.merge(outcome)
+        say(everything.line("all", took))
+        if everything.leaks:
             raise SystemExit("personal data leaked: see above")
     finally:
         if server is not None:
@@ -127,9 +172,10 @@ async def run(clients: int, seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
     arguments = parser.parse_args()
-    asyncio.run(run(arguments.clients, arguments.seconds))
+    asyncio.run(run(arguments.clients, arguments.seconds, arguments.workers))
 
 
 if __name__ == "__main__":

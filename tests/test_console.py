@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,10 +21,14 @@ from jobgraph.cli import server_options
 from jobgraph.console.examples import EXAMPLES
 from jobgraph.console.vendor import FILES, VENDOR_DIR
 from jobgraph.graphql.schema import schema
+from jobgraph.tenancy.files import load_tenant_dir
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS
 from tests.test_tenant_admin import TOKYO_PARTNER, create_tenant
 
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "console"
+TEST_SETTINGS_TENANTS = {
+    config.slug: config for config in load_tenant_dir(TEST_SETTINGS.tenants_dir)
+}
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -201,6 +206,65 @@ async def test_an_employer_works_in_the_console_in_a_real_browser(
             assert not any("cand_" in value or "Bearer" in value for value in stored.values())
         finally:
             await browser.close()
+
+
+async def an_application_to_the_employers_newest_posting(api, tenant: str) -> None:
+    """What the demo has on a fresh start (`make run`): a seeker applied to the employer."""
+    employer = (await api.sign_in(f"employer@{tenant}.test", tenant))["accessToken"]
+    mine = await api.data(
+        "{ employerJobs(first: 20, status: PUBLISHED) { edges { node { id } } } }",
+        tenant=tenant,
+        token=employer,
+    )
+    newest = mine["employerJobs"]["edges"][0]["node"]["id"]
+    seeker = (await api.sign_in(f"seeker2@{tenant}.test", tenant))["accessToken"]
+    await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }", {"j": newest}, tenant=tenant,
+        token=seeker,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tenant", "host"), [("jobboard", "jobboard.localhost"), ("community", "community.localhost")]
+)
+async def test_every_example_runs_as_shipped_right_after_sign_in(api, database, tenant, host):
+    from playwright.async_api import async_playwright
+
+    await an_application_to_the_employers_newest_posting(api, tenant)
+    async with listening(database) as port, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            await page.goto(f"http://{host}:{port}/console")
+            await page.fill("#email", f"employer@{tenant}.test")
+            await page.fill("#password", DEMO_PASSWORD)
+            await page.click("#sign-in button")
+            await page.locator("#signed-in").wait_for(state="visible")
+            tabs = await page.locator(".graphiql-tab").all_text_contents()
+            answers = {}
+            for index, title in enumerate(tabs):
+                await page.locator(".graphiql-tab").nth(index).click()
+                await page.locator(".graphiql-tab-active").nth(0).wait_for()
+                await page.click(".graphiql-execute-button")
+                await page.locator(".result-window", has_text='"data"').wait_for(timeout=20_000)
+                answers[title] = await page.evaluate(
+                    "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
+                )
+            await page.screenshot(path=OUTPUT / f"{tenant}-examples.png")
+        finally:
+            await browser.close()
+    expected = {
+        re.search(r"(?:query|mutation) (\w+)", example.query)[1]
+        for example in EXAMPLES
+        if example.offered(TEST_SETTINGS_TENANTS[tenant])
+    }
+    assert {title.removesuffix("close icon").strip() for title in answers} == expected
+    for title, shown in answers.items():
+        assert '"errors"' not in shown, (title, shown)
+    review = next(shown for title, shown in answers.items() if "ReviewApplicants" in title)
+    assert '"status"' in review and '"applicants": []' not in review
 
 
 def documented_page() -> str:

@@ -85,6 +85,15 @@ def test_unexpected_errors_are_masked_and_logged_with_a_reference(caplog):
     assert any(reference in record.getMessage() and record.exc_info for record in caplog.records)
 
 
+def test_an_exhausted_connection_pool_is_a_clean_service_unavailable():
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    waited = PoolTimeout("QueuePool limit of size 10 overflow 10 reached")
+    shaped = shape_error(GraphQLError("boom", original_error=waited))
+    assert shaped.extensions["code"] == "SERVICE_UNAVAILABLE"
+    assert "try again shortly" in shaped.message
+
+
 def test_serve_refuses_the_published_secret_beyond_loopback_and_says_how_to_set_one(
     monkeypatch,
 ):

@@ -14,6 +14,7 @@ import time
 
 import httpx
 
+from jobgraph.db.embedded import EmbeddedPostgres
 from tests.conftest import PROJECT_ROOT
 
 BODY = json.dumps({"query": "{ tenant { slug } }"}).encode()
@@ -53,7 +54,7 @@ def start_server(port: int, *arguments: str, **environment: str) -> subprocess.P
 
 def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
     port = free_port()
-    server = start_server(port, "--no-sync-tenants", DATABASE_URL=database.admin)
+    server = start_server(port, "--no-sync-tenants", "--workers", "1", DATABASE_URL=database.admin)
     try:
         wait_until_healthy(port, server)
         # A request in flight: its headers and half its body are in, the rest not yet.
@@ -86,6 +87,9 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
         assert server.wait(timeout=15) == 0
         output = server.stdout.read()
         assert "Application shutdown complete" in output, output
+        # It said where to go: each site's API and console on this port.
+        assert f"API http://jobboard.localhost:{port}/graphql" in output, output
+        assert f"console http://jobboard.localhost:{port}/console" in output
     finally:
         if server.poll() is None:
             server.kill()
@@ -94,23 +98,25 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
 
 
 def test_sigterm_also_stops_the_embedded_database_the_server_started():
-    """The default path: no DATABASE_URL, so `jobgraph serve` runs its own PostgreSQL."""
+    """The default path: no DATABASE_URL, so `jobgraph serve` runs its own PostgreSQL; with
+    two workers, SIGTERM stops both, then the database."""
     data_dir = PROJECT_ROOT / ".data" / f"test-shutdown-{os.getpid()}"
     port = free_port()
-    server = start_server(port, "--migrate", JOBGRAPH_DATA_DIR=str(data_dir))
+    pgdata = EmbeddedPostgres(data_dir).pgdata  # moved where 'nobody' can reach, if need be
+    server = start_server(port, "--migrate", "--workers", "2", JOBGRAPH_DATA_DIR=str(data_dir))
     try:
         wait_until_healthy(port, server, seconds=120)
-        assert (data_dir / "postgres" / "postmaster.pid").exists()
+        assert (pgdata / "postmaster.pid").exists()
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
-        assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still runs"
+        assert not (pgdata / "postmaster.pid").exists(), "PostgreSQL still runs"
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
         server.stdout.close()
         subprocess.run(
-            [sys.executable, "-m", "jobgraph", "db", "stop"],
+            [sys.executable, "-m", "jobgraph", "db", "clean"],
             cwd=PROJECT_ROOT,
             env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
             | {"JOBGRAPH_DATA_DIR": str(data_dir)},

@@ -163,6 +163,38 @@ async def test_a_partner_cannot_be_set_to_disclose_more_than_its_main_site(api):
     assert after == before
 
 
+async def test_wrong_types_are_refused_and_every_problem_is_named_at_once(api):
+    token = await admin_token(api, "community")
+    before = (await api.data(SETTINGS, tenant="community", token=token))["tenantSettings"]
+    refused = await api.graphql(
+        POLICY,
+        {
+            "c": {
+                "invitations_enabled": "no",  # a string is no boolean
+                "statistics_min_cell": "30",  # nor a number
+                "signup_requires_full_name": 1,  # nor is 1 true
+                "public_profile_fields": ["SKILLS", "PHONE"],  # the platform floor
+                "colour": "red",  # no such key
+            }
+        },
+        tenant="community",
+        token=token,
+    )
+    assert error_code(refused) == "BAD_USER_INPUT"
+    problems = {p["key"]: p["rule"] for p in refused["errors"][0]["extensions"]["problems"]}
+    assert problems == {
+        "policy.invitations_enabled": "Input should be a valid boolean",
+        "policy.statistics_min_cell": "Input should be a valid integer",
+        "policy.signup_requires_full_name": "Input should be a valid boolean",
+        "policy.colour": "unknown key",
+        "policy.public_profile_fields": "may never include PHONE: the platform never shows "
+        "contact details on public profiles",
+    }
+    assert "(and 4 more problem(s))" in refused["errors"][0]["message"]
+    after = (await api.data(SETTINGS, tenant="community", token=token))["tenantSettings"]
+    assert after == before
+
+
 async def test_a_main_site_cannot_tighten_below_its_partner_sites(api):
     token = await admin_token(api, "jobboard")
     refused = await api.graphql(
@@ -244,6 +276,14 @@ async def test_history_lists_every_change_and_restore_brings_a_version_back(api)
     ]
     assert history[1]["note"] == "first" and history[1]["actor"].startswith("account:")
     assert history[2]["source"] == "FILE"
+    # The first version lists what the tenant started with, key by key.
+    first = {change["key"]: change for change in history[2]["changes"]}
+    assert first["branding.site_name"] == {
+        "key": "branding.site_name",
+        "before": None,
+        "after": "Nihon Community Jobs",
+    }
+    assert all(change["key"] and change["before"] is None for change in first.values())
 
     restored = (await api.data(RESTORE, {"v": 1}, tenant="community", token=token))[
         "restoreTenantVersion"
@@ -330,7 +370,18 @@ async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hand
     )
     assert kept.kept == ["community"] and "community" not in kept.updated
 
-    written = await _with_session(database, lambda session: export_tenants(session, tmp_path))
+    # A copy exported elsewhere leaves the API change in charge: the old file still loses.
+    elsewhere = tmp_path / "copy"
+    await _with_session(
+        database, lambda session: export_tenants(session, elsewhere, hand_back=False)
+    )
+    assert 'site_name = "Changed Online"' in (elsewhere / "community.toml").read_text()
+    with pytest.raises(TenantConfigError, match="tenants export"):
+        await _with_session(database, lambda session: sync_tenants(session, files))
+
+    written = await _with_session(
+        database, lambda session: export_tenants(session, tmp_path, hand_back=True)
+    )
     assert sorted(path.name for path in written) == [
         "community.toml",
         "jobboard.toml",

@@ -114,6 +114,25 @@ def test_the_demo_tenant_files_are_valid_and_parents_come_first():
             "jobboard.toml: slug: String should match pattern",
         ),
         ("community.toml", "[branding]", "[branding", "community.toml: (syntax): not valid TOML"),
+        # Strict types: a string is no boolean or number, a number no boolean.
+        (
+            "jobboard.toml",
+            "invitations_enabled = true",
+            'invitations_enabled = "no"',
+            "jobboard.toml: policy.invitations_enabled: Input should be a valid boolean",
+        ),
+        (
+            "jobboard.toml",
+            "statistics_min_cell = 5",
+            'statistics_min_cell = "7"',
+            "jobboard.toml: policy.statistics_min_cell: Input should be a valid integer",
+        ),
+        (
+            "jobboard.toml",
+            "signup_requires_full_name = false",
+            "signup_requires_full_name = 1",
+            "jobboard.toml: policy.signup_requires_full_name: Input should be a valid boolean",
+        ),
     ],
 )
 def test_a_bad_file_is_reported_with_file_key_and_reason(tenant_dir, file, old, new, expected):

@@ -10,10 +10,12 @@ SecurityHeaders. Then, by route:
                              -> the page an announcement's unsubscribe link opens
 /console                     TenantResolution -> the employer console (GraphiQL), branded
 /console/assets/{name}       its scripts and styles, served from this package (no CDN)
+/static/{slug}/{name}        a site's own files (its logo), from the tenants directory
+/schema.graphql              TenantResolution -> the site's public SDL
 /oauth/token                 TenantResolution -> TenantCors -> SessionPerRequest
                              -> client credentials
-/graphql                     TenantResolution -> TenantCors -> PublicReads (cached public
-                             reads) -> SessionPerRequest
+/graphql                     Shed (LoadShedding) -> TenantResolution -> TenantCors
+                             -> PublicReads (cached public reads) -> SessionPerRequest
                              -> GraphQLOverHttp -> Authentication -> TrustedDocuments
                              -> GraphQL (the viewer and the tenant in its context)
 """
@@ -21,7 +23,9 @@ SecurityHeaders. Then, by route:
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -41,10 +45,10 @@ from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.documents import TrustedDocuments
-from jobgraph.graphql.http import graphql_view
+from jobgraph.graphql.http import graphql_view, public_schema
 from jobgraph.graphql.public_reads import PublicReads
 from jobgraph.graphql.schema import schema
-from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding
+from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding, Shed
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
 from jobgraph.identity.keys import KeyRing
@@ -56,6 +60,7 @@ from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
+from jobgraph.tenancy.static import tenant_static_file
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +146,18 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
                 ),
             ),
             Route("/console/assets/{name}", console_asset),
+            Route("/static/{slug}/{name}", tenant_static_file),
+            Route("/schema.graphql", tenant_scoped(request_response(public_schema))),
             Route(
                 "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
             ),
             Route(
                 "/graphql",
-                tenant_scoped(
-                    GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view()))),
-                    public_reads=True,
+                Shed(
+                    tenant_scoped(
+                        GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view()))),
+                        public_reads=True,
+                    )
                 ),
                 methods=["GET", "POST", "OPTIONS"],
             ),
@@ -157,3 +166,18 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         middleware=[Middleware(RequestLog), Middleware(SecurityHeaders)],
     )
     return app
+
+
+# How `jobgraph serve --workers N` hands its database to each worker process it starts.
+WORKER_URLS = "JOBGRAPH_WORKER_DATABASE_URLS"
+
+
+def worker_app() -> Starlette:
+    """The app of one worker process of `jobgraph serve --workers N` (uvicorn's factory)."""
+    from jobgraph.observability import configure_logging
+    from jobgraph.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    urls = json.loads(os.environ[WORKER_URLS])
+    return create_app(settings, DatabaseUrls(admin=urls["admin"], app=urls["app"]))

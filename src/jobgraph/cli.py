@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -76,16 +78,28 @@ def main(log_level: str | None) -> None:
 @click.option("--demo/--no-demo", default=False, help="Load demo data if the database has none.")
 @click.option("--host", default=None, help="Overrides JOBGRAPH_HOST.")
 @click.option("--port", default=None, type=int, help="Overrides JOBGRAPH_PORT.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Server processes (default: JOBGRAPH_WORKERS, else the number of cores).",
+)
 def serve(
-    migrate: bool, sync_tenants: bool, demo: bool, host: str | None, port: int | None
+    migrate: bool,
+    sync_tenants: bool,
+    demo: bool,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
 ) -> None:
     import uvicorn
 
-    from jobgraph.app import create_app
+    from jobgraph.app import WORKER_URLS, create_app
     from jobgraph.db.migrate import NotMigratedError
 
     settings = get_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
+    workers = workers or settings.workers or os.cpu_count() or 1
     problem = settings.serving_problem(bind_host)
     if problem:
         _fail(problem)
@@ -108,19 +122,26 @@ def serve(
             if demo:
                 steps.run("Loading demo data", lambda: _run(_demo(urls, settings, 1, False)))
             click.echo(
-                f"Serving http://{bind_host}:{bind_port}/graphql (Ctrl-C stops the server"
+                f"Serving on {bind_host}:{bind_port} with {workers} "
+                f"process{'es' if workers > 1 else ''} (Ctrl-C stops the server"
                 f"{' and its embedded database' if not settings.database_url else ''})"
             )
+            click.echo(_where_to_start(settings, bind_port, demo))
             # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
             # handler it found: make that an orderly exit, so the embedded database stops too.
             signal.signal(signal.SIGTERM, _exit_quietly)
-            uvicorn.run(
-                create_app(settings, urls),
-                host=bind_host,
-                port=bind_port,
-                log_level=settings.log_level.lower(),
-                **server_options(settings),
-            )
+            options = server_options(settings) | {
+                "host": bind_host,
+                "port": bind_port,
+                "log_level": settings.log_level.lower(),
+            }
+            if workers == 1:
+                uvicorn.run(create_app(settings, urls), **options)
+            else:
+                # Each worker process builds its own app, with the database this one
+                # started; uvicorn's supervisor stops them all on SIGTERM or Ctrl-C.
+                os.environ[WORKER_URLS] = json.dumps({"admin": urls.admin, "app": urls.app})
+                uvicorn.run("jobgraph.app:worker_app", factory=True, workers=workers, **options)
     except NotMigratedError as error:
         _fail(error)
     except Exception as error:
@@ -130,6 +151,30 @@ def serve(
         if isinstance(error, (TenantConfigError, EmbeddedPostgresError)):
             _fail(error)
         raise
+
+
+def _where_to_start(settings: Settings, port: int, demo: bool) -> str:
+    """Each site's addresses (its first hostname: *.localhost reaches this machine) and,
+    with the demo, who to sign in as."""
+    from jobgraph.tenancy.files import load_tenant_dir
+
+    lines = ["Once it is up, open:"]
+    for config in load_tenant_dir(settings.tenants_dir):
+        base = f"http://{config.hostnames[0]}:{port}"
+        console = f"  console {base}/console" if config.employer_console_enabled else ""
+        lines.append(f"  {config.branding.site_name}: API {base}/graphql{console}")
+    if demo:
+        from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
+
+        lines += [
+            f"Demo sign-ins (password {DEMO_PASSWORD}):",
+            "  employer@<site>.test and admin@<site>.test, for <site> jobboard, kansai-jobs "
+            "or community",
+            "  seeker1@jobboard.test (kansai-jobs shares jobboard's accounts), "
+            "seeker1@community.test",
+            f"  {DEMO_OPERATOR}, the platform operator",
+        ]
+    return "\n".join(lines)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -198,7 +243,8 @@ def tenants_sync(directory: Path | None, force: bool) -> None:
 @tenants.command(
     "export",
     help="Write every tenant's current configuration (API changes included) to its file in "
-    "DIRECTORY (default: the tenants directory); the files then manage those tenants again.",
+    "DIRECTORY (default: the tenants directory, whose files then manage those tenants "
+    "again; a copy elsewhere changes nothing).",
 )
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def tenants_export(directory: Path | None) -> None:
@@ -206,7 +252,10 @@ def tenants_export(directory: Path | None) -> None:
     target = directory or settings.tenants_dir
     with provisioned_database(settings, _detail) as urls:
         Steps(1).run(
-            f"Exporting tenants to {target}", lambda: _run(_export(urls, settings, target))
+            f"Exporting tenants to {target}",
+            lambda: _run(
+                _export(urls, settings, target, target.resolve() == settings.tenants_dir.resolve())
+            ),
         )
 
 
@@ -472,6 +521,18 @@ def db_status() -> None:
     click.echo(f"{'running' if embedded.is_running() else 'stopped'}: {embedded.url()}")
 
 
+@db.command("clean", help="Stop it and delete its data, wherever it is kept (`make clean`).")
+def db_clean() -> None:
+    from jobgraph.db.embedded import EmbeddedPostgres
+
+    settings = get_settings()
+    for name in ("postgres", "postgres-test", "postgres-bench"):
+        embedded = EmbeddedPostgres(settings.data_dir, name)
+        if embedded.pgdata.exists() or embedded.relocated is not None:
+            click.echo(f"removing {embedded.pgdata}")
+            embedded.remove()
+
+
 @main.command("export-schema", help="Write the GraphQL SDL to schema.graphql (or a path).")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def export_schema(path: Path | None) -> None:
@@ -527,12 +588,12 @@ async def _sync(
     return await _with_app_engine(urls, settings, sync)
 
 
-async def _export(urls: DatabaseUrls, settings: Settings, directory: Path) -> None:
+async def _export(urls: DatabaseUrls, settings: Settings, directory: Path, hand_back: bool) -> None:
     from jobgraph.tenancy.sync import export_tenants
 
     async def export(sessions: Any) -> None:
         async with sessions() as session:
-            written = await export_tenants(session, directory)
+            written = await export_tenants(session, directory, hand_back=hand_back)
         _detail(f"wrote {', '.join(path.name for path in written)}")
 
     await _with_app_engine(urls, settings, export)
@@ -545,6 +606,8 @@ async def _demo(urls: DatabaseUrls, settings: Settings, scale: int, reset: bool)
     async def load(sessions: Any) -> None:
         async with sessions() as session:
             registry = await TenantRegistry.load(session)
-        await load_demo(sessions, registry, scale=scale, reset=reset, progress=_detail)
+        await load_demo(
+            sessions, registry, scale=scale, reset=reset, progress=_detail, applications=True
+        )
 
     await _with_app_engine(urls, settings, load)

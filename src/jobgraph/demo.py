@@ -19,7 +19,7 @@ from jobgraph.identity.models import Account, CompanyMember, Operator, TenantAdm
 from jobgraph.identity.passwords import hash_password
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.privacy.models import DocumentAcceptance, LegalDocument
-from jobgraph.resumes.models import Resume
+from jobgraph.resumes.models import Application, Resume
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -137,9 +137,13 @@ async def load_demo(
     scale: int = 1,
     reset: bool = False,
     progress: Callable[[str], None] = lambda _message: None,
+    applications: bool = False,
 ) -> dict[str, int]:
     """Load the demo rows of every demo tenant present in the registry; returns postings
-    added per tenant. A pool that already has companies is left alone unless ``reset``."""
+    added per tenant. A pool that already has companies is left alone unless ``reset``.
+    With ``applications`` (`make run`'s demo), seekers have applied to each demo employer's
+    newest postings, so the console's "review applicants" has something to show; the
+    tests' data set has none (their employers are no seeker's applicant by design)."""
     added: dict[str, int] = {}
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all: argon2 is slow on purpose
     pools: dict[str, list[Tenant]] = {}
@@ -148,10 +152,12 @@ async def load_demo(
         if tenant is not None:
             pools.setdefault(tenant.pool_id, []).append(tenant)
     for pool_id, tenants in pools.items():
+        pool_seekers: list[dict] = []  # a partner site's visitors are its main site's seekers
         async with sessions() as session, session.begin():
             bind_pool(session, pool_id)
             if reset:
                 for model in (
+                    Application,
                     DocumentAcceptance,
                     LegalDocument,
                     Resume,
@@ -185,6 +191,11 @@ async def load_demo(
                 for model, batch in _legal_rows(tenant, rows):
                     if batch:  # a partner site's demo may have no seekers of its own
                         await session.execute(insert(model), batch)
+                pool_seekers += next(batch for model, batch in rows if model is Account)
+                if applications:
+                    applied = _demo_applications(tenant, rows, pool_seekers)
+                    if applied:
+                        await session.execute(insert(Application), applied)
                 added[tenant.slug] = counts["job_postings"]
                 progress(
                     f"{tenant.slug}: {counts['companies']} companies, "
@@ -267,6 +278,36 @@ def _legal_rows(
     ]
     own_documents = documents if owner == tenant.slug else []
     return [(LegalDocument, own_documents), (DocumentAcceptance, acceptances)]
+
+
+def _demo_applications(
+    tenant: Tenant, rows: list[tuple[type, list[dict]]], seekers: list[dict]
+) -> list[dict]:
+    """Three seekers applied on this site to each of the three newest published postings of
+    the demo employer's company (the first company)."""
+    companies = rows[0][1]
+    postings = sorted(
+        (
+            posting
+            for posting in next(batch for model, batch in rows if model is JobPosting)
+            if posting["company_id"] == companies[0]["id"] and posting["status"] == "PUBLISHED"
+        ),
+        key=lambda posting: posting["published_at"],
+        reverse=True,
+    )[:3]
+    return [
+        {
+            "pool_id": tenant.pool_id,
+            "id": uuid.uuid5(posting["id"], str(seeker["id"])),
+            "tenant_slug": tenant.slug,
+            "job_id": posting["id"],
+            "account_id": seeker["id"],
+            "cover_note": "I would like to hear more about this position.",
+            "status": "SUBMITTED",
+        }
+        for posting in postings
+        for seeker in seekers[1:4]
+    ]
 
 
 def _staff_rows(

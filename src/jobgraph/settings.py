@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port the HTTP server binds.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: str = Field(default="json", description="json (one object a line) or text.")
+    workers: int | None = Field(
+        default=None, ge=1, description="Server processes; unset: the number of cores."
+    )
     db_pool_size: int = Field(default=10, description="Connections kept per process.")
     statement_timeout_ms: int = Field(
         default=5000, description="Longest a single SQL statement of a request may run."

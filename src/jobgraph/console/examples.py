@@ -10,7 +10,19 @@ from typing import Any
 from jobgraph.policy.fields import DataUse
 from jobgraph.tenancy.config import TenantConfig
 
+# Filled in by the console once the employer signs in (console.js, startSession), so that
+# every example runs as shipped: the ids of their company, their newest posting with
+# applications (else their newest posting), its first application, and a candidate.
 COMPANY_PLACEHOLDER = "(sign in: your company's id is filled in)"
+JOB_PLACEHOLDER = "(sign in: your newest posting's id is filled in)"
+APPLICATION_PLACEHOLDER = "(sign in: an application's id is filled in)"
+CANDIDATE_PLACEHOLDER = "(sign in: a candidate's id is filled in)"
+PLACEHOLDERS = {
+    "companyId": COMPANY_PLACEHOLDER,
+    "jobId": JOB_PLACEHOLDER,
+    "applicationId": APPLICATION_PLACEHOLDER,
+    "candidateId": CANDIDATE_PLACEHOLDER,
+}
 
 
 def _always(config: TenantConfig) -> bool:
@@ -101,7 +113,11 @@ mutation InviteCandidate($companyId: ID!, $candidateId: String!, $jobId: ID!) {
   )
 }
 """,
-        {"companyId": COMPANY_PLACEHOLDER, "candidateId": "", "jobId": ""},
+        {
+            "companyId": COMPANY_PLACEHOLDER,
+            "candidateId": CANDIDATE_PLACEHOLDER,
+            "jobId": JOB_PLACEHOLDER,
+        },
         _invitations,
     ),
     Example(
@@ -117,7 +133,7 @@ query ReviewApplicants($jobId: ID!) {
   }
 }
 """,
-        {"jobId": ""},
+        {"jobId": JOB_PLACEHOLDER},
     ),
     Example(
         "Move an application",
@@ -125,7 +141,7 @@ query ReviewApplicants($jobId: ID!) {
   moveApplication(id: $id, status: $status) { id status }
 }
 """,
-        {"id": "", "status": "INTERVIEW"},
+        {"id": APPLICATION_PLACEHOLDER, "status": "INTERVIEW"},
     ),
 )
 

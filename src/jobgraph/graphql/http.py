@@ -21,6 +21,7 @@ from jobgraph.graphql.errors import shape_error
 from jobgraph.graphql.limits import introspection_allowed
 from jobgraph.graphql.schema import schema
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
+from jobgraph.graphql.visibility import public_sdl
 
 
 class GraphQLView(GraphQL):
@@ -121,3 +122,13 @@ def graphql_view() -> GraphQLView:
     # No built-in IDE: it loads its assets from a public CDN. The console serves its own.
     # GET for queries is allowed here and restricted per tenant by GraphQLOverHttp.
     return GraphQLView(schema, graphql_ide=None, allow_queries_via_get=True)
+
+
+async def public_schema(request: Request) -> Response:
+    """/schema.graphql: the site's public SDL, to build a partner's client against."""
+    sdl = public_sdl(schema._schema, request.state.tenant)
+    return Response(
+        sdl,
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )

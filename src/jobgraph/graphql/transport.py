@@ -5,9 +5,10 @@ and GET carries queries only, only where the tenant allows it."""
 from __future__ import annotations
 
 import asyncio
+import html
 
 from starlette.datastructures import Headers, QueryParams
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import BadUserInput, ServiceUnavailable, error_body
@@ -19,7 +20,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 class LoadShedding:
     """At most ``limit`` requests run at once; the next ones wait up to ``wait`` seconds for
     a turn, then get a quick 503 with Retry-After rather than queueing on the database
-    pool until they time out."""
+    pool until they time out (see Shed)."""
 
     def __init__(self, limit: int, wait: float) -> None:
         self.turns = asyncio.Semaphore(limit)
@@ -37,6 +38,44 @@ class LoadShedding:
         self.turns.release()
 
 
+class Shed:
+    """Outermost on /graphql: a request that gets no turn (LoadShedding) is answered 503
+    at once, before any database work, even the tenant registry's check."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        turns = scope["app"].state.services.shedding
+        if not await turns.acquire():
+            busy = ServiceUnavailable("The service is busy; try again in a moment.")
+            await JSONResponse(error_body(busy), status_code=503, headers={"Retry-After": "1"})(
+                scope, receive, send
+            )
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            turns.release()
+
+
+_API_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{site}: GraphQL API</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>{site}</h1>
+<p>This address is the site's GraphQL API: programs send it queries with POST
+(<code>Content-Type: application/json</code>).</p>
+<ul>
+<li><a href="/console">The console</a>: sign in and try queries in your browser.</li>
+<li><a href="/schema.graphql">The public schema</a>: what anyone, and partner keys, may call.</li>
+</ul>
+</body></html>
+"""
+
+
 class GraphQLOverHttp:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -44,6 +83,10 @@ class GraphQLOverHttp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _a_browser_visiting(scope):
+            site = html.escape(scope["state"]["tenant"].config.branding.site_name)
+            await HTMLResponse(_API_PAGE.format(site=site))(scope, receive, send)
             return
         refusal = self._refusal(scope)
         if refusal is not None:
@@ -71,14 +114,7 @@ class GraphQLOverHttp:
             started = True
             await send(message)
 
-        services = scope["app"].state.services
-        timeout = services.settings.request_timeout_s
-        if not await services.shedding.acquire():
-            busy = ServiceUnavailable("The service is busy; try again in a moment.")
-            await JSONResponse(error_body(busy), status_code=503, headers={"Retry-After": "1"})(
-                scope, receive, send
-            )
-            return
+        timeout = scope["app"].state.services.settings.request_timeout_s
         try:
             async with asyncio.timeout(timeout):
                 await self.app(scope, bounded_receive, tracking_send)
@@ -94,8 +130,6 @@ class GraphQLOverHttp:
                 "or ask for less."
             )
             await JSONResponse(error_body(error), status_code=503)(scope, receive, send)
-        finally:
-            services.shedding.release()
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
         headers = Headers(scope=scope)
@@ -127,6 +161,15 @@ class _TooLarge(Exception):
 
 def _too_large() -> str:
     return f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB."
+
+
+def _a_browser_visiting(scope: Scope) -> bool:
+    """A GET with no query that asks for a page: someone opened the URL in a browser."""
+    return (
+        scope["method"] == "GET"
+        and not scope["query_string"]
+        and "text/html" in Headers(scope=scope).get("accept", "")
+    )
 
 
 def wants_graphql_response(headers: Headers) -> bool:

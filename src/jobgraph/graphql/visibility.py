@@ -12,15 +12,17 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
+    print_schema,
 )
 from strawberry.extensions import SchemaExtension
 
 from jobgraph.graphql.limits import INTROSPECTION_FIELDS, chosen_operation
 from jobgraph.identity.permissions import permits
-from jobgraph.identity.viewer import Viewer
+from jobgraph.identity.viewer import Viewer, ViewerKind
 from jobgraph.tenancy.registry import Tenant
 
 
@@ -100,3 +102,28 @@ class IntrospectionVisibility(SchemaExtension):
         )
         for key in keys:
             _prune(result.data.get(key), hidden)
+
+
+# Who may read a site's public schema: whoever calls without signing in.
+_PUBLIC_CALLERS = (Viewer.anonymous(), Viewer(ViewerKind.SITE_KEY))
+
+
+def public_sdl(schema: GraphQLSchema, tenant: Tenant) -> str:
+    """The schema a site offers callers that do not sign in (anonymous visitors and its
+    partners' site keys): the root operations either may call, and the types they reach.
+    What a partner builds against (/schema.graphql); every call is still checked."""
+    roots = {}
+    for root in (schema.query_type, schema.mutation_type):
+        if root is None:
+            continue
+        hidden = set.intersection(
+            *(hidden_root_fields(schema, viewer, tenant)[root.name] for viewer in _PUBLIC_CALLERS)
+        )
+        fields = {name: field for name, field in root.fields.items() if name not in hidden}
+        roots[root.name] = (
+            GraphQLObjectType(root.name, fields, description=root.description) if fields else None
+        )
+    public = GraphQLSchema(
+        query=roots.get("Query"), mutation=roots.get("Mutation"), directives=schema.directives
+    )
+    return print_schema(public) + "\n"

@@ -83,8 +83,9 @@ def _leaves(document: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each key whose value differs, with its old and new value (lists are one value)."""
-    before = dict(_leaves(old or {}))
+    """Each key whose value differs, with its old and new value (lists are one value); for
+    a new tenant, each key it starts with."""
+    before = dict(_leaves(old)) if old else {}
     after = dict(_leaves(new))
     return [
         {"key": key, "from": before.get(key), "to": after.get(key)}
@@ -112,12 +113,52 @@ class RejectedChange(BadUserInput):
         )
 
 
-def validate(document: dict[str, Any]) -> TenantConfig:
+def validate_all_at_once(
+    document: dict[str, Any], fallback: dict[str, Any] | None
+) -> tuple[TenantConfig | None, list[Problem]]:
+    """The config, or every problem of the document at once: the keys of the wrong type or
+    range, and then the rules across keys (the platform floor) for the rest of the change,
+    found by putting each refused key back as it was (``fallback``) and checking again.
+    Without this, rules across keys would show only once the types are right."""
     try:
-        return TenantConfig.model_validate(document)
+        return TenantConfig.model_validate(document), []
     except ValidationError as error:
         problems = [Problem(key, rule) for key, rule in located_problems(error)]
-        raise RejectedChange(problems) from None
+        refused = [detail["loc"] for detail in error.errors()]
+    repaired = json.loads(json.dumps(document))
+    for location in refused:
+        _put_back(repaired, fallback or {}, location)
+    try:
+        config = TenantConfig.model_validate(repaired)
+    except ValidationError as error:
+        known = {(problem.key, problem.rule) for problem in problems}
+        problems += [
+            Problem(key, rule) for key, rule in located_problems(error) if (key, rule) not in known
+        ]
+        return None, problems
+    return config, problems
+
+
+def _put_back(document: dict[str, Any], fallback: dict[str, Any], location: tuple) -> None:
+    """Set the key at ``location`` (up to its first list index) as ``fallback`` has it, or
+    remove it if ``fallback`` has none."""
+    path = []
+    for part in location:
+        if not isinstance(part, str):
+            break
+        path.append(part)
+    if not path:
+        return
+    target, source = document, fallback
+    for part in path[:-1]:
+        if not isinstance(target.get(part), dict):
+            return
+        target = target[part]
+        source = source.get(part) if isinstance(source, dict) else None
+    if isinstance(source, dict) and path[-1] in source:
+        target[path[-1]] = source[path[-1]]
+    else:
+        target.pop(path[-1], None)
 
 
 async def _family_problems(
@@ -181,16 +222,20 @@ async def apply(
     expected_version: int | None = None,
 ) -> Applied:
     """Validate ``document`` as a tenant's whole configuration and make it current, inside
-    the caller's transaction; raises ``RejectedChange`` (nothing written) otherwise."""
-    config = validate(document)
-    row = await db.get(TenantRow, config.slug, with_for_update=True)
+    the caller's transaction; raises ``RejectedChange`` (nothing written), naming every
+    problem at once, otherwise."""
+    slug = document.get("slug")
+    row = await db.get(TenantRow, slug, with_for_update=True) if isinstance(slug, str) else None
     if expected_version is not None and row is not None and row.version != expected_version:
         raise Conflict(
-            f"'{config.slug}' changed since version {expected_version} (it is at version "
+            f"'{row.slug}' changed since version {expected_version} (it is at version "
             f"{row.version}, by {await _last_actor(db, row)}); reload it and make your change "
             "again."
         )
-    if problems := await _family_problems(db, config, row):
+    config, problems = validate_all_at_once(document, row.config if row is not None else None)
+    if config is not None:
+        problems += await _family_problems(db, config, row)
+    if problems:
         raise RejectedChange(problems)
     new_document = config_document(config)
     old_document = row.config if row is not None else None

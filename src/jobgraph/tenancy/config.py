@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -38,13 +39,22 @@ Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Origin = Annotated[str, StringConstraints(pattern=r"^https?://[a-z0-9.-]+(:\d{1,5})?$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
+# An enum, given by its name as a string in a file or a JSON patch (strict mode would
+# take only the Python member).
+Visibility = Annotated[ResumeVisibility, Strict(False)]
+Field_ = Annotated[ResumeField, Strict(False)]
+Use = Annotated[DataUse, Strict(False)]
+ThirdParties = Annotated[ThirdPartyDisclosure, Strict(False)]
+
 MAX_PAGE_SIZE_CEILING = 100
 MAX_TOKENS_CEILING = 10_000
 MIN_STATISTICS_CELL = 3
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Strict types: "no" is not a boolean, "30" not a number, 1 not true, in a file or a
+    # JSON patch alike (enums are named by their strings, below).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
 
 
 class Branding(_Strict):
@@ -131,18 +141,18 @@ class AuthPolicy(_Strict):
 
 
 class Policy(_Strict):
-    resume_visibilities: list[ResumeVisibility] = Field(
+    resume_visibilities: list[Visibility] = Field(
         default=[ResumeVisibility.PRIVATE, ResumeVisibility.SEARCHABLE], min_length=1
     )
-    default_resume_visibility: ResumeVisibility = ResumeVisibility.PRIVATE
+    default_resume_visibility: Visibility = ResumeVisibility.PRIVATE
     # What an employer sees of a seeker who applied to one of its postings.
-    application_disclosed_fields: list[ResumeField] = list(ResumeField)
+    application_disclosed_fields: list[Field_] = list(ResumeField)
     # What anyone sees of a PUBLIC resume (only where PUBLIC is offered).
-    public_profile_fields: list[ResumeField] = []
-    third_party_disclosure: ThirdPartyDisclosure = ThirdPartyDisclosure.LAW_ONLY
+    public_profile_fields: list[Field_] = []
+    third_party_disclosure: ThirdParties = ThirdPartyDisclosure.LAW_ONLY
     signup_requires_full_name: bool = False
     invitations_enabled: bool = True
-    data_uses: list[DataUse] = list(DataUse)
+    data_uses: list[Use] = list(DataUse)
     statistics_min_cell: int = Field(default=5, ge=MIN_STATISTICS_CELL)
     # Seekers whose resume has not changed for this long are asked to review it.
     update_reminder_days: int = Field(default=180, ge=30)

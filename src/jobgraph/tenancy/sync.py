@@ -107,16 +107,19 @@ def tenant_file_text(config: TenantConfig) -> str:
     return tomli_w.dumps(document)
 
 
-async def export_tenants(session: AsyncSession, directory: Path) -> list[Path]:
-    """Write every tenant's current version to ``directory/<slug>.toml`` and hand the
-    tenants back to their files (a later sync of unchanged files changes nothing)."""
+async def export_tenants(session: AsyncSession, directory: Path, *, hand_back: bool) -> list[Path]:
+    """Write every tenant's current version to ``directory/<slug>.toml``. With
+    ``hand_back`` (``directory`` is the tenants directory the server syncs from), the
+    tenants are managed by their files again; a copy written elsewhere changes nothing,
+    so a later sync of the unchanged tenant files still refuses to undo API changes."""
     async with session.begin():
         await admin.declare_scope(session, admin.EVERY_TENANT)
         rows = (await session.scalars(select(TenantRow).order_by(TenantRow.slug))).all()
         written = write_tenant_files(
             [TenantConfig.model_validate(row.config) for row in rows], directory
         )
-        await session.execute(update(TenantRow).values(source=admin.FILE))
+        if hand_back:
+            await session.execute(update(TenantRow).values(source=admin.FILE))
     return written
 
 

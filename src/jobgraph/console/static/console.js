@@ -68,6 +68,53 @@
     return result;
   }
 
+  // The ids the examples need, so that each runs as shipped: the company's, its newest
+  // posting with applications (else its newest posting), that posting's first
+  // application, and the first candidate of a search where the site offers one.
+  async function exampleIds(companyId, token) {
+    const ids = { companyId: companyId };
+    const postings = "employerJobs(first: 20) { edges { node { id applicantCount } } }";
+    const found = await post(
+      config.resumeSearch
+        ? {
+            query:
+              "query ConsoleIds($companyId: ID!) { " + postings +
+              " searchCandidates(companyId: $companyId, first: 1) { candidateId } }",
+            variables: { companyId: companyId },
+          }
+        : { query: "query ConsoleIds { " + postings + " }" },
+      token
+    );
+    if (!found.data) return ids;
+    const jobs = found.data.employerJobs.edges.map((edge) => edge.node);
+    const posting = jobs.find((node) => node.applicantCount > 0) || jobs[0];
+    if (posting) ids.jobId = posting.id;
+    const candidates = found.data.searchCandidates || [];
+    if (candidates.length) ids.candidateId = candidates[0].candidateId;
+    if (posting && posting.applicantCount > 0) {
+      const applications = await post(
+        {
+          query: "query ConsoleApplication($jobId: ID!) { applicants(jobId: $jobId, first: 1) { id } }",
+          variables: { jobId: posting.id },
+        },
+        token
+      );
+      if (applications.data && applications.data.applicants.length) {
+        ids.applicationId = applications.data.applicants[0].id;
+      }
+    }
+    return ids;
+  }
+
+  // An example's variables with each placeholder the signed-in employer has an id for.
+  function filledIn(variables) {
+    const ids = (session && session.ids) || {};
+    return Object.entries(config.placeholders).reduce(
+      (text, [name, placeholder]) => (ids[name] ? text.split(placeholder).join(ids[name]) : text),
+      variables
+    );
+  }
+
   async function startSession(tokens, email) {
     const me = await post(
       { query: "query ConsoleMe { me { email memberships { companyId companyName } } }" },
@@ -78,11 +125,12 @@
       return;
     }
     const memberships = me.data.me.memberships;
+    const companyId = memberships.length ? memberships[0].companyId : null;
     save({
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken || null,
       email: me.data.me.email || email,
-      companyId: memberships.length ? memberships[0].companyId : null,
+      ids: companyId ? await exampleIds(companyId, tokens.accessToken) : {},
     });
     say(
       memberships.length
@@ -225,12 +273,9 @@
     byId("sign-in").hidden = Boolean(session);
     byId("signed-in").hidden = !session;
     byId("who").textContent = session ? session.email : "";
-    const companyId = session && session.companyId;
     const tabs = config.examples.map((example) => ({
       query: example.query,
-      variables: companyId
-        ? example.variables.split(config.companyPlaceholder).join(companyId)
-        : example.variables,
+      variables: filledIn(example.variables),
     }));
     storage = seeded(tabStorage(session), tabs);
     root.render(

@@ -1,0 +1,82 @@
+"""`jobgraph serve --workers 2`: two processes behind one port share the rate limits (in
+Redis) and the tenant registry (in PostgreSQL), and SIGTERM stops them both."""
+
+from __future__ import annotations
+
+import json
+import signal
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from jobgraph.demo import DEMO_PASSWORD
+from tests.test_shutdown import free_port, start_server, wait_until_healthy
+
+# A database of the machine's Redis that this test owns: emptied first, so counts left by
+# an earlier run (the per-address sign-in limit) do not carry into this one.
+REDIS = "redis://127.0.0.1:6379/15"
+LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"""
+BRANDING = """mutation($b: BrandingInput!) {
+  updateTenantBranding(branding: $b) { settings { slug } } }"""
+SITE_NAME = "{ tenant { branding { siteName } } }"
+
+
+def empty_redis_or_skip() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=1).flushdb()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (the rate limits' shared store)")
+
+
+def call(port: int, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+    """One request on a connection of its own, so the workers share the requests."""
+    headers = {"X-Tenant": "jobboard", "Connection": "close"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=30,
+    )
+    return response.json()
+
+
+def test_two_workers_share_rate_limits_and_the_registry_and_stop_together(database):
+    empty_redis_or_skip()
+    port = free_port()
+    server = start_server(
+        port, "--no-sync-tenants", "--workers", "2", DATABASE_URL=database.admin,
+        JOBGRAPH_REDIS_URL=REDIS, JOBGRAPH_LOG_LEVEL="info",
+    )  # fmt: skip
+    try:
+        wait_until_healthy(port, server)
+        # Eight attempts at once for one address: five a minute, whichever worker counts.
+        stranger = {"e": f"stranger-{uuid.uuid4().hex}@jobboard.test", "p": "wrong-password-1"}
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: call(port, LOGIN, stranger), range(8)))
+        codes = sorted(answer["errors"][0]["extensions"]["code"] for answer in answers)
+        assert codes == ["RATE_LIMITED"] * 3 + ["UNAUTHENTICATED"] * 5
+
+        # A branding change through one worker is what every worker answers next.
+        admin = call(port, LOGIN, {"e": "admin@jobboard.test", "p": DEMO_PASSWORD})
+        token = admin["data"]["login"]["accessToken"]
+        changed = call(port, BRANDING, {"b": {"siteName": "Harbour Jobs"}}, token)
+        assert "errors" not in changed, changed
+        with ThreadPoolExecutor(8) as pool:
+            names = list(pool.map(lambda _: call(port, SITE_NAME), range(16)))
+        assert {n["data"]["tenant"]["branding"]["siteName"] for n in names} == {"Harbour Jobs"}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output[-2000:]
+    served_by = {
+        line["pid"]
+        for line in map(json.loads, (row for row in output.splitlines() if row.startswith("{")))
+        if line.get("message") == "request" and line.get("path") == "/graphql"
+    }
+    assert len(served_by) == 2, "both workers answered requests"
