@@ -58,7 +58,9 @@ async def test_the_console_page_is_branded_self_contained_and_locked_down(api):
     response = await api.http.get("/console", headers={"Host": "kansai.jobboard.localhost"})
     assert response.status_code == 200
     page = response.text
-    assert "<title>Kansai Jobs — powered by Japan Job Board · Employer console</title>" in page
+    # In the site's language (ja-JP), as its branding says.
+    assert "<title>Kansai Jobs — powered by Japan Job Board · 採用担当者コンソール</title>" in page
+    assert '<html lang="ja-JP">' in page and ">ログイン</button>" in page
     assert "--console-primary: #7a1f3d" in page
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "connect-src 'self'" in csp
@@ -171,7 +173,13 @@ async def test_an_employer_works_in_the_console_in_a_real_browser(
             await page.click("#sign-in button")
             await page.locator("#signed-in").wait_for(state="visible")
             assert (await page.text_content("#who")) == f"employer@{tenant}.test"
-            assert (await page.text_content("#message")).startswith("Working for ")
+            # In the site's language: the partner site's is Japanese (ja-JP).
+            working = await page.text_content("#message")
+            if tenant == "kansai-jobs":
+                assert working.endswith("の担当者として操作しています。"), working
+                assert await page.text_content("#sign-out") == "ログアウト"
+            else:
+                assert working.startswith("Working for "), working
 
             tabs = await page.locator(".graphiql-tab").all_text_contents()
             offered_search = any("SearchCandidates" in tab for tab in tabs)
@@ -236,13 +244,21 @@ async def test_every_example_runs_as_shipped_right_after_sign_in(api, database, 
             executable_path=chromium_path(), args=CHROMIUM_FLAGS
         )
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            # A small laptop's window: every tab stays in sight.
+            page = await browser.new_page(viewport={"width": 900, "height": 800})
             await page.goto(f"http://{host}:{port}/console")
             await page.fill("#email", f"employer@{tenant}.test")
             await page.fill("#password", DEMO_PASSWORD)
             await page.click("#sign-in button")
             await page.locator("#signed-in").wait_for(state="visible")
             tabs = await page.locator(".graphiql-tab").all_text_contents()
+            hidden = await page.evaluate(
+                """[...document.querySelectorAll('.graphiql-tab')].filter(tab => {
+                  const box = tab.getBoundingClientRect(), list = tab.parentElement
+                    .getBoundingClientRect();
+                  return box.right > list.right + 1 || box.right > innerWidth; }).length"""
+            )
+            assert hidden == 0, "tabs cut off at 900 px"
             answers = {}
             for index, title in enumerate(tabs):
                 await page.locator(".graphiql-tab").nth(index).click()
@@ -253,6 +269,16 @@ async def test_every_example_runs_as_shipped_right_after_sign_in(api, database, 
                     "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
                 )
             await page.screenshot(path=OUTPUT / f"{tenant}-examples.png")
+            # A reload keeps the same tabs, their ids still filled in.
+            await page.reload()
+            await page.locator("#signed-in").wait_for(state="visible")
+            await page.locator(".graphiql-tab").nth(len(tabs) - 1).wait_for()
+            assert await page.locator(".graphiql-tab").all_text_contents() == tabs
+            await page.locator(".graphiql-tab").nth(0).click()
+            variables = await page.evaluate(
+                "document.querySelector('.graphiql-editor-tool .CodeMirror').CodeMirror.getValue()"
+            )
+            assert "sign in:" not in variables and variables.strip() not in ("", "{}"), variables
         finally:
             await browser.close()
     expected = {
@@ -265,6 +291,16 @@ async def test_every_example_runs_as_shipped_right_after_sign_in(api, database, 
         assert '"errors"' not in shown, (title, shown)
     review = next(shown for title, shown in answers.items() if "ReviewApplicants" in title)
     assert '"status"' in review and '"applicants": []' not in review
+
+
+def test_every_language_of_the_console_has_every_message():
+    from jobgraph.console.messages import MESSAGES, messages_for
+
+    english = set(MESSAGES["en"])
+    for language, messages in MESSAGES.items():
+        assert set(messages) == english, language
+    assert messages_for("ja-JP") is MESSAGES["ja"]
+    assert messages_for("fr") is MESSAGES["en"]
 
 
 def documented_page() -> str:

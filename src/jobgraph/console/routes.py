@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from jobgraph.console.examples import PLACEHOLDERS, examples_for
+from jobgraph.console.messages import messages_for
 from jobgraph.console.vendor import FILES, VENDOR_DIR, digest
 from jobgraph.errors import NotFound, error_body
 from jobgraph.policy.fields import DataUse
@@ -111,6 +112,7 @@ def _config(tenant: Tenant) -> dict:
         if auth.oidc and auth.oidc.authorization_endpoint
         else None,
         "placeholders": PLACEHOLDERS,
+        "messages": messages_for(tenant.config.branding.locale),
         "resumeSearch": DataUse.RESUME_SEARCH in tenant.config.policy.data_uses,
         "examples": [
             {"title": e.title, "query": e.query, "variables": json.dumps(e.variables, indent=2)}
@@ -140,17 +142,21 @@ async def console_page(request: Request) -> Response:
     )
     config = _config(tenant)
     oidc = config["oidc"]
+    say = {key: html.escape(text) for key, text in config["messages"].items()}
     sign_in_fields = (
         (
-            '<input id="email" type="email" autocomplete="username" placeholder="E-mail" '
-            'required><input id="password" type="password" autocomplete="current-password" '
-            'placeholder="Password" required><button type="submit">Sign in</button>'
+            f'<input id="email" type="email" autocomplete="username" aria-label="{say["email"]}" '
+            f'placeholder="{say["email"]}" required><input id="password" type="password" '
+            f'autocomplete="current-password" aria-label="{say["password"]}" '
+            f'placeholder="{say["password"]}" required><button type="submit">{say["signIn"]}'
+            "</button>"
         )
         if tenant.config.auth.password_login
         else ""
     ) + (
-        '<button id="provider-sign-in" type="button">Sign in with '
-        f"{html.escape(urlsplit(oidc['issuer']).netloc)}</button>"
+        '<button id="provider-sign-in" type="button">'
+        + say["signInWith"].replace("{provider}", html.escape(urlsplit(oidc["issuer"]).netloc))
+        + "</button>"
         if oidc
         else ""
     )
@@ -159,7 +165,7 @@ async def console_page(request: Request) -> Response:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{site} · Employer console</title>
+<title>{site} · {say["console"]}</title>
 <link rel="stylesheet" href="{_asset_url("graphiql.min.css")}">
 <link rel="stylesheet" href="{_asset_url("console.css")}">
 <style>:root {{ --console-primary: {branding.primary_color};
@@ -167,13 +173,13 @@ async def console_page(request: Request) -> Response:
 </head>
 <body>
 <header class="console-bar">
-  {logo}<span class="console-site">{site}</span><span class="console-name">Employer console</span>
+  {logo}<span class="console-site">{site}</span><span class="console-name">{say["console"]}</span>
   <form id="sign-in" class="console-auth">{sign_in_fields}</form>
-  <span id="signed-in" class="console-auth" hidden>Signed in as <b id="who"></b>
-    <button id="sign-out" type="button">Sign out</button></span>
+  <span id="signed-in" class="console-auth" hidden>{say["signedInAs"]} <b id="who"></b>
+    <button id="sign-out" type="button">{say["signOut"]}</button></span>
   <span id="message" class="console-message" role="status"></span>
 </header>
-<main id="graphiql" class="console-graphiql">Loading the console…</main>
+<main id="graphiql" class="console-graphiql">{say["loading"]}</main>
 <script type="application/json" id="console-config">{_json_for_html(config)}</script>
 <script src="{_asset_url("react.production.min.js")}"></script>
 <script src="{_asset_url("react-dom.production.min.js")}"></script>

@@ -25,8 +25,16 @@
   const firstErrorCode = (result) =>
     result && result.errors && result.errors[0].extensions && result.errors[0].extensions.code;
 
-  function say(text) {
-    byId("message").textContent = text || "";
+  // The site's words (console/messages.py), with {name} filled in.
+  function text(key, values) {
+    return Object.entries(values || {}).reduce(
+      (message, [name, value]) => message.split("{" + name + "}").join(value),
+      config.messages[key]
+    );
+  }
+
+  function say(message) {
+    byId("message").textContent = message || "";
   }
 
   function save(next) {
@@ -58,12 +66,12 @@
   async function fetcher(graphiqlParams) {
     const params = named(graphiqlParams);
     if (!session && params.operationName !== "IntrospectionQuery") {
-      return { errors: [{ message: "Sign in first: the console runs operations as you." }] };
+      return { errors: [{ message: text("signInFirst") }] };
     }
     let result = await post(params, session && session.accessToken);
     if (firstErrorCode(result) === "UNAUTHENTICATED") {
       if (await refreshed()) result = await post(params, session.accessToken);
-      else if (session) say("Your sign-in has expired: sign out, then sign in again.");
+      else if (session) say(text("expired"));
     }
     return result;
   }
@@ -121,7 +129,7 @@
       tokens.accessToken
     );
     if (!me.data) {
-      say(me.errors ? me.errors[0].message : "Signing in failed.");
+      say(me.errors ? me.errors[0].message : text("signInFailed"));
       return;
     }
     const memberships = me.data.me.memberships;
@@ -134,8 +142,8 @@
     });
     say(
       memberships.length
-        ? "Working for " + memberships[0].companyName + "."
-        : "You are signed in, but not a member of an employer on this site."
+        ? text("workingFor", { company: memberships[0].companyName })
+        : text("noEmployer")
     );
     render();
   }
@@ -175,10 +183,10 @@
     sessionStorage.removeItem(pkceKey);
     history.replaceState(null, "", redirectUri);
     if (params.get("state") !== pending.state || !params.get("code")) {
-      say(params.get("error_description") || params.get("error") || "Signing in with your provider failed.");
+      say(params.get("error_description") || params.get("error") || text("providerFailed"));
       return;
     }
-    say("Signing in…");
+    say(text("signingIn"));
     const response = await fetch(config.oidc.tokenEndpoint, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -193,7 +201,7 @@
     });
     const tokens = response.ok ? await response.json() : {};
     if (!tokens.id_token) {
-      say("Your provider did not sign you in (" + (tokens.error || response.status) + ").");
+      say(text("providerRefused", { reason: tokens.error || response.status }));
       return;
     }
     await startSession({ accessToken: tokens.id_token }, "");
@@ -204,14 +212,14 @@
 
   byId("sign-in").addEventListener("submit", async (event) => {
     event.preventDefault();
-    say("Signing in…");
+    say(text("signingIn"));
     const email = byId("email").value;
     const result = await post({
       query: "mutation ConsoleSignIn($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken refreshToken } }",
       variables: { email: email, password: byId("password").value },
     });
     if (!result.data) {
-      say(result.errors ? result.errors[0].message : "Signing in failed.");
+      say(result.errors ? result.errors[0].message : text("signInFailed"));
       return;
     }
     byId("password").value = "";
@@ -224,7 +232,7 @@
     }
     storage.close();
     save(null);
-    say("Signed out.");
+    say(text("signedOut"));
     render();
   });
 
