@@ -12,6 +12,7 @@ SecurityHeaders. Then, by route:
 /console/assets/{name}       its scripts and styles, served from this package (no CDN)
 /static/{slug}/{name}        a site's own files (its logo), from the tenants directory
 /schema.graphql              TenantResolution -> the site's public SDL
+/widget/jobgraph-search.js   the embeddable job search (a web component)
 /oauth/token                 TenantResolution -> TenantCors -> SessionPerRequest
                              -> client credentials
 /graphql                     Shed (LoadShedding) -> TenantResolution -> TenantCors
@@ -61,6 +62,7 @@ from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.tenancy.static import tenant_static_file
+from jobgraph.widget.routes import widget_script
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +150,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             Route("/console/assets/{name}", console_asset),
             Route("/static/{slug}/{name}", tenant_static_file),
             Route("/schema.graphql", tenant_scoped(request_response(public_schema))),
+            Route("/widget/jobgraph-search.js", widget_script),
             Route(
                 "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
             ),
