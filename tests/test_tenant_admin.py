@@ -440,3 +440,27 @@ async def test_a_tenant_stored_before_a_key_existed_syncs_as_unchanged(
     token = await admin_token(api, "jobboard")
     history = (await api.data(HISTORY, tenant="jobboard", token=token))["tenantHistory"]
     assert [h["version"] for h in history] == [1]
+
+
+async def test_an_export_over_a_file_keeps_its_comments_and_changes_only_what_changed(
+    api, database, tmp_path
+):
+    import shutil
+
+    for path in TEST_SETTINGS.tenants_dir.glob("*.toml"):
+        shutil.copy(path, tmp_path / path.name)
+    original = (tmp_path / "community.toml").read_text()
+    token = await admin_token(api, "community")
+    await api.data(BRANDING, {"b": {"siteName": "Kept Comments"}}, tenant="community", token=token)
+    await _with_session(
+        database, lambda session: export_tenants(session, tmp_path, hand_back=False)
+    )
+    exported = (tmp_path / "community.toml").read_text()
+    comments = [line for line in original.splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(line in exported for line in comments)
+    assert 'site_name = "Kept Comments"' in exported
+    # Only that line differs from the file as its author wrote it.
+    changed = set(original.splitlines()) ^ set(exported.splitlines())
+    assert changed == {'site_name = "Nihon Community Jobs"', 'site_name = "Kept Comments"'}
+    reloaded = {config.slug: config for config in load_tenant_dir(tmp_path)}
+    assert reloaded["community"].branding.site_name == "Kept Comments"

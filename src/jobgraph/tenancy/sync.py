@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import tomli_w
+import tomlkit
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,10 +102,40 @@ async def sync_tenants(
     return report
 
 
-def tenant_file_text(config: TenantConfig) -> str:
-    """A tenant file with the keys that differ from their defaults (what a person writes)."""
+def tenant_file_text(config: TenantConfig, existing: str | None = None) -> str:
+    """A tenant file with the keys that differ from their defaults (what a person writes).
+    Over an ``existing`` file, its comments and layout are kept: only changed keys are
+    rewritten, and keys back at their default are removed."""
     document = config.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
-    return tomli_w.dumps(document)
+    if existing is None:
+        return tomlkit.dumps(document)
+    kept = tomlkit.parse(existing)
+    _carry_over(kept, document, config.model_dump(mode="json", exclude_none=True))
+    return tomlkit.dumps(kept)
+
+
+def _carry_over(kept: Any, document: dict[str, Any], full: dict[str, Any]) -> None:
+    """Make ``kept`` say what ``document`` says; a key the file spells out at its default
+    value (``full``) stays as written."""
+    for key in list(kept):
+        if key in document:
+            continue
+        if isinstance(kept[key], dict) and isinstance(full.get(key), dict):
+            _carry_over(kept[key], {}, full[key])  # a table left at its defaults
+            if not kept[key]:
+                del kept[key]
+        elif _plain(kept[key]) != full.get(key):
+            del kept[key]
+    for key, value in document.items():
+        current = kept.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            _carry_over(current, value, full.get(key) or {})
+        elif current is None or _plain(current) != value:
+            kept[key] = value
+
+
+def _plain(item: Any) -> Any:
+    return item.unwrap() if hasattr(item, "unwrap") else item
 
 
 async def export_tenants(session: AsyncSession, directory: Path, *, hand_back: bool) -> list[Path]:
@@ -128,8 +159,9 @@ def write_tenant_files(configs: list[TenantConfig], directory: Path) -> list[Pat
     written = []
     for config in configs:
         path = directory / f"{config.slug}.toml"
+        existing = path.read_text(encoding="utf-8") if path.exists() else None
         temporary = path.with_suffix(".toml.tmp")
-        temporary.write_text(tenant_file_text(config), encoding="utf-8")
+        temporary.write_text(tenant_file_text(config, existing), encoding="utf-8")
         temporary.replace(path)
         written.append(path)
     return written
