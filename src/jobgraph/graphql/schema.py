@@ -9,7 +9,6 @@ from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
-from jobgraph.graphql.execution import ExecutionContext
 from jobgraph.graphql.limits import OperationLimits
 from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery, TrustedDocumentsMutation
@@ -65,8 +64,6 @@ class JobgraphSchema(strawberry.Schema):
 schema = JobgraphSchema(
     query=Query,
     mutation=Mutation,
-    # Plain leaf fields (most of a list page) are read and serialised directly.
-    execution_context_class=ExecutionContext,
     extensions=[
         # Parsing and validating cost more than resolving here: cache both per document.
         # The platform's ceiling, while parsing; each tenant's own limit comes after.
