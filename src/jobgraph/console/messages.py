@@ -13,6 +13,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signInWith": "Sign in with {provider}",
         "signedInAs": "Signed in as",
         "signOut": "Sign out",
+        "siteSettings": "Site settings",
+        "operator": "Platform operator",
         "loading": "Loading the console…",
         "signInFirst": "Sign in first: the console runs operations as you.",
         "expired": "Your sign-in has expired: sign out, then sign in again.",
@@ -23,6 +25,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signedOut": "Signed out.",
         "workingFor": "Working for {company}.",
         "noEmployer": "You are signed in, but not a member of an employer on this site.",
+        "administer": "You administer this site: its settings are under Site settings.",
+        "operatorSignedIn": "Signed in as a platform operator.",
     },
     "ja": {
         "console": "採用担当者コンソール",
@@ -32,6 +36,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signInWith": "{provider} でログイン",
         "signedInAs": "ログイン中:",
         "signOut": "ログアウト",
+        "siteSettings": "サイト設定",
+        "operator": "プラットフォーム運営者",
         "loading": "コンソールを読み込んでいます…",
         "signInFirst": "先にログインしてください。コンソールはあなたとして操作を実行します。",
         "expired": "ログインの有効期限が切れました。"
@@ -43,6 +49,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signedOut": "ログアウトしました。",
         "workingFor": "{company} の担当者として操作しています。",
         "noEmployer": "ログインしましたが、このサイトの採用企業のメンバーではありません。",
+        "administer": "このサイトの管理者です。設定は「サイト設定」から開けます。",
+        "operatorSignedIn": "プラットフォーム運営者としてログインしました。",
     },
 }
 

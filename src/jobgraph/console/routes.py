@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from jobgraph.console.messages import messages_for
 from jobgraph.console.vendor import FILES, VENDOR_DIR, digest
 from jobgraph.errors import NotFound, error_body
 from jobgraph.policy.fields import DataUse
+from jobgraph.settings import PROJECT_ROOT
 from jobgraph.tenancy.registry import Tenant
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -113,12 +115,28 @@ def _config(tenant: Tenant) -> dict:
         else None,
         "placeholders": PLACEHOLDERS,
         "messages": messages_for(tenant.config.branding.locale),
+        "policyHelp": policy_help(),
         "resumeSearch": DataUse.RESUME_SEARCH in tenant.config.policy.data_uses,
         "examples": [
             {"title": e.title, "query": e.query, "variables": json.dumps(e.variables, indent=2)}
             for e in examples_for(tenant.config)
         ],
     }
+
+
+@cache
+def policy_help() -> dict[str, dict[str, str]]:
+    """Each policy key's explanation, as docs/tenants.md's table "What each policy key
+    changes" gives it (for seekers; for employers and visitors): the settings screen
+    shows the same words the docs do."""
+    docs = PROJECT_ROOT / "docs" / "tenants.md"
+    if not docs.exists():
+        return {}
+    table = docs.read_text(encoding="utf-8").split("## What each policy key changes", 1)[-1]
+    help_texts = {}
+    for match in re.finditer(r"^\| `([^`]+)` \| (.*?) \| (.*?) \|$", table, re.MULTILINE):
+        help_texts[match[1]] = {"seekers": match[2], "others": match[3]}
+    return help_texts
 
 
 def _json_for_html(value: dict) -> str:
@@ -148,8 +166,9 @@ async def console_page(request: Request) -> Response:
             f'<input id="email" type="email" autocomplete="username" aria-label="{say["email"]}" '
             f'placeholder="{say["email"]}" required><input id="password" type="password" '
             f'autocomplete="current-password" aria-label="{say["password"]}" '
-            f'placeholder="{say["password"]}" required><button type="submit">{say["signIn"]}'
-            "</button>"
+            f'placeholder="{say["password"]}" required><label class="console-operator">'
+            f'<input id="operator" type="checkbox"> {say["operator"]}</label>'
+            f'<button type="submit">{say["signIn"]}</button>'
         )
         if tenant.config.auth.password_login
         else ""
@@ -176,14 +195,17 @@ async def console_page(request: Request) -> Response:
   {logo}<span class="console-site">{site}</span><span class="console-name">{say["console"]}</span>
   <form id="sign-in" class="console-auth">{sign_in_fields}</form>
   <span id="signed-in" class="console-auth" hidden>{say["signedInAs"]} <b id="who"></b>
+    <button id="site-settings" type="button" hidden>{say["siteSettings"]}</button>
     <button id="sign-out" type="button">{say["signOut"]}</button></span>
   <span id="message" class="console-message" role="status"></span>
 </header>
 <main id="graphiql" class="console-graphiql">{say["loading"]}</main>
+<main id="admin" class="console-admin" hidden></main>
 <script type="application/json" id="console-config">{_json_for_html(config)}</script>
 <script src="{_asset_url("react.production.min.js")}"></script>
 <script src="{_asset_url("react-dom.production.min.js")}"></script>
 <script src="{_asset_url("graphiql.min.js")}"></script>
+<script src="{_asset_url("admin.js")}"></script>
 <script src="{_asset_url("console.js")}"></script>
 </body>
 </html>

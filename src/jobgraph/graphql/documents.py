@@ -68,6 +68,15 @@ async def register(
     return ids
 
 
+async def listed(db: AsyncSession, tenant: Tenant) -> list[TrustedDocument]:
+    rows = await db.scalars(
+        select(TrustedDocument)
+        .where(TrustedDocument.tenant_slug == tenant.slug)
+        .order_by(TrustedDocument.created_at)
+    )
+    return list(rows.all())
+
+
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}", re.IGNORECASE)  # in a GraphQL string literal
 

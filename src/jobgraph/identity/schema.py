@@ -45,6 +45,7 @@ from jobgraph.identity.types import (
     RegistrationStarted,
     ScopeType,
     SiteKey,
+    TrustedDocumentInfo,
 )
 from jobgraph.jobs.models import Company
 from jobgraph.policy.staff import Power
@@ -160,6 +161,22 @@ class IdentityQuery:
     async def oauth_clients(self, info: Info) -> list[OAuthClient]:
         rows = await partners.list_of(info.context.db, OAuthClientRow, info.context.tenant)
         return [OAuthClient.of(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
+        description="The documents this site's partner clients registered, oldest first.",
+    )
+    async def trusted_documents(self, info: Info) -> list[TrustedDocumentInfo]:
+        rows = await trusted_documents.listed(info.context.db, info.context.tenant)
+        return [
+            TrustedDocumentInfo(
+                id="sha256:" + row.document_hash,
+                client=row.client,
+                operation=row.document.strip().splitlines()[0][:200],
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
 
 
 @strawberry.type

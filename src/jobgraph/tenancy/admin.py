@@ -11,8 +11,10 @@ value to which, and applies tightened rules to the data already held."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Conflict, NotFound
+from jobgraph.identity.models import Account, Operator
 from jobgraph.tenancy.config import (
     TenantConfig,
     located_problems,
@@ -318,6 +321,28 @@ async def change(
     return await apply(
         db, document, actor=actor, source=API, note=note, expected_version=expected_version
     )
+
+
+async def actor_names(db: AsyncSession, actors: list[str]) -> dict[str, str]:
+    """Each actor of a history in words: accounts and operators by their e-mail address
+    (two statements at most), a file by its name."""
+    ids: dict[str, list[uuid.UUID]] = {"account": [], "operator": []}
+    names: dict[str, str] = {}
+    for actor in set(actors):
+        kind, _, value = actor.partition(":")
+        if kind == "file":
+            names[actor] = value
+        elif kind in ids:
+            with contextlib.suppress(ValueError):
+                ids[kind].append(uuid.UUID(value))
+    for kind, model, email in (
+        ("account", Account, Account.email),
+        ("operator", Operator, Operator.email_normalized),
+    ):
+        if ids[kind]:
+            found = await db.execute(select(model.id, email).where(model.id.in_(ids[kind])))
+            names.update({f"{kind}:{row[0]}": row[1] for row in found})
+    return names
 
 
 async def history(db: AsyncSession, slug: str, limit: int) -> list[TenantConfigVersion]:

@@ -38,17 +38,21 @@ class TenantVersion:
     version: int
     source: str = strawberry.field(description="FILE (tenants sync) or API.")
     actor: str = strawberry.field(description="account:…, operator:…, or file:<name>.toml.")
+    actor_name: str = strawberry.field(
+        description="Who that is, in words: an e-mail address, or the file's name."
+    )
     changed_at: datetime
     note: str | None
     changes: list[ConfigChange]
     config: JSON = strawberry.field(description="The whole configuration of this version.")
 
     @classmethod
-    def of(cls, row: TenantConfigVersion) -> TenantVersion:
+    def of(cls, row: TenantConfigVersion, names: dict[str, str] | None = None) -> TenantVersion:
         return cls(
             version=row.version,
             source=row.source,
             actor=row.actor,
+            actor_name=(names or {}).get(row.actor, row.actor),
             changed_at=row.created_at,
             note=row.note,
             changes=_changes(row.changes),
@@ -153,7 +157,8 @@ class TenantAdminQuery:
     ) -> list[TenantVersion]:
         size = page_size(info.context.tenant, first)
         rows = await admin.history(info.context.db, _target(info, slug), size)
-        return [TenantVersion.of(row) for row in rows]
+        names = await admin.actor_names(info.context.db, [row.actor for row in rows])
+        return [TenantVersion.of(row, names) for row in rows]
 
 
 @strawberry.type

@@ -123,30 +123,54 @@
     );
   }
 
-  async function startSession(tokens, email) {
-    const me = await post(
-      { query: "query ConsoleMe { me { email memberships { companyId companyName } } }" },
-      tokens.accessToken
-    );
-    if (!me.data) {
-      say(me.errors ? me.errors[0].message : text("signInFailed"));
-      return;
+  async function startSession(tokens, email, operator) {
+    let companyId = null;
+    let message = text("operatorSignedIn");
+    if (!operator) {
+      const me = await post(
+        { query: "query ConsoleMe { me { email memberships { companyId companyName } } }" },
+        tokens.accessToken
+      );
+      if (!me.data) {
+        say(me.errors ? me.errors[0].message : text("signInFailed"));
+        return;
+      }
+      email = me.data.me.email || email;
+      const memberships = me.data.me.memberships;
+      companyId = memberships.length ? memberships[0].companyId : null;
+      message = memberships.length
+        ? text("workingFor", { company: memberships[0].companyName })
+        : text("noEmployer");
     }
-    const memberships = me.data.me.memberships;
-    const companyId = memberships.length ? memberships[0].companyId : null;
+    // Staff of this site (its admins, operators) also get the site settings screen.
+    const staff = await post({ query: "query ConsoleStaff { tenantSettings { version } }" }, tokens.accessToken);
+    const isStaff = Boolean(staff.data);
+    if (isStaff && !companyId) message = text("administer");
     save({
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken || null,
-      email: me.data.me.email || email,
+      email: email,
+      operator: Boolean(operator),
+      staff: isStaff,
       ids: companyId ? await exampleIds(companyId, tokens.accessToken) : {},
     });
-    say(
-      memberships.length
-        ? text("workingFor", { company: memberships[0].companyName })
-        : text("noEmployer")
-    );
+    say(message);
     render();
   }
+
+  // The settings screen replaces GraphiQL until "Back to the console", which reloads the
+  // page so that the console shows the site as saved (the screen previews unsaved colours).
+  function openSettings() {
+    byId("graphiql").hidden = true;
+    byId("admin").hidden = false;
+    window.jobgraphAdmin.open(
+      byId("admin"),
+      async (query, variables) => fetcher({ query: query, variables: variables || {} }),
+      config.policyHelp,
+      () => location.reload()
+    );
+  }
+  byId("site-settings").addEventListener("click", openSettings);
 
   // Sign-in through the site's own provider: authorization code with PKCE (RFC 7636). The
   // provider's ID token is the bearer token; jobgraph verifies it against the provider.
@@ -214,8 +238,11 @@
     event.preventDefault();
     say(text("signingIn"));
     const email = byId("email").value;
+    const operator = byId("operator").checked;
+    const signIn = operator ? "operatorLogin" : "login";
     const result = await post({
-      query: "mutation ConsoleSignIn($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken refreshToken } }",
+      query: "mutation ConsoleSignIn($email: String!, $password: String!) { " + signIn +
+        "(email: $email, password: $password) { accessToken refreshToken } }",
       variables: { email: email, password: byId("password").value },
     });
     if (!result.data) {
@@ -223,11 +250,11 @@
       return;
     }
     byId("password").value = "";
-    await startSession(result.data.login, email);
+    await startSession(result.data[signIn], email, operator);
   });
 
   byId("sign-out").addEventListener("click", async () => {
-    if (session && session.refreshToken) {
+    if (session && session.refreshToken && !session.operator) {
       await post({ query: "mutation ConsoleSignOut { logout }" }, session.accessToken);
     }
     storage.close();
@@ -281,6 +308,9 @@
     byId("sign-in").hidden = Boolean(session);
     byId("signed-in").hidden = !session;
     byId("who").textContent = session ? session.email : "";
+    byId("site-settings").hidden = !(session && session.staff);
+    byId("graphiql").hidden = false;
+    byId("admin").hidden = true;
     const tabs = config.examples.map((example) => ({
       query: example.query,
       variables: filledIn(example.variables),
