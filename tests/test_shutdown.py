@@ -87,8 +87,9 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
         assert server.wait(timeout=15) == 0
         output = server.stdout.read()
         assert "Application shutdown complete" in output, output
-        # It said where to go: each site's API and console on this port.
+        # Once it was up, it said where to go: each site's API and console on this port.
         assert f"API http://jobboard.localhost:{port}/graphql" in output, output
+        assert output.index("Application startup complete") < output.index("It is up: open")
         assert f"console http://jobboard.localhost:{port}/console" in output
     finally:
         if server.poll() is None:

@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -126,7 +127,11 @@ def serve(
                 f"process{'es' if workers > 1 else ''} (Ctrl-C stops the server"
                 f"{' and its embedded database' if not settings.database_url else ''})"
             )
-            click.echo(_where_to_start(settings, bind_port, demo))
+            threading.Thread(
+                target=_announce_when_up,
+                args=(bind_host, bind_port, _where_to_start(settings, bind_port, demo)),
+                daemon=True,
+            ).start()
             # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
             # handler it found: make that an orderly exit, so the embedded database stops too.
             signal.signal(signal.SIGTERM, _exit_quietly)
@@ -153,12 +158,29 @@ def serve(
         raise
 
 
+def _announce_when_up(host: str, port: int, text: str) -> None:
+    """Print ``text`` once the server answers its health check (every worker's start-up
+    logs come before it), or never, if it does not come up within a minute."""
+    import httpx
+
+    probe = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://{probe}:{port}/healthz", timeout=1).status_code == 200:
+                click.echo(text)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+
+
 def _where_to_start(settings: Settings, port: int, demo: bool) -> str:
     """Each site's addresses (its first hostname: *.localhost reaches this machine) and,
     with the demo, who to sign in as."""
     from jobgraph.tenancy.files import load_tenant_dir
 
-    lines = ["Once it is up, open:"]
+    lines = ["It is up: open"]
     for config in load_tenant_dir(settings.tenants_dir):
         base = f"http://{config.hostnames[0]}:{port}"
         console = f"  console {base}/console" if config.employer_console_enabled else ""
