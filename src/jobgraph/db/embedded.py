@@ -265,15 +265,18 @@ class EmbeddedPostgres:
             os.chown(path, self._run_as.pw_uid, self._run_as.pw_gid)
 
     def _reachable(self, path: Path) -> bool:
-        """Whether 'nobody' can enter ``path`` (or, if it does not exist yet, its nearest
-        existing parent) and every directory above it."""
+        return self._unreachable_parent(path) is None
+
+    def _unreachable_parent(self, path: Path) -> Path | None:
+        """The first directory of ``path`` (or, if it does not exist yet, of its nearest
+        existing parent) and those above it that 'nobody' cannot enter, if any."""
         for parent in [path, *path.parents]:
             if not parent.exists():
                 continue
             info = parent.stat()
             if info.st_uid != self._run_as.pw_uid and not info.st_mode & stat.S_IXOTH:
-                return False
-        return True
+                return parent
+        return None
 
     def _prepare_relocated_root(self) -> None:
         root = self.relocated
@@ -330,17 +333,14 @@ class EmbeddedPostgres:
         """As root, PostgreSQL runs as 'nobody', which must be able to enter every parent."""
         if self._run_as is None:
             return
-        for parent in [path, *path.parents]:
-            info = parent.stat()
-            if info.st_uid == self._run_as.pw_uid:
-                continue
-            if not info.st_mode & stat.S_IXOTH:
-                raise EmbeddedPostgresError(
-                    f"PostgreSQL refuses to run as root, so jobgraph runs it as 'nobody', which "
-                    f"cannot enter {parent}. Run jobgraph as a normal user, or set "
-                    "JOBGRAPH_DATA_DIR to a directory 'nobody' can reach (such as "
-                    "/var/tmp/jobgraph), or set DATABASE_URL to an existing PostgreSQL."
-                )
+        parent = self._unreachable_parent(path)
+        if parent is not None:
+            raise EmbeddedPostgresError(
+                f"PostgreSQL refuses to run as root, so jobgraph runs it as 'nobody', which "
+                f"cannot enter {parent}. Run jobgraph as a normal user, or set "
+                "JOBGRAPH_DATA_DIR to a directory 'nobody' can reach (such as "
+                "/var/tmp/jobgraph), or set DATABASE_URL to an existing PostgreSQL."
+            )
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:

@@ -22,6 +22,7 @@ from jobgraph.graphql.limits import introspection_allowed
 from jobgraph.graphql.schema import schema
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.graphql.visibility import public_sdl
+from jobgraph.lru import LRU
 
 
 class GraphQLView(GraphQL):
@@ -124,9 +125,17 @@ def graphql_view() -> GraphQLView:
     return GraphQLView(schema, graphql_ide=None, allow_queries_via_get=True)
 
 
+# Each site's public SDL by (slug, config version): it changes only with the site's policy.
+_PUBLIC_SDL: LRU[tuple[str, int], str] = LRU(1_000)
+
+
 async def public_schema(request: Request) -> Response:
     """/schema.graphql: the site's public SDL, to build a partner's client against."""
-    sdl = public_sdl(schema._schema, request.state.tenant)
+    tenant = request.state.tenant
+    sdl = _PUBLIC_SDL.get((tenant.slug, tenant.version))
+    if sdl is None:
+        sdl = public_sdl(schema._schema, tenant)
+        _PUBLIC_SDL.put((tenant.slug, tenant.version), sdl)
     return Response(
         sdl,
         media_type="text/plain; charset=utf-8",

@@ -39,7 +39,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import error_body
-from jobgraph.graphql.limits import chosen_operation
+from jobgraph.graphql.limits import chosen_operation, first_root_field
+from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.http_security import with_default_headers
 from jobgraph.identity.http import limit_anonymous
 from jobgraph.lru import LRU
@@ -207,10 +208,7 @@ class PublicReads:
             public = all(public_fields(self.schema, operation.selection_set, "Query", fragments))
         except RecursionError:
             return _Verdict(False)
-        roots = [
-            s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode)
-        ]
-        return _Verdict(public, f"query.{roots[0]}" if roots else "-")
+        return _Verdict(public, first_root_field(document, operation_name))
 
     async def _execute_and_keep(
         self, scope: Scope, receive: Receive, send: Send, etag: str, cache_headers: dict
@@ -246,7 +244,4 @@ def _tags(header: str) -> set[str]:
 
 
 def _media_type(scope: Scope) -> str:
-    accept = Headers(scope=scope).get("accept", "")
-    if "application/graphql-response+json" in accept:
-        return "application/graphql-response+json"
-    return "application/json"
+    return GRAPHQL_RESPONSE if wants_graphql_response(Headers(scope=scope)) else "application/json"

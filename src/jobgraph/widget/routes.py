@@ -6,6 +6,7 @@ decided by the site key and the site's allowed origins, as for any other call.""
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from pathlib import Path
 
 from starlette.requests import Request
@@ -14,8 +15,15 @@ from starlette.responses import Response
 SCRIPT = Path(__file__).parent / "jobgraph-search.js"
 
 
-async def widget_script(request: Request) -> Response:
+@cache
+def _script() -> tuple[bytes, str]:
+    """The script and its ETag, read once per process."""
     body = SCRIPT.read_bytes()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+
+async def widget_script(request: Request) -> Response:
+    body, etag = _script()
     return Response(
         body,
         media_type="text/javascript; charset=utf-8",
@@ -23,6 +31,6 @@ async def widget_script(request: Request) -> Response:
             "Access-Control-Allow-Origin": "*",  # no credentials: nothing to protect
             "Cross-Origin-Resource-Policy": "cross-origin",
             "Cache-Control": "public, max-age=300",
-            "ETag": '"' + hashlib.sha256(body).hexdigest()[:16] + '"',
+            "ETag": etag,
         },
     )
