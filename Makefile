@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test browser wrk lint audit schema bench load lock clean
+comma := ,
+
+.PHONY: run test browser pgbouncer wrk lint audit schema bench load lock clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/jobgraph serve --migrate --demo
 
-test: $(VENV)/.test-installed browser
+test: $(VENV)/.test-installed browser pgbouncer
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/pytest
 
@@ -56,29 +58,31 @@ $(VENV)/.test-installed: $(VENV)/.python-ok pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@ $(VENV)/.run-installed
 
+# Debian packages the tests and the benchmark drive: installed when missing if we are root,
+# otherwise named with what to do. $(call debian_tool,command,package,what it is for,hint)
+define debian_tool
+	@command -v $(1) >/dev/null || [ -x /usr/sbin/$(1) ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's $(2) for $(3)..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; }; \
+	  else \
+	    echo "$(3) needs $(1): install it (Debian: apt-get install $(2))$(4)."; \
+	  fi; }
+endef
+
 # The console test drives a real Chromium: Debian's package (Playwright downloads none).
 browser:
-	@command -v chromium >/dev/null || [ -n "$$JOBGRAPH_CHROMIUM" ] || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the console's browser test..."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
-	  else \
-	    echo "The console test needs Chromium: install it (Debian: apt-get install chromium)"; \
-	    echo "or set JOBGRAPH_CHROMIUM=/path/to/chromium."; \
-	  fi; }
+	$(if $(JOBGRAPH_CHROMIUM),,$(call debian_tool,chromium,chromium,the console's browser test,$(comma) or set JOBGRAPH_CHROMIUM=/path/to/chromium))
 
-# The benchmark's load generator: Debian's wrk (C), so the client is not the bottleneck.
+# The pooler test runs Debian's PgBouncer in transaction mode (skipped without it).
+pgbouncer:
+	$(call debian_tool,pgbouncer,pgbouncer,the PgBouncer test,)
+
+# The benchmark's load generator: Debian's wrk (C), so the client is not the bottleneck;
+# without it the benchmark falls back to its Python client and says so.
 wrk:
-	@command -v wrk >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's wrk for the benchmark..."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
-	  else \
-	    echo "The benchmark measures best with wrk (Debian: apt-get install wrk);"; \
-	    echo "without it, it falls back to its Python client and says so."; \
-	  fi; }
+	$(call debian_tool,wrk,wrk,the benchmark,)
 
 clean:
 	-[ -x $(BIN)/jobgraph ] && $(BIN)/jobgraph db clean

@@ -55,6 +55,13 @@ class DatabaseServer:
         url = make_url(self.admin_url_for(database)).set(drivername="postgresql")
         return await asyncpg.connect(url.render_as_string(hide_password=False))
 
+    async def fetch(self, sql: str, database: str = "postgres") -> list[asyncpg.Record]:
+        connection = await self.admin(database)
+        try:
+            return await connection.fetch(sql)
+        finally:
+            await connection.close()
+
     async def execute(self, sql: str, database: str = "postgres") -> None:
         connection = await self.admin(database)
         try:

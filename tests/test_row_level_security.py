@@ -165,9 +165,15 @@ async def test_the_embedded_server_is_current_and_admits_connections_by_peer_ide
     admin = await database_server.admin()
     try:
         version = await admin.fetchval("SHOW server_version_num")
-        rules = await admin.fetch("SELECT type, auth_method FROM pg_hba_file_rules")
+        rules = await admin.fetch(
+            "SELECT type, database, auth_method FROM pg_hba_file_rules ORDER BY rule_number"
+        )
     finally:
         await admin.close()
     major, minor = int(version) // 10000, int(version) % 10000
     assert (major, minor) >= MINIMUM_VERSION
-    assert [(row["type"], row["auth_method"]) for row in rules] == [("local", "peer")]
+    # Sockets only, by peer identity; replication too (a standby is made the same way).
+    assert [(row["type"], row["database"], row["auth_method"]) for row in rules] == [
+        ("local", ["all"], "peer"),
+        ("local", ["replication"], "peer"),
+    ]

@@ -44,6 +44,7 @@ from jobgraph.communications.http import unsubscribe_page
 from jobgraph.console.routes import console_asset, console_page
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
+from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view, public_schema
@@ -80,6 +81,9 @@ class Services:
     provider_keys: ProviderKeys
     metrics: Metrics
     shedding: LoadShedding
+    # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
+    read_engine: AsyncEngine | None = None
+    recent_writers: RecentWriters | None = None
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -101,17 +105,24 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(urls.app, settings)
         sessions = session_factory(engine)
+        read_engine = create_engine(urls.read, settings) if urls.read else None
         provider_keys = ProviderKeys()
         app.state.services = Services(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            registry=RegistryCache(sessions),
+            # With a replica, the pools' data versions are read where the data is read,
+            # so a cached public read never holds older data than its version says.
+            registry=RegistryCache(session_factory(read_engine) if read_engine else sessions),
             tokens=TokenService(KeyRing(sessions, settings), settings),
             limiter=RateLimiter(settings.redis_url),
             provider_keys=provider_keys,
             metrics=Metrics(engine.pool),
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
+            read_engine=read_engine,
+            recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
+            if read_engine
+            else None,
         )
         await _first_signing_key(app.state.services.tokens.keyring)
         try:
@@ -120,6 +131,9 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             await provider_keys.close()
             await app.state.services.limiter.close()
             await engine.dispose()
+            if read_engine is not None:
+                await app.state.services.recent_writers.close()
+                await read_engine.dispose()
 
     def services() -> Services:
         return app.state.services
@@ -183,4 +197,4 @@ def worker_app() -> Starlette:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     urls = json.loads(os.environ[WORKER_URLS])
-    return create_app(settings, DatabaseUrls(admin=urls["admin"], app=urls["app"]))
+    return create_app(settings, DatabaseUrls(**urls))

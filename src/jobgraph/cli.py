@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -102,6 +103,12 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     workers = workers or settings.workers or os.cpu_count() or 1
     problem = settings.serving_problem(bind_host)
+    if settings.read_database_url and workers > 1 and not settings.redis_url:
+        problem = (
+            f"JOBGRAPH_READ_DATABASE_URL with {workers} processes needs JOBGRAPH_REDIS_URL: a "
+            "viewer's reads right after its write must reach the primary whichever process "
+            "answers them. Set it, or serve with --workers 1."
+        )
     if problem:
         _fail(problem)
     steps = Steps(2 + sync_tenants + demo)
@@ -145,7 +152,7 @@ def serve(
             else:
                 # Each worker process builds its own app, with the database this one
                 # started; uvicorn's supervisor stops them all on SIGTERM or Ctrl-C.
-                os.environ[WORKER_URLS] = json.dumps({"admin": urls.admin, "app": urls.app})
+                os.environ[WORKER_URLS] = json.dumps(dataclasses.asdict(urls))
                 uvicorn.run("jobgraph.app:worker_app", factory=True, workers=workers, **options)
     except NotMigratedError as error:
         _fail(error)

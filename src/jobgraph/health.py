@@ -1,7 +1,9 @@
-"""Liveness (the process answers) and readiness (its database is reachable and migrated)."""
+"""Liveness (the process answers) and readiness (its database is reachable and migrated,
+and its read replica, if any, reachable)."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -37,4 +39,26 @@ async def readyz(request: Request) -> JSONResponse:
             },
             status_code=503,
         )
-    return JSONResponse({"status": "ready", "revision": current})
+    ready: dict[str, object] = {"status": "ready", "revision": current}
+    replica = request.app.state.services.read_engine
+    if replica is not None:
+        try:
+            async with replica.connect() as connection:
+                lag = (await connection.execute(_REPLAY_LAG)).scalar()
+        except Exception as error:  # queries read there: without it, not ready
+            return JSONResponse(
+                {
+                    "status": "unavailable",
+                    "reason": "read replica unreachable",
+                    "detail": type(error).__name__,
+                    "fix": "start the replica, or unset JOBGRAPH_READ_DATABASE_URL",
+                },
+                status_code=503,
+            )
+        ready["replicaLagSeconds"] = round(float(lag), 3) if lag is not None else None
+    return JSONResponse(ready)
+
+
+# Seconds since the last replayed transaction's commit (null: none replayed yet, or not a
+# standby at all).
+_REPLAY_LAG = text("SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())")

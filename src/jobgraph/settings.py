@@ -49,6 +49,25 @@ class Settings(BaseSettings):
             "by the non-owner role jobgraph_app and the password by JOBGRAPH_APP_DB_PASSWORD."
         ),
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description=(
+            "URL of a streaming replica, as the role jobgraph_app: GraphQL queries read from "
+            "it, mutations and a viewer's reads right after its own writes use the primary. "
+            "Unset: everything uses the primary."
+        ),
+    )
+    transaction_pooling: bool = Field(
+        default=False,
+        description="Set when the service's URLs lead through PgBouncer (or another pooler) "
+        "in transaction mode: no prepared statement outlives its transaction, and the "
+        "statement timeouts are set in each transaction instead of at connection start.",
+    )
+    read_your_writes_s: float = Field(
+        default=30.0,
+        description="How long after a viewer's write its reads stay on the primary (keep "
+        "the replica's lag well below it; with several processes set JOBGRAPH_REDIS_URL).",
+    )
     app_db_password: str = Field(
         default="jobgraph-app-dev-password",
         description="Password given to the jobgraph_app role when migrations create it.",

@@ -78,9 +78,18 @@ def relocated_root(data_dir: Path) -> Path:
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, name: str = "postgres") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        name: str = "postgres",
+        bin_dir: Path | None = None,
+        standby_of: str | None = None,
+    ) -> None:
+        """``standby_of``: a libpq connection string of a primary; the new data directory
+        is then its base backup, and the server a streaming read-only standby of it."""
         self.pgdata = (data_dir / name).resolve()
-        self.bin = server_binaries()
+        self.bin = bin_dir or server_binaries()
+        self.standby_of = standby_of
         self._run_as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
         self._owns_server = False
         self.relocated: Path | None = None
@@ -122,7 +131,7 @@ class EmbeddedPostgres:
                 self.bin = self._reachable_copy_of_binaries()
             self._set_aside_older_cluster()
             if not (self.pgdata / "PG_VERSION").exists():
-                self._initdb()
+                self._base_backup() if self.standby_of else self._initdb()
             if not self.is_running():
                 self._write_access_rules()
                 self._prepare_socket_dir()
@@ -151,7 +160,8 @@ class EmbeddedPostgres:
                         f"PostgreSQL did not start in {self.pgdata}.\n{result.stderr}\n{tail}"
                     )
                 self._owns_server = True
-            self._ensure_database(DATABASE)
+            if not self.standby_of:  # a standby has its primary's databases, read-only
+                self._ensure_database(DATABASE)
 
     def stop(self) -> None:
         """Stop the server, but only if this object started it: a server another process
@@ -217,6 +227,24 @@ class EmbeddedPostgres:
         if result.returncode != 0:
             raise EmbeddedPostgresError(f"initdb failed in {self.pgdata}:\n{result.stderr}")
 
+    def _base_backup(self) -> None:
+        log.info("copying the primary into %s for a standby", self.pgdata)
+        if self.pgdata.exists():
+            shutil.rmtree(self.pgdata)
+        self.pgdata.mkdir(mode=0o700)
+        self._give_to_server_user(self.pgdata)
+        self._check_reachable(self.pgdata)
+        argv = ["pg_basebackup", "-D", str(self.pgdata), "-d", str(self.standby_of)]
+        argv += ["-R", "-X", "stream", "--checkpoint=fast", "--no-password"]
+        result = self._run(argv, check=False)
+        if result.returncode != 0:
+            shutil.rmtree(self.pgdata, ignore_errors=True)
+            raise EmbeddedPostgresError(f"pg_basebackup failed:\n{result.stderr}")
+        # The primary's socket lives in its data directory: its lock came along, and would
+        # stop this server from listening on its own.
+        for lock in self.pgdata.glob(".s.PGSQL.*.lock"):
+            lock.unlink()
+
     def _set_aside_older_cluster(self) -> None:
         """A data directory made by an older major release (jobgraph once shipped 16)
         cannot be opened by these binaries: keep it, renamed, and start afresh."""
@@ -248,7 +276,9 @@ class EmbeddedPostgres:
         if self._run_as is not None:
             users.add(self._run_as.pw_name)
         (self.pgdata / "pg_hba.conf").write_text(
-            "# Written by jobgraph at each start.\nlocal all all peer map=jobgraph\n"
+            "# Written by jobgraph at each start.\n"
+            "local all all peer map=jobgraph\n"
+            "local replication all peer map=jobgraph\n"
         )
         (self.pgdata / "pg_ident.conf").write_text(
             "# Written by jobgraph at each start.\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
+from jobgraph.db.replicas import RoutingSession
 from jobgraph.settings import Settings
 
 POOL_SETTING = "jobgraph.pool"
@@ -28,6 +30,22 @@ _SET_POOL = text(f"SELECT set_config('{POOL_SETTING}', :pool, true)")
 
 
 def create_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
+    timeouts = {
+        "statement_timeout": str(settings.statement_timeout_ms),
+        "idle_in_transaction_session_timeout": str(settings.statement_timeout_ms * 2),
+    }
+    connect_args: dict[str, Any] = {"server_settings": {"application_name": "jobgraph"}}
+    if settings.transaction_pooling:
+        # Each transaction may run on another server connection: statements are prepared
+        # under names of their own, used within their transaction and never cached, and
+        # the timeouts (a pooler refuses them at start-up) are set by every transaction.
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+        }
+    else:
+        connect_args["server_settings"] |= timeouts
     engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -37,18 +55,24 @@ def create_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
         pool_timeout=5,  # a request waiting longer is better answered than kept
         # Statement parameters hold personal data: keep them out of errors and logs.
         hide_parameters=True,
-        connect_args={
-            "server_settings": {
-                "statement_timeout": str(settings.statement_timeout_ms),
-                "idle_in_transaction_session_timeout": str(settings.statement_timeout_ms * 2),
-                "application_name": "jobgraph",
-            }
-        },
+        connect_args=connect_args,
         **kwargs,
     )
+    if settings.transaction_pooling:
+        _per_transaction[engine.sync_engine] = timeouts
     event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
     StatementCounter.attach(engine)
     return engine
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def pooled_by_transaction(engine: AsyncEngine) -> bool:
+    """Whether the engine's connections lead through a pooler in transaction mode (then
+    a statement outside a transaction may reach another server than the one before)."""
+    return engine.sync_engine in _per_transaction
 
 
 def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -127,7 +151,11 @@ class RequestSession(AsyncSession):
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(
-        engine, class_=RequestSession, expire_on_commit=False, autoflush=False
+        engine,
+        class_=RequestSession,
+        sync_session_class=RoutingSession,
+        expire_on_commit=False,
+        autoflush=False,
     )
 
 
@@ -149,10 +177,23 @@ async def in_pool(session: AsyncSession, pool_id: str) -> AsyncIterator[AsyncSes
         await session.execute(_SET_POOL, {"pool": session.sync_session.info.get("pool_id", "")})
 
 
+# Settings each transaction sets itself, by engine (behind a transaction pooler).
+_per_transaction: WeakKeyDictionary[Engine, dict[str, str]] = WeakKeyDictionary()
+_SET_POOL_AND_TIMEOUTS = text(
+    f"SELECT set_config('{POOL_SETTING}', :pool, true), "
+    "set_config('statement_timeout', :statement_timeout, true), "
+    "set_config('idle_in_transaction_session_timeout', "
+    ":idle_in_transaction_session_timeout, true)"
+)
+
+
 @event.listens_for(Session, "after_begin")
 def _set_pool_for_transaction(session: Session, _transaction: Any, connection: Any) -> None:
     pool_id = session.info.get("pool_id")
-    if pool_id is not None:
+    timeouts = _per_transaction.get(connection.engine)
+    if timeouts is not None:  # one statement still, whatever it sets
+        connection.execute(_SET_POOL_AND_TIMEOUTS, {"pool": pool_id or "", **timeouts})
+    elif pool_id is not None:
         connection.execute(_SET_POOL, {"pool": pool_id})
 
 

@@ -19,6 +19,7 @@ SEARCH_ROLE = "jobgraph_search"
 class DatabaseUrls:
     admin: str  # creates roles, runs migrations (as OWNER_ROLE)
     app: str  # the service: APP_ROLE, no ownership, no BYPASSRLS
+    read: str | None = None  # a streaming replica, as APP_ROLE (queries only)
 
     @classmethod
     def from_admin(cls, admin: str, settings: Settings) -> DatabaseUrls:
@@ -28,7 +29,8 @@ class DatabaseUrls:
         else:
             url = make_url(admin).set(username=APP_ROLE, password=settings.app_db_password)
             app = url.render_as_string(hide_password=False)
-        return cls(admin=admin, app=app)
+        read = _async_driver(settings.read_database_url) if settings.read_database_url else None
+        return cls(admin=admin, app=app, read=read)
 
 
 def _async_driver(url: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobgraph.db.replicas import write_to_primary
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.identity.viewer import Viewer
 from jobgraph.policy.record import DisclosureRecorder
@@ -35,6 +36,7 @@ class Context:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A mutation's unit of work: commits whole when the block ends, or rolls back."""
+        write_to_primary(self.db)
         if self.db.in_transaction():
             # Reads of an earlier field of this request (a previous mutation's result)
             # left a read-only transaction open: end it, so this one starts fresh.

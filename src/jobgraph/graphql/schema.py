@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
 from jobgraph.graphql.limits import OperationLimits
+from jobgraph.graphql.replicas import ReadReplicaRouting
 from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery, TrustedDocumentsMutation
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
@@ -74,6 +75,8 @@ schema = JobgraphSchema(
         OperationLimits,
         # The schema explorer lists the root operations the viewer may call.
         IntrospectionVisibility,
+        # Queries read from the replica, where one is configured.
+        ReadReplicaRouting,
     ],
 )
 

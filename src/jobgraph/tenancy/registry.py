@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobgraph.db.engine import pooled_by_transaction
 from jobgraph.tenancy.config import TenantConfig
 from jobgraph.tenancy.models import PoolDataVersion, TenantRegistryState, TenantRow
 
@@ -77,7 +78,14 @@ class RegistryCache:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._autocommit = sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
+        bind = sessions.kw["bind"]
+        # Behind a transaction pooler, a statement outside a transaction could be prepared
+        # on one server and run on another: there the check runs in a transaction.
+        self._autocommit = (
+            bind
+            if pooled_by_transaction(bind)
+            else bind.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._registry = TenantRegistry([])
         self._version: int | None = None
         # Each pool's public-data version as of this process's last check (migration 0015).

@@ -1,0 +1,39 @@
+"""Which database a GraphQL operation reads from (see ``db/replicas.py``): a query reads
+from the replica when one is configured and its viewer has not just written; a mutation
+reads and writes on the primary, and marks its viewer as having written."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from jobgraph.db.replicas import read_from
+
+
+def writer_keys(context: object) -> tuple[str, ...]:
+    """The viewer, and its address on the site: a visitor who registers and then signs
+    in wrote as nobody in particular, from that address."""
+    keys = [f"{context.tenant.pool_id}:{context.client_address}"]
+    if context.viewer.is_signed_in:
+        keys.append(context.viewer.actor)
+    return tuple(keys)
+
+
+class ReadReplicaRouting(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution_context = self.execution_context
+        context = execution_context.context
+        services = getattr(context, "services", None)
+        replica = getattr(services, "read_engine", None)
+        if replica is None:
+            yield
+            return
+        operation = execution_context.operation_type
+        keys = writer_keys(context)
+        if operation is OperationType.QUERY and not await services.recent_writers.any_of(*keys):
+            read_from(context.db, replica.sync_engine)
+        yield
+        if operation is OperationType.MUTATION:
+            await services.recent_writers.note(*keys)

@@ -1,0 +1,137 @@
+"""PgBouncer in transaction mode between the service and PostgreSQL (Debian's pgbouncer,
+JOBGRAPH_TRANSACTION_POOLING=true): requests of several tenants interleave on two server
+connections, and row-level security, prepared statements and the timeouts hold."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from jobgraph.app import create_app
+from jobgraph.db.urls import DatabaseUrls
+from tests.conftest import TEST_SETTINGS, Api, database_name
+from tests.jobs.conftest import employer_of
+from tests.test_shutdown import free_port
+
+SEARCH = "{ jobs(first: 20) { edges { node { id title company { name } } } } }"
+_TIMEOUT = text("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")  # in ms
+APPLY = "mutation($j: ID!) { applyToJob(jobId: $j) { id } }"
+APPLICANTS = "query($j: ID!) { applicants(jobId: $j) { candidate { email } } }"
+
+
+def pgbouncer_binary() -> str:
+    found = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+    if found is None:
+        pytest.skip("Debian's pgbouncer is not installed (`make test` installs it as root)")
+    return found
+
+
+@pytest.fixture
+def pgbouncer(database: DatabaseUrls) -> Iterator[str]:
+    """A PgBouncer in transaction mode with two server connections to the test database;
+    yields the service's URL through it."""
+    binary = pgbouncer_binary()
+    app = make_url(database.app)
+    server = (
+        f"host={app.query['host']}"
+        if "host" in app.query
+        else f"host={app.host} port={app.port or 5432}"
+    )
+    port = free_port()
+    directory = Path(tempfile.mkdtemp(prefix="jobgraph-pgbouncer-"))
+    directory.chmod(0o755)  # PgBouncer refuses to run as root: it runs as 'nobody' then
+    (directory / "pgbouncer.ini").write_text(
+        f"""[databases]
+{app.database} = {server} dbname={app.database} user={app.username} password={app.password}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = any
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 100
+server_reset_query =
+"""
+    )
+    (directory / "pgbouncer.ini").chmod(0o644)
+    run_as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+    process = subprocess.Popen(
+        [binary, str(directory / "pgbouncer.ini")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        user=run_as.pw_uid if run_as else None,
+        group=run_as.pw_gid if run_as else None,
+    )
+    try:
+        for line in process.stdout:  # its log says when it listens
+            if "listening on" in line and str(port) in line:
+                break
+        else:
+            pytest.fail(f"pgbouncer did not start (exit {process.wait()})")
+        through = app.set(host="127.0.0.1", port=port, query={})
+        yield through.render_as_string(hide_password=False)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+async def test_tenants_interleave_on_two_server_connections_and_stay_apart(
+    database, database_server, pgbouncer
+):
+    settings = TEST_SETTINGS.model_copy(update={"transaction_pooling": True})
+    app = create_app(settings, DatabaseUrls(admin=database.admin, app=pgbouncer))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            api = Api(app, http)
+            employer = await employer_of(api, "jobboard")
+            job_id = await employer.post(title="Pooled harbour pilot")
+            seeker = (await api.sign_in("seeker2@jobboard.test", "jobboard"))["accessToken"]
+            await api.data(APPLY, {"j": job_id}, tenant="jobboard", token=seeker)
+
+            # Forty requests of three sites at once, over two server connections: each
+            # transaction sets its own pool, so no site sees another's postings.
+            sites = ["jobboard", "community", "kansai-jobs"] * 12
+            answers = await asyncio.gather(
+                *(api.data(SEARCH, tenant=site) for site in sites),
+                *(
+                    api.data(APPLICANTS, {"j": job_id}, tenant="jobboard", token=employer.token)
+                    for _ in range(4)
+                ),
+            )
+        seen: dict[str, set[frozenset[str]]] = {site: set() for site in sites}
+        for site, answer in zip(sites, answers, strict=False):
+            seen[site].add(frozenset(edge["node"]["id"] for edge in answer["jobs"]["edges"]))
+        assert all(len(pages) == 1 for pages in seen.values()), "each site's page, every time"
+        pages = {site: next(iter(found)) for site, found in seen.items()}
+        assert job_id in pages["jobboard"] and not pages["jobboard"] & pages["community"]
+        for applicants in answers[len(sites) :]:
+            assert applicants["applicants"] == [{"candidate": {"email": "seeker2@jobboard.test"}}]
+
+        # Every transaction carries the service's timeouts, which a pooler does not
+        # pass on at connection start.
+        async with app.state.services.sessions() as session, session.begin():
+            timeout = (await session.execute(_TIMEOUT)).scalar()
+        assert timeout == str(settings.statement_timeout_ms)
+
+    [(recorded,)] = await database_server.fetch(
+        "SELECT count(*) FROM disclosures d JOIN accounts a ON a.id = d.subject_account_id "
+        "WHERE a.email = 'seeker2@jobboard.test' AND d.reason = 'APPLICATION'",
+        database_name(database),
+    )
+    assert recorded == 4, "each request that showed the applicant recorded it"
