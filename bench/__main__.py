@@ -270,7 +270,9 @@ async def profile(admin_url: str, requests: int) -> None:
             profiler.disable()
             took = time.perf_counter() - started
     say(f"  {took / requests * 1000:.2f} ms per request in process (profiled), {requests} requests")
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(
+        int(os.environ.get("BENCH_PROFILE_ROWS", "25"))
+    )
 
 
 async def run(arguments: argparse.Namespace) -> None:

@@ -4,6 +4,9 @@ candidate searches) against `jobgraph serve --workers 2`, reporting throughput, 
 percentiles and errors per operation, the requests shed with a deliberate 503, and leaked
 canaries: demo seekers' contact details in any response (must be zero).
 
+The clients are Debian's wrk (C), one process per operation holding its share of the
+connections, all at once; without wrk, a Python client (which is then the bottleneck).
+
 Options: --clients C (200), --seconds S (60), --workers W (2). Uses the benchmark's data
 set."""
 
@@ -11,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import random
 import re
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -64,6 +70,80 @@ class Outcomes:
             f"p95 {percentile(0.95):6.0f} ms  p99 {percentile(0.99):6.0f} ms  "
             f"errors {self.errors}  shed {self.shed}  leaked canaries {self.leaks}"
         )
+
+
+# Per wrk thread: what came back; summed by the main state in done() (wrk's Lua API).
+_WRK_SCRIPT = """wrk.method = "POST"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+{headers}
+local threads = {{}}
+function setup(thread) table.insert(threads, thread) end
+function init(args) errors = 0; shed = 0; leaks = 0 end
+function response(status, headers, body)
+  if status == 503 then shed = shed + 1
+  elseif status ~= 200 or body:find('"errors"', 1, true) then errors = errors + 1 end
+  if body:find("%+81%-[89]0%-0000%-%d%d%d%d") or body:find("seeker%d+@")
+     or body:find("Last Employer jobboard", 1, true) then leaks = leaks + 1 end
+end
+function done(summary, latency, requests)
+  local e, s, l = 0, 0, 0
+  for _, t in ipairs(threads) do
+    e, s, l = e + t:get("errors"), s + t:get("shed"), l + t:get("leaks")
+  end
+  local socket = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout
+  io.write(string.format("JOBGRAPH %d %d %d %d %d %d %d %d\\n", summary.requests,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e + socket, s, l, summary.duration))
+end
+"""
+
+
+async def load_with_wrk(port: int, mix: dict, clients: int, seconds: float) -> dict[str, str]:
+    """One wrk per operation, each with its share of the clients, all at once: each
+    operation's report line."""
+    share = max(1, clients // len(mix))
+    scripts, processes = [], {}
+    try:
+        for name, (headers, body) in mix.items():
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+                script.write(
+                    _WRK_SCRIPT.format(
+                        body=json.dumps(json.dumps(body)),
+                        headers="\n".join(
+                            f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}"
+                            for k, v in headers.items()
+                        ),
+                    )
+                )
+            scripts.append(script.name)
+            processes[name] = await asyncio.create_subprocess_exec(
+                "wrk", "-t", "1", "-c", str(share), "-d", f"{seconds:.0f}s",
+                "--timeout", "60s", "-s", script.name, f"http://127.0.0.1:{port}/graphql",
+                stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+        reports = {
+            name: (await process.communicate())[0].decode() for name, process in processes.items()
+        }
+    finally:
+        for name in scripts:
+            os.unlink(name)
+    lines = {}
+    for name, report in reports.items():
+        found = re.search(
+            r"^JOBGRAPH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", report, re.M
+        )
+        if found is None:
+            raise SystemExit(f"wrk gave no report for {name}:\n{report}")
+        requests, p50, p95, p99, errors, shed, leaks, took = map(int, found.groups())
+        lines[name] = (
+            f"  {name:28} {requests / (took / 1e6):7.1f} req/s  p50 {p50 / 1000:6.0f} ms  "
+            f"p95 {p95 / 1000:6.0f} ms  p99 {p99 / 1000:6.0f} ms  "
+            f"errors {errors}  shed {shed} ({shed / max(requests, 1):.0%})  "
+            f"leaked canaries {leaks}"
+        )
+    return lines
 
 
 async def employer_session(client: httpx.AsyncClient) -> tuple[str, str]:
@@ -127,46 +207,61 @@ async def run(clients: int, seconds: float, workers: int) -> None:
                     {"query": CANDIDATES, "variables": {"c": company}},
                 ),
             }
-            stats = {name: Outcomes() for name in mix}
-            deadline = time.monotonic() + seconds
             say(f"[3/3] {clients} clients for {seconds:.0f} s on a mix of tenants and viewers")
-
-            async def one(seed: int) -> None:
-                rng = random.Random(seed)
-                names = sorted(mix)
-                while time.monotonic() < deadline:
-                    name = rng.choice(names)
-                    headers, body = mix[name]
-                    outcome = stats[name]
-                    started = time.perf_counter()
-                    try:
-                        response = await client.post("/graphql", headers=headers, json=body)
-                    except httpx.HTTPError:
-                        outcome.errors += 1
-                        continue
-                    outcome.latencies.append(time.perf_counter() - started)
-                    if response.status_code == 503:
-                        outcome.shed += 1
-                    elif response.status_code != 200 or b'"errors"' in response.content:
-                        outcome.errors += 1
-                    if CANARIES.search(response.content):
-                        outcome.leaks += 1
-
-            started = time.monotonic()
-            await asyncio.gather(*(one(seed) for seed in range(clients)))
-            took = time.monotonic() - started
-        everything = Outcomes()
-        for name, outcome in stats.items():
-            say(outcome.line(name, took))
-            everything.merge(outcome)
-        say(everything.line("all", took))
-        if everything.leaks:
-            raise SystemExit("personal data leaked: see above")
+            if shutil.which("wrk"):
+                lines = await load_with_wrk(port, mix, clients, seconds)
+                for line in lines.values():
+                    say(line)
+                if any("leaked canaries 0" not in line for line in lines.values()):
+                    raise SystemExit("personal data leaked: see above")
+                return
+            say("  wrk is not installed (Debian: apt-get install wrk): Python clients, which")
+            say("  are then the bottleneck; the latencies below include their own queueing")
+            await _load_with_python(client, mix, clients, seconds)
     finally:
         if server is not None:
             server.terminate()
             await server.wait()
         embedded.stop()
+
+
+async def _load_with_python(
+    client: httpx.AsyncClient, mix: dict, clients: int, seconds: float
+) -> None:
+    stats = {name: Outcomes() for name in mix}
+    deadline = time.monotonic() + seconds
+
+    async def one(seed: int) -> None:
+        rng = random.Random(seed)
+        names = sorted(mix)
+        while time.monotonic() < deadline:
+            name = rng.choice(names)
+            headers, body = mix[name]
+            outcome = stats[name]
+            started = time.perf_counter()
+            try:
+                response = await client.post("/graphql", headers=headers, json=body)
+            except httpx.HTTPError:
+                outcome.errors += 1
+                continue
+            outcome.latencies.append(time.perf_counter() - started)
+            if response.status_code == 503:
+                outcome.shed += 1
+            elif response.status_code != 200 or b'"errors"' in response.content:
+                outcome.errors += 1
+            if CANARIES.search(response.content):
+                outcome.leaks += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(seed) for seed in range(clients)))
+    took = time.monotonic() - started
+    everything = Outcomes()
+    for name, outcome in stats.items():
+        say(outcome.line(name, took))
+        everything.merge(outcome)
+    say(everything.line("all", took))
+    if everything.leaks:
+        raise SystemExit("personal data leaked: see above")
 
 
 def main() -> None:

@@ -57,6 +57,7 @@ from jobgraph.identity.keys import KeyRing
 from jobgraph.identity.oauth import token_endpoint
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
+from jobgraph.jobs.search import SearchResults
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
@@ -81,6 +82,7 @@ class Services:
     provider_keys: ProviderKeys
     metrics: Metrics
     shedding: LoadShedding
+    search_results: SearchResults
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
     read_engine: AsyncEngine | None = None
     recent_writers: RecentWriters | None = None
@@ -119,6 +121,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             provider_keys=provider_keys,
             metrics=Metrics(engine.pool),
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
+            search_results=SearchResults(),
             read_engine=read_engine,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
             if read_engine

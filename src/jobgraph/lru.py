@@ -28,9 +28,13 @@ class LRU(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
+        """Keep ``value`` under ``key`` (replacing what was there)."""
         weight = self.size(value)
-        if key in self._entries or weight > self.budget:
+        if weight > self.budget:
             return
+        replaced = self._entries.pop(key, None)
+        if replaced is not None:
+            self.used -= self.size(replaced)
         self._entries[key] = value
         self.used += weight
         while self.used > self.budget:

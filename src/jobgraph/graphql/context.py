@@ -49,5 +49,13 @@ class Context:
         return self.sites.get(slug) or self.tenant
 
     @property
+    def data_version(self) -> int | None:
+        """The version of the public data of this request's pool (postings, companies),
+        as read at the start of the request; None where it is not known."""
+        registry = getattr(self.services, "registry", None)
+        versions = getattr(registry, "data_versions", None)
+        return versions.get(self.tenant.pool_id, 0) if versions is not None else None
+
+    @property
     def client_address(self) -> str:
         return self.request.client.host if self.request.client else "unknown"

@@ -9,6 +9,7 @@ from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
+from jobgraph.graphql.execution import LeanExecutionContext
 from jobgraph.graphql.limits import OperationLimits
 from jobgraph.graphql.replicas import ReadReplicaRouting
 from jobgraph.graphql.visibility import IntrospectionVisibility
@@ -65,6 +66,8 @@ class JobgraphSchema(strawberry.Schema):
 schema = JobgraphSchema(
     query=Query,
     mutation=Mutation,
+    # Plain leaves of every item read straight from their objects (graphql/execution.py).
+    execution_context_class=LeanExecutionContext,
     extensions=[
         # Parsing and validating cost more than resolving here: cache both per document.
         # The platform's ceiling, while parsing; each tenant's own limit comes after.

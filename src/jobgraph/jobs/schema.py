@@ -205,9 +205,16 @@ class JobsQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> JobConnection:
-        return await connection(
-            info, shown_on(info.context.tenant), _query(search, filter, sort), first, after
-        )
+        context = info.context
+        scope = shown_on(context.tenant)
+        if context.data_version is not None:  # the same for every viewer of the site
+            scope = scope.cacheable(
+                context.services.search_results,
+                context.tenant.slug,
+                context.tenant.version,
+                context.data_version,
+            )
+        return await connection(info, scope, _query(search, filter, sort), first, after)
 
     @strawberry.field(
         permission_classes=[JobsRead], description="A job this site shows; null when there is none."

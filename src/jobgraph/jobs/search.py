@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -97,12 +98,22 @@ class Scope:
 
     pool_id: str
     branches: tuple[ColumnElement[bool], ...]
+    # Set for a site's public listing as of a data version (see ``cacheable``).
+    results: SearchResults | None = None
+    cache_key: tuple[Any, ...] | None = None
+
+    def cacheable(self, results: SearchResults, *key: Any) -> Scope:
+        """This scope's results may be kept in ``results`` under ``key`` and reused by
+        any viewer: the key must change whenever the results could (the site's settings
+        version and its pool's data version)."""
+        return replace(self, results=results, cache_key=key)
 
     @property
     def condition(self) -> ColumnElement[bool]:
         return and_(JobPosting.pool_id == self.pool_id, or_(*self.branches))
 
     def narrowed(self, *conditions: ColumnElement[bool]) -> Scope:
+        """Fewer postings: not cacheable under the wider scope's key."""
         return Scope(self.pool_id, tuple(and_(branch, *conditions) for branch in self.branches))
 
 
@@ -313,29 +324,70 @@ def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) 
     )
 
 
+class SearchResults:
+    """Results of public searches, kept by the process: a site's popular searches (its
+    landing and category pages) are asked again and again, and their ranking and counts
+    are the costliest statements of the service. Reused for ``ttl_s`` at most, so a posting
+    that expires in the meantime leaves the results that late; any change to the pool's
+    postings or companies, or to the site's settings, changes the key at once. Bounded by
+    the postings held."""
+
+    def __init__(self, ttl_s: float = 30.0, postings: int = 20_000) -> None:
+        self.ttl_s = ttl_s
+        self._kept: LRU[tuple[Any, ...], tuple[float, Any]] = LRU(
+            postings, size=lambda entry: len(getattr(entry[1], "rows", ())) + 1
+        )
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        entry = self._kept.get(key)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+    def keep(self, key: tuple[Any, ...], value: Any) -> None:
+        self._kept.put(key, (time.monotonic() + self.ttl_s, value))
+
+
+async def _reused_or(
+    scope: Scope, kind: str, query: JobQuery, page: tuple[Any, ...], compute: Any
+) -> Any:
+    """The result of ``compute()``, or what the scope's cache holds of it."""
+    if scope.results is None or scope.cache_key is None:
+        return await compute()
+    described = json.dumps(query.filter.as_json(), sort_keys=True)
+    key = (scope.cache_key, kind, query.text, query.terms, query.sort, described, *page)
+    found = scope.results.get(key)
+    if found is None:
+        found = await compute()
+        scope.results.keep(key, found)
+    return found
+
+
 async def search_page(
     db: AsyncSession, scope: Scope, query: JobQuery, size: int, after: str | None
 ) -> Page:
     """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
     match ``query``, after the cursor ``after``."""
     query = await normalized(db, query)
-    rows = (await db.execute(page_statement(scope, query, size, after))).all()
-    return Page(
-        rows=[row[0] for row in rows[:size]],
-        companies=[row[1] for row in rows[:size]],
-        cursors=[encode_cursor(list(row[2:])) for row in rows[:size]],
-        has_next=len(rows) > size,
-    )
+
+    async def compute() -> Page:
+        rows = (await db.execute(page_statement(scope, query, size, after))).all()
+        return Page(
+            rows=[row[0] for row in rows[:size]],
+            companies=[row[1] for row in rows[:size]],
+            cursors=[encode_cursor(list(row[2:])) for row in rows[:size]],
+            has_next=len(rows) > size,
+        )
+
+    return await _reused_or(scope, "page", query, (size, after), compute)
 
 
 async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
     query = await normalized(db, query)
-    return (
-        await db.scalar(
-            select(func.count()).select_from(JobPosting).where(scope.condition, *conditions(query))
-        )
-        or 0
-    )
+
+    async def compute() -> int:
+        where = (scope.condition, *conditions(query))
+        return await db.scalar(select(func.count()).select_from(JobPosting).where(*where)) or 0
+
+    return await _reused_or(scope, "count", query, (), compute)
 
 
 FACETS = ("category", "prefecture", "employment_type", "japanese_level")
@@ -347,6 +399,12 @@ async def summary(
     """The total and the counts by each facet for the current search, in one statement
     (grouping sets: one per facet, and the empty one for the total)."""
     query = await normalized(db, query)
+    return await _reused_or(scope, "summary", query, (), lambda: _summary(db, scope, query))
+
+
+async def _summary(
+    db: AsyncSession, scope: Scope, query: JobQuery
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
     columns = [getattr(JobPosting, name) for name in FACETS]
     grouping = func.grouping(*columns)
     statement = (
