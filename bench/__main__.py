@@ -220,13 +220,16 @@ async def load_with_wrk(port: int, seconds: float, concurrency: int, method: str
 
 
 async def measure(kind: str, admin_url: str, seconds: float, concurrency: int, client: str) -> dict:
-    """``kind``: baseline, app (POST, executed each time) or cached (the app, the same
-    query over GET, answered from its cache of public reads)."""
+    """``kind``: baseline; app (POST, executed each time, search results not kept); kept
+    (POST, executed, the page's search results kept); cached (the same query over GET,
+    answered from the cache of public reads)."""
     port = free_port()
     server_kind = "baseline" if kind == "baseline" else "app"
+    ttl = "0" if kind == "app" else "30"
     server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.servers", server_kind, admin_url, str(port), cwd=ROOT
-    )
+        sys.executable, "-m", "bench.servers", server_kind, admin_url, str(port), cwd=ROOT,
+        env=os.environ | {"JOBGRAPH_SEARCH_RESULTS_TTL_S": ttl},
+    )  # fmt: skip
     try:
         await wait_until_up(port)
         if client == "wrk":
@@ -248,7 +251,8 @@ async def profile(admin_url: str, requests: int) -> None:
 
     from jobgraph.app import create_app
 
-    settings = Settings(db_pool_size=4, log_level="warning")
+    # Executed in full: the page's search results are not kept between requests.
+    settings = Settings(db_pool_size=4, log_level="warning", search_results_ttl_s=0)
     app = create_app(settings, DatabaseUrls.from_admin(admin_url, settings))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -309,7 +313,7 @@ async def run(arguments: argparse.Namespace) -> None:
             f"{arguments.concurrency} connections, tenant {TENANT}"
         )
         results = {}
-        for kind in ("baseline", "app", "cached"):
+        for kind in ("baseline", "app", "kept", "cached"):
             results[kind] = await measure(
                 kind, admin_url, arguments.seconds, arguments.concurrency, client
             )
@@ -319,7 +323,11 @@ async def run(arguments: argparse.Namespace) -> None:
                 f"{r['p99']:6.1f} ms  errors {r['errors']}"
             )
         baseline = results["baseline"]
-        for kind, what in (("app", "executed"), ("cached", "cached public read")):
+        for kind, what in (
+            ("app", "executed"),
+            ("kept", "executed, search results kept"),
+            ("cached", "cached public read"),
+        ):
             r = results[kind]
             say(
                 f"jobgraph ({what}) serves {r['rps'] / baseline['rps']:.2f}x the baseline's "

@@ -121,7 +121,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             provider_keys=provider_keys,
             metrics=Metrics(engine.pool),
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
-            search_results=SearchResults(),
+            search_results=SearchResults(settings.search_results_ttl_s),
             read_engine=read_engine,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
             if read_engine

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     queue_timeout_s: float = Field(
         default=2.0, description="Longest a request waits for its turn before a 503."
     )
+    search_results_ttl_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long each process reuses a site's public search results (page, "
+        "total, facets) while its data is unchanged; 0 keeps none.",
+    )
     request_timeout_s: float = Field(
         default=15.0, description="Longest a GraphQL request may run before it is stopped."
     )

@@ -4,7 +4,8 @@ the page's SQL. Here a *plain field* (without resolver, arguments, permissions o
 extensions) is read straight from its object: a plain leaf (a scalar, an enum, or a list
 of them: a posting's id, title, tags) is serialised by its GraphQL type exactly as
 graphql-core would; a plain object or list of objects (a page's edges, an edge's node) is
-completed by graphql-core itself, without the resolver call and its info. Everything else,
+completed by graphql-core itself, without the resolver call and its info; so is a resolver field's
+value its object was loaded with (``PRELOADED``). Everything else,
 and a plain leaf whose value would be an error (null where the schema says non-null, a
 value its type refuses), goes through graphql-core's own ``execute_field``: errors, paths
 and nulls come out as they always did.
@@ -27,7 +28,7 @@ from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _NOT_PLAIN = object()  # what a reader returns when the field must take the full path
-_NONE = (None, None, None)
+_NONE = (None, None, None, None)
 Reader = Callable[[Any], Any]
 
 
@@ -46,6 +47,18 @@ def _leaf(graphql_type: Any) -> Callable[[Any], Any] | None:
         return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
 
     return complete
+
+
+# A resolver field may name the attribute holding its value where its object was loaded
+# with it (a search page's postings with their companies): ``metadata={PRELOADED: name}``.
+PRELOADED = "jobgraph.preloaded"
+
+
+def _preloaded_name(field: GraphQLField) -> str | None:
+    definition = field.extensions.get("strawberry-definition")
+    if definition is None or field.args or definition.permission_classes:
+        return None
+    return (definition.metadata or {}).get(PRELOADED)
 
 
 def _plain_name(field: GraphQLField) -> str | None:
@@ -96,16 +109,19 @@ class _Where:
         self.field_name = field_name
 
 
-# Per schema field: (the field, its leaf reader, the attribute of a plain non-leaf).
-_PLANS: dict[int, tuple[GraphQLField, Reader | None, str | None]] = {}
+# Per schema field: (the field, its leaf reader, the attribute of a plain non-leaf, the
+# attribute of a preloaded value).
+Plan = tuple[GraphQLField, Reader | None, str | None, str | None]
+_PLANS: dict[int, Plan] = {}
 
 
-def plan_of(field: GraphQLField) -> tuple[GraphQLField, Reader | None, str | None]:
+def plan_of(field: GraphQLField) -> Plan:
     """How a field is executed, worked out once per schema field."""
     known = _PLANS.get(id(field))
     if known is None or known[0] is not field:
         read = _reader(field)
-        known = (field, read, None if read is not None else _plain_name(field))
+        plain = None if read is not None else _plain_name(field)
+        known = (field, read, plain, _preloaded_name(field))
         _PLANS[id(field)] = known
     return known
 
@@ -131,7 +147,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 field = fields.get(field_details_list[0].node.name.value)
-                _field, read, attribute = plan_of(field) if field is not None else _NONE
+                _field, read, attribute, preloaded = plan_of(field) if field else _NONE
                 if read is not None:
                     try:
                         value = read(source_value)
@@ -141,6 +157,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         results[response_name] = value
                         continue
                 field_path = Path(path, response_name, parent_type.name)
+                if preloaded is not None and getattr(source_value, preloaded) is not None:
+                    attribute = preloaded
                 if attribute is not None:
                     result = self._complete_plain(
                         parent_type, field, attribute, source_value, field_details_list,

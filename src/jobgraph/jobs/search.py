@@ -7,6 +7,7 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -261,6 +262,13 @@ class Page:
     companies: list[Company]  # of each row
     cursors: list[str]
     has_next: bool
+    # What the API shows of it, built once however often a kept page is asked for.
+    _shown: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    def shown(self, build: Callable[[], list[Any]]) -> list[Any]:
+        if not self._shown and self.rows:
+            self._shown.extend(build())
+        return self._shown
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -343,7 +351,8 @@ class SearchResults:
         return entry[1] if entry is not None and entry[0] > time.monotonic() else None
 
     def keep(self, key: tuple[Any, ...], value: Any) -> None:
-        self._kept.put(key, (time.monotonic() + self.ttl_s, value))
+        if self.ttl_s > 0:
+            self._kept.put(key, (time.monotonic() + self.ttl_s, value))
 
 
 async def _reused_or(

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
+from jobgraph.graphql.execution import PRELOADED
 from jobgraph.graphql.ids import parse_id
 from jobgraph.identity.permissions import MemberOfPostingCompany
 from jobgraph.jobs import search
@@ -112,6 +113,7 @@ class Job:
     row: strawberry.Private[JobPosting]
     # Loaded with the posting where a page's statement joins it (a search page).
     company_row: strawberry.Private[CompanyRow | None] = None
+    loaded_company: strawberry.Private[Company | None] = None
 
     @classmethod
     def of(cls, row: JobPosting, company: CompanyRow | None = None) -> Job:
@@ -141,13 +143,15 @@ class Job:
             expires_at=row.expires_at,
             row=row,
             company_row=company,
+            loaded_company=Company.of(company) if company is not None else None,
         )
 
-    @strawberry.field(graphql_type=Company)
+    # Read as a plain field where the page loaded it (graphql/execution.py).
+    @strawberry.field(graphql_type=Company, metadata={PRELOADED: "loaded_company"})
     def company(self, info: Info) -> Company | Awaitable[Company]:
         # Synchronous where the page loaded it: no awaitable per item on a search page.
-        if self.company_row is not None:
-            return Company.of(self.company_row)
+        if self.loaded_company is not None:
+            return self.loaded_company
         return _company_of(info, self.row.company_id)
 
     @strawberry.field(
@@ -282,10 +286,12 @@ async def connection(
     page = await search.search_page(
         info.context.db, scope, query, page_size(info.context.tenant, first), after
     )
-    edges = [
-        JobEdge(node=Job.of(row, company), cursor=cursor)
-        for row, company, cursor in zip(page.rows, page.companies, page.cursors, strict=True)
-    ]
+    edges = page.shown(
+        lambda: [
+            JobEdge(node=Job.of(row, company), cursor=cursor)
+            for row, company, cursor in zip(page.rows, page.companies, page.cursors, strict=True)
+        ]
+    )
     return JobConnection(
         edges=edges,
         page_info=PageInfo(
