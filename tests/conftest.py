@@ -11,6 +11,7 @@ those too, costs tens of milliseconds, and lets a test commit like production do
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -160,6 +161,14 @@ class Api:
         self.app = app
         self.http = client
 
+    @contextlib.asynccontextmanager
+    async def announced(self) -> AsyncIterator[None]:
+        """Around a change made outside this app (a sync, another process): until the app
+        has heard PostgreSQL announce it, as every listening process does."""
+        heard = self.app.state.services.registry.next_announcement()
+        yield
+        await asyncio.wait_for(heard, 10)
+
     @property
     def statements(self) -> StatementCounter:
         return StatementCounter.of(self.app.state.services.engine)
@@ -221,12 +230,21 @@ def error_code(body: dict) -> str:
     return body["errors"][0]["extensions"]["code"]
 
 
+# The apps serving right now: a change made behind their backs (``reconfigure``) waits
+# until each has heard of it.
+_SERVING: list[Any] = []
+
+
 async def _serve(urls: DatabaseUrls) -> AsyncIterator[Api]:
     app = create_app(TEST_SETTINGS, urls)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Api(app, client)
+            _SERVING.append(app)
+            try:
+                yield Api(app, client)
+            finally:
+                _SERVING.remove(app)
 
 
 @pytest.fixture
@@ -260,12 +278,18 @@ def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
         for slug, edit in edits.items():
             path = tmp_path / f"{slug}.toml"
             path.write_text(edit(path.read_text()))
+        heard = [app.state.services.registry.next_announcement() for app in _SERVING]
         engine = create_engine(database.app, TEST_SETTINGS)
         try:
             async with session_factory(engine)() as session:
-                await sync_tenants(session, load_tenant_dir(tmp_path))
+                report = await sync_tenants(session, load_tenant_dir(tmp_path))
         finally:
             await engine.dispose()
+        if report.updated or report.created:
+            await asyncio.wait_for(asyncio.gather(*heard), 10)
+        else:
+            for future in heard:
+                future.cancel()
 
     return apply
 

@@ -4,6 +4,8 @@ request, and tightened policies applied to the data already held."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from jobgraph.db.engine import create_engine, session_factory
@@ -75,16 +77,18 @@ async def test_an_admin_rebrands_their_site_and_the_next_request_shows_it(api):
     assert site["tenant"]["branding"] == {"siteName": "Job Board Japan", "primaryColor": "#123456"}
 
 
-async def test_a_change_is_seen_by_another_app_instance_on_its_next_request(api, serve, database):
+async def test_a_change_is_seen_by_another_app_instance_once_announced(api, serve, database):
     other = serve(database)
     async with other as second:
         assert (await second.data(SITE, tenant="community"))["tenant"]["branding"][
             "siteName"
         ] == "Nihon Community Jobs"
         token = await admin_token(api, "community")
+        announced = second.app.state.services.registry.next_announcement()
         await api.data(
             BRANDING, {"b": {"siteName": "Community Jobs"}}, tenant="community", token=token
         )
+        await asyncio.wait_for(announced, 10)  # PostgreSQL tells every listening process
         seen = await second.data(SITE, tenant="community")
         assert seen["tenant"]["branding"]["siteName"] == "Community Jobs"
 
@@ -394,7 +398,10 @@ async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hand
 
     # After the export the files manage the tenant again; --force overwrites an API change.
     await api.data(BRANDING, {"b": {"siteName": "Online Again"}}, tenant="community", token=token)
-    forced = await _with_session(database, lambda session: sync_tenants(session, files, force=True))
+    async with api.announced():
+        forced = await _with_session(
+            database, lambda session: sync_tenants(session, files, force=True)
+        )
     assert forced.updated == ["community"]
     site = await api.data(SITE, tenant="community")
     assert site["tenant"]["branding"]["siteName"] == "Nihon Community Jobs"

@@ -1,8 +1,12 @@
 """Tenant resolution over HTTP: by hostname, by X-Tenant, and refusal of unknown tenants."""
 
+import asyncio
+import time
+
 import pytest
 
-from tests.conftest import error_code
+from jobgraph.tenancy.registry import LISTENER_NAME
+from tests.conftest import database_name, error_code
 
 TENANT_QUERY = (
     "{ tenant { slug name isPartnerSite parentSlug branding { siteName primaryColor locale } } }"
@@ -93,11 +97,12 @@ async def test_syntax_errors_carry_the_parse_code(api):
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
 
 
-async def test_tenant_query_needs_only_the_registry_check(api):
+async def test_a_tenant_query_costs_no_statement_once_the_registry_is_read(api):
     await api.graphql(TENANT_QUERY, tenant="jobboard")  # the first request loads the registry
     before = api.statements.count
     await api.graphql(TENANT_QUERY, tenant="jobboard")
-    assert api.statements.count - before == 1  # is the registry still as this process has it?
+    # PostgreSQL announces changes to the registry: until one comes, no need to ask.
+    assert api.statements.count - before == 0
 
 
 async def test_a_tenant_file_change_shows_on_the_next_request_without_restart(api, reconfigure):
@@ -118,3 +123,39 @@ async def test_a_variable_of_the_wrong_shape_is_bad_user_input(api):
     )
     assert error_code(body) == "BAD_USER_INPUT"
     assert "$first" in body["errors"][0]["message"]
+
+
+async def test_a_change_made_elsewhere_is_announced_and_shows_next(api, database, database_server):
+    search = "{ jobs(first: 1, sort: NEWEST) { edges { node { id title } } } }"
+    [edge] = (await api.data(search, tenant="jobboard"))["jobs"]["edges"]
+    rename = (
+        f"UPDATE job_postings SET title = 'Renamed elsewhere' WHERE id = '{edge['node']['id']}'"
+    )
+    async with api.announced():  # another process's write, announced by PostgreSQL
+        await database_server.execute(rename, database=database_name(database))
+    [edge] = (await api.data(search, tenant="jobboard"))["jobs"]["edges"]
+    assert edge["node"]["title"] == "Renamed elsewhere"
+
+
+async def test_without_its_listening_connection_the_registry_is_read_each_request(
+    api, database, database_server
+):
+    registry = api.app.state.services.registry
+    await api.data(TENANT_QUERY, tenant="jobboard")
+    assert registry.listening
+    await database_server.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE application_name = '{LISTENER_NAME}' AND datname = '{database_name(database)}'"
+    )
+    deadline = time.monotonic() + 10
+    while registry.listening:  # the termination reaches the client a moment later
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    # Not listening: every request asks, so a change elsewhere still shows at once.
+    before = api.statements.count
+    await api.data(TENANT_QUERY, tenant="jobboard")
+    assert api.statements.count - before == 1
+    # It listens again by itself.
+    while not registry.listening:
+        assert time.monotonic() < deadline, "the registry did not listen again"
+        await asyncio.sleep(0.05)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -62,14 +63,21 @@ def test_two_workers_share_rate_limits_and_the_registry_and_stop_together(databa
         codes = sorted(answer["errors"][0]["extensions"]["code"] for answer in answers)
         assert codes == ["RATE_LIMITED"] * 3 + ["UNAUTHENTICATED"] * 5
 
-        # A branding change through one worker is what every worker answers next.
+        # A branding change through one worker is what every worker answers once
+        # PostgreSQL has announced it (at once, here; the other process cannot be asked
+        # when it heard, so the test asks the workers until it may give up).
         admin = call(port, LOGIN, {"e": "admin@jobboard.test", "p": DEMO_PASSWORD})
         token = admin["data"]["login"]["accessToken"]
         changed = call(port, BRANDING, {"b": {"siteName": "Harbour Jobs"}}, token)
         assert "errors" not in changed, changed
-        with ThreadPoolExecutor(8) as pool:
-            names = list(pool.map(lambda _: call(port, SITE_NAME), range(16)))
-        assert {n["data"]["tenant"]["branding"]["siteName"] for n in names} == {"Harbour Jobs"}
+        deadline = time.monotonic() + 10
+        while True:
+            with ThreadPoolExecutor(8) as pool:
+                names = list(pool.map(lambda _: call(port, SITE_NAME), range(16)))
+            seen = {n["data"]["tenant"]["branding"]["siteName"] for n in names}
+            if seen == {"Harbour Jobs"} or time.monotonic() > deadline:
+                break
+        assert seen == {"Harbour Jobs"}
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)

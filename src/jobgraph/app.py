@@ -30,6 +30,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -102,6 +103,15 @@ async def _first_signing_key(keyring: KeyRing) -> None:
         log.warning("no signing key made at start-up: %s", type(error).__name__)
 
 
+def _announcements_from(urls: DatabaseUrls, settings: Settings) -> str | None:
+    """Where the registry listens for announced changes: the primary, on a connection of
+    its own. Not through PgBouncer in transaction mode (no LISTEN there), nor with a
+    replica (the registry reads it, and it may not have a change announced already)."""
+    if settings.transaction_pooling or urls.read:
+        return None
+    return make_url(urls.app).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -115,7 +125,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             sessions=sessions,
             # With a replica, the pools' data versions are read where the data is read,
             # so a cached public read never holds older data than its version says.
-            registry=RegistryCache(session_factory(read_engine) if read_engine else sessions),
+            registry=RegistryCache(
+                session_factory(read_engine) if read_engine else sessions,
+                listen_to=_announcements_from(urls, settings),
+            ),
             tokens=TokenService(KeyRing(sessions, settings), settings),
             limiter=RateLimiter(settings.redis_url),
             provider_keys=provider_keys,
@@ -128,9 +141,11 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             else None,
         )
         await _first_signing_key(app.state.services.tokens.keyring)
+        await app.state.services.registry.start()
         try:
             yield
         finally:
+            await app.state.services.registry.close()
             await provider_keys.close()
             await app.state.services.limiter.close()
             await engine.dispose()

@@ -148,6 +148,10 @@ class RequestSession(AsyncSession):
         async with self._turns.turn():
             await super().rollback()
 
+    async def commit(self) -> None:
+        async with self._turns.turn():
+            await super().commit()
+
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(

@@ -38,9 +38,17 @@ class Context:
         """A mutation's unit of work: commits whole when the block ends, or rolls back."""
         write_to_primary(self.db)
         if self.db.in_transaction():
-            # Reads of an earlier field of this request (a previous mutation's result)
-            # left a read-only transaction open: end it, so this one starts fresh.
-            await self.db.rollback()
+            # Reads of an earlier field of this request (a previous mutation's result, a
+            # sibling field still resolving) left a read-only transaction open: end it, so
+            # this one starts fresh. With COMMIT, not ROLLBACK: a rollback expires every
+            # object loaded so far, and a sibling resolver reading one of them after its
+            # next await would have to load it again, outside any await (a crash). A
+            # sibling's unfinished changes are never committed by it: those roll back.
+            db = self.db
+            if db.new or db.dirty or db.deleted:
+                await db.rollback()
+            else:
+                await db.commit()
         async with self.db.begin():
             yield self.db
 

@@ -1,6 +1,8 @@
 """Which database a GraphQL operation reads from (see ``db/replicas.py``): a query reads
 from the replica when one is configured and its viewer has not just written; a mutation
-reads and writes on the primary, and marks its viewer as having written."""
+reads and writes on the primary, and marks its viewer as having written. After a
+mutation this process also reads the registry's versions again, so its next answer shows
+what it wrote whether or not the change was announced yet (``RegistryCache``)."""
 
 from __future__ import annotations
 
@@ -26,14 +28,20 @@ class ReadReplicaRouting(SchemaExtension):
         execution_context = self.execution_context
         context = execution_context.context
         services = getattr(context, "services", None)
-        replica = getattr(services, "read_engine", None)
-        if replica is None:
+        if services is None:
             yield
             return
+        replica = services.read_engine
         operation = execution_context.operation_type
-        keys = writer_keys(context)
-        if operation is OperationType.QUERY and not await services.recent_writers.any_of(*keys):
+        keys = writer_keys(context) if replica is not None else ()
+        if (
+            replica is not None
+            and operation is OperationType.QUERY
+            and not await services.recent_writers.any_of(*keys)
+        ):
             read_from(context.db, replica.sync_engine)
         yield
         if operation is OperationType.MUTATION:
-            await services.recent_writers.note(*keys)
+            services.registry.invalidate()
+            if replica is not None:
+                await services.recent_writers.note(*keys)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
+import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -71,12 +74,26 @@ _VERSIONS = select(
 )
 
 
-class RegistryCache:
-    """This process's copy of the registry, checked against the database's registry
-    version on every request (one small read) and reloaded when another process, or a
-    `jobgraph tenants sync`, changed it: changes apply from the next request on."""
+CHANNEL = "jobgraph_versions"  # migration 0016: announced on every version change
+LISTENER_NAME = "jobgraph-registry"  # the listening connection's application_name
+_RECONNECT_AFTER_S = (0.5, 30.0)  # first and longest wait before listening again
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+
+class RegistryCache:
+    """This process's copy of the registry and of every pool's data version, reloaded when
+    another process, or a `jobgraph tenants sync`, changed them: changes apply from the
+    next request on.
+
+    How it knows: where it can listen (``listen_to``, a connection of its own to the
+    primary), PostgreSQL announces each change and the versions are read again only then
+    (and after this process's own writes, which must show in its next answer at once);
+    a request in between costs no statement. Where it cannot (no listening connection,
+    PgBouncer in transaction mode, a replica that may lag the announcement), every
+    request reads the versions: one small statement."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], listen_to: str | None = None
+    ) -> None:
         self._sessions = sessions
         bind = sessions.kw["bind"]
         # Behind a transaction pooler, a statement outside a transaction could be prepared
@@ -90,18 +107,61 @@ class RegistryCache:
         self._version: int | None = None
         # Each pool's public-data version as of this process's last check (migration 0015).
         self.data_versions: dict[str, int] = {}
+        self._listen_to = listen_to
+        self._listener: asyncpg.Connection | None = None
+        self._listening_task: asyncio.Task | None = None
+        # Counts announcements (and what stands for one); the copy is current while the
+        # last successful check began after the last of them, and the listener is open.
+        self._announcements = 1
+        self._checked = 0
+        self._announced: list[asyncio.Future[None]] = []
 
     @property
     def version(self) -> int | None:
         """The registry's version as of this process's last check."""
         return self._version
 
+    async def start(self) -> None:
+        """Listen for announced changes (if there is where to), before the first request."""
+        if self._listen_to is None:
+            return
+        if not await self._listen():
+            log.warning("not listening for registry changes yet: each request checks")
+        self._listening_task = asyncio.create_task(self._keep_listening())
+
+    async def close(self) -> None:
+        if self._listening_task is not None:
+            self._listening_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listening_task
+        if self._listener is not None:
+            await self._listener.close()
+
+    def invalidate(self) -> None:
+        """Read the versions again at the next request (this process has just written)."""
+        self._announcements += 1
+
+    def next_announcement(self) -> asyncio.Future[None]:
+        """Done when the next change is announced to this process."""
+        future = asyncio.get_running_loop().create_future()
+        self._announced.append(future)
+        return future
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None and not self._listener.is_closed()
+
     async def current(self) -> TenantRegistry:
+        listening = self.listening
+        if listening and self._checked == self._announcements:
+            return self._registry
+        # What is announced from now on, even during this check, needs another one.
+        announcements = self._announcements
         # One statement outside any transaction (no BEGIN and ROLLBACK around it).
         try:
             async with self._autocommit.connect() as connection:
                 row = (await connection.execute(_VERSIONS)).one()
-                version, self.data_versions = row[0], dict(row[1] or {})
+                version, data_versions = row[0], dict(row[1] or {})
         except DBAPIError:
             log.warning("the tenant registry cannot be read (is the database migrated?)")
             return self._registry
@@ -109,4 +169,46 @@ class RegistryCache:
             async with self._sessions() as session:
                 self._registry = await TenantRegistry.load(session)
             self._version = version
+        self.data_versions = data_versions
+        if listening:
+            self._checked = max(self._checked, announcements)
         return self._registry
+
+    async def _listen(self) -> bool:
+        try:
+            listener = await asyncpg.connect(
+                self._listen_to, server_settings={"application_name": LISTENER_NAME}
+            )
+            await listener.add_listener(CHANNEL, self._on_announcement)
+        except (OSError, asyncpg.PostgresError) as error:
+            log.warning("cannot listen for registry changes: %s", type(error).__name__)
+            return False
+        self._listener = listener
+        self._announcements += 1  # whatever changed before LISTEN: read the versions once
+        return True
+
+    async def _keep_listening(self) -> None:
+        wait = _RECONNECT_AFTER_S[0]
+        while True:
+            if self._listener is not None and not self._listener.is_closed():
+                await _closed(self._listener)
+                self._announcements += 1
+                log.warning("the registry's listening connection closed: listening again")
+                wait = _RECONNECT_AFTER_S[0]
+            await asyncio.sleep(wait)  # a server restarting needs a moment
+            if not await self._listen():
+                wait = min(wait * 2, _RECONNECT_AFTER_S[1])
+
+    def _on_announcement(self, *_args: object) -> None:  # asyncpg's listener callback
+        self._announcements += 1
+        announced, self._announced = self._announced, []
+        for future in announced:
+            if not future.done():
+                future.set_result(None)
+
+
+async def _closed(connection: asyncpg.Connection) -> None:
+    """Until ``connection`` closes, whoever closes it (the server, the network, us)."""
+    closed = asyncio.get_running_loop().create_future()
+    connection.add_termination_listener(lambda _c: closed.done() or closed.set_result(None))
+    await closed
