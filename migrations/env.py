@@ -7,9 +7,9 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from jobgraph.db.metadata import metadata
 from jobgraph.db.migrate import bootstrap_statements, lockdown_statements
 from jobgraph.db.urls import OWNER_ROLE
+from jobgraph.tables import metadata
 
 config = context.config
 

@@ -11,10 +11,10 @@ from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from jobgraph.cli import main
-from jobgraph.db.metadata import metadata
 from jobgraph.db.migrate import head_revision
 from jobgraph.graphql.errors import shape_error
 from jobgraph.settings import get_settings
+from jobgraph.tables import metadata
 from tests.conftest import TEST_SETTINGS
 
 

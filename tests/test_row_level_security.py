@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from jobgraph.db.embedded import MINIMUM_VERSION
-from jobgraph.db.metadata import POOL_OWNED_TABLES
 from jobgraph.db.urls import APP_ROLE, SEARCH_ROLE
+from jobgraph.tables import POOL_OWNED_TABLES
 
 
 async def connect_as_service(urls) -> asyncpg.Connection:

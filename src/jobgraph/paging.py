@@ -4,19 +4,15 @@ counts each list by the same rule, so the estimate is the size the list really h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from jobgraph.errors import BadUserInput
-
-if TYPE_CHECKING:
-    from jobgraph.tenancy.registry import Tenant
 
 # Where `first` is optional (connections) and left out.
 DEFAULT_PAGE_SIZE = 20
 
 
-def page_size(tenant: Tenant, first: int | None) -> int:
-    limit = tenant.config.policy.api.max_page_size
+def page_size(limit: int, first: int | None) -> int:
+    """``first``, or the default page, checked against ``limit`` (the site's
+    ``Tenant.max_page_size``)."""
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 1 <= size <= limit:
         raise BadUserInput(f"'first' must be between 1 and {limit} on this site.", field="first")

@@ -10,12 +10,11 @@ from strawberry.types import Info
 
 from jobgraph.communications import service
 from jobgraph.communications.models import Inquiry as InquiryRow
-from jobgraph.graphql.ids import parse_id
-from jobgraph.graphql.limits import keyless
+from jobgraph.fields import keyless, parse_id
 from jobgraph.identity.permissions import Visitor, staff
-from jobgraph.identity.viewer import ViewerKind
 from jobgraph.paging import page_size
 from jobgraph.policy.staff import Power
+from jobgraph.viewer import ViewerKind
 
 
 @strawberry.enum(description="Whether an inquiry still waits for the site's admins.")
@@ -69,7 +68,7 @@ class CommunicationsQuery:
         self, info: Info, status: InquiryStatus | None = InquiryStatus.OPEN, first: int = 20
     ) -> list[Inquiry]:
         context = info.context
-        size = page_size(context.tenant, first)
+        size = page_size(context.tenant.max_page_size, first)
         rows = await service.inquiries(
             context.db, context.tenant, status.value if status else None, size
         )

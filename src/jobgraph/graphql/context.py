@@ -13,9 +13,9 @@ from starlette.responses import Response
 
 from jobgraph.db.replicas import write_to_primary
 from jobgraph.graphql.loaders import Loaders
-from jobgraph.identity.viewer import Viewer
 from jobgraph.policy.record import DisclosureRecorder
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
+from jobgraph.viewer import Viewer
 
 
 @dataclass

@@ -32,9 +32,9 @@ from jobgraph.errors import (
     error_body,
 )
 from jobgraph.identity.models import TrustedDocument
-from jobgraph.identity.viewer import ViewerKind
 from jobgraph.lru import LRU
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import ViewerKind
 
 PARTNER_KINDS = (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT)
 

@@ -27,6 +27,8 @@ from graphql.execution.executor import gather_with_cancel
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from jobgraph.fields import PRELOADED
+
 _NOT_PLAIN = object()  # what a reader returns when the field must take the full path
 _NONE = (None, None, None, None)
 Reader = Callable[[Any], Any]
@@ -47,11 +49,6 @@ def _leaf(graphql_type: Any) -> Callable[[Any], Any] | None:
         return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
 
     return complete
-
-
-# A resolver field may name the attribute holding its value where its object was loaded
-# with it (a search page's postings with their companies): ``metadata={PRELOADED: name}``.
-PRELOADED = "jobgraph.preloaded"
 
 
 def _preloaded_name(field: GraphQLField) -> str | None:

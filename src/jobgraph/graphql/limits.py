@@ -40,19 +40,12 @@ from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import SchemaExtension
 
 from jobgraph.errors import ErrorCode
-from jobgraph.identity.viewer import ViewerKind
+from jobgraph.fields import KEYLESS
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
+from jobgraph.viewer import ViewerKind
 
 INTROSPECTION_FIELDS = {"__schema", "__type"}
 _FIELDS_OF = (GraphQLObjectType, GraphQLInterfaceType)
-
-# Where a site requires a key (`require_site_key`), a caller with neither a key nor a token
-# may call only the root fields marked with this metadata: the ways to sign in.
-KEYLESS = "jobgraph.keyless"
-
-
-def keyless() -> dict[str, bool]:
-    return {KEYLESS: True}
 
 
 def _metadata(definition: GraphQLField | None) -> dict:

@@ -9,12 +9,14 @@ from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
+from jobgraph.graphql.documents_schema import TrustedDocumentsMutation, TrustedDocumentsQuery
 from jobgraph.graphql.execution import LeanExecutionContext
 from jobgraph.graphql.limits import OperationLimits
 from jobgraph.graphql.replicas import ReadReplicaRouting
 from jobgraph.graphql.visibility import IntrospectionVisibility
-from jobgraph.identity.schema import IdentityMutation, IdentityQuery, TrustedDocumentsMutation
+from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
+from jobgraph.policy.config import MAX_TOKENS_CEILING
 from jobgraph.privacy.documents_schema import LegalDocumentsMutation, LegalDocumentsQuery
 from jobgraph.privacy.schema import (
     PrivacyMutation,
@@ -23,7 +25,6 @@ from jobgraph.privacy.schema import (
     PrivacyRightsQuery,
 )
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
-from jobgraph.tenancy.config import MAX_TOKENS_CEILING
 from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery
 from jobgraph.tenancy.types import TenantQuery
 
@@ -33,6 +34,7 @@ Query = merge_types(
         TenantQuery,
         TenantAdminQuery,
         IdentityQuery,
+        TrustedDocumentsQuery,
         JobsQuery,
         ResumesQuery,
         PrivacyQuery,

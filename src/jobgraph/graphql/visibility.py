@@ -22,8 +22,8 @@ from strawberry.extensions import SchemaExtension
 
 from jobgraph.graphql.limits import INTROSPECTION_FIELDS, chosen_operation
 from jobgraph.identity.permissions import permits
-from jobgraph.identity.viewer import Viewer, ViewerKind
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer, ViewerKind
 
 
 def hidden_root_fields(

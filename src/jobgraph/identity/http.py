@@ -23,9 +23,9 @@ from jobgraph.identity.oidc import account_for_external_token, issued_by
 from jobgraph.identity.partners import active_client, active_site_key
 from jobgraph.identity.roles import account_viewer
 from jobgraph.identity.tokens import OPERATOR_AUDIENCE
-from jobgraph.identity.viewer import Viewer, ViewerKind
 from jobgraph.ratelimit import RateLimited
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer, ViewerKind
 
 
 class Authentication:

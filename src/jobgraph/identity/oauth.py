@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from jobgraph.identity.models import OAuthClient
 from jobgraph.identity.partners import active_client
 from jobgraph.identity.tokens import TokenService, secret_digest
-from jobgraph.identity.viewer import Scope
+from jobgraph.viewer import Scope
 
 # Authlib logs issued tokens at DEBUG: keep its logs away from the secrets it handles.
 logging.getLogger("authlib").setLevel(logging.WARNING)

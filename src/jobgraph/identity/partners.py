@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.models import OAuthClient, SiteKey
 from jobgraph.identity.tokens import new_opaque_secret, secret_digest
-from jobgraph.identity.viewer import Scope, Viewer
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Scope, Viewer
 
 
 def _check_name(name: str) -> str:

@@ -13,9 +13,9 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from jobgraph.errors import Forbidden, Unauthenticated
-from jobgraph.identity.viewer import Scope, Viewer, ViewerKind
 from jobgraph.policy.staff import Power, require
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Scope, Viewer, ViewerKind
 
 
 def _viewer(info: Info) -> Viewer:

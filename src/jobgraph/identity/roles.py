@@ -11,9 +11,9 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import Unauthenticated
-from jobgraph.identity.viewer import Viewer, ViewerKind
 from jobgraph.tenancy.feed import company_present_on
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer, ViewerKind
 
 # One statement: is the session live, and what may the account do on this tenant?
 _ACCOUNT_ROLES = text("""

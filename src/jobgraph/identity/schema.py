@@ -11,9 +11,7 @@ from sqlalchemy import delete, select
 from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
-from jobgraph.graphql import documents as trusted_documents
-from jobgraph.graphql.ids import parse_id
-from jobgraph.graphql.limits import keyless
+from jobgraph.fields import keyless, parse_id
 from jobgraph.identity import accounts, partners, registration, sessions
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import (
@@ -45,7 +43,6 @@ from jobgraph.identity.types import (
     RegistrationStarted,
     ScopeType,
     SiteKey,
-    TrustedDocumentInfo,
 )
 from jobgraph.jobs.models import Company
 from jobgraph.policy.staff import Power
@@ -161,22 +158,6 @@ class IdentityQuery:
     async def oauth_clients(self, info: Info) -> list[OAuthClient]:
         rows = await partners.list_of(info.context.db, OAuthClientRow, info.context.tenant)
         return [OAuthClient.of(row) for row in rows]
-
-    @strawberry.field(
-        permission_classes=[staff(Power.CONFIGURE_SITE)],
-        description="The documents this site's partner clients registered, oldest first.",
-    )
-    async def trusted_documents(self, info: Info) -> list[TrustedDocumentInfo]:
-        rows = await trusted_documents.listed(info.context.db, info.context.tenant)
-        return [
-            TrustedDocumentInfo(
-                id="sha256:" + row.document_hash,
-                client=row.client,
-                operation=row.document.strip().splitlines()[0][:200],
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
 
 
 @strawberry.type
@@ -410,22 +391,4 @@ class IdentityMutation:
         return OAuthClient.of(row)
 
 
-@strawberry.type
-class TrustedDocumentsMutation:
-    @strawberry.mutation(
-        permission_classes=[staff(Power.CONFIGURE_SITE)],
-        description="Register the documents a partner client may run (client: its site "
-        "key's id or its OAuth client id); returns their ids, sha256:<hex>.",
-    )
-    async def register_trusted_documents(
-        self, info: Info, client: str, documents: list[str]
-    ) -> list[str]:
-        context = info.context
-        async with context.transaction() as db:
-            actor = await partners.actor_of_client(db, context.tenant, client)
-            return await trusted_documents.register(
-                db, context.tenant, actor, documents, context.viewer.actor
-            )
-
-
-__all__ = ["IdentityMutation", "IdentityQuery", "TrustedDocumentsMutation"]
+__all__ = ["IdentityMutation", "IdentityQuery"]

@@ -8,7 +8,7 @@ import strawberry
 
 from jobgraph.identity.models import OAuthClient as OAuthClientRow
 from jobgraph.identity.models import SiteKey as SiteKeyRow
-from jobgraph.identity.viewer import Scope
+from jobgraph.viewer import Scope
 
 ScopeType = strawberry.enum(
     Scope, name="ClientScope", description="What a partner server's client may do."
@@ -101,11 +101,3 @@ class OAuthClient:
 class OAuthClientCreated:
     client: OAuthClient
     client_secret: str
-
-
-@strawberry.type(description="A document a partner client registered (trusted documents).")
-class TrustedDocumentInfo:
-    id: str = strawberry.field(description="sha256:<hex>, what the client sends as documentId.")
-    client: str = strawberry.field(description="site-key:<id> or client:<client id>.")
-    operation: str = strawberry.field(description="The document's first line.")
-    created_at: datetime

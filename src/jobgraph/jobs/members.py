@@ -18,11 +18,11 @@ from jobgraph.errors import BadUserInput, Forbidden, NotFound
 from jobgraph.identity.accounts import check_email, find_by_email
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, CompanyMember
-from jobgraph.identity.viewer import Viewer
 from jobgraph.jobs.models import Company
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.staff import Power, may, require, staff_role
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer
 
 
 class MemberRole(StrEnum):

@@ -12,11 +12,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
-from jobgraph.identity.viewer import Viewer
 from jobgraph.jobs.enums import JobStatus
 from jobgraph.jobs.models import JobPosting, JobViewCount
 from jobgraph.jobs.search import posted_for, shown_on
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer
 
 DEFAULT_LIFETIME = timedelta(days=60)
 MAX_LIFETIME = timedelta(days=365)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, NotFound
-from jobgraph.graphql.ids import parse_id
+from jobgraph.fields import parse_id
 from jobgraph.identity.models import CompanyMember
 from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead, SignedIn
 from jobgraph.jobs import members, postings, search

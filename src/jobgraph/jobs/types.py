@@ -12,8 +12,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from jobgraph.graphql.execution import PRELOADED
-from jobgraph.graphql.ids import parse_id
+from jobgraph.fields import PRELOADED, parse_id
 from jobgraph.identity.permissions import MemberOfPostingCompany
 from jobgraph.jobs import search
 from jobgraph.jobs.enums import (
@@ -73,7 +72,7 @@ class Company:
     @strawberry.field(description="Its postings open on this site, newest first.")
     async def open_jobs(self, info: Info, first: int = 20) -> list[Job]:
         context = info.context
-        key = (parse_id(self.id, "id"), page_size(context.tenant, first))
+        key = (parse_id(self.id, "id"), page_size(context.tenant.max_page_size, first))
         return [Job.of(row) for row in await context.loaders.open_jobs_by_company.load(key)]
 
 
@@ -160,7 +159,7 @@ class Job:
     )
     async def similar_jobs(self, info: Info, first: int = 5) -> list[Job]:
         context = info.context
-        key = (self.row.id, page_size(context.tenant, first))
+        key = (self.row.id, page_size(context.tenant.max_page_size, first))
         return [Job.of(row) for row in await context.loaders.similar_jobs_by_job.load(key)]
 
     @strawberry.field(
@@ -284,7 +283,7 @@ async def connection(
 ) -> JobConnection:
     query = await search.normalized(info.context.db, query)  # once, for page and counts
     page = await search.search_page(
-        info.context.db, scope, query, page_size(info.context.tenant, first), after
+        info.context.db, scope, query, page_size(info.context.tenant.max_page_size, first), after
     )
     edges = page.shown(
         lambda: [

@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from jobgraph.identity.viewer import Viewer, ViewerKind
 from jobgraph.policy.fields import (
     CONTACT_FIELDS,
     NEVER_PUBLIC,
@@ -23,8 +22,9 @@ from jobgraph.policy.fields import (
     ResumeField,
     ResumeVisibility,
 )
+from jobgraph.policy.site import Site
 from jobgraph.policy.staff import Power, may
-from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer, ViewerKind
 
 ALL_FIELDS = frozenset(ResumeField)
 
@@ -63,7 +63,7 @@ class Access:
     application_company_id: uuid.UUID | None = None  # via an application: the job's company
     application_active: bool = False
     # Via an application: the site it was made on, whose policy the seeker accepted.
-    application_site: Tenant | None = None
+    application_site: Site | None = None
     purpose: str | None = None  # staff access: the stated purpose
 
     @classmethod
@@ -71,7 +71,7 @@ class Access:
         return cls("direct")
 
     @classmethod
-    def application(cls, company_id: uuid.UUID, active: bool, site: Tenant | None) -> Access:
+    def application(cls, company_id: uuid.UUID, active: bool, site: Site | None) -> Access:
         return cls(
             "application",
             application_company_id=company_id,
@@ -128,20 +128,20 @@ class Disclosure:
         return self.disclosed & PERSONAL_FIELDS
 
 
-def resume_search_offered(tenant: Tenant) -> bool:
+def resume_search_offered(tenant: Site) -> bool:
     """Resume search exists where the tenant declares it as a use of data (first seed
     policy: "to enable employers to use the resume search")."""
-    return DataUse.RESUME_SEARCH in tenant.config.policy.data_uses
+    return DataUse.RESUME_SEARCH in tenant.policy.data_uses
 
 
 def _relationship(
-    viewer: Viewer, tenant: Tenant, resume: ResumeFacts, access: Access
+    viewer: Viewer, tenant: Site, resume: ResumeFacts, access: Access
 ) -> Relationship:
     if viewer.kind is ViewerKind.ACCOUNT and viewer.account_id == resume.account_id:
         return Relationship.OWNER
     if access.via == "staff" and access.purpose and may(viewer, tenant, Power.STAFF_ACCESS):
         return Relationship.STAFF_WITH_PURPOSE
-    offered = set(tenant.config.policy.resume_visibilities)
+    offered = set(tenant.policy.resume_visibilities)
     if (
         access.via == "application"
         and access.application_active
@@ -158,18 +158,18 @@ def _relationship(
     if (
         resume.visibility is ResumeVisibility.PUBLIC
         and resume.visibility in offered
-        and tenant.config.policy.public_profile_fields
+        and tenant.policy.public_profile_fields
     ):
         return Relationship.PUBLIC_PROFILE
     return Relationship.NONE
 
 
 def resume_disclosure(
-    viewer: Viewer, tenant: Tenant, resume: ResumeFacts, access: Access
+    viewer: Viewer, tenant: Site, resume: ResumeFacts, access: Access
 ) -> Disclosure:
     """What of the resume this viewer sees on this site (``tenant``) by this path."""
     relationship = _relationship(viewer, tenant, resume, access)
-    policy = tenant.config.policy
+    policy = tenant.policy
     because: dict[ResumeField, str] = {}
     if relationship in (Relationship.OWNER, Relationship.STAFF_WITH_PURPOSE):
         disclosed = ALL_FIELDS
@@ -179,8 +179,8 @@ def resume_disclosure(
         disclosed = frozenset(policy.application_disclosed_fields)
         applied_on = access.application_site or tenant
         if applied_on.slug != tenant.slug:
-            there = frozenset(applied_on.config.policy.application_disclosed_fields)
-            site = applied_on.config.branding.site_name
+            there = frozenset(applied_on.policy.application_disclosed_fields)
+            site = applied_on.site_name
             because = {
                 withheld: f"not disclosed on application by {site}, where the seeker applied"
                 for withheld in disclosed - there

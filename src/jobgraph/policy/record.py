@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.identity.viewer import Viewer
 from jobgraph.policy.disclosure import Disclosure, ResumeFacts
 from jobgraph.policy.fields import ResumeField
-from jobgraph.privacy.models import DisclosureRecord
-from jobgraph.tenancy.registry import Tenant
+from jobgraph.policy.models import DisclosureRecord
+from jobgraph.policy.site import Site
+from jobgraph.viewer import Viewer
 
 
 @dataclass
@@ -42,7 +42,7 @@ class DisclosureRecorder:
     def pending(self) -> bool:
         return bool(self._seen)
 
-    async def flush(self, db: AsyncSession, tenant: Tenant, viewer: Viewer) -> None:
+    async def flush(self, db: AsyncSession, tenant: Site, viewer: Viewer) -> None:
         if not self._seen:
             return
         rows = [

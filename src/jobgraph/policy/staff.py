@@ -17,8 +17,8 @@ import re
 from enum import StrEnum
 
 from jobgraph.errors import Forbidden
-from jobgraph.identity.viewer import Viewer
-from jobgraph.tenancy.registry import Tenant
+from jobgraph.policy.site import Site
+from jobgraph.viewer import Viewer
 
 
 class StaffRole(StrEnum):
@@ -62,7 +62,7 @@ _WHY_NOT = {
 }
 
 
-def staff_role(viewer: Viewer, tenant: Tenant) -> StaffRole | None:
+def staff_role(viewer: Viewer, tenant: Site) -> StaffRole | None:
     """The viewer's staff role on this site, if any."""
     if viewer.is_operator:
         return StaffRole.OPERATOR
@@ -71,12 +71,12 @@ def staff_role(viewer: Viewer, tenant: Tenant) -> StaffRole | None:
     return None
 
 
-def may(viewer: Viewer, tenant: Tenant, power: Power) -> bool:
+def may(viewer: Viewer, tenant: Site, power: Power) -> bool:
     role = staff_role(viewer, tenant)
     return role is not None and role in POWERS[power]
 
 
-def require(viewer: Viewer, tenant: Tenant, power: Power) -> None:
+def require(viewer: Viewer, tenant: Site, power: Power) -> None:
     """Refuses with the reason when the viewer lacks the power on this site."""
     role = staff_role(viewer, tenant)
     if role is None:

@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from jobgraph.graphql.ids import parse_id
+from jobgraph.fields import parse_id
 from jobgraph.identity.permissions import AccountHolder, TenantRead, staff
 from jobgraph.policy.staff import Power
 from jobgraph.privacy import documents

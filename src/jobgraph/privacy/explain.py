@@ -15,15 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.accounts import find_by_email
 from jobgraph.identity.roles import account_viewer
-from jobgraph.identity.viewer import Viewer
 from jobgraph.jobs.models import JobPosting
 from jobgraph.policy.disclosure import Access, Disclosure, resume_disclosure
 from jobgraph.policy.fields import ResumeField
-from jobgraph.privacy.models import DisclosureRecord
+from jobgraph.policy.models import DisclosureRecord
 from jobgraph.resumes.models import Application, Resume
 from jobgraph.resumes.service import ApplicationStatus
 from jobgraph.resumes.types import facts_of
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
+from jobgraph.viewer import Viewer
 
 
 class AccessPath(StrEnum):

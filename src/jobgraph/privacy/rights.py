@@ -26,9 +26,10 @@ from jobgraph.identity.models import (
 from jobgraph.jobs.models import Company, JobPosting, SavedSearch
 from jobgraph.notifications.models import Notification
 from jobgraph.notifications.outbox import enqueue
+from jobgraph.policy.models import DisclosureRecord
 from jobgraph.privacy import documents
 from jobgraph.privacy.consent import ConsentPurpose, consenting
-from jobgraph.privacy.models import ConsentRecord, DisclosureRecord, RetainedRecord
+from jobgraph.privacy.models import ConsentRecord, RetainedRecord
 from jobgraph.resumes.models import (
     PERSONAL_COLUMNS,
     RESUME_COLUMNS,

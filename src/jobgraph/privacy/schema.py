@@ -17,12 +17,13 @@ from jobgraph.identity.passwords import verify_password
 from jobgraph.identity.permissions import AccountHolder, staff
 from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
+from jobgraph.policy.models import DisclosureRecord
 from jobgraph.policy.staff import Power
 from jobgraph.policy.types import ResumeFieldType
 from jobgraph.privacy import consent, rights
 from jobgraph.privacy.consent import ConsentPurpose
 from jobgraph.privacy.explain import AccessPath, explain, field_reasons
-from jobgraph.privacy.models import ConsentRecord, DisclosureRecord
+from jobgraph.privacy.models import ConsentRecord
 from jobgraph.resumes.types import DisclosureLevelType, RelationshipType, Resume
 
 ConsentPurposeType = strawberry.enum(

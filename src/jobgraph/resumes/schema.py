@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
-from jobgraph.graphql.ids import parse_id
+from jobgraph.fields import parse_id
 from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
@@ -20,8 +20,8 @@ from jobgraph.jobs.types import Job
 from jobgraph.paging import page_size
 from jobgraph.policy.disclosure import Access, resume_search_offered
 from jobgraph.policy.fields import ResumeVisibility
+from jobgraph.policy.models import DisclosureRecord
 from jobgraph.policy.types import ResumeVisibilityType
-from jobgraph.privacy.models import DisclosureRecord
 from jobgraph.resumes import service
 from jobgraph.resumes.models import PLAIN_COLUMNS
 from jobgraph.resumes.models import Application as ApplicationRow
@@ -245,7 +245,7 @@ class ResumesQuery:
     )
     async def public_profiles(self, info: Info, first: int = 20) -> list[Resume]:
         context = info.context
-        size = page_size(context.tenant, first)
+        size = page_size(context.tenant.max_page_size, first)
         rows = await context.db.scalars(
             select(ResumeRow)
             .where(
@@ -306,7 +306,7 @@ class ResumesQuery:
     async def applicants(
         self, info: Info, job_id: strawberry.ID, first: int = 20
     ) -> list[Application]:
-        size = page_size(info.context.tenant, first)
+        size = page_size(info.context.tenant.max_page_size, first)
         job = await _company_job(info, parse_id(job_id, "jobId"))
         rows = await info.context.db.scalars(
             select(ApplicationRow)
@@ -339,7 +339,7 @@ class ResumesQuery:
             raise Forbidden("You search on behalf of one of your own companies.")
         if not resume_search_offered(context.tenant):
             raise Forbidden("This site does not offer resume search.")
-        size = page_size(context.tenant, first)
+        size = page_size(context.tenant.max_page_size, first)
         statement = service.candidate_search(
             context.tenant,
             [(item.language, item.level) for item in languages or []],

@@ -25,12 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Conflict, NotFound
 from jobgraph.identity.models import Account, Operator
-from jobgraph.tenancy.config import (
-    TenantConfig,
-    located_problems,
-    parent_problems,
-    partner_excess,
-)
+from jobgraph.policy.config import partner_excess
+from jobgraph.tenancy.config import TenantConfig, located_problems, parent_problems
 from jobgraph.tenancy.effects import apply_tightening
 from jobgraph.tenancy.models import TenantConfigVersion, TenantHostnameRow, TenantRow
 

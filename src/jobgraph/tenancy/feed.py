@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobgraph.tenancy.config import FeedPolicy
+from jobgraph.policy.config import FeedPolicy
 from jobgraph.tenancy.registry import Tenant
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import pooled_by_transaction
+from jobgraph.policy.config import Policy
 from jobgraph.tenancy.config import TenantConfig
 from jobgraph.tenancy.models import PoolDataVersion, TenantRegistryState, TenantRow
 
@@ -29,6 +30,19 @@ class Tenant:
     @property
     def is_partner_site(self) -> bool:
         return self.config.parent is not None
+
+    @property
+    def policy(self) -> Policy:
+        return self.config.policy
+
+    @property
+    def site_name(self) -> str:
+        return self.config.branding.site_name
+
+    @property
+    def max_page_size(self) -> int:
+        """The most items a list of this site returns at once."""
+        return self.config.policy.api.max_page_size
 
 
 class TenantRegistry:

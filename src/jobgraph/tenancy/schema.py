@@ -155,7 +155,7 @@ class TenantAdminQuery:
     async def tenant_history(
         self, info: Info, slug: str | None = None, first: int = 20
     ) -> list[TenantVersion]:
-        size = page_size(info.context.tenant, first)
+        size = page_size(info.context.tenant.max_page_size, first)
         rows = await admin.history(info.context.db, _target(info, slug), size)
         names = await admin.actor_names(info.context.db, [row.actor for row in rows])
         return [TenantVersion.of(row, names) for row in rows]

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from jobgraph.identity.permissions import TenantRead
+from jobgraph.policy.config import Policy
 from jobgraph.policy.types import (
     DataUseType,
     ResumeFieldType,
@@ -13,7 +14,6 @@ from jobgraph.policy.types import (
     ThirdPartyDisclosureType,
 )
 from jobgraph.tenancy.config import Branding as BrandingConfig
-from jobgraph.tenancy.config import Policy
 from jobgraph.tenancy.registry import Tenant as TenantValue
 
 

@@ -1,11 +1,13 @@
-"""Every model module, imported once so ``Base.metadata`` knows all tables (for migrations'
-drift check and for the demo loader)."""
+"""Every domain's tables in one MetaData: each model module imported once, so that
+``Base.metadata`` knows them all (for migrations, their drift check and the database
+tests). Above the domains, as the assembly is: ``jobgraph.db`` knows none of them."""
 
 from jobgraph.communications import models as _communications  # noqa: F401
 from jobgraph.db.models import Base
 from jobgraph.identity import models as _identity  # noqa: F401
 from jobgraph.jobs import models as _jobs  # noqa: F401
 from jobgraph.notifications import models as _notifications  # noqa: F401
+from jobgraph.policy import models as _policy  # noqa: F401
 from jobgraph.privacy import models as _privacy  # noqa: F401
 from jobgraph.resumes import models as _resumes  # noqa: F401
 from jobgraph.tenancy import models as _tenancy  # noqa: F401

@@ -1,0 +1,28 @@
+"""What the domains' GraphQL fields share with the machinery that runs them (below both):
+ids as the API shows them, and the field metadata the execution and the limits read."""
+
+from __future__ import annotations
+
+import uuid
+
+from jobgraph.errors import BadUserInput
+
+# Where a site requires a key (`require_site_key`), a caller with neither a key nor a token
+# may call only the root fields marked with this metadata: the ways to sign in.
+KEYLESS = "jobgraph.keyless"
+# A resolver field may name the attribute holding its value where its object was loaded
+# with it (a search page's postings with their companies): ``metadata={PRELOADED: name}``;
+# the execution then reads it as a plain field (``graphql/execution.py``).
+PRELOADED = "jobgraph.preloaded"
+
+
+def keyless() -> dict[str, bool]:
+    return {KEYLESS: True}
+
+
+def parse_id(value: str, field: str) -> uuid.UUID:
+    """An id as the API shows it (a UUID string), read back."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise BadUserInput(f"'{value}' is not a valid id.", field=field) from error

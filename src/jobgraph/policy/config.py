@@ -1,0 +1,140 @@
+"""The policy's part of a tenant's configuration: the rules a site sets for the personal
+data it holds and the API it offers, validated strictly against the platform floor. The
+policy owns it; a tenant's file (``tenancy/config.py``) holds one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
+
+from jobgraph.policy.fields import (
+    NEVER_PUBLIC,
+    DataUse,
+    ResumeField,
+    ResumeVisibility,
+    ThirdPartyDisclosure,
+)
+
+Origin = Annotated[str, StringConstraints(pattern=r"^https?://[a-z0-9.-]+(:\d{1,5})?$")]
+
+# An enum, given by its name as a string in a file or a JSON patch (strict mode would
+# take only the Python member).
+Visibility = Annotated[ResumeVisibility, Strict(False)]
+Field_ = Annotated[ResumeField, Strict(False)]
+Use = Annotated[DataUse, Strict(False)]
+ThirdParties = Annotated[ThirdPartyDisclosure, Strict(False)]
+
+MAX_PAGE_SIZE_CEILING = 100
+MAX_TOKENS_CEILING = 10_000
+MIN_STATISTICS_CELL = 3
+
+
+class StrictModel(BaseModel):
+    # Strict types: "no" is not a boolean, "30" not a number, 1 not true, in a file or a
+    # JSON patch alike (enums are named by their strings, below).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
+
+
+class FeedPolicy(StrictModel):
+    """Which of its main site's postings a partner site shows. Empty lists select all."""
+
+    categories: list[str] = []
+    prefectures: list[str] = []
+    include_companies: list[str] = Field(default=[], description="company names; empty: all")
+    exclude_companies: list[str] = []
+    include_own_postings: bool = True
+
+
+class ApiPolicy(StrictModel):
+    max_page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE_CEILING)
+    allowed_origins: list[Origin] = []
+    site_key_requests_per_minute: int = Field(default=600, ge=1)
+    # Requests a minute from one address without a key or a token (an anonymous visitor).
+    anonymous_requests_per_minute: int = Field(default=300, ge=1)
+    # Without a key or a token, callers may only sign in: the site's own pages, widgets and
+    # servers use their site key or OAuth client, each with its own limit.
+    require_site_key: bool = False
+    # Queries over GET (cacheable by proxies); mutations never go over GET.
+    allow_get_queries: bool = False
+    # With GET allowed: how long anonymous GET reads of public data (postings, companies,
+    # the site's settings) may be cached, by browsers, CDNs and the service itself (0: not).
+    public_cache_max_age_s: int = Field(default=0, ge=0, le=3600)
+    # Site keys and partner clients may run only the documents they registered.
+    trusted_documents_only: bool = False
+    # Automatic persisted queries (the Apollo protocol): a client may send only a query's
+    # sha256 hash once the service has seen the query. Off unless the site turns it on.
+    automatic_persisted_queries: bool = False
+    # What one GraphQL document may ask (see graphql/limits.py).
+    max_depth: int = Field(default=12, ge=2, le=30)
+    max_aliases: int = Field(default=30, ge=0, le=100)
+    max_tokens: int = Field(default=2000, ge=50, le=MAX_TOKENS_CEILING)
+    max_cost: int = Field(default=5000, ge=10, le=100_000)
+    # Introspection and "Did you mean" suggestions: for everyone, for signed-in people
+    # (employers in the console, staff), or for no one.
+    introspection: Literal["on", "signed_in", "off"] = "signed_in"
+
+
+class Policy(StrictModel):
+    resume_visibilities: list[Visibility] = Field(
+        default=[ResumeVisibility.PRIVATE, ResumeVisibility.SEARCHABLE], min_length=1
+    )
+    default_resume_visibility: Visibility = ResumeVisibility.PRIVATE
+    # What an employer sees of a seeker who applied to one of its postings.
+    application_disclosed_fields: list[Field_] = list(ResumeField)
+    # What anyone sees of a PUBLIC resume (only where PUBLIC is offered).
+    public_profile_fields: list[Field_] = []
+    third_party_disclosure: ThirdParties = ThirdPartyDisclosure.LAW_ONLY
+    signup_requires_full_name: bool = False
+    invitations_enabled: bool = True
+    data_uses: list[Use] = list(DataUse)
+    statistics_min_cell: int = Field(default=5, ge=MIN_STATISTICS_CELL)
+    # Seekers whose resume has not changed for this long are asked to review it.
+    update_reminder_days: int = Field(default=180, ge=30)
+    feed: FeedPolicy | None = None
+    api: ApiPolicy = ApiPolicy()
+    # The GraphiQL console for employers at /console: on for main sites, off for partner
+    # sites unless set (a partner's visitors are not offered it by default).
+    employer_console: bool | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.default_resume_visibility not in self.resume_visibilities:
+            raise ValueError(
+                "default_resume_visibility: must be one of resume_visibilities "
+                f"({', '.join(self.resume_visibilities)})"
+            )
+        floor = sorted(set(self.public_profile_fields) & NEVER_PUBLIC)
+        if floor:
+            raise ValueError(
+                f"public_profile_fields: may never include {', '.join(floor)}: the platform "
+                "never shows contact details on public profiles"
+            )
+        if self.public_profile_fields and ResumeVisibility.PUBLIC not in self.resume_visibilities:
+            raise ValueError(
+                "public_profile_fields: is set, but PUBLIC is not one of resume_visibilities"
+            )
+        return self
+
+
+def partner_excess(partner: Policy, parent: Policy) -> list[tuple[str, str]]:
+    """Where a partner site's policy discloses more than its main site's: (key, rule) pairs."""
+    problems: list[tuple[str, str]] = []
+    for key in ("resume_visibilities", "application_disclosed_fields", "public_profile_fields"):
+        extra = sorted(set(getattr(partner, key)) - set(getattr(parent, key)))
+        if extra:
+            problems.append(
+                (
+                    f"policy.{key}",
+                    f"a partner site cannot allow what its main site does not: {', '.join(extra)}",
+                )
+            )
+    if partner.third_party_disclosure.openness > parent.third_party_disclosure.openness:
+        problems.append(
+            (
+                "policy.third_party_disclosure",
+                f"a partner site cannot allow {partner.third_party_disclosure} when its main site "
+                f"allows only {parent.third_party_disclosure}",
+            )
+        )
+    return problems
