@@ -8,9 +8,14 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.identity.loaders import AccountByIdLoader
-from jobgraph.jobs.loaders import CompanyByIdLoader, PostingsPerParentLoader, TotalByJobLoader
+from jobgraph.jobs.loaders import (
+    CompanyByIdLoader,
+    JobByIdLoader,
+    PostingsPerParentLoader,
+    TotalByJobLoader,
+)
 from jobgraph.jobs.search import shown_on
-from jobgraph.resumes.loaders import JobByIdLoader, ResumeByAccountLoader
+from jobgraph.resumes.loaders import ResumeByAccountLoader, applicant_count_by_job
 from jobgraph.tenancy.registry import Tenant
 
 
@@ -33,7 +38,7 @@ class Loaders:
 
     @cached_property
     def applicant_count_by_job(self) -> TotalByJobLoader:
-        return TotalByJobLoader.applicants(self.db, self.pool_id)
+        return applicant_count_by_job(self.db, self.pool_id)
 
     @cached_property
     def account_by_id(self) -> AccountByIdLoader:

@@ -14,7 +14,23 @@ from sqlalchemy.orm import aliased
 
 from jobgraph.jobs.models import Company, JobPosting, JobViewCount
 from jobgraph.jobs.search import Scope
-from jobgraph.resumes.models import Application
+
+
+class JobByIdLoader(DataLoader[uuid.UUID, JobPosting | None]):
+    """Postings by id, whatever their status: an application keeps its posting."""
+
+    def __init__(self, db: AsyncSession, pool_id: str) -> None:
+        super().__init__()
+        self.db = db
+        self.pool_id = pool_id
+
+    async def batch_load_fn(self, ids: Iterable[uuid.UUID]) -> list[JobPosting | None]:
+        ids = list(ids)
+        rows = await self.db.scalars(
+            select(JobPosting).where(JobPosting.pool_id == self.pool_id, JobPosting.id.in_(ids))
+        )
+        by_id = {row.id: row for row in rows}
+        return [by_id.get(job_id) for job_id in ids]
 
 
 class CompanyByIdLoader(DataLoader[uuid.UUID, Company | None]):
@@ -35,8 +51,9 @@ class CompanyByIdLoader(DataLoader[uuid.UUID, Company | None]):
 
 
 class TotalByJobLoader(DataLoader[uuid.UUID, int]):
-    """One number per posting, from one grouped query: all-time views (over every tenant
-    of the pool that showed it), or applications that were not withdrawn."""
+    """One number per posting, from one grouped query over ``table`` (which has a job_id):
+    all-time views (over every tenant of the pool that showed it), or what another domain
+    counts per posting (resumes: the applications)."""
 
     def __init__(
         self, db: AsyncSession, pool_id: str, table: type, total: ColumnElement[Any], *where: Any
@@ -51,10 +68,6 @@ class TotalByJobLoader(DataLoader[uuid.UUID, int]):
     @classmethod
     def views(cls, db: AsyncSession, pool_id: str) -> TotalByJobLoader:
         return cls(db, pool_id, JobViewCount, func.sum(JobViewCount.views))
-
-    @classmethod
-    def applicants(cls, db: AsyncSession, pool_id: str) -> TotalByJobLoader:
-        return cls(db, pool_id, Application, func.count(), Application.status != "WITHDRAWN")
 
     async def batch_load_fn(self, ids: Iterable[uuid.UUID]) -> list[int]:
         ids = list(ids)

@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterable
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.jobs.models import JobPosting
-from jobgraph.resumes.models import Resume
+from jobgraph.jobs.loaders import TotalByJobLoader
+from jobgraph.resumes.models import Application, Resume
+from jobgraph.resumes.service import ApplicationStatus
 
 
 class ResumeByAccountLoader(DataLoader[uuid.UUID, Resume | None]):
@@ -28,18 +29,8 @@ class ResumeByAccountLoader(DataLoader[uuid.UUID, Resume | None]):
         return [by_account.get(account_id) for account_id in ids]
 
 
-class JobByIdLoader(DataLoader[uuid.UUID, JobPosting | None]):
-    """Postings by id, whatever their status: an application keeps its posting."""
-
-    def __init__(self, db: AsyncSession, pool_id: str) -> None:
-        super().__init__()
-        self.db = db
-        self.pool_id = pool_id
-
-    async def batch_load_fn(self, ids: Iterable[uuid.UUID]) -> list[JobPosting | None]:
-        ids = list(ids)
-        rows = await self.db.scalars(
-            select(JobPosting).where(JobPosting.pool_id == self.pool_id, JobPosting.id.in_(ids))
-        )
-        by_id = {row.id: row for row in rows}
-        return [by_id.get(job_id) for job_id in ids]
+def applicant_count_by_job(db: AsyncSession, pool_id: str) -> TotalByJobLoader:
+    """Applications to each posting that were not withdrawn (a posting's applicantCount)."""
+    return TotalByJobLoader(
+        db, pool_id, Application, func.count(), Application.status != ApplicationStatus.WITHDRAWN
+    )
