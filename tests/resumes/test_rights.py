@@ -495,3 +495,30 @@ async def test_deleting_an_account_erases_mail_sent_to_its_address_before_it_exi
         token=tokens["accessToken"],
     )
     assert "late.joiner@example.org" not in (await all_rows_text(database_server, database)).lower()
+
+
+async def test_ones_own_lists_come_in_pages_newest_first(api):
+    employer = await employer_of(api, "jobboard")
+    seeker = (await api.sign_in("seeker4@jobboard.test", "jobboard"))["accessToken"]
+    applied = []
+    for number in range(3):
+        job_id = await employer.post(title=f"Paged job {number}")
+        await api.data(
+            "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+            {"j": job_id},
+            tenant="jobboard",
+            token=seeker,
+        )
+        applied.append(f"Paged job {number}")
+    page = "query($f: Int!, $o: Int!) { myApplications(first: $f, offset: $o) { job { title } } }"
+
+    async def titles(first: int, offset: int) -> list[str]:
+        data = await api.data(page, {"f": first, "o": offset}, tenant="jobboard", token=seeker)
+        return [application["job"]["title"] for application in data["myApplications"]]
+
+    newest = list(reversed(applied))
+    assert await titles(2, 0) == newest[:2]
+    assert await titles(2, 2) == newest[2:]
+    for first, offset in ((0, 0), (2, -1)):
+        body = await api.graphql(page, {"f": first, "o": offset}, tenant="jobboard", token=seeker)
+        assert error_code(body) == "BAD_USER_INPUT"

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 import strawberry
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
@@ -17,7 +18,7 @@ from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.jobs.types import Job
-from jobgraph.paging import page_size
+from jobgraph.paging import DEFAULT_PAGE_SIZE, page_size
 from jobgraph.policy.disclosure import Access, resume_search_offered
 from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.policy.models import DisclosureRecord
@@ -29,6 +30,7 @@ from jobgraph.resumes.models import Invitation as InvitationRow
 from jobgraph.resumes.models import Resume as ResumeRow
 from jobgraph.resumes.service import EMPLOYER_MOVES, ApplicationStatus
 from jobgraph.resumes.types import Resume
+from jobgraph.tenancy.registry import Tenant
 
 ApplicationStatusType = strawberry.enum(ApplicationStatus, name="ApplicationStatus")
 
@@ -199,6 +201,7 @@ class Invitation:
     id: strawberry.ID
     status: str
     message: str | None
+    sent_at: datetime
     row: strawberry.Private[InvitationRow]
 
     @strawberry.field
@@ -218,7 +221,11 @@ class DisclosureEntry:
 
 def _invitation(row: InvitationRow) -> Invitation:
     return Invitation(
-        id=strawberry.ID(str(row.id)), status=row.status, message=row.message, row=row
+        id=strawberry.ID(str(row.id)),
+        status=row.status,
+        message=row.message,
+        sent_at=row.created_at,
+        row=row,
     )
 
 
@@ -257,36 +264,49 @@ class ResumesQuery:
         )
         return [seen for row in rows if (seen := Resume.as_seen(info, row, Access.direct()))]
 
-    @strawberry.field(permission_classes=[AccountHolder])
-    async def my_applications(self, info: Info) -> list[Application]:
+    @strawberry.field(
+        permission_classes=[AccountHolder],
+        description="Your applications, newest first: at most `first`, after skipping "
+        "`offset` of them.",
+    )
+    async def my_applications(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> list[Application]:
         rows = await info.context.db.scalars(
-            select(ApplicationRow)
-            .where(ApplicationRow.account_id == info.context.viewer.account_id)
-            .order_by(ApplicationRow.created_at.desc())
+            _newest(ApplicationRow, first, offset, info.context.tenant).where(
+                ApplicationRow.account_id == info.context.viewer.account_id
+            )
         )
         return [Application.of(row) for row in rows]
 
-    @strawberry.field(permission_classes=[AccountHolder])
-    async def my_invitations(self, info: Info) -> list[Invitation]:
+    @strawberry.field(
+        permission_classes=[AccountHolder],
+        description="Invitations to apply, newest first: at most `first`, after skipping "
+        "`offset` of them.",
+    )
+    async def my_invitations(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> list[Invitation]:
         rows = await info.context.db.scalars(
-            select(InvitationRow)
-            .where(InvitationRow.account_id == info.context.viewer.account_id)
-            .order_by(InvitationRow.created_at.desc())
+            _newest(InvitationRow, first, offset, info.context.tenant).where(
+                InvitationRow.account_id == info.context.viewer.account_id
+            )
         )
         return [_invitation(row) for row in rows]
 
     @strawberry.field(
         permission_classes=[AccountHolder],
-        description="Who was shown your personal information, when and why.",
+        description="Who was shown your personal information, when and why; newest first: "
+        "at most `first`, after skipping `offset` of them.",
     )
-    async def my_disclosures(self, info: Info) -> list[DisclosureEntry]:
+    async def my_disclosures(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> list[DisclosureEntry]:
         rows = await info.context.db.scalars(
-            select(DisclosureRecord)
-            .where(
+            _newest(DisclosureRecord, first, offset, info.context.tenant).where(
                 DisclosureRecord.subject_account_id == info.context.viewer.account_id,
                 DisclosureRecord.hidden_from_subject.is_(False),
             )
-            .order_by(DisclosureRecord.created_at.desc())
         )
         return [
             DisclosureEntry(
@@ -588,3 +608,19 @@ class ResumesMutation:
                 raise NotFound(f"You have no invitation {id}.")
             row.status = "DECLINED"
         return True
+
+
+def _newest(model: Any, first: int, offset: int, tenant: Tenant) -> Select:
+    """A page of one's own records (a few hundred at most: an offset is fine), newest
+    first."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise BadUserInput(f"'offset' must be between 0 and {MAX_OFFSET}.", field="offset")
+    return (
+        select(model)
+        .order_by(model.created_at.desc(), model.id.desc())
+        .limit(page_size(tenant.max_page_size, first))
+        .offset(offset)
+    )
+
+
+MAX_OFFSET = 10_000
