@@ -5,6 +5,7 @@ import time
 import pytest
 from graphql import get_introspection_query
 
+from jobgraph.policy.config import MAX_TOKENS_CEILING
 from tests.conftest import error_code
 
 
@@ -266,3 +267,17 @@ async def test_no_suggestion_reaches_anonymous_callers_through_variables(api, qu
     employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
     signed_in = await api.graphql(query, variables, tenant="jobboard", token=employer)
     assert any("Did you mean" in error["message"] for error in signed_in["errors"]), signed_in
+
+
+async def test_a_document_over_the_platform_token_ceiling_is_too_complex_like_any_other(api):
+    # Over every site's possible limit, it is refused while parsing: still the same code
+    # as over this site's own limit, and the status of any request error.
+    response = await api.post(
+        "{ " + "a " * (MAX_TOKENS_CEILING + 10) + "}",
+        tenant="jobboard",
+        headers={"Accept": "application/graphql-response+json"},
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": MAX_TOKENS_CEILING}
+    assert f"more than {MAX_TOKENS_CEILING} tokens" in error["message"]

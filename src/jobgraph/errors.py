@@ -6,6 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from starlette.responses import JSONResponse
+
 
 class ErrorCode(StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -22,6 +24,27 @@ class ErrorCode(StrEnum):
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
+
+
+# The HTTP status of a response that is this error alone, refused before GraphQL ran (over
+# application/graphql-response+json, GraphQL's own request errors follow the same table).
+# A persisted query the service does not know yet is a normal turn of the protocol.
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.BAD_USER_INPUT: 400,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 200,
+    ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED: 200,
+    ErrorCode.TENANT_UNKNOWN: 404,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.QUERY_TOO_COMPLEX: 400,
+    ErrorCode.GRAPHQL_PARSE_FAILED: 400,
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: 400,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.INTERNAL: 500,
+}
 
 
 class JobgraphError(Exception):
@@ -82,6 +105,17 @@ class TenantUnknown(JobgraphError):
 
 class ServiceUnavailable(JobgraphError):
     code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+def error_response(
+    error: JobgraphError, status: int | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The response of a request refused with ``error`` before GraphQL ran: its status
+    from ``HTTP_STATUS``, unless the refusal is about the HTTP request itself (``status``:
+    413 too large, 405 wrong method)."""
+    return JSONResponse(
+        error_body(error), status_code=status or HTTP_STATUS[error.code], headers=headers
+    )
 
 
 def error_body(error: JobgraphError) -> dict[str, Any]:

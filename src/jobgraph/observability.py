@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobgraph.errors import NotFound, Unauthenticated, error_body
+from jobgraph.errors import NotFound, Unauthenticated, error_response
 
 log = logging.getLogger("jobgraph.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -101,13 +101,11 @@ async def metrics_endpoint(request: Request) -> Response:
     expected = services.settings.metrics_token
     if not expected:
         error = NotFound("Metrics are not served: set JOBGRAPH_METRICS_TOKEN to turn them on.")
-        return JSONResponse(error_body(error), status_code=404)
+        return error_response(error)
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
         error = Unauthenticated("Send the metrics token as 'Authorization: Bearer <token>'.")
-        return JSONResponse(
-            error_body(error), status_code=401, headers={"WWW-Authenticate": "Bearer"}
-        )
+        return error_response(error, headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -70,8 +70,11 @@ async def test_nothing_of_the_job_boards_resumes(api, kind):
         # searchable resume, nothing.
         assert "errors" not in staff, staff
     else:
-        assert error_code(staff) == {
-            "anonymous": "UNAUTHENTICATED",
-            "site key": "FORBIDDEN",
-            "seeker": "FORBIDDEN",
-        }[kind]
+        assert (
+            error_code(staff)
+            == {
+                "anonymous": "UNAUTHENTICATED",
+                "site key": "FORBIDDEN",
+                "seeker": "FORBIDDEN",
+            }[kind]
+        )

@@ -16,12 +16,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from jobgraph.console.examples import PLACEHOLDERS, examples_for
 from jobgraph.console.messages import messages_for
 from jobgraph.console.vendor import FILES, VENDOR_DIR, digest
-from jobgraph.errors import NotFound, error_body
+from jobgraph.errors import NotFound, error_response
 from jobgraph.policy.fields import DataUse
 from jobgraph.settings import PROJECT_ROOT
 from jobgraph.tenancy.registry import Tenant
@@ -86,7 +86,7 @@ async def console_asset(request: Request) -> Response:
     name = request.path_params["name"]
     found = _asset(name)
     if found is None:
-        return JSONResponse(error_body(NotFound(f"No console asset '{name}'.")), status_code=404)
+        return error_response(NotFound(f"No console asset '{name}'."))
     data, _version = found
     return Response(
         data,
@@ -147,10 +147,7 @@ def _json_for_html(value: dict) -> str:
 async def console_page(request: Request) -> Response:
     tenant: Tenant = request.scope["state"]["tenant"]
     if not tenant.config.employer_console_enabled:
-        return JSONResponse(
-            error_body(NotFound(f"{tenant.config.branding.site_name} offers no employer console.")),
-            status_code=404,
-        )
+        return error_response(NotFound(f"{tenant.site_name} offers no employer console."))
     branding = tenant.config.branding
     site = html.escape(branding.site_name)
     logo = (

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import QueryParams
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import (
@@ -29,7 +28,7 @@ from jobgraph.errors import (
     Forbidden,
     PersistedQueryNotFound,
     PersistedQueryNotSupported,
-    error_body,
+    error_response,
 )
 from jobgraph.identity.models import TrustedDocument
 from jobgraph.lru import LRU
@@ -126,11 +125,10 @@ class TrustedDocuments:
                 receive = await self._resolve_post(scope, receive)
         except (PersistedQueryNotFound, PersistedQueryNotSupported) as error:
             # A normal turn of the protocol, not a bad request: the client sends the query.
-            await JSONResponse(error_body(error), status_code=200)(scope, receive, send)
+            await error_response(error)(scope, receive, send)
             return
         except (BadUserInput, Forbidden) as error:
-            status = 403 if isinstance(error, Forbidden) else 400
-            await JSONResponse(error_body(error), status_code=status)(scope, receive, send)
+            await error_response(error)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -13,10 +13,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from jobgraph.errors import ErrorCode, JobgraphError
+from jobgraph.policy.config import MAX_TOKENS_CEILING
 
 log = logging.getLogger("jobgraph.errors")
 
 
+# graphql-core's parser, stopped by the platform's token ceiling (MaxTokensLimiter).
+_OVER_TOKEN_CEILING = re.compile(r"^Syntax Error: Document contains more than \d+ tokens")
 # graphql-core's suggestions, wherever they stand in a message (validation, and the
 # coercion of a variable's value: an enum value, an input field name).
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
@@ -29,6 +32,13 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
     if isinstance(original, JobgraphError):
         extensions = {"code": str(original.code), **original.extensions}
         return _replace(error, original.message, extensions)
+    if original is None and _OVER_TOKEN_CEILING.search(error.message):
+        # Refused while parsing, for its size: the same refusal as over a site's own limit.
+        return _replace(
+            error,
+            f"The document has more than {MAX_TOKENS_CEILING} tokens, the most any site accepts.",
+            {"code": str(ErrorCode.QUERY_TOO_COMPLEX), "limit": MAX_TOKENS_CEILING},
+        )
     if original is None:
         code = (
             ErrorCode.GRAPHQL_PARSE_FAILED

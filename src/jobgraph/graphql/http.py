@@ -15,7 +15,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from jobgraph.errors import BadUserInput, error_body
+from jobgraph.errors import BadUserInput, error_body, error_response
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.errors import shape_error
 from jobgraph.graphql.limits import introspection_allowed
@@ -40,11 +40,8 @@ class GraphQLView(GraphQL):
             message = error.reason
             if message == "mutations are not allowed when using GET":
                 # A registered document sent by id over GET: refused as a written one is.
-                return JSONResponse(
-                    error_body(BadUserInput("Mutations are never sent over GET; use POST.")),
-                    status_code=405,
-                    headers={"Allow": "POST"},
-                )
+                refused = BadUserInput("Mutations are never sent over GET; use POST.")
+                return error_response(refused, status=405, headers={"Allow": "POST"})
             if message.startswith("Unknown operation named"):
                 message += " Send as operationName the name of an operation in the document."
             graphql_response = wants_graphql_response(request.headers)

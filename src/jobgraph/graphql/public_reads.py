@@ -35,10 +35,10 @@ from graphql import (
     parse,
 )
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobgraph.errors import error_body
+from jobgraph.errors import error_response
 from jobgraph.graphql.limits import chosen_operation, first_root_field
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.http_security import with_default_headers
@@ -139,9 +139,7 @@ class PublicReads:
             await limit_anonymous(scope, tenant, services)
         except RateLimited as error:
             headers = {"Retry-After": str(error.retry_after), "Cache-Control": PRIVATE}
-            await JSONResponse(error_body(error), status_code=429, headers=headers)(
-                scope, receive, send
-            )
+            await error_response(error, headers=headers)(scope, receive, send)
             return
         scope["jobgraph.anonymous_counted"] = True  # Authentication does not count it again
         cache_headers = {

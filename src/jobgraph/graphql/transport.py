@@ -8,10 +8,10 @@ import asyncio
 import html
 
 from starlette.datastructures import Headers, QueryParams
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobgraph.errors import BadUserInput, ServiceUnavailable, error_body
+from jobgraph.errors import BadUserInput, ServiceUnavailable, error_response
 
 MAX_BODY_BYTES = 64 * 1024
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -52,9 +52,7 @@ class Shed:
         turns = scope["app"].state.services.shedding
         if not await turns.acquire():
             busy = ServiceUnavailable("The service is busy; try again in a moment.")
-            await JSONResponse(error_body(busy), status_code=503, headers={"Retry-After": "1"})(
-                scope, receive, send
-            )
+            await error_response(busy, headers={"Retry-After": "1"})(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)
@@ -91,11 +89,10 @@ class GraphQLOverHttp:
         refusal = self._refusal(scope)
         if refusal is not None:
             status, message = refusal
-            await JSONResponse(
-                error_body(BadUserInput(message)),
-                status_code=status,
-                headers={"Allow": "GET, POST"} if status == 405 else None,
-            )(scope, receive, send)
+            allow = {"Allow": "GET, POST"} if status == 405 else None
+            await error_response(BadUserInput(message), status=status, headers=allow)(
+                scope, receive, send
+            )
             return
         received = 0
 
@@ -119,9 +116,8 @@ class GraphQLOverHttp:
             async with asyncio.timeout(timeout):
                 await self.app(scope, bounded_receive, tracking_send)
         except _TooLarge:
-            await JSONResponse(error_body(BadUserInput(_too_large())), status_code=413)(
-                scope, receive, send
-            )
+            too_large = BadUserInput(_too_large())
+            await error_response(too_large, status=413)(scope, receive, send)
         except TimeoutError:
             if started:
                 raise
@@ -129,7 +125,7 @@ class GraphQLOverHttp:
                 f"The request took longer than {timeout:g} s and was stopped; try again, "
                 "or ask for less."
             )
-            await JSONResponse(error_body(error), status_code=503)(scope, receive, send)
+            await error_response(error)(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
         headers = Headers(scope=scope)

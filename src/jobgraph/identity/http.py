@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from jobgraph.errors import Forbidden, JobgraphError, Unauthenticated, error_body
+from jobgraph.errors import Forbidden, JobgraphError, Unauthenticated, error_response
 from jobgraph.identity.models import OperatorSession
 from jobgraph.identity.oidc import account_for_external_token, issued_by
 from jobgraph.identity.partners import active_client, active_site_key
@@ -48,15 +47,14 @@ class Authentication:
                 ):
                     await limit_anonymous(scope, state["tenant"], services)
         except RateLimited as error:
-            await _refuse(error, 429, {"Retry-After": str(error.retry_after)}, scope, receive, send)
+            await _refuse(error, {"Retry-After": str(error.retry_after)}, scope, receive, send)
             return
         except Forbidden as error:
-            await _refuse(error, 403, {}, scope, receive, send)
+            await _refuse(error, {}, scope, receive, send)
             return
         except Unauthenticated as error:
             await _refuse(
                 error,
-                401,
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 scope,
                 receive,
@@ -158,11 +156,9 @@ async def _operator_viewer(db: AsyncSession, claims: dict) -> Viewer:
 
 async def _refuse(
     error: JobgraphError,
-    status: int,
     headers: dict[str, str],
     scope: Scope,
     receive: Receive,
     send: Send,
 ) -> None:
-    response = JSONResponse(error_body(error), status_code=status, headers=headers)
-    await response(scope, receive, send)
+    await error_response(error, headers=headers)(scope, receive, send)

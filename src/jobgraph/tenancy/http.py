@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from jobgraph.errors import TenantUnknown, error_body
+from jobgraph.errors import TenantUnknown, error_response
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 
@@ -26,7 +25,7 @@ class TenantResolution:
         registry = await self.registry()
         tenant, problem = self._resolve(headers, registry)
         if tenant is None:
-            response = JSONResponse(error_body(TenantUnknown(problem)), status_code=404)
+            response = error_response(TenantUnknown(problem))
             await response(scope, receive, send)
             return
         state = scope.setdefault("state", {})

@@ -4,9 +4,9 @@ served from ``<tenants directory>/static/<slug>/``."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 
-from jobgraph.errors import NotFound, error_body
+from jobgraph.errors import NotFound, error_response
 
 CONTENT_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp"}
 
@@ -21,7 +21,7 @@ async def tenant_static_file(request: Request) -> Response:
         or not path.is_file()
     ):
         missing = NotFound(f"No file '{slug}/{name}' among the sites' static files.")
-        return JSONResponse(error_body(missing), status_code=404)
+        return error_response(missing)
     return FileResponse(
         path,
         media_type=CONTENT_TYPES[path.suffix],
