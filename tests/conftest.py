@@ -297,7 +297,7 @@ def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
 @pytest.fixture
 def provider() -> Iterator[Any]:
     """A tenant's own OpenID Connect provider on this machine (tests/identity/test_oidc.py)."""
-    from tests.identity.test_oidc import Provider
+    from tests.support.oidc import Provider
 
     provider = Provider()
     yield provider

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import code_in, database_name, error_code
-from tests.identity.test_accounts import CONFIRM, REGISTER
+from tests.support.accounts import CONFIRM, REGISTER
 
 DOCUMENTS = "{ legalDocuments { id kind version title effectiveAt } }"
 TO_ACCEPT = "{ documentsToAccept { id version } }"

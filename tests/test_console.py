@@ -3,42 +3,24 @@ schema, and an employer working in it in a real headless Chromium on each demo t
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import os
 import re
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from graphql import parse, validate
 
-from jobgraph.app import create_app
-from jobgraph.cli import server_options
 from jobgraph.console.examples import EXAMPLES
 from jobgraph.console.vendor import FILES, VENDOR_DIR
 from jobgraph.graphql.schema import schema
 from jobgraph.tenancy.files import load_tenant_dir
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS
-from tests.test_tenant_admin import TOKYO_PARTNER, create_tenant
+from tests.support.browser import CHROMIUM_FLAGS, OUTPUT, chromium_path, listening
+from tests.support.tenants import TOKYO_PARTNER, create_tenant
 
-OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "console"
 TEST_SETTINGS_TENANTS = {
     config.slug: config for config in load_tenant_dir(TEST_SETTINGS.tenants_dir)
 }
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CANARIES = ("+81-90-0000-", "+81-80-0000-", "Last Employer")
 
 
@@ -93,38 +75,6 @@ async def test_a_partner_site_offers_the_console_only_when_it_enables_it(api):
         token=operator,
     )
     assert (await api.http.get("/console", headers=host)).status_code == 200
-
-
-def chromium_path() -> str:
-    found = os.environ.get("JOBGRAPH_CHROMIUM") or shutil.which("chromium")
-    if not found:
-        pytest.fail(
-            "The console test needs Chromium: `make test` installs Debian's chromium when "
-            "run as root; elsewhere install it, or set JOBGRAPH_CHROMIUM to its path."
-        )
-    return found
-
-
-@contextlib.asynccontextmanager
-async def listening(database, app=None, settings=TEST_SETTINGS) -> AsyncIterator[int]:
-    """The app (or another) on a real socket, run as `jobgraph serve` runs it: a browser
-    cannot use the in-process transport."""
-    config = uvicorn.Config(
-        app or create_app(settings, database),
-        host="127.0.0.1",
-        port=0,
-        **server_options(settings),
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the server did not start"
-        await asyncio.sleep(0.05)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,7 @@ def test_serve_refuses_the_published_secret_beyond_loopback_and_says_how_to_set_
 async def test_forwarded_addresses_count_only_from_a_trusted_proxy(
     database, reconfigure, proxies, codes
 ):
-    from tests.test_console import listening
+    from tests.support.browser import listening
 
     await reconfigure(
         {

@@ -13,7 +13,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from jobgraph.console.examples import EXAMPLES
 from jobgraph.graphql.execution import LeanExecutionContext
 from jobgraph.graphql.schema import schema
-from tests.jobs.conftest import employer_of
+from tests.support.employers import employer_of
 
 RESUME = """{ myResume { fullName birthDate gender phone email lastEmployer visibility
   languages { language level } educationLevel educationHistory { school degree }

@@ -5,7 +5,7 @@ import logging
 
 from jobgraph.demo import DEMO_PASSWORD
 from jobgraph.observability import JsonFormatter
-from tests.resumes.test_disclosure import APPLICANTS, applied
+from tests.support.disclosure import APPLICANTS, applied
 
 
 async def test_each_request_gets_an_id_a_log_line_and_metrics(api, caplog):

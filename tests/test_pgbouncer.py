@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 from jobgraph.app import create_app
 from jobgraph.db.urls import DatabaseUrls
 from tests.conftest import TEST_SETTINGS, Api, database_name
-from tests.jobs.conftest import employer_of
-from tests.test_shutdown import free_port
+from tests.support.employers import employer_of
+from tests.support.servers import free_port
 
 SEARCH = "{ jobs(first: 20) { edges { node { id title company { name } } } } }"
 _TIMEOUT = text("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")  # in ms

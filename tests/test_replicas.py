@@ -23,7 +23,7 @@ from jobgraph.db.engine import StatementCounter
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
 from tests.conftest import TEST_SETTINGS, Api, DatabaseServer, database_name
-from tests.jobs.conftest import employer_of
+from tests.support.employers import employer_of
 
 JOB = "query($id: ID!) { job(id: $id) { id title } }"
 APPLY = "mutation($j: ID!) { applyToJob(jobId: $j) { id } }"

@@ -12,6 +12,8 @@ from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.sync import export_tenants, sync_tenants
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, database_name, error_code
+from tests.support.accounts import admin_token
+from tests.support.tenants import TOKYO_PARTNER, create_tenant
 
 SETTINGS = "query($slug: String) { tenantSettings(slug: $slug) { slug version source config } }"
 BRANDING = """mutation($b: BrandingInput!, $slug: String, $v: Int, $note: String) {
@@ -31,29 +33,6 @@ RESTORE = """mutation($v: Int!) {
   restoreTenantVersion(version: $v) { settings { version config } changes { key } }
 }"""
 SITE = "{ tenant { branding { siteName primaryColor } publicPolicy { resumeVisibilities } } }"
-
-
-TOKYO_PARTNER = {
-    "slug": "tokyo-jobs",
-    "name": "Tokyo Jobs",
-    "hostnames": ["tokyo.jobboard.localhost"],
-    "parent": "jobboard",
-    "branding": {"site_name": "Tokyo Jobs"},
-    "policy": {"resume_visibilities": ["PRIVATE"]},
-}
-
-
-async def create_tenant(api, operator: str, config: dict) -> dict:
-    return await api.data(
-        "mutation($c: JSON!) { createTenant(config: $c) { settings { slug version source } } }",
-        {"c": config},
-        tenant="jobboard",
-        token=operator,
-    )
-
-
-async def admin_token(api, tenant: str) -> str:
-    return (await api.sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
 
 
 async def test_an_admin_rebrands_their_site_and_the_next_request_shows_it(api):

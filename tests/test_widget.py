@@ -8,8 +8,8 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from tests.identity.test_partners import admin_token
-from tests.test_console import CHROMIUM_FLAGS, OUTPUT, chromium_path, listening
+from tests.support.accounts import admin_token
+from tests.support.browser import CHROMIUM_FLAGS, OUTPUT, chromium_path, listening
 
 PAGE = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Partner jobs</title>

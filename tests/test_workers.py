@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from jobgraph.demo import DEMO_PASSWORD
-from tests.test_shutdown import free_port, start_server, wait_until_healthy
+from tests.support.servers import free_port, start_server, wait_until_healthy
 
 # A database of the machine's Redis that this test owns: emptied first, so counts left by
 # an earlier run (the per-address sign-in limit) do not carry into this one.

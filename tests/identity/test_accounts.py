@@ -5,42 +5,12 @@ import pytest
 from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from jobgraph.identity.accounts import WRONG_CREDENTIALS
 from tests.conftest import LOGIN, code_in, error_code
+from tests.support.accounts import CONFIRM, confirmed, register
 
-REGISTER = """mutation($input: RegisterInput!) {
-  register(input: $input) { email message }
-}"""
-CONFIRM = """mutation($t: String!) {
-  confirmRegistration(token: $t) { accessToken refreshToken expiresIn }
-}"""
 ME = "{ me { email fullName isTenantAdmin memberships { companyName role } } }"
 REFRESH = (
     """mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }"""
 )
-
-
-async def register(api, tenant, email, password="a-long-passphrase-42", full_name="Ann Seeker"):
-    """Register as a seeker who read and accepted the site's documents in force."""
-    documents = await api.data("{ legalDocuments { id } }", tenant=tenant)
-    accepted = [document["id"] for document in documents["legalDocuments"]]
-    return await api.graphql(
-        REGISTER,
-        {
-            "input": {
-                "email": email,
-                "password": password,
-                "fullName": full_name,
-                "acceptedDocumentIds": accepted,
-            }
-        },
-        tenant=tenant,
-    )
-
-
-async def confirmed(api, outbox, tenant, email, **kwargs) -> dict:
-    """Register, then confirm with the code mailed to the address: the sign-in tokens."""
-    assert "errors" not in await register(api, tenant, email, **kwargs)
-    *_, mail = await outbox(email, "CONFIRM_ADDRESS")
-    return await api.data(CONFIRM, {"t": code_in(mail["body"])}, tenant=tenant)
 
 
 async def test_register_confirm_then_sign_in_and_ask_who_i_am(api, outbox):

@@ -1,7 +1,6 @@
 """Partner sites: public site keys from browsers, confidential clients from servers, and
 the secrets that must never come back."""
 
-import base64
 import logging
 
 import httpx
@@ -9,40 +8,10 @@ import pytest
 
 from jobgraph.app import create_app
 from tests.conftest import TEST_SETTINGS, Api, error_code
+from tests.support.accounts import admin_token
+from tests.support.partners import CREATE_KEY, ORIGIN, client, client_token, site_key
 
 TENANT = "{ tenant { slug } }"
-ORIGIN = "https://www.jobboard.test"
-CREATE_KEY = 'mutation { createSiteKey(name: "careers page") { id key } }'
-CREATE_CLIENT = """mutation($scopes: [ClientScope!]!) {
-  createOAuthClient(name: "partner backend", scopes: $scopes) {
-    client { id clientId scopes } clientSecret } }"""
-
-
-async def admin_token(api, tenant="jobboard"):
-    return (await api.sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
-
-
-async def site_key(api, tenant="jobboard") -> dict:
-    data = await api.data(CREATE_KEY, tenant=tenant, token=await admin_token(api, tenant))
-    return data["createSiteKey"]
-
-
-async def client(api, scopes, tenant="jobboard") -> tuple[str, str, str]:
-    data = await api.data(
-        CREATE_CLIENT, {"scopes": scopes}, tenant=tenant, token=await admin_token(api, tenant)
-    )
-    created = data["createOAuthClient"]
-    return created["client"]["id"], created["client"]["clientId"], created["clientSecret"]
-
-
-async def client_token(api, client_id, secret, tenant="jobboard", scope=None):
-    form = {"grant_type": "client_credentials"}
-    if scope:
-        form["scope"] = scope
-    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return await api.http.post(
-        "/oauth/token", data=form, headers={"X-Tenant": tenant, "Authorization": f"Basic {basic}"}
-    )
 
 
 async def test_a_site_key_reads_public_data_from_an_allowed_origin(api):

@@ -4,7 +4,8 @@ requires it, they can run nothing else."""
 import hashlib
 
 from tests.conftest import error_code
-from tests.identity.test_partners import ORIGIN, admin_token, client, client_token, site_key
+from tests.support.accounts import admin_token
+from tests.support.partners import ORIGIN, client, client_token, site_key
 
 DOCUMENT = "query Branding { tenant { slug branding { siteName } } }"
 REGISTER = """mutation($c: String!, $d: [String!]!) {

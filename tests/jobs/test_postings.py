@@ -4,7 +4,7 @@ all; the status life cycle; views counted without personal data."""
 import pytest
 
 from tests.conftest import error_code
-from tests.jobs.conftest import CREATE, PUBLISH, employer_of
+from tests.support.employers import CREATE, PUBLISH, employer_of
 
 UPDATE = """mutation($id: ID!, $patch: JobPatch!) { updateJob(id: $id, patch: $patch) {
   title status salary { min max } tags } }"""

@@ -5,7 +5,7 @@ import pytest
 
 from jobgraph.jobs.search import SearchResults
 from tests.conftest import error_code
-from tests.jobs.conftest import employer_of
+from tests.support.employers import employer_of
 
 SEARCH = """query($search: String, $filter: JobFilterInput, $sort: JobSort, $first: Int,
                   $after: String) {

@@ -6,8 +6,8 @@ import pytest
 
 from jobgraph.policy.staff import POWERS, Power, StaffRole, markdown_table
 from tests.conftest import error_code
-from tests.jobs.conftest import employer_of
-from tests.resumes.test_disclosure import APPLICANTS, FIELDS, check, seeker_token
+from tests.support.disclosure import APPLICANTS, FIELDS, check, seeker_token
+from tests.support.employers import employer_of
 
 README = (__import__("pathlib").Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -359,7 +359,7 @@ async def test_what_a_read_of_every_field_shows_is_what_it_records(api):
 async def test_search_and_staff_access_disclose_the_same_on_main_and_partner_sites(api, site):
     """The pool's searchable resumes are searched alike on its sites; the pool's staff
     (here an operator on each site) see everything with a purpose, recorded."""
-    from tests.resumes.test_disclosure import EVERYTHING, PERSONAL, SEARCH
+    from tests.support.disclosure import EVERYTHING, PERSONAL, SEARCH
 
     employer = await employer_of(api, "jobboard")
     token = (await api.sign_in("employer@jobboard.test", site))["accessToken"]

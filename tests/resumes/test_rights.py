@@ -7,8 +7,8 @@ from sqlalchemy import text
 from jobgraph.db.engine import bind_pool
 from jobgraph.privacy.rights import EXPORTED_TABLES, KEPT_TABLES, queue_update_requests
 from tests.conftest import database_name, error_code
-from tests.jobs.conftest import employer_of
-from tests.resumes.test_disclosure import APPLICANTS, applied, seeker_token
+from tests.support.disclosure import APPLICANTS, applied, seeker_token
+from tests.support.employers import employer_of
 
 RESUME_VALUES = (
     "+81-90-0000-0015",
@@ -476,7 +476,7 @@ async def test_padding_a_group_does_not_reveal_one_seekers_value(api, database, 
 async def test_deleting_an_account_erases_mail_sent_to_its_address_before_it_existed(
     api, database, database_server, outbox
 ):
-    from tests.identity.test_accounts import confirmed
+    from tests.support.accounts import confirmed
 
     employer = await employer_of(api, "jobboard")
     await api.data(

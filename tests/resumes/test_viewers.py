@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import error_code
-from tests.resumes.test_disclosure import COMMUNITY_PUBLIC, FIELDS, check
+from tests.support.disclosure import COMMUNITY_PUBLIC, FIELDS, check
 
 PUBLIC = "{ publicProfiles(first: 30) { " + FIELDS + " } }"
 
