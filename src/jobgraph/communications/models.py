@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.dialects.postgresql import UUID
@@ -28,7 +29,12 @@ class Inquiry(PoolOwned, Base):
     reply_to: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(8))  # OPEN or CLOSED
+    status: Mapped[str] = mapped_column(String(8))  # an InquiryStatus
     closed_by: Mapped[str | None] = mapped_column(String(100))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(String(1000))
+
+
+class InquiryStatus(StrEnum):
+    OPEN = "OPEN"  # waits for the site's admins
+    CLOSED = "CLOSED"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.communications.models import Inquiry
+from jobgraph.communications.models import Inquiry, InquiryStatus
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
 from jobgraph.identity.accounts import check_email
 from jobgraph.identity.models import Account
@@ -129,7 +129,7 @@ async def send_inquiry(
         reply_to=check_email(reply_to) if reply_to else None,
         subject=required_text(subject, "subject", MAX_SUBJECT),
         body=required_text(body, "body", MAX_INQUIRY),
-        status="OPEN",
+        status=InquiryStatus.OPEN,
         created_at=datetime.now(UTC),
     )
     db.add(row)
@@ -155,9 +155,9 @@ async def close_inquiry(
     row = await db.get(Inquiry, (tenant.pool_id, inquiry_id))
     if row is None or row.tenant_slug != tenant.slug:
         raise NotFound("There is no such inquiry on this site.")
-    if row.status == "CLOSED":
+    if row.status == InquiryStatus.CLOSED:
         raise BadUserInput("This inquiry is closed already.", field="id")
-    row.status = "CLOSED"
+    row.status = InquiryStatus.CLOSED
     row.closed_by = actor
     row.closed_at = datetime.now(UTC)
     row.resolution = required_text(resolution, "resolution", 1000) if resolution else None

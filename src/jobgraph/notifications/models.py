@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     DateTime,
@@ -19,6 +20,13 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobgraph.db.models import Base, PoolOwned
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "PENDING"  # waits for its next attempt
+    SENDING = "SENDING"  # claimed by a sender
+    SENT = "SENT"
+    FAILED = "FAILED"  # gave up after its last attempt
 
 
 class Notification(PoolOwned, Base):
@@ -39,7 +47,7 @@ class Notification(PoolOwned, Base):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="PENDING")  # PENDING SENT FAILED
+    status: Mapped[str] = mapped_column(String(10), default=NotificationStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

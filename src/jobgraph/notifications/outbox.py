@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import bind_pool
-from jobgraph.notifications.models import Notification
+from jobgraph.notifications.models import Notification, NotificationStatus
 from jobgraph.notifications.senders import Mail, Sender
 from jobgraph.tenancy.registry import Tenant
 
@@ -44,7 +44,7 @@ async def enqueue(
             recipient=recipient,
             subject=subject,
             body=body,
-            status="PENDING",
+            status=NotificationStatus.PENDING,
             attempts=0,
         )
         .on_conflict_do_nothing(index_elements=["pool_id", "dedupe_key"])
@@ -85,7 +85,7 @@ async def _claim(
                 await session.scalars(
                     select(Notification)
                     .where(
-                        Notification.status == "PENDING",
+                        Notification.status == NotificationStatus.PENDING,
                         or_(
                             Notification.next_attempt_at.is_(None),
                             Notification.next_attempt_at <= now,
@@ -98,7 +98,7 @@ async def _claim(
             ).all()
         )
         for row in rows:
-            row.status = "SENDING"
+            row.status = NotificationStatus.SENDING
             row.attempts += 1
     return rows
 
@@ -122,7 +122,7 @@ async def _send_one(
     except Exception as error:  # any sender failure is retried, whatever its kind
         failed = notification.attempts >= MAX_ATTEMPTS
         values = {
-            "status": "FAILED" if failed else "PENDING",
+            "status": NotificationStatus.FAILED if failed else NotificationStatus.PENDING,
             "last_error": f"{type(error).__name__}: {error}"[:500],
             "next_attempt_at": datetime.now(UTC) + timedelta(minutes=2**notification.attempts),
         }
@@ -132,7 +132,11 @@ async def _send_one(
             report.retrying += 1
         report.errors.append(f"{notification.id}: {type(error).__name__}")
     else:
-        values = {"status": "SENT", "sent_at": datetime.now(UTC), "last_error": None}
+        values = {
+            "status": NotificationStatus.SENT,
+            "sent_at": datetime.now(UTC),
+            "last_error": None,
+        }
         report.sent += 1
     async with sessions() as session, session.begin():
         bind_pool(session, pool)

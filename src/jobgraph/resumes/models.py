@@ -118,4 +118,4 @@ class Invitation(PoolOwned, Base):
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     invited_by: Mapped[str] = mapped_column(String(100))
     message: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10))  # PENDING ACCEPTED DECLINED
+    status: Mapped[str] = mapped_column(String(10))  # an InvitationStatus

@@ -28,7 +28,7 @@ from jobgraph.resumes.models import PLAIN_COLUMNS
 from jobgraph.resumes.models import Application as ApplicationRow
 from jobgraph.resumes.models import Invitation as InvitationRow
 from jobgraph.resumes.models import Resume as ResumeRow
-from jobgraph.resumes.service import EMPLOYER_MOVES, ApplicationStatus
+from jobgraph.resumes.service import EMPLOYER_MOVES, ApplicationStatus, InvitationStatus
 from jobgraph.resumes.types import Resume
 from jobgraph.tenancy.registry import Tenant
 
@@ -196,10 +196,15 @@ class Candidate:
     resume: Resume
 
 
+InvitationStatusType = strawberry.enum(
+    InvitationStatus, name="InvitationStatus", description="Whether the seeker answered."
+)
+
+
 @strawberry.type
 class Invitation:
     id: strawberry.ID
-    status: str
+    status: InvitationStatusType
     message: str | None
     sent_at: datetime
     row: strawberry.Private[InvitationRow]
@@ -222,7 +227,7 @@ class DisclosureEntry:
 def _invitation(row: InvitationRow) -> Invitation:
     return Invitation(
         id=strawberry.ID(str(row.id)),
-        status=row.status,
+        status=InvitationStatus(row.status),
         message=row.message,
         sent_at=row.created_at,
         row=row,
@@ -483,9 +488,9 @@ class ResumesMutation:
                 .where(
                     InvitationRow.job_id == job_uuid,
                     InvitationRow.account_id == context.viewer.account_id,
-                    InvitationRow.status == "PENDING",
+                    InvitationRow.status == InvitationStatus.PENDING,
                 )
-                .values(status="ACCEPTED")
+                .values(status=InvitationStatus.ACCEPTED)
             )
         return Application.of(row)
 
@@ -587,7 +592,7 @@ class ResumesMutation:
                         account_id=resume.account_id,
                         invited_by=context.viewer.actor,
                         message=message,
-                        status="PENDING",
+                        status=InvitationStatus.PENDING,
                     )
                 )
         return True
@@ -606,7 +611,7 @@ class ResumesMutation:
             )
             if row is None:
                 raise NotFound(f"You have no invitation {id}.")
-            row.status = "DECLINED"
+            row.status = InvitationStatus.DECLINED
         return True
 
 

@@ -31,6 +31,12 @@ class ApplicationStatus(StrEnum):
     WITHDRAWN = "WITHDRAWN"  # by the seeker: ends further disclosure
 
 
+class InvitationStatus(StrEnum):
+    PENDING = "PENDING"  # sent, not answered
+    ACCEPTED = "ACCEPTED"  # the seeker applied
+    DECLINED = "DECLINED"
+
+
 EMPLOYER_MOVES = {
     ApplicationStatus.REVIEWING,
     ApplicationStatus.INTERVIEW,
