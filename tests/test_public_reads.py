@@ -6,7 +6,7 @@ from graphql import get_named_type, is_leaf_type
 
 from jobgraph.graphql.public_reads import PRIVATE_FIELDS, PUBLIC_ROOTS, PUBLIC_TYPES
 from jobgraph.graphql.schema import schema
-from jobgraph.identity.permissions import JobsRead, TenantRead
+from jobgraph.permissions import JobsRead, TenantRead
 from tests.support.employers import employer_of
 
 PAGE = "{ jobs(first: 3, sort: NEWEST) { edges { node { id title company { name } } } } }"

@@ -11,8 +11,8 @@ from jobgraph.communications import service
 from jobgraph.communications.models import Inquiry as InquiryRow
 from jobgraph.communications.models import InquiryStatus
 from jobgraph.fields import keyless, parse_id
-from jobgraph.identity.permissions import Visitor, staff
 from jobgraph.paging import page_size
+from jobgraph.permissions import Visitor, staff
 from jobgraph.policy.staff import Power
 from jobgraph.viewer import ViewerKind
 

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from jobgraph.graphql import documents as trusted_documents
 from jobgraph.identity import partners
-from jobgraph.identity.permissions import staff
+from jobgraph.permissions import staff
 from jobgraph.policy.staff import Power
 
 

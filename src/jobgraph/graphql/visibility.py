@@ -21,7 +21,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from jobgraph.graphql.limits import INTROSPECTION_FIELDS, chosen_operation
-from jobgraph.identity.permissions import permits
+from jobgraph.permissions import permits
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer, ViewerKind
 

@@ -26,13 +26,6 @@ from jobgraph.identity.models import (
 from jobgraph.identity.models import (
     SiteKey as SiteKeyRow,
 )
-from jobgraph.identity.permissions import (
-    AccountHolder,
-    Operator,
-    OperatorVisitor,
-    Visitor,
-    staff,
-)
 from jobgraph.identity.tokens import OPERATOR_AUDIENCE
 from jobgraph.identity.types import (
     AuthPayload,
@@ -45,6 +38,13 @@ from jobgraph.identity.types import (
     SiteKey,
 )
 from jobgraph.jobs.models import Company
+from jobgraph.permissions import (
+    AccountHolder,
+    Operator,
+    OperatorVisitor,
+    Visitor,
+    staff,
+)
 from jobgraph.policy.staff import Power
 from jobgraph.privacy import documents
 from jobgraph.tenancy.feed import company_present_on

@@ -15,7 +15,6 @@ from strawberry.types import Info
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.fields import parse_id
 from jobgraph.identity.models import CompanyMember
-from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead, SignedIn
 from jobgraph.jobs import members, postings, search
 from jobgraph.jobs.enums import AlertFrequency, JobSort
 from jobgraph.jobs.members import MemberRole
@@ -38,6 +37,7 @@ from jobgraph.jobs.types import (
     SalaryPeriodType,
     connection,
 )
+from jobgraph.permissions import AccountHolder, Employer, JobsRead, SignedIn
 from jobgraph.tenancy.feed import company_present_on
 
 MemberRoleType = strawberry.enum(MemberRole, description="A member's role in a company.")

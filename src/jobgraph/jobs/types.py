@@ -13,7 +13,6 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
 from jobgraph.fields import PRELOADED, parse_id
-from jobgraph.identity.permissions import MemberOfPostingCompany
 from jobgraph.jobs import search
 from jobgraph.jobs.enums import (
     AlertFrequency,
@@ -29,6 +28,7 @@ from jobgraph.jobs.enums import (
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
 from jobgraph.paging import page_size
+from jobgraph.permissions import MemberOfPostingCompany
 
 CategoryType = strawberry.enum(Category, description="The kind of work.")
 EmploymentTypeType = strawberry.enum(EmploymentType, name="EmploymentType")

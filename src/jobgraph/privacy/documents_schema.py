@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from jobgraph.fields import parse_id
-from jobgraph.identity.permissions import AccountHolder, TenantRead, staff
+from jobgraph.permissions import AccountHolder, TenantRead, staff
 from jobgraph.policy.staff import Power
 from jobgraph.privacy import documents
 from jobgraph.privacy.documents import DocumentKind

@@ -14,7 +14,7 @@ from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
 from jobgraph.identity.accounts import find_by_email
 from jobgraph.identity.models import Account
 from jobgraph.identity.passwords import verify_password
-from jobgraph.identity.permissions import AccountHolder, staff
+from jobgraph.permissions import AccountHolder, staff
 from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
 from jobgraph.policy.models import DisclosureRecord

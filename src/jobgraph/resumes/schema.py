@@ -14,11 +14,11 @@ from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
 from jobgraph.fields import parse_id
-from jobgraph.identity.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.jobs.types import Job
 from jobgraph.paging import DEFAULT_PAGE_SIZE, page_size
+from jobgraph.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.policy.disclosure import Access, resume_search_offered
 from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.policy.models import DisclosureRecord

@@ -15,8 +15,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden
-from jobgraph.identity.permissions import Operator, staff
 from jobgraph.paging import page_size
+from jobgraph.permissions import Operator, staff
 from jobgraph.policy.staff import Power
 from jobgraph.tenancy import admin
 from jobgraph.tenancy.models import TenantConfigVersion, TenantRow

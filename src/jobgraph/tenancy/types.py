@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from jobgraph.identity.permissions import TenantRead
+from jobgraph.permissions import TenantRead
 from jobgraph.policy.config import Policy
 from jobgraph.policy.types import (
     DataUseType,

@@ -3,7 +3,8 @@
 is resolved before execution) and refuses with a reason: ``UNAUTHENTICATED`` when signing
 in would help, ``FORBIDDEN`` when it would not.
 
-Resume disclosure is not decided here: that belongs to the policy module alone."""
+Resume disclosure is not decided here: that belongs to the policy module alone. Every
+domain declares its fields with these, so they sit below the domains, above the policy."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from jobgraph.errors import Forbidden, Unauthenticated
+from jobgraph.policy.site import Site
 from jobgraph.policy.staff import Power, require
-from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Scope, Viewer, ViewerKind
 
 
@@ -36,11 +37,11 @@ class _Check(BasePermission):
         self.check(_viewer(info), info.context.tenant)
         return True
 
-    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+    def check(self, viewer: Viewer, tenant: Site) -> None:
         raise NotImplementedError
 
 
-def permits(permission: type[BasePermission], viewer: Viewer, tenant: Tenant) -> bool:
+def permits(permission: type[BasePermission], viewer: Viewer, tenant: Site) -> bool:
     """Whether a root operation's permission class lets this viewer call it at all (for
     what introspection shows; per-object checks, which need their object, count as yes)."""
     if not issubclass(permission, _Check) or permission.check is _Check.check:
@@ -56,7 +57,7 @@ def public_read(scope: Scope) -> type[BasePermission]:
     """Public data: anyone, site keys included; a partner client needs ``scope``."""
 
     class PublicRead(_Check):
-        def check(self, viewer: Viewer, tenant: Tenant) -> None:
+        def check(self, viewer: Viewer, tenant: Site) -> None:
             if viewer.kind is ViewerKind.PARTNER_CLIENT and scope not in viewer.scopes:
                 raise Forbidden(f"This client lacks the scope '{scope}' this field needs.")
 
@@ -71,7 +72,7 @@ JobsRead = public_read(Scope.JOBS_READ)
 class Visitor(_Check):
     """People, signed in or not (register, sign in): not partner keys or clients."""
 
-    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+    def check(self, viewer: Viewer, tenant: Site) -> None:
         if viewer.kind in (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT):
             raise Forbidden(
                 "Signing up and signing in are not available to partner-site keys or clients."
@@ -82,7 +83,7 @@ class OperatorVisitor(_Check):
     """The operators' sign-in: for whoever is not signed in as an account (or is an
     operator already), so that a seeker's or an employer's schema explorer does not list it."""
 
-    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+    def check(self, viewer: Viewer, tenant: Site) -> None:
         if viewer.kind in (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT):
             raise Forbidden("Operators do not sign in with partner-site keys or clients.")
         if viewer.kind is ViewerKind.ACCOUNT:
@@ -92,21 +93,21 @@ class OperatorVisitor(_Check):
 
 
 class SignedIn(_Check):
-    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+    def check(self, viewer: Viewer, tenant: Site) -> None:
         _require_signed_in(viewer, "This operation")
 
 
 class AccountHolder(_Check):
     """A signed-in account of this tenant's pool (not an operator)."""
 
-    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+    def check(self, viewer: Viewer, tenant: Site) -> None:
         _require_signed_in(viewer, "This operation")
         if viewer.kind is not ViewerKind.ACCOUNT:
             raise Forbidden("This operation is for account holders; operators have none.")
 
 
 class Employer(_Check):
-    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+    def check(self, viewer: Viewer, tenant: Site) -> None:
         _require_signed_in(viewer, "This operation")
         if not viewer.is_employer:
             raise Forbidden("This operation is for members of an employer on this site.")
@@ -117,7 +118,7 @@ def staff(power: Power) -> type[BasePermission]:
     (a partner site's admins run their own site only)."""
 
     class Staff(_Check):
-        def check(self, viewer: Viewer, tenant: Tenant) -> None:
+        def check(self, viewer: Viewer, tenant: Site) -> None:
             _require_signed_in(viewer, "Administering this site")
             require(viewer, tenant, power)
 
@@ -126,7 +127,7 @@ def staff(power: Power) -> type[BasePermission]:
 
 
 class Operator(_Check):
-    def check(self, viewer: Viewer, tenant: Tenant) -> None:
+    def check(self, viewer: Viewer, tenant: Site) -> None:
         _require_signed_in(viewer, "This operation")
         if not viewer.is_operator:
             raise Forbidden("Only platform operators may do this.")
