@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.policy.disclosure import Disclosure, ResumeFacts
 from jobgraph.policy.fields import ResumeField
-from jobgraph.policy.models import DisclosureRecord
+from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.site import Site
 from jobgraph.viewer import Viewer
 
@@ -54,7 +54,7 @@ class DisclosureRecorder:
                 "recipient": viewer.actor,
                 "recipient_company_id": company_id,
                 "fields": sorted(fields),
-                "reason": reason,
+                "reason": DisclosureReason(reason),
                 "detail": detail,
                 "hidden_from_subject": False,
             }

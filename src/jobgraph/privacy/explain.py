@@ -18,7 +18,7 @@ from jobgraph.identity.roles import account_viewer
 from jobgraph.jobs.models import JobPosting
 from jobgraph.policy.disclosure import Access, Disclosure, resume_disclosure
 from jobgraph.policy.fields import ResumeField
-from jobgraph.policy.models import DisclosureRecord
+from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.resumes.models import Application, Resume
 from jobgraph.resumes.service import ApplicationStatus
 from jobgraph.resumes.types import facts_of
@@ -73,7 +73,7 @@ async def explain(
             recipient=staff.actor,
             recipient_company_id=None,
             fields=[],
-            reason="STAFF_WITH_PURPOSE",
+            reason=DisclosureReason.STAFF_WITH_PURPOSE,
             detail=f"explainAccess for {viewer_email or 'an anonymous visitor'} on "
             f"{site.slug} by {path}: {purpose}"[:500],
             hidden_from_subject=False,

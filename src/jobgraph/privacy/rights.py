@@ -26,7 +26,7 @@ from jobgraph.identity.models import (
 from jobgraph.jobs.models import Company, JobPosting, SavedSearch
 from jobgraph.notifications.models import Notification
 from jobgraph.notifications.outbox import enqueue
-from jobgraph.policy.models import DisclosureRecord
+from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.privacy import documents
 from jobgraph.privacy.consent import ConsentPurpose, consenting
 from jobgraph.privacy.models import ConsentRecord, RetainedRecord
@@ -290,7 +290,7 @@ async def delete_account(
         await db.scalars(
             select(DisclosureRecord).where(
                 DisclosureRecord.subject_account_id == account_id,
-                DisclosureRecord.reason == "LAWFUL",
+                DisclosureRecord.reason == DisclosureReason.LAWFUL,
             )
         )
     ).all()

@@ -17,7 +17,7 @@ from jobgraph.identity.passwords import verify_password
 from jobgraph.permissions import AccountHolder, staff
 from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
-from jobgraph.policy.models import DisclosureRecord
+from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.staff import Power
 from jobgraph.policy.types import ResumeFieldType
 from jobgraph.privacy import consent, rights
@@ -232,7 +232,7 @@ async def _disclose_everything(
     context: Any,
     account_id: uuid.UUID,
     recipient: str,
-    reason: str,
+    reason: DisclosureReason,
     detail: str,
     hidden_from_subject: bool,
 ) -> dict:
@@ -324,7 +324,7 @@ class PrivacyRightsMutation:
                 context,
                 account.id,
                 third_party.strip(),
-                "CONSENT",
+                DisclosureReason.CONSENT,
                 f"consent to {third_party.strip()}",
                 hidden_from_subject=False,
             )
@@ -362,7 +362,7 @@ class PrivacyRightsMutation:
                 context,
                 account.id,
                 authority.strip(),
-                "LAWFUL",
+                DisclosureReason.LAWFUL,
                 f"basis: {legal_basis.strip()}; reference: {reference.strip()}",
                 hidden_from_subject=withhold_from_subject,
             )

@@ -21,7 +21,7 @@ from jobgraph.paging import DEFAULT_PAGE_SIZE, page_size
 from jobgraph.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.policy.disclosure import Access, resume_search_offered
 from jobgraph.policy.fields import ResumeVisibility
-from jobgraph.policy.models import DisclosureRecord
+from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.types import ResumeVisibilityType
 from jobgraph.resumes import service
 from jobgraph.resumes.models import PLAIN_COLUMNS
@@ -215,11 +215,18 @@ class Invitation:
         return Job.of(row) if row else None
 
 
+DisclosureReasonType = strawberry.enum(
+    DisclosureReason,
+    name="DisclosureReason",
+    description="Why your personal information was shown: to whom, on what ground.",
+)
+
+
 @strawberry.type(description="One disclosure of your personal information to someone.")
 class DisclosureEntry:
     recipient: str
     fields: list[str]
-    reason: str
+    reason: DisclosureReasonType
     detail: str | None
     at: datetime
 
@@ -317,7 +324,7 @@ class ResumesQuery:
             DisclosureEntry(
                 recipient=row.recipient,
                 fields=list(row.fields),
-                reason=row.reason,
+                reason=DisclosureReason(row.reason),
                 detail=row.detail,
                 at=row.created_at,
             )
