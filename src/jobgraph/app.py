@@ -28,11 +28,9 @@ import json
 import logging
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -51,6 +49,7 @@ from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view, public_schema
 from jobgraph.graphql.public_reads import PublicReads
 from jobgraph.graphql.schema import schema
+from jobgraph.graphql.services import Services
 from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding, Shed
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
@@ -68,25 +67,6 @@ from jobgraph.tenancy.static import tenant_static_file
 from jobgraph.widget.routes import widget_script
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """What the process holds between requests, created at start-up, closed at shutdown."""
-
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    registry: RegistryCache
-    tokens: TokenService
-    limiter: RateLimiter
-    provider_keys: ProviderKeys
-    metrics: Metrics
-    shedding: LoadShedding
-    search_results: SearchResults
-    # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
-    read_engine: AsyncEngine | None = None
-    recent_writers: RecentWriters | None = None
 
 
 async def jwks(request: Request) -> JSONResponse:

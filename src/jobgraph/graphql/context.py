@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -13,6 +12,7 @@ from starlette.responses import Response
 
 from jobgraph.db.replicas import write_to_primary
 from jobgraph.graphql.loaders import Loaders
+from jobgraph.graphql.services import Services
 from jobgraph.policy.record import DisclosureRecorder
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
@@ -25,7 +25,7 @@ class Context:
     tenant: Tenant
     viewer: Viewer
     db: AsyncSession
-    services: Any
+    services: Services
     sites: TenantRegistry
     loaders: Loaders = field(init=False)
     disclosures: DisclosureRecorder = field(default_factory=DisclosureRecorder)
@@ -57,12 +57,10 @@ class Context:
         return self.sites.get(slug) or self.tenant
 
     @property
-    def data_version(self) -> int | None:
+    def data_version(self) -> int:
         """The version of the public data of this request's pool (postings, companies),
-        as read at the start of the request; None where it is not known."""
-        registry = getattr(self.services, "registry", None)
-        versions = getattr(registry, "data_versions", None)
-        return versions.get(self.tenant.pool_id, 0) if versions is not None else None
+        as this process knows it at the start of the request."""
+        return self.services.registry.data_versions.get(self.tenant.pool_id, 0)
 
     @property
     def client_address(self) -> str:

@@ -206,14 +206,13 @@ class JobsQuery:
         after: str | None = None,
     ) -> JobConnection:
         context = info.context
-        scope = shown_on(context.tenant)
-        if context.data_version is not None:  # the same for every viewer of the site
-            scope = scope.cacheable(
-                context.services.search_results,
-                context.tenant.slug,
-                context.tenant.version,
-                context.data_version,
-            )
+        # The same for every viewer of the site, while its settings and data stay as they are.
+        scope = shown_on(context.tenant).cacheable(
+            context.services.search_results,
+            context.tenant.slug,
+            context.tenant.version,
+            context.data_version,
+        )
         return await connection(info, scope, _query(search, filter, sort), first, after)
 
     @strawberry.field(
