@@ -37,10 +37,6 @@ def read_from(session: Any, replica: Engine) -> None:
     session.sync_session.info[_READ_FROM] = replica
 
 
-def reads_from_replica(session: Any) -> bool:
-    return _READ_FROM in session.sync_session.info
-
-
 def write_to_primary(session: Any) -> None:
     """From now on this session reads and writes on the primary (it is about to write:
     what it reads next must include what it wrote)."""

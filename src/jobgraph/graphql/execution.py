@@ -51,22 +51,24 @@ def _leaf(graphql_type: Any) -> Callable[[Any], Any] | None:
     return complete
 
 
-def _preloaded_name(field: GraphQLField) -> str | None:
+def _unguarded(field: GraphQLField) -> Any:
+    """The field's Strawberry definition where nothing stands between a caller and its
+    value (no arguments, no permissions), or None."""
     definition = field.extensions.get("strawberry-definition")
     if definition is None or field.args or definition.permission_classes:
         return None
-    return (definition.metadata or {}).get(PRELOADED)
+    return definition
+
+
+def _preloaded_name(field: GraphQLField) -> str | None:
+    definition = _unguarded(field)
+    return (definition.metadata or {}).get(PRELOADED) if definition is not None else None
 
 
 def _plain_name(field: GraphQLField) -> str | None:
     """The attribute a plain field reads, or None where the field is not plain."""
-    definition = field.extensions.get("strawberry-definition")
-    if (
-        definition is None
-        or field.args
-        or not definition.is_basic_field
-        or definition.permission_classes
-    ):
+    definition = _unguarded(field)
+    if definition is None or not definition.is_basic_field:
         return None
     return definition.python_name
 

@@ -23,7 +23,7 @@ def writer_keys(context: object) -> tuple[str, ...]:
     return tuple(keys)
 
 
-class ReadReplicaRouting(SchemaExtension):
+class ReadsAfterWrites(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution_context = self.execution_context
         context = execution_context.context

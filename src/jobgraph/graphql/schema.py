@@ -12,7 +12,7 @@ from jobgraph.communications.schema import CommunicationsMutation, Communication
 from jobgraph.graphql.documents_schema import TrustedDocumentsMutation, TrustedDocumentsQuery
 from jobgraph.graphql.execution import LeanExecutionContext
 from jobgraph.graphql.limits import OperationLimits
-from jobgraph.graphql.replicas import ReadReplicaRouting
+from jobgraph.graphql.replicas import ReadsAfterWrites
 from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
@@ -80,8 +80,9 @@ schema = JobgraphSchema(
         OperationLimits,
         # The schema explorer lists the root operations the viewer may call.
         IntrospectionVisibility,
-        # Queries read from the replica, where one is configured.
-        ReadReplicaRouting,
+        # Queries read from the replica, where one is configured; after a mutation, what
+        # was written shows in the next read (the replica's lag, the registry's versions).
+        ReadsAfterWrites,
     ],
 )
 
