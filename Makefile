@@ -13,6 +13,7 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.test-installed browser pgbouncer
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.test-installed

@@ -134,10 +134,11 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
                 await read_engine.dispose()
 
     def services() -> Services:
-        return app.state.services
+        services: Services = app.state.services
+        return services
 
     def tenant_scoped(endpoint: ASGIApp, public_reads: bool = False) -> ASGIApp:
-        scoped = SessionPerRequest(endpoint, lambda: services().sessions())
+        scoped: ASGIApp = SessionPerRequest(endpoint, lambda: services().sessions())
         if public_reads:  # answered from the cache before a session is opened
             scoped = PublicReads(scoped, schema._schema)
         return TenantResolution(TenantCors(scoped), lambda: services().registry.current())

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -152,7 +153,8 @@ async def load_demo(
         if tenant is not None:
             pools.setdefault(tenant.pool_id, []).append(tenant)
     for pool_id, tenants in pools.items():
-        pool_seekers: list[dict] = []  # a partner site's visitors are its main site's seekers
+        # A partner site's visitors are its main site's seekers.
+        pool_seekers: list[dict[str, Any]] = []
         async with sessions() as session, session.begin():
             bind_pool(session, pool_id)
             if reset:
@@ -224,8 +226,8 @@ DEMO_DOCUMENTS_IN_FORCE = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _legal_rows(
-    tenant: Tenant, rows: list[tuple[type, list[dict]]]
-) -> list[tuple[type, list[dict]]]:
+    tenant: Tenant, rows: list[tuple[type[Any], list[dict[str, Any]]]]
+) -> list[tuple[type[Any], list[dict[str, Any]]]]:
     """The site's privacy policy and terms (version 2026-11-01), written from its policy,
     accepted by every demo seeker when they registered."""
     policy = tenant.config.policy
@@ -246,7 +248,7 @@ def _legal_rows(
     )
     # A partner site is governed by its main site's documents (published there).
     owner = tenant.config.parent or tenant.slug
-    documents = [
+    documents: list[dict[str, Any]] = [
         {
             "pool_id": tenant.pool_id,
             "tenant_slug": owner,
@@ -281,8 +283,10 @@ def _legal_rows(
 
 
 def _demo_applications(
-    tenant: Tenant, rows: list[tuple[type, list[dict]]], seekers: list[dict]
-) -> list[dict]:
+    tenant: Tenant,
+    rows: list[tuple[type[Any], list[dict[str, Any]]]],
+    seekers: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """Three seekers applied on this site to each of the three newest published postings of
     the demo employer's company (the first company)."""
     companies = rows[0][1]
@@ -311,8 +315,8 @@ def _demo_applications(
 
 
 def _staff_rows(
-    tenant: Tenant, rows: list[tuple[type, list[dict]]], password_hash: str
-) -> list[tuple[type, list[dict]]]:
+    tenant: Tenant, rows: list[tuple[type[Any], list[dict[str, Any]]]], password_hash: str
+) -> list[tuple[type[Any], list[dict[str, Any]]]]:
     """An employer (owner of the tenant's first company) and an admin of the tenant, each
     with the demo password."""
     companies = rows[0][1]
@@ -356,7 +360,7 @@ def _demo_rows(
     scale: int,
     password_hash: str,
     visibilities: list[str] | None = None,
-) -> list[tuple[type, list[dict]]]:
+) -> list[tuple[type[Any], list[dict[str, Any]]]]:
     visibilities = visibilities or ["PRIVATE"]
     companies = []
     for index in range(size.companies * scale):
@@ -439,8 +443,8 @@ LANGUAGE_LEVELS = ["BASIC", "CONVERSATIONAL", "BUSINESS", "NATIVE"]
 
 
 def _demo_resume(
-    rng: random.Random, slug: str, pool_id: str, seeker: dict, visibilities: list[str]
-) -> dict:
+    rng: random.Random, slug: str, pool_id: str, seeker: dict[str, Any], visibilities: list[str]
+) -> dict[str, Any]:
     """Personal values carry the seeker's number, so a test can search any response for
     them (they must appear exactly where the policy allows)."""
     number = seeker["email"].split("@")[0].removeprefix("seeker")

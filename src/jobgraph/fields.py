@@ -1,11 +1,24 @@
 """What the domains' GraphQL fields share with the machinery that runs them (below both):
-ids as the API shows them, and the field metadata the execution and the limits read."""
+the type of ``info``, ids as the API shows them, and the field metadata the execution and
+the limits read."""
 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, TypeAlias
+
+import strawberry
 
 from jobgraph.errors import BadUserInput
+
+if TYPE_CHECKING:
+    # A type-only reference up to the GraphQL layer, erased at run time (the import
+    # contract checks run-time imports): every resolver's context is the request's.
+    from jobgraph.graphql.context import Context
+
+    Info: TypeAlias = strawberry.Info[Context, None]
+else:
+    Info = strawberry.Info
 
 # Where a site requires a key (`require_site_key`), a caller with neither a key nor a token
 # may call only the root fields marked with this metadata: the ways to sign in.

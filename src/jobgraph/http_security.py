@@ -10,6 +10,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobgraph.request_state import state_of
+
 API_SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -57,15 +59,15 @@ class TenantCors:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        allowed = origin is not None and origin in (
-            scope["state"]["tenant"].config.policy.api.allowed_origins
-        )
+        allowed_origins = state_of(scope).tenant.config.policy.api.allowed_origins
+        # The request's origin where the site allows it, else None.
+        allowed = origin if origin is not None and origin in allowed_origins else None
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             response = Response(status_code=204 if allowed else 403, headers={"Vary": "Origin"})
-            if allowed:
+            if allowed is not None:
                 response.headers.update(
                     {
-                        "Access-Control-Allow-Origin": origin,
+                        "Access-Control-Allow-Origin": allowed,
                         "Access-Control-Allow-Methods": "GET, POST",
                         "Access-Control-Allow-Headers": ALLOWED_HEADERS,
                         "Access-Control-Max-Age": "600",
@@ -78,8 +80,8 @@ class TenantCors:
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
                 response_headers.add_vary_header("Origin")
-                if allowed:
-                    response_headers["Access-Control-Allow-Origin"] = origin
+                if allowed is not None:
+                    response_headers["Access-Control-Allow-Origin"] = allowed
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import NotFound, Unauthenticated, error_response
+from jobgraph.request_state import state_if_any
 
 log = logging.getLogger("jobgraph.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -100,12 +101,15 @@ async def metrics_endpoint(request: Request) -> Response:
     services = request.app.state.services
     expected = services.settings.metrics_token
     if not expected:
-        error = NotFound("Metrics are not served: set JOBGRAPH_METRICS_TOKEN to turn them on.")
-        return error_response(error)
+        return error_response(
+            NotFound("Metrics are not served: set JOBGRAPH_METRICS_TOKEN to turn them on.")
+        )
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
-        error = Unauthenticated("Send the metrics token as 'Authorization: Bearer <token>'.")
-        return error_response(error, headers={"WWW-Authenticate": "Bearer"})
+        return error_response(
+            Unauthenticated("Send the metrics token as 'Authorization: Bearer <token>'."),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -140,10 +144,10 @@ class RequestLog:
 
     @staticmethod
     def _record(scope: Scope, status: int, seconds: float, request_id: str) -> None:
-        tenant = scope["state"].get("tenant")
-        slug = tenant.slug if tenant is not None else "-"
-        operation = scope.get("jobgraph.operation") or "-"
-        outcome = scope.get("jobgraph.outcome") or ("ok" if status < 400 else "error")
+        state = state_if_any(scope)
+        slug = state.tenant.slug if state is not None else "-"
+        operation = (state and state.operation) or "-"
+        outcome = (state and state.outcome) or ("ok" if status < 400 else "error")
         log.info(
             "request",
             extra={
@@ -160,6 +164,6 @@ class RequestLog:
         app = scope.get("app")
         services = getattr(getattr(app, "state", None), "services", None)
         if services is not None and scope["path"] != "/metrics":
-            measured = scope.get("jobgraph.measured_operation") or "-"
+            measured = (state and state.measured_operation) or "-"
             services.metrics.requests.labels(slug, measured, outcome).inc()
             services.metrics.latency.labels(slug).observe(seconds)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
 from jobgraph.errors import Forbidden, Unauthenticated
+from jobgraph.fields import Info
 from jobgraph.policy.site import Site
 from jobgraph.policy.staff import Power, require
 from jobgraph.viewer import Scope, Viewer, ViewerKind

@@ -19,7 +19,10 @@ def read(secret: str, purpose: str, token: str, max_age_s: int, what: str) -> di
     """The claims of a token made for ``purpose``; a clear BAD_USER_INPUT when it is not
     one, or too old (``what`` names the link in the message)."""
     try:
-        return URLSafeTimedSerializer(secret, salt=purpose).loads(token, max_age=max_age_s)
+        claims: dict[str, Any] = URLSafeTimedSerializer(secret, salt=purpose).loads(
+            token, max_age=max_age_s
+        )
+        return claims
     except SignatureExpired:
         raise BadUserInput(f"This {what} has expired: ask for a new one.", field="token") from None
     except BadSignature:

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from jobgraph.errors import Unauthenticated
+
 
 class ViewerKind(StrEnum):
     ANONYMOUS = "ANONYMOUS"  # a visitor with no credentials
@@ -39,6 +41,14 @@ class Viewer:
     @classmethod
     def anonymous(cls) -> Viewer:
         return cls(ViewerKind.ANONYMOUS)
+
+    @property
+    def signed_in_account(self) -> uuid.UUID:
+        """The signed-in account's id, where a permission class (``AccountHolder``) has
+        already required one."""
+        if self.account_id is None:
+            raise Unauthenticated("Sign in to an account first.")
+        return self.account_id
 
     @property
     def is_signed_in(self) -> bool:

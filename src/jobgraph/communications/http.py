@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from jobgraph.communications import service
 from jobgraph.errors import JobgraphError
+from jobgraph.request_state import state_of
 
 PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
@@ -29,8 +30,9 @@ def _page(site: str, message: str, form: str = "", status: int = 200) -> HTMLRes
 
 
 async def unsubscribe_page(request: Request) -> HTMLResponse:
-    tenant = request.state.tenant
-    site = html.escape(tenant.config.branding.site_name)
+    state = state_of(request.scope)
+    tenant = state.tenant
+    site = html.escape(tenant.site_name)
     token = request.query_params.get("token", "")
     secret = request.app.state.services.settings.secret_key
     try:
@@ -43,7 +45,7 @@ async def unsubscribe_page(request: Request) -> HTMLResponse:
                 f'<form method="post" action="{action}"><button type="submit">'
                 "Unsubscribe</button></form>",
             )
-        db = request.state.db
+        db = state.db
         async with db.begin():
             await service.unsubscribe(db, tenant, secret, token)
     except JobgraphError as error:

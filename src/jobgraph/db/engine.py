@@ -8,10 +8,10 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import CursorResult, Engine, Executable, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -91,7 +91,7 @@ class _Turns:
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
-        self._owner: asyncio.Task | None = None
+        self._owner: asyncio.Task[Any] | None = None
         self._depth = 0
 
     @contextlib.asynccontextmanager
@@ -161,6 +161,12 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
         expire_on_commit=False,
         autoflush=False,
     )
+
+
+async def rows_changed(session: AsyncSession, statement: Executable) -> int:
+    """Runs an INSERT, UPDATE or DELETE; how many rows it changed."""
+    result = cast("CursorResult[Any]", await session.execute(statement))
+    return result.rowcount
 
 
 def bind_pool(session: AsyncSession, pool_id: str) -> AsyncSession:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph.db.engine import bind_pool
+from jobgraph.request_state import state_of
 
 
 class SessionPerRequest:
@@ -19,8 +20,8 @@ class SessionPerRequest:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        tenant = scope["state"]["tenant"]
+        state = state_of(scope)
         # Nothing connects until the first query; reads end in a rollback when it closes.
         async with self.sessions() as session:
-            scope["state"]["db"] = bind_pool(session, tenant.pool_id)
+            state.db = bind_pool(session, state.tenant.pool_id)
             await self.app(scope, receive, send)

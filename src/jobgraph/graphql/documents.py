@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -32,6 +33,7 @@ from jobgraph.errors import (
 )
 from jobgraph.identity.models import TrustedDocument
 from jobgraph.lru import LRU
+from jobgraph.request_state import state_of
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import ViewerKind
 
@@ -83,7 +85,7 @@ _NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}", re.IGNORECASE)  # in a GraphQL st
 MAX_JSON_DEPTH = 32  # far deeper than any input type nests
 
 
-def _check_payload(payload: dict) -> None:
+def _check_payload(payload: dict[str, Any]) -> None:
     """Refuse JSON nested past MAX_JSON_DEPTH (the executor coerces variables recursively)
     and the NUL character anywhere (PostgreSQL can neither store nor compare it), without
     recursing here either."""
@@ -167,7 +169,7 @@ class TrustedDocuments:
         params = QueryParams(scope["query_string"])
         if not params:
             return
-        payload: dict = dict(params)
+        payload: dict[str, Any] = dict(params)
         for name in ("variables", "extensions"):
             if name in payload:
                 try:
@@ -182,10 +184,10 @@ class TrustedDocuments:
                 resolved[name] = json.dumps(resolved[name])
         scope["query_string"] = urlencode(resolved).encode()
 
-    async def _resolve(self, scope: Scope, payload: dict) -> dict:
+    async def _resolve(self, scope: Scope, payload: dict[str, Any]) -> dict[str, Any]:
         _check_payload(payload)
-        state = scope["state"]
-        viewer, tenant, db = state["viewer"], state["tenant"], state["db"]
+        state = state_of(scope)
+        viewer, tenant, db = state.viewer, state.tenant, state.db
         wanted = payload.get("documentId")
         if wanted is None:
             if tenant.config.policy.api.trusted_documents_only and viewer.kind in PARTNER_KINDS:
@@ -212,10 +214,12 @@ class TrustedDocuments:
             )
         payload = {key: value for key, value in payload.items() if key != "documentId"}
         payload["query"] = document
-        scope["jobgraph.document"] = "sha256:" + digest
+        state.document = "sha256:" + digest
         return payload
 
-    def _automatic(self, tenant: Tenant, payload: dict, persisted: object) -> dict:
+    def _automatic(
+        self, tenant: Tenant, payload: dict[str, Any], persisted: object
+    ) -> dict[str, Any]:
         if not tenant.config.policy.api.automatic_persisted_queries:
             raise PersistedQueryNotSupported(
                 "This site does not accept automatic persisted queries: send the query."

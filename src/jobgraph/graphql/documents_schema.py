@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
+from jobgraph.fields import Info
 from jobgraph.graphql import documents as trusted_documents
 from jobgraph.identity import partners
 from jobgraph.permissions import staff

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from typing import Any
 
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -85,12 +86,14 @@ def _is_database_outage(error: Exception) -> bool:
         if error.connection_invalidated:
             return True
         cause = error.orig
-        code = getattr(cause, "sqlstate", None) or getattr(cause.__cause__, "sqlstate", None)
+        code = getattr(cause, "sqlstate", None) or getattr(
+            getattr(cause, "__cause__", None), "sqlstate", None
+        )
         return isinstance(code, str) and code[:2] in _OUTAGE_CLASSES
     return isinstance(error, OSError)
 
 
-def _replace(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+def _replace(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,

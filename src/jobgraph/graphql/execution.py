@@ -14,17 +14,18 @@ and nulls come out as they always did.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     is_leaf_type,
 )
-from graphql.execution.executor import gather_with_cancel
 from graphql.pyutils import Path, Undefined
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from jobgraph.fields import PRELOADED
@@ -62,7 +63,8 @@ def _unguarded(field: GraphQLField) -> Any:
 
 def _preloaded_name(field: GraphQLField) -> str | None:
     definition = _unguarded(field)
-    return (definition.metadata or {}).get(PRELOADED) if definition is not None else None
+    name = (definition.metadata or {}).get(PRELOADED) if definition is not None else None
+    return str(name) if name is not None else None
 
 
 def _plain_name(field: GraphQLField) -> str | None:
@@ -70,7 +72,7 @@ def _plain_name(field: GraphQLField) -> str | None:
     definition = _unguarded(field)
     if definition is None or not definition.is_basic_field:
         return None
-    return definition.python_name
+    return str(definition.python_name)
 
 
 def _reader(field: GraphQLField) -> Reader | None:
@@ -81,7 +83,7 @@ def _reader(field: GraphQLField) -> Reader | None:
     if whole is not None:
         return lambda source: whole(getattr(source, name))
     non_null = isinstance(field.type, GraphQLNonNull)
-    listed = field.type.of_type if non_null else field.type
+    listed = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
     if not isinstance(listed, GraphQLList):
         return None
     item = _leaf(listed.of_type)
@@ -205,7 +207,9 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         where = _Where(parent_type, field_details_list[0].node.name.value)
         try:
             completed = self.complete_value(
-                field.type, field_details_list, where, path, getattr(source, attribute),
+                # Completion reads only the parent type and the field name of its info.
+                field.type, field_details_list, cast("GraphQLResolveInfo[Any]", where), path,
+                getattr(source, attribute),
                 position_context,
             )  # fmt: skip
         except Exception as raw_error:

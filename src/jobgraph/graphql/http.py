@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
@@ -23,9 +22,10 @@ from jobgraph.graphql.schema import schema
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.graphql.visibility import public_sdl
 from jobgraph.lru import LRU
+from jobgraph.request_state import state_of
 
 
-class GraphQLView(GraphQL):
+class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -33,7 +33,7 @@ class GraphQLView(GraphQL):
         # Strawberry answers a few request errors (an operationName the document does not
         # define, no query at all) with plain text; ours are GraphQL errors with a code.
         try:
-            return await super().run(request, *args, **kwargs)
+            response = await super().run(request, *args, **kwargs)
         except HTTPException as error:
             if isinstance(request, WebSocket) or error.status_code != 400:
                 raise
@@ -50,12 +50,16 @@ class GraphQLView(GraphQL):
                 status_code=400 if graphql_response else 200,
                 media_type=GRAPHQL_RESPONSE if graphql_response else "application/json",
             )
+        if isinstance(request, Request) and wants_graphql_response(request.headers):
+            return _as_graphql_response(response, state_of(request.scope).request_error)
+        return response
 
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         # Every result passes here, parse and validation failures included.
-        context: Context | None = request.scope.get("jobgraph.context")
+        state = state_of(request.scope)
+        context = state.context
         if context is not None and context.disclosures.pending:
             # The record of what was disclosed is written before the response leaves, or
             # the response does not leave: no disclosure goes unrecorded.
@@ -70,39 +74,20 @@ class GraphQLView(GraphQL):
                     )
                 ]
         # A request error (no execution: parse, validation, limits) has no path and no data.
-        request.scope["jobgraph.request_error"] = (
-            result.data is None
-            and bool(result.errors)
-            and all(error.path is None for error in result.errors)
+        errors = result.errors or []
+        state.request_error = (
+            result.data is None and bool(errors) and all(error.path is None for error in errors)
         )
-        if result.errors:
+        if errors:
             suggestions = context is None or introspection_allowed(context)
-            result.errors = [shape_error(error, suggestions) for error in result.errors]
+            result.errors = [shape_error(error, suggestions) for error in errors]
         return await super().process_result(request, result)
-
-    async def get_sub_response(self, request: Request | WebSocket) -> Response:
-        sub_response = await super().get_sub_response(request)
-        sub_response.jobgraph_scope = request.scope  # create_response has no request
-        return sub_response
-
-    def create_response(
-        self, response_data: GraphQLHTTPResponse | list, sub_response: Response
-    ) -> Response:
-        scope = sub_response.jobgraph_scope
-        if not wants_graphql_response(Headers(scope=scope)):
-            return super().create_response(response_data, sub_response)
-        # GraphQL over HTTP: a request error is a 4xx and has no data entry.
-        if scope.get("jobgraph.request_error") and isinstance(response_data, dict):
-            response_data = {key: value for key, value in response_data.items() if key != "data"}
-            sub_response.status_code = 400
-        response = super().create_response(response_data, sub_response)
-        response.headers["content-type"] = GRAPHQL_RESPONSE
-        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        state = request.state
+        assert isinstance(request, Request) and isinstance(response, Response)  # no websockets
+        state = state_of(request.scope)
         context = Context(
             request=request,
             response=response,
@@ -112,8 +97,22 @@ class GraphQLView(GraphQL):
             services=request.app.state.services,
             sites=state.sites,
         )
-        request.scope["jobgraph.context"] = context  # for process_result
+        state.context = context  # for process_result
         return context
+
+
+def _as_graphql_response(response: Response, request_error: bool) -> Response:
+    """GraphQL over HTTP's media type: a request error is a 400 and has no data entry."""
+    if response.media_type != "application/json":
+        return response  # not a GraphQL result (an error answered before execution)
+    if request_error:
+        body = orjson.loads(response.body)
+        body.pop("data", None)
+        response.body = orjson.dumps(body)
+        response.headers["content-length"] = str(len(response.body))
+        response.status_code = 400
+    response.headers["content-type"] = GRAPHQL_RESPONSE
+    return response
 
 
 def graphql_view() -> GraphQLView:
@@ -128,7 +127,7 @@ _PUBLIC_SDL: LRU[tuple[str, int], str] = LRU(1_000)
 
 async def public_schema(request: Request) -> Response:
     """/schema.graphql: the site's public SDL, to build a partner's client against."""
-    tenant = request.state.tenant
+    tenant = state_of(request.scope).tenant
     sdl = _PUBLIC_SDL.get((tenant.slug, tenant.version))
     if sdl is None:
         sdl = public_sdl(schema._schema, tenant)

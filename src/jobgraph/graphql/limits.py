@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -38,17 +39,20 @@ from graphql import (
 )
 from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
 
 from jobgraph.errors import ErrorCode
 from jobgraph.fields import KEYLESS
+from jobgraph.graphql.context import Context
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
+from jobgraph.request_state import state_of
 from jobgraph.viewer import ViewerKind
 
 INTROSPECTION_FIELDS = {"__schema", "__type"}
 _FIELDS_OF = (GraphQLObjectType, GraphQLInterfaceType)
 
 
-def _metadata(definition: GraphQLField | None) -> dict:
+def _metadata(definition: GraphQLField | None) -> dict[str, Any]:
     declared = definition.extensions.get("strawberry-definition") if definition else None
     return getattr(declared, "metadata", None) or {}
 
@@ -67,7 +71,7 @@ class _Walker:
         self,
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
-        variables: dict,
+        variables: dict[str, Any],
         page_ceiling: int,
     ) -> None:
         self.schema = schema
@@ -142,7 +146,7 @@ class _Walker:
         if isinstance(returns, GraphQLList) and is_composite_type(get_named_type(returns)):
             if getattr(parent, "name", "").endswith("Connection"):
                 return 1  # a connection's edges: its `first` counted them already
-            return _metadata(definition).get(MAX_ITEMS, DEFAULT_PAGE_SIZE)
+            return int(_metadata(definition).get(MAX_ITEMS, DEFAULT_PAGE_SIZE))
         return 1
 
     def first_of(self, node: FieldNode, definition: GraphQLField) -> int:
@@ -192,7 +196,7 @@ def measure(
     schema: GraphQLSchema,
     document: object,
     operation_name: str | None,
-    variables: dict | None,
+    variables: dict[str, Any] | None,
     page_ceiling: int,
 ) -> Measures:
     operation, fragments = chosen_operation(document, operation_name)
@@ -204,7 +208,7 @@ def measure(
     return walker.measures
 
 
-def _with_defaults(operation: OperationDefinitionNode, variables: dict) -> dict:
+def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]) -> dict[str, Any]:
     """The request's variables, and the operation's default for each one it left out."""
     values = dict(variables)
     for definition in operation.variable_definitions or ():
@@ -236,12 +240,10 @@ class OperationLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         execution_context = self.execution_context
         context = execution_context.context
-        if hasattr(context, "tenant"):
-            scope = context.request.scope
-            scope["jobgraph.operation"] = execution_context.operation_name or "anonymous"
-            scope["jobgraph.measured_operation"] = scope.get(
-                "jobgraph.document"
-            ) or first_root_field(
+        if isinstance(context, Context):
+            state = state_of(context.request.scope)
+            state.operation = execution_context.operation_name or "anonymous"
+            state.measured_operation = state.document or first_root_field(
                 execution_context.graphql_document, execution_context.operation_name
             )
             api = context.tenant.config.policy.api
@@ -261,13 +263,13 @@ class OperationLimits(SchemaExtension):
                 errors, reasons = [], []
             if errors:
                 execution_context.pre_execution_errors = errors
-                scope["jobgraph.outcome"] = "rejected"
+                state.outcome = "rejected"
                 for reason in reasons:
                     context.services.metrics.rejected.labels(reason).inc()
         yield
 
     def _check(
-        self, execution_context: object, context: object
+        self, execution_context: ExecutionContext, context: Context
     ) -> tuple[list[GraphQLError], list[str]]:
         api = context.tenant.config.policy.api
         found = measure(
@@ -328,7 +330,7 @@ class OperationLimits(SchemaExtension):
         return errors, reasons
 
 
-def introspection_allowed(context: object) -> bool:
+def introspection_allowed(context: Context) -> bool:
     policy = context.tenant.config.policy.api.introspection
     if policy == "on":
         return True

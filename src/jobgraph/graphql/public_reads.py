@@ -20,6 +20,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from graphql import (
@@ -45,6 +46,7 @@ from jobgraph.http_security import with_default_headers
 from jobgraph.identity.http import limit_anonymous
 from jobgraph.lru import LRU
 from jobgraph.ratelimit import RateLimited
+from jobgraph.request_state import state_of
 
 # The types whose every field is public: the same for every viewer, no personal data, no
 # disclosure to record. A test walks the schema from these and checks both.
@@ -78,7 +80,7 @@ class _Verdict:
 
 
 def public_fields(
-    schema: GraphQLSchema, selection_set: SelectionSetNode, parent: str, fragments: dict
+    schema: GraphQLSchema, selection_set: SelectionSetNode, parent: str, fragments: dict[str, Any]
 ) -> Iterator[bool]:
     """Whether each field of the selection (through fragments) is public data."""
     for selection in selection_set.selections:
@@ -132,28 +134,29 @@ class PublicReads:
         if etag is None:
             await self.app(scope, receive, with_default_headers(send, {"Cache-Control": PRIVATE}))
             return
-        tenant = scope["state"]["tenant"]
+        state = state_of(scope)
+        tenant = state.tenant
         services = scope["app"].state.services
-        scope["jobgraph.measured_operation"] = verdict.label
+        state.measured_operation = verdict.label
         try:
             await limit_anonymous(scope, tenant, services)
         except RateLimited as error:
             headers = {"Retry-After": str(error.retry_after), "Cache-Control": PRIVATE}
             await error_response(error, headers=headers)(scope, receive, send)
             return
-        scope["jobgraph.anonymous_counted"] = True  # Authentication does not count it again
+        state.anonymous_counted = True  # Authentication does not count it again
         cache_headers = {
             "Cache-Control": f"public, max-age={tenant.config.policy.api.public_cache_max_age_s}",
             "ETag": etag,
             "Vary": "Accept, Origin",
         }
         if etag in _tags(Headers(scope=scope).get("if-none-match", "")):
-            scope["jobgraph.outcome"] = "not modified"
+            state.outcome = "not modified"
             await Response(status_code=304, headers=cache_headers)(scope, receive, send)
             return
         cached = self.responses.get(etag)
         if cached is not None:
-            scope["jobgraph.outcome"] = "cached"
+            state.outcome = "cached"
             await Response(cached, headers=cache_headers, media_type=_media_type(scope))(
                 scope, receive, send
             )
@@ -162,8 +165,8 @@ class PublicReads:
 
     def _etag(self, scope: Scope) -> tuple[str | None, _Verdict]:
         """The ETag of a cacheable public read, or None if the request is not one."""
-        state, no = scope["state"], _Verdict(False)
-        api = state["tenant"].config.policy.api
+        state, no = state_of(scope), _Verdict(False)
+        api = state.tenant.config.policy.api
         if scope["method"] != "GET" or not api.public_cache_max_age_s or not api.allow_get_queries:
             return None, no
         headers = Headers(scope=scope)
@@ -180,7 +183,7 @@ class PublicReads:
         if not verdict.public:
             return None, no
         registry = scope["app"].state.services.registry
-        tenant = state["tenant"]
+        tenant = state.tenant
         versions = (
             tenant.slug,
             registry.version,
@@ -209,7 +212,7 @@ class PublicReads:
         return _Verdict(public, first_root_field(document, operation_name))
 
     async def _execute_and_keep(
-        self, scope: Scope, receive: Receive, send: Send, etag: str, cache_headers: dict
+        self, scope: Scope, receive: Receive, send: Send, etag: str, cache_headers: dict[str, Any]
     ) -> None:
         """Run the request, hold its answer until it is complete, and keep it (and mark it
         public) only if it is a whole success: errors, limits and outages are private."""

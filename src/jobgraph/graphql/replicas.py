@@ -7,14 +7,18 @@ what it wrote whether or not the change was announced yet (``RegistryCache``).""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from jobgraph.db.replicas import read_from
 
+if TYPE_CHECKING:
+    from jobgraph.graphql.context import Context
 
-def writer_keys(context: object) -> tuple[str, ...]:
+
+def writer_keys(context: Context) -> tuple[str, ...]:
     """The viewer, and its address on the site: a visitor who registers and then signs
     in wrote as nobody in particular, from that address."""
     keys = [f"{context.tenant.pool_id}:{context.client_address}"]

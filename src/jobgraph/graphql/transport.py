@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import BadUserInput, ServiceUnavailable, error_response
+from jobgraph.request_state import state_of
 
 MAX_BODY_BYTES = 64 * 1024
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -83,7 +84,7 @@ class GraphQLOverHttp:
             await self.app(scope, receive, send)
             return
         if _a_browser_visiting(scope):
-            site = html.escape(scope["state"]["tenant"].config.branding.site_name)
+            site = html.escape(state_of(scope).tenant.site_name)
             await HTMLResponse(_API_PAGE.format(site=site))(scope, receive, send)
             return
         refusal = self._refusal(scope)
@@ -143,7 +144,7 @@ class GraphQLOverHttp:
             if int(length) > MAX_BODY_BYTES:
                 return 413, _too_large()
         elif method == "GET":
-            if not scope["state"]["tenant"].config.policy.api.allow_get_queries:
+            if not state_of(scope).tenant.config.policy.api.allow_get_queries:
                 return 405, "This site takes GraphQL requests over POST only."
             query = QueryParams(scope["query_string"]).get("query", "")
             if query.lstrip().startswith("mutation") or "mutation" in query.split("{")[0]:

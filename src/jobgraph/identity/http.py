@@ -23,6 +23,7 @@ from jobgraph.identity.partners import active_client, active_site_key
 from jobgraph.identity.roles import account_viewer
 from jobgraph.identity.tokens import OPERATOR_AUDIENCE
 from jobgraph.ratelimit import RateLimited
+from jobgraph.request_state import state_of
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer, ViewerKind
 
@@ -35,17 +36,13 @@ class Authentication:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state = scope["state"]
+        state = state_of(scope)
         services = scope["app"].state.services
         try:
-            async with state["db"].begin():
-                viewer = await self._viewer(
-                    Headers(scope=scope), state["tenant"], state["db"], services
-                )
-                if viewer.kind is ViewerKind.ANONYMOUS and not scope.get(
-                    "jobgraph.anonymous_counted"
-                ):
-                    await limit_anonymous(scope, state["tenant"], services)
+            async with state.db.begin():
+                viewer = await self._viewer(Headers(scope=scope), state.tenant, state.db, services)
+                if viewer.kind is ViewerKind.ANONYMOUS and not state.anonymous_counted:
+                    await limit_anonymous(scope, state.tenant, services)
         except RateLimited as error:
             await _refuse(error, {"Retry-After": str(error.retry_after)}, scope, receive, send)
             return
@@ -61,7 +58,7 @@ class Authentication:
                 send,
             )
             return
-        state["viewer"] = viewer
+        state.viewer = viewer
         await self.app(scope, receive, send)
 
     async def _viewer(
@@ -138,7 +135,7 @@ async def limit_anonymous(scope: Scope, tenant: Tenant, services: Any) -> None:
     )
 
 
-def _claimed_id(claims: dict, name: str) -> uuid.UUID:
+def _claimed_id(claims: dict[str, Any], name: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(claims[name]))
     except (KeyError, ValueError) as error:
@@ -147,7 +144,7 @@ def _claimed_id(claims: dict, name: str) -> uuid.UUID:
         ) from error
 
 
-async def _operator_viewer(db: AsyncSession, claims: dict) -> Viewer:
+async def _operator_viewer(db: AsyncSession, claims: dict[str, Any]) -> Viewer:
     session = await db.get(OperatorSession, _claimed_id(claims, "sid"))
     if session is None or session.revoked_at is not None:
         raise Unauthenticated("This operator session has been signed out; sign in again.")

@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet
 from joserfc.jwk import ECKey, KeySet
@@ -91,9 +92,9 @@ class KeyRing:
             await self.reload()
         return self._verifying
 
-    async def jwks(self) -> dict:
+    async def jwks(self) -> dict[str, Any]:
         await self.verification_keys(None)
-        return self._verifying.as_dict(private=False)
+        return dict(self._verifying.as_dict(private=False))
 
     async def reload(self) -> None:
         cutoff = datetime.now(UTC) - self._published_for

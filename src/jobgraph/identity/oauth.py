@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from jobgraph.identity.models import OAuthClient
 from jobgraph.identity.partners import active_client
 from jobgraph.identity.tokens import TokenService, secret_digest
+from jobgraph.request_state import state_of
 from jobgraph.viewer import Scope
 
 # Authlib logs issued tokens at DEBUG: keep its logs away from the secrets it handles.
@@ -102,7 +103,7 @@ class _Server(AuthorizationServer):
     def create_oauth2_request(self, request: _Request) -> _Request:
         return request  # already built from the Starlette request
 
-    def save_token(self, token: dict, request: OAuth2Request) -> None:
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         return None  # access tokens are self-contained JWTs: nothing to store
 
     def handle_response(self, status: int, body: Any, headers: Any) -> Response:
@@ -124,7 +125,8 @@ def _client_id(headers: Headers, form: dict[str, str]) -> str | None:
 
 
 async def token_endpoint(request: Request) -> Response:
-    tenant, db = request.state.tenant, request.state.db
+    state = state_of(request.scope)
+    tenant, db = state.tenant, state.db
     tokens: TokenService = request.app.state.services.tokens
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return JSONResponse(
@@ -152,7 +154,9 @@ async def token_endpoint(request: Request) -> Response:
         client = await active_client(db, tenant, client_id) if client_id else None
     key: ECKey = await tokens.keyring.signing_key()
 
-    def sign(grant_type: str, client: _Client, scope: str | None = None, **_: Any) -> dict:
+    def sign(
+        grant_type: str, client: _Client, scope: str | None = None, **_: Any
+    ) -> dict[str, Any]:
         granted = scope_to_list(client.get_allowed_scope(scope or ""))
         access_token = tokens.sign(
             key,
@@ -175,4 +179,5 @@ async def token_endpoint(request: Request) -> Response:
     # TLS ends in front of the service; Authlib's transport check would refuse plain http.
     uri = str(request.url.replace(scheme="https"))
     server = _Server(client, sign)
-    return server.create_token_response(_Request(uri, headers, form))
+    response: Response = server.create_token_response(_Request(uri, headers, form))
+    return response

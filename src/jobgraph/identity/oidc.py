@@ -36,7 +36,7 @@ class ProviderKeys:
 
     async def keys_for(self, provider: OidcProvider, kid: str | None) -> KeySet:
         cached = self._cache.get(provider.jwks_uri)
-        age = time.monotonic() - cached[0] if cached else None
+        age = time.monotonic() - cached[0] if cached else 0.0
         known = cached is not None and any(key.kid == kid for key in cached[1].keys)
         if cached is None or age > _CACHE_FOR_S or (not known and age > _REFETCH_GAP_S):
             try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,9 +61,11 @@ async def create_client(
     return row, secret
 
 
-async def list_of(
-    db: AsyncSession, model: type[SiteKey] | type[OAuthClient], tenant: Tenant
-) -> list:
+# A site's credential: its site keys and its partner-server clients are kept alike.
+Credential = TypeVar("Credential", SiteKey, OAuthClient)
+
+
+async def list_of(db: AsyncSession, model: type[Credential], tenant: Tenant) -> list[Credential]:
     return list(
         (
             await db.scalars(
@@ -73,8 +76,8 @@ async def list_of(
 
 
 async def revoke(
-    db: AsyncSession, model: type[SiteKey] | type[OAuthClient], tenant: Tenant, row_id: uuid.UUID
-) -> SiteKey | OAuthClient:
+    db: AsyncSession, model: type[Credential], tenant: Tenant, row_id: uuid.UUID
+) -> Credential:
     row = await db.scalar(select(model).where(model.id == row_id, model.tenant_slug == tenant.slug))
     if row is None:
         raise NotFound(f"No {'site key' if model is SiteKey else 'client'} {row_id} on this site.")

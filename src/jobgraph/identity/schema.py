@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 
 import strawberry
 from sqlalchemy import delete, select
-from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
-from jobgraph.fields import keyless, parse_id
+from jobgraph.fields import Info, keyless, parse_id
 from jobgraph.identity import accounts, partners, registration, sessions
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import (
@@ -34,7 +33,7 @@ from jobgraph.identity.types import (
     OAuthClient,
     OAuthClientCreated,
     RegistrationStarted,
-    ScopeType,
+    Scope,
     SiteKey,
 )
 from jobgraph.jobs.models import Company
@@ -78,12 +77,6 @@ async def _limit_sign_in(info: Info, email: str, accounts_of: str | None = None)
     )
 
 
-def _current_account_id(info: Info) -> uuid.UUID:
-    account_id = info.context.viewer.account_id
-    assert account_id is not None  # AccountHolder guarantees it
-    return account_id
-
-
 async def _account_by_email(info: Info, email: str) -> Account:
     account = await accounts.find_by_email(info.context.db, email)
     if account is None:
@@ -114,7 +107,9 @@ class IdentityQuery:
     )
     async def me(self, info: Info) -> Me:
         context = info.context
-        account = await context.db.get(Account, (context.tenant.pool_id, _current_account_id(info)))
+        account = await context.db.get(
+            Account, (context.tenant.pool_id, context.viewer.signed_in_account)
+        )
         if account is None:
             raise Unauthenticated("This account no longer exists.")
         rows = (
@@ -268,7 +263,9 @@ class IdentityMutation:
     async def change_password(self, info: Info, current_password: str, new_password: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await db.get(Account, (context.tenant.pool_id, _current_account_id(info)))
+            account = await db.get(
+                Account, (context.tenant.pool_id, context.viewer.signed_in_account)
+            )
             if account is None:
                 raise Unauthenticated("This account no longer exists.")
             await accounts.change_password(
@@ -372,7 +369,7 @@ class IdentityMutation:
         description="Create a client for a partner's server. The secret is in this response only.",
     )
     async def create_oauth_client(
-        self, info: Info, name: str, scopes: list[ScopeType]
+        self, info: Info, name: str, scopes: list[Scope]
     ) -> OAuthClientCreated:
         async with info.context.transaction() as db:
             row, secret = await partners.create_client(

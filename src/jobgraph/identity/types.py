@@ -10,9 +10,10 @@ from jobgraph.identity.models import OAuthClient as OAuthClientRow
 from jobgraph.identity.models import SiteKey as SiteKeyRow
 from jobgraph.viewer import Scope
 
-ScopeType = strawberry.enum(
-    Scope, name="ClientScope", description="What a partner server's client may do."
-)
+# The GraphQL enums registered here, importable from here by the modules that use them.
+__all__ = ["Scope"]
+
+strawberry.enum(Scope, name="ClientScope", description="What a partner server's client may do.")
 
 
 @strawberry.type(description="A company the signed-in account acts for on this site.")
@@ -81,7 +82,7 @@ class OAuthClient:
     id: strawberry.ID
     name: str
     client_id: str
-    scopes: list[ScopeType]
+    scopes: list[Scope]
     created_at: datetime
     revoked_at: datetime | None
 

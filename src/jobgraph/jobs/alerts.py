@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import bind_pool
@@ -32,7 +33,7 @@ class AlertReport:
     without_consent: int = 0
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> ColumnElement[bool]:
     return or_(
         *(
             and_(
@@ -70,7 +71,7 @@ async def _run_pool(
     consenting_accounts = await consenting(
         db, {s.account_id for s in searches}, ConsentPurpose.JOB_ALERT_MAIL
     )
-    sections: dict[tuple, list[str]] = defaultdict(list)
+    sections: dict[tuple[Any, ...], list[str]] = defaultdict(list[Any])
     for saved in searches:
         tenant = registry.get(saved.tenant_slug)
         since = saved.last_run_at or saved.created_at

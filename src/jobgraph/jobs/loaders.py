@@ -124,7 +124,7 @@ class PostingsPerParentLoader(DataLoader[PageKey, list[JobPosting]]):
             ],
         )
 
-    def statement(self, parent_ids: list[uuid.UUID], size: int) -> Select:
+    def statement(self, parent_ids: list[uuid.UUID], size: int) -> Select[Any]:
         parent = self.parent
         firsts = (
             select(JobPosting.id)

@@ -10,51 +10,47 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import delete, select
-from strawberry.types import Info
 
+from jobgraph.db.engine import rows_changed
 from jobgraph.errors import BadUserInput, NotFound
-from jobgraph.fields import parse_id
+from jobgraph.fields import Info, parse_id
 from jobgraph.identity.models import CompanyMember
 from jobgraph.jobs import members, postings, search
-from jobgraph.jobs.enums import AlertFrequency, JobSort
+from jobgraph.jobs.enums import (
+    AlertFrequency,
+    Category,
+    EmploymentType,
+    EnglishLevel,
+    JapaneseLevel,
+    JobSort,
+    JobStatus,
+    RemoteOption,
+    SalaryPeriod,
+)
 from jobgraph.jobs.members import MemberRole
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.models import SavedSearch as SavedSearchRow
 from jobgraph.jobs.search import posted_for, shown_on
-from jobgraph.jobs.types import (
-    AlertFrequencyType,
-    CategoryType,
-    Company,
-    EmploymentTypeType,
-    EnglishLevelType,
-    JapaneseLevelType,
-    Job,
-    JobConnection,
-    JobSortType,
-    JobStatusType,
-    RemoteOptionType,
-    SalaryPeriodType,
-    connection,
-)
+from jobgraph.jobs.types import Company, Job, JobConnection, connection
 from jobgraph.permissions import AccountHolder, Employer, JobsRead, SignedIn
 from jobgraph.tenancy.feed import company_present_on
 
-MemberRoleType = strawberry.enum(MemberRole, description="A member's role in a company.")
+strawberry.enum(MemberRole, description="A member's role in a company.")
 
 
 @strawberry.input(description="Narrows a job search; every given field must match.")
 class JobFilterInput:
-    categories: list[CategoryType] | None = None
-    employment_types: list[EmploymentTypeType] | None = None
+    categories: list[Category] | None = None
+    employment_types: list[EmploymentType] | None = None
     prefecture: str | None = None
     city: str | None = None
     nearest_station: str | None = None
-    remote: list[RemoteOptionType] | None = None
+    remote: list[RemoteOption] | None = None
     salary_at_least: int | None = strawberry.field(
         default=None, description="The posting's maximum salary is at least this."
     )
-    japanese_level_at_most: JapaneseLevelType | None = strawberry.field(
+    japanese_level_at_most: JapaneseLevel | None = strawberry.field(
         default=None, description="Postings requiring at most this level of Japanese."
     )
     visa_sponsorship: bool | None = None
@@ -84,18 +80,18 @@ class JobInput:
     company_id: strawberry.ID
     title: str
     description: str
-    category: CategoryType
-    employment_type: EmploymentTypeType
+    category: Category
+    employment_type: EmploymentType
     prefecture: str | None = None
     city: str | None = None
     nearest_station: str | None = None
-    remote: RemoteOptionType = RemoteOptionType.NONE
+    remote: RemoteOption = RemoteOption.NONE
     salary_min: int | None = None
     salary_max: int | None = None
     salary_currency: str = "JPY"
-    salary_period: SalaryPeriodType = SalaryPeriodType.YEAR
-    japanese_level: JapaneseLevelType = JapaneseLevelType.NONE
-    english_level: EnglishLevelType = EnglishLevelType.NONE
+    salary_period: SalaryPeriod = SalaryPeriod.YEAR
+    japanese_level: JapaneseLevel = JapaneseLevel.NONE
+    english_level: EnglishLevel = EnglishLevel.NONE
     visa_sponsorship: bool = False
     benefits: list[str] = strawberry.field(default_factory=list)
     tags: list[str] = strawberry.field(default_factory=list)
@@ -106,18 +102,18 @@ class JobInput:
 class JobPatch:
     title: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
-    category: CategoryType | None = strawberry.UNSET
-    employment_type: EmploymentTypeType | None = strawberry.UNSET
+    category: Category | None = strawberry.UNSET
+    employment_type: EmploymentType | None = strawberry.UNSET
     prefecture: str | None = strawberry.UNSET
     city: str | None = strawberry.UNSET
     nearest_station: str | None = strawberry.UNSET
-    remote: RemoteOptionType | None = strawberry.UNSET
+    remote: RemoteOption | None = strawberry.UNSET
     salary_min: int | None = strawberry.UNSET
     salary_max: int | None = strawberry.UNSET
     salary_currency: str | None = strawberry.UNSET
-    salary_period: SalaryPeriodType | None = strawberry.UNSET
-    japanese_level: JapaneseLevelType | None = strawberry.UNSET
-    english_level: EnglishLevelType | None = strawberry.UNSET
+    salary_period: SalaryPeriod | None = strawberry.UNSET
+    japanese_level: JapaneseLevel | None = strawberry.UNSET
+    english_level: EnglishLevel | None = strawberry.UNSET
     visa_sponsorship: bool | None = strawberry.UNSET
     benefits: list[str] | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
@@ -166,7 +162,7 @@ class SavedSearch:
     id: strawberry.ID
     name: str
     search: str | None
-    frequency: AlertFrequencyType
+    frequency: AlertFrequency
     last_run_at: datetime | None
 
     @classmethod
@@ -201,7 +197,7 @@ class JobsQuery:
         info: Info,
         search: str | None = None,
         filter: JobFilterInput | None = None,
-        sort: JobSortType = JobSort.RELEVANCE,
+        sort: JobSort = JobSort.RELEVANCE,
         first: int | None = None,
         after: str | None = None,
     ) -> JobConnection:
@@ -244,7 +240,7 @@ class JobsQuery:
     async def employer_jobs(
         self,
         info: Info,
-        status: JobStatusType | None = None,
+        status: JobStatus | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> JobConnection:
@@ -261,7 +257,7 @@ class JobsQuery:
         rows = await info.context.db.scalars(
             select(SavedSearchRow)
             .where(
-                SavedSearchRow.account_id == info.context.viewer.account_id,
+                SavedSearchRow.account_id == info.context.viewer.signed_in_account,
                 SavedSearchRow.tenant_slug == info.context.tenant.slug,
             )
             .order_by(SavedSearchRow.created_at)
@@ -298,7 +294,7 @@ class JobsMutation:
                 CompanyMember(
                     pool_id=context.tenant.pool_id,
                     company_id=row.id,
-                    account_id=context.viewer.account_id,
+                    account_id=context.viewer.signed_in_account,
                     role=MemberRole.OWNER,
                     granted_by=context.viewer.actor,
                 )
@@ -317,7 +313,7 @@ class JobsMutation:
         info: Info,
         company_id: strawberry.ID,
         email: str,
-        role: MemberRoleType = MemberRole.MEMBER,
+        role: MemberRole = MemberRole.MEMBER,
     ) -> bool:
         context = info.context
         company = parse_id(company_id, "companyId")
@@ -350,7 +346,7 @@ class JobsMutation:
             row = await members.accept(
                 db,
                 context.tenant,
-                context.viewer.account_id,
+                context.viewer.signed_in_account,
                 context.services.settings.secret_key,
                 token,
             )
@@ -418,7 +414,7 @@ class JobsMutation:
         name: str,
         search: str | None = None,
         filter: JobFilterInput | None = None,
-        frequency: AlertFrequencyType = AlertFrequency.DAILY,
+        frequency: AlertFrequency = AlertFrequency.DAILY,
     ) -> SavedSearch:
         context = info.context
         query = _query(search, filter, JobSort.NEWEST)
@@ -429,7 +425,7 @@ class JobsMutation:
                 pool_id=context.tenant.pool_id,
                 tenant_slug=context.tenant.slug,
                 id=uuid.uuid4(),
-                account_id=context.viewer.account_id,
+                account_id=context.viewer.signed_in_account,
                 name=name.strip(),
                 frequency=str(frequency),
                 query={"search": query.text, "filter": query.filter.as_json()},
@@ -442,13 +438,14 @@ class JobsMutation:
     )
     async def delete_saved_search(self, info: Info, id: strawberry.ID) -> bool:
         async with info.context.transaction() as db:
-            result = await db.execute(
+            deleted = await rows_changed(
+                db,
                 delete(SavedSearchRow).where(
                     SavedSearchRow.id == parse_id(id, "id"),
-                    SavedSearchRow.account_id == info.context.viewer.account_id,
-                )
+                    SavedSearchRow.account_id == info.context.viewer.signed_in_account,
+                ),
             )
-        if result.rowcount == 0:
+        if deleted == 0:
             raise NotFound(f"You have no saved search {id}.")
         return True
 

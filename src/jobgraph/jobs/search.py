@@ -7,10 +7,10 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from jobgraph.errors import BadUserInput
 from jobgraph.jobs.enums import (
@@ -39,6 +40,8 @@ from jobgraph.jobs.enums import (
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.lru import LRU
 from jobgraph.tenancy.registry import Tenant
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -185,9 +188,12 @@ def _rank(query: JobQuery) -> ColumnElement[int]:
             JobPosting.search_title, JobPosting.search_body, query.text
         )
     return sum(
-        (func.strpos(JobPosting.search_title, term) > 0).cast(Integer) * 3
-        + (func.strpos(JobPosting.search_body, term) > 0).cast(Integer)
-        for term in query.terms
+        (
+            (func.strpos(JobPosting.search_title, term) > 0).cast(Integer) * 3
+            + (func.strpos(JobPosting.search_body, term) > 0).cast(Integer)
+            for term in query.terms
+        ),
+        start=literal(0, Integer),
     )
 
 
@@ -222,15 +228,16 @@ def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
     ):
         if values:
             found.append(column.in_([str(value) for value in values]))
-    for column, value in (
+    equal: tuple[tuple[InstrumentedAttribute[Any], object], ...] = (
         (JobPosting.prefecture, f.prefecture),
         (JobPosting.city, f.city),
         (JobPosting.nearest_station, f.nearest_station),
         (JobPosting.company_id, f.company_id),
         (JobPosting.visa_sponsorship, f.visa_sponsorship),
-    ):
+    )
+    for attribute, value in equal:
         if value is not None:
-            found.append(column == value)
+            found.append(attribute == value)
     if f.salary_at_least is not None:
         found.append(JobPosting.salary_max >= f.salary_at_least)
     if f.japanese_level_at_most is not None:
@@ -246,7 +253,7 @@ def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-def _sort_keys(query: JobQuery) -> list[ColumnElement[Any]]:
+def _sort_keys(query: JobQuery) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
     sort = query.effective_sort
     if sort is JobSort.SALARY:
         return [func.coalesce(JobPosting.salary_max, -1), JobPosting.id]
@@ -299,7 +306,7 @@ def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
         ) from error
 
 
-def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) -> Select:
+def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) -> Select[Any]:
     """The SELECT of one page: the postings in ``scope`` matching ``query``, after the
     cursor, and one more to tell whether a next page exists. With several branches, each
     finds its own first rows (in index order) and only those are merged and sorted."""
@@ -356,17 +363,22 @@ class SearchResults:
 
 
 async def _reused_or(
-    scope: Scope, kind: str, query: JobQuery, page: tuple[Any, ...], compute: Any
-) -> Any:
+    scope: Scope,
+    kind: str,
+    query: JobQuery,
+    page: tuple[Any, ...],
+    compute: Callable[[], Awaitable[T]],
+) -> T:
     """The result of ``compute()``, or what the scope's cache holds of it."""
     if scope.results is None or scope.cache_key is None:
         return await compute()
     described = json.dumps(query.filter.as_json(), sort_keys=True)
     key = (scope.cache_key, kind, query.text, query.terms, query.sort, described, *page)
-    found = scope.results.get(key)
-    if found is None:
-        found = await compute()
-        scope.results.keep(key, found)
+    kept: T | None = scope.results.get(key)
+    if kept is not None:
+        return kept
+    found = await compute()
+    scope.results.keep(key, found)
     return found
 
 
@@ -402,18 +414,18 @@ async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
 FACETS = ("category", "prefecture", "employment_type", "japanese_level")
 
 
-async def summary(
-    db: AsyncSession, scope: Scope, query: JobQuery
-) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+# A search's total, and its counts by facet: {facet: [(value, count), ...]}.
+Summary: TypeAlias = tuple[int, dict[str, list[tuple[str, int]]]]
+
+
+async def summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
     """The total and the counts by each facet for the current search, in one statement
     (grouping sets: one per facet, and the empty one for the total)."""
     query = await normalized(db, query)
     return await _reused_or(scope, "summary", query, (), lambda: _summary(db, scope, query))
 
 
-async def _summary(
-    db: AsyncSession, scope: Scope, query: JobQuery
-) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+async def _summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
     columns = [getattr(JobPosting, name) for name in FACETS]
     grouping = func.grouping(*columns)
     statement = (

@@ -9,10 +9,10 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 import strawberry
-from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from jobgraph.fields import PRELOADED, parse_id
+from jobgraph.errors import NotFound
+from jobgraph.fields import PRELOADED, Info, parse_id
 from jobgraph.jobs import search
 from jobgraph.jobs.enums import (
     AlertFrequency,
@@ -30,19 +30,19 @@ from jobgraph.jobs.models import JobPosting
 from jobgraph.paging import page_size
 from jobgraph.permissions import MemberOfPostingCompany
 
-CategoryType = strawberry.enum(Category, description="The kind of work.")
-EmploymentTypeType = strawberry.enum(EmploymentType, name="EmploymentType")
-RemoteOptionType = strawberry.enum(RemoteOption, name="RemoteOption")
-JapaneseLevelType = strawberry.enum(
+strawberry.enum(Category, description="The kind of work.")
+strawberry.enum(EmploymentType, name="EmploymentType")
+strawberry.enum(RemoteOption, name="RemoteOption")
+strawberry.enum(
     JapaneseLevel, name="JapaneseLevel", description="Required Japanese: none, or JLPT N5 to N1."
 )
-EnglishLevelType = strawberry.enum(EnglishLevel, name="EnglishLevel")
-SalaryPeriodType = strawberry.enum(SalaryPeriod, name="SalaryPeriod")
-JobStatusType = strawberry.enum(JobStatus, name="JobStatus")
-JobSortType = strawberry.enum(
+strawberry.enum(EnglishLevel, name="EnglishLevel")
+strawberry.enum(SalaryPeriod, name="SalaryPeriod")
+strawberry.enum(JobStatus, name="JobStatus")
+strawberry.enum(
     JobSort, name="JobSort", description="RELEVANCE needs a search text; without one it is NEWEST."
 )
-AlertFrequencyType = strawberry.enum(AlertFrequency, name="AlertFrequency")
+strawberry.enum(AlertFrequency, name="AlertFrequency")
 
 
 @strawberry.type(description="An employer organisation.")
@@ -88,7 +88,7 @@ class Salary:
     min: int | None
     max: int | None
     currency: str
-    period: SalaryPeriodType
+    period: SalaryPeriod
 
 
 @strawberry.type(description="A job posting.")
@@ -96,17 +96,17 @@ class Job:
     id: strawberry.ID
     title: str
     description: str
-    category: CategoryType
-    employment_type: EmploymentTypeType
+    category: Category
+    employment_type: EmploymentType
     location: Location
-    remote: RemoteOptionType
+    remote: RemoteOption
     salary: Salary
-    japanese_level: JapaneseLevelType
-    english_level: EnglishLevelType
+    japanese_level: JapaneseLevel
+    english_level: EnglishLevel
     visa_sponsorship: bool
     benefits: list[str]
     tags: list[str]
-    status: JobStatusType
+    status: JobStatus
     published_at: datetime | None
     expires_at: datetime | None
     row: strawberry.Private[JobPosting]
@@ -216,9 +216,9 @@ class JobConnection:
     scope: strawberry.Private[search.Scope]
     # Both totalCount and facets asked: one statement answers both (see _counts).
     counted_together: strawberry.Private[bool] = False
-    counting: strawberry.Private[asyncio.Task | None] = None
+    counting: strawberry.Private[asyncio.Task[search.Summary] | None] = None
 
-    def _counts(self, info: Info) -> asyncio.Task:
+    def _counts(self, info: Info) -> asyncio.Task[search.Summary]:
         if self.counting is None:
             self.counting = asyncio.ensure_future(
                 search.summary(info.context.db, self.scope, self.query)
@@ -260,7 +260,10 @@ def selected_names(info: Info) -> set[str]:
 
 
 async def _company_of(info: Info, company_id: uuid.UUID) -> Company:
-    return Company.of(await info.context.loaders.company_by_id.load(company_id))
+    row = await info.context.loaders.company_by_id.load(company_id)
+    if row is None:  # a foreign key: gone only if deleted while this request ran
+        raise NotFound("This posting's company no longer exists.")
+    return Company.of(row)
 
 
 def effective_status(row: JobPosting) -> JobStatus:

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobgraph.db.engine import bind_pool
+from jobgraph.db.engine import bind_pool, rows_changed
 from jobgraph.notifications.models import Notification, NotificationStatus
 from jobgraph.notifications.senders import Mail, Sender
 from jobgraph.tenancy.registry import Tenant
@@ -32,7 +32,8 @@ async def enqueue(
     body: str,
 ) -> bool:
     """Queue a message unless one with the same key exists; True if queued."""
-    result = await db.execute(
+    queued = await rows_changed(
+        db,
         pg_insert(Notification)
         .values(
             pool_id=tenant.pool_id,
@@ -47,9 +48,9 @@ async def enqueue(
             status=NotificationStatus.PENDING,
             attempts=0,
         )
-        .on_conflict_do_nothing(index_elements=["pool_id", "dedupe_key"])
+        .on_conflict_do_nothing(index_elements=["pool_id", "dedupe_key"]),
     )
-    return result.rowcount == 1
+    return queued == 1
 
 
 @dataclass

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,7 +75,7 @@ async def record(
     return row
 
 
-def _newest(purpose: ConsentPurpose | None = None):
+def _newest(purpose: ConsentPurpose | None = None) -> Select[ConsentRecord]:
     statement = (
         select(ConsentRecord)
         .ext(

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -175,7 +176,7 @@ async def accept(
     return [current[document_id] for document_id in sorted(wanted)]
 
 
-async def acceptances(db: AsyncSession, account_id: uuid.UUID) -> list[dict]:
+async def acceptances(db: AsyncSession, account_id: uuid.UUID) -> list[dict[str, Any]]:
     """For the seeker's data export."""
     rows = await db.execute(
         select(

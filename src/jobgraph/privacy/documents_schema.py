@@ -6,24 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
-from jobgraph.fields import parse_id
+from jobgraph.fields import Info, parse_id
 from jobgraph.permissions import AccountHolder, TenantRead, staff
 from jobgraph.policy.staff import Power
 from jobgraph.privacy import documents
 from jobgraph.privacy.documents import DocumentKind
 from jobgraph.privacy.models import LegalDocument as LegalDocumentRow
 
-DocumentKindType = strawberry.enum(
-    DocumentKind, name="LegalDocumentKind", description="PRIVACY: the privacy policy."
-)
+strawberry.enum(DocumentKind, name="LegalDocumentKind", description="PRIVACY: the privacy policy.")
 
 
 @strawberry.type(description="One version of a site's privacy policy or terms.")
 class LegalDocument:
     id: strawberry.ID
-    kind: DocumentKindType
+    kind: DocumentKind
     version: str
     title: str
     body: str = strawberry.field(description="Plain text or Markdown, as published.")
@@ -59,9 +56,7 @@ class LegalDocumentsQuery:
         permission_classes=[TenantRead],
         description="Every version of one document, newest first (future ones included).",
     )
-    async def legal_document_versions(
-        self, info: Info, kind: DocumentKindType
-    ) -> list[LegalDocument]:
+    async def legal_document_versions(self, info: Info, kind: DocumentKind) -> list[LegalDocument]:
         return _documents(await documents.versions(info.context.db, info.context.tenant, kind))
 
     @strawberry.field(
@@ -71,7 +66,9 @@ class LegalDocumentsQuery:
     )
     async def documents_to_accept(self, info: Info) -> list[LegalDocument]:
         context = info.context
-        rows = await documents.to_accept(context.db, context.tenant, context.viewer.account_id)
+        rows = await documents.to_accept(
+            context.db, context.tenant, context.viewer.signed_in_account
+        )
         return _documents(rows)
 
 
@@ -90,7 +87,7 @@ class LegalDocumentsMutation:
             rows = await documents.accept(
                 db,
                 context.tenant,
-                context.viewer.account_id,
+                context.viewer.signed_in_account,
                 [parse_id(i, "ids") for i in ids],
             )
         return _documents(rows)
@@ -104,7 +101,7 @@ class LegalDocumentsMutation:
     async def publish_legal_document(
         self,
         info: Info,
-        kind: DocumentKindType,
+        kind: DocumentKind,
         version: str,
         title: str,
         body: str,

@@ -54,7 +54,9 @@ async def explain(
     if site is None or site.pool_id != asking_on.pool_id:
         raise BadUserInput(f"No site '{site_slug}' in this site's pool.", field="site")
     seeker = await find_by_email(db, seeker_email)
-    resume = seeker and await db.scalar(select(Resume).where(Resume.account_id == seeker.id))
+    resume = None
+    if seeker is not None:
+        resume = await db.scalar(select(Resume).where(Resume.account_id == seeker.id))
     if seeker is None or resume is None:
         raise NotFound(f"No resume of an account '{seeker_email}' in this pool.")
     viewer = Viewer.anonymous()

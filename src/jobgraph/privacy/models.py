@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -53,7 +54,7 @@ class RetainedRecord(PoolOwned, Base):
 
     pseudonym: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[dict] = mapped_column(JSONB)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class LegalDocument(PoolOwned, Base):

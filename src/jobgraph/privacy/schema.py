@@ -8,9 +8,9 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
+from jobgraph.fields import Info
 from jobgraph.identity.accounts import find_by_email
 from jobgraph.identity.models import Account
 from jobgraph.identity.passwords import verify_password
@@ -19,21 +19,20 @@ from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.staff import Power
-from jobgraph.policy.types import ResumeFieldType
 from jobgraph.privacy import consent, rights
 from jobgraph.privacy.consent import ConsentPurpose
 from jobgraph.privacy.explain import AccessPath, explain, field_reasons
 from jobgraph.privacy.models import ConsentRecord
-from jobgraph.resumes.types import DisclosureLevelType, RelationshipType, Resume
+from jobgraph.resumes.types import DisclosureLevel, Relationship, Resume
 
-ConsentPurposeType = strawberry.enum(
+strawberry.enum(
     ConsentPurpose, name="ConsentPurpose", description="A use of your data that needs your consent."
 )
 
 
 @strawberry.type(description="Your current choice for one purpose.")
 class Consent:
-    purpose: ConsentPurposeType
+    purpose: ConsentPurpose
     third_party: str | None = strawberry.field(
         description="For THIRD_PARTY_DISCLOSURE: who may receive your data."
     )
@@ -49,7 +48,7 @@ class PrivacyQuery:
         description="Your consents; a purpose without a record is not consented.",
     )
     async def my_consents(self, info: Info) -> list[Consent]:
-        rows = await consent.current(info.context.db, info.context.viewer.account_id)
+        rows = await consent.current(info.context.db, info.context.viewer.signed_in_account)
         return [_consent(row) for row in rows]
 
 
@@ -62,7 +61,7 @@ class PrivacyMutation:
     async def set_consent(
         self,
         info: Info,
-        purpose: ConsentPurposeType,
+        purpose: ConsentPurpose,
         granted: bool,
         third_party: str | None = None,
     ) -> Consent:
@@ -78,7 +77,7 @@ class PrivacyMutation:
             raise BadUserInput(reason, field="purpose")  # withdrawing is always possible
         async with context.transaction() as db:
             row = await consent.record(
-                db, context.tenant, context.viewer.account_id, purpose, granted, named
+                db, context.tenant, context.viewer.signed_in_account, purpose, granted, named
             )
         return _consent(row)
 
@@ -115,14 +114,12 @@ class SeekerStatistics:
     japanese_level: list[StatisticGroup]
 
 
-AccessPathType = strawberry.enum(
-    AccessPath, name="AccessPath", description="How a viewer reaches a resume."
-)
+strawberry.enum(AccessPath, name="AccessPath", description="How a viewer reaches a resume.")
 
 
 @strawberry.type(description="One field of a resume in a dry run: shown or not, and why.")
 class FieldAccess:
-    field: ResumeFieldType
+    field: ResumeField
     disclosed: bool
     reason: str
 
@@ -132,8 +129,8 @@ class FieldAccess:
     "policy decides it for real: field names and reasons, never values."
 )
 class AccessExplanation:
-    relationship: RelationshipType
-    level: DisclosureLevelType
+    relationship: Relationship
+    level: DisclosureLevel
     note: str
     fields: list[FieldAccess]
 
@@ -145,7 +142,7 @@ class PrivacyRightsQuery:
         description="Everything held about you, as one JSON document.",
     )
     async def export_my_data(self, info: Info) -> JSON:
-        return await rights.export(info.context.db, info.context.viewer.account_id)
+        return JSON(await rights.export(info.context.db, info.context.viewer.signed_in_account))
 
     @strawberry.field(
         permission_classes=[staff(Power.STAFF_ACCESS)],
@@ -180,7 +177,7 @@ class PrivacyRightsQuery:
         self,
         info: Info,
         seeker_email: str,
-        path: AccessPathType,
+        path: AccessPath,
         purpose: str,
         viewer_email: str | None = None,
         site: str | None = None,
@@ -235,7 +232,7 @@ async def _disclose_everything(
     reason: DisclosureReason,
     detail: str,
     hidden_from_subject: bool,
-) -> dict:
+) -> dict[str, Any]:
     """Everything held about the seeker, for a recipient outside the platform, with its
     record written in the same transaction."""
     data = await rights.export(db, account_id)
@@ -272,7 +269,7 @@ class PrivacyRightsMutation:
     )
     async def erase_my_personal_information(self, info: Info) -> bool:
         async with info.context.transaction() as db:
-            await rights.erase_personal_information(db, info.context.viewer.account_id)
+            await rights.erase_personal_information(db, info.context.viewer.signed_in_account)
         return True
 
     @strawberry.mutation(
@@ -283,7 +280,9 @@ class PrivacyRightsMutation:
     async def delete_my_account(self, info: Info, password: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await db.get(Account, (context.tenant.pool_id, context.viewer.account_id))
+            account = await db.get(
+                Account, (context.tenant.pool_id, context.viewer.signed_in_account)
+            )
             if account is None or (
                 account.password_hash is not None
                 and not verify_password(account.password_hash, password)
@@ -328,7 +327,7 @@ class PrivacyRightsMutation:
                 f"consent to {third_party.strip()}",
                 hidden_from_subject=False,
             )
-        return LawfulDisclosureResult(data=data, recorded=True, hidden_from_subject=False)
+        return LawfulDisclosureResult(data=JSON(data), recorded=True, hidden_from_subject=False)
 
     @strawberry.mutation(
         permission_classes=[staff(Power.LAWFUL_DISCLOSURE)],
@@ -367,5 +366,5 @@ class PrivacyRightsMutation:
                 hidden_from_subject=withhold_from_subject,
             )
         return LawfulDisclosureResult(
-            data=data, recorded=True, hidden_from_subject=withhold_from_subject
+            data=JSON(data), recorded=True, hidden_from_subject=withhold_from_subject
         )

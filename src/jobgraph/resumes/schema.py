@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, delete, select
-from strawberry.types import Info
+from sqlalchemy import Select, delete, select, update
 
+from jobgraph.db.engine import rows_changed
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
-from jobgraph.fields import parse_id
+from jobgraph.fields import Info, parse_id
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.jobs.types import Job
@@ -22,7 +22,6 @@ from jobgraph.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.policy.disclosure import Access, resume_search_offered
 from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
-from jobgraph.policy.types import ResumeVisibilityType
 from jobgraph.resumes import service
 from jobgraph.resumes.models import PLAIN_COLUMNS
 from jobgraph.resumes.models import Application as ApplicationRow
@@ -32,7 +31,7 @@ from jobgraph.resumes.service import EMPLOYER_MOVES, ApplicationStatus, Invitati
 from jobgraph.resumes.types import Resume
 from jobgraph.tenancy.registry import Tenant
 
-ApplicationStatusType = strawberry.enum(ApplicationStatus, name="ApplicationStatus")
+strawberry.enum(ApplicationStatus, name="ApplicationStatus")
 
 
 @strawberry.input
@@ -60,7 +59,7 @@ class WorkExperienceInput:
 
 @strawberry.input(description="Your whole resume; saving replaces what was there.")
 class ResumeInput:
-    visibility: ResumeVisibilityType | None = None
+    visibility: ResumeVisibility | None = None
     full_name: str | None = None
     birth_date: date | None = None
     gender: str | None = None
@@ -80,11 +79,11 @@ class ResumeInput:
     desired_categories: list[str] = strawberry.field(default_factory=list)
     desired_locations: list[str] = strawberry.field(default_factory=list)
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         return resume_values(self)
 
 
-def resume_values(source: object) -> dict:
+def resume_values(source: ResumeInput | ResumePatch) -> dict[str, Any]:
     """The given fields of a ResumeInput or ResumePatch, as the service takes them (a
     patch's missing fields are left out)."""
     values = {
@@ -137,7 +136,7 @@ class ResumePatch:
 @strawberry.type(description="An application to a posting.")
 class Application:
     id: strawberry.ID
-    status: ApplicationStatusType
+    status: ApplicationStatus
     applied_at: datetime
     row: strawberry.Private[ApplicationRow]
 
@@ -196,7 +195,7 @@ class Candidate:
     resume: Resume
 
 
-InvitationStatusType = strawberry.enum(
+strawberry.enum(
     InvitationStatus, name="InvitationStatus", description="Whether the seeker answered."
 )
 
@@ -204,7 +203,7 @@ InvitationStatusType = strawberry.enum(
 @strawberry.type
 class Invitation:
     id: strawberry.ID
-    status: InvitationStatusType
+    status: InvitationStatus
     message: str | None
     sent_at: datetime
     row: strawberry.Private[InvitationRow]
@@ -215,7 +214,7 @@ class Invitation:
         return Job.of(row) if row else None
 
 
-DisclosureReasonType = strawberry.enum(
+strawberry.enum(
     DisclosureReason,
     name="DisclosureReason",
     description="Why your personal information was shown: to whom, on what ground.",
@@ -226,7 +225,7 @@ DisclosureReasonType = strawberry.enum(
 class DisclosureEntry:
     recipient: str
     fields: list[str]
-    reason: DisclosureReasonType
+    reason: DisclosureReason
     detail: str | None
     at: datetime
 
@@ -253,10 +252,10 @@ class ResumesQuery:
     @strawberry.field(permission_classes=[AccountHolder], description="Your resume, whole.")
     async def my_resume(self, info: Info) -> Resume | None:
         context = info.context
-        row = await service.own_resume(context.db, context.viewer.account_id)
+        row = await service.own_resume(context.db, context.viewer.signed_in_account)
         if row is None:
             return None
-        return Resume.as_seen(info, row, Access.direct())
+        return Resume.own(info, row)
 
     @strawberry.field(
         permission_classes=[JobsRead],
@@ -286,7 +285,7 @@ class ResumesQuery:
     ) -> list[Application]:
         rows = await info.context.db.scalars(
             _newest(ApplicationRow, first, offset, info.context.tenant).where(
-                ApplicationRow.account_id == info.context.viewer.account_id
+                ApplicationRow.account_id == info.context.viewer.signed_in_account
             )
         )
         return [Application.of(row) for row in rows]
@@ -301,7 +300,7 @@ class ResumesQuery:
     ) -> list[Invitation]:
         rows = await info.context.db.scalars(
             _newest(InvitationRow, first, offset, info.context.tenant).where(
-                InvitationRow.account_id == info.context.viewer.account_id
+                InvitationRow.account_id == info.context.viewer.signed_in_account
             )
         )
         return [_invitation(row) for row in rows]
@@ -316,7 +315,7 @@ class ResumesQuery:
     ) -> list[DisclosureEntry]:
         rows = await info.context.db.scalars(
             _newest(DisclosureRecord, first, offset, info.context.tenant).where(
-                DisclosureRecord.subject_account_id == info.context.viewer.account_id,
+                DisclosureRecord.subject_account_id == info.context.viewer.signed_in_account,
                 DisclosureRecord.hidden_from_subject.is_(False),
             )
         )
@@ -399,9 +398,9 @@ class ResumesMutation:
         context = info.context
         async with context.transaction() as db:
             row = await service.save_resume(
-                db, context.tenant, context.viewer.account_id, input.values()
+                db, context.tenant, context.viewer.signed_in_account, input.values()
             )
-        return Resume.as_seen(info, row, Access.direct())
+        return Resume.own(info, row)
 
     @strawberry.mutation(
         permission_classes=[AccountHolder],
@@ -410,27 +409,27 @@ class ResumesMutation:
     async def update_resume(self, info: Info, patch: ResumePatch) -> Resume:
         context = info.context
         async with context.transaction() as db:
-            if await service.own_resume(db, context.viewer.account_id) is None:
+            if await service.own_resume(db, context.viewer.signed_in_account) is None:
                 raise NotFound("You have no resume yet: save one first.")
             row = await service.save_resume(
-                db, context.tenant, context.viewer.account_id, resume_values(patch)
+                db, context.tenant, context.viewer.signed_in_account, resume_values(patch)
             )
-        return Resume.as_seen(info, row, Access.direct())
+        return Resume.own(info, row)
 
     @strawberry.mutation(
         permission_classes=[AccountHolder],
         description="Change who may find and read your resume; at once.",
     )
-    async def set_resume_visibility(self, info: Info, visibility: ResumeVisibilityType) -> Resume:
+    async def set_resume_visibility(self, info: Info, visibility: ResumeVisibility) -> Resume:
         context = info.context
         service.check_visibility(context.tenant, ResumeVisibility(visibility))
         async with context.transaction() as db:
-            row = await service.own_resume(db, context.viewer.account_id)
+            row = await service.own_resume(db, context.viewer.signed_in_account)
             if row is None:
                 raise NotFound("You have no resume yet: save one first.")
             row.visibility = str(visibility)
             row.updated_at = datetime.now(UTC)
-        return Resume.as_seen(info, row, Access.direct())
+        return Resume.own(info, row)
 
     @strawberry.mutation(
         permission_classes=[AccountHolder],
@@ -438,10 +437,13 @@ class ResumesMutation:
     )
     async def delete_resume(self, info: Info) -> bool:
         async with info.context.transaction() as db:
-            result = await db.execute(
-                delete(ResumeRow).where(ResumeRow.account_id == info.context.viewer.account_id)
+            deleted = await rows_changed(
+                db,
+                delete(ResumeRow).where(
+                    ResumeRow.account_id == info.context.viewer.signed_in_account
+                ),
             )
-        return result.rowcount > 0
+        return deleted > 0
 
     @strawberry.mutation(
         permission_classes=[AccountHolder], description="Apply to a job with your resume."
@@ -463,12 +465,12 @@ class ResumesMutation:
             )
             if job is None:
                 raise NotFound(f"No open job {job_id} on this site.")
-            if await service.own_resume(db, context.viewer.account_id) is None:
+            if await service.own_resume(db, context.viewer.signed_in_account) is None:
                 raise BadUserInput("Save your resume before you apply.", field="jobId")
             existing = await db.scalar(
                 select(ApplicationRow).where(
                     ApplicationRow.job_id == job_uuid,
-                    ApplicationRow.account_id == context.viewer.account_id,
+                    ApplicationRow.account_id == context.viewer.signed_in_account,
                 )
             )
             if existing is not None and existing.status != ApplicationStatus.WITHDRAWN:
@@ -484,20 +486,22 @@ class ResumesMutation:
                     tenant_slug=context.tenant.slug,
                     id=uuid.uuid4(),
                     job_id=job_uuid,
-                    account_id=context.viewer.account_id,
+                    account_id=context.viewer.signed_in_account,
                     cover_note=cover_note,
                     status=ApplicationStatus.SUBMITTED,
                     created_at=datetime.now(UTC),
                 )
                 db.add(row)
             await db.execute(
-                InvitationRow.__table__.update()
+                update(InvitationRow)
                 .where(
                     InvitationRow.job_id == job_uuid,
-                    InvitationRow.account_id == context.viewer.account_id,
+                    InvitationRow.account_id == context.viewer.signed_in_account,
                     InvitationRow.status == InvitationStatus.PENDING,
                 )
                 .values(status=InvitationStatus.ACCEPTED)
+                # Nothing loaded in this request holds these invitations.
+                .execution_options(synchronize_session=False)
             )
         return Application.of(row)
 
@@ -511,7 +515,7 @@ class ResumesMutation:
             row = await db.scalar(
                 select(ApplicationRow).where(
                     ApplicationRow.id == parse_id(id, "id"),
-                    ApplicationRow.account_id == info.context.viewer.account_id,
+                    ApplicationRow.account_id == info.context.viewer.signed_in_account,
                 )
             )
             if row is None:
@@ -524,7 +528,7 @@ class ResumesMutation:
         permission_classes=[Employer], description="Move an application along the pipeline."
     )
     async def move_application(
-        self, info: Info, id: strawberry.ID, status: ApplicationStatusType
+        self, info: Info, id: strawberry.ID, status: ApplicationStatus
     ) -> Application:
         if ApplicationStatus(status) not in EMPLOYER_MOVES:
             raise BadUserInput(
@@ -613,7 +617,7 @@ class ResumesMutation:
             row = await db.scalar(
                 select(InvitationRow).where(
                     InvitationRow.id == parse_id(id, "id"),
-                    InvitationRow.account_id == info.context.viewer.account_id,
+                    InvitationRow.account_id == info.context.viewer.signed_in_account,
                 )
             )
             if row is None:
@@ -622,7 +626,7 @@ class ResumesMutation:
         return True
 
 
-def _newest(model: Any, first: int, offset: int, tenant: Tenant) -> Select:
+def _newest(model: Any, first: int, offset: int, tenant: Tenant) -> Select[Any]:
     """A page of one's own records (a few hundred at most: an offset is fine), newest
     first."""
     if not 0 <= offset <= MAX_OFFSET:

@@ -11,7 +11,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from sqlalchemy import Select, and_, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
@@ -193,10 +193,13 @@ def candidate_search(
     desired_categories: list[str],
     desired_locations: list[str],
     experience_years: int | None = None,
-) -> Select:
+) -> Select[Any]:
     """Searchable resumes matching filters on fields resume search discloses, and nothing
     else: a filter on a withheld field could reveal it through what it finds."""
-    conditions = [Resume.pool_id == tenant.pool_id, Resume.visibility.in_(searchable(tenant))]
+    conditions: list[ColumnElement[bool] | TextClause] = [
+        Resume.pool_id == tenant.pool_id,
+        Resume.visibility.in_(searchable(tenant)),
+    ]
     for language, level in languages:
         conditions.append(Resume.languages.contains([{"language": language, "level": level}]))
     if skills:

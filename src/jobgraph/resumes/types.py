@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Any
+from typing import TypeVar
 
 import strawberry
-from strawberry.types import Info
 
+from jobgraph.errors import Forbidden
+from jobgraph.fields import Info
 from jobgraph.paging import at_most
 from jobgraph.policy.disclosure import (
     Access,
@@ -21,13 +22,18 @@ from jobgraph.policy.disclosure import (
     ResumeFacts,
     resume_disclosure,
 )
-from jobgraph.policy.fields import ResumeField, ResumeVisibility, last_jobs
-from jobgraph.policy.types import ResumeFieldType, ResumeVisibilityType
+from jobgraph.policy.fields import last_jobs
+from jobgraph.policy.types import ResumeField, ResumeVisibility
 from jobgraph.resumes.models import Resume as ResumeRow
 from jobgraph.resumes.service import MAX_EDUCATION_HISTORY, MAX_LANGUAGES, MAX_WORK_HISTORY
 
-DisclosureLevelType = strawberry.enum(DisclosureLevel, name="DisclosureLevel")
-RelationshipType = strawberry.enum(
+# The GraphQL enums registered here, importable from here by the modules that use them.
+__all__ = ["DisclosureLevel", "Relationship"]
+
+T = TypeVar("T")
+
+strawberry.enum(DisclosureLevel, name="DisclosureLevel")
+strawberry.enum(
     Relationship,
     name="DisclosureRelationship",
     description="Why you see what you see of this resume.",
@@ -36,9 +42,9 @@ RelationshipType = strawberry.enum(
 
 @strawberry.type(description="What of this resume is disclosed to you, and why.")
 class ResumeDisclosure:
-    level: DisclosureLevelType
-    relationship: RelationshipType
-    withheld_fields: list[ResumeFieldType]
+    level: DisclosureLevel
+    relationship: Relationship
+    withheld_fields: list[ResumeField]
 
 
 @strawberry.type
@@ -91,7 +97,15 @@ class Resume:
         decision = resume_disclosure(context.viewer, context.tenant, facts_of(row), access)
         return cls.of(row, decision, company_id) if decision.visible else None
 
-    def reveal(self, info: Info, resume_field: ResumeField, value: Any) -> Any:
+    @classmethod
+    def own(cls, info: Info, row: ResumeRow) -> Resume:
+        """The signed-in seeker's own resume, as its owner sees it."""
+        seen = cls.as_seen(info, row, Access.direct())
+        if seen is None:  # the policy shows every resume to its owner: never here
+            raise Forbidden("This resume is not yours.")
+        return seen
+
+    def reveal(self, info: Info, resume_field: ResumeField, value: T) -> T | None:
         if not self.decision.allows(resume_field):
             return None
         self.record(info, resume_field)
@@ -116,7 +130,7 @@ class Resume:
         )
 
     @strawberry.field(description="Who may find and read it (its owner's choice).")
-    def visibility(self, info: Info) -> ResumeVisibilityType | None:
+    def visibility(self, info: Info) -> ResumeVisibility | None:
         owner = self.decision.relationship is Relationship.OWNER
         return ResumeVisibility(self.row.visibility) if owner else None
 

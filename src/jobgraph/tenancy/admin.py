@@ -138,7 +138,9 @@ def validate_all_at_once(
     return config, problems
 
 
-def _put_back(document: dict[str, Any], fallback: dict[str, Any], location: tuple) -> None:
+def _put_back(
+    document: dict[str, Any], fallback: dict[str, Any], location: tuple[Any, ...]
+) -> None:
     """Set the key at ``location`` (up to its first list index) as ``fallback`` has it, or
     remove it if ``fallback`` has none."""
     path = []
@@ -148,7 +150,8 @@ def _put_back(document: dict[str, Any], fallback: dict[str, Any], location: tupl
         path.append(part)
     if not path:
         return
-    target, source = document, fallback
+    target: dict[str, Any] = document
+    source: dict[str, Any] | None = fallback
     for part in path[:-1]:
         if not isinstance(target.get(part), dict):
             return
@@ -234,7 +237,7 @@ async def apply(
     config, problems = validate_all_at_once(document, row.config if row is not None else None)
     if config is not None:
         problems += await _family_problems(db, config, row)
-    if problems:
+    if problems or config is None:
         raise RejectedChange(problems)
     new_document = config_document(config)
     old_document = row.config if row is not None else None

@@ -9,6 +9,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph.errors import TenantUnknown, error_response
+from jobgraph.request_state import RequestState
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 
@@ -28,9 +29,7 @@ class TenantResolution:
             response = error_response(TenantUnknown(problem))
             await response(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        state["tenant"] = tenant
-        state["sites"] = registry  # the other sites of the pool, e.g. where one applied
+        RequestState(tenant=tenant, sites=registry).attach(scope)
         await self.app(scope, receive, send)
 
     def _resolve(self, headers: Headers, registry: TenantRegistry) -> tuple[Tenant | None, str]:

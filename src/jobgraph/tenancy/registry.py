@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from sqlalchemy import func, select
@@ -123,7 +124,7 @@ class RegistryCache:
         self.data_versions: dict[str, int] = {}
         self._listen_to = listen_to
         self._listener: asyncpg.Connection | None = None
-        self._listening_task: asyncio.Task | None = None
+        self._listening_task: asyncio.Task[Any] | None = None
         # Counts announcements (and what stands for one); the copy is current while the
         # last successful check began after the last of them, and the listener is open.
         self._announcements = 1
@@ -224,5 +225,10 @@ class RegistryCache:
 async def _closed(connection: asyncpg.Connection) -> None:
     """Until ``connection`` closes, whoever closes it (the server, the network, us)."""
     closed = asyncio.get_running_loop().create_future()
-    connection.add_termination_listener(lambda _c: closed.done() or closed.set_result(None))
+
+    def on_close(_connection: object) -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    connection.add_termination_listener(on_close)
     await closed

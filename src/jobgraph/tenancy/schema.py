@@ -12,9 +12,9 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from jobgraph.errors import BadUserInput, Forbidden
+from jobgraph.fields import Info
 from jobgraph.paging import page_size
 from jobgraph.permissions import Operator, staff
 from jobgraph.policy.staff import Power
@@ -56,7 +56,7 @@ class TenantVersion:
             changed_at=row.created_at,
             note=row.note,
             changes=_changes(row.changes),
-            config=row.config,
+            config=JSON(row.config),
         )
 
 
@@ -72,7 +72,7 @@ class TenantSettings:
 
     @classmethod
     def of(cls, row: TenantRow) -> TenantSettings:
-        return cls(slug=row.slug, version=row.version, source=row.source, config=row.config)
+        return cls(slug=row.slug, version=row.version, source=row.source, config=JSON(row.config))
 
 
 @strawberry.type(description="The outcome of a change: the new settings and what changed.")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
+from jobgraph.fields import Info
 from jobgraph.permissions import TenantRead
 from jobgraph.policy.config import Policy
 from jobgraph.policy.types import (
-    DataUseType,
-    ResumeFieldType,
-    ResumeVisibilityType,
-    ThirdPartyDisclosureType,
+    DataUse,
+    ResumeField,
+    ResumeVisibility,
+    ThirdPartyDisclosure,
 )
 from jobgraph.tenancy.config import Branding as BrandingConfig
 from jobgraph.tenancy.registry import Tenant as TenantValue
@@ -33,18 +33,18 @@ class Branding:
 
 @strawberry.type(description="The parts of a tenant's policy that its users may rely on.")
 class PublicPolicy:
-    resume_visibilities: list[ResumeVisibilityType]
-    default_resume_visibility: ResumeVisibilityType
-    application_disclosed_fields: list[ResumeFieldType] = strawberry.field(
+    resume_visibilities: list[ResumeVisibility]
+    default_resume_visibility: ResumeVisibility
+    application_disclosed_fields: list[ResumeField] = strawberry.field(
         description="What an employer sees of a seeker who applied to its posting."
     )
-    public_profile_fields: list[ResumeFieldType] = strawberry.field(
+    public_profile_fields: list[ResumeField] = strawberry.field(
         description="What anyone sees of a PUBLIC resume."
     )
-    third_party_disclosure: ThirdPartyDisclosureType
+    third_party_disclosure: ThirdPartyDisclosure
     signup_requires_full_name: bool
     invitations_enabled: bool
-    data_uses: list[DataUseType]
+    data_uses: list[DataUse]
     max_page_size: int
 
     @classmethod

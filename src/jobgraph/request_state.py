@@ -1,0 +1,59 @@
+"""What the middlewares learn of a request and pass on to what runs after them: one typed
+object in the ASGI scope, made where the request's site is known (``TenantResolution``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from starlette.types import Scope
+
+from jobgraph.viewer import Viewer
+
+if TYPE_CHECKING:
+    # Type-only references up to the layers that fill these in (erased at run time).
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from jobgraph.graphql.context import Context
+    from jobgraph.tenancy.registry import Tenant, TenantRegistry
+
+_KEY = "jobgraph"
+
+
+@dataclass
+class RequestState:
+    tenant: Tenant
+    # The other sites of the pool, e.g. where one applied.
+    sites: TenantRegistry
+    # Set by SessionPerRequest: the request's session, bound to the tenant's pool.
+    db: AsyncSession = field(init=False)
+    # Set by Authentication.
+    viewer: Viewer = field(default_factory=Viewer.anonymous)
+    # The GraphQL context, once the GraphQL view made it.
+    context: Context | None = None
+    # The anonymous rate limit was already counted (by the public reads' cache).
+    anonymous_counted: bool = False
+    # A registered document's label ("sha256:...") when the request named one.
+    document: str | None = None
+    # The operation name, and how the metrics label the operation.
+    operation: str | None = None
+    measured_operation: str | None = None
+    # How the request ended where that is not its status: "cached", "rejected"...
+    outcome: str | None = None
+    # The GraphQL request failed before execution (parse, validation, limits).
+    request_error: bool = False
+
+    def attach(self, scope: Scope) -> None:
+        scope[_KEY] = self
+
+
+def state_of(scope: Scope) -> RequestState:
+    """The request's state; only after ``TenantResolution`` (it makes it)."""
+    state: RequestState = scope[_KEY]
+    return state
+
+
+def state_if_any(scope: Scope) -> RequestState | None:
+    """The request's state, or None where no site was resolved (an unknown host)."""
+    state: RequestState | None = scope.get(_KEY)
+    return state
