@@ -108,6 +108,7 @@ def template_database(database_server: DatabaseServer) -> Iterator[str]:
 async def _load_demo(urls: DatabaseUrls) -> None:
     from jobgraph.db.engine import create_engine, session_factory
     from jobgraph.demo import load_demo
+    from jobgraph.graphql.services import tenancy_hooks
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.registry import TenantRegistry
     from jobgraph.tenancy.sync import sync_tenants
@@ -115,7 +116,9 @@ async def _load_demo(urls: DatabaseUrls) -> None:
     engine = create_engine(urls.app, TEST_SETTINGS)
     sessions = session_factory(engine)
     async with sessions() as session:
-        await sync_tenants(session, load_tenant_dir(TEST_SETTINGS.tenants_dir))
+        await sync_tenants(
+            session, load_tenant_dir(TEST_SETTINGS.tenants_dir), hooks=tenancy_hooks()
+        )
     async with sessions() as session:
         registry = await TenantRegistry.load(session)
     await load_demo(sessions, registry)
@@ -269,6 +272,7 @@ def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
     import shutil
 
     from jobgraph.db.engine import create_engine, session_factory
+    from jobgraph.graphql.services import tenancy_hooks
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.sync import sync_tenants
 
@@ -282,7 +286,9 @@ def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
         engine = create_engine(database.app, TEST_SETTINGS)
         try:
             async with session_factory(engine)() as session:
-                report = await sync_tenants(session, load_tenant_dir(tmp_path))
+                report = await sync_tenants(
+                    session, load_tenant_dir(tmp_path), hooks=tenancy_hooks()
+                )
         finally:
             await engine.dispose()
         if report.updated or report.created:

@@ -9,6 +9,7 @@ import asyncio
 import pytest
 
 from jobgraph.db.engine import create_engine, session_factory
+from jobgraph.graphql.services import tenancy_hooks
 from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.sync import export_tenants, sync_tenants
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, database_name, error_code
@@ -346,10 +347,13 @@ async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hand
     files = load_tenant_dir(TEST_SETTINGS.tenants_dir)
 
     with pytest.raises(TenantConfigError, match="tenants export") as refused:
-        await _with_session(database, lambda session: sync_tenants(session, files))
+        await _with_session(
+            database, lambda session: sync_tenants(session, files, hooks=tenancy_hooks())
+        )
     assert [problem.file for problem in refused.value.problems] == ["community.toml"]
     kept = await _with_session(
-        database, lambda session: sync_tenants(session, files, keep_api_changes=True)
+        database,
+        lambda session: sync_tenants(session, files, hooks=tenancy_hooks(), keep_api_changes=True),
     )
     assert kept.kept == ["community"] and "community" not in kept.updated
 
@@ -360,7 +364,9 @@ async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hand
     )
     assert 'site_name = "Changed Online"' in (elsewhere / "community.toml").read_text()
     with pytest.raises(TenantConfigError, match="tenants export"):
-        await _with_session(database, lambda session: sync_tenants(session, files))
+        await _with_session(
+            database, lambda session: sync_tenants(session, files, hooks=tenancy_hooks())
+        )
 
     written = await _with_session(
         database, lambda session: export_tenants(session, tmp_path, hand_back=True)
@@ -372,14 +378,17 @@ async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hand
     ]
     assert 'site_name = "Changed Online"' in (tmp_path / "community.toml").read_text()
     exported = load_tenant_dir(tmp_path)
-    again = await _with_session(database, lambda session: sync_tenants(session, exported))
+    again = await _with_session(
+        database, lambda session: sync_tenants(session, exported, hooks=tenancy_hooks())
+    )
     assert sorted(again.unchanged) == ["community", "jobboard", "kansai-jobs"]
 
     # After the export the files manage the tenant again; --force overwrites an API change.
     await api.data(BRANDING, {"b": {"siteName": "Online Again"}}, tenant="community", token=token)
     async with api.announced():
         forced = await _with_session(
-            database, lambda session: sync_tenants(session, files, force=True)
+            database,
+            lambda session: sync_tenants(session, files, hooks=tenancy_hooks(), force=True),
         )
     assert forced.updated == ["community"]
     site = await api.data(SITE, tenant="community")
@@ -421,7 +430,9 @@ async def test_a_tenant_stored_before_a_key_existed_syncs_as_unchanged(
     finally:
         await connection.close()
     files = load_tenant_dir(TEST_SETTINGS.tenants_dir)
-    report = await _with_session(database, lambda session: sync_tenants(session, files))
+    report = await _with_session(
+        database, lambda session: sync_tenants(session, files, hooks=tenancy_hooks())
+    )
     assert sorted(report.unchanged) == ["community", "jobboard", "kansai-jobs"]
     token = await admin_token(api, "jobboard")
     history = (await api.data(HISTORY, tenant="jobboard", token=token))["tenantHistory"]

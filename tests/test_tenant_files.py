@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from jobgraph.cli import main
 from jobgraph.db.engine import create_engine, session_factory
+from jobgraph.graphql.services import tenancy_hooks
 from jobgraph.settings import PROJECT_ROOT, get_settings
 from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.models import TenantRow
@@ -201,7 +202,7 @@ async def _sync(urls, directory: Path):
     engine = create_engine(urls.app, TEST_SETTINGS)
     try:
         async with session_factory(engine)() as session:
-            return await sync_tenants(session, load_tenant_dir(directory))
+            return await sync_tenants(session, load_tenant_dir(directory), hooks=tenancy_hooks())
     finally:
         await engine.dispose()
 

@@ -49,7 +49,7 @@ from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view, public_schema
 from jobgraph.graphql.public_reads import PublicReads
 from jobgraph.graphql.schema import schema
-from jobgraph.graphql.services import Services
+from jobgraph.graphql.services import Services, identity_hooks, tenancy_hooks
 from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding, Shed
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
@@ -115,6 +115,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             metrics=Metrics(engine.pool),
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
             search_results=SearchResults(settings.search_results_ttl_s),
+            tenancy_hooks=tenancy_hooks(),
+            identity_hooks=identity_hooks(),
             read_engine=read_engine,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
             if read_engine

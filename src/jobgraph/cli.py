@@ -603,6 +603,7 @@ async def _check_migrated(urls: DatabaseUrls, settings: Settings) -> None:
 async def _sync(
     urls: DatabaseUrls, settings: Settings, directory: Path, force: bool = False, keep: bool = False
 ) -> Any:
+    from jobgraph.graphql.services import tenancy_hooks
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.sync import sync_tenants
 
@@ -610,7 +611,9 @@ async def _sync(
 
     async def sync(sessions: Any) -> Any:
         async with sessions() as session:
-            report = await sync_tenants(session, configs, force=force, keep_api_changes=keep)
+            report = await sync_tenants(
+                session, configs, hooks=tenancy_hooks(), force=force, keep_api_changes=keep
+            )
         _detail(str(report))
         return report
 

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobgraph.agreements.models import DocumentAcceptance, LegalDocument
 from jobgraph.db.engine import bind_pool
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, CompanyMember, Operator, TenantAdmin
 from jobgraph.identity.passwords import hash_password
 from jobgraph.jobs.models import Company, JobPosting
-from jobgraph.privacy.models import DocumentAcceptance, LegalDocument
 from jobgraph.resumes.models import Application, Resume
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 

@@ -2,6 +2,7 @@
 ``Base.metadata`` knows them all (for migrations, their drift check and the database
 tests). Above the domains, as the assembly is: ``jobgraph.db`` knows none of them."""
 
+from jobgraph.agreements import models as _agreements  # noqa: F401
 from jobgraph.communications import models as _communications  # noqa: F401
 from jobgraph.db.models import Base
 from jobgraph.identity import models as _identity  # noqa: F401

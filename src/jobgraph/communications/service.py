@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.agreements import consent
+from jobgraph.agreements.consent import ConsentPurpose
 from jobgraph.communications.models import Inquiry, InquiryStatus
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
 from jobgraph.identity.accounts import check_email
 from jobgraph.identity.models import Account
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.fields import DataUse
-from jobgraph.privacy import consent
-from jobgraph.privacy.consent import ConsentPurpose
 from jobgraph.tenancy.registry import Tenant
 
 MAX_SUBJECT = 200

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from jobgraph.agreements.schema import AgreementsMutation, AgreementsQuery
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
 from jobgraph.graphql.documents_schema import TrustedDocumentsMutation, TrustedDocumentsQuery
 from jobgraph.graphql.execution import LeanExecutionContext
@@ -17,13 +18,7 @@ from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.policy.config import MAX_TOKENS_CEILING
-from jobgraph.privacy.documents_schema import LegalDocumentsMutation, LegalDocumentsQuery
-from jobgraph.privacy.schema import (
-    PrivacyMutation,
-    PrivacyQuery,
-    PrivacyRightsMutation,
-    PrivacyRightsQuery,
-)
+from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
 from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery
 from jobgraph.tenancy.types import TenantQuery
@@ -37,9 +32,8 @@ Query = merge_types(
         TrustedDocumentsQuery,
         JobsQuery,
         ResumesQuery,
+        AgreementsQuery,
         PrivacyQuery,
-        PrivacyRightsQuery,
-        LegalDocumentsQuery,
         CommunicationsQuery,
     ),
 )
@@ -51,9 +45,8 @@ Mutation = merge_types(
         TrustedDocumentsMutation,
         JobsMutation,
         ResumesMutation,
+        AgreementsMutation,
         PrivacyMutation,
-        PrivacyRightsMutation,
-        LegalDocumentsMutation,
         CommunicationsMutation,
     ),
 )

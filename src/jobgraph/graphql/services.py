@@ -9,12 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.graphql.transport import LoadShedding
+from jobgraph.identity.accounts import actor_names
+from jobgraph.identity.hooks import IdentityHooks
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
+from jobgraph.jobs import members
 from jobgraph.jobs.search import SearchResults
 from jobgraph.observability import Metrics
 from jobgraph.ratelimit import RateLimiter
+from jobgraph.resumes.service import withdraw_visibilities
 from jobgraph.settings import Settings
+from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.registry import RegistryCache
 
 
@@ -30,6 +35,19 @@ class Services:
     metrics: Metrics
     shedding: LoadShedding
     search_results: SearchResults
+    tenancy_hooks: TenancyHooks
+    identity_hooks: IdentityHooks
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
     read_engine: AsyncEngine | None = None
     recent_writers: RecentWriters | None = None
+
+
+def tenancy_hooks() -> TenancyHooks:
+    """What tenancy asks of the domains above it (``tenancy/hooks.py``): the service and
+    the command line both take it from here."""
+    return TenancyHooks(withdraw_visibilities=withdraw_visibilities, actor_names=actor_names)
+
+
+def identity_hooks() -> IdentityHooks:
+    """What identity asks of the domains above it (``identity/hooks.py``)."""
+    return IdentityHooks(memberships=members.memberships)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import null, select
@@ -157,3 +159,26 @@ async def change_password(
         raise BadUserInput("The current password is wrong.", field="currentPassword")
     check_password(new, account.email, site_words(tenant))
     account.password_hash = hash_password(new)
+
+
+async def actor_names(db: AsyncSession, actors: list[str]) -> dict[str, str]:
+    """Each actor of a tenant's history in words: accounts and operators by their e-mail
+    address (two statements at most), a file by its name. Tenancy asks it through
+    ``TenancyHooks``."""
+    ids: dict[str, list[uuid.UUID]] = {"account": [], "operator": []}
+    names: dict[str, str] = {}
+    for actor in set(actors):
+        kind, _, value = actor.partition(":")
+        if kind == "file":
+            names[actor] = value
+        elif kind in ids:
+            with contextlib.suppress(ValueError):
+                ids[kind].append(uuid.UUID(value))
+    for kind, model, email in (
+        ("account", Account, Account.email),
+        ("operator", Operator, Operator.email_normalized),
+    ):
+        if ids[kind]:
+            found = await db.execute(select(model.id, email).where(model.id.in_(ids[kind])))
+            names.update({f"{kind}:{row[0]}": row[1] for row in found})
+    return names

@@ -7,15 +7,15 @@ import uuid
 from datetime import UTC, datetime
 
 import strawberry
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
+from jobgraph.agreements import documents
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from jobgraph.fields import Info, keyless, parse_id
 from jobgraph.identity import accounts, partners, registration, sessions
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import (
     Account,
-    CompanyMember,
     OperatorSession,
     TenantAdmin,
 )
@@ -36,7 +36,6 @@ from jobgraph.identity.types import (
     Scope,
     SiteKey,
 )
-from jobgraph.jobs.models import Company
 from jobgraph.permissions import (
     AccountHolder,
     Operator,
@@ -45,8 +44,6 @@ from jobgraph.permissions import (
     staff,
 )
 from jobgraph.policy.staff import Power
-from jobgraph.privacy import documents
-from jobgraph.tenancy.feed import company_present_on
 
 
 def _payload(issued: sessions.IssuedTokens) -> AuthPayload:
@@ -112,18 +109,9 @@ class IdentityQuery:
         )
         if account is None:
             raise Unauthenticated("This account no longer exists.")
-        rows = (
-            await context.db.execute(
-                select(Company.id, Company.name, Company.tenant_slug, CompanyMember.role)
-                .join(
-                    CompanyMember,
-                    (CompanyMember.pool_id == Company.pool_id)
-                    & (CompanyMember.company_id == Company.id),
-                )
-                .where(CompanyMember.account_id == account.id)
-                .order_by(Company.name)
-            )
-        ).all()
+        memberships = await context.services.identity_hooks.memberships(
+            context.db, context.tenant, account.id
+        )
         return Me(
             id=strawberry.ID(str(account.id)),
             email=account.email,
@@ -131,10 +119,11 @@ class IdentityQuery:
             is_tenant_admin=context.viewer.tenant_admin,
             memberships=[
                 Membership(
-                    company_id=strawberry.ID(str(row.id)), company_name=row.name, role=row.role
+                    company_id=strawberry.ID(str(membership.company_id)),
+                    company_name=membership.company_name,
+                    role=membership.role,
                 )
-                for row in rows
-                if company_present_on(context.tenant, row.tenant_slug, row.name)
+                for membership in memberships
             ],
         )
 

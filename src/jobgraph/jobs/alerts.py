@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobgraph.agreements.consent import ConsentPurpose, consenting
 from jobgraph.db.engine import bind_pool
 from jobgraph.identity.models import Account
 from jobgraph.jobs.enums import AlertFrequency, JobSort
@@ -19,7 +20,6 @@ from jobgraph.jobs.models import JobPosting, SavedSearch
 from jobgraph.jobs.search import JobFilter, JobQuery, search_page, shown_on
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.fields import DataUse
-from jobgraph.privacy.consent import ConsentPurpose, consenting
 from jobgraph.tenancy.registry import TenantRegistry
 
 PERIOD = {AlertFrequency.DAILY: timedelta(days=1), AlertFrequency.WEEKLY: timedelta(days=7)}

@@ -17,10 +17,12 @@ from jobgraph import signing
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
 from jobgraph.identity.accounts import check_email, find_by_email
 from jobgraph.identity.emails import normalize_email
+from jobgraph.identity.hooks import CompanyMembership
 from jobgraph.identity.models import Account, CompanyMember
 from jobgraph.jobs.models import Company
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.staff import Power, may, require, staff_role
+from jobgraph.tenancy.feed import company_present_on
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer
 
@@ -133,3 +135,27 @@ async def accept(
     else:
         member.role = claims["r"]
     return company
+
+
+async def memberships(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID
+) -> list[CompanyMembership]:
+    """The companies an account acts for that ``tenant`` shows, by name (identity's ``me``
+    asks it through ``IdentityHooks``)."""
+    rows = (
+        await db.execute(
+            select(Company.id, Company.name, Company.tenant_slug, CompanyMember.role)
+            .join(
+                CompanyMember,
+                (CompanyMember.pool_id == Company.pool_id)
+                & (CompanyMember.company_id == Company.id),
+            )
+            .where(CompanyMember.account_id == account_id)
+            .order_by(Company.name)
+        )
+    ).all()
+    return [
+        CompanyMembership(company_id=row.id, company_name=row.name, role=row.role)
+        for row in rows
+        if company_present_on(tenant, row.tenant_slug, row.name)
+    ]

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.agreements import documents
+from jobgraph.agreements.consent import ConsentPurpose, consenting
+from jobgraph.agreements.models import ConsentRecord
 from jobgraph.communications.models import Inquiry
 from jobgraph.errors import NotFound
 from jobgraph.identity.models import (
@@ -27,9 +30,7 @@ from jobgraph.jobs.models import Company, JobPosting, SavedSearch
 from jobgraph.notifications.models import Notification
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
-from jobgraph.privacy import documents
-from jobgraph.privacy.consent import ConsentPurpose, consenting
-from jobgraph.privacy.models import ConsentRecord, RetainedRecord
+from jobgraph.privacy.models import RetainedRecord
 from jobgraph.resumes.models import (
     PERSONAL_COLUMNS,
     RESUME_COLUMNS,

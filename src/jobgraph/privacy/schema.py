@@ -1,14 +1,15 @@
-"""Privacy's part of the schema: consents (more data rights come with the resumes)."""
+"""Privacy's root fields: a seeker's data rights (export, erasure, who saw what), the staff's
+dry run of the policy, statistics, and disclosure to third parties and authorities."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from jobgraph.agreements import consent
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
 from jobgraph.fields import Info
 from jobgraph.identity.accounts import find_by_email
@@ -19,77 +20,9 @@ from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.staff import Power
-from jobgraph.privacy import consent, rights
-from jobgraph.privacy.consent import ConsentPurpose
+from jobgraph.privacy import rights
 from jobgraph.privacy.explain import AccessPath, explain, field_reasons
-from jobgraph.privacy.models import ConsentRecord
 from jobgraph.resumes.types import DisclosureLevel, Relationship, Resume
-
-strawberry.enum(
-    ConsentPurpose, name="ConsentPurpose", description="A use of your data that needs your consent."
-)
-
-
-@strawberry.type(description="Your current choice for one purpose.")
-class Consent:
-    purpose: ConsentPurpose
-    third_party: str | None = strawberry.field(
-        description="For THIRD_PARTY_DISCLOSURE: who may receive your data."
-    )
-    granted: bool
-    wording_version: str
-    changed_at: datetime
-
-
-@strawberry.type
-class PrivacyQuery:
-    @strawberry.field(
-        permission_classes=[AccountHolder],
-        description="Your consents; a purpose without a record is not consented.",
-    )
-    async def my_consents(self, info: Info) -> list[Consent]:
-        rows = await consent.current(info.context.db, info.context.viewer.signed_in_account)
-        return [_consent(row) for row in rows]
-
-
-@strawberry.type
-class PrivacyMutation:
-    @strawberry.mutation(
-        permission_classes=[AccountHolder],
-        description="Give or withdraw consent to one purpose, at any time.",
-    )
-    async def set_consent(
-        self,
-        info: Info,
-        purpose: ConsentPurpose,
-        granted: bool,
-        third_party: str | None = None,
-    ) -> Consent:
-        context = info.context
-        named = (third_party or "").strip()
-        if (purpose == ConsentPurpose.THIRD_PARTY_DISCLOSURE) != bool(named):
-            raise BadUserInput(
-                "Name the third party (and only) for THIRD_PARTY_DISCLOSURE.", field="thirdParty"
-            )
-        if len(named) > 100:
-            raise BadUserInput("thirdParty must have at most 100 characters.", field="thirdParty")
-        if granted and (reason := consent.offered(context.tenant, purpose)):
-            raise BadUserInput(reason, field="purpose")  # withdrawing is always possible
-        async with context.transaction() as db:
-            row = await consent.record(
-                db, context.tenant, context.viewer.signed_in_account, purpose, granted, named
-            )
-        return _consent(row)
-
-
-def _consent(row: ConsentRecord) -> Consent:
-    return Consent(
-        purpose=ConsentPurpose(row.purpose),
-        third_party=row.third_party or None,
-        granted=row.granted,
-        wording_version=row.wording_version,
-        changed_at=row.created_at,
-    )
 
 
 @strawberry.type(
@@ -136,7 +69,7 @@ class AccessExplanation:
 
 
 @strawberry.type
-class PrivacyRightsQuery:
+class PrivacyQuery:
     @strawberry.field(
         permission_classes=[AccountHolder],
         description="Everything held about you, as one JSON document.",
@@ -261,7 +194,7 @@ class LawfulDisclosureResult:
 
 
 @strawberry.type
-class PrivacyRightsMutation:
+class PrivacyMutation:
     @strawberry.mutation(
         permission_classes=[AccountHolder],
         description="Erase every item of your personal information; your "

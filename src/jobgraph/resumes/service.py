@@ -11,11 +11,14 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from sqlalchemy import ColumnElement, Select, TextClause, and_, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, and_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
+from jobgraph.db.engine import in_pool
 from jobgraph.errors import BadUserInput, NotFound
+from jobgraph.identity.models import Account
+from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.resumes.models import Resume
 from jobgraph.tenancy.registry import Tenant
@@ -217,3 +220,51 @@ def candidate_search(
     return (
         select(Resume).where(and_(*conditions)).order_by(Resume.updated_at.desc(), Resume.id.desc())
     )
+
+
+async def withdraw_visibilities(
+    db: AsyncSession, tenant: Tenant, withdrawn: list[ResumeVisibility]
+) -> int:
+    """When a site stops offering visibilities (its policy tightened), its resumes that had
+    them take its default at once, and their owners are told why; how many moved. Tenancy
+    calls it, in the change's transaction, through ``TenancyHooks``."""
+    fallback = tenant.config.policy.default_resume_visibility
+    async with in_pool(db, tenant.pool_id):
+        moved = (
+            await db.execute(
+                update(Resume)
+                .where(
+                    Resume.pool_id == tenant.pool_id,
+                    Resume.tenant_slug == tenant.slug,
+                    Resume.visibility.in_([str(v) for v in withdrawn]),
+                )
+                .values(visibility=str(fallback))
+                .returning(Resume.account_id, Resume.visibility)
+            )
+        ).all()
+        if not moved:
+            return 0
+        owners = (
+            await db.execute(
+                select(Account.id, Account.email).where(
+                    Account.pool_id == tenant.pool_id,
+                    Account.id.in_([m.account_id for m in moved]),
+                )
+            )
+        ).all()
+        site = tenant.site_name
+        for account_id, email in owners:
+            await enqueue(
+                db,
+                tenant,
+                account_id,
+                email,
+                "POLICY_CHANGE",
+                f"visibility-withdrawn:{tenant.slug}:{tenant.version}:{account_id}",
+                f"{site} changed who can see resumes",
+                f"{site} no longer offers the visibility your resume had "
+                f"({', '.join(withdrawn)}). Your resume is now {fallback}, effective "
+                "immediately.\n\nYou can choose another visibility the site offers in your "
+                "resume settings at any time.",
+            )
+    return len(moved)

@@ -11,10 +11,8 @@ value to which, and applies tightened rules to the data already held."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +22,11 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Conflict, NotFound
-from jobgraph.identity.models import Account, Operator
 from jobgraph.policy.config import partner_excess
 from jobgraph.tenancy.config import TenantConfig, located_problems, parent_problems
-from jobgraph.tenancy.effects import apply_tightening
+from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.models import TenantConfigVersion, TenantHostnameRow, TenantRow
+from jobgraph.tenancy.registry import Tenant
 
 FILE = "FILE"
 API = "API"
@@ -218,6 +216,7 @@ async def apply(
     db: AsyncSession,
     document: dict[str, Any],
     *,
+    hooks: TenancyHooks,
     actor: str,
     source: str,
     note: str | None = None,
@@ -286,9 +285,14 @@ async def apply(
     await db.flush()
     resumes_changed = 0
     if old_document is not None:
-        resumes_changed = await apply_tightening(
-            db, row, TenantConfig.model_validate(old_document), config
-        )
+        # A tightened policy applies to the data already held, in this same unit of work:
+        # resumes leave the visibilities the site no longer offers. (Rules read at every
+        # request, such as which fields an employer sees, need no change of data.)
+        offered_before = TenantConfig.model_validate(old_document).policy.resume_visibilities
+        withdrawn = sorted(set(offered_before) - set(config.policy.resume_visibilities))
+        if withdrawn:
+            tenant = Tenant(row.slug, row.pool_id, row.version, config)
+            resumes_changed = await hooks.withdraw_visibilities(db, tenant, withdrawn)
     return Applied(row, changes, resumes_changed)
 
 
@@ -309,6 +313,7 @@ async def change(
     slug: str,
     patch: dict[str, Any],
     *,
+    hooks: TenancyHooks,
     actor: str,
     note: str | None = None,
     expected_version: int | None = None,
@@ -318,30 +323,14 @@ async def change(
     if document.get("slug") != slug:
         raise RejectedChange([Problem("slug", "a tenant's slug cannot change")])
     return await apply(
-        db, document, actor=actor, source=API, note=note, expected_version=expected_version
+        db,
+        document,
+        hooks=hooks,
+        actor=actor,
+        source=API,
+        note=note,
+        expected_version=expected_version,
     )
-
-
-async def actor_names(db: AsyncSession, actors: list[str]) -> dict[str, str]:
-    """Each actor of a history in words: accounts and operators by their e-mail address
-    (two statements at most), a file by its name."""
-    ids: dict[str, list[uuid.UUID]] = {"account": [], "operator": []}
-    names: dict[str, str] = {}
-    for actor in set(actors):
-        kind, _, value = actor.partition(":")
-        if kind == "file":
-            names[actor] = value
-        elif kind in ids:
-            with contextlib.suppress(ValueError):
-                ids[kind].append(uuid.UUID(value))
-    for kind, model, email in (
-        ("account", Account, Account.email),
-        ("operator", Operator, Operator.email_normalized),
-    ):
-        if ids[kind]:
-            found = await db.execute(select(model.id, email).where(model.id.in_(ids[kind])))
-            names.update({f"{kind}:{row[0]}": row[1] for row in found})
-    return names
 
 
 async def history(db: AsyncSession, slug: str, limit: int) -> list[TenantConfigVersion]:
@@ -356,7 +345,13 @@ async def history(db: AsyncSession, slug: str, limit: int) -> list[TenantConfigV
 
 
 async def restore(
-    db: AsyncSession, slug: str, version: int, *, actor: str, note: str | None = None
+    db: AsyncSession,
+    slug: str,
+    version: int,
+    *,
+    hooks: TenancyHooks,
+    actor: str,
+    note: str | None = None,
 ) -> Applied:
     """Make an earlier version current again, as a new version: the rules of today (the
     floor, the main site, the partner sites) still apply to it."""
@@ -367,6 +362,7 @@ async def restore(
     return await apply(
         db,
         earlier.config,
+        hooks=hooks,
         actor=actor,
         source=API,
         note=note or f"restored version {version}",

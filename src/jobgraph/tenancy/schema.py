@@ -157,7 +157,8 @@ class TenantAdminQuery:
     ) -> list[TenantVersion]:
         size = page_size(info.context.tenant.max_page_size, first)
         rows = await admin.history(info.context.db, _target(info, slug), size)
-        names = await admin.actor_names(info.context.db, [row.actor for row in rows])
+        actors = [row.actor for row in rows]
+        names = await info.context.services.tenancy_hooks.actor_names(info.context.db, actors)
         return [TenantVersion.of(row, names) for row in rows]
 
 
@@ -211,7 +212,12 @@ class TenantAdminMutation:
         context = info.context
         async with _configuring(info) as db:
             applied = await admin.restore(
-                db, _target(info, slug), version, actor=context.viewer.actor, note=note
+                db,
+                _target(info, slug),
+                version,
+                hooks=context.services.tenancy_hooks,
+                actor=context.viewer.actor,
+                note=note,
             )
         return TenantChange.of(applied)
 
@@ -243,7 +249,12 @@ class TenantAdminMutation:
             if isinstance(slug, str) and await db.get(TenantRow, slug) is not None:
                 raise BadUserInput(f"A tenant '{slug}' exists already.", field="slug")
             applied = await admin.apply(
-                db, document, actor=context.viewer.actor, source=admin.API, note="created"
+                db,
+                document,
+                hooks=context.services.tenancy_hooks,
+                actor=context.viewer.actor,
+                source=admin.API,
+                note="created",
             )
         return TenantChange.of(applied)
 
@@ -264,6 +275,7 @@ async def _change(
             db,
             target,
             patch,
+            hooks=context.services.tenancy_hooks,
             actor=context.viewer.actor,
             note=note,
             expected_version=expected_version,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobgraph.tenancy import admin
 from jobgraph.tenancy.config import TenantConfig
 from jobgraph.tenancy.files import Problem, TenantConfigError
+from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.models import TenantConfigVersion, TenantRow
 
 
@@ -46,6 +47,7 @@ async def sync_tenants(
     session: AsyncSession,
     configs: list[TenantConfig],
     *,
+    hooks: TenancyHooks,
     force: bool = False,
     keep_api_changes: bool = False,
 ) -> SyncReport:
@@ -83,7 +85,7 @@ async def sync_tenants(
             try:
                 async with session.begin_nested():
                     applied = await admin.apply(
-                        session, document, actor=f"file:{file}", source=admin.FILE
+                        session, document, hooks=hooks, actor=f"file:{file}", source=admin.FILE
                     )
             except admin.RejectedChange as rejected:
                 problems += [

@@ -1,5 +1,6 @@
-"""Each site's privacy policy and terms in the schema: public to read (partner sites show
-them), published by the site's admins, accepted by seekers."""
+"""Agreements' root fields: each site's privacy policy and terms (public to read, since
+partner sites show them; published by the site's admins; accepted by seekers), and each
+seeker's consents."""
 
 from __future__ import annotations
 
@@ -7,57 +8,42 @@ from datetime import datetime
 
 import strawberry
 
+from jobgraph.agreements import consent, documents
+from jobgraph.agreements.consent import ConsentPurpose
+from jobgraph.agreements.documents import DocumentKind
+from jobgraph.agreements.types import Consent, LegalDocument, consent_of, legal_documents_of
+from jobgraph.errors import BadUserInput
 from jobgraph.fields import Info, parse_id
 from jobgraph.permissions import AccountHolder, TenantRead, staff
 from jobgraph.policy.staff import Power
-from jobgraph.privacy import documents
-from jobgraph.privacy.documents import DocumentKind
-from jobgraph.privacy.models import LegalDocument as LegalDocumentRow
-
-strawberry.enum(DocumentKind, name="LegalDocumentKind", description="PRIVACY: the privacy policy.")
-
-
-@strawberry.type(description="One version of a site's privacy policy or terms.")
-class LegalDocument:
-    id: strawberry.ID
-    kind: DocumentKind
-    version: str
-    title: str
-    body: str = strawberry.field(description="Plain text or Markdown, as published.")
-    effective_at: datetime = strawberry.field(description="In force from this time on.")
-
-    @classmethod
-    def of(cls, row: LegalDocumentRow) -> LegalDocument:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            kind=DocumentKind(row.kind),
-            version=row.version,
-            title=row.title,
-            body=row.body,
-            effective_at=row.effective_at,
-        )
-
-
-def _documents(rows: list[LegalDocumentRow]) -> list[LegalDocument]:
-    return [LegalDocument.of(row) for row in rows]
 
 
 @strawberry.type
-class LegalDocumentsQuery:
+class AgreementsQuery:
+    @strawberry.field(
+        permission_classes=[AccountHolder],
+        description="Your consents; a purpose without a record is not consented.",
+    )
+    async def my_consents(self, info: Info) -> list[Consent]:
+        rows = await consent.current(info.context.db, info.context.viewer.signed_in_account)
+        return [consent_of(row) for row in rows]
+
     @strawberry.field(
         permission_classes=[TenantRead],
         description="This site's privacy policy and terms in force now: show them, "
         "and pass their ids to register.",
     )
     async def legal_documents(self, info: Info) -> list[LegalDocument]:
-        return _documents(await documents.in_force(info.context.db, info.context.tenant))
+        return legal_documents_of(await documents.in_force(info.context.db, info.context.tenant))
 
     @strawberry.field(
         permission_classes=[TenantRead],
         description="Every version of one document, newest first (future ones included).",
     )
     async def legal_document_versions(self, info: Info, kind: DocumentKind) -> list[LegalDocument]:
-        return _documents(await documents.versions(info.context.db, info.context.tenant, kind))
+        return legal_documents_of(
+            await documents.versions(info.context.db, info.context.tenant, kind)
+        )
 
     @strawberry.field(
         permission_classes=[AccountHolder],
@@ -69,11 +55,38 @@ class LegalDocumentsQuery:
         rows = await documents.to_accept(
             context.db, context.tenant, context.viewer.signed_in_account
         )
-        return _documents(rows)
+        return legal_documents_of(rows)
 
 
 @strawberry.type
-class LegalDocumentsMutation:
+class AgreementsMutation:
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Give or withdraw consent to one purpose, at any time.",
+    )
+    async def set_consent(
+        self,
+        info: Info,
+        purpose: ConsentPurpose,
+        granted: bool,
+        third_party: str | None = None,
+    ) -> Consent:
+        context = info.context
+        named = (third_party or "").strip()
+        if (purpose == ConsentPurpose.THIRD_PARTY_DISCLOSURE) != bool(named):
+            raise BadUserInput(
+                "Name the third party (and only) for THIRD_PARTY_DISCLOSURE.", field="thirdParty"
+            )
+        if len(named) > 100:
+            raise BadUserInput("thirdParty must have at most 100 characters.", field="thirdParty")
+        if granted and (reason := consent.offered(context.tenant, purpose)):
+            raise BadUserInput(reason, field="purpose")  # withdrawing is always possible
+        async with context.transaction() as db:
+            row = await consent.record(
+                db, context.tenant, context.viewer.signed_in_account, purpose, granted, named
+            )
+        return consent_of(row)
+
     @strawberry.mutation(
         permission_classes=[AccountHolder],
         description="Accept versions of this site's documents in force; the acceptance "
@@ -90,7 +103,7 @@ class LegalDocumentsMutation:
                 context.viewer.signed_in_account,
                 [parse_id(i, "ids") for i in ids],
             )
-        return _documents(rows)
+        return legal_documents_of(rows)
 
     @strawberry.mutation(
         permission_classes=[staff(Power.CONFIGURE_SITE)],

@@ -12,8 +12,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.agreements.models import ConsentRecord
 from jobgraph.policy.fields import DataUse, ThirdPartyDisclosure
-from jobgraph.privacy.models import ConsentRecord
 from jobgraph.tenancy.registry import Tenant
 
 # The wording each purpose is asked with; a new wording gets a new version.

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.agreements.models import DocumentAcceptance, LegalDocument
 from jobgraph.errors import BadUserInput, required_text
-from jobgraph.privacy.models import DocumentAcceptance, LegalDocument
 from jobgraph.tenancy.registry import Tenant
 
 MAX_BODY = 200_000
