@@ -19,6 +19,17 @@ def page_size(limit: int, first: int | None) -> int:
     return size
 
 
+# One's own lists (applications, invitations, disclosures: a few hundred at most) are paged
+# by an offset, up to this one.
+MAX_OFFSET = 10_000
+
+
+def checked_offset(offset: int) -> int:
+    if not 0 <= offset <= MAX_OFFSET:
+        raise BadUserInput(f"'offset' must be between 0 and {MAX_OFFSET}.", field="offset")
+    return offset
+
+
 # A list field without `first` whose length its inputs cap declares the cap in its
 # metadata (`strawberry.field(metadata=at_most(n))`); the cost model reads it. Other lists
 # of objects without `first` are counted as a default page.

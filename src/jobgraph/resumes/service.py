@@ -11,15 +11,17 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from sqlalchemy import ColumnElement, Select, TextClause, and_, select, text, update
+from sqlalchemy import ColumnElement, Select, TextClause, and_, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
-from jobgraph.db.engine import in_pool
+from jobgraph.db.engine import in_pool, rows_changed
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.models import Account
 from jobgraph.notifications.outbox import enqueue
+from jobgraph.paging import checked_offset, page_size
 from jobgraph.policy.fields import ResumeVisibility
+from jobgraph.policy.models import DisclosureRecord
 from jobgraph.resumes.models import Resume
 from jobgraph.tenancy.registry import Tenant
 
@@ -116,6 +118,15 @@ async def own_resume(db: AsyncSession, account_id: uuid.UUID) -> Resume | None:
     return await db.scalar(select(Resume).where(Resume.account_id == account_id))
 
 
+async def update_resume(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, values: dict[str, Any]
+) -> Resume:
+    """Change the given parts of one's resume; there must be one."""
+    if await own_resume(db, account_id) is None:
+        raise NotFound("You have no resume yet: save one first.")
+    return await save_resume(db, tenant, account_id, values)
+
+
 async def save_resume(
     db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, values: dict[str, Any]
 ) -> Resume:
@@ -187,8 +198,10 @@ _MONTHS_OF_WORK = text("""(SELECT coalesce(sum(
   WHERE job->>'start_date' IS NOT NULL) >= :months""")
 
 
-def candidate_search(
+async def search_candidates(
+    db: AsyncSession,
     tenant: Tenant,
+    size: int,
     languages: list[tuple[str, str]],
     skills: list[str],
     education_level: str | None,
@@ -196,7 +209,7 @@ def candidate_search(
     desired_categories: list[str],
     desired_locations: list[str],
     experience_years: int | None = None,
-) -> Select[Any]:
+) -> list[Resume]:
     """Searchable resumes matching filters on fields resume search discloses, and nothing
     else: a filter on a withheld field could reveal it through what it finds."""
     conditions: list[ColumnElement[bool] | TextClause] = [
@@ -217,9 +230,13 @@ def candidate_search(
         conditions.append(Resume.desired_locations.overlap(desired_locations))
     if experience_years:
         conditions.append(_MONTHS_OF_WORK.bindparams(months=experience_years * 12))
-    return (
-        select(Resume).where(and_(*conditions)).order_by(Resume.updated_at.desc(), Resume.id.desc())
+    rows = await db.scalars(
+        select(Resume)
+        .where(and_(*conditions))
+        .order_by(Resume.updated_at.desc(), Resume.id.desc())
+        .limit(size)
     )
+    return list(rows)
 
 
 async def withdraw_visibilities(
@@ -268,3 +285,57 @@ async def withdraw_visibilities(
                 "resume settings at any time.",
             )
     return len(moved)
+
+
+async def public_profiles(db: AsyncSession, tenant: Tenant, size: int) -> list[Resume]:
+    """The pool's PUBLIC resumes, newest first (the policy decides what each shows)."""
+    rows = await db.scalars(
+        select(Resume)
+        .where(Resume.pool_id == tenant.pool_id, Resume.visibility == ResumeVisibility.PUBLIC)
+        .order_by(Resume.updated_at.desc(), Resume.id.desc())
+        .limit(size)
+    )
+    return list(rows)
+
+
+async def set_visibility(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, visibility: ResumeVisibility
+) -> Resume:
+    check_visibility(tenant, visibility)
+    row = await own_resume(db, account_id)
+    if row is None:
+        raise NotFound("You have no resume yet: save one first.")
+    row.visibility = str(visibility)
+    row.updated_at = datetime.now(UTC)
+    return row
+
+
+async def delete_resume(db: AsyncSession, account_id: uuid.UUID) -> bool:
+    """Delete one's resume (applications stay, without it); whether there was one."""
+    deleted = await rows_changed(db, delete(Resume).where(Resume.account_id == account_id))
+    return deleted > 0
+
+
+def newest_first(model: Any, first: int, offset: int, tenant: Tenant) -> Select[Any]:
+    """A page of one's own records (a few hundred at most: an offset is fine), newest
+    first."""
+    return (
+        select(model)
+        .order_by(model.created_at.desc(), model.id.desc())
+        .limit(page_size(tenant.max_page_size, first))
+        .offset(checked_offset(offset))
+    )
+
+
+async def disclosures_to(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, first: int, offset: int
+) -> list[DisclosureRecord]:
+    """Who was shown this seeker's personal information, newest first, except what the
+    law keeps from them (a disclosure to an authority that must stay secret)."""
+    rows = await db.scalars(
+        newest_first(DisclosureRecord, first, offset, tenant).where(
+            DisclosureRecord.subject_account_id == account_id,
+            DisclosureRecord.hidden_from_subject.is_(False),
+        )
+    )
+    return list(rows)

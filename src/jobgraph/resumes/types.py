@@ -13,6 +13,7 @@ import strawberry
 
 from jobgraph.errors import Forbidden
 from jobgraph.fields import Info
+from jobgraph.jobs.types import Job
 from jobgraph.paging import at_most
 from jobgraph.policy.disclosure import (
     Access,
@@ -23,9 +24,18 @@ from jobgraph.policy.disclosure import (
     resume_disclosure,
 )
 from jobgraph.policy.fields import last_jobs
+from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.types import ResumeField, ResumeVisibility
+from jobgraph.resumes.models import Application as ApplicationRow
+from jobgraph.resumes.models import Invitation as InvitationRow
 from jobgraph.resumes.models import Resume as ResumeRow
-from jobgraph.resumes.service import MAX_EDUCATION_HISTORY, MAX_LANGUAGES, MAX_WORK_HISTORY
+from jobgraph.resumes.service import (
+    MAX_EDUCATION_HISTORY,
+    MAX_LANGUAGES,
+    MAX_WORK_HISTORY,
+    ApplicationStatus,
+    InvitationStatus,
+)
 
 # The GraphQL enums registered here, importable from here by the modules that use them.
 __all__ = ["DisclosureLevel", "Relationship"]
@@ -303,3 +313,123 @@ def facts_of(row: ResumeRow) -> ResumeFacts:
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+strawberry.enum(ApplicationStatus, name="ApplicationStatus")
+
+
+@strawberry.type(description="An application to a posting.")
+class Application:
+    id: strawberry.ID
+    status: ApplicationStatus
+    applied_at: datetime
+    row: strawberry.Private[ApplicationRow]
+
+    @classmethod
+    def of(cls, row: ApplicationRow) -> Application:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            status=ApplicationStatus(row.status),
+            applied_at=row.created_at,
+            row=row,
+        )
+
+    @strawberry.field(
+        description="The site the seeker applied on (its slug): its policy "
+        "governs what the employer sees of the application."
+    )
+    def site(self) -> str:
+        return self.row.tenant_slug
+
+    @strawberry.field(
+        description="The seeker's note to the employer; the employer sees it no more once "
+        "the application is withdrawn."
+    )
+    def cover_note(self, info: Info) -> str | None:
+        mine = info.context.viewer.account_id == self.row.account_id
+        if not mine and self.row.status == ApplicationStatus.WITHDRAWN:
+            return None
+        return self.row.cover_note
+
+    @strawberry.field
+    async def job(self, info: Info) -> Job | None:
+        row = await info.context.loaders.job_by_id.load(self.row.job_id)
+        return Job.of(row) if row else None
+
+    @strawberry.field(
+        description="The applicant's resume, as this site discloses it to the "
+        "employer on application (nothing once withdrawn)."
+    )
+    async def candidate(self, info: Info) -> Resume | None:
+        context = info.context
+        resume = await context.loaders.resume_by_account.load(self.row.account_id)
+        job = await context.loaders.job_by_id.load(self.row.job_id)
+        if resume is None or job is None:
+            return None
+        access = Access.application(
+            job.company_id,
+            active=self.row.status != ApplicationStatus.WITHDRAWN,
+            site=context.site(self.row.tenant_slug),
+        )
+        return Resume.as_seen(info, resume, access, company_id=job.company_id)
+
+
+@strawberry.type(description="A searchable resume, under an id only this company sees.")
+class Candidate:
+    candidate_id: str
+    resume: Resume
+
+
+strawberry.enum(
+    InvitationStatus, name="InvitationStatus", description="Whether the seeker answered."
+)
+
+
+@strawberry.type
+class Invitation:
+    id: strawberry.ID
+    status: InvitationStatus
+    message: str | None
+    sent_at: datetime
+    row: strawberry.Private[InvitationRow]
+
+    @classmethod
+    def of(cls, row: InvitationRow) -> Invitation:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            status=InvitationStatus(row.status),
+            message=row.message,
+            sent_at=row.created_at,
+            row=row,
+        )
+
+    @strawberry.field
+    async def job(self, info: Info) -> Job | None:
+        row = await info.context.loaders.job_by_id.load(self.row.job_id)
+        return Job.of(row) if row else None
+
+
+strawberry.enum(
+    DisclosureReason,
+    name="DisclosureReason",
+    description="Why your personal information was shown: to whom, on what ground.",
+)
+
+
+@strawberry.type(description="One disclosure of your personal information to someone.")
+class DisclosureEntry:
+    recipient: str
+    fields: list[str]
+    reason: DisclosureReason
+    detail: str | None
+    at: datetime
+
+    @classmethod
+    def of(cls, row: DisclosureRecord) -> DisclosureEntry:
+        return cls(
+            recipient=row.recipient,
+            fields=list(row.fields),
+            reason=DisclosureReason(row.reason),
+            detail=row.detail,
+            at=row.created_at,
+        )

@@ -1,0 +1,214 @@
+"""Applications and invitations, below the API: a seeker applies on a site (the site is
+recorded: its policy governs what the employer sees), withdraws; an employer moves an
+application along, invites a candidate from resume search; the seeker declines or applies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobgraph.errors import BadUserInput, NotFound
+from jobgraph.jobs.models import JobPosting
+from jobgraph.jobs.search import shown_on
+from jobgraph.resumes.models import Application, Invitation, Resume
+from jobgraph.resumes.service import (
+    EMPLOYER_MOVES,
+    ApplicationStatus,
+    InvitationStatus,
+    newest_first,
+    own_resume,
+    searchable,
+)
+from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer
+
+MAX_COVER_NOTE = 5000
+
+
+async def applications_of(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, first: int, offset: int
+) -> list[Application]:
+    rows = await db.scalars(
+        newest_first(Application, first, offset, tenant).where(Application.account_id == account_id)
+    )
+    return list(rows)
+
+
+async def invitations_of(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, first: int, offset: int
+) -> list[Invitation]:
+    rows = await db.scalars(
+        newest_first(Invitation, first, offset, tenant).where(Invitation.account_id == account_id)
+    )
+    return list(rows)
+
+
+async def company_job(
+    db: AsyncSession, tenant: Tenant, viewer: Viewer, job_id: uuid.UUID
+) -> JobPosting:
+    """A posting of one of the viewer's companies, on this site's pool."""
+    job = await db.get(JobPosting, (tenant.pool_id, job_id))
+    if job is None or job.company_id not in viewer.companies:
+        raise NotFound(f"None of your companies has a job {job_id} on this site.")
+    return job
+
+
+async def applicants(db: AsyncSession, job: JobPosting, size: int) -> list[Application]:
+    rows = await db.scalars(
+        select(Application)
+        .where(Application.job_id == job.id)
+        .order_by(Application.created_at)
+        .limit(size)
+    )
+    return list(rows)
+
+
+async def apply(
+    db: AsyncSession,
+    tenant: Tenant,
+    account_id: uuid.UUID,
+    job_id: uuid.UUID,
+    cover_note: str | None,
+) -> Application:
+    """Apply on ``tenant`` to a posting it shows, with one's saved resume; applying again
+    after withdrawing revives the application (on this site). A pending invitation to the
+    job is accepted by it."""
+    if cover_note is not None and len(cover_note) > MAX_COVER_NOTE:
+        raise BadUserInput(
+            f"The cover note must have at most {MAX_COVER_NOTE} characters.", field="coverNote"
+        )
+    job = await db.scalar(
+        select(JobPosting.id).where(JobPosting.id == job_id, shown_on(tenant).condition)
+    )
+    if job is None:
+        raise NotFound(f"No open job {job_id} on this site.")
+    if await own_resume(db, account_id) is None:
+        raise BadUserInput("Save your resume before you apply.", field="jobId")
+    existing = await db.scalar(
+        select(Application).where(
+            Application.job_id == job_id, Application.account_id == account_id
+        )
+    )
+    if existing is not None and existing.status != ApplicationStatus.WITHDRAWN:
+        raise BadUserInput("You have already applied to this job.", field="jobId")
+    if existing is not None:
+        existing.status, existing.cover_note = ApplicationStatus.SUBMITTED, cover_note
+        existing.tenant_slug = tenant.slug  # applied again, on this site
+        existing.updated_at = datetime.now(UTC)
+        row = existing
+    else:
+        row = Application(
+            pool_id=tenant.pool_id,
+            tenant_slug=tenant.slug,
+            id=uuid.uuid4(),
+            job_id=job_id,
+            account_id=account_id,
+            cover_note=cover_note,
+            status=ApplicationStatus.SUBMITTED,
+            created_at=datetime.now(UTC),
+        )
+        db.add(row)
+    await db.execute(
+        update(Invitation)
+        .where(
+            Invitation.job_id == job_id,
+            Invitation.account_id == account_id,
+            Invitation.status == InvitationStatus.PENDING,
+        )
+        .values(status=InvitationStatus.ACCEPTED)
+        # Nothing loaded in this request holds these invitations.
+        .execution_options(synchronize_session=False)
+    )
+    return row
+
+
+async def withdraw(
+    db: AsyncSession, account_id: uuid.UUID, application_id: uuid.UUID
+) -> Application:
+    row = await db.scalar(
+        select(Application).where(
+            Application.id == application_id, Application.account_id == account_id
+        )
+    )
+    if row is None:
+        raise NotFound(f"You have no application {application_id}.")
+    row.status = ApplicationStatus.WITHDRAWN
+    row.updated_at = datetime.now(UTC)
+    return row
+
+
+async def move(
+    db: AsyncSession,
+    tenant: Tenant,
+    viewer: Viewer,
+    application_id: uuid.UUID,
+    status: ApplicationStatus,
+) -> Application:
+    """An employer moves an application of one of its postings along the pipeline."""
+    if status not in EMPLOYER_MOVES:
+        raise BadUserInput(
+            f"Employers move applications to {', '.join(sorted(EMPLOYER_MOVES))}.",
+            field="status",
+        )
+    row = await db.scalar(select(Application).where(Application.id == application_id))
+    if row is None:
+        raise NotFound(f"No application {application_id}.")
+    await company_job(db, tenant, viewer, row.job_id)
+    if row.status == ApplicationStatus.WITHDRAWN:
+        raise BadUserInput("The seeker withdrew this application.", field="id")
+    row.status = str(status)
+    row.updated_at = datetime.now(UTC)
+    return row
+
+
+async def invite(
+    db: AsyncSession,
+    tenant: Tenant,
+    viewer: Viewer,
+    company_id: uuid.UUID,
+    resume_id: uuid.UUID,
+    job_id: uuid.UUID,
+    message: str | None,
+) -> None:
+    """Invite the owner of a resume found by search to apply to one of the company's
+    postings (once per posting); the employer learns nothing personal unless they apply."""
+    job = await company_job(db, tenant, viewer, job_id)
+    if job.company_id != company_id:
+        raise BadUserInput("That job belongs to another of your companies.", field="jobId")
+    resume = await db.scalar(
+        select(Resume).where(Resume.id == resume_id, Resume.visibility.in_(searchable(tenant)))
+    )
+    if resume is None:
+        raise NotFound("This candidate is no longer open to invitations.")
+    exists = await db.scalar(
+        select(Invitation.id).where(
+            Invitation.job_id == job.id, Invitation.account_id == resume.account_id
+        )
+    )
+    if exists is None:
+        db.add(
+            Invitation(
+                pool_id=tenant.pool_id,
+                tenant_slug=tenant.slug,
+                id=uuid.uuid4(),
+                job_id=job.id,
+                account_id=resume.account_id,
+                invited_by=viewer.actor,
+                message=message,
+                status=InvitationStatus.PENDING,
+            )
+        )
+
+
+async def decline(db: AsyncSession, account_id: uuid.UUID, invitation_id: uuid.UUID) -> None:
+    row = await db.scalar(
+        select(Invitation).where(
+            Invitation.id == invitation_id, Invitation.account_id == account_id
+        )
+    )
+    if row is None:
+        raise NotFound(f"You have no invitation {invitation_id}.")
+    row.status = InvitationStatus.DECLINED
