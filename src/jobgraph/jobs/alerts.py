@@ -4,23 +4,25 @@ outbox, and only for seekers who consent to job-alert mail now."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.agreements.consent import ConsentPurpose, consenting
-from jobgraph.db.engine import bind_pool
+from jobgraph.db.engine import bind_pool, rows_changed
+from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.models import Account
 from jobgraph.jobs.enums import AlertFrequency, JobSort
 from jobgraph.jobs.models import JobPosting, SavedSearch
 from jobgraph.jobs.search import JobFilter, JobQuery, search_page, shown_on
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.fields import DataUse
-from jobgraph.tenancy.registry import TenantRegistry
+from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 PERIOD = {AlertFrequency.DAILY: timedelta(days=1), AlertFrequency.WEEKLY: timedelta(days=7)}
 MATCHES_PER_SEARCH = 10
@@ -127,3 +129,54 @@ async def _run_pool(
             body,
         )
         report.digests += queued
+
+
+MAX_NAME = 100
+
+
+async def saved_searches_of(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID
+) -> list[SavedSearch]:
+    rows = await db.scalars(
+        select(SavedSearch)
+        .where(SavedSearch.account_id == account_id, SavedSearch.tenant_slug == tenant.slug)
+        .order_by(SavedSearch.created_at)
+    )
+    return list(rows)
+
+
+async def save_search(
+    db: AsyncSession,
+    tenant: Tenant,
+    account_id: uuid.UUID,
+    name: str,
+    query: JobQuery,
+    frequency: AlertFrequency,
+) -> SavedSearch:
+    """Save a search on this site; its new matches are mailed while the seeker consents."""
+    if not 1 <= len(name.strip()) <= MAX_NAME:
+        raise BadUserInput(f"The name must have 1 to {MAX_NAME} characters.", field="name")
+    row = SavedSearch(
+        pool_id=tenant.pool_id,
+        tenant_slug=tenant.slug,
+        id=uuid.uuid4(),
+        account_id=account_id,
+        name=name.strip(),
+        frequency=str(frequency),
+        query={"search": query.text, "filter": query.filter.as_json()},
+    )
+    db.add(row)
+    return row
+
+
+async def delete_saved_search(
+    db: AsyncSession, account_id: uuid.UUID, search_id: uuid.UUID
+) -> None:
+    deleted = await rows_changed(
+        db,
+        delete(SavedSearch).where(
+            SavedSearch.id == search_id, SavedSearch.account_id == account_id
+        ),
+    )
+    if deleted == 0:
+        raise NotFound(f"You have no saved search {search_id}.")

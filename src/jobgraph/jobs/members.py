@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,3 +160,32 @@ async def memberships(
         for row in rows
         if company_present_on(tenant, row.tenant_slug, row.name)
     ]
+
+
+MAX_COMPANY_NAME = 200
+
+
+async def create_company(
+    db: AsyncSession, tenant: Tenant, viewer: Viewer, fields: dict[str, Any]
+) -> Company:
+    """A new employer organisation on this site, with the signed-in account its owner."""
+    name = str(fields["name"]).strip()
+    if not 1 <= len(name) <= MAX_COMPANY_NAME:
+        raise BadUserInput(
+            f"The company name must have 1 to {MAX_COMPANY_NAME} characters.", field="name"
+        )
+    row = Company(
+        pool_id=tenant.pool_id, tenant_slug=tenant.slug, id=uuid.uuid4(), **{**fields, "name": name}
+    )
+    db.add(row)
+    await db.flush()
+    db.add(
+        CompanyMember(
+            pool_id=tenant.pool_id,
+            company_id=row.id,
+            account_id=viewer.signed_in_account,
+            role=MemberRole.OWNER,
+            granted_by=viewer.actor,
+        )
+    )
+    return row

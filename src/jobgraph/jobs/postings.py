@@ -216,3 +216,10 @@ async def record_view(db: AsyncSession, tenant: Tenant, job_id: uuid.UUID) -> No
             set_={"views": JobViewCount.views + 1},
         )
     )
+
+
+async def shown(db: AsyncSession, tenant: Tenant, job_id: uuid.UUID) -> JobPosting | None:
+    """A posting this site shows, or None."""
+    return await db.scalar(
+        select(JobPosting).where(JobPosting.id == job_id, shown_on(tenant).condition)
+    )

@@ -25,10 +25,26 @@ from jobgraph.jobs.enums import (
     RemoteOption,
     SalaryPeriod,
 )
+from jobgraph.jobs.members import MemberRole
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
+from jobgraph.jobs.models import SavedSearch as SavedSearchRow
 from jobgraph.paging import page_size
 from jobgraph.permissions import MemberOfPostingCompany
+
+# The GraphQL enums registered here, importable from here by the modules that use them.
+__all__ = [
+    "AlertFrequency",
+    "Category",
+    "EmploymentType",
+    "EnglishLevel",
+    "JapaneseLevel",
+    "JobSort",
+    "JobStatus",
+    "MemberRole",
+    "RemoteOption",
+    "SalaryPeriod",
+]
 
 strawberry.enum(Category, description="The kind of work.")
 strawberry.enum(EmploymentType, name="EmploymentType")
@@ -43,6 +59,7 @@ strawberry.enum(
     JobSort, name="JobSort", description="RELEVANCE needs a search text; without one it is NEWEST."
 )
 strawberry.enum(AlertFrequency, name="AlertFrequency")
+strawberry.enum(MemberRole, description="A member's role in a company.")
 
 
 @strawberry.type(description="An employer organisation.")
@@ -306,3 +323,22 @@ async def connection(
         scope=scope,
         counted_together={"totalCount", "facets"} <= selected_names(info),
     )
+
+
+@strawberry.type(description="A seeker's saved search; alerts mail its new matches.")
+class SavedSearch:
+    id: strawberry.ID
+    name: str
+    search: str | None
+    frequency: AlertFrequency
+    last_run_at: datetime | None
+
+    @classmethod
+    def of(cls, row: SavedSearchRow) -> SavedSearch:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            search=row.query.get("search"),
+            frequency=AlertFrequency(row.frequency),
+            last_run_at=row.last_run_at,
+        )

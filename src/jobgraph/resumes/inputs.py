@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from jobgraph.policy.fields import ResumeVisibility
+from jobgraph.policy.types import ResumeVisibility  # registered as a GraphQL enum there
 from jobgraph.resumes.models import PLAIN_COLUMNS
 
 

@@ -11,7 +11,7 @@ from jobgraph.fields import Info, parse_id
 from jobgraph.paging import DEFAULT_PAGE_SIZE, page_size
 from jobgraph.permissions import AccountHolder, Employer, JobsRead
 from jobgraph.policy.disclosure import Access, resume_search_offered
-from jobgraph.policy.fields import ResumeVisibility
+from jobgraph.policy.types import ResumeVisibility
 from jobgraph.resumes import applications, service
 from jobgraph.resumes.inputs import LanguageInput, ResumeInput, ResumePatch
 from jobgraph.resumes.service import ApplicationStatus

@@ -1,0 +1,168 @@
+"""GraphQL inputs of jobs: a search's filter, a posting and its patch, a company."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import strawberry
+
+from jobgraph.errors import BadUserInput
+from jobgraph.fields import parse_id
+from jobgraph.jobs import search
+
+# The GraphQL enums, registered by jobs.types before any input names them.
+from jobgraph.jobs.types import (
+    Category,
+    EmploymentType,
+    EnglishLevel,
+    JapaneseLevel,
+    JobSort,
+    RemoteOption,
+    SalaryPeriod,
+)
+
+MAX_SEARCH_TEXT = 200
+
+
+@strawberry.input(description="Narrows a job search; every given field must match.")
+class JobFilterInput:
+    categories: list[Category] | None = None
+    employment_types: list[EmploymentType] | None = None
+    prefecture: str | None = None
+    city: str | None = None
+    nearest_station: str | None = None
+    remote: list[RemoteOption] | None = None
+    salary_at_least: int | None = strawberry.field(
+        default=None, description="The posting's maximum salary is at least this."
+    )
+    japanese_level_at_most: JapaneseLevel | None = strawberry.field(
+        default=None, description="Postings requiring at most this level of Japanese."
+    )
+    visa_sponsorship: bool | None = None
+    company_id: strawberry.ID | None = None
+    posted_since: datetime | None = None
+    tags: list[str] | None = strawberry.field(default=None, description="All of these tags.")
+
+    def to_filter(self) -> search.JobFilter:
+        return search.JobFilter(
+            categories=list(self.categories or []),
+            employment_types=list(self.employment_types or []),
+            prefecture=self.prefecture,
+            city=self.city,
+            nearest_station=self.nearest_station,
+            remote=list(self.remote or []),
+            salary_at_least=self.salary_at_least,
+            japanese_level_at_most=self.japanese_level_at_most,
+            visa_sponsorship=self.visa_sponsorship,
+            company_id=parse_id(self.company_id, "filter.companyId") if self.company_id else None,
+            posted_since=self.posted_since,
+            tags=[tag.lower() for tag in self.tags or []],
+        )
+
+
+def job_query(text: str | None, filter: JobFilterInput | None, sort: JobSort) -> search.JobQuery:
+    """A search as the API takes it (text, filter, sort), checked."""
+    text = (text or "").strip() or None
+    if text is not None and len(text) > MAX_SEARCH_TEXT:
+        raise BadUserInput(
+            f"The search text must have at most {MAX_SEARCH_TEXT} characters.", field="search"
+        )
+    return search.JobQuery(
+        text=text, filter=filter.to_filter() if filter else search.JobFilter(), sort=sort
+    )
+
+
+@strawberry.input(description="A new posting; it starts as a DRAFT.")
+class JobInput:
+    company_id: strawberry.ID
+    title: str
+    description: str
+    category: Category
+    employment_type: EmploymentType
+    prefecture: str | None = None
+    city: str | None = None
+    nearest_station: str | None = None
+    remote: RemoteOption = RemoteOption.NONE
+    salary_min: int | None = None
+    salary_max: int | None = None
+    salary_currency: str = "JPY"
+    salary_period: SalaryPeriod = SalaryPeriod.YEAR
+    japanese_level: JapaneseLevel = JapaneseLevel.NONE
+    english_level: EnglishLevel = EnglishLevel.NONE
+    visa_sponsorship: bool = False
+    benefits: list[str] = strawberry.field(default_factory=list)
+    tags: list[str] = strawberry.field(default_factory=list)
+    expires_at: datetime | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The posting's columns as the service takes them."""
+        values = {
+            name: (str(value) if isinstance(value, StrEnum) else value)
+            for name, value in vars(self).items()
+        }
+        values["company_id"] = parse_id(self.company_id, "companyId")
+        return values
+
+
+# What a posting must keep: a patch may change these, never remove them.
+_REQUIRED = {
+    "title",
+    "description",
+    "category",
+    "employment_type",
+    "remote",
+    "salary_currency",
+    "salary_period",
+    "japanese_level",
+    "english_level",
+    "visa_sponsorship",
+    "benefits",
+    "tags",
+}
+
+
+@strawberry.input(description="Changes to a posting: only the fields given change.")
+class JobPatch:
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    category: Category | None = strawberry.UNSET
+    employment_type: EmploymentType | None = strawberry.UNSET
+    prefecture: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    nearest_station: str | None = strawberry.UNSET
+    remote: RemoteOption | None = strawberry.UNSET
+    salary_min: int | None = strawberry.UNSET
+    salary_max: int | None = strawberry.UNSET
+    salary_currency: str | None = strawberry.UNSET
+    salary_period: SalaryPeriod | None = strawberry.UNSET
+    japanese_level: JapaneseLevel | None = strawberry.UNSET
+    english_level: EnglishLevel | None = strawberry.UNSET
+    visa_sponsorship: bool | None = strawberry.UNSET
+    benefits: list[str] | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    expires_at: datetime | None = strawberry.UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The fields given, as the service takes them."""
+        changes = {
+            name: value for name, value in vars(self).items() if value is not strawberry.UNSET
+        }
+        for name, value in changes.items():
+            if value is None and name in _REQUIRED:
+                raise BadUserInput(f"{name} cannot be removed, only changed.", field=name)
+        return {
+            name: (str(value) if isinstance(value, StrEnum) else value)
+            for name, value in changes.items()
+        }
+
+
+@strawberry.input
+class CompanyInput:
+    name: str
+    description: str = ""
+    website: str | None = None
+    industry: str | None = None
+    size: str | None = None
+    locations: list[str] = strawberry.field(default_factory=list)
