@@ -20,8 +20,7 @@ from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.policy.config import MAX_TOKENS_CEILING
 from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
-from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery
-from jobgraph.tenancy.types import TenantQuery
+from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery, TenantQuery
 
 Query = merge_types(
     "Query",

@@ -11,7 +11,7 @@ from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from zxcvbn import zxcvbn
 
-from jobgraph.errors import BadUserInput, Unauthenticated
+from jobgraph.errors import BadUserInput, NotFound, Unauthenticated
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, Operator
 from jobgraph.identity.passwords import hash_password, needs_rehash, verify_password
@@ -81,6 +81,34 @@ async def find_by_email(db: AsyncSession, email: str) -> Account | None:
     return await db.scalar(
         select(Account).where(Account.email_normalized == normalize_email(email))
     )
+
+
+async def current(db: AsyncSession, tenant: Tenant, account_id: uuid.UUID) -> Account:
+    """The signed-in account (its token may outlive it)."""
+    account = await db.get(Account, (tenant.pool_id, account_id))
+    if account is None:
+        raise Unauthenticated("This account no longer exists.")
+    return account
+
+
+async def confirmed_by_password(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, password: str
+) -> Account:
+    """The signed-in account, if ``password`` is its password (to confirm a grave act)."""
+    account = await db.get(Account, (tenant.pool_id, account_id))
+    if account is None or (
+        account.password_hash is not None and not verify_password(account.password_hash, password)
+    ):
+        raise BadUserInput("The password is wrong.", field="password")
+    return account
+
+
+async def existing(db: AsyncSession, email: str) -> Account:
+    """The account of this pool with this e-mail address."""
+    account = await find_by_email(db, email)
+    if account is None:
+        raise NotFound(f"No account with the e-mail address '{email}' on this site.")
+    return account
 
 
 def check_registration(

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, delete, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import Unauthenticated
+from jobgraph.identity.models import TenantAdmin
 from jobgraph.tenancy.feed import company_present_on
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer, ViewerKind
@@ -56,4 +57,27 @@ async def account_viewer(
         session_id=session_id,
         tenant_admin=row.tenant_admin,
         companies=companies,
+    )
+
+
+async def grant_tenant_admin(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, granted_by: str
+) -> None:
+    """Make an account an admin of ``tenant`` (nothing changes if it is one already)."""
+    if await db.get(TenantAdmin, (tenant.pool_id, account_id, tenant.slug)) is None:
+        db.add(
+            TenantAdmin(
+                pool_id=tenant.pool_id,
+                account_id=account_id,
+                tenant_slug=tenant.slug,
+                granted_by=granted_by,
+            )
+        )
+
+
+async def revoke_tenant_admin(db: AsyncSession, tenant: Tenant, account_id: uuid.UUID) -> None:
+    await db.execute(
+        delete(TenantAdmin).where(
+            TenantAdmin.account_id == account_id, TenantAdmin.tenant_slug == tenant.slug
+        )
     )

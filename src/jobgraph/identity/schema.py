@@ -3,22 +3,14 @@ and partner-site credentials."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 import strawberry
-from sqlalchemy import delete
 
 from jobgraph.agreements import documents
-from jobgraph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
+from jobgraph.errors import BadUserInput, Forbidden
 from jobgraph.fields import Info, keyless, parse_id
-from jobgraph.identity import accounts, partners, registration, sessions
+from jobgraph.identity import accounts, partners, registration, roles, sessions
 from jobgraph.identity.emails import normalize_email
-from jobgraph.identity.models import (
-    Account,
-    OperatorSession,
-    TenantAdmin,
-)
+from jobgraph.identity.inputs import RegisterInput
 from jobgraph.identity.models import (
     OAuthClient as OAuthClientRow,
 )
@@ -74,28 +66,6 @@ async def _limit_sign_in(info: Info, email: str, accounts_of: str | None = None)
     )
 
 
-async def _account_by_email(info: Info, email: str) -> Account:
-    account = await accounts.find_by_email(info.context.db, email)
-    if account is None:
-        raise NotFound(f"No account with the e-mail address '{email}' on this site.")
-    return account
-
-
-@strawberry.input(description="A new job seeker's account.")
-class RegisterInput:
-    email: str
-    password: str = strawberry.field(description="At least 10 characters, not easy to guess.")
-    full_name: str | None = strawberry.field(
-        default=None, description="Required where the site's policy asks for it."
-    )
-    accepted_document_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list,
-        description="The ids of the site's privacy policy and terms in force (the "
-        "legalDocuments query), which the seeker read and accepted: required "
-        "where the site publishes them.",
-    )
-
-
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(
@@ -104,11 +74,9 @@ class IdentityQuery:
     )
     async def me(self, info: Info) -> Me:
         context = info.context
-        account = await context.db.get(
-            Account, (context.tenant.pool_id, context.viewer.signed_in_account)
+        account = await accounts.current(
+            context.db, context.tenant, context.viewer.signed_in_account
         )
-        if account is None:
-            raise Unauthenticated("This account no longer exists.")
         memberships = await context.services.identity_hooks.memberships(
             context.db, context.tenant, account.id
         )
@@ -252,11 +220,7 @@ class IdentityMutation:
     async def change_password(self, info: Info, current_password: str, new_password: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await db.get(
-                Account, (context.tenant.pool_id, context.viewer.signed_in_account)
-            )
-            if account is None:
-                raise Unauthenticated("This account no longer exists.")
+            account = await accounts.current(db, context.tenant, context.viewer.signed_in_account)
             await accounts.change_password(
                 db, context.tenant, account, current_password, new_password
             )
@@ -275,8 +239,7 @@ class IdentityMutation:
         await _limit_sign_in(info, email, accounts_of="operators")
         async with context.transaction() as db:
             operator = await accounts.authenticate_operator(db, email, password)
-            session = OperatorSession(id=uuid.uuid4(), operator_id=operator.id)
-            db.add(session)
+            session = await sessions.start_operator_session(db, operator.id)
         token = await context.services.tokens.issue(
             subject=f"operator:{operator.id}",
             audience=OPERATOR_AUDIENCE,
@@ -290,10 +253,10 @@ class IdentityMutation:
 
     @strawberry.mutation(permission_classes=[Operator], description="End the operator session.")
     async def operator_logout(self, info: Info) -> bool:
+        session_id = info.context.viewer.session_id
         async with info.context.transaction() as db:
-            session = await db.get(OperatorSession, info.context.viewer.session_id)
-            if session is not None and session.revoked_at is None:
-                session.revoked_at = datetime.now(UTC)
+            if session_id is not None:
+                await sessions.end_operator_session(db, session_id)
         return True
 
     @strawberry.mutation(
@@ -303,19 +266,8 @@ class IdentityMutation:
     async def grant_tenant_admin(self, info: Info, email: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await _account_by_email(info, email)
-            if (
-                await db.get(TenantAdmin, (context.tenant.pool_id, account.id, context.tenant.slug))
-                is None
-            ):
-                db.add(
-                    TenantAdmin(
-                        pool_id=context.tenant.pool_id,
-                        account_id=account.id,
-                        tenant_slug=context.tenant.slug,
-                        granted_by=context.viewer.actor,
-                    )
-                )
+            account = await accounts.existing(db, email)
+            await roles.grant_tenant_admin(db, context.tenant, account.id, context.viewer.actor)
         return True
 
     @strawberry.mutation(
@@ -325,13 +277,8 @@ class IdentityMutation:
     async def revoke_tenant_admin(self, info: Info, email: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await _account_by_email(info, email)
-            await db.execute(
-                delete(TenantAdmin).where(
-                    TenantAdmin.account_id == account.id,
-                    TenantAdmin.tenant_slug == context.tenant.slug,
-                )
-            )
+            account = await accounts.existing(db, email)
+            await roles.revoke_tenant_admin(db, context.tenant, account.id)
         return True
 
     @strawberry.mutation(

@@ -15,6 +15,7 @@ from jobgraph.identity.models import (
     Account,
     AuthSession,
     CompanyMember,
+    OperatorSession,
     RefreshToken,
     TenantAdmin,
 )
@@ -146,3 +147,15 @@ async def revoke_all_but(
     if keep is not None:
         query = query.where(AuthSession.id != keep)
     await db.execute(query.values(revoked_at=datetime.now(UTC), revoked_reason=reason))
+
+
+async def start_operator_session(db: AsyncSession, operator_id: uuid.UUID) -> OperatorSession:
+    session = OperatorSession(id=uuid.uuid4(), operator_id=operator_id)
+    db.add(session)
+    return session
+
+
+async def end_operator_session(db: AsyncSession, session_id: uuid.UUID) -> None:
+    session = await db.get(OperatorSession, session_id)
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = datetime.now(UTC)

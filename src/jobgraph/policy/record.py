@@ -62,3 +62,31 @@ class DisclosureRecorder:
         ]
         await db.execute(insert(DisclosureRecord), rows)
         self._seen.clear()
+
+
+def record_disclosure(
+    db: AsyncSession,
+    site: Site,
+    subject_account_id: uuid.UUID,
+    recipient: str,
+    fields: list[str],
+    reason: DisclosureReason,
+    detail: str,
+    hidden_from_subject: bool = False,
+) -> None:
+    """A disclosure made outside a query's fields (everything to a third party or an
+    authority; a staff member's dry run), recorded in the caller's transaction."""
+    db.add(
+        DisclosureRecord(
+            pool_id=site.pool_id,
+            tenant_slug=site.slug,
+            id=uuid.uuid4(),
+            subject_account_id=subject_account_id,
+            recipient=recipient,
+            recipient_company_id=None,
+            fields=fields,
+            reason=reason,
+            detail=detail[:500],
+            hidden_from_subject=hidden_from_subject,
+        )
+    )

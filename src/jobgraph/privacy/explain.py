@@ -18,7 +18,8 @@ from jobgraph.identity.roles import account_viewer
 from jobgraph.jobs.models import JobPosting
 from jobgraph.policy.disclosure import Access, Disclosure, resume_disclosure
 from jobgraph.policy.fields import ResumeField
-from jobgraph.policy.models import DisclosureReason, DisclosureRecord
+from jobgraph.policy.models import DisclosureReason
+from jobgraph.policy.record import record_disclosure
 from jobgraph.resumes.models import Application, Resume
 from jobgraph.resumes.service import ApplicationStatus
 from jobgraph.resumes.types import facts_of
@@ -66,20 +67,15 @@ async def explain(
             raise NotFound(f"No account '{viewer_email}' in this pool.", field="viewerEmail")
         viewer = await account_viewer(db, site, account.id, None)
     access, note = await _access(db, sites, viewer, seeker.id, path, purpose)
-    db.add(
-        DisclosureRecord(
-            pool_id=asking_on.pool_id,
-            tenant_slug=asking_on.slug,
-            id=uuid.uuid4(),
-            subject_account_id=seeker.id,
-            recipient=staff.actor,
-            recipient_company_id=None,
-            fields=[],
-            reason=DisclosureReason.STAFF_WITH_PURPOSE,
-            detail=f"explainAccess for {viewer_email or 'an anonymous visitor'} on "
-            f"{site.slug} by {path}: {purpose}"[:500],
-            hidden_from_subject=False,
-        )
+    record_disclosure(
+        db,
+        asking_on,
+        seeker.id,
+        staff.actor,
+        [],
+        DisclosureReason.STAFF_WITH_PURPOSE,
+        f"explainAccess for {viewer_email or 'an anonymous visitor'} on "
+        f"{site.slug} by {path}: {purpose}",
     )
     return Explanation(resume_disclosure(viewer, site, facts_of(resume), access), note)
 

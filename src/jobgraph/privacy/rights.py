@@ -29,7 +29,9 @@ from jobgraph.identity.models import (
 from jobgraph.jobs.models import Company, JobPosting, SavedSearch
 from jobgraph.notifications.models import Notification
 from jobgraph.notifications.outbox import enqueue
+from jobgraph.policy.fields import ResumeField
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
+from jobgraph.policy.record import record_disclosure
 from jobgraph.privacy.models import RetainedRecord
 from jobgraph.resumes.models import (
     PERSONAL_COLUMNS,
@@ -39,6 +41,7 @@ from jobgraph.resumes.models import (
     Resume,
 )
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Viewer
 
 
 def _plain(value: Any) -> Any:
@@ -426,3 +429,29 @@ async def queue_update_requests(db: AsyncSession, tenant: Tenant, now: datetime)
                 "accurate, or change its visibility or delete it at any time.",
             )
     return queued
+
+
+async def disclose_everything(
+    db: AsyncSession,
+    tenant: Tenant,
+    staff: Viewer,
+    account_id: uuid.UUID,
+    recipient: str,
+    reason: DisclosureReason,
+    detail: str,
+    hidden_from_subject: bool,
+) -> dict[str, Any]:
+    """Everything held about the seeker, for a recipient outside the platform (a third
+    party they consented to, an authority the law names), recorded in the same transaction."""
+    data = await export(db, account_id)
+    record_disclosure(
+        db,
+        tenant,
+        account_id,
+        f"{recipient} (via {staff.actor})",
+        sorted(str(f) for f in ResumeField),
+        reason,
+        detail,
+        hidden_from_subject,
+    )
+    return data

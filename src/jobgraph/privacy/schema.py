@@ -3,69 +3,29 @@ dry run of the policy, statistics, and disclosure to third parties and authoriti
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import strawberry
 from strawberry.scalars import JSON
 
 from jobgraph.agreements import consent
 from jobgraph.errors import BadUserInput, Forbidden, NotFound, required_text
 from jobgraph.fields import Info
+from jobgraph.identity import accounts
 from jobgraph.identity.accounts import find_by_email
-from jobgraph.identity.models import Account
-from jobgraph.identity.passwords import verify_password
 from jobgraph.permissions import AccountHolder, staff
 from jobgraph.policy.disclosure import Access
-from jobgraph.policy.fields import DataUse, ResumeField, ThirdPartyDisclosure
-from jobgraph.policy.models import DisclosureReason, DisclosureRecord
+from jobgraph.policy.fields import DataUse, ThirdPartyDisclosure
+from jobgraph.policy.models import DisclosureReason
 from jobgraph.policy.staff import Power
 from jobgraph.privacy import rights
 from jobgraph.privacy.explain import AccessPath, explain, field_reasons
-from jobgraph.resumes.types import DisclosureLevel, Relationship, Resume
-
-
-@strawberry.type(
-    description="Seekers with one value of an attribute, counted in steps of the site's "
-    "minimum cell from a secret offset (so one seeker's change cannot be read off)."
+from jobgraph.privacy.types import (
+    AccessExplanation,
+    FieldAccess,
+    LawfulDisclosureResult,
+    SeekerStatistics,
+    StatisticGroup,
 )
-class StatisticGroup:
-    value: str
-    count: int
-
-
-@strawberry.type(
-    description="Seekers by attribute (on a partner site: its own seekers, who signed "
-    "up or applied on it). Counts are in steps of `threshold`; a group whose count "
-    "rounds below it is not shown (small groups pool into 'other' by the same rule)."
-)
-class SeekerStatistics:
-    threshold: int
-    nationality: list[StatisticGroup]
-    visa_status: list[StatisticGroup]
-    career_level: list[StatisticGroup]
-    japanese_level: list[StatisticGroup]
-
-
-strawberry.enum(AccessPath, name="AccessPath", description="How a viewer reaches a resume.")
-
-
-@strawberry.type(description="One field of a resume in a dry run: shown or not, and why.")
-class FieldAccess:
-    field: ResumeField
-    disclosed: bool
-    reason: str
-
-
-@strawberry.type(
-    description="What a viewer would see of a seeker's resume on a site by a path, as the "
-    "policy decides it for real: field names and reasons, never values."
-)
-class AccessExplanation:
-    relationship: Relationship
-    level: DisclosureLevel
-    note: str
-    fields: list[FieldAccess]
+from jobgraph.resumes.types import Resume
 
 
 @strawberry.type
@@ -157,42 +117,6 @@ class PrivacyQuery:
         )
 
 
-async def _disclose_everything(
-    db: Any,
-    context: Any,
-    account_id: uuid.UUID,
-    recipient: str,
-    reason: DisclosureReason,
-    detail: str,
-    hidden_from_subject: bool,
-) -> dict[str, Any]:
-    """Everything held about the seeker, for a recipient outside the platform, with its
-    record written in the same transaction."""
-    data = await rights.export(db, account_id)
-    db.add(
-        DisclosureRecord(
-            pool_id=context.tenant.pool_id,
-            tenant_slug=context.tenant.slug,
-            id=uuid.uuid4(),
-            subject_account_id=account_id,
-            recipient=f"{recipient} (via {context.viewer.actor})",
-            recipient_company_id=None,
-            fields=sorted(str(f) for f in ResumeField),
-            reason=reason,
-            detail=detail,
-            hidden_from_subject=hidden_from_subject,
-        )
-    )
-    return data
-
-
-@strawberry.type(description="What an authority was given, and the record of it.")
-class LawfulDisclosureResult:
-    data: JSON
-    recorded: bool
-    hidden_from_subject: bool
-
-
 @strawberry.type
 class PrivacyMutation:
     @strawberry.mutation(
@@ -213,14 +137,9 @@ class PrivacyMutation:
     async def delete_my_account(self, info: Info, password: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await db.get(
-                Account, (context.tenant.pool_id, context.viewer.signed_in_account)
+            account = await accounts.confirmed_by_password(
+                db, context.tenant, context.viewer.signed_in_account, password
             )
-            if account is None or (
-                account.password_hash is not None
-                and not verify_password(account.password_hash, password)
-            ):
-                raise BadUserInput("The password is wrong.", field="password")
             await rights.delete_account(
                 db, context.tenant, account.id, context.services.settings.secret_key
             )
@@ -251,9 +170,10 @@ class PrivacyMutation:
             ):
                 # The same answer whether or not the address exists.
                 raise Forbidden("No consent from this seeker to disclose to that third party.")
-            data = await _disclose_everything(
+            data = await rights.disclose_everything(
                 db,
-                context,
+                context.tenant,
+                context.viewer,
                 account.id,
                 third_party.strip(),
                 DisclosureReason.CONSENT,
@@ -289,9 +209,10 @@ class PrivacyMutation:
             account = await find_by_email(db, email)
             if account is None:
                 raise NotFound(f"No account with the e-mail address '{email}' on this site.")
-            data = await _disclose_everything(
+            data = await rights.disclose_everything(
                 db,
-                context,
+                context.tenant,
+                context.viewer,
                 account.id,
                 authority.strip(),
                 DisclosureReason.LAWFUL,

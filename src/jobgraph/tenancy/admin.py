@@ -333,6 +333,16 @@ async def change(
     )
 
 
+async def create(
+    db: AsyncSession, document: dict[str, Any], *, hooks: TenancyHooks, actor: str
+) -> Applied:
+    """A new tenant from a whole document; its slug must be new."""
+    slug = document.get("slug")
+    if isinstance(slug, str) and await db.get(TenantRow, slug) is not None:
+        raise BadUserInput(f"A tenant '{slug}' exists already.", field="slug")
+    return await apply(db, document, hooks=hooks, actor=actor, source=API, note="created")
+
+
 async def history(db: AsyncSession, slug: str, limit: int) -> list[TenantConfigVersion]:
     await current(db, slug)
     rows = await db.scalars(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -16,91 +15,16 @@ from strawberry.scalars import JSON
 from jobgraph.errors import BadUserInput, Forbidden
 from jobgraph.fields import Info
 from jobgraph.paging import page_size
-from jobgraph.permissions import Operator, staff
+from jobgraph.permissions import Operator, TenantRead, staff
 from jobgraph.policy.staff import Power
 from jobgraph.tenancy import admin
-from jobgraph.tenancy.models import TenantConfigVersion, TenantRow
-
-
-@strawberry.type(description="One key of a tenant's configuration that a version changed.")
-class ConfigChange:
-    key: str = strawberry.field(description="Dotted, as in the tenant file: policy.api.max_cost.")
-    before: JSON | None = strawberry.field(description="The value before; null: not set.")
-    after: JSON | None = strawberry.field(description="The value after; null: not set.")
-
-
-def _changes(changes: list[dict[str, Any]]) -> list[ConfigChange]:
-    return [ConfigChange(key=c["key"], before=c["from"], after=c["to"]) for c in changes]
-
-
-@strawberry.type(description="One version of a tenant's configuration, and who made it.")
-class TenantVersion:
-    version: int
-    source: str = strawberry.field(description="FILE (tenants sync) or API.")
-    actor: str = strawberry.field(description="account:…, operator:…, or file:<name>.toml.")
-    actor_name: str = strawberry.field(
-        description="Who that is, in words: an e-mail address, or the file's name."
-    )
-    changed_at: datetime
-    note: str | None
-    changes: list[ConfigChange]
-    config: JSON = strawberry.field(description="The whole configuration of this version.")
-
-    @classmethod
-    def of(cls, row: TenantConfigVersion, names: dict[str, str] | None = None) -> TenantVersion:
-        return cls(
-            version=row.version,
-            source=row.source,
-            actor=row.actor,
-            actor_name=(names or {}).get(row.actor, row.actor),
-            changed_at=row.created_at,
-            note=row.note,
-            changes=_changes(row.changes),
-            config=JSON(row.config),
-        )
-
-
-@strawberry.type(description="A tenant's current configuration, as its file would hold it.")
-class TenantSettings:
-    slug: str
-    version: int = strawberry.field(
-        description="Pass it back as expectedVersion to refuse a change "
-        "if someone changed the tenant in between."
-    )
-    source: str = strawberry.field(description="Where this version came from: FILE or API.")
-    config: JSON
-
-    @classmethod
-    def of(cls, row: TenantRow) -> TenantSettings:
-        return cls(slug=row.slug, version=row.version, source=row.source, config=JSON(row.config))
-
-
-@strawberry.type(description="The outcome of a change: the new settings and what changed.")
-class TenantChange:
-    settings: TenantSettings
-    changes: list[ConfigChange] = strawberry.field(description="Empty: nothing differed.")
-    resumes_made_less_visible: int = strawberry.field(
-        description="Resumes moved to the default visibility because the site "
-        "no longer offers theirs (their owners are notified)."
-    )
-
-    @classmethod
-    def of(cls, applied: admin.Applied) -> TenantChange:
-        return cls(
-            settings=TenantSettings.of(applied.row),
-            changes=_changes(applied.changes),
-            resumes_made_less_visible=applied.resumes_changed,
-        )
-
-
-@strawberry.input(description="Branding keys to change; leave out what stays, null clears.")
-class BrandingInput:
-    site_name: str | None = strawberry.UNSET
-    logo_url: str | None = strawberry.UNSET
-    primary_color: str | None = strawberry.UNSET
-    accent_color: str | None = strawberry.UNSET
-    locale: str | None = strawberry.UNSET
-    support_email: str | None = strawberry.UNSET
+from jobgraph.tenancy.inputs import BrandingInput
+from jobgraph.tenancy.types import (
+    Tenant,
+    TenantChange,
+    TenantSettings,
+    TenantVersion,
+)
 
 
 def _target(info: Info, slug: str | None) -> str:
@@ -137,6 +61,16 @@ def _patch_of(changes: JSON, name: str) -> dict[str, Any]:
             field=name,
         )
     return changes
+
+
+@strawberry.type
+class TenantQuery:
+    @strawberry.field(
+        description="The tenant this request is for (from its Host or X-Tenant).",
+        permission_classes=[TenantRead],
+    )
+    def tenant(self, info: Info) -> Tenant:
+        return Tenant.of(info.context.tenant)
 
 
 @strawberry.type
@@ -245,16 +179,8 @@ class TenantAdminMutation:
         document = _patch_of(config, "config")
         context = info.context
         async with _configuring(info) as db:
-            slug = document.get("slug")
-            if isinstance(slug, str) and await db.get(TenantRow, slug) is not None:
-                raise BadUserInput(f"A tenant '{slug}' exists already.", field="slug")
-            applied = await admin.apply(
-                db,
-                document,
-                hooks=context.services.tenancy_hooks,
-                actor=context.viewer.actor,
-                source=admin.API,
-                note="created",
+            applied = await admin.create(
+                db, document, hooks=context.services.tenancy_hooks, actor=context.viewer.actor
             )
         return TenantChange.of(applied)
 

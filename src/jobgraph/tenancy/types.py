@@ -1,11 +1,14 @@
-"""GraphQL types of a tenant: what a partner site needs to draw itself and explain its rules."""
+"""GraphQL types of a tenant: what a partner site needs to draw itself and explain its rules,
+and, for its admins, its configuration, versions and changes."""
 
 from __future__ import annotations
 
-import strawberry
+from datetime import datetime
+from typing import Any
 
-from jobgraph.fields import Info
-from jobgraph.permissions import TenantRead
+import strawberry
+from strawberry.scalars import JSON
+
 from jobgraph.policy.config import Policy
 from jobgraph.policy.types import (
     DataUse,
@@ -13,7 +16,9 @@ from jobgraph.policy.types import (
     ResumeVisibility,
     ThirdPartyDisclosure,
 )
+from jobgraph.tenancy import admin
 from jobgraph.tenancy.config import Branding as BrandingConfig
+from jobgraph.tenancy.models import TenantConfigVersion, TenantRow
 from jobgraph.tenancy.registry import Tenant as TenantValue
 
 
@@ -87,11 +92,72 @@ class Tenant:
         )
 
 
-@strawberry.type
-class TenantQuery:
-    @strawberry.field(
-        description="The tenant this request is for (from its Host or X-Tenant).",
-        permission_classes=[TenantRead],
+@strawberry.type(description="One key of a tenant's configuration that a version changed.")
+class ConfigChange:
+    key: str = strawberry.field(description="Dotted, as in the tenant file: policy.api.max_cost.")
+    before: JSON | None = strawberry.field(description="The value before; null: not set.")
+    after: JSON | None = strawberry.field(description="The value after; null: not set.")
+
+
+def _changes(changes: list[dict[str, Any]]) -> list[ConfigChange]:
+    return [ConfigChange(key=c["key"], before=c["from"], after=c["to"]) for c in changes]
+
+
+@strawberry.type(description="One version of a tenant's configuration, and who made it.")
+class TenantVersion:
+    version: int
+    source: str = strawberry.field(description="FILE (tenants sync) or API.")
+    actor: str = strawberry.field(description="account:…, operator:…, or file:<name>.toml.")
+    actor_name: str = strawberry.field(
+        description="Who that is, in words: an e-mail address, or the file's name."
     )
-    def tenant(self, info: Info) -> Tenant:
-        return Tenant.of(info.context.tenant)
+    changed_at: datetime
+    note: str | None
+    changes: list[ConfigChange]
+    config: JSON = strawberry.field(description="The whole configuration of this version.")
+
+    @classmethod
+    def of(cls, row: TenantConfigVersion, names: dict[str, str] | None = None) -> TenantVersion:
+        return cls(
+            version=row.version,
+            source=row.source,
+            actor=row.actor,
+            actor_name=(names or {}).get(row.actor, row.actor),
+            changed_at=row.created_at,
+            note=row.note,
+            changes=_changes(row.changes),
+            config=JSON(row.config),
+        )
+
+
+@strawberry.type(description="A tenant's current configuration, as its file would hold it.")
+class TenantSettings:
+    slug: str
+    version: int = strawberry.field(
+        description="Pass it back as expectedVersion to refuse a change "
+        "if someone changed the tenant in between."
+    )
+    source: str = strawberry.field(description="Where this version came from: FILE or API.")
+    config: JSON
+
+    @classmethod
+    def of(cls, row: TenantRow) -> TenantSettings:
+        return cls(slug=row.slug, version=row.version, source=row.source, config=JSON(row.config))
+
+
+@strawberry.type(description="The outcome of a change: the new settings and what changed.")
+class TenantChange:
+    settings: TenantSettings
+    changes: list[ConfigChange] = strawberry.field(description="Empty: nothing differed.")
+    resumes_made_less_visible: int = strawberry.field(
+        description="Resumes moved to the default visibility because the site "
+        "no longer offers theirs (their owners are notified)."
+    )
+
+    @classmethod
+    def of(cls, applied: admin.Applied) -> TenantChange:
+        return cls(
+            settings=TenantSettings.of(applied.row),
+            changes=_changes(applied.changes),
+            resumes_made_less_visible=applied.resumes_changed,
+        )
