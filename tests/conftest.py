@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import tomlkit
 from sqlalchemy.engine import make_url
 
 from jobgraph.app import create_app
@@ -34,7 +35,7 @@ from jobgraph.settings import PROJECT_ROOT, Settings
 TEST_SETTINGS = Settings(
     database_url=None,
     data_dir=PROJECT_ROOT / ".data",
-    tenants_dir=PROJECT_ROOT / "tenants",
+    tenants_dir=PROJECT_ROOT / "tests" / "tenants",
     db_pool_size=5,
     metrics_token="test-metrics-token",
 )
@@ -264,10 +265,23 @@ def serve() -> Any:
     return contextlib.asynccontextmanager(_serve)
 
 
+def _merge(document: Any, changes: dict[str, Any]) -> None:
+    for key, value in changes.items():
+        if value is None:
+            document.pop(key, None)
+        elif isinstance(value, dict):
+            if key not in document:
+                document[key] = tomlkit.table()
+            _merge(document[key], value)
+        else:
+            document[key] = value
+
+
 @pytest.fixture
 def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
-    """Change demo tenant files and sync them into this test's database:
-    ``await reconfigure({"jobboard": lambda text: text.replace(...)})``. Start the app
+    """Change the tests' tenant files and sync them into this test's database:
+    ``await reconfigure({"jobboard": {"policy": {"api": {"require_site_key": True}}}})``
+    merges each site's changes into its file (None removes a key). Start the app
     afterwards (the ``serve`` fixture) so that it loads the changed tenants."""
     import shutil
 
@@ -276,12 +290,14 @@ def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.sync import sync_tenants
 
-    async def apply(edits: dict[str, Any]) -> None:
+    async def apply(edits: dict[str, dict[str, Any]]) -> None:
         for path in TEST_SETTINGS.tenants_dir.glob("*.toml"):
             shutil.copy(path, tmp_path / path.name)
-        for slug, edit in edits.items():
+        for slug, changes in edits.items():
             path = tmp_path / f"{slug}.toml"
-            path.write_text(edit(path.read_text()))
+            document = tomlkit.parse(path.read_text())
+            _merge(document, changes)
+            path.write_text(tomlkit.dumps(document))
         heard = [app.state.services.registry.next_announcement() for app in _SERVING]
         engine = create_engine(database.app, TEST_SETTINGS)
         try:

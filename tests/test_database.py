@@ -114,13 +114,7 @@ async def test_forwarded_addresses_count_only_from_a_trusted_proxy(
 ):
     from tests.support.browser import listening
 
-    await reconfigure(
-        {
-            "jobboard": lambda text: text.replace(
-                "max_page_size = 50", "max_page_size = 50\nanonymous_requests_per_minute = 2"
-            )
-        }
-    )
+    await reconfigure({"jobboard": {"policy": {"api": {"anonymous_requests_per_minute": 2}}}})
     settings = TEST_SETTINGS.model_copy(update={"trusted_proxies": proxies})
     async with listening(database, settings=settings) as port, httpx.AsyncClient() as client:
         answers = [

@@ -14,13 +14,7 @@ PAGE = "{ jobs(first: 3, sort: NEWEST) { edges { node { id title company { name 
 
 @pytest.fixture
 async def cached_api(database, serve, reconfigure):
-    await reconfigure(
-        {
-            "jobboard": lambda text: text.replace(
-                "max_page_size = 50", "max_page_size = 50\npublic_cache_max_age_s = 60"
-            )
-        }
-    )
+    await reconfigure({"jobboard": {"policy": {"api": {"public_cache_max_age_s": 60}}}})
     async with serve(database) as api:
         yield api
 

@@ -109,7 +109,7 @@ async def test_a_tenant_file_change_shows_on_the_next_request_without_restart(ap
     assert (await api.data(TENANT_QUERY, tenant="community"))["tenant"]["branding"][
         "primaryColor"
     ] == "#2e7d32"
-    await reconfigure({"community": lambda text: text.replace("#2e7d32", "#123456")})
+    await reconfigure({"community": {"branding": {"primary_color": "#123456"}}})
     assert (await api.data(TENANT_QUERY, tenant="community"))["tenant"]["branding"][
         "primaryColor"
     ] == "#123456"

@@ -13,11 +13,13 @@ ME = "{ me { id email fullName } }"
 
 @pytest.fixture
 async def oidc_api(provider, database, serve, reconfigure):
-    section = (
-        f'\n[auth.oidc]\nissuer = "{provider.issuer}"\naudience = "jobboard-web"\n'
-        f'jwks_uri = "{provider.issuer}/jwks.json"\nalgorithms = ["RS256"]\n'
-    )
-    await reconfigure({"jobboard": lambda text: text + section})
+    oidc = {
+        "issuer": provider.issuer,
+        "audience": "jobboard-web",
+        "jwks_uri": f"{provider.issuer}/jwks.json",
+        "algorithms": ["RS256"],
+    }
+    await reconfigure({"jobboard": {"auth": {"oidc": oidc}}})
     async with serve(database) as api:
         yield api
 

@@ -65,13 +65,7 @@ async def test_a_revoked_site_key_stops_working_at_once(api):
 
 
 async def test_site_keys_are_rate_limited_per_key(database, serve, reconfigure):
-    await reconfigure(
-        {
-            "jobboard": lambda text: text.replace(
-                "max_page_size = 50", "max_page_size = 50\nsite_key_requests_per_minute = 3"
-            )
-        }
-    )
+    await reconfigure({"jobboard": {"policy": {"api": {"site_key_requests_per_minute": 3}}}})
     async with serve(database) as api:
         key = (await site_key(api))["key"]
         headers = {"X-Site-Key": key, "Origin": ORIGIN}
@@ -189,13 +183,7 @@ async def test_site_key_counters_are_shared_between_processes_through_redis(
         redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
     except redis.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379 to share counters through")
-    await reconfigure(
-        {
-            "jobboard": lambda text: text.replace(
-                "max_page_size = 50", "max_page_size = 50\nsite_key_requests_per_minute = 3"
-            )
-        }
-    )
+    await reconfigure({"jobboard": {"policy": {"api": {"site_key_requests_per_minute": 3}}}})
     settings = TEST_SETTINGS.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})
     first, second = create_app(settings, database), create_app(settings, database)
     async with first.router.lifespan_context(first), second.router.lifespan_context(second):
@@ -217,13 +205,7 @@ async def test_site_key_counters_are_shared_between_processes_through_redis(
 async def test_a_site_can_require_a_key_of_callers_that_are_not_signed_in(
     database, serve, reconfigure
 ):
-    await reconfigure(
-        {
-            "jobboard": lambda text: text.replace(
-                "max_page_size = 50", "max_page_size = 50\nrequire_site_key = true"
-            )
-        }
-    )
+    await reconfigure({"jobboard": {"policy": {"api": {"require_site_key": True}}}})
     async with serve(database) as api:
         keyless = await api.graphql("{ jobs(first: 1) { totalCount } }", tenant="jobboard")
         assert keyless["data"] is None
@@ -257,13 +239,7 @@ async def test_a_site_can_require_a_key_of_callers_that_are_not_signed_in(
 
 
 async def test_callers_without_a_key_are_limited_by_their_address(database, serve, reconfigure):
-    await reconfigure(
-        {
-            "jobboard": lambda text: text.replace(
-                "max_page_size = 50", "max_page_size = 50\nanonymous_requests_per_minute = 5"
-            )
-        }
-    )
+    await reconfigure({"jobboard": {"policy": {"api": {"anonymous_requests_per_minute": 5}}}})
     async with serve(database) as api:
         key = (await site_key(api))["key"]  # its admin's sign-in is one anonymous request
         answers = [await api.post("{ tenant { slug } }", tenant="jobboard") for _ in range(5)]

@@ -76,14 +76,7 @@ async def test_another_clients_documents_are_not_yours(api):
 
 
 async def test_only_registered_documents_where_the_tenant_requires_it(database, serve, reconfigure):
-    await reconfigure(
-        {
-            "jobboard": lambda text: text.replace(
-                "max_page_size = 50",
-                "max_page_size = 50\ntrusted_documents_only = true",
-            )
-        }
-    )
+    await reconfigure({"jobboard": {"policy": {"api": {"trusted_documents_only": True}}}})
     async with serve(database) as api:
         client_id, token = await partner(api)
         await api.data(

@@ -354,7 +354,11 @@ async def test_a_seeker_edits_one_part_of_the_resume_at_a_time(api):
 
 async def test_consent_is_asked_only_for_uses_the_site_makes(api, reconfigure, serve, database):
     await reconfigure(
-        {"community": lambda text: text.replace('"JOB_ALERT_MAIL"]', "]").replace(", ]", "]")}
+        {
+            "community": {
+                "policy": {"data_uses": ["STATISTICS", "UPDATE_REQUESTS", "SITE_UPDATE_MAIL"]}
+            }
+        }
     )
     async with serve(database) as served:
         seeker = await seeker_token(served, 9, "community")
