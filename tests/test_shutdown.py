@@ -14,16 +14,31 @@ import time
 
 from jobgraph.db.embedded import EmbeddedPostgres
 from tests.conftest import PROJECT_ROOT
-from tests.support.servers import free_port, start_server, wait_until_healthy
+from tests.support.servers import (
+    ServerOutput,
+    free_port,
+    metric,
+    start_server,
+    wait_until_healthy,
+)
 
 BODY = json.dumps({"query": "{ tenant { slug } }"}).encode()
+METRICS_TOKEN = "shutdown-test-metrics"
 
 
 def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
     port = free_port()
-    server = start_server(port, "--no-sync-tenants", "--workers", "1", DATABASE_URL=database.admin)
+    server = start_server(
+        port,
+        "--no-sync-tenants",
+        "--workers",
+        "1",
+        DATABASE_URL=database.admin,
+        JOBGRAPH_METRICS_TOKEN=METRICS_TOKEN,
+    )
+    output = ServerOutput(server)
     try:
-        wait_until_healthy(port, server)
+        output.until("It is up: open", seconds=60)  # said once it answers its health check
         # A request in flight: its headers and half its body are in, the rest not yet.
         client = socket.create_connection(("127.0.0.1", port))
         client.sendall(
@@ -32,9 +47,13 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
             + f"Content-Length: {len(BODY)}\r\n\r\n".encode()
             + BODY[:10]
         )
-        time.sleep(0.5)
+        # The server has it (the request holds a turn) before the signal comes.
+        deadline = time.monotonic() + 10
+        while metric(port, "jobgraph_graphql_requests_in_flight", METRICS_TOKEN) < 1:
+            assert time.monotonic() < deadline, "the request never reached the server"
         server.send_signal(signal.SIGTERM)
-        time.sleep(1)
+        # Said once it has closed its listening socket and waits for the request.
+        output.until("Waiting for connections to close")
         refused = False
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -52,12 +71,12 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
         assert json.loads(payload) == {"data": {"tenant": {"slug": "jobboard"}}}
 
         assert server.wait(timeout=15) == 0
-        output = server.stdout.read()
-        assert "Application shutdown complete" in output, output
+        written = output.whole()
+        assert "Application shutdown complete" in written, written
         # Once it was up, it said where to go: each site's API and console on this port.
-        assert f"API http://jobboard.localhost:{port}/graphql" in output, output
-        assert output.index("Application startup complete") < output.index("It is up: open")
-        assert f"console http://jobboard.localhost:{port}/console" in output
+        assert f"API http://jobboard.localhost:{port}/graphql" in written, written
+        assert written.index("Application startup complete") < written.index("It is up: open")
+        assert f"console http://jobboard.localhost:{port}/console" in written
     finally:
         if server.poll() is None:
             server.kill()

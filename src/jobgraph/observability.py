@@ -86,6 +86,11 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.in_flight = Gauge(
+            "jobgraph_graphql_requests_in_flight",
+            "GraphQL requests being served now (each holds one of the load shedder's turns).",
+            registry=self.registry,
+        )
         pool_in_use = Gauge(
             "jobgraph_db_pool_checked_out", "Database connections in use.", registry=self.registry
         )

@@ -118,7 +118,6 @@ async def test_failed_deliveries_are_retried_then_left_failed(api, employer):
 async def test_the_alerts_command_queues_and_sends(api, employer, database, tmp_path, monkeypatch):
     await seeker_with_search(api, "seeker24@jobboard.test", consent=True)
     await employer.post(title="Python mentor", prefecture="Tokyo")
-    await asyncio.sleep(0.01)
     monkeypatch.setenv("DATABASE_URL", database.admin)
     monkeypatch.setenv("JOBGRAPH_MAIL_DIR", str(tmp_path))
     get_settings.cache_clear()

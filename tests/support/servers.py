@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -43,3 +45,56 @@ def start_server(port: int, *arguments: str, **environment: str) -> subprocess.P
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+class ServerOutput:
+    """A server process's output, read as it comes (a thread drains the pipe), so that a
+    test can wait for what the server says rather than for a while."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._seen: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(server.stdout,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: object) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def until(self, words: str, seconds: float = 30) -> None:
+        """Wait until the server has written a line with ``words``."""
+        if any(words in line for line in self._seen):
+            return
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self._seen.append(line)
+            if words in line:
+                return
+        raise AssertionError(f"the server never wrote {words!r}:\n{''.join(self._seen)}")
+
+    def whole(self) -> str:
+        """Everything the server wrote, once it has exited."""
+        self._reader.join(timeout=30)
+        while (line := self._lines.get_nowait() if not self._lines.empty() else None) is not None:
+            self._seen.append(line)
+        return "".join(self._seen)
+
+
+def metric(port: int, name: str, token: str) -> float:
+    """A metric's value as the server's /metrics shows it."""
+    response = httpx.get(
+        f"http://127.0.0.1:{port}/metrics",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    for line in response.text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"/metrics has no {name}")

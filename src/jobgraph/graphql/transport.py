@@ -50,15 +50,16 @@ class Shed:
         if scope["type"] != "http" or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        turns = scope["app"].state.services.shedding
-        if not await turns.acquire():
+        services = scope["app"].state.services
+        if not await services.shedding.acquire():
             busy = ServiceUnavailable("The service is busy; try again in a moment.")
             await error_response(busy, headers={"Retry-After": "1"})(scope, receive, send)
             return
         try:
-            await self.app(scope, receive, send)
+            with services.metrics.in_flight.track_inprogress():
+                await self.app(scope, receive, send)
         finally:
-            turns.release()
+            services.shedding.release()
 
 
 _API_PAGE = """<!doctype html>

@@ -73,7 +73,7 @@ async def _run_pool(
     consenting_accounts = await consenting(
         db, {s.account_id for s in searches}, ConsentPurpose.JOB_ALERT_MAIL
     )
-    sections: dict[tuple[Any, ...], list[str]] = defaultdict(list[Any])
+    sections: dict[tuple[Any, ...], list[str]] = defaultdict(list)
     for saved in searches:
         tenant = registry.get(saved.tenant_slug)
         since = saved.last_run_at or saved.created_at

@@ -130,6 +130,7 @@ class RegistryCache:
         self._announcements = 1
         self._checked = 0
         self._announced: list[asyncio.Future[None]] = []
+        self._listening_changed: list[asyncio.Future[None]] = []
 
     @property
     def version(self) -> int | None:
@@ -166,6 +167,13 @@ class RegistryCache:
     def listening(self) -> bool:
         return self._listener is not None and not self._listener.is_closed()
 
+    async def until_listening(self, listening: bool = True) -> None:
+        """Until this process listens for changes (with False: until it has stopped)."""
+        while self.listening != listening:
+            future = asyncio.get_running_loop().create_future()
+            self._listening_changed.append(future)
+            await future
+
     async def current(self) -> TenantRegistry:
         listening = self.listening
         if listening and self._checked == self._announcements:
@@ -200,6 +208,7 @@ class RegistryCache:
             return False
         self._listener = listener
         self._announcements += 1  # whatever changed before LISTEN: read the versions once
+        _resolve(self._listening_changed)
         return True
 
     async def _keep_listening(self) -> None:
@@ -208,6 +217,7 @@ class RegistryCache:
             if self._listener is not None and not self._listener.is_closed():
                 await _closed(self._listener)
                 self._announcements += 1
+                _resolve(self._listening_changed)
                 log.warning("the registry's listening connection closed: listening again")
                 wait = _RECONNECT_AFTER_S[0]
             await asyncio.sleep(wait)  # a server restarting needs a moment
@@ -216,10 +226,15 @@ class RegistryCache:
 
     def _on_announcement(self, *_args: object) -> None:  # asyncpg's listener callback
         self._announcements += 1
-        announced, self._announced = self._announced, []
-        for future in announced:
-            if not future.done():
-                future.set_result(None)
+        _resolve(self._announced)
+
+
+def _resolve(waiting: list[asyncio.Future[None]]) -> None:
+    """Tell all who wait, and empty the list for the next ones."""
+    for future in waiting:
+        if not future.done():
+            future.set_result(None)
+    waiting.clear()
 
 
 async def _closed(connection: asyncpg.Connection) -> None:
