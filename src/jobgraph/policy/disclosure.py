@@ -120,6 +120,11 @@ class Disclosure:
         return resume_field in self.disclosed
 
     @property
+    def visibility_shown(self) -> bool:
+        """Who may find a resume is its owner's choice, shown to the owner alone."""
+        return self.relationship is Relationship.OWNER
+
+    @property
     def recorded_fields(self) -> frozenset[ResumeField]:
         """What must go into the disclosure record when read: personal information shown
         to anyone but its owner."""
@@ -132,6 +137,16 @@ def resume_search_offered(tenant: Site) -> bool:
     """Resume search exists where the tenant declares it as a use of data (first seed
     policy: "to enable employers to use the resume search")."""
     return DataUse.RESUME_SEARCH in tenant.policy.data_uses
+
+
+def searchable_visibilities(site: Site) -> list[ResumeVisibility]:
+    """The visibilities resume search reaches on a site: those it offers of SEARCHABLE
+    and PUBLIC."""
+    return [
+        visibility
+        for visibility in site.policy.resume_visibilities
+        if visibility in (ResumeVisibility.SEARCHABLE, ResumeVisibility.PUBLIC)
+    ]
 
 
 def _relationship(
@@ -151,8 +166,7 @@ def _relationship(
     if (
         access.via == "search"
         and viewer.is_employer
-        and resume.visibility in offered
-        and resume.visibility in (ResumeVisibility.SEARCHABLE, ResumeVisibility.PUBLIC)
+        and resume.visibility in searchable_visibilities(tenant)
     ):
         return Relationship.RESUME_SEARCH
     if (

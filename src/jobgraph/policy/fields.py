@@ -57,6 +57,19 @@ PERSONAL_FIELDS: frozenset[ResumeField] = frozenset(
 OTHER_FIELDS: frozenset[ResumeField] = frozenset(ResumeField) - PERSONAL_FIELDS
 CONTACT_FIELDS: frozenset[ResumeField] = frozenset({ResumeField.EMAIL, ResumeField.PHONE})
 
+# What resume search may filter on, by the field each filter reads: only fields search
+# discloses, since a filter on a withheld field would reveal it through what it finds.
+# (experience_years reads only the dates of the work history, never its employers.)
+SEARCH_FILTERS: dict[str, ResumeField] = {
+    "languages": ResumeField.LANGUAGES,
+    "skills": ResumeField.SKILLS,
+    "education_level": ResumeField.EDUCATION,
+    "career_level": ResumeField.CAREER_LEVEL,
+    "desired_categories": ResumeField.DESIRED_CATEGORIES,
+    "desired_locations": ResumeField.DESIRED_LOCATIONS,
+    "experience_years": ResumeField.WORK_HISTORY,
+}
+
 # The platform floor: what no tenant may make public, whatever its file says.
 NEVER_PUBLIC: frozenset[ResumeField] = CONTACT_FIELDS
 

@@ -5,7 +5,6 @@ with small-cell suppression, and requests to keep a resume up to date."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.fields import ResumeField
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.record import record_disclosure
+from jobgraph.policy.statistics import published_count
 from jobgraph.privacy.models import RetainedRecord
 from jobgraph.resumes.models import (
     PERSONAL_COLUMNS,
@@ -334,23 +334,6 @@ async def delete_account(
         )
     )
     await db.execute(delete(Account).where(Account.id == account_id))
-
-
-def published_count(secret: str, tenant: Tenant, attribute: str, value: str, count: int) -> int:
-    """A count as statistics publish it: in steps of the site's minimum cell ``m``, from a
-    secret offset ``o`` fixed per group (0 <= o < m): ``m * floor((count + o) / m)``, and
-    0 (not shown) below ``m``. Every group of ``m`` or more is shown; a true count can
-    be read off only to within ``m``; and adding or removing one seeker changes what is
-    published for a group with probability 1/m over the secret offset, so padding a group
-    with accounts to learn one seeker's value fails with probability 1 - 1/m. Asking
-    again reveals nothing new: the offset is fixed."""
-    step = tenant.config.policy.statistics_min_cell
-    digest = hmac.new(
-        secret.encode(), f"statistics:{tenant.slug}:{attribute}:{value}".encode(), hashlib.sha256
-    ).digest()
-    offset = int.from_bytes(digest[:8], "big") % step
-    published = step * ((count + offset) // step)
-    return published if published >= step else 0
 
 
 async def statistics(

@@ -12,7 +12,6 @@ from jobgraph.fields import Info
 from jobgraph.identity import accounts
 from jobgraph.identity.accounts import find_by_email
 from jobgraph.permissions import AccountHolder, staff
-from jobgraph.policy.disclosure import Access
 from jobgraph.policy.fields import DataUse, ThirdPartyDisclosure
 from jobgraph.policy.models import DisclosureReason
 from jobgraph.policy.staff import Power
@@ -25,7 +24,6 @@ from jobgraph.privacy.types import (
     SeekerStatistics,
     StatisticGroup,
 )
-from jobgraph.resumes.types import Resume
 
 
 @strawberry.type
@@ -36,28 +34,6 @@ class PrivacyQuery:
     )
     async def export_my_data(self, info: Info) -> JSON:
         return JSON(await rights.export(info.context.db, info.context.viewer.signed_in_account))
-
-    @strawberry.field(
-        permission_classes=[staff(Power.STAFF_ACCESS)],
-        description="A seeker's resume for staff. Without a stated purpose "
-        "you see what an anonymous visitor sees; with one, all of "
-        "it, and the access is recorded with the purpose.",
-    )
-    async def staff_resume(
-        self, info: Info, email: str, purpose: str | None = None
-    ) -> Resume | None:
-        context = info.context
-        account = await find_by_email(context.db, email)
-        if account is None:
-            return None
-        row = await context.loaders.resume_by_account.load(account.id)
-        if row is None:
-            return None
-        access = Access.staff(purpose)
-        seen = Resume.as_seen(info, row, access)
-        if seen is not None:
-            seen.purpose = access.purpose
-        return seen
 
     @strawberry.field(
         permission_classes=[staff(Power.STAFF_ACCESS)],

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
+from jobgraph.policy.disclosure import searchable_visibilities
 from jobgraph.resumes.models import Application, Invitation, Resume
 from jobgraph.resumes.service import (
     EMPLOYER_MOVES,
@@ -20,7 +21,6 @@ from jobgraph.resumes.service import (
     InvitationStatus,
     newest_first,
     own_resume,
-    searchable,
 )
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer
@@ -179,7 +179,10 @@ async def invite(
     if job.company_id != company_id:
         raise BadUserInput("That job belongs to another of your companies.", field="jobId")
     resume = await db.scalar(
-        select(Resume).where(Resume.id == resume_id, Resume.visibility.in_(searchable(tenant)))
+        select(Resume).where(
+            Resume.id == resume_id,
+            Resume.visibility.in_([str(v) for v in searchable_visibilities(tenant)]),
+        )
     )
     if resume is None:
         raise NotFound("This candidate is no longer open to invitations.")

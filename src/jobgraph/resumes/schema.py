@@ -8,9 +8,11 @@ import strawberry
 
 from jobgraph.errors import Forbidden
 from jobgraph.fields import Info, parse_id
+from jobgraph.identity.accounts import find_by_email
 from jobgraph.paging import DEFAULT_PAGE_SIZE, page_size
-from jobgraph.permissions import AccountHolder, Employer, JobsRead
+from jobgraph.permissions import AccountHolder, Employer, JobsRead, staff
 from jobgraph.policy.disclosure import Access, resume_search_offered
+from jobgraph.policy.staff import Power
 from jobgraph.policy.types import ResumeVisibility
 from jobgraph.resumes import applications, service
 from jobgraph.resumes.inputs import LanguageInput, ResumeInput, ResumePatch
@@ -135,6 +137,28 @@ class ResumesQuery:
             for row in rows
             if (seen := Resume.as_seen(info, row, Access.search(), company_id=company))
         ]
+
+    @strawberry.field(
+        permission_classes=[staff(Power.STAFF_ACCESS)],
+        description="A seeker's resume for staff. Without a stated purpose "
+        "you see what an anonymous visitor sees; with one, all of "
+        "it, and the access is recorded with the purpose.",
+    )
+    async def staff_resume(
+        self, info: Info, email: str, purpose: str | None = None
+    ) -> Resume | None:
+        context = info.context
+        account = await find_by_email(context.db, email)
+        if account is None:
+            return None
+        row = await context.loaders.resume_by_account.load(account.id)
+        if row is None:
+            return None
+        access = Access.staff(purpose)
+        seen = Resume.as_seen(info, row, access)
+        if seen is not None:
+            seen.purpose = access.purpose
+        return seen
 
 
 @strawberry.type

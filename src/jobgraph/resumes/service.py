@@ -20,6 +20,7 @@ from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.models import Account
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.paging import checked_offset, page_size
+from jobgraph.policy.disclosure import searchable_visibilities
 from jobgraph.policy.fields import ResumeVisibility
 from jobgraph.policy.models import DisclosureRecord
 from jobgraph.resumes.models import Resume
@@ -179,14 +180,6 @@ def resume_of_candidate(secret_key: str, company_id: uuid.UUID, candidate: str) 
         raise NotFound("No such candidate for this company.") from error
 
 
-def searchable(tenant: Tenant) -> list[str]:
-    return [
-        str(v)
-        for v in tenant.config.policy.resume_visibilities
-        if v in (ResumeVisibility.SEARCHABLE, ResumeVisibility.PUBLIC)
-    ]
-
-
 # Months of work in a resume's history (a current job counts until today). Built from
 # dates only: a filter on it reveals nothing search withholds (employers are not read).
 _MONTHS_OF_WORK = text("""(SELECT coalesce(sum(
@@ -214,7 +207,7 @@ async def search_candidates(
     else: a filter on a withheld field could reveal it through what it finds."""
     conditions: list[ColumnElement[bool] | TextClause] = [
         Resume.pool_id == tenant.pool_id,
-        Resume.visibility.in_(searchable(tenant)),
+        Resume.visibility.in_([str(v) for v in searchable_visibilities(tenant)]),
     ]
     for language, level in languages:
         conditions.append(Resume.languages.contains([{"language": language, "level": level}]))

@@ -141,8 +141,8 @@ class Resume:
 
     @strawberry.field(description="Who may find and read it (its owner's choice).")
     def visibility(self, info: Info) -> ResumeVisibility | None:
-        owner = self.decision.relationship is Relationship.OWNER
-        return ResumeVisibility(self.row.visibility) if owner else None
+        shown = self.decision.visibility_shown
+        return ResumeVisibility(self.row.visibility) if shown else None
 
     @strawberry.field
     def updated_at(self) -> datetime:

@@ -1,0 +1,212 @@
+"""The policy module by itself, table by table: who sees which field of a resume, on which
+site, by which path, and why; what resume search may filter on; what statistics publish.
+The HTTP matrix (tests/resumes/) shows the same rules reach every resolver."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+
+from jobgraph.policy.config import Policy
+from jobgraph.policy.disclosure import (
+    ALL_FIELDS,
+    Access,
+    DisclosureLevel,
+    Relationship,
+    ResumeFacts,
+    resume_disclosure,
+    searchable_visibilities,
+)
+from jobgraph.policy.fields import (
+    CONTACT_FIELDS,
+    PERSONAL_FIELDS,
+    SEARCH_FILTERS,
+    ResumeField,
+    ResumeVisibility,
+)
+from jobgraph.policy.statistics import published_count
+from jobgraph.viewer import Viewer, ViewerKind
+
+PRIVATE, SEARCHABLE, PUBLIC = (
+    ResumeVisibility.PRIVATE,
+    ResumeVisibility.SEARCHABLE,
+    ResumeVisibility.PUBLIC,
+)
+F = ResumeField
+
+
+@dataclass(frozen=True)
+class Site:
+    """A site as the policy sees one (policy.site.Site)."""
+
+    slug: str
+    policy: Policy = field(default_factory=Policy)
+    pool_id: str = "pool"
+    site_name: str = "A site"
+    is_partner_site: bool = False
+
+
+JOB_BOARD = Site(
+    "board",
+    Policy(
+        resume_visibilities=[PRIVATE, SEARCHABLE],
+        application_disclosed_fields=list(ResumeField),
+    ),
+)
+COMMUNITY = Site(
+    "community",
+    Policy(
+        resume_visibilities=[PRIVATE, PUBLIC],
+        application_disclosed_fields=[F.FULL_NAME, F.EMAIL, F.SKILLS],
+        public_profile_fields=[F.FULL_NAME, F.SKILLS, F.HOBBIES],
+    ),
+)
+# A partner of the job board that discloses less on application than the board does.
+PARTNER = Site(
+    "partner",
+    Policy(
+        resume_visibilities=[PRIVATE, SEARCHABLE],
+        application_disclosed_fields=[F.FULL_NAME, F.SKILLS],
+    ),
+    is_partner_site=True,
+    site_name="Partner Jobs",
+)
+
+SEEKER = uuid.uuid4()
+COMPANY = uuid.uuid4()
+OTHER_COMPANY = uuid.uuid4()
+OWNER = Viewer(ViewerKind.ACCOUNT, account_id=SEEKER)
+EMPLOYER = Viewer(ViewerKind.ACCOUNT, account_id=uuid.uuid4(), companies=frozenset({COMPANY}))
+ANONYMOUS = Viewer.anonymous()
+ADMIN = Viewer(ViewerKind.ACCOUNT, account_id=uuid.uuid4(), tenant_admin=True)
+
+
+def resume(visibility: ResumeVisibility) -> ResumeFacts:
+    return ResumeFacts(id=uuid.uuid4(), account_id=SEEKER, visibility=visibility)
+
+
+SEARCH_DISCLOSES = ALL_FIELDS - PERSONAL_FIELDS
+
+# (what happens, viewer, site, resume visibility, path, relationship, disclosed fields)
+CASES = [
+    ("the owner sees all", OWNER, JOB_BOARD, PRIVATE, Access.direct(),
+     Relationship.OWNER, ALL_FIELDS),
+    ("a private resume is nobody's to see", EMPLOYER, JOB_BOARD, PRIVATE, Access.direct(),
+     Relationship.NONE, frozenset()),
+    ("search finds a searchable resume, without personal data or last employer",
+     EMPLOYER, JOB_BOARD, SEARCHABLE, Access.search(),
+     Relationship.RESUME_SEARCH, SEARCH_DISCLOSES),
+    ("search never finds a private resume", EMPLOYER, JOB_BOARD, PRIVATE, Access.search(),
+     Relationship.NONE, frozenset()),
+    ("a visitor cannot search", ANONYMOUS, JOB_BOARD, SEARCHABLE, Access.search(),
+     Relationship.NONE, frozenset()),
+    ("search on a site that does not offer SEARCHABLE finds nothing",
+     EMPLOYER, COMMUNITY, SEARCHABLE, Access.search(), Relationship.NONE, frozenset()),
+    ("an application discloses what the site says",
+     EMPLOYER, COMMUNITY, PRIVATE, Access.application(COMPANY, active=True, site=COMMUNITY),
+     Relationship.APPLICATION, frozenset({F.FULL_NAME, F.EMAIL, F.SKILLS})),
+    ("a withdrawn application discloses nothing",
+     EMPLOYER, JOB_BOARD, PRIVATE, Access.application(COMPANY, active=False, site=JOB_BOARD),
+     Relationship.NONE, frozenset()),
+    ("an application to another company discloses nothing",
+     EMPLOYER, JOB_BOARD, PRIVATE, Access.application(OTHER_COMPANY, active=True, site=None),
+     Relationship.NONE, frozenset()),
+    ("an application made on a partner site: its narrower policy holds on the main site",
+     EMPLOYER, JOB_BOARD, PRIVATE, Access.application(COMPANY, active=True, site=PARTNER),
+     Relationship.APPLICATION, frozenset({F.FULL_NAME, F.SKILLS})),
+    ("a public profile shows the site's public fields to anyone",
+     ANONYMOUS, COMMUNITY, PUBLIC, Access.direct(),
+     Relationship.PUBLIC_PROFILE, frozenset({F.FULL_NAME, F.SKILLS, F.HOBBIES})),
+    ("PUBLIC means nothing on a site that does not offer it",
+     ANONYMOUS, JOB_BOARD, PUBLIC, Access.direct(), Relationship.NONE, frozenset()),
+    ("staff with a purpose see all", ADMIN, JOB_BOARD, PRIVATE, Access.staff("a complaint"),
+     Relationship.STAFF_WITH_PURPOSE, ALL_FIELDS),
+    ("staff without a purpose see nothing", ADMIN, JOB_BOARD, PRIVATE, Access.staff("  "),
+     Relationship.NONE, frozenset()),
+    ("a purpose is no power: an employer stating one sees nothing",
+     EMPLOYER, JOB_BOARD, PRIVATE, Access.staff("curiosity"), Relationship.NONE, frozenset()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("viewer", "site", "visibility", "access", "relationship", "disclosed"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_who_sees_what(viewer, site, visibility, access, relationship, disclosed):
+    decision = resume_disclosure(viewer, site, resume(visibility), access)
+    assert (decision.relationship, decision.disclosed) == (relationship, disclosed)
+    assert decision.visible is (relationship is not Relationship.NONE)
+    expected_level = (
+        DisclosureLevel.NONE
+        if not disclosed
+        else DisclosureLevel.FULL
+        if disclosed == ALL_FIELDS
+        else DisclosureLevel.PARTIAL
+    )
+    assert decision.level is expected_level
+
+
+def test_what_is_recorded_is_the_personal_data_shown_to_anyone_but_the_owner():
+    owner = resume_disclosure(OWNER, JOB_BOARD, resume(PRIVATE), Access.direct())
+    assert owner.recorded_fields == frozenset()
+    applied = Access.application(COMPANY, active=True, site=COMMUNITY)
+    employer = resume_disclosure(EMPLOYER, COMMUNITY, resume(PRIVATE), applied)
+    assert employer.recorded_fields == {F.FULL_NAME, F.EMAIL}
+    public = resume_disclosure(ANONYMOUS, COMMUNITY, resume(PUBLIC), Access.direct())
+    assert public.recorded_fields == {F.FULL_NAME}
+
+
+def test_a_field_the_partner_withheld_says_so_on_the_main_site():
+    applied = Access.application(COMPANY, active=True, site=PARTNER)
+    decision = resume_disclosure(EMPLOYER, JOB_BOARD, resume(PRIVATE), applied)
+    assert decision.reason(F.EMAIL) == (
+        "not disclosed on application by Partner Jobs, where the seeker applied"
+    )
+    assert not decision.allows(F.EMAIL) and decision.allows(F.FULL_NAME)
+
+
+def test_contact_details_are_never_public_whatever_a_site_says():
+    with pytest.raises(ValueError, match="may never include EMAIL"):
+        Policy(resume_visibilities=[PRIVATE, PUBLIC], public_profile_fields=[F.EMAIL])
+    assert CONTACT_FIELDS <= PERSONAL_FIELDS
+
+
+def test_resume_search_filters_only_on_what_it_discloses():
+    """A filter on a withheld field would reveal it through what it finds."""
+    searched = resume_disclosure(EMPLOYER, JOB_BOARD, resume(SEARCHABLE), Access.search())
+    assert set(SEARCH_FILTERS.values()) <= searched.disclosed
+
+
+@pytest.mark.parametrize(
+    ("site", "searchable"),
+    [(JOB_BOARD, [SEARCHABLE]), (COMMUNITY, [PUBLIC]), (Site("closed"), [SEARCHABLE])],
+    ids=["searchable offered", "public offered", "the default policy"],
+)
+def test_which_visibilities_search_reaches(site, searchable):
+    assert searchable_visibilities(site) == searchable
+
+
+@pytest.mark.parametrize(
+    ("count", "published"),
+    [(0, {0}), (1, {0, 5}), (4, {0, 5}), (5, {5}), (9, {5, 10}), (10, {10}), (37, {35, 40})],
+)
+def test_statistics_publish_counts_in_steps_of_the_minimum_cell(count, published):
+    """With a minimum cell of 5, under secrets that differ: a count shows as a multiple of
+    5 less than 5 away from the truth, a group of 5 or more always shows, and which of the
+    two multiples shows depends on the secret alone."""
+    seen = {published_count(f"secret-{n}", JOB_BOARD, "nationality", "X", count) for n in range(40)}
+    assert seen == published
+
+
+def test_every_filter_of_candidate_search_is_one_the_policy_allows():
+    """The schema's searchCandidates takes exactly the policy's filters (and whose search
+    it is, and how many): a new filter is a change of the policy first."""
+    from strawberry.utils.str_converters import to_camel_case
+
+    from jobgraph.graphql.schema import schema
+
+    arguments = schema._schema.query_type.fields["searchCandidates"].args
+    assert set(arguments) - {"companyId", "first"} == {to_camel_case(f) for f in SEARCH_FILTERS}
