@@ -32,6 +32,7 @@ from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.migrate import upgrade
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.demo import BASE_SIZES, load_demo
+from jobgraph.graphql.services import tenancy_hooks
 from jobgraph.settings import PROJECT_ROOT, Settings
 from jobgraph.tenancy.files import load_tenant_dir
 from jobgraph.tenancy.registry import TenantRegistry
@@ -70,7 +71,7 @@ async def prepare(admin_url: str, postings: int) -> None:
     engine = create_engine(urls.app, settings)
     sessions = session_factory(engine)
     async with sessions() as session:
-        await sync_tenants(session, bench_tenants())
+        await sync_tenants(session, bench_tenants(), hooks=tenancy_hooks())
     async with sessions() as session:
         registry = await TenantRegistry.load(session)
         from sqlalchemy import func, select
