@@ -177,14 +177,35 @@ async def test_facets_count_the_current_search(api):
         "jobs"
     ]
     facets = result["facets"]
-    assert facets["category"] == [{"value": "TEACHING", "count": result["totalCount"]}]
-    for name in ("employmentType", "japaneseLevel"):
+    for name in ("employmentType", "japaneseLevel", "prefecture"):
         assert sum(item["count"] for item in facets[name]) == result["totalCount"]
     osaka = next(item for item in facets["prefecture"] if item["value"] == "Osaka")
     narrowed = await jobs(
         api, "jobboard", filter={"categories": ["TEACHING"], "prefecture": "Osaka"}, first=1
     )
     assert narrowed["totalCount"] == osaka["count"]
+
+
+async def test_a_facet_counts_under_every_filter_but_its_own(api):
+    """Drill-down: choosing Osaka and TEACHING still lists the other prefectures (for
+    TEACHING) and the other categories (in Osaka), each with what choosing it would find."""
+    chosen = {"categories": ["TEACHING"], "prefecture": "Osaka"}
+    result = (await api.data(FACETS, {"filter": chosen}, tenant="jobboard"))["jobs"]
+    facets = result["facets"]
+    assert len(facets["prefecture"]) > 1 and len(facets["category"]) > 1
+    for item in facets["prefecture"]:
+        found = await jobs(api, "jobboard", filter={**chosen, "prefecture": item["value"]}, first=1)
+        assert found["totalCount"] == item["count"], item
+    for item in facets["category"]:
+        found = await jobs(
+            api, "jobboard", filter={**chosen, "categories": [item["value"]]}, first=1
+        )
+        assert found["totalCount"] == item["count"], item
+    # A facet the search does not filter by counts the whole result.
+    assert sum(item["count"] for item in facets["employmentType"]) == result["totalCount"]
+    osaka = next(item for item in facets["prefecture"] if item["value"] == "Osaka")
+    teaching = next(item for item in facets["category"] if item["value"] == "TEACHING")
+    assert osaka["count"] == teaching["count"] == result["totalCount"]
 
 
 async def test_job_and_company_pages_and_similar_jobs(api, employer):

@@ -17,8 +17,10 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    case,
     func,
     literal,
+    null,
     or_,
     select,
     text,
@@ -211,7 +213,9 @@ def _every_term(query: JobQuery) -> ColumnElement[bool]:
     )
 
 
-def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
+def conditions(query: JobQuery, leave_out: str | None = None) -> list[ColumnElement[bool]]:
+    """What a posting must match; ``leave_out`` names a filter (a field of ``JobFilter``)
+    to leave out, as a facet's counts leave out the facet's own filter."""
     found: list[ColumnElement[bool]] = []
     if query.text:
         # The bigram index narrows the candidates (through the one function that may read
@@ -220,36 +224,41 @@ def conditions(query: JobQuery) -> list[ColumnElement[bool]]:
             JobPosting.id.in_(select(func.jobgraph_postings_matching(query.text))),
             _every_term(query),
         ]
-    f = query.filter
-    for column, values in (
-        (JobPosting.category, f.categories),
-        (JobPosting.employment_type, f.employment_types),
-        (JobPosting.remote, f.remote),
+    found += [
+        condition for name, condition in _filter_conditions(query.filter) if name != leave_out
+    ]
+    return found
+
+
+def _filter_conditions(f: JobFilter) -> list[tuple[str, ColumnElement[bool]]]:
+    """Each filter given, by the name of its field in ``JobFilter``."""
+    found: list[tuple[str, ColumnElement[bool]]] = []
+    for name, column, values in (
+        ("categories", JobPosting.category, f.categories),
+        ("employment_types", JobPosting.employment_type, f.employment_types),
+        ("remote", JobPosting.remote, f.remote),
     ):
         if values:
-            found.append(column.in_([str(value) for value in values]))
-    equal: tuple[tuple[InstrumentedAttribute[Any], object], ...] = (
-        (JobPosting.prefecture, f.prefecture),
-        (JobPosting.city, f.city),
-        (JobPosting.nearest_station, f.nearest_station),
-        (JobPosting.company_id, f.company_id),
-        (JobPosting.visa_sponsorship, f.visa_sponsorship),
+            found.append((name, column.in_([str(value) for value in values])))
+    equal: tuple[tuple[str, InstrumentedAttribute[Any], object], ...] = (
+        ("prefecture", JobPosting.prefecture, f.prefecture),
+        ("city", JobPosting.city, f.city),
+        ("nearest_station", JobPosting.nearest_station, f.nearest_station),
+        ("company_id", JobPosting.company_id, f.company_id),
+        ("visa_sponsorship", JobPosting.visa_sponsorship, f.visa_sponsorship),
     )
-    for attribute, value in equal:
+    for name, attribute, value in equal:
         if value is not None:
-            found.append(attribute == value)
+            found.append((name, attribute == value))
     if f.salary_at_least is not None:
-        found.append(JobPosting.salary_max >= f.salary_at_least)
+        found.append(("salary_at_least", JobPosting.salary_max >= f.salary_at_least))
     if f.japanese_level_at_most is not None:
-        found.append(
-            JobPosting.japanese_level.in_(
-                [str(level) for level in f.japanese_level_at_most.and_easier()]
-            )
-        )
+        easier = [str(level) for level in f.japanese_level_at_most.and_easier()]
+        found.append(("japanese_level_at_most", JobPosting.japanese_level.in_(easier)))
     if f.posted_since is not None:
-        found.append(JobPosting.published_at >= f.posted_since)
+        found.append(("posted_since", JobPosting.published_at >= f.posted_since))
     if f.tags:
-        found.append(JobPosting.tags.contains(f.tags))
+        found.append(("tags", JobPosting.tags.contains(f.tags)))
     return found
 
 
@@ -412,6 +421,13 @@ async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
 
 
 FACETS = ("category", "prefecture", "employment_type", "japanese_level")
+# The filter (a field of JobFilter) that narrows by each facet.
+FACET_FILTERS = {
+    "category": "categories",
+    "prefecture": "prefecture",
+    "employment_type": "employment_types",
+    "japanese_level": "japanese_level_at_most",
+}
 
 
 # A search's total, and its counts by facet: {facet: [(value, count), ...]}.
@@ -419,31 +435,46 @@ Summary: TypeAlias = tuple[int, dict[str, list[tuple[str, int]]]]
 
 
 async def summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
-    """The total and the counts by each facet for the current search, in one statement
-    (grouping sets: one per facet, and the empty one for the total)."""
+    """The total and the counts by each facet for the current search, in one statement.
+    The facets are disjunctive, as a filter sidebar needs them: each counts under every
+    filter of the search but its own, so a chosen prefecture still shows the others."""
     query = await normalized(db, query)
     return await _reused_or(scope, "summary", query, (), lambda: _summary(db, scope, query))
 
 
 async def _summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
+    """Grouping sets over the whole search count the total and the facets it does not
+    filter by; each facet it filters by is counted by a branch of its own, without its
+    filter (UNION ALL: still one statement). Every row reads (facet, value, count), the
+    facet's index in FACETS, or -1 for the total."""
+    filtered = {name for name, _ in _filter_conditions(query.filter)}
+    own = [index for index, name in enumerate(FACETS) if FACET_FILTERS[name] in filtered]
+    shared = [index for index in range(len(FACETS)) if index not in own]
     columns = [getattr(JobPosting, name) for name in FACETS]
-    grouping = func.grouping(*columns)
-    statement = (
-        select(grouping, *columns, func.count())
+    grouped = [(func.grouping(columns[index]) == 0, index) for index in shared]
+    branches = [
+        select(
+            case(*grouped, else_=-1) if shared else literal(-1),
+            case(*[(test, columns[index]) for test, index in grouped]) if shared else null(),
+            func.count(),
+        )
         .where(scope.condition, *conditions(query))
-        .group_by(func.grouping_sets(*[tuple_(column) for column in columns], text("()")))
-    )
+        .group_by(func.grouping_sets(*[tuple_(columns[index]) for index in shared], text("()")))
+    ]
+    for index in own:
+        branches.append(
+            select(literal(index), columns[index], func.count())
+            .where(scope.condition, *conditions(query, leave_out=FACET_FILTERS[FACETS[index]]))
+            .group_by(columns[index])
+        )
+    statement = branches[0] if len(branches) == 1 else union_all(*branches)
     total = 0
     facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-    every_bit = (1 << len(FACETS)) - 1
-    for row in (await db.execute(statement)).all():
-        if row[0] == every_bit:  # grouped by none: the total
-            total = row[-1]
-            continue
-        for index, name in enumerate(FACETS):
-            # grouping() has a 0 bit for the column this row is grouped by.
-            if not row[0] & (1 << (len(FACETS) - 1 - index)) and row[index + 1] is not None:
-                facets[name].append((row[index + 1], row[-1]))
+    for facet, value, number in (await db.execute(statement)).all():
+        if facet == -1:
+            total = number
+        elif value is not None:
+            facets[FACETS[facet]].append((value, number))
     for name in FACETS:
         facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
     return total, facets

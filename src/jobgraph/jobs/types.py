@@ -215,7 +215,10 @@ class FacetValue:
     count: int
 
 
-@strawberry.type(description="Counts for the filter sidebar, for the current search.")
+@strawberry.type(
+    description="Counts for the filter sidebar: each facet counts the current search under "
+    "every filter but its own, so a chosen value still lists the others to switch to."
+)
 class JobFacets:
     category: list[FacetValue]
     prefecture: list[FacetValue]
