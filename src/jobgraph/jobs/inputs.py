@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from jobgraph import places
 from jobgraph.errors import BadUserInput
 from jobgraph.fields import parse_id
 from jobgraph.jobs import search
@@ -49,7 +50,7 @@ class JobFilterInput:
         return search.JobFilter(
             categories=list(self.categories or []),
             employment_types=list(self.employment_types or []),
-            prefecture=self.prefecture,
+            prefecture=_prefecture(self.prefecture, "filter.prefecture"),
             city=self.city,
             nearest_station=self.nearest_station,
             remote=list(self.remote or []),
@@ -60,6 +61,15 @@ class JobFilterInput:
             posted_since=self.posted_since,
             tags=[tag.lower() for tag in self.tags or []],
         )
+
+
+def _prefecture(text: str | None, field: str) -> str | None:
+    if text is None:
+        return None
+    found = places.prefecture_of(text)
+    if found is None:
+        raise BadUserInput(places.unknown_prefecture(text), field=field)
+    return found.name
 
 
 def job_query(text: str | None, filter: JobFilterInput | None, sort: JobSort) -> search.JobQuery:

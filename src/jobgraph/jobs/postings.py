@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph import places
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
 from jobgraph.jobs.enums import JobStatus
 from jobgraph.jobs.models import JobPosting, JobViewCount
@@ -57,6 +58,11 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
     for field in ("title", "description"):
         if not cleaned.get(field):
             raise BadUserInput(f"{field} must not be empty.", field=field)
+    if cleaned.get("prefecture"):
+        found = places.prefecture_of(cleaned["prefecture"])
+        if found is None:
+            raise BadUserInput(places.unknown_prefecture(cleaned["prefecture"]), field="prefecture")
+        cleaned["prefecture"] = found.name
     for field in ("salary_min", "salary_max"):
         value = cleaned.get(field)
         if value is not None and not 0 <= value <= 1_000_000_000:

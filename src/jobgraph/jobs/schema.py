@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from jobgraph import places
 from jobgraph.fields import Info, parse_id
 from jobgraph.jobs import alerts, members, postings, search
 from jobgraph.jobs.inputs import CompanyInput, JobFilterInput, JobInput, JobPatch, job_query
@@ -20,6 +21,7 @@ from jobgraph.jobs.types import (
     JobSort,
     JobStatus,
     MemberRole,
+    Prefecture,
     SavedSearch,
     connection,
 )
@@ -89,6 +91,15 @@ class JobsQuery:
         if status is not None:
             scope = scope.narrowed(JobPosting.status == str(status))
         return await connection(info, scope, search.JobQuery(sort=JobSort.NEWEST), first, after)
+
+    @strawberry.field(
+        permission_classes=[JobsRead],
+        description="Japan's 47 prefectures by JIS X 0401 code, with their English and "
+        "Japanese names. A search's prefecture filter takes any of these (Osaka, 大阪府, "
+        "大阪, osaka-fu, 27).",
+    )
+    def prefectures(self) -> list[Prefecture]:
+        return [Prefecture.of(prefecture) for prefecture in places.PREFECTURES]
 
     @strawberry.field(permission_classes=[AccountHolder], description="Your saved searches.")
     async def saved_searches(self, info: Info) -> list[SavedSearch]:

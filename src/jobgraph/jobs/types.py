@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import strawberry
 from strawberry.types.nodes import SelectedField
 
+from jobgraph import places
 from jobgraph.errors import NotFound
 from jobgraph.fields import PRELOADED, Info, parse_id
 from jobgraph.jobs import search
@@ -93,11 +94,30 @@ class Company:
         return [Job.of(row) for row in await context.loaders.open_jobs_by_company.load(key)]
 
 
+@strawberry.type(description="One of Japan's 47 prefectures.")
+class Prefecture:
+    code: str = strawberry.field(description="Its JIS X 0401 code, two digits: 27 is Osaka.")
+    name: str = strawberry.field(description="In English, as postings and filters give it.")
+    name_ja: str = strawberry.field(description="In Japanese, with its 都, 道, 府 or 県.")
+
+    @classmethod
+    def of(cls, prefecture: places.Prefecture) -> Prefecture:
+        return cls(code=prefecture.code, name=prefecture.name, name_ja=prefecture.name_ja)
+
+    @classmethod
+    def named(cls, name: str | None) -> Prefecture | None:
+        known = places.BY_NAME.get(name) if name else None
+        return cls.of(known) if known else None
+
+
 @strawberry.type
 class Location:
     prefecture: str | None
     city: str | None
     nearest_station: str | None
+    prefecture_info: Prefecture | None = strawberry.field(
+        description="The prefecture's code and its English and Japanese names."
+    )
 
 
 @strawberry.type
@@ -140,7 +160,10 @@ class Job:
             category=Category(row.category),
             employment_type=EmploymentType(row.employment_type),
             location=Location(
-                prefecture=row.prefecture, city=row.city, nearest_station=row.nearest_station
+                prefecture=row.prefecture,
+                city=row.city,
+                nearest_station=row.nearest_station,
+                prefecture_info=Prefecture.named(row.prefecture),
             ),
             remote=RemoteOption(row.remote),
             salary=Salary(
@@ -213,6 +236,9 @@ class PageInfo:
 class FacetValue:
     value: str
     count: int
+    prefecture: Prefecture | None = strawberry.field(
+        default=None, description="In the prefecture facet: its code and both names."
+    )
 
 
 @strawberry.type(
@@ -257,7 +283,12 @@ class JobConnection:
         _total, counts = await self._counts(info)
         return JobFacets(
             **{
-                name: [FacetValue(value=value, count=number) for value, number in pairs]
+                name: [
+                    FacetValue(value=value, count=number, prefecture=Prefecture.named(value))
+                    if name == "prefecture"
+                    else FacetValue(value=value, count=number)
+                    for value, number in pairs
+                ]
                 for name, pairs in counts.items()
             }
         )

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
+from jobgraph import places
 from jobgraph.policy.fields import (
     NEVER_PUBLIC,
     DataUse,
@@ -40,10 +49,20 @@ class FeedPolicy(StrictModel):
     """Which of its main site's postings a partner site shows. Empty lists select all."""
 
     categories: list[str] = []
+    # Any spelling of a prefecture (大阪府, osaka, 27): kept as its English name.
     prefectures: list[str] = []
     include_companies: list[str] = Field(default=[], description="company names; empty: all")
     exclude_companies: list[str] = []
     include_own_postings: bool = True
+
+    @field_validator("prefectures")
+    @classmethod
+    def _prefectures(cls, names: list[str]) -> list[str]:
+        found = [places.prefecture_of(name) for name in names]
+        for name, prefecture in zip(names, found, strict=True):
+            if prefecture is None:
+                raise ValueError(places.unknown_prefecture(name))
+        return [prefecture.name for prefecture in found if prefecture is not None]
 
 
 class ApiPolicy(StrictModel):
