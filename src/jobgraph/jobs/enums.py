@@ -55,8 +55,33 @@ class EnglishLevel(StrEnum):
 
 class SalaryPeriod(StrEnum):
     HOUR = "HOUR"
+    DAY = "DAY"
     MONTH = "MONTH"
     YEAR = "YEAR"
+
+
+# How many of each period a year of full-time work holds: 8 hours a day, 261 working days
+# (21.75 a month). A salary compares with others as the yearly figure these make of it.
+PERIODS_PER_YEAR = {
+    SalaryPeriod.HOUR: 2088,
+    SalaryPeriod.DAY: 261,
+    SalaryPeriod.MONTH: 12,
+    SalaryPeriod.YEAR: 1,
+}
+
+
+def yearly_sql(column: str) -> str:
+    """A posting's salary column as a yearly figure, in SQL (a generated column)."""
+    cases = " ".join(
+        f"WHEN '{period}' THEN {column}::bigint * {times}"
+        for period, times in PERIODS_PER_YEAR.items()
+    )
+    return f"CASE salary_period {cases} END"
+
+
+def yearly(amount: int | None, period: str) -> int | None:
+    """The same in Python, for answers."""
+    return None if amount is None else amount * PERIODS_PER_YEAR[SalaryPeriod(period)]
 
 
 class JobStatus(StrEnum):

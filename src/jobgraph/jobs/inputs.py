@@ -36,7 +36,9 @@ class JobFilterInput:
     nearest_station: str | None = None
     remote: list[RemoteOption] | None = None
     salary_at_least: int | None = strawberry.field(
-        default=None, description="The posting's maximum salary is at least this."
+        default=None,
+        description="The posting's maximum salary, as a yearly figure (Salary.yearly), is "
+        "at least this.",
     )
     japanese_level_at_most: JapaneseLevel | None = strawberry.field(
         default=None, description="Postings requiring at most this level of Japanese."

@@ -8,8 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKeyConstraint,
@@ -24,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobgraph.db.models import Base, PoolOwned
+from jobgraph.jobs.enums import yearly_sql
 
 
 class Company(PoolOwned, Base):
@@ -63,7 +66,7 @@ class JobPosting(PoolOwned, Base):
             "pool_id",
             "tenant_slug",
             "status",
-            text("coalesce(salary_max, -1) DESC"),
+            text("coalesce(salary_yearly_max, -1) DESC"),
             text("id DESC"),
         ),
         Index("ix_job_postings_search_grams", "search_grams", postgresql_using="gin"),
@@ -89,6 +92,14 @@ class JobPosting(PoolOwned, Base):
     salary_max: Mapped[int | None] = mapped_column(Integer)
     salary_currency: Mapped[str] = mapped_column(String(3), default="JPY")
     salary_period: Mapped[str] = mapped_column(String(10), default="YEAR")
+    # The salary as a yearly figure whatever its period (jobs/enums.py: PERIODS_PER_YEAR),
+    # for filters, sorting and the histogram; answers compute it from the salary itself.
+    salary_yearly_min: Mapped[int | None] = mapped_column(
+        BigInteger, Computed(yearly_sql("salary_min"), persisted=True)
+    )
+    salary_yearly_max: Mapped[int | None] = mapped_column(
+        BigInteger, Computed(yearly_sql("salary_max"), persisted=True)
+    )
     japanese_level: Mapped[str] = mapped_column(String(4), default="NONE")
     english_level: Mapped[str] = mapped_column(String(20), default="NONE")
     visa_sponsorship: Mapped[bool] = mapped_column(Boolean, default=False)

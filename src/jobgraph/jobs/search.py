@@ -4,6 +4,7 @@ keyset pagination, and facet counts. Text matching lives in SQL (migration 0004)
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import time
 import uuid
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Select,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -251,7 +254,7 @@ def _filter_conditions(f: JobFilter) -> list[tuple[str, ColumnElement[bool]]]:
         if value is not None:
             found.append((name, attribute == value))
     if f.salary_at_least is not None:
-        found.append(("salary_at_least", JobPosting.salary_max >= f.salary_at_least))
+        found.append(("salary_at_least", JobPosting.salary_yearly_max >= f.salary_at_least))
     if f.japanese_level_at_most is not None:
         easier = [str(level) for level in f.japanese_level_at_most.and_easier()]
         found.append(("japanese_level_at_most", JobPosting.japanese_level.in_(easier)))
@@ -265,7 +268,7 @@ def _filter_conditions(f: JobFilter) -> list[tuple[str, ColumnElement[bool]]]:
 def _sort_keys(query: JobQuery) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
     sort = query.effective_sort
     if sort is JobSort.SALARY:
-        return [func.coalesce(JobPosting.salary_max, -1), JobPosting.id]
+        return [func.coalesce(JobPosting.salary_yearly_max, -1), JobPosting.id]
     if sort is JobSort.RELEVANCE:
         assert query.text
         return [_rank(query), JobPosting.published_at, JobPosting.id]
@@ -418,6 +421,45 @@ async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
         return await db.scalar(select(func.count()).select_from(JobPosting).where(*where)) or 0
 
     return await _reused_or(scope, "count", query, (), compute)
+
+
+MAX_HISTOGRAM_BUCKETS = 20
+
+
+async def salary_histogram(
+    db: AsyncSession, scope: Scope, query: JobQuery, bounds: list[int], currency: str
+) -> list[int]:
+    """How many postings of the search (under every filter but the salary's) pay, as a
+    yearly figure in ``currency``, from each bound up to the next (the last: upwards);
+    postings without a salary are not counted. One statement."""
+    if not 1 <= len(bounds) <= MAX_HISTOGRAM_BUCKETS:
+        raise BadUserInput(
+            f"Give 1 to {MAX_HISTOGRAM_BUCKETS} bucket bounds.", field="salaryHistogram.bounds"
+        )
+    if bounds[0] < 0 or any(low >= high for low, high in itertools.pairwise(bounds)):
+        raise BadUserInput(
+            "The bounds must rise strictly from 0 or more.", field="salaryHistogram.bounds"
+        )
+    query = await normalized(db, query)
+
+    async def compute() -> list[int]:
+        bucket = func.width_bucket(JobPosting.salary_yearly_max, array(bounds, type_=BigInteger))
+        statement = (
+            select(bucket, func.count())
+            .where(
+                scope.condition,
+                *conditions(query, leave_out="salary_at_least"),
+                JobPosting.salary_currency == currency,
+                JobPosting.salary_yearly_max >= bounds[0],
+            )
+            .group_by(bucket)
+        )
+        counts = [0] * len(bounds)
+        for index, number in (await db.execute(statement)).all():
+            counts[index - 1] = number
+        return counts
+
+    return await _reused_or(scope, "histogram", query, (*bounds, currency), compute)
 
 
 FACETS = ("category", "prefecture", "employment_type", "japanese_level")

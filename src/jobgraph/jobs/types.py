@@ -25,6 +25,7 @@ from jobgraph.jobs.enums import (
     JobStatus,
     RemoteOption,
     SalaryPeriod,
+    yearly,
 )
 from jobgraph.jobs.members import MemberRole
 from jobgraph.jobs.models import Company as CompanyRow
@@ -120,12 +121,45 @@ class Location:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A salary range in one currency.")
+class SalaryRange:
+    min: int | None
+    max: int | None
+
+
+@strawberry.type(description="What a posting pays, per its period, and as a year and a month.")
 class Salary:
     min: int | None
     max: int | None
     currency: str
     period: SalaryPeriod
+    yearly: SalaryRange = strawberry.field(
+        description="As a yearly figure: an hourly wage × 2,088 (8 hours × 261 days), a "
+        "daily × 261, a monthly × 12. Filters, the SALARY sort and the histogram use it."
+    )
+    monthly: SalaryRange = strawberry.field(description="The yearly figure / 12, rounded down.")
+
+    @classmethod
+    def of(cls, row: JobPosting) -> Salary:
+        low = yearly(row.salary_min, row.salary_period)
+        high = yearly(row.salary_max, row.salary_period)
+        return cls(
+            min=row.salary_min,
+            max=row.salary_max,
+            currency=row.salary_currency,
+            period=SalaryPeriod(row.salary_period),
+            yearly=SalaryRange(min=low, max=high),
+            monthly=SalaryRange(
+                min=None if low is None else low // 12, max=None if high is None else high // 12
+            ),
+        )
+
+
+@strawberry.type(description="How many postings pay from one bound up to the next.")
+class SalaryBucket:
+    min: int = strawberry.field(description="The bucket's lower bound, yearly (included).")
+    max: int | None = strawberry.field(description="The next bound (excluded); null: upwards.")
+    count: int
 
 
 @strawberry.type(description="A job posting.")
@@ -166,12 +200,7 @@ class Job:
                 prefecture_info=Prefecture.named(row.prefecture),
             ),
             remote=RemoteOption(row.remote),
-            salary=Salary(
-                min=row.salary_min,
-                max=row.salary_max,
-                currency=row.salary_currency,
-                period=SalaryPeriod(row.salary_period),
-            ),
+            salary=Salary.of(row),
             japanese_level=JapaneseLevel(row.japanese_level),
             english_level=EnglishLevel(row.english_level),
             visa_sponsorship=row.visa_sponsorship,
@@ -277,6 +306,24 @@ class JobConnection:
             total, _facets = await self._counts(info)
             return total
         return await search.count(info.context.db, self.scope, self.query)
+
+    @strawberry.field(
+        description="How many postings of this search (under every filter but salaryAtLeast) "
+        "pay, as a yearly figure in `currency`, from each of `bounds` up to the next: "
+        "choose the buckets, e.g. [0, 3000000, 4000000, 6000000, 8000000]. Postings "
+        "without a salary, or in another currency, are not counted."
+    )
+    async def salary_histogram(
+        self, info: Info, bounds: list[int], currency: str = "JPY"
+    ) -> list[SalaryBucket]:
+        counts = await search.salary_histogram(
+            info.context.db, self.scope, self.query, bounds, currency.upper()
+        )
+        tops: list[int | None] = [*bounds[1:], None]
+        return [
+            SalaryBucket(min=low, max=high, count=number)
+            for low, high, number in zip(bounds, tops, counts, strict=True)
+        ]
 
     @strawberry.field
     async def facets(self, info: Info) -> JobFacets:
