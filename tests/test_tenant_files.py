@@ -22,7 +22,8 @@ DEMO_DIR = PROJECT_ROOT / "tenants"
 
 @pytest.fixture
 def tenant_dir(tmp_path: Path) -> Path:
-    for path in DEMO_DIR.glob("*.toml"):
+    """A copy of the tests' tenants (those synced into every test database)."""
+    for path in TEST_SETTINGS.tenants_dir.glob("*.toml"):
         shutil.copy(path, tmp_path / path.name)
     return tmp_path
 

@@ -375,6 +375,34 @@ def alerts_run() -> None:
         Steps(1).run("Running job alerts", lambda: _run(_with_app_engine(urls, settings, run)))
 
 
+@main.group(help="Postings: keeping their information current.")
+def postings() -> None:
+    pass
+
+
+@postings.command(
+    "remind",
+    help="Remind the companies of postings that leave search within a week for want of "
+    "confirmation (sites with confirm_listings_every_days), then send the outbox.",
+)
+def postings_remind() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from jobgraph.jobs.postings import remind_unconfirmed
+
+        registry = await _registry(sessions)
+        queued = await remind_unconfirmed(sessions, registry)
+        _detail(f"{queued} reminders queued")
+        await _deliver(sessions, registry.pools(), settings)
+
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run(
+            "Reminding employers of postings to confirm",
+            lambda: _run(_with_app_engine(urls, settings, run)),
+        )
+
+
 @main.group(help="Requests to seekers to keep their resume up to date.")
 def reminders() -> None:
     pass

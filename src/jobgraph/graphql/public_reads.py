@@ -59,6 +59,9 @@ PUBLIC_TYPES = frozenset(
         "Company",
         "Location",
         "Salary",
+        "SalaryRange",
+        "SalaryBucket",
+        "Prefecture",
         "PageInfo",
         "JobFacets",
         "FacetValue",
@@ -67,7 +70,7 @@ PUBLIC_TYPES = frozenset(
         "PublicPolicy",
     }
 )
-PUBLIC_ROOTS = frozenset({"jobs", "job", "company", "tenant"})
+PUBLIC_ROOTS = frozenset({"jobs", "job", "company", "tenant", "prefectures"})
 # Fields of public types that are not public: a posting's statistics are its company's.
 PRIVATE_FIELDS = frozenset({("Job", "viewCount"), ("Job", "applicantCount")})
 PRIVATE = "private, no-store"

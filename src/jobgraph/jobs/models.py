@@ -108,6 +108,8 @@ class JobPosting(PoolOwned, Base):
     status: Mapped[str] = mapped_column(String(10), default="DRAFT")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When its employer last confirmed it accurate (publishing and editing confirm it).
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Search (see jobs/text.py): normalised title, normalised company name and description,
     # and the character bigrams of both, which find Japanese text as well as English.

@@ -9,14 +9,17 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph import places
+from jobgraph.db.engine import bind_pool
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.identity.models import Account, CompanyMember
 from jobgraph.jobs.enums import JobStatus
 from jobgraph.jobs.models import JobPosting, JobViewCount
-from jobgraph.jobs.search import posted_for, shown_on
-from jobgraph.tenancy.registry import Tenant
+from jobgraph.jobs.search import current_as_of, posted_for, shown_on
+from jobgraph.notifications.outbox import enqueue
+from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
 
 DEFAULT_LIFETIME = timedelta(days=60)
@@ -175,6 +178,8 @@ async def update(db: AsyncSession, row: JobPosting, changes: dict[str, Any]) -> 
     for column in changes:
         setattr(row, column, cleaned[column])
     row.updated_at = datetime.now(UTC)
+    if row.status == JobStatus.PUBLISHED:
+        row.confirmed_at = row.updated_at  # whoever edits it has read it
     await db.flush()
     await db.refresh(row)
     return row
@@ -188,7 +193,16 @@ def publish(row: JobPosting) -> None:
     if row.expires_at is None or row.expires_at <= now:
         row.expires_at = now + DEFAULT_LIFETIME
     row.status = JobStatus.PUBLISHED
-    row.updated_at = now
+    row.updated_at = row.confirmed_at = now
+
+
+def confirm(row: JobPosting) -> None:
+    """The employer says the published posting is still accurate, as of now."""
+    if row.status != JobStatus.PUBLISHED:
+        raise BadUserInput(
+            f"Only a published job is confirmed; this one is {row.status}.", field="id"
+        )
+    row.confirmed_at = datetime.now(UTC)
 
 
 def close(row: JobPosting) -> None:
@@ -229,3 +243,61 @@ async def shown(db: AsyncSession, tenant: Tenant, job_id: uuid.UUID) -> JobPosti
     return await db.scalar(
         select(JobPosting).where(JobPosting.id == job_id, shown_on(tenant).condition)
     )
+
+
+# How long before a listing would leave search its company is reminded to confirm it.
+REMIND_BEFORE = timedelta(days=7)
+
+
+async def remind_unconfirmed(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: TenantRegistry,
+    now: datetime | None = None,
+) -> int:
+    """Queue a reminder to each member of the company of every posting that will leave
+    search within REMIND_BEFORE for want of confirmation (sites with
+    ``confirm_listings_every_days``), once per posting and confirmation; how many."""
+    now = now or datetime.now(UTC)
+    queued = 0
+    for tenant in registry.tenants():
+        days = tenant.policy.confirm_listings_every_days
+        if days is None:
+            continue
+        stale_at = now - timedelta(days=days)
+        async with sessions() as db, db.begin():
+            bind_pool(db, tenant.pool_id)
+            rows = await db.execute(
+                select(JobPosting.id, JobPosting.title, current_as_of(), Account.id, Account.email)
+                .join(
+                    CompanyMember,
+                    (CompanyMember.pool_id == JobPosting.pool_id)
+                    & (CompanyMember.company_id == JobPosting.company_id),
+                )
+                .join(
+                    Account,
+                    (Account.pool_id == CompanyMember.pool_id)
+                    & (Account.id == CompanyMember.account_id),
+                )
+                .where(
+                    JobPosting.tenant_slug == tenant.slug,
+                    JobPosting.status == JobStatus.PUBLISHED,
+                    current_as_of() > stale_at,
+                    current_as_of() <= stale_at + REMIND_BEFORE,
+                )
+            )
+            for job_id, title, confirmed, account_id, email in rows.all():
+                leaves = (confirmed + timedelta(days=days)).date().isoformat()
+                queued += await enqueue(
+                    db,
+                    tenant,
+                    account_id,
+                    email,
+                    "LISTING_REMINDER",
+                    f"listing-reminder:{job_id}:{confirmed.isoformat()}:{account_id}",
+                    f'Is "{title}" still accurate?',
+                    f'Your posting "{title}" on {tenant.site_name} was last confirmed on '
+                    f"{confirmed.date().isoformat()}. Unless you confirm it is still accurate "
+                    f"(confirmJob, or edit it) or close it, it leaves search on {leaves}: "
+                    "job information must stay current.",
+                )
+    return queued

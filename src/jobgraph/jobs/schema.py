@@ -206,6 +206,15 @@ class JobsMutation:
         return await _transition(info, id, postings.close)
 
     @strawberry.mutation(
+        permission_classes=[Employer],
+        description="Confirm that a published posting is still accurate, as of now: where "
+        "the site asks postings to be confirmed every so often, an unconfirmed one leaves "
+        "search until this.",
+    )
+    async def confirm_job(self, info: Info, id: strawberry.ID) -> Job:
+        return await _transition(info, id, postings.confirm)
+
+    @strawberry.mutation(
         permission_classes=[Employer], description="Publish a closed or expired job again."
     )
     async def reopen_job(self, info: Info, id: strawberry.ID) -> Job:

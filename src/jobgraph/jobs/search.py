@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import (
@@ -130,10 +130,20 @@ def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     """The postings a tenant shows anyone: published, not expired, and on a partner site
     only its own and the share of its main site's that its feed selects."""
     now = now or datetime.now(UTC)
-    return posted_for(tenant).narrowed(
+    scope = posted_for(tenant).narrowed(
         JobPosting.status == JobStatus.PUBLISHED,
         or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > now),
     )
+    days = tenant.policy.confirm_listings_every_days
+    if days is not None:
+        # Confirmed within the site's period: a stale listing leaves by itself.
+        scope = scope.narrowed(current_as_of() > now - timedelta(days=days))
+    return scope
+
+
+def current_as_of() -> ColumnElement[datetime]:
+    """When a posting was last confirmed accurate: publishing and editing confirm it."""
+    return func.coalesce(JobPosting.confirmed_at, JobPosting.published_at)
 
 
 def posted_for(tenant: Tenant) -> Scope:

@@ -9,12 +9,13 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField
 
 from jobgraph import places
 from jobgraph.errors import NotFound
 from jobgraph.fields import PRELOADED, Info, parse_id
-from jobgraph.jobs import search
+from jobgraph.jobs import publishing, search
 from jobgraph.jobs.enums import (
     AlertFrequency,
     Category,
@@ -179,7 +180,14 @@ class Job:
     tags: list[str]
     status: JobStatus
     published_at: datetime | None
-    expires_at: datetime | None
+    expires_at: datetime | None = strawberry.field(
+        description="Until when it runs (JSON-LD's validThrough): it leaves search then."
+    )
+    current_as_of: datetime | None = strawberry.field(
+        description="When its employer last confirmed it accurate (publishing and editing "
+        "confirm it; so does confirmJob): show it, as Japan's Employment Security Act asks "
+        "job information to state the date it is current as of."
+    )
     row: strawberry.Private[JobPosting]
     # Loaded with the posting where a page's statement joins it (a search page).
     company_row: strawberry.Private[CompanyRow | None] = None
@@ -209,6 +217,7 @@ class Job:
             status=effective_status(row),
             published_at=row.published_at,
             expires_at=row.expires_at,
+            current_as_of=row.confirmed_at or row.published_at,
             row=row,
             company_row=company,
             loaded_company=Company.of(company) if company is not None else None,
@@ -221,6 +230,19 @@ class Job:
         if self.loaded_company is not None:
             return self.loaded_company
         return _company_of(info, self.row.company_id)
+
+    @strawberry.field(
+        description="The posting as schema.org JobPosting JSON-LD for search engines (Google "
+        'for Jobs): put it in a <script type="application/ld+json"> on the job\'s page. '
+        "Also at /jobs/<id>/jsonld on the site's host."
+    )
+    async def json_ld(self, info: Info) -> JSON:
+        company = self.company_row
+        if company is None:
+            company = await info.context.loaders.company_by_id.load(self.row.company_id)
+        if company is None:  # a foreign key: gone only if deleted while this request ran
+            raise NotFound("This posting's company no longer exists.")
+        return JSON(publishing.json_ld(info.context.tenant, self.row, company))
 
     @strawberry.field(
         description="Open postings like this one on this site: same category, "

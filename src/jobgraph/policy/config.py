@@ -112,9 +112,31 @@ class Policy(StrictModel):
     update_reminder_days: int = Field(default=180, ge=30)
     feed: FeedPolicy | None = None
     api: ApiPolicy = ApiPolicy()
+    # Japan's Employment Security Act (2022) asks job information to be kept current: a
+    # posting its employer has not confirmed (published, edited or confirmJob) for this
+    # many days leaves search, feeds and the sitemap until confirmed; a week before, its
+    # company is reminded by e-mail (`jobgraph postings remind`). None: no such limit.
+    confirm_listings_every_days: int | None = Field(default=None, ge=14, le=365)
+    # The address of a job's page on the site, "{id}" standing for the posting's id:
+    # search engines get it in each posting's JSON-LD and in the site's /sitemap.xml.
+    job_url_template: str | None = Field(default=None, max_length=500)
     # The GraphiQL console for employers at /console: on for main sites, off for partner
     # sites unless set (a partner's visitors are not offered it by default).
     employer_console: bool | None = None
+
+    @field_validator("job_url_template")
+    @classmethod
+    def _job_url(cls, template: str | None) -> str | None:
+        if template is not None and (
+            not template.startswith(("https://", "http://"))
+            or template.count("{id}") != 1
+            or any(c.isspace() for c in template)
+        ):
+            raise ValueError(
+                "must be an http(s) address with {id} once where the posting's id goes, "
+                "such as https://jobs.example.jp/jobs/{id}"
+            )
+        return template
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
