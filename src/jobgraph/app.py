@@ -57,7 +57,7 @@ from jobgraph.identity.keys import KeyRing
 from jobgraph.identity.oauth import token_endpoint
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
-from jobgraph.jobs.http import job_json_ld, sitemap
+from jobgraph.jobs.http import indeed_feed, job_json_ld, sitemap
 from jobgraph.jobs.search import SearchResults
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
@@ -167,6 +167,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             Route("/static/{slug}/{name}", tenant_static_file),
             Route("/schema.graphql", tenant_scoped(request_response(public_schema))),
             Route("/sitemap.xml", tenant_scoped(request_response(sitemap))),
+            Route("/feeds/indeed.xml", tenant_scoped(request_response(indeed_feed))),
             Route("/jobs/{id}/jsonld", tenant_scoped(request_response(job_json_ld))),
             Route("/widget/jobgraph-search.js", widget_script),
             Route(

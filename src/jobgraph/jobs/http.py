@@ -1,18 +1,22 @@
-"""Postings for search engines over plain HTTP on each site's own host: a posting's JSON-LD
-(/jobs/<id>/jsonld, to embed in the site's job page) and the site's /sitemap.xml. Both
-answer 304 to a conditional GET while the site's settings and postings are unchanged."""
+"""Postings for search engines and aggregators over plain HTTP on each site's own host: a
+posting's JSON-LD (/jobs/<id>/jsonld, to embed in the site's job page), the site's
+/sitemap.xml, and its postings in Indeed's XML format (/feeds/indeed.xml). Each answers
+304 to a conditional GET while the site's settings and postings are unchanged."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import AsyncIterator, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from jobgraph.errors import NotFound, error_response
 from jobgraph.jobs import publishing
 from jobgraph.request_state import RequestState, state_of
+from jobgraph.tenancy.registry import Tenant
 
 _CACHE = "public, max-age=300"
 
@@ -53,19 +57,32 @@ async def job_json_ld(request: Request) -> Response:
 
 
 async def sitemap(request: Request) -> Response:
+    return _xml(request, "sitemap", publishing.sitemap)
+
+
+async def indeed_feed(request: Request) -> Response:
+    return _xml(request, "job feed", publishing.indeed_feed)
+
+
+def _xml(
+    request: Request,
+    what: str,
+    document: Callable[[AsyncSession, Tenant], AsyncIterator[str]],
+) -> Response:
+    """A document of the site's postings, streamed; 304 while nothing changed."""
     state = state_of(request.scope)
     if state.tenant.policy.job_url_template is None:
         return error_response(
             NotFound(
-                f"{state.tenant.site_name} has no sitemap: its policy.job_url_template does "
+                f"{state.tenant.site_name} has no {what}: its policy.job_url_template does "
                 "not say where its job pages are."
             )
         )
-    etag = _etag(request, state)
+    etag = _etag(request, state, what)
     if (unchanged := _not_modified(request, etag)) is not None:
         return unchanged
     return StreamingResponse(
-        publishing.sitemap(state.db, state.tenant),
+        document(state.db, state.tenant),
         media_type="application/xml",
         headers={"ETag": etag, "Cache-Control": _CACHE},
     )

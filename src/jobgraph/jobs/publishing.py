@@ -1,12 +1,15 @@
-"""Postings for search engines: each as schema.org ``JobPosting`` JSON-LD, with every
-property Google for Jobs requires and those it recommends, and a sitemap of a site's job
-pages. A job page's address comes from the site's ``policy.job_url_template``; only
-postings the site shows now (published, not expired) are listed."""
+"""Postings for search engines and aggregators: each as schema.org ``JobPosting`` JSON-LD,
+with every property Google for Jobs requires and those it recommends, a sitemap of a site's
+job pages, and a feed of its postings in Indeed's XML format. A job page's address comes
+from the site's ``policy.job_url_template``; only postings the site shows now (published,
+not expired, confirmed where it asks) are listed."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -119,3 +122,74 @@ async def sitemap(db: AsyncSession, tenant: Tenant) -> AsyncIterator[str]:
             url = escape(job_url(tenant, job_id) or "")
             yield f"<url><loc>{url}</loc><lastmod>{updated_at.date().isoformat()}</lastmod></url>\n"
     yield "</urlset>\n"
+
+
+# Indeed's XML job feed (and Japanese aggregators' reading of it, Stanby's among them).
+_JOB_TYPES = {
+    EmploymentType.FULL_TIME: "fulltime",
+    EmploymentType.PART_TIME: "parttime",
+    EmploymentType.CONTRACT: "contract",
+    EmploymentType.INTERNSHIP: "internship",
+}
+_SALARY_UNITS = {"HOUR": "hour", "DAY": "day", "MONTH": "month", "YEAR": "year"}
+
+
+def _cdata(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _salary_text(job: JobPosting) -> str:
+    if job.salary_min is None and job.salary_max is None:
+        return ""
+    amounts = "-".join(str(a) for a in (job.salary_min, job.salary_max) if a is not None)
+    return f"{amounts} {job.salary_currency} per {_SALARY_UNITS[job.salary_period]}"
+
+
+def _feed_job(tenant: Tenant, job: JobPosting, company_name: str) -> str:
+    prefecture = BY_NAME.get(job.prefecture or "")
+    fields = {
+        "title": job.title,
+        "date": format_datetime(job.published_at or job.updated_at, usegmt=True),
+        "referencenumber": job.id,
+        "url": job_url(tenant, job.id),
+        "company": company_name,
+        "city": job.city,
+        "state": prefecture.name_ja if prefecture else job.prefecture,
+        "country": "JP",
+        "station": job.nearest_station,
+        "description": job.description,
+        "salary": _salary_text(job),
+        "jobtype": _JOB_TYPES[EmploymentType(job.employment_type)],
+        "category": job.category,
+        "expirationdate": job.expires_at.date().isoformat() if job.expires_at else None,
+        "remotetype": {"FULL": "Fully remote", "HYBRID": "Hybrid remote"}.get(job.remote),
+    }
+    inner = "".join(
+        f"<{name}>{_cdata(value)}</{name}>" for name, value in fields.items() if value is not None
+    )
+    return f"<job>{inner}</job>\n"
+
+
+async def indeed_feed(db: AsyncSession, tenant: Tenant) -> AsyncIterator[str]:
+    """The site's postings (what its feed policy selects, expired ones never) as Indeed's
+    XML job feed, written as they stream from the database."""
+    yield (
+        '<?xml version="1.0" encoding="utf-8"?>\n<source>'
+        f"<publisher>{_cdata(tenant.site_name)}</publisher>"
+        f"<lastBuildDate>{format_datetime(datetime.now(UTC), usegmt=True)}</lastBuildDate>\n"
+    )
+    async with db.begin():
+        rows = await db.stream(
+            select(JobPosting, Company.name)
+            .join(
+                Company,
+                (Company.pool_id == JobPosting.pool_id) & (Company.id == JobPosting.company_id),
+            )
+            .where(shown_on(tenant).condition)
+            .order_by(JobPosting.published_at.desc(), JobPosting.id.desc())
+            .execution_options(yield_per=500)
+        )
+        async for job, company_name in rows:
+            yield _feed_job(tenant, job, company_name)
+    yield "</source>\n"
