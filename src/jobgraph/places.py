@@ -127,3 +127,136 @@ def unknown_prefecture(text: str) -> str:
         f"'{text}' is not a prefecture of Japan. Give its name in English or Japanese "
         f"(Osaka, 大阪府 or 大阪) or its JIS X 0401 code: {names}."
     )
+
+
+@dataclass(frozen=True)
+class RailwayLine:
+    name: str
+    name_ja: str
+
+
+@dataclass(frozen=True)
+class Station:
+    name: str  # in English, as postings keep it
+    name_ja: str
+    prefecture: str
+    lines: tuple[RailwayLine, ...]
+
+
+def _line(name: str, name_ja: str) -> RailwayLine:
+    return RailwayLine(name, name_ja)
+
+
+# Lines of the stations below, as their operators name them on their route maps (JR East,
+# JR Central, JR West, JR Kyushu, JR Hokkaido, Tokyo Metro, Toei, Tokyu, Keio, Odakyu,
+# Keikyu, Yokohama Minatomirai Railway, Yokohama, Nagoya, Osaka, Kyoto, Kobe, Fukuoka and
+# Sapporo municipal subways, Meitetsu, Kintetsu, Hankyu, Hanshin, Nankai, Kobe New Transit).
+YAMANOTE = _line("JR Yamanote Line", "JR山手線")
+CHUO = _line("JR Chuo Line", "JR中央線")
+TOKAIDO_SHINKANSEN = _line("Tokaido Shinkansen", "東海道新幹線")
+TOKAIDO = _line("JR Tokaido Line", "JR東海道線")
+GINZA = _line("Tokyo Metro Ginza Line", "東京メトロ銀座線")
+HANZOMON = _line("Tokyo Metro Hanzomon Line", "東京メトロ半蔵門線")
+FUKUTOSHIN = _line("Tokyo Metro Fukutoshin Line", "東京メトロ副都心線")
+MARUNOUCHI = _line("Tokyo Metro Marunouchi Line", "東京メトロ丸ノ内線")
+HIBIYA = _line("Tokyo Metro Hibiya Line", "東京メトロ日比谷線")
+OEDO = _line("Toei Oedo Line", "都営大江戸線")
+TOEI_SHINJUKU = _line("Toei Shinjuku Line", "都営新宿線")
+TOYOKO = _line("Tokyu Toyoko Line", "東急東横線")
+INOKASHIRA = _line("Keio Inokashira Line", "京王井の頭線")
+KEIO = _line("Keio Line", "京王線")
+ODAKYU = _line("Odakyu Odawara Line", "小田急小田原線")
+KEIKYU = _line("Keikyu Main Line", "京急本線")
+MINATOMIRAI = _line("Minatomirai Line", "みなとみらい線")
+BLUE_LINE = _line("Yokohama Municipal Subway Blue Line", "横浜市営地下鉄ブルーライン")
+HIGASHIYAMA = _line("Nagoya Subway Higashiyama Line", "名古屋市営地下鉄東山線")
+SAKURADORI = _line("Nagoya Subway Sakura-dori Line", "名古屋市営地下鉄桜通線")
+MEITETSU = _line("Meitetsu Nagoya Main Line", "名鉄名古屋本線")
+MIDOSUJI = _line("Osaka Metro Midosuji Line", "Osaka Metro御堂筋線")
+YOTSUBASHI = _line("Osaka Metro Yotsubashi Line", "Osaka Metro四つ橋線")
+SENNICHIMAE = _line("Osaka Metro Sennichimae Line", "Osaka Metro千日前線")
+HANKYU_KOBE = _line("Hankyu Kobe Line", "阪急神戸線")
+HANSHIN = _line("Hanshin Main Line", "阪神本線")
+NANKAI = _line("Nankai Main Line", "南海本線")
+KINTETSU_NAMBA = _line("Kintetsu Namba Line", "近鉄難波線")
+KINTETSU_NARA = _line("Kintetsu Nara Line", "近鉄奈良線")
+KINTETSU_KYOTO = _line("Kintetsu Kyoto Line", "近鉄京都線")
+JR_KYOTO = _line("JR Kyoto Line", "JR京都線")
+JR_NARA = _line("JR Nara Line", "JR奈良線")
+KARASUMA = _line("Kyoto Subway Karasuma Line", "京都市営地下鉄烏丸線")
+JR_KOBE = _line("JR Kobe Line", "JR神戸線")
+SEISHIN_YAMATE = _line("Kobe Subway Seishin-Yamate Line", "神戸市営地下鉄西神・山手線")
+PORT_LINER = _line("Port Liner", "ポートライナー")
+SANYO_SHINKANSEN = _line("Sanyo Shinkansen", "山陽新幹線")
+KYUSHU_SHINKANSEN = _line("Kyushu Shinkansen", "九州新幹線")
+KAGOSHIMA = _line("JR Kagoshima Main Line", "JR鹿児島本線")
+KUKO = _line("Fukuoka Subway Kuko Line", "福岡市地下鉄空港線")
+HAKODATE = _line("JR Hakodate Main Line", "JR函館本線")
+NAMBOKU = _line("Sapporo Subway Namboku Line", "札幌市営地下鉄南北線")
+TOHO = _line("Sapporo Subway Toho Line", "札幌市営地下鉄東豊線")
+
+# The stations of the demo's places (demo.py), with the lines that serve them.
+STATIONS: tuple[Station, ...] = (
+    Station("Shibuya", "渋谷", "Tokyo", (YAMANOTE, GINZA, HANZOMON, FUKUTOSHIN, TOYOKO,
+                                         INOKASHIRA)),
+    Station("Shinjuku", "新宿", "Tokyo", (YAMANOTE, CHUO, MARUNOUCHI, OEDO, TOEI_SHINJUKU,
+                                          KEIO, ODAKYU)),
+    Station("Roppongi", "六本木", "Tokyo", (HIBIYA, OEDO)),
+    Station("Tokyo", "東京", "Tokyo", (YAMANOTE, CHUO, TOKAIDO_SHINKANSEN, TOKAIDO,
+                                       MARUNOUCHI)),
+    Station("Yokohama", "横浜", "Kanagawa", (TOKAIDO, KEIKYU, TOYOKO, MINATOMIRAI,
+                                             BLUE_LINE)),
+    Station("Nagoya", "名古屋", "Aichi", (TOKAIDO_SHINKANSEN, TOKAIDO, HIGASHIYAMA,
+                                          SAKURADORI, MEITETSU)),
+    Station("Umeda", "梅田", "Osaka", (MIDOSUJI, HANKYU_KOBE, HANSHIN)),
+    Station("Namba", "なんば", "Osaka", (MIDOSUJI, YOTSUBASHI, SENNICHIMAE, NANKAI,
+                                         KINTETSU_NAMBA)),
+    Station("Kyoto", "京都", "Kyoto", (TOKAIDO_SHINKANSEN, JR_KYOTO, JR_NARA, KARASUMA,
+                                       KINTETSU_KYOTO)),
+    Station("Sannomiya", "三宮", "Hyogo", (JR_KOBE, HANKYU_KOBE, HANSHIN, SEISHIN_YAMATE,
+                                           PORT_LINER)),
+    Station("Kintetsu-Nara", "近鉄奈良", "Nara", (KINTETSU_NARA,)),
+    Station("Hakata", "博多", "Fukuoka", (SANYO_SHINKANSEN, KYUSHU_SHINKANSEN, KAGOSHIMA,
+                                          KUKO)),
+    Station("Sapporo", "札幌", "Hokkaido", (HAKODATE, NAMBOKU, TOHO)),
+)  # fmt: skip
+
+STATION_BY_NAME = {station.name: station for station in STATIONS}
+LINES: tuple[RailwayLine, ...] = tuple(
+    sorted({line for station in STATIONS for line in station.lines}, key=lambda line: line.name)
+)
+
+
+def _station_key(text: str) -> str:
+    key = _key(text.strip()).removesuffix("駅").removesuffix("station")
+    return key.removesuffix("eki") if key.endswith("eki") and len(key) > 3 else key
+
+
+_STATION_SPELLINGS = {
+    spelling: station
+    for station in STATIONS
+    for spelling in (_station_key(station.name), _station_key(station.name_ja))
+} | {"難波": STATION_BY_NAME["Namba"], "三ノ宮": STATION_BY_NAME["Sannomiya"]}
+_LINE_SPELLINGS = {
+    spelling: line for line in LINES for spelling in (_key(line.name), _key(line.name_ja))
+}
+
+
+def station_of(text: str) -> Station | None:
+    """A station of the table, by its English or Japanese name (with or without 駅)."""
+    return _STATION_SPELLINGS.get(_station_key(text))
+
+
+def line_of(text: str) -> RailwayLine | None:
+    """A line of the table, by its English or Japanese name, in any case."""
+    return _LINE_SPELLINGS.get(_key(text))
+
+
+def stations_on(line: RailwayLine) -> list[Station]:
+    return [station for station in STATIONS if line in station.lines]
+
+
+def unknown_line(text: str) -> str:
+    return f"'{text}' is none of the lines this service knows: " + ", ".join(
+        line.name for line in LINES
+    )

@@ -88,3 +88,47 @@ def test_a_partner_feed_takes_any_spelling_and_keeps_the_english_name():
     ]
     with pytest.raises(ValueError, match="'Kansai' is not a prefecture of Japan"):
         FeedPolicy(prefectures=["Kansai"])
+
+
+STATIONS = """query($filter: JobFilterInput) {
+  jobs(filter: $filter, first: 5) {
+    totalCount
+    edges { node { location { nearestStation station { name nameJa lines { name } } } } }
+    facets { nearestStation { value count station { nameJa } }
+             line { value count line { nameJa } } } } }"""
+
+
+async def test_stations_in_either_script_with_their_lines(api):
+    by_name = await api.data(STATIONS, {"filter": {"nearestStation": "Umeda"}}, tenant="jobboard")
+    by_kanji = await api.data(STATIONS, {"filter": {"nearestStation": "梅田駅"}}, tenant="jobboard")
+    assert by_kanji["jobs"]["totalCount"] == by_name["jobs"]["totalCount"] > 0
+    station = by_kanji["jobs"]["edges"][0]["node"]["location"]["station"]
+    assert station["name"] == "Umeda" and station["nameJa"] == "梅田"
+    assert "Osaka Metro Midosuji Line" in [line["name"] for line in station["lines"]]
+    # The station facet still lists the others (it leaves out its own filter).
+    facet = by_kanji["jobs"]["facets"]["nearestStation"]
+    assert {"Umeda", "Namba"} <= {item["value"] for item in facet}
+    namba = next(item for item in facet if item["value"] == "Namba")
+    assert namba["station"] == {"nameJa": "なんば"}
+
+
+async def test_a_line_finds_the_postings_near_its_stations(api):
+    midosuji = await api.data(
+        STATIONS, {"filter": {"line": "Osaka Metro御堂筋線"}}, tenant="jobboard"
+    )
+    umeda = await api.data(STATIONS, {"filter": {"nearestStation": "Umeda"}}, tenant="jobboard")
+    namba = await api.data(STATIONS, {"filter": {"nearestStation": "Namba"}}, tenant="jobboard")
+    total = umeda["jobs"]["totalCount"] + namba["jobs"]["totalCount"]
+    assert midosuji["jobs"]["totalCount"] == total > 0
+    everything = await api.data(STATIONS, tenant="jobboard")
+    line = next(
+        item
+        for item in everything["jobs"]["facets"]["line"]
+        if item["value"] == "Osaka Metro Midosuji Line"
+    )
+    assert line["count"] == total and line["line"] == {"nameJa": "Osaka Metro御堂筋線"}
+    lines = (await api.data("{ railwayLines { name nameJa } }", tenant="jobboard"))["railwayLines"]
+    assert {"name": "Hankyu Kobe Line", "nameJa": "阪急神戸線"} in lines
+    body = await api.graphql(STATIONS, {"filter": {"line": "Hogwarts Express"}}, tenant="jobboard")
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == "filter.line"

@@ -62,6 +62,8 @@ PUBLIC_TYPES = frozenset(
         "SalaryRange",
         "SalaryBucket",
         "Prefecture",
+        "Station",
+        "RailwayLine",
         "PageInfo",
         "JobFacets",
         "FacetValue",
@@ -70,7 +72,7 @@ PUBLIC_TYPES = frozenset(
         "PublicPolicy",
     }
 )
-PUBLIC_ROOTS = frozenset({"jobs", "job", "company", "tenant", "prefectures"})
+PUBLIC_ROOTS = frozenset({"jobs", "job", "company", "tenant", "prefectures", "railwayLines"})
 # Fields of public types that are not public: a posting's statistics are its company's.
 PRIVATE_FIELDS = frozenset({("Job", "viewCount"), ("Job", "applicantCount")})
 PRIVATE = "private, no-store"

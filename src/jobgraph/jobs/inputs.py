@@ -33,7 +33,14 @@ class JobFilterInput:
     employment_types: list[EmploymentType] | None = None
     prefecture: str | None = None
     city: str | None = None
-    nearest_station: str | None = None
+    nearest_station: str | None = strawberry.field(
+        default=None, description="A station, in English or Japanese (梅田, Umeda, 梅田駅)."
+    )
+    line: str | None = strawberry.field(
+        default=None,
+        description="A railway line (railwayLines), in English or Japanese: postings "
+        "nearest a station it serves.",
+    )
     remote: list[RemoteOption] | None = None
     salary_at_least: int | None = strawberry.field(
         default=None,
@@ -54,7 +61,8 @@ class JobFilterInput:
             employment_types=list(self.employment_types or []),
             prefecture=_prefecture(self.prefecture, "filter.prefecture"),
             city=self.city,
-            nearest_station=self.nearest_station,
+            nearest_station=_station(self.nearest_station),
+            line=_line(self.line),
             remote=list(self.remote or []),
             salary_at_least=self.salary_at_least,
             japanese_level_at_most=self.japanese_level_at_most,
@@ -71,6 +79,23 @@ def _prefecture(text: str | None, field: str) -> str | None:
     found = places.prefecture_of(text)
     if found is None:
         raise BadUserInput(places.unknown_prefecture(text), field=field)
+    return found.name
+
+
+def _station(text: str | None) -> str | None:
+    """A station of the table by its English name; another as given."""
+    if text is None:
+        return None
+    found = places.station_of(text)
+    return found.name if found else text.strip()
+
+
+def _line(text: str | None) -> str | None:
+    if text is None:
+        return None
+    found = places.line_of(text)
+    if found is None:
+        raise BadUserInput(places.unknown_line(text), field="filter.line")
     return found.name
 
 

@@ -66,6 +66,10 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         if found is None:
             raise BadUserInput(places.unknown_prefecture(cleaned["prefecture"]), field="prefecture")
         cleaned["prefecture"] = found.name
+    if cleaned.get("nearest_station"):
+        station = places.station_of(cleaned["nearest_station"])
+        if station is not None:  # a station of the table keeps its English name
+            cleaned["nearest_station"] = station.name
     for field in ("salary_min", "salary_max"):
         value = cleaned.get(field)
         if value is not None and not 0 <= value <= 1_000_000_000:

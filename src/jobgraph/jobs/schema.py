@@ -22,6 +22,7 @@ from jobgraph.jobs.types import (
     JobStatus,
     MemberRole,
     Prefecture,
+    RailwayLine,
     SavedSearch,
     connection,
 )
@@ -100,6 +101,14 @@ class JobsQuery:
     )
     def prefectures(self) -> list[Prefecture]:
         return [Prefecture.of(prefecture) for prefecture in places.PREFECTURES]
+
+    @strawberry.field(
+        permission_classes=[JobsRead],
+        description="The railway lines this service knows, with both names: a search's "
+        "line filter takes any of them.",
+    )
+    def railway_lines(self) -> list[RailwayLine]:
+        return [RailwayLine.of(line) for line in places.LINES]
 
     @strawberry.field(permission_classes=[AccountHolder], description="Your saved searches.")
     async def saved_searches(self, info: Info) -> list[SavedSearch]:

@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from jobgraph import places
 from jobgraph.errors import BadUserInput
 from jobgraph.jobs.enums import (
     Category,
@@ -56,6 +57,8 @@ class JobFilter:
     prefecture: str | None = None
     city: str | None = None
     nearest_station: str | None = None
+    # A railway line (its English name): postings nearest a station it serves.
+    line: str | None = None
     remote: list[RemoteOption] = field(default_factory=list)
     salary_at_least: int | None = None
     japanese_level_at_most: JapaneseLevel | None = None
@@ -263,6 +266,10 @@ def _filter_conditions(f: JobFilter) -> list[tuple[str, ColumnElement[bool]]]:
     for name, attribute, value in equal:
         if value is not None:
             found.append((name, attribute == value))
+    if f.line is not None:
+        line = places.line_of(f.line)
+        names = [station.name for station in places.stations_on(line)] if line else []
+        found.append(("line", JobPosting.nearest_station.in_(names)))
     if f.salary_at_least is not None:
         found.append(("salary_at_least", JobPosting.salary_yearly_max >= f.salary_at_least))
     if f.japanese_level_at_most is not None:
@@ -472,11 +479,12 @@ async def salary_histogram(
     return await _reused_or(scope, "histogram", query, (*bounds, currency), compute)
 
 
-FACETS = ("category", "prefecture", "employment_type", "japanese_level")
+FACETS = ("category", "prefecture", "nearest_station", "employment_type", "japanese_level")
 # The filter (a field of JobFilter) that narrows by each facet.
 FACET_FILTERS = {
     "category": "categories",
     "prefecture": "prefecture",
+    "nearest_station": "nearest_station",
     "employment_type": "employment_types",
     "japanese_level": "japanese_level_at_most",
 }

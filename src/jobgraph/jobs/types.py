@@ -112,6 +112,34 @@ class Prefecture:
         return cls.of(known) if known else None
 
 
+@strawberry.type(description="A railway line.")
+class RailwayLine:
+    name: str
+    name_ja: str
+
+    @classmethod
+    def of(cls, line: places.RailwayLine) -> RailwayLine:
+        return cls(name=line.name, name_ja=line.name_ja)
+
+
+@strawberry.type(description="A railway station, with the lines that serve it.")
+class Station:
+    name: str = strawberry.field(description="In English, as postings and filters give it.")
+    name_ja: str
+    lines: list[RailwayLine]
+
+    @classmethod
+    def named(cls, name: str | None) -> Station | None:
+        known = places.STATION_BY_NAME.get(name) if name else None
+        if known is None:
+            return None
+        return cls(
+            name=known.name,
+            name_ja=known.name_ja,
+            lines=[RailwayLine.of(line) for line in known.lines],
+        )
+
+
 @strawberry.type
 class Location:
     prefecture: str | None
@@ -119,6 +147,10 @@ class Location:
     nearest_station: str | None
     prefecture_info: Prefecture | None = strawberry.field(
         description="The prefecture's code and its English and Japanese names."
+    )
+    station: Station | None = strawberry.field(
+        description="The nearest station in both scripts with its lines, where this "
+        "service knows it (null for another station: nearestStation still names it)."
     )
 
 
@@ -206,6 +238,7 @@ class Job:
                 city=row.city,
                 nearest_station=row.nearest_station,
                 prefecture_info=Prefecture.named(row.prefecture),
+                station=Station.named(row.nearest_station),
             ),
             remote=RemoteOption(row.remote),
             salary=Salary.of(row),
@@ -290,6 +323,12 @@ class FacetValue:
     prefecture: Prefecture | None = strawberry.field(
         default=None, description="In the prefecture facet: its code and both names."
     )
+    station: Station | None = strawberry.field(
+        default=None, description="In the station facet: both names and its lines."
+    )
+    line: RailwayLine | None = strawberry.field(
+        default=None, description="In the line facet: both names."
+    )
 
 
 @strawberry.type(
@@ -299,6 +338,13 @@ class FacetValue:
 class JobFacets:
     category: list[FacetValue]
     prefecture: list[FacetValue]
+    nearest_station: list[FacetValue] = strawberry.field(
+        description="By nearest station, under every filter but nearestStation."
+    )
+    line: list[FacetValue] = strawberry.field(
+        description="By railway line, from the station facet: a posting near a station "
+        "several lines serve counts for each."
+    )
     employment_type: list[FacetValue]
     japanese_level: list[FacetValue]
 
@@ -350,17 +396,28 @@ class JobConnection:
     @strawberry.field
     async def facets(self, info: Info) -> JobFacets:
         _total, counts = await self._counts(info)
-        return JobFacets(
-            **{
-                name: [
-                    FacetValue(value=value, count=number, prefecture=Prefecture.named(value))
-                    if name == "prefecture"
-                    else FacetValue(value=value, count=number)
-                    for value, number in pairs
-                ]
-                for name, pairs in counts.items()
-            }
-        )
+        values = {
+            name: [FacetValue(value=value, count=number) for value, number in pairs]
+            for name, pairs in counts.items()
+        }
+        for item in values["prefecture"]:
+            item.prefecture = Prefecture.named(item.value)
+        for item in values["nearest_station"]:
+            item.station = Station.named(item.value)
+        return JobFacets(**values, line=_line_facet(counts["nearest_station"]))
+
+
+def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
+    by_line: dict[places.RailwayLine, int] = {}
+    for name, number in stations:
+        known = places.STATION_BY_NAME.get(name)
+        for line in known.lines if known else ():
+            by_line[line] = by_line.get(line, 0) + number
+    ordered = sorted(by_line.items(), key=lambda pair: (-pair[1], pair[0].name))
+    return [
+        FacetValue(value=line.name, count=number, line=RailwayLine.of(line))
+        for line, number in ordered
+    ]
 
 
 def selected_names(info: Info) -> set[str]:
