@@ -62,6 +62,7 @@ PUBLIC_TYPES = frozenset(
         "SalaryRange",
         "SalaryBucket",
         "Prefecture",
+        "Broadening",
         "Station",
         "RailwayLine",
         "PageInfo",

@@ -25,6 +25,7 @@ from jobgraph.jobs.types import (
 )
 
 MAX_SEARCH_TEXT = 200
+MAX_PER_COMPANY = 20
 
 
 @strawberry.input(description="Narrows a job search; every given field must match.")
@@ -99,15 +100,27 @@ def _line(text: str | None) -> str | None:
     return found.name
 
 
-def job_query(text: str | None, filter: JobFilterInput | None, sort: JobSort) -> search.JobQuery:
-    """A search as the API takes it (text, filter, sort), checked."""
+def job_query(
+    text: str | None,
+    filter: JobFilterInput | None,
+    sort: JobSort,
+    max_per_company: int | None = None,
+) -> search.JobQuery:
+    """A search as the API takes it (text, filter, sort, diversity), checked."""
     text = (text or "").strip() or None
     if text is not None and len(text) > MAX_SEARCH_TEXT:
         raise BadUserInput(
             f"The search text must have at most {MAX_SEARCH_TEXT} characters.", field="search"
         )
+    if max_per_company is not None and not 1 <= max_per_company <= MAX_PER_COMPANY:
+        raise BadUserInput(
+            f"maxPerCompany must be between 1 and {MAX_PER_COMPANY}.", field="maxPerCompany"
+        )
     return search.JobQuery(
-        text=text, filter=filter.to_filter() if filter else search.JobFilter(), sort=sort
+        text=text,
+        filter=filter.to_filter() if filter else search.JobFilter(),
+        sort=sort,
+        max_per_company=max_per_company,
     )
 
 

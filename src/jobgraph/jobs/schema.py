@@ -3,7 +3,7 @@ postings and organisations, views, and seekers' saved searches."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -45,6 +45,14 @@ class JobsQuery:
         sort: JobSort = JobSort.RELEVANCE,
         first: int | None = None,
         after: str | None = None,
+        max_per_company: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Diversity: each company's first so many postings by the sort; "
+                "its others are on no page (filter by companyId to see them). totalCount and "
+                "facets still count every match."
+            ),
+        ] = None,
     ) -> JobConnection:
         context = info.context
         # The same for every viewer of the site, while its settings and data stay as they are.
@@ -54,7 +62,8 @@ class JobsQuery:
             context.tenant.version,
             context.data_version,
         )
-        return await connection(info, scope, job_query(search, filter, sort), first, after)
+        query = job_query(search, filter, sort, max_per_company)
+        return await connection(info, scope, query, first, after, broaden=True)
 
     @strawberry.field(
         permission_classes=[JobsRead], description="A job this site shows; null when there is none."

@@ -97,6 +97,8 @@ class JobQuery:
     # The search text's terms as the database normalises them (see ``normalized``): with
     # them, matching and ranking are plain string functions the planner runs cheaply.
     terms: tuple[str, ...] | None = None
+    # Diversity: each company's first so many postings by the sort, the others left out.
+    max_per_company: int | None = None
 
     @property
     def effective_sort(self) -> JobSort:
@@ -197,6 +199,32 @@ async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
     if not terms:
         return replace(query, text=None, terms=None)
     return replace(query, terms=tuple(terms))
+
+
+async def broadened(db: AsyncSession, scope: Scope, query: JobQuery) -> tuple[JobQuery, str] | None:
+    """For a search of several terms: the same search without the term that narrows it
+    most (the one fewest postings of the search's scope and filters contain), and that
+    term; None for a single term. One statement."""
+    if not query.terms or len(query.terms) < 2:
+        return None
+    contains = [
+        or_(
+            func.strpos(JobPosting.search_title, term) > 0,
+            func.strpos(JobPosting.search_body, term) > 0,
+        )
+        for term in query.terms
+    ]
+    unsearched = replace(query, text=None, terms=None)
+    counts = (
+        await db.execute(
+            select(*[func.count().filter(condition) for condition in contains]).where(
+                scope.condition, *conditions(unsearched)
+            )
+        )
+    ).one()
+    rarest = min(range(len(query.terms)), key=lambda index: (counts[index], index))
+    kept = tuple(term for index, term in enumerate(query.terms) if index != rarest)
+    return replace(query, text=" ".join(kept), terms=kept), query.terms[rarest]
 
 
 def _rank(query: JobQuery) -> ColumnElement[int]:
@@ -341,6 +369,22 @@ def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) 
     finds its own first rows (in index order) and only those are merged and sorted."""
     keys = _sort_keys(query)
     matching = list(conditions(query))
+    if query.max_per_company is not None:
+        # Ranked within its company over the whole search, before any cursor: a company's
+        # postings past its first few are in no page.
+        ranked = (
+            select(
+                JobPosting.id,
+                func.row_number()
+                .over(partition_by=JobPosting.company_id, order_by=[key.desc() for key in keys])
+                .label("place"),
+            )
+            .where(scope.condition, *matching)
+            .subquery()
+        )
+        matching.append(
+            JobPosting.id.in_(select(ranked.c.id).where(ranked.c.place <= query.max_per_company))
+        )
     if after:
         matching.append(tuple_(*keys) < tuple_(*map(literal, _decode_cursor(after, query))))
     order = [key.desc() for key in keys]
@@ -402,7 +446,16 @@ async def _reused_or(
     if scope.results is None or scope.cache_key is None:
         return await compute()
     described = json.dumps(query.filter.as_json(), sort_keys=True)
-    key = (scope.cache_key, kind, query.text, query.terms, query.sort, described, *page)
+    key = (
+        scope.cache_key,
+        kind,
+        query.text,
+        query.terms,
+        query.sort,
+        query.max_per_company,
+        described,
+        *page,
+    )
     kept: T | None = scope.results.get(key)
     if kept is not None:
         return kept

@@ -349,6 +349,14 @@ class JobFacets:
     japanese_level: list[FacetValue]
 
 
+@strawberry.type(description="How a search that found nothing was broadened.")
+class Broadening:
+    dropped_term: str = strawberry.field(
+        description="The term left out: of the search's terms, the one fewest postings contain."
+    )
+    searched_for: str = strawberry.field(description="The search text the results are for.")
+
+
 @strawberry.type(
     description="A page of search results. totalCount and facets are counted only when asked for."
 )
@@ -360,6 +368,11 @@ class JobConnection:
     # Both totalCount and facets asked: one statement answers both (see _counts).
     counted_together: strawberry.Private[bool] = False
     counting: strawberry.Private[asyncio.Task[search.Summary] | None] = None
+    broadened: Broadening | None = strawberry.field(
+        default=None,
+        description="Set when the search as given found nothing and these results are of "
+        "a broader one: tell the visitor, and page on with its searchedFor.",
+    )
 
     def _counts(self, info: Info) -> asyncio.Task[search.Summary]:
         if self.counting is None:
@@ -460,11 +473,21 @@ async def connection(
     query: search.JobQuery,
     first: int | None,
     after: str | None,
+    broaden: bool = False,
 ) -> JobConnection:
-    query = await search.normalized(info.context.db, query)  # once, for page and counts
-    page = await search.search_page(
-        info.context.db, scope, query, page_size(info.context.tenant.max_page_size, first), after
-    )
+    db = info.context.db
+    size = page_size(info.context.tenant.max_page_size, first)
+    query = await search.normalized(db, query)  # once, for page and counts
+    page = await search.search_page(db, scope, query, size, after)
+    broadening = None
+    if broaden and not page.rows and after is None:
+        # Nothing found: the same search without its most narrowing term, if that finds any.
+        broader = await search.broadened(db, scope, query)
+        if broader is not None:
+            wider = await search.search_page(db, scope, broader[0], size, None)
+            if wider.rows:
+                query, page = broader[0], wider
+                broadening = Broadening(dropped_term=broader[1], searched_for=query.text or "")
     edges = page.shown(
         lambda: [
             JobEdge(node=Job.of(row, company), cursor=cursor)
@@ -482,6 +505,7 @@ async def connection(
         query=query,
         scope=scope,
         counted_together={"totalCount", "facets"} <= selected_names(info),
+        broadened=broadening,
     )
 
 
