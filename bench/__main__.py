@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.servers import QUERY, TENANT
+from bench.servers import FACETS_QUERY, QUERY, TENANT
 from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.migrate import upgrade
@@ -118,7 +118,7 @@ async def wait_until_up(port: int) -> None:
     raise RuntimeError(f"the server on port {port} did not start")
 
 
-async def load(port: int, seconds: float, concurrency: int) -> dict:
+async def load(port: int, seconds: float, concurrency: int, query: str = QUERY) -> dict:
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + seconds
@@ -131,7 +131,7 @@ async def load(port: int, seconds: float, concurrency: int) -> dict:
             nonlocal errors
             while time.monotonic() < deadline:
                 started = time.perf_counter()
-                response = await client.post("/graphql", json={"query": QUERY})
+                response = await client.post("/graphql", json={"query": query})
                 elapsed = time.perf_counter() - started
                 if response.status_code != 200 or b'"errors"' in response.content[:20]:
                     errors += 1
@@ -139,7 +139,7 @@ async def load(port: int, seconds: float, concurrency: int) -> dict:
                     latencies.append(elapsed)
 
         for _ in range(3):  # warm up
-            await client.post("/graphql", json={"query": QUERY})
+            await client.post("/graphql", json={"query": query})
         started = time.monotonic()
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
         took = time.monotonic() - started
@@ -176,24 +176,26 @@ def _milliseconds(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-async def load_with_wrk(port: int, seconds: float, concurrency: int, method: str) -> dict:
+async def load_with_wrk(
+    port: int, seconds: float, concurrency: int, method: str, query: str = QUERY
+) -> dict:
     """Debian's wrk (C, one event loop per thread), so that the client is not the
     bottleneck: its report's throughput, percentiles and non-2xx responses."""
-    path = "/graphql?" + urlencode({"query": QUERY})
+    path = "/graphql?" + urlencode({"query": query})
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         # The answer is right before it is fast.
         if method == "GET":
             answer = await client.get(path, headers={"X-Tenant": TENANT})
         else:
             answer = await client.post(
-                "/graphql", json={"query": QUERY}, headers={"X-Tenant": TENANT}
+                "/graphql", json={"query": query}, headers={"X-Tenant": TENANT}
             )
         assert answer.status_code == 200 and "errors" not in answer.json(), answer.text[:300]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if method == "GET":
             script.write(_WRK_GET.format(path=json.dumps(path), tenant=TENANT))
         else:
-            body = json.dumps(json.dumps({"query": QUERY}))  # a Lua string literal
+            body = json.dumps(json.dumps({"query": query}))  # a Lua string literal
             script.write(_WRK_POST.format(body=body, tenant=TENANT))
     try:
         process = await asyncio.create_subprocess_exec(
@@ -223,10 +225,12 @@ async def load_with_wrk(port: int, seconds: float, concurrency: int, method: str
 async def measure(kind: str, admin_url: str, seconds: float, concurrency: int, client: str) -> dict:
     """``kind``: baseline; app (POST, executed each time, search results not kept); kept
     (POST, executed, the page's search results kept); cached (the same query over GET,
-    answered from the cache of public reads)."""
+    answered from the cache of public reads); facets (a whole search page: the bench's
+    page with its total, drill-down facets and a salary histogram, executed each time)."""
     port = free_port()
     server_kind = "baseline" if kind == "baseline" else "app"
-    ttl = "0" if kind == "app" else "30"
+    ttl = "0" if kind in ("app", "facets") else "30"
+    query = FACETS_QUERY if kind == "facets" else QUERY
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.servers", server_kind, admin_url, str(port), cwd=ROOT,
         env=os.environ | {"JOBGRAPH_SEARCH_RESULTS_TTL_S": ttl},
@@ -235,10 +239,10 @@ async def measure(kind: str, admin_url: str, seconds: float, concurrency: int, c
         await wait_until_up(port)
         if client == "wrk":
             method = "GET" if kind == "cached" else "POST"
-            return await load_with_wrk(port, seconds, concurrency, method)
+            return await load_with_wrk(port, seconds, concurrency, method, query)
         if kind == "cached":  # the Python client measures itself more than a cache
             return {"rps": math.nan, "p50": math.nan, "p99": math.nan, "errors": 0}
-        return await load(port, seconds, concurrency)
+        return await load(port, seconds, concurrency, query)
     finally:
         server.terminate()
         await server.wait()
@@ -314,7 +318,7 @@ async def run(arguments: argparse.Namespace) -> None:
             f"{arguments.concurrency} connections, tenant {TENANT}"
         )
         results = {}
-        for kind in ("baseline", "app", "kept", "cached"):
+        for kind in ("baseline", "app", "kept", "cached", "facets"):
             results[kind] = await measure(
                 kind, admin_url, arguments.seconds, arguments.concurrency, client
             )
@@ -328,12 +332,18 @@ async def run(arguments: argparse.Namespace) -> None:
             ("app", "executed"),
             ("kept", "executed, search results kept"),
             ("cached", "cached public read"),
+            ("facets", "executed, with total, facets and salary histogram"),
         ):
             r = results[kind]
             say(
                 f"jobgraph ({what}) serves {r['rps'] / baseline['rps']:.2f}x the baseline's "
                 f"throughput (p50 latency {r['p50'] / baseline['p50']:.2f}x)"
             )
+        ratio = results["facets"]["rps"] / results["app"]["rps"]
+        say(
+            f"the whole search page (total, facets, histogram) serves {ratio:.2f}x "
+            "the plain executed page's throughput"
+        )
     finally:
         if embedded is not None:
             embedded.stop()

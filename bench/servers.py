@@ -30,6 +30,17 @@ QUERY = (
     "{ jobs(first: 50, sort: NEWEST) { edges { cursor node { id title tags "
     "company { id name } } } pageInfo { hasNextPage endCursor } } }"
 )
+# The whole search page a partner draws: the same page with its total, its drill-down
+# facets (one filter chosen, so they are disjunctive) and a salary histogram.
+FACETS_QUERY = (
+    '{ jobs(first: 50, sort: NEWEST, filter: {prefecture: "Osaka"}) { totalCount '
+    "edges { cursor node { id title tags company { id name } } } "
+    "pageInfo { hasNextPage endCursor } "
+    "facets { category { value count } prefecture { value count } "
+    "nearestStation { value count } line { value count } employmentType { value count } "
+    "japaneseLevel { value count } } "
+    "salaryHistogram(bounds: [0, 3000000, 4000000, 6000000, 8000000]) { min count } } }"
+)
 
 
 def _sql(statement: Any) -> str:
