@@ -89,3 +89,15 @@ async def test_its_company_is_reminded_a_week_before_once(strict, database_serve
     assert [row["recipient"] for row in mine] == ["employer@jobboard.test"]
     assert "leaves search on" in mine[0]["body"]
     assert not any("Fresh" in row["subject"] for row in rows), fresh
+
+
+async def test_a_main_sites_stale_listing_leaves_its_partners_too(
+    strict, database_server, database
+):
+    employer = await employer_of(strict, "jobboard")
+    job_id = await employer.post(title="Osaka lighthouse keeper", prefecture="Osaka")
+    search = """{ jobs(search: "Osaka lighthouse keeper", first: 5) { totalCount } }"""
+    assert (await strict.data(search, tenant="kansai-jobs"))["jobs"]["totalCount"] == 1
+    await confirmed_days_ago(database_server, database, job_id, 31)
+    # The partner sets no period of its own: its main site's holds for the main site's.
+    assert (await strict.data(search, tenant="kansai-jobs"))["jobs"]["totalCount"] == 0

@@ -139,7 +139,12 @@ def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
         JobPosting.status == JobStatus.PUBLISHED,
         or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > now),
     )
-    days = tenant.policy.confirm_listings_every_days
+    # The stricter of the site's and (a partner's) its main site's: a main site's stale
+    # posting leaves its partners too.
+    periods = [tenant.policy.confirm_listings_every_days]
+    if tenant.parent_policy is not None:
+        periods.append(tenant.parent_policy.confirm_listings_every_days)
+    days = min((period for period in periods if period is not None), default=None)
     if days is not None:
         # Confirmed within the site's period: a stale listing leaves by itself.
         scope = scope.narrowed(current_as_of() > now - timedelta(days=days))

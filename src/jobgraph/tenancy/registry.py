@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -27,6 +27,9 @@ class Tenant:
     pool_id: str
     version: int
     config: TenantConfig
+    # A partner site's main site's policy: what the partner shows of the main site's
+    # postings still follows the main site's rules where they are stricter.
+    parent_policy: Policy | None = field(default=None, compare=False)
 
     @property
     def is_partner_site(self) -> bool:
@@ -56,12 +59,21 @@ class TenantRegistry:
     @classmethod
     async def load(cls, session: AsyncSession) -> TenantRegistry:
         rows = (await session.scalars(select(TenantRow))).all()
-        return cls(
-            [
-                Tenant(row.slug, row.pool_id, row.version, TenantConfig.model_validate(row.config))
-                for row in rows
-            ]
-        )
+        configs = {row.slug: TenantConfig.model_validate(row.config) for row in rows}
+        tenants = []
+        for row in rows:
+            config = configs[row.slug]
+            parent = configs.get(config.parent) if config.parent else None
+            tenants.append(
+                Tenant(
+                    row.slug,
+                    row.pool_id,
+                    row.version,
+                    config,
+                    parent_policy=parent.policy if parent else None,
+                )
+            )
+        return cls(tenants)
 
     def __len__(self) -> int:
         return len(self._by_slug)
