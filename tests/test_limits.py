@@ -112,7 +112,18 @@ async def test_a_list_without_first_costs_the_page_it_returns(api):
         )
     )
     assert implicit["extensions"] == explicit["extensions"]
-    assert implicit["extensions"]["cost"] == 9301 and implicit["extensions"]["budget"] == 5000
+    # The connection and its edges list once, then 20 nodes of 464 each.
+    assert implicit["extensions"]["cost"] == 2 + 20 * 464
+    assert implicit["extensions"]["budget"] == 5000
+
+
+async def test_a_whole_search_page_fits_the_default_budget(api):
+    """A connection's `first` multiplies its edges, not its total, facets or histogram:
+    the page a partner draws (50 results, every facet, a histogram) is within budget."""
+    from bench.servers import FACETS_QUERY
+
+    body = await api.graphql(FACETS_QUERY, tenant="kansai-jobs")
+    assert "errors" not in body, body["errors"]
 
 
 async def test_a_variables_default_is_the_page_size_when_the_variable_is_left_out(api):

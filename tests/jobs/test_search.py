@@ -283,6 +283,26 @@ async def test_a_full_search_page_with_total_and_facets_costs_four_statements(ap
     assert counts == {5: 3, 30: 3}
 
 
+async def test_a_drill_down_page_with_facets_and_histogram_costs_four_statements(api):
+    """Filters on two facets (so both count without their own filter) and a salary
+    histogram: still a constant number of statements, whatever the page size."""
+    query = """query($first: Int) { jobs(first: $first,
+        filter: {prefecture: "Osaka", categories: [TEACHING]}) { totalCount
+      edges { node { id title company { name } } }
+      facets { category { value count } prefecture { value count }
+               nearestStation { value count } line { value count } }
+      salaryHistogram(bounds: [0, 3000000, 5000000]) { count } } }"""
+    counts = {}
+    for first in (5, 30):
+        await warm_registry(api, "jobboard")
+        before = api.statements.count
+        data = (await api.data(query, {"first": first}, tenant="jobboard"))["jobs"]
+        counts[first] = api.statements.count - before
+        assert len(data["facets"]["prefecture"]) > 1 and len(data["facets"]["category"]) > 1
+    # pool setting, page with its companies, total and facets together, the histogram
+    assert counts == {5: 4, 30: 4}
+
+
 async def test_the_benchmarked_partner_page_costs_three_statements_whatever_its_size(api):
     from bench.servers import QUERY
 

@@ -80,6 +80,8 @@ class _Walker:
         self.page_ceiling = page_ceiling
         self.measures = Measures()
         self.introspecting = 0
+        # The `first` of each connection being measured, innermost last.
+        self.pages: list[int] = []
 
     def selection_cost(
         self,
@@ -133,8 +135,17 @@ class _Walker:
             self.measures.depth = max(self.measures.depth, depth + 1)
         definition = parent.fields.get(name) if isinstance(parent, _FIELDS_OF) else None
         child_type = get_named_type(definition.type) if definition else None
+        size = self.size_of(node, parent, definition)
+        if definition is not None and "first" in definition.args and _is_connection(child_type):
+            # A connection's `first` counts its edges; its total, facets and page info are
+            # one each, however long the page.
+            self.pages.append(size)
+            try:
+                return 1 + self.selection_cost(node.selection_set, child_type, depth + 1, spreading)
+            finally:
+                self.pages.pop()
         children = self.selection_cost(node.selection_set, child_type, depth + 1, spreading)
-        return 1 + self.size_of(node, parent, definition) * children
+        return 1 + size * children
 
     def size_of(self, node: FieldNode, parent: object, definition: GraphQLField | None) -> int:
         """How many items the field returns (1 for a single value)."""
@@ -144,8 +155,8 @@ class _Walker:
             return max(1, min(self.first_of(node, definition), self.page_ceiling))
         returns = get_nullable_type(definition.type)
         if isinstance(returns, GraphQLList) and is_composite_type(get_named_type(returns)):
-            if getattr(parent, "name", "").endswith("Connection"):
-                return 1  # a connection's edges: its `first` counted them already
+            if _is_connection(parent):
+                return self.pages[-1] if self.pages else 1  # a connection's edges: its `first`
             return int(_metadata(definition).get(MAX_ITEMS, DEFAULT_PAGE_SIZE))
         return 1
 
@@ -337,3 +348,7 @@ def introspection_allowed(context: Context) -> bool:
     if policy == "off":
         return False
     return context.viewer.is_signed_in  # "signed_in": employers in the console, staff
+
+
+def _is_connection(graphql_type: object) -> bool:
+    return str(getattr(graphql_type, "name", "")).endswith("Connection")

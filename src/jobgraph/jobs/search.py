@@ -499,6 +499,8 @@ async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
 
 
 MAX_HISTOGRAM_BUCKETS = 20
+# Each facet lists its largest values, at most so many (a station facet could be long).
+MAX_FACET_VALUES = 50
 
 
 async def salary_histogram(
@@ -595,4 +597,5 @@ async def _summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
             facets[FACETS[facet]].append((value, number))
     for name in FACETS:
         facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
+        del facets[name][MAX_FACET_VALUES:]
     return total, facets

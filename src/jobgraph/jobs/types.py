@@ -32,7 +32,7 @@ from jobgraph.jobs.members import MemberRole
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.models import SavedSearch as SavedSearchRow
-from jobgraph.paging import page_size
+from jobgraph.paging import at_most, page_size
 from jobgraph.permissions import MemberOfPostingCompany
 
 # The GraphQL enums registered here, importable from here by the modules that use them.
@@ -336,17 +336,19 @@ class FacetValue:
     "every filter but its own, so a chosen value still lists the others to switch to."
 )
 class JobFacets:
-    category: list[FacetValue]
-    prefecture: list[FacetValue]
+    category: list[FacetValue] = strawberry.field(metadata=at_most(search.MAX_FACET_VALUES))
+    prefecture: list[FacetValue] = strawberry.field(metadata=at_most(search.MAX_FACET_VALUES))
     nearest_station: list[FacetValue] = strawberry.field(
-        description="By nearest station, under every filter but nearestStation."
+        description="By nearest station, under every filter but nearestStation.",
+        metadata=at_most(search.MAX_FACET_VALUES),
     )
     line: list[FacetValue] = strawberry.field(
         description="By railway line, from the station facet: a posting near a station "
-        "several lines serve counts for each."
+        "several lines serve counts for each.",
+        metadata=at_most(search.MAX_FACET_VALUES),
     )
-    employment_type: list[FacetValue]
-    japanese_level: list[FacetValue]
+    employment_type: list[FacetValue] = strawberry.field(metadata=at_most(search.MAX_FACET_VALUES))
+    japanese_level: list[FacetValue] = strawberry.field(metadata=at_most(search.MAX_FACET_VALUES))
 
 
 @strawberry.type(description="How a search that found nothing was broadened.")
@@ -392,7 +394,8 @@ class JobConnection:
         description="How many postings of this search (under every filter but salaryAtLeast) "
         "pay, as a yearly figure in `currency`, from each of `bounds` up to the next: "
         "choose the buckets, e.g. [0, 3000000, 4000000, 6000000, 8000000]. Postings "
-        "without a salary, or in another currency, are not counted."
+        "without a salary, or in another currency, are not counted.",
+        metadata=at_most(search.MAX_HISTOGRAM_BUCKETS),
     )
     async def salary_histogram(
         self, info: Info, bounds: list[int], currency: str = "JPY"
@@ -427,6 +430,7 @@ def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
         for line in known.lines if known else ():
             by_line[line] = by_line.get(line, 0) + number
     ordered = sorted(by_line.items(), key=lambda pair: (-pair[1], pair[0].name))
+    ordered = ordered[: search.MAX_FACET_VALUES]
     return [
         FacetValue(value=line.name, count=number, line=RailwayLine.of(line))
         for line, number in ordered
