@@ -206,7 +206,7 @@ async def load_with_wrk(
         report = (await process.communicate())[0].decode()
     finally:
         os.unlink(script.name)
-    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", report, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", report, re.MULTILINE))
     requests = int(re.search(r"(\d+) requests in", report)[1])
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
     errors = int(failed[1]) if failed else 0
