@@ -6,19 +6,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
-import pytest
-
 from tests.support.employers import employer_of
-
-PARTNER = "kansai-jobs"
-TEMPLATE = "https://jobs.kansai-partner.test/jobs/{id}"
-
-
-@pytest.fixture
-async def partner(database, serve, reconfigure):
-    await reconfigure({PARTNER: {"policy": {"job_url_template": TEMPLATE}}})
-    async with serve(database) as api:
-        yield api
+from tests.support.partners import JOB_PAGES, PARTNER
 
 
 async def test_the_feed_holds_what_the_partner_shows_in_indeeds_format(partner):
@@ -44,7 +33,7 @@ async def test_the_feed_holds_what_the_partner_shows_in_indeeds_format(partner):
     assert len(jobs) == shown["totalCount"] and draft not in jobs
     job = jobs[job_id]
     assert job.findtext("title") == "Kobe <barista> & co ]]> beans"
-    assert job.findtext("url") == TEMPLATE.replace("{id}", job_id)
+    assert job.findtext("url") == JOB_PAGES.replace("{id}", job_id)
     assert (job.findtext("city"), job.findtext("state"), job.findtext("country")) == (
         "Kobe",
         "兵庫県",

@@ -6,12 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.support.employers import employer_of
-
-TEMPLATE = "https://jobs.kansai-partner.test/jobs/{id}"
-PARTNER = "kansai-jobs"
+from tests.support.partners import JOB_PAGES, PARTNER
 
 # https://developers.google.com/search/docs/appearance/structured-data/job-posting
 REQUIRED = {"title", "description", "datePosted", "hiringOrganization"}
@@ -46,13 +42,6 @@ def check_google_job_posting(document: dict) -> None:
     assert isinstance(document["directApply"], bool)
 
 
-@pytest.fixture
-async def partner(database, serve, reconfigure):
-    await reconfigure({PARTNER: {"policy": {"job_url_template": TEMPLATE}}})
-    async with serve(database) as api:
-        yield api
-
-
 async def posted(api, **fields) -> str:
     employer = await employer_of(api, PARTNER)
     return await employer.post(
@@ -74,7 +63,7 @@ async def test_a_posting_as_google_for_jobs_reads_it(partner):
     document = (await partner.data(query, {"id": job_id}, tenant=PARTNER))["job"]["jsonLd"]
     check_google_job_posting(document)
     assert document.keys() >= RECOMMENDED
-    assert document["url"] == TEMPLATE.replace("{id}", job_id)
+    assert document["url"] == JOB_PAGES.replace("{id}", job_id)
     assert document["jobLocation"]["address"]["addressRegion"] == "大阪府"
     assert document["baseSalary"]["value"] == {
         "@type": "QuantitativeValue",
@@ -119,8 +108,8 @@ async def test_the_sitemap_lists_the_job_pages_the_site_shows(partner):
         "application/xml"
     )
     urls = re.findall(r"<loc>([^<]+)</loc>", response.text)
-    assert TEMPLATE.replace("{id}", job_id) in urls
-    assert TEMPLATE.replace("{id}", draft) not in urls
+    assert JOB_PAGES.replace("{id}", job_id) in urls
+    assert JOB_PAGES.replace("{id}", draft) not in urls
     shown = (await partner.data("{ jobs(first: 1) { totalCount } }", tenant=PARTNER))["jobs"]
     assert len(urls) == shown["totalCount"]
     assert response.text.startswith('<?xml version="1.0"')

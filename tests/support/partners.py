@@ -7,6 +7,9 @@ import base64
 from tests.support.accounts import admin_token
 
 ORIGIN = "https://www.jobboard.test"
+# The partner site and where its job pages are (JSON-LD, the sitemap, the aggregator feed).
+PARTNER = "kansai-jobs"
+JOB_PAGES = "https://jobs.kansai-partner.test/jobs/{id}"
 CREATE_KEY = 'mutation { createSiteKey(name: "careers page") { id key } }'
 
 
