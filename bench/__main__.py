@@ -172,8 +172,22 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def _milliseconds(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    number, unit = _found(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(number) * _UNITS[unit]
+
+
+def _percentile(percentiles: dict[str, str], which: str, report: str) -> str:
+    if which not in percentiles:
+        raise RuntimeError(f"wrk's report has no {which}th percentile:\n{report}")
+    return percentiles[which]
+
+
+def _found(pattern: str, report: str) -> re.Match[str]:
+    """What wrk's report says of ``pattern``; a clear error where it says nothing of it."""
+    found = re.search(pattern, report)
+    if found is None:
+        raise RuntimeError(f"wrk's report has no {pattern!r}:\n{report}")
+    return found
 
 
 async def load_with_wrk(
@@ -207,17 +221,17 @@ async def load_with_wrk(
     finally:
         os.unlink(script.name)
     percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", report, re.MULTILINE))
-    requests = int(re.search(r"(\d+) requests in", report)[1])
+    requests = int(_found(r"(\d+) requests in", report)[1])
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
     errors = int(failed[1]) if failed else 0
     socket_errors = re.search(r"Socket errors: (.*)", report)
     return {
         "requests": requests,
         "errors": errors + (1 if socket_errors else 0),
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", report)[1]),
-        "p50": _milliseconds(percentiles["50"]),
+        "rps": float(_found(r"Requests/sec:\s+([\d.]+)", report)[1]),
+        "p50": _milliseconds(_percentile(percentiles, "50", report)),
         "p95": math.nan,  # wrk reports 50, 75, 90 and 99
-        "p99": _milliseconds(percentiles["99"]),
+        "p99": _milliseconds(_percentile(percentiles, "99", report)),
         "mean": math.nan,
     }
 
