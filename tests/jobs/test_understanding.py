@@ -46,3 +46,20 @@ async def test_diversity_keeps_a_page_to_so_many_postings_of_a_company(api):
     assert seen and max(seen.values()) == 1
     body = await api.graphql(SEARCH, {"max": 0}, tenant="jobboard")
     assert error_code(body) == "BAD_USER_INPUT"
+
+
+SUGGEST = """query($search: String) { jobs(search: $search, first: 5) {
+  totalCount suggestion broadened { droppedTerm } } }"""
+
+
+async def test_a_misspelled_search_suggests_what_would_find_something(api):
+    found = (await api.data(SUGGEST, {"search": "pyhton"}, tenant="jobboard"))["jobs"]
+    assert found == {"totalCount": 0, "suggestion": "python", "broadened": None}
+    spelled = (await api.data(SUGGEST, {"search": "python"}, tenant="jobboard"))["jobs"]
+    assert spelled["totalCount"] > 0 and spelled["suggestion"] is None
+    # Both words misspelled: both respelled, as one suggestion.
+    both = (await api.data(SUGGEST, {"search": "backnd enginer"}, tenant="jobboard"))["jobs"]
+    assert both["suggestion"] == "backend engineer"
+    # Nothing close: no suggestion rather than a wild one.
+    none = (await api.data(SUGGEST, {"search": "qwertyuiop"}, tenant="jobboard"))["jobs"]
+    assert none == {"totalCount": 0, "suggestion": None, "broadened": None}

@@ -4,6 +4,7 @@ keyset pagination, and facet counts. Text matching lives in SQL (migration 0004)
 from __future__ import annotations
 
 import base64
+import difflib
 import itertools
 import json
 import time
@@ -230,6 +231,35 @@ async def broadened(db: AsyncSession, scope: Scope, query: JobQuery) -> tuple[Jo
     rarest = min(range(len(query.terms)), key=lambda index: (counts[index], index))
     kept = tuple(term for index, term in enumerate(query.terms) if index != rarest)
     return replace(query, text=" ".join(kept), terms=kept), query.terms[rarest]
+
+
+# The words a site's postings are titled with, by site and data (see ``respelled``).
+_VOCABULARY: LRU[tuple[Any, ...], tuple[str, ...]] = LRU(64)
+
+
+async def respelled(db: AsyncSession, scope: Scope, query: JobQuery) -> str | None:
+    """For a search that finds nothing: the same text with each term no posting contains
+    replaced by the closest word of the scope's posting titles (a misspelling: "pyhton"
+    for "python"), or None where no term has a close word. One statement, and none while
+    the scope's postings are unchanged (the words are kept under its data version)."""
+    if not query.terms:
+        return None
+    key = scope.cache_key
+    vocabulary = _VOCABULARY.get(key) if key is not None else None
+    if vocabulary is None:
+        words = func.regexp_split_to_table(func.lower(JobPosting.title), "[^a-z]+")
+        rows = await db.execute(select(words.label("word")).where(scope.condition).distinct())
+        vocabulary = tuple(sorted(word for (word,) in rows if len(word) >= 3))
+        if key is not None:
+            _VOCABULARY.put(key, vocabulary)
+    known = set(vocabulary)
+    changed = False
+    spelled = []
+    for term in query.terms:
+        close = [] if term in known else difflib.get_close_matches(term, vocabulary, 1, 0.75)
+        spelled.append(close[0] if close else term)
+        changed = changed or bool(close)
+    return " ".join(spelled) if changed else None
 
 
 def _rank(query: JobQuery) -> ColumnElement[int]:

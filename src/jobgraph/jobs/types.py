@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import strawberry
@@ -370,6 +371,11 @@ class JobConnection:
     # Both totalCount and facets asked: one statement answers both (see _counts).
     counted_together: strawberry.Private[bool] = False
     counting: strawberry.Private[asyncio.Task[search.Summary] | None] = None
+    suggestion: str | None = strawberry.field(
+        default=None,
+        description="Set when the search as given found nothing, not even broadened, and "
+        'this spelling of it finds some: ask "Did you mean …?"',
+    )
     broadened: Broadening | None = strawberry.field(
         default=None,
         description="Set when the search as given found nothing and these results are of "
@@ -492,6 +498,13 @@ async def connection(
             if wider.rows:
                 query, page = broader[0], wider
                 broadening = Broadening(dropped_term=broader[1], searched_for=query.text or "")
+    suggestion = None
+    if broaden and not page.rows and after is None:
+        spelled = await search.respelled(db, scope, query)
+        if spelled is not None:
+            respelled = await search.normalized(db, replace(query, text=spelled, terms=None))
+            if (await search.search_page(db, scope, respelled, 1, None)).rows:
+                suggestion = spelled
     edges = page.shown(
         lambda: [
             JobEdge(node=Job.of(row, company), cursor=cursor)
@@ -510,6 +523,7 @@ async def connection(
         scope=scope,
         counted_together={"totalCount", "facets"} <= selected_names(info),
         broadened=broadening,
+        suggestion=suggestion,
     )
 
 
