@@ -23,6 +23,7 @@ SecurityHeaders. Then, by route:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -65,6 +66,7 @@ from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.tenancy.static import tenant_static_file
+from jobgraph.webhooks.delivery import deliver_due
 from jobgraph.widget.routes import widget_script
 
 log = logging.getLogger(__name__)
@@ -125,9 +127,18 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         )
         await _first_signing_key(app.state.services.tokens.keyring)
         await app.state.services.registry.start()
+        sending = (
+            asyncio.create_task(_send_webhooks(app.state.services))
+            if settings.webhooks_interval_s > 0
+            else None
+        )
         try:
             yield
         finally:
+            if sending is not None:
+                sending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sending
             await app.state.services.registry.close()
             await provider_keys.close()
             await app.state.services.limiter.close()
@@ -188,6 +199,23 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         middleware=[Middleware(RequestLog), Middleware(SecurityHeaders)],
     )
     return app
+
+
+async def _send_webhooks(services: Services) -> None:
+    """Every process sends the webhook deliveries due, every few seconds: claimed with
+    SKIP LOCKED, so several processes never send one twice."""
+    settings = services.settings
+    while True:
+        try:
+            await deliver_due(
+                services.sessions,
+                await services.registry.current(),
+                settings.secret_key,
+                settings.webhooks_allow_private,
+            )
+        except Exception:  # the database away a moment: the next round tries again
+            log.exception("sending webhooks failed")
+        await asyncio.sleep(settings.webhooks_interval_s)
 
 
 # How `jobgraph serve --workers N` hands its database to each worker process it starts.

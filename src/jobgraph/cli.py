@@ -375,6 +375,35 @@ def alerts_run() -> None:
         Steps(1).run("Running job alerts", lambda: _run(_with_app_engine(urls, settings, run)))
 
 
+@main.group(help="Webhooks: sending what endpoints subscribed to.")
+def webhooks() -> None:
+    pass
+
+
+@webhooks.command(
+    "deliver",
+    help="Send the webhook deliveries due now, once (`jobgraph serve` does it every "
+    "JOBGRAPH_WEBHOOKS_INTERVAL_S seconds by itself).",
+)
+def webhooks_deliver() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from jobgraph.webhooks.delivery import deliver_due
+
+        registry = await _registry(sessions)
+        report = await deliver_due(
+            sessions, registry, settings.secret_key, settings.webhooks_allow_private
+        )
+        _detail(
+            f"{report.delivered} delivered, {report.retrying} to try again, "
+            f"{report.failed} given up"
+        )
+
+    with provisioned_database(settings, _detail) as urls:
+        Steps(1).run("Sending webhooks", lambda: _run(_with_app_engine(urls, settings, run)))
+
+
 @main.group(help="Postings: keeping their information current.")
 def postings() -> None:
     pass

@@ -154,6 +154,16 @@ class Settings(BaseSettings):
     inquiry_limit_per_address: str = Field(
         default="5/hour", description="Inquiries (sendInquiry) allowed per client address."
     )
+    webhooks_interval_s: float = Field(
+        default=5.0,
+        description="How often `jobgraph serve` sends the webhook deliveries due; 0: it does "
+        "not (run `jobgraph webhooks deliver` instead).",
+    )
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Let webhook endpoints be http:// and on loopback or private addresses: "
+        "for development only (otherwise they would reach into the operator's network).",
+    )
 
 
 @cache

@@ -1,11 +1,15 @@
-"""Signed, expiring tokens for links sent by e-mail (confirming an address, joining a
-company): itsdangerous over the service's secret key, one salt per purpose, so a token
-made for one purpose is worthless for another."""
+"""What the service's secret key protects: signed, expiring tokens for links sent by e-mail
+(confirming an address, joining a company): itsdangerous, one salt per purpose, so a token
+made for one purpose is worthless for another; and secrets kept at rest (token-signing
+keys, webhook secrets), sealed with a key derived from it."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
+from cryptography.fernet import Fernet
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from jobgraph.errors import BadUserInput
@@ -29,3 +33,8 @@ def read(secret: str, purpose: str, token: str, max_age_s: int, what: str) -> di
         raise BadUserInput(
             f"This is not a valid {what}: copy the whole link from the e-mail.", field="token"
         ) from None
+
+
+def sealer(secret_key: str) -> Fernet:
+    """Seals and opens what the service keeps secret at rest (Fernet: AES and HMAC)."""
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest()))

@@ -12,6 +12,7 @@ from jobgraph.policy import models as _policy  # noqa: F401
 from jobgraph.privacy import models as _privacy  # noqa: F401
 from jobgraph.resumes import models as _resumes  # noqa: F401
 from jobgraph.tenancy import models as _tenancy  # noqa: F401
+from jobgraph.webhooks import models as _webhooks  # noqa: F401
 
 metadata = Base.metadata
 # Tables keyed by pool that are not a pool's data: the registry and the data versions.

@@ -21,6 +21,7 @@ from jobgraph.policy.config import MAX_TOKENS_CEILING
 from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
 from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery, TenantQuery
+from jobgraph.webhooks.schema import WebhooksMutation, WebhooksQuery
 
 Query = merge_types(
     "Query",
@@ -34,6 +35,7 @@ Query = merge_types(
         AgreementsQuery,
         PrivacyQuery,
         CommunicationsQuery,
+        WebhooksQuery,
     ),
 )
 Mutation = merge_types(
@@ -47,6 +49,7 @@ Mutation = merge_types(
         AgreementsMutation,
         PrivacyMutation,
         CommunicationsMutation,
+        WebhooksMutation,
     ),
 )
 

@@ -21,6 +21,7 @@ from jobgraph.resumes.service import withdraw_visibilities
 from jobgraph.settings import Settings
 from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.registry import RegistryCache
+from jobgraph.webhooks.service import site_settings_changed
 
 
 @dataclass
@@ -45,7 +46,11 @@ class Services:
 def tenancy_hooks() -> TenancyHooks:
     """What tenancy asks of the domains above it (``tenancy/hooks.py``): the service and
     the command line both take it from here."""
-    return TenancyHooks(withdraw_visibilities=withdraw_visibilities, actor_names=actor_names)
+    return TenancyHooks(
+        withdraw_visibilities=withdraw_visibilities,
+        actor_names=actor_names,
+        settings_changed=site_settings_changed,
+    )
 
 
 def identity_hooks() -> IdentityHooks:

@@ -8,21 +8,19 @@ process re-reads the keys every minute and whenever a token names a key it does 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.fernet import Fernet
 from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.identity.models import SigningKey
 from jobgraph.settings import Settings
+from jobgraph.signing import sealer
 
 ALGORITHM = "ES256"
 _RELOAD_EVERY_S = 60.0
@@ -30,15 +28,11 @@ _UNKNOWN_KID_RELOAD_GAP_S = 5.0
 _FIRST_KEY_LOCK = 0x6A6F6267  # pg_advisory_xact_lock key of first-key creation ("jobg")
 
 
-def _fernet(secret_key: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest()))
-
-
 class KeyRing:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self._sessions = sessions
         self._settings = settings
-        self._fernet = _fernet(settings.secret_key)
+        self._fernet = sealer(settings.secret_key)
         self._signing: ECKey | None = None
         self._verifying = KeySet([])
         self._loaded_at = 0.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -65,6 +66,11 @@ class TenantAdmin(Base):
     tenant_slug: Mapped[str] = mapped_column(String(63), primary_key=True)
     granted_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = _now()
+
+
+class MemberRole(StrEnum):
+    OWNER = "OWNER"  # manages the company's members (and its webhooks)
+    MEMBER = "MEMBER"
 
 
 class CompanyMember(Base):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -19,19 +18,13 @@ from jobgraph.errors import BadUserInput, Forbidden, NotFound
 from jobgraph.identity.accounts import check_email, find_by_email
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.hooks import CompanyMembership
-from jobgraph.identity.models import Account, CompanyMember
+from jobgraph.identity.models import Account, CompanyMember, MemberRole
 from jobgraph.jobs.models import Company
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.staff import Power, may, require, staff_role
 from jobgraph.tenancy.feed import company_present_on
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer
-
-
-class MemberRole(StrEnum):
-    OWNER = "OWNER"  # manages the company's members
-    MEMBER = "MEMBER"
-
 
 PURPOSE = "join-company"
 INVITATION_TTL_S = 7 * 24 * 3600

@@ -21,6 +21,8 @@ from jobgraph.jobs.search import current_as_of, posted_for, shown_on
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
+from jobgraph.webhooks import service as webhooks
+from jobgraph.webhooks.models import WebhookEvent
 
 DEFAULT_LIFETIME = timedelta(days=60)
 MAX_LIFETIME = timedelta(days=365)
@@ -198,6 +200,21 @@ def publish(row: JobPosting) -> None:
         row.expires_at = now + DEFAULT_LIFETIME
     row.status = JobStatus.PUBLISHED
     row.updated_at = row.confirmed_at = now
+
+
+async def announce(
+    db: AsyncSession, tenant: Tenant, sites: TenantRegistry, row: JobPosting, event: WebhookEvent
+) -> int:
+    """Tell the webhooks of the posting's company and of every site that carries it (its
+    own, and the partner sites whose feed selects it) what became of it."""
+    carrying = [row.tenant_slug]
+    for site in sites.tenants():
+        if site.config.parent == row.tenant_slug and site.pool_id == row.pool_id:
+            shown = select(JobPosting.id).where(JobPosting.id == row.id, posted_for(site).condition)
+            if await db.scalar(shown) is not None:
+                carrying.append(site.slug)
+    data = {"postingId": str(row.id), "companyId": str(row.company_id), "status": row.status}
+    return await webhooks.emit(db, tenant, event, data, row.company_id, carrying)
 
 
 def confirm(row: JobPosting) -> None:

@@ -28,6 +28,7 @@ from jobgraph.jobs.types import (
 )
 from jobgraph.permissions import AccountHolder, Employer, JobsRead, SignedIn
 from jobgraph.tenancy.feed import company_present_on
+from jobgraph.webhooks.models import WebhookEvent
 
 
 @strawberry.type
@@ -210,6 +211,10 @@ class JobsMutation:
         async with context.transaction() as db:
             row = await postings.owned(db, context.tenant, context.viewer, parse_id(id, "id"))
             row = await postings.update(db, row, patch.changes())
+            if row.status == JobStatus.PUBLISHED:
+                await postings.announce(
+                    db, context.tenant, context.sites, row, WebhookEvent.POSTING_UPDATED
+                )
         return Job.of(row)
 
     @strawberry.mutation(
@@ -217,11 +222,11 @@ class JobsMutation:
         description="Publish a draft (for 60 days unless it has an expiry).",
     )
     async def publish_job(self, info: Info, id: strawberry.ID) -> Job:
-        return await _transition(info, id, postings.publish)
+        return await _transition(info, id, postings.publish, WebhookEvent.POSTING_PUBLISHED)
 
     @strawberry.mutation(permission_classes=[Employer], description="Close a published job.")
     async def close_job(self, info: Info, id: strawberry.ID) -> Job:
-        return await _transition(info, id, postings.close)
+        return await _transition(info, id, postings.close, WebhookEvent.POSTING_CLOSED)
 
     @strawberry.mutation(
         permission_classes=[Employer],
@@ -236,7 +241,7 @@ class JobsMutation:
         permission_classes=[Employer], description="Publish a closed or expired job again."
     )
     async def reopen_job(self, info: Info, id: strawberry.ID) -> Job:
-        return await _transition(info, id, postings.reopen)
+        return await _transition(info, id, postings.reopen, WebhookEvent.POSTING_PUBLISHED)
 
     @strawberry.mutation(
         permission_classes=[JobsRead],
@@ -280,9 +285,13 @@ class JobsMutation:
         return True
 
 
-async def _transition(info: Info, id: strawberry.ID, change: Any) -> Job:
+async def _transition(
+    info: Info, id: strawberry.ID, change: Any, event: WebhookEvent | None = None
+) -> Job:
     context = info.context
     async with context.transaction() as db:
         row = await postings.owned(db, context.tenant, context.viewer, parse_id(id, "id"))
         change(row)
+        if event is not None:
+            await postings.announce(db, context.tenant, context.sites, row, event)
     return Job.of(row)

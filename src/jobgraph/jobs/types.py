@@ -16,6 +16,7 @@ from strawberry.types.nodes import SelectedField
 from jobgraph import places
 from jobgraph.errors import NotFound
 from jobgraph.fields import PRELOADED, Info, parse_id
+from jobgraph.identity.models import MemberRole
 from jobgraph.jobs import publishing, search
 from jobgraph.jobs.enums import (
     AlertFrequency,
@@ -29,7 +30,6 @@ from jobgraph.jobs.enums import (
     SalaryPeriod,
     yearly,
 )
-from jobgraph.jobs.members import MemberRole
 from jobgraph.jobs.models import Company as CompanyRow
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.models import SavedSearch as SavedSearchRow

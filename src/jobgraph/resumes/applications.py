@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.db.engine import rows_changed
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
@@ -24,6 +25,8 @@ from jobgraph.resumes.service import (
 )
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer
+from jobgraph.webhooks import service as webhooks
+from jobgraph.webhooks.models import WebhookEvent
 
 MAX_COVER_NOTE = 5000
 
@@ -80,10 +83,10 @@ async def apply(
         raise BadUserInput(
             f"The cover note must have at most {MAX_COVER_NOTE} characters.", field="coverNote"
         )
-    job = await db.scalar(
-        select(JobPosting.id).where(JobPosting.id == job_id, shown_on(tenant).condition)
+    company_id = await db.scalar(
+        select(JobPosting.company_id).where(JobPosting.id == job_id, shown_on(tenant).condition)
     )
-    if job is None:
+    if company_id is None:
         raise NotFound(f"No open job {job_id} on this site.")
     if await own_resume(db, account_id) is None:
         raise BadUserInput("Save your resume before you apply.", field="jobId")
@@ -111,7 +114,8 @@ async def apply(
             created_at=datetime.now(UTC),
         )
         db.add(row)
-    await db.execute(
+    accepted = await rows_changed(
+        db,
         update(Invitation)
         .where(
             Invitation.job_id == job_id,
@@ -120,13 +124,39 @@ async def apply(
         )
         .values(status=InvitationStatus.ACCEPTED)
         # Nothing loaded in this request holds these invitations.
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
+    await db.flush()
+    await _tell_company(db, tenant, WebhookEvent.APPLICATION_RECEIVED, row, company_id)
+    if accepted:
+        await _tell_company(db, tenant, WebhookEvent.INVITATION_ACCEPTED, row, company_id)
     return row
 
 
+async def _tell_company(
+    db: AsyncSession,
+    tenant: Tenant,
+    event: WebhookEvent,
+    application: Application | Invitation,
+    company_id: uuid.UUID,
+) -> None:
+    """The company's webhooks hear of it: ids and the status, nothing of the seeker."""
+    kind = "applicationId" if isinstance(application, Application) else "invitationId"
+    data = {
+        kind: str(application.id),
+        "postingId": str(application.job_id),
+        "companyId": str(company_id),
+        "status": application.status,
+    }
+    await webhooks.emit(db, tenant, event, data, company_id, sites=[])
+
+
+async def _company_of(db: AsyncSession, job_id: uuid.UUID) -> uuid.UUID | None:
+    return await db.scalar(select(JobPosting.company_id).where(JobPosting.id == job_id))
+
+
 async def withdraw(
-    db: AsyncSession, account_id: uuid.UUID, application_id: uuid.UUID
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, application_id: uuid.UUID
 ) -> Application:
     row = await db.scalar(
         select(Application).where(
@@ -137,6 +167,9 @@ async def withdraw(
         raise NotFound(f"You have no application {application_id}.")
     row.status = ApplicationStatus.WITHDRAWN
     row.updated_at = datetime.now(UTC)
+    company_id = await _company_of(db, row.job_id)
+    if company_id is not None:
+        await _tell_company(db, tenant, WebhookEvent.APPLICATION_WITHDRAWN, row, company_id)
     return row
 
 
@@ -156,11 +189,12 @@ async def move(
     row = await db.scalar(select(Application).where(Application.id == application_id))
     if row is None:
         raise NotFound(f"No application {application_id}.")
-    await company_job(db, tenant, viewer, row.job_id)
+    job = await company_job(db, tenant, viewer, row.job_id)
     if row.status == ApplicationStatus.WITHDRAWN:
         raise BadUserInput("The seeker withdrew this application.", field="id")
     row.status = str(status)
     row.updated_at = datetime.now(UTC)
+    await _tell_company(db, tenant, WebhookEvent.APPLICATION_STATUS_CHANGED, row, job.company_id)
     return row
 
 
@@ -206,7 +240,9 @@ async def invite(
         )
 
 
-async def decline(db: AsyncSession, account_id: uuid.UUID, invitation_id: uuid.UUID) -> None:
+async def decline(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, invitation_id: uuid.UUID
+) -> None:
     row = await db.scalar(
         select(Invitation).where(
             Invitation.id == invitation_id, Invitation.account_id == account_id
@@ -215,3 +251,6 @@ async def decline(db: AsyncSession, account_id: uuid.UUID, invitation_id: uuid.U
     if row is None:
         raise NotFound(f"You have no invitation {invitation_id}.")
     row.status = InvitationStatus.DECLINED
+    company_id = await _company_of(db, row.job_id)
+    if company_id is not None:
+        await _tell_company(db, tenant, WebhookEvent.INVITATION_DECLINED, row, company_id)

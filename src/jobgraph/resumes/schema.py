@@ -229,7 +229,7 @@ class ResumesMutation:
         context = info.context
         async with context.transaction() as db:
             row = await applications.withdraw(
-                db, context.viewer.signed_in_account, parse_id(id, "id")
+                db, context.tenant, context.viewer.signed_in_account, parse_id(id, "id")
             )
         return Application.of(row)
 
@@ -288,6 +288,6 @@ class ResumesMutation:
     async def decline_invitation(self, info: Info, id: strawberry.ID) -> bool:
         async with info.context.transaction() as db:
             await applications.decline(
-                db, info.context.viewer.signed_in_account, parse_id(id, "id")
+                db, info.context.tenant, info.context.viewer.signed_in_account, parse_id(id, "id")
             )
         return True

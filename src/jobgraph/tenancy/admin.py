@@ -285,6 +285,7 @@ async def apply(
     await db.flush()
     resumes_changed = 0
     if old_document is not None:
+        await hooks.settings_changed(db, Tenant(row.slug, row.pool_id, row.version, config))
         # A tightened policy applies to the data already held, in this same unit of work:
         # resumes leave the visibilities the site no longer offers. (Rules read at every
         # request, such as which fields an employer sees, need no change of data.)

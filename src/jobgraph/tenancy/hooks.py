@@ -30,7 +30,15 @@ class ActorNames(Protocol):
         ...
 
 
+class SettingsChanged(Protocol):
+    async def __call__(self, db: AsyncSession, tenant: Tenant) -> None:
+        """Tell who listens (a site's webhooks) that ``tenant``'s settings changed, in the
+        change's own transaction."""
+        ...
+
+
 @dataclass(frozen=True)
 class TenancyHooks:
     withdraw_visibilities: WithdrawVisibilities
     actor_names: ActorNames
+    settings_changed: SettingsChanged

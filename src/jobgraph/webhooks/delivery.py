@@ -1,0 +1,291 @@
+"""Sending the deliveries that are due. Each is claimed (SENDING, with a lease) and
+committed before it is sent, with ``FOR UPDATE SKIP LOCKED``, so several processes never
+send one twice; one sent but not recorded (a crash) is sent again when its lease ends, with
+the same webhook-id, which receivers deduplicate on: at least once, once in effect.
+
+Signed as Standard Webhooks asks (webhook-id, webhook-timestamp, webhook-signature: an
+HMAC-SHA256 of id, timestamp and body), so partners verify with existing libraries. Sent
+safely: no redirects followed, connect and read timeouts, the response read to 64 KiB at
+most, one delivery at a time per endpoint, and no address on a private, loopback or
+link-local network (checked at each delivery: a name may change where it points). A
+delivery that fails is tried again after growing pauses for a day, then given up; its
+endpoint is marked failing and its owners are told by e-mail."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from standardwebhooks import Webhook
+
+from jobgraph.db.engine import bind_pool
+from jobgraph.identity.models import Account, CompanyMember, MemberRole, TenantAdmin
+from jobgraph.notifications.outbox import enqueue
+from jobgraph.tenancy.registry import TenantRegistry
+from jobgraph.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from jobgraph.webhooks.service import secret_of
+
+# The pauses before each next attempt; after GIVE_UP_AFTER a delivery is failed.
+BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (0.5, 2, 10, 30, 60, 120, 240, 480, 480))
+GIVE_UP_AFTER = timedelta(days=1)
+LEASE = timedelta(minutes=5)  # a claimed delivery not recorded by then is sent again
+BATCH = 100
+MAX_RESPONSE = 64 * 1024
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+ENDPOINTS_AT_ONCE = 10
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    url: str
+    secret: str
+    body: str
+    created_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+async def deliver_due(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: TenantRegistry,
+    secret_key: str,
+    allow_private: bool,
+    now: datetime | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> DeliveryReport:
+    """Send every delivery due in every pool once; what became of them."""
+    report = DeliveryReport()
+    own_client = client is None
+    client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+    try:
+        for pool in registry.pools():
+            claimed = await _claim(sessions, pool, secret_key, now or datetime.now(UTC))
+            if claimed:
+                outcomes = await _send_all(client, claimed, allow_private)
+                done = now or datetime.now(UTC)
+                await _record(sessions, registry, pool, claimed, outcomes, report, done)
+    finally:
+        if own_client:
+            await client.aclose()
+    return report
+
+
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession], pool: str, secret_key: str, now: datetime
+) -> list[_Claimed]:
+    async with sessions() as db, db.begin():
+        bind_pool(db, pool)
+        rows = (
+            await db.execute(
+                select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint)
+                .join(
+                    WebhookEndpoint,
+                    (WebhookEndpoint.pool_id == WebhookDelivery.pool_id)
+                    & (WebhookEndpoint.id == WebhookDelivery.endpoint_id),
+                )
+                .where(
+                    WebhookDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                    WebhookDelivery.next_attempt_at <= now,
+                )
+                .order_by(WebhookDelivery.next_attempt_at)
+                .limit(BATCH)
+                .with_for_update(of=WebhookDelivery, skip_locked=True)
+            )
+        ).all()
+        claimed = []
+        for delivery, url, endpoint in rows:
+            delivery.status = DeliveryStatus.SENDING
+            delivery.next_attempt_at = now + LEASE
+            claimed.append(
+                _Claimed(
+                    id=delivery.id,
+                    endpoint_id=delivery.endpoint_id,
+                    url=url,
+                    secret=secret_of(endpoint, secret_key),
+                    body=json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False),
+                    created_at=delivery.created_at,
+                    attempts=delivery.attempts,
+                )
+            )
+    return claimed
+
+
+async def _send_all(
+    client: httpx.AsyncClient, claimed: list[_Claimed], allow_private: bool
+) -> dict[uuid.UUID, _Outcome]:
+    """Each endpoint's deliveries one after another; endpoints side by side."""
+    by_endpoint: dict[uuid.UUID, list[_Claimed]] = defaultdict(list)
+    for delivery in claimed:
+        by_endpoint[delivery.endpoint_id].append(delivery)
+    outcomes: dict[uuid.UUID, _Outcome] = {}
+    turns = asyncio.Semaphore(ENDPOINTS_AT_ONCE)
+
+    async def one_endpoint(deliveries: list[_Claimed]) -> None:
+        async with turns:
+            for delivery in deliveries:
+                outcomes[delivery.id] = await _send(client, delivery, allow_private)
+
+    await asyncio.gather(*(one_endpoint(deliveries) for deliveries in by_endpoint.values()))
+    return outcomes
+
+
+async def _send(client: httpx.AsyncClient, delivery: _Claimed, allow_private: bool) -> _Outcome:
+    started = time.perf_counter()
+
+    def outcome(status_code: int | None, error: str | None) -> _Outcome:
+        return _Outcome(status_code, error, int((time.perf_counter() - started) * 1000))
+
+    refused = None if allow_private else await _private_address(delivery.url)
+    if refused is not None:
+        return outcome(None, refused)
+    at = datetime.now(UTC)
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "jobgraph-webhooks/1",
+        "webhook-id": str(delivery.id),
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(delivery.secret).sign(str(delivery.id), at, delivery.body),
+    }
+    try:
+        async with client.stream(
+            "POST", delivery.url, content=delivery.body.encode(), headers=headers
+        ) as response:
+            read = 0
+            async for chunk in response.aiter_bytes():
+                read += len(chunk)
+                if read >= MAX_RESPONSE:
+                    break
+            return outcome(response.status_code, None)
+    except httpx.HTTPError as error:
+        return outcome(None, f"{type(error).__name__}: {error}"[:500])
+
+
+async def _private_address(url: str) -> str | None:
+    """Why the endpoint may not be reached (it points into a private network), or None."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port)
+    except OSError as error:
+        return f"cannot resolve {host}: {error}"[:500]
+    for *_, address in found:
+        if not ipaddress.ip_address(address[0]).is_global:
+            return f"refused: {host} resolves to a non-public address ({address[0]})"
+    return None
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: TenantRegistry,
+    pool: str,
+    claimed: list[_Claimed],
+    outcomes: dict[uuid.UUID, _Outcome],
+    report: DeliveryReport,
+    now: datetime,
+) -> None:
+    async with sessions() as db, db.begin():
+        bind_pool(db, pool)
+        for delivery in claimed:
+            result = outcomes[delivery.id]
+            values: dict[str, Any] = {
+                "attempts": delivery.attempts + 1,
+                "last_status_code": result.status_code,
+                "last_error": result.error,
+                "last_duration_ms": result.duration_ms,
+            }
+            if result.ok:
+                values |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
+                report.delivered += 1
+                await db.execute(
+                    update(WebhookEndpoint)
+                    .where(WebhookEndpoint.id == delivery.endpoint_id)
+                    .values(failing_since=None)
+                )
+            elif now - delivery.created_at >= GIVE_UP_AFTER:
+                values |= {"status": DeliveryStatus.FAILED}
+                report.failed += 1
+                await _mark_failing(db, registry, delivery.endpoint_id, now)
+            else:
+                pause = BACKOFF[min(delivery.attempts, len(BACKOFF) - 1)]
+                values |= {"status": DeliveryStatus.PENDING, "next_attempt_at": now + pause}
+                report.retrying += 1
+            await db.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
+            )
+
+
+async def _mark_failing(
+    db: AsyncSession, registry: TenantRegistry, endpoint_id: uuid.UUID, now: datetime
+) -> None:
+    """The first failure for good marks the endpoint failing and tells its owners once."""
+    endpoint = await db.scalar(
+        select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).with_for_update()
+    )
+    if endpoint is None or endpoint.failing_since is not None:
+        return
+    endpoint.failing_since = now
+    tenant = registry.get(endpoint.tenant_slug)
+    if tenant is None:
+        return
+    owners = (
+        select(Account.id, Account.email)
+        .join(
+            CompanyMember,
+            (CompanyMember.pool_id == Account.pool_id) & (CompanyMember.account_id == Account.id),
+        )
+        .where(
+            CompanyMember.company_id == endpoint.company_id,
+            CompanyMember.role == MemberRole.OWNER,
+        )
+        if endpoint.company_id is not None
+        else select(Account.id, Account.email)
+        .join(
+            TenantAdmin,
+            (TenantAdmin.pool_id == Account.pool_id) & (TenantAdmin.account_id == Account.id),
+        )
+        .where(TenantAdmin.tenant_slug == endpoint.tenant_slug)
+    )
+    for account_id, email in (await db.execute(owners)).all():
+        await enqueue(
+            db,
+            tenant,
+            account_id,
+            email,
+            "WEBHOOK_FAILING",
+            f"webhook-failing:{endpoint.id}:{now.isoformat()}:{account_id}",
+            "A webhook endpoint is failing",
+            f"{tenant.site_name} could not deliver events to {endpoint.url} for a day; it "
+            "keeps trying new ones. See its deliveries (webhookDeliveries) and send the "
+            "failed ones again (redeliverWebhook) once it answers.",
+        )

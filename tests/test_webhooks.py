@@ -1,0 +1,301 @@
+"""Webhooks: a partner's receiver gets every posting event it carries, signed (checked with
+a Standard Webhooks library), at least once and once in effect; failures are retried with
+growing pauses, then given up; no payload names a person; nothing reaches a private
+network outside development."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks import Webhook
+
+from jobgraph.errors import BadUserInput
+from jobgraph.webhooks.delivery import BACKOFF, _private_address, deliver_due
+from jobgraph.webhooks.service import check_url
+from tests.conftest import TEST_SETTINGS, error_code
+from tests.support.accounts import admin_token
+from tests.support.disclosure import seeker_token
+from tests.support.employers import employer_of
+
+CREATE = """mutation($url: String!, $events: [WebhookEvent!]!, $company: ID) {
+  createWebhookEndpoint(url: $url, events: $events, companyId: $company) {
+    secret endpoint { id url events companyId } } }"""
+DELIVERIES = """query($id: ID!) { webhookDeliveries(endpointId: $id) {
+  id event status attempts lastStatusCode nextAttemptAt payload } }"""
+POSTING_EVENTS = ["POSTING_PUBLISHED", "POSTING_UPDATED", "POSTING_CLOSED"]
+
+
+class Receiver:
+    """An endpoint on this machine: answers with the statuses it is given, in turn (then
+    200), and keeps what it received."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                receiver.received.append((dict(self.headers.items()), body))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+
+    def events(self, secret: str) -> list[dict]:
+        """What arrived, each verified as a Standard Webhooks message."""
+        return [Webhook(secret).verify(body, headers) for headers, body in self.received]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+async def deliver(api, now: datetime | None = None):
+    services = api.app.state.services
+    return await deliver_due(
+        services.sessions,
+        await services.registry.current(),
+        TEST_SETTINGS.secret_key,
+        allow_private=True,
+        now=now,
+    )
+
+
+async def site_endpoint(api, tenant: str, url: str, events=POSTING_EVENTS) -> dict:
+    token = await admin_token(api, tenant)
+    created = await api.data(CREATE, {"url": url, "events": events}, tenant=tenant, token=token)
+    return created["createWebhookEndpoint"] | {"token": token}
+
+
+async def test_a_partner_receives_every_posting_event_it_carries_signed(api, receiver):
+    endpoint = await site_endpoint(api, "kansai-jobs", receiver.url)
+    assert endpoint["secret"].startswith("whsec_")
+    employer = await employer_of(api, "jobboard")
+    carried = await employer.post(title="Osaka baker", prefecture="Osaka")  # in its feed
+    await employer.post(title="Fukuoka baker", prefecture="Fukuoka")  # not in its feed
+    await api.data(
+        'mutation($id: ID!) { updateJob(id: $id, patch: {title: "Osaka bread baker"}) { id } }',
+        {"id": carried},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    await api.data(
+        "mutation($id: ID!) { closeJob(id: $id) { id } }",
+        {"id": carried},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    report = await deliver(api)
+    assert (report.delivered, report.retrying, report.failed) == (3, 0, 0)
+    events = receiver.events(endpoint["secret"])
+    assert [event["type"] for event in events] == [
+        "posting.published",
+        "posting.updated",
+        "posting.closed",
+    ]
+    for event in events:
+        assert set(event) == {"type", "timestamp", "data"}
+        assert event["data"] == {
+            "site": "jobboard",
+            "postingId": carried,
+            "companyId": employer.company_id,
+            "status": event["data"]["status"],
+        }
+    headers = [headers for headers, _ in receiver.received]
+    assert len({h["webhook-id"] for h in headers}) == 3
+    # Delivered: nothing more to send.
+    assert (await deliver(api)).delivered == 0
+    log = await api.data(
+        DELIVERIES,
+        {"id": endpoint["endpoint"]["id"]},
+        tenant="kansai-jobs",
+        token=endpoint["token"],
+    )
+    assert {(d["status"], d["lastStatusCode"]) for d in log["webhookDeliveries"]} == {
+        ("DELIVERED", 200)
+    }
+
+
+async def test_a_failing_receiver_is_retried_later_with_the_same_id(api, receiver):
+    endpoint = await site_endpoint(api, "jobboard", receiver.url)
+    receiver.statuses = [500]
+    employer = await employer_of(api, "jobboard")
+    await employer.post(title="Retried baker")
+    now = datetime.now(UTC)
+    assert (await deliver(api, now)).retrying == 1
+    log = await api.data(
+        DELIVERIES, {"id": endpoint["endpoint"]["id"]}, tenant="jobboard", token=endpoint["token"]
+    )
+    (first,) = log["webhookDeliveries"]
+    assert (first["status"], first["attempts"], first["lastStatusCode"]) == ("PENDING", 1, 500)
+    assert datetime.fromisoformat(first["nextAttemptAt"]) == now + BACKOFF[0]
+    assert (await deliver(api, now)).delivered == 0  # not yet due
+    assert (await deliver(api, now + BACKOFF[0])).delivered == 1
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert ids == [first["id"], first["id"]]
+
+
+async def test_after_a_day_a_delivery_is_given_up_and_the_admins_are_told(
+    api, receiver, database_server, database
+):
+    from tests.conftest import database_name
+
+    endpoint = await site_endpoint(api, "jobboard", receiver.url)
+    receiver.statuses = [500] * 3
+    employer = await employer_of(api, "jobboard")
+    await employer.post(title="Never delivered")
+    now = datetime.now(UTC)
+    assert (await deliver(api, now)).retrying == 1
+    report = await deliver(api, now + timedelta(days=1, minutes=1))
+    assert (report.failed, report.delivered) == (1, 0)
+    listed = await api.data(
+        "{ webhookEndpoints { id failingSince } }", tenant="jobboard", token=endpoint["token"]
+    )
+    assert listed["webhookEndpoints"][0]["failingSince"] is not None
+    told = await database_server.fetch(
+        "SELECT recipient FROM notifications WHERE kind = 'WEBHOOK_FAILING'",
+        database_name(database),
+    )
+    assert {row["recipient"] for row in told} == {"admin@jobboard.test"}
+    # Sent again on request, with the same id; a success clears the failing mark.
+    log = await api.data(
+        DELIVERIES, {"id": endpoint["endpoint"]["id"]}, tenant="jobboard", token=endpoint["token"]
+    )
+    (failed,) = log["webhookDeliveries"]
+    assert failed["status"] == "FAILED"
+    await api.data(
+        "mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { status } }",
+        {"id": failed["id"]},
+        tenant="jobboard",
+        token=endpoint["token"],
+    )
+    receiver.statuses = []
+    assert (await deliver(api)).delivered == 1
+    listed = await api.data(
+        "{ webhookEndpoints { failingSince } }", tenant="jobboard", token=endpoint["token"]
+    )
+    assert listed["webhookEndpoints"][0]["failingSince"] is None
+
+
+async def test_two_deliverers_never_send_one_twice(api, receiver):
+    endpoint = await site_endpoint(api, "jobboard", receiver.url)
+    employer = await employer_of(api, "jobboard")
+    for number in range(6):
+        await employer.post(title=f"Concurrent baker {number}")
+    reports = await asyncio.gather(deliver(api), deliver(api))
+    assert sum(report.delivered for report in reports) == 6
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert len(ids) == len(set(ids)) == 6
+    assert receiver.events(endpoint["secret"])
+
+
+async def test_a_company_hears_of_applications_and_nothing_of_the_seeker(api, receiver):
+    employer = await employer_of(api, "jobboard")
+    created = await api.data(
+        CREATE,
+        {
+            "url": receiver.url,
+            "events": ["APPLICATION_RECEIVED", "APPLICATION_WITHDRAWN"],
+            "company": employer.company_id,
+        },
+        tenant="jobboard",
+        token=employer.token,
+    )
+    secret = created["createWebhookEndpoint"]["secret"]
+    job_id = await employer.post(title="Applied baker")
+    seeker = await seeker_token(api, 3, "jobboard")
+    applied = await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+        {"j": job_id},
+        tenant="jobboard",
+        token=seeker,
+    )
+    application_id = applied["applyToJob"]["id"]
+    await api.data(
+        "mutation($id: ID!) { withdrawApplication(id: $id) { id } }",
+        {"id": application_id},
+        tenant="jobboard",
+        token=seeker,
+    )
+    assert (await deliver(api)).delivered == 2
+    events = receiver.events(secret)
+    assert [event["type"] for event in events] == [
+        "application.received",
+        "application.withdrawn",
+    ]
+    assert events[0]["data"] == {
+        "site": "jobboard",
+        "applicationId": application_id,
+        "postingId": job_id,
+        "companyId": employer.company_id,
+        "status": "SUBMITTED",
+    }
+    raw = b"".join(body for _, body in receiver.received).decode()
+    assert "seeker3" not in raw and "@" not in raw
+
+
+async def test_only_admins_and_company_owners_register_endpoints(api, receiver):
+    seeker = await seeker_token(api, 1, "jobboard")
+    site = await api.graphql(
+        CREATE, {"url": receiver.url, "events": POSTING_EVENTS}, tenant="jobboard", token=seeker
+    )
+    assert error_code(site) == "FORBIDDEN"
+    employer = await employer_of(api, "jobboard")
+    other_company = await api.graphql(
+        CREATE,
+        {"url": receiver.url, "events": ["APPLICATION_RECEIVED"], "company": employer.company_id},
+        tenant="jobboard",
+        token=seeker,
+    )
+    assert error_code(other_company) == "FORBIDDEN"
+    wrong_events = await site_endpoint_errors(api, receiver.url, ["APPLICATION_RECEIVED"])
+    assert error_code(wrong_events) == "BAD_USER_INPUT"
+
+
+async def site_endpoint_errors(api, url: str, events: list[str]) -> dict:
+    token = await admin_token(api, "jobboard")
+    return await api.graphql(CREATE, {"url": url, "events": events}, tenant="jobboard", token=token)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hooks",  # not https
+        "https://127.0.0.1/hooks",
+        "https://10.1.2.3/hooks",
+        "https://169.254.169.254/latest/meta-data",  # a cloud's metadata service
+        "https://[::1]/hooks",
+        "https://localhost/hooks",
+        "https://user:pass@example.com/hooks",
+    ],
+)
+def test_no_endpoint_reaches_a_private_network(url):
+    with pytest.raises(BadUserInput):
+        check_url(url, allow_private=False)
+
+
+async def test_a_name_that_points_into_a_private_network_is_not_sent_to():
+    assert "non-public" in (await _private_address("https://localhost/hooks") or "")
+    assert await _private_address("https://8.8.8.8/hooks") is None
+
+
+def test_public_endpoints_are_accepted():
+    assert check_url("https://hooks.example.com/jobgraph", allow_private=False)
+    assert json.dumps(check_url("http://127.0.0.1:9/hooks", allow_private=True))
