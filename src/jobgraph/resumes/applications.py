@@ -138,9 +138,16 @@ async def _tell_company(
     tenant: Tenant,
     event: WebhookEvent,
     application: Application | Invitation,
-    company_id: uuid.UUID,
+    company_id: uuid.UUID | None = None,
 ) -> None:
-    """The company's webhooks hear of it: ids and the status, nothing of the seeker."""
+    """The company's webhooks hear of it (the company of its posting, unless known): ids
+    and the status, nothing of the seeker."""
+    if company_id is None:
+        company_id = await db.scalar(
+            select(JobPosting.company_id).where(JobPosting.id == application.job_id)
+        )
+        if company_id is None:  # its posting is gone, and its company's endpoints with it
+            return
     kind = "applicationId" if isinstance(application, Application) else "invitationId"
     data = {
         kind: str(application.id),
@@ -149,10 +156,6 @@ async def _tell_company(
         "status": application.status,
     }
     await webhooks.emit(db, tenant, event, data, company_id, sites=[])
-
-
-async def _company_of(db: AsyncSession, job_id: uuid.UUID) -> uuid.UUID | None:
-    return await db.scalar(select(JobPosting.company_id).where(JobPosting.id == job_id))
 
 
 async def withdraw(
@@ -167,9 +170,7 @@ async def withdraw(
         raise NotFound(f"You have no application {application_id}.")
     row.status = ApplicationStatus.WITHDRAWN
     row.updated_at = datetime.now(UTC)
-    company_id = await _company_of(db, row.job_id)
-    if company_id is not None:
-        await _tell_company(db, tenant, WebhookEvent.APPLICATION_WITHDRAWN, row, company_id)
+    await _tell_company(db, tenant, WebhookEvent.APPLICATION_WITHDRAWN, row)
     return row
 
 
@@ -251,6 +252,4 @@ async def decline(
     if row is None:
         raise NotFound(f"You have no invitation {invitation_id}.")
     row.status = InvitationStatus.DECLINED
-    company_id = await _company_of(db, row.job_id)
-    if company_id is not None:
-        await _tell_company(db, tenant, WebhookEvent.INVITATION_DECLINED, row, company_id)
+    await _tell_company(db, tenant, WebhookEvent.INVITATION_DECLINED, row)

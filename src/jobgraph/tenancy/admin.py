@@ -285,14 +285,14 @@ async def apply(
     await db.flush()
     resumes_changed = 0
     if old_document is not None:
-        await hooks.settings_changed(db, Tenant(row.slug, row.pool_id, row.version, config))
+        tenant = Tenant(row.slug, row.pool_id, row.version, config)
+        await hooks.settings_changed(db, tenant)
         # A tightened policy applies to the data already held, in this same unit of work:
         # resumes leave the visibilities the site no longer offers. (Rules read at every
         # request, such as which fields an employer sees, need no change of data.)
         offered_before = TenantConfig.model_validate(old_document).policy.resume_visibilities
         withdrawn = sorted(set(offered_before) - set(config.policy.resume_visibilities))
         if withdrawn:
-            tenant = Tenant(row.slug, row.pool_id, row.version, config)
             resumes_changed = await hooks.withdraw_visibilities(db, tenant, withdrawn)
     return Applied(row, changes, resumes_changed)
 

@@ -107,7 +107,7 @@ async def _claim(
         bind_pool(db, pool)
         rows = (
             await db.execute(
-                select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint)
+                select(WebhookDelivery, WebhookEndpoint)
                 .join(
                     WebhookEndpoint,
                     (WebhookEndpoint.pool_id == WebhookDelivery.pool_id)
@@ -123,14 +123,14 @@ async def _claim(
             )
         ).all()
         claimed = []
-        for delivery, url, endpoint in rows:
+        for delivery, endpoint in rows:
             delivery.status = DeliveryStatus.SENDING
             delivery.next_attempt_at = now + LEASE
             claimed.append(
                 _Claimed(
                     id=delivery.id,
                     endpoint_id=delivery.endpoint_id,
-                    url=url,
+                    url=endpoint.url,
                     secret=secret_of(endpoint, secret_key),
                     body=json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False),
                     created_at=delivery.created_at,
