@@ -109,8 +109,7 @@ class Prefecture:
 
     @classmethod
     def named(cls, name: str | None) -> Prefecture | None:
-        known = places.BY_NAME.get(name) if name else None
-        return cls.of(known) if known else None
+        return _PREFECTURES.get(name) if name else None
 
 
 @strawberry.type(description="A railway line.")
@@ -131,14 +130,19 @@ class Station:
 
     @classmethod
     def named(cls, name: str | None) -> Station | None:
-        known = places.STATION_BY_NAME.get(name) if name else None
-        if known is None:
-            return None
-        return cls(
-            name=known.name,
-            name_ja=known.name_ja,
-            lines=[RailwayLine.of(line) for line in known.lines],
-        )
+        return _STATIONS.get(name) if name else None
+
+
+# Built once: every posting of a page names one (the answers never change them).
+_PREFECTURES = {prefecture.name: Prefecture.of(prefecture) for prefecture in places.PREFECTURES}
+_STATIONS = {
+    station.name: Station(
+        name=station.name,
+        name_ja=station.name_ja,
+        lines=[RailwayLine.of(line) for line in station.lines],
+    )
+    for station in places.STATIONS
+}
 
 
 @strawberry.type
