@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from jobgraph.tenancy.registry import LISTENER_NAME
+from jobgraph.db.listening import LISTENER_NAME
 from tests.conftest import database_name, error_code
 
 TENANT_QUERY = (

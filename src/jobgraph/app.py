@@ -19,6 +19,8 @@ SecurityHeaders. Then, by route:
                              -> PublicReads (cached public reads) -> SessionPerRequest
                              -> GraphQLOverHttp -> Authentication -> TrustedDocuments
                              -> GraphQL (the viewer and the tenant in its context)
+/graphql (WebSocket)         TenantResolution -> subscriptions in graphql-transport-ws,
+                             signed in by connection_init (graphql/subscriptions.py)
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, request_response
+from starlette.routing import Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp
 
 from jobgraph import health
@@ -44,6 +46,7 @@ from jobgraph.communications.http import unsubscribe_page
 from jobgraph.console.routes import console_asset, console_page
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
+from jobgraph.db.listening import Listener
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.documents import TrustedDocuments
@@ -60,6 +63,7 @@ from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
 from jobgraph.jobs.http import indeed_feed, job_json_ld, sitemap
 from jobgraph.jobs.search import SearchResults
+from jobgraph.live import LiveEvents
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
@@ -86,13 +90,15 @@ async def _first_signing_key(keyring: KeyRing) -> None:
         log.warning("no signing key made at start-up: %s", type(error).__name__)
 
 
-def _announcements_from(urls: DatabaseUrls, settings: Settings) -> str | None:
-    """Where the registry listens for announced changes: the primary, on a connection of
-    its own. Not through PgBouncer in transaction mode (no LISTEN there), nor with a
-    replica (the registry reads it, and it may not have a change announced already)."""
-    if settings.transaction_pooling or urls.read:
+def _listening_url(urls: DatabaseUrls, settings: Settings) -> str | None:
+    """Where the process hears announcements: the primary, on a connection of its own; not
+    through PgBouncer in transaction mode (no LISTEN there) unless given a direct URL."""
+    url = settings.listen_database_url
+    if url is None and not settings.transaction_pooling:
+        url = urls.app
+    if url is None:
         return None
-    return make_url(urls.app).set(drivername="postgresql").render_as_string(hide_password=False)
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
@@ -102,31 +108,36 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         sessions = session_factory(engine)
         read_engine = create_engine(urls.read, settings) if urls.read else None
         provider_keys = ProviderKeys()
+        listener = Listener(_listening_url(urls, settings))
+        live = LiveEvents(listener)
         app.state.services = Services(
             settings=settings,
             engine=engine,
             sessions=sessions,
             # With a replica, the pools' data versions are read where the data is read,
             # so a cached public read never holds older data than its version says.
+            # With a replica, the registry reads there and cannot rely on an announcement
+            # (the replica may not have replayed the change yet): it checks each request.
             registry=RegistryCache(
                 session_factory(read_engine) if read_engine else sessions,
-                listen_to=_announcements_from(urls, settings),
+                listener=None if read_engine else listener,
             ),
             tokens=TokenService(KeyRing(sessions, settings), settings),
             limiter=RateLimiter(settings.redis_url),
             provider_keys=provider_keys,
-            metrics=Metrics(engine.pool),
+            metrics=Metrics(engine.pool, live),
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
             search_results=SearchResults(settings.search_results_ttl_s),
             tenancy_hooks=tenancy_hooks(),
             identity_hooks=identity_hooks(),
+            live=live,
             read_engine=read_engine,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
             if read_engine
             else None,
         )
         await _first_signing_key(app.state.services.tokens.keyring)
-        await app.state.services.registry.start()
+        await listener.start()
         sending = (
             asyncio.create_task(_send_webhooks(app.state.services))
             if settings.webhooks_interval_s > 0
@@ -139,7 +150,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
                 sending.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sending
-            await app.state.services.registry.close()
+            await listener.close()
             await provider_keys.close()
             await app.state.services.limiter.close()
             await engine.dispose()
@@ -193,6 +204,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
                     )
                 ),
                 methods=["GET", "POST", "OPTIONS"],
+            ),
+            WebSocketRoute(
+                "/graphql",
+                TenantResolution(graphql_view(), lambda: services().registry.current()),
             ),
         ],
         lifespan=lifespan,

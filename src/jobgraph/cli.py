@@ -213,6 +213,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "access_log": False,  # jobgraph logs each request itself
         "lifespan": "on",
         "timeout_graceful_shutdown": 10,
+        # A subscription message is a small JSON document, as a GraphQL request body is.
+        "ws_max_size": 64 * 1024,
         # Forwarded headers only from the proxies the settings name (none by default).
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": settings.trusted_proxies or None,

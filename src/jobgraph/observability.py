@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -21,6 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import NotFound, Unauthenticated, error_response
 from jobgraph.request_state import state_if_any
+
+if TYPE_CHECKING:
+    from jobgraph.live import LiveEvents
 
 log = logging.getLogger("jobgraph.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -64,7 +67,7 @@ def configure_logging(level: str, fmt: str) -> None:
 class Metrics:
     """One registry per app, so that several apps in one process (tests) do not collide."""
 
-    def __init__(self, engine_pool: Any) -> None:
+    def __init__(self, engine_pool: Any, live: LiveEvents) -> None:
         self.registry = CollectorRegistry()
         # `operation` is bounded: a trusted document's id, else the operation's first root
         # field (a name from the schema), never the name a client chose.
@@ -99,6 +102,18 @@ class Metrics:
             "jobgraph_db_pool_size", "Database connections kept.", registry=self.registry
         )
         pool_size.set_function(lambda: engine_pool.size())
+        live_connections = Gauge(
+            "jobgraph_live_connections",
+            "WebSocket connections of signed-in accounts open now.",
+            registry=self.registry,
+        )
+        live_connections.set_function(lambda: live.connections.total())
+        live_subscriptions = Gauge(
+            "jobgraph_live_subscriptions",
+            "Subscriptions waiting for events now.",
+            registry=self.registry,
+        )
+        live_subscriptions.set_function(lambda: live.subscriptions)
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         "in transaction mode: no prepared statement outlives its transaction, and the "
         "statement timeouts are set in each transaction instead of at connection start.",
     )
+    listen_database_url: str | None = Field(
+        default=None,
+        description="A direct connection to the primary (as jobgraph_app) for hearing "
+        "PostgreSQL's announcements (live events for subscriptions, tenant changes), where "
+        "the service's URL leads through a transaction pooler, which cannot LISTEN. Unset: "
+        "the service's own URL, or, with JOBGRAPH_TRANSACTION_POOLING, none (no "
+        "subscriptions; each request checks the tenant registry).",
+    )
     read_your_writes_s: float = Field(
         default=30.0,
         description="How long after a viewer's write its reads stay on the primary (keep "

@@ -136,6 +136,22 @@ query ReviewApplicants($jobId: ID!) {
         {"jobId": JOB_PLACEHOLDER},
     ),
     Example(
+        "New applicants, live",
+        """# Runs until you stop it: each new application to your postings appears as it
+# arrives, disclosed as this site's policy says (and recorded, as a query's would be).
+subscription NewApplicants {
+  applicationReceived {
+    id
+    status
+    appliedAt
+    job { id title }
+    candidate { disclosure { level withheldFields } fullName email skills }
+  }
+}
+""",
+        {},
+    ),
+    Example(
         "Move an application",
         """mutation MoveApplication($id: ID!, $status: ApplicationStatus!) {
   moveApplication(id: $id, status: $status) { id status }

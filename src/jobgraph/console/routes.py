@@ -204,6 +204,7 @@ async def console_page(request: Request) -> Response:
 <script src="{_asset_url("react.production.min.js")}"></script>
 <script src="{_asset_url("react-dom.production.min.js")}"></script>
 <script src="{_asset_url("graphiql.min.js")}"></script>
+<script src="{_asset_url("graphql-ws.min.js")}"></script>
 <script src="{_asset_url("admin.js")}"></script>
 <script src="{_asset_url("console.js")}"></script>
 </body>

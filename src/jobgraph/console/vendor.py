@@ -36,6 +36,7 @@ class VendoredFile:
 
 GRAPHIQL_VERSION = "3.8.3"
 REACT_VERSION = "18.3.1"
+GRAPHQL_WS_VERSION = "6.4.2"
 FILES = (
     VendoredFile(
         "react",
@@ -60,6 +61,13 @@ FILES = (
         GRAPHIQL_VERSION,
         "graphiql.min.css",
         "b1868247f8e0502cd869e581f5f3cb55b334862e7f51b1d6cbace11059b9adc2",
+    ),
+    # GraphQL over WebSocket (graphql-transport-ws): the console's subscriptions.
+    VendoredFile(
+        "graphql-ws",
+        GRAPHQL_WS_VERSION,
+        "umd/graphql-ws.min.js",
+        "5f1e250bdea0a551d58272048281dbf5b2fb69faa120160bab49485c72b6f24d",
     ),
 )
 

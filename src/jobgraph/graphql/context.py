@@ -1,18 +1,24 @@
-"""What every resolver receives as ``info.context``: one per request, for one viewer."""
+"""What every resolver receives as ``info.context``: one per request, for one viewer; over
+WebSocket, one per subscription, renewed for each of its events."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.websockets import WebSocket
 
+from jobgraph.db.engine import bind_pool
 from jobgraph.db.replicas import write_to_primary
+from jobgraph.errors import BadUserInput
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.graphql.services import Services
+from jobgraph.identity.http import viewer_from
+from jobgraph.live import LiveEvent, Topic
 from jobgraph.policy.record import DisclosureRecorder
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
@@ -20,8 +26,8 @@ from jobgraph.viewer import Viewer
 
 @dataclass
 class Context:
-    request: Request
-    response: Response
+    request: HTTPConnection
+    response: Response | WebSocket
     tenant: Tenant
     viewer: Viewer
     db: AsyncSession
@@ -29,9 +35,40 @@ class Context:
     sites: TenantRegistry
     loaders: Loaders = field(init=False)
     disclosures: DisclosureRecorder = field(default_factory=DisclosureRecorder)
+    # Over WebSocket: what proved the viewer (connection_init's payload), proved again
+    # at each event of a subscription.
+    credentials: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.tenant)
+
+    def for_subscription(self) -> Context:
+        """A subscription's own context (a connection runs several at once)."""
+        return replace(self, db=self._new_session(), disclosures=DisclosureRecorder())
+
+    async def live_events(self, topic: Topic) -> AsyncIterator[LiveEvent]:
+        """A subscription's events of this pool, each with this context renewed for it: a
+        new session, new loaders, an empty disclosure record, and the viewer proved again
+        (a session signed out, an expired token, a lost membership show at the next
+        event, as they would at the next request)."""
+        if self.credentials is None:
+            raise BadUserInput(
+                "Subscriptions are served over WebSocket at /graphql (graphql-transport-ws)."
+            )
+        async with self.services.live.subscribe(self.tenant.pool_id, topic) as subscriber:
+            await self.db.close()  # nothing held while events are awaited
+            async for event in subscriber:
+                self.db = self._new_session()
+                self.loaders = Loaders(self.db, self.tenant)
+                self.disclosures = DisclosureRecorder()
+                async with self.db.begin():
+                    self.viewer = await viewer_from(
+                        self.credentials, self.tenant, self.db, self.services
+                    )
+                yield event
+
+    def _new_session(self) -> AsyncSession:
+        return bind_pool(self.services.sessions(), self.tenant.pool_id)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

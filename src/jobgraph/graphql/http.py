@@ -6,19 +6,21 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
+from jobgraph.db.engine import bind_pool
 from jobgraph.errors import BadUserInput, error_body, error_response
 from jobgraph.graphql.context import Context
-from jobgraph.graphql.errors import shape_error
-from jobgraph.graphql.limits import introspection_allowed
+from jobgraph.graphql.results import settle
 from jobgraph.graphql.schema import schema
+from jobgraph.graphql.services import Services
+from jobgraph.graphql.subscriptions import LiveConnection, TextWebSocket
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.graphql.visibility import public_sdl
 from jobgraph.lru import LRU
@@ -26,8 +28,16 @@ from jobgraph.request_state import state_of
 
 
 class GraphQLView(GraphQL[Context, None]):
+    # Subscriptions over WebSocket (graphql/subscriptions.py), in graphql-transport-ws only.
+    graphql_transport_ws_handler_class = LiveConnection
+    websocket_adapter_class = TextWebSocket
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        # A page on another origin connects only where the site allows that origin.
+        return origin in state_of(request.scope).tenant.config.policy.api.allowed_origins
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # Strawberry answers a few request errors (an operationName the document does not
@@ -59,42 +69,30 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         # Every result passes here, parse and validation failures included.
         state = state_of(request.scope)
-        context = state.context
-        if context is not None and context.disclosures.pending:
-            # The record of what was disclosed is written before the response leaves, or
-            # the response does not leave: no disclosure goes unrecorded.
-            try:
-                async with context.transaction() as db:
-                    await context.disclosures.flush(db, context.tenant, context.viewer)
-            except Exception as error:
-                result.data = None
-                result.errors = [
-                    GraphQLError(
-                        "The disclosure record could not be written.", original_error=error
-                    )
-                ]
+        await settle(state.context, result)
         # A request error (no execution: parse, validation, limits) has no path and no data.
         errors = result.errors or []
         state.request_error = (
             result.data is None and bool(errors) and all(error.path is None for error in errors)
         )
-        if errors:
-            suggestions = context is None or introspection_allowed(context)
-            result.errors = [shape_error(error, suggestions) for error in errors]
         return await super().process_result(request, result)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        assert isinstance(request, Request) and isinstance(response, Response)  # no websockets
         state = state_of(request.scope)
+        services: Services = request.app.state.services
         context = Context(
             request=request,
             response=response,
             tenant=state.tenant,
+            # Over WebSocket: anonymous until connection_init proves who it is.
             viewer=state.viewer,
-            db=state.db,
-            services=request.app.state.services,
+            # Over WebSocket, a connection's: each subscription and event has its own.
+            db=state.db
+            if isinstance(request, Request)
+            else bind_pool(services.sessions(), state.tenant.pool_id),
+            services=services,
             sites=state.sites,
         )
         state.context = context  # for process_result
@@ -118,7 +116,14 @@ def _as_graphql_response(response: Response, request_error: bool) -> Response:
 def graphql_view() -> GraphQLView:
     # No built-in IDE: it loads its assets from a public CDN. The console serves its own.
     # GET for queries is allowed here and restricted per tenant by GraphQLOverHttp.
-    return GraphQLView(schema, graphql_ide=None, allow_queries_via_get=True)
+    # Subscriptions per connection: each site's own limit (LiveConnection).
+    return GraphQLView(
+        schema,
+        graphql_ide=None,
+        allow_queries_via_get=True,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=None,
+    )
 
 
 # Each site's public SDL by (slug, config version): it changes only with the site's policy.

@@ -39,7 +39,9 @@ from graphql import (
 )
 from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.execution import ExecutionContext
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from jobgraph.errors import ErrorCode
 from jobgraph.fields import KEYLESS
@@ -247,6 +249,15 @@ def _refusal(message: str, **extensions: object) -> GraphQLError:
     )
 
 
+def _subscription_over_http(execution_context: ExecutionContext, context: Context) -> bool:
+    if context.credentials is not None:  # a WebSocket's, signed in by connection_init
+        return False
+    try:
+        return execution_context.operation_type is StrawberryOperationType.SUBSCRIPTION
+    except CannotGetOperationTypeError:  # no such operation: validation says so
+        return False
+
+
 class OperationLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         execution_context = self.execution_context
@@ -268,10 +279,19 @@ class OperationLimits(SchemaExtension):
                     )
                 ]
                 reasons = ["tokens"]
-            elif not execution_context.pre_execution_errors:
-                errors, reasons = self._check(execution_context, context)
-            else:
+            elif execution_context.pre_execution_errors:
                 errors, reasons = [], []
+            elif _subscription_over_http(execution_context, context):
+                errors = [
+                    GraphQLError(
+                        "Subscriptions are served over WebSocket at /graphql, in the "
+                        "graphql-transport-ws protocol; queries and mutations over HTTP.",
+                        extensions={"code": str(ErrorCode.BAD_USER_INPUT)},
+                    )
+                ]
+                reasons = ["transport"]
+            else:
+                errors, reasons = self._check(execution_context, context)
             if errors:
                 execution_context.pre_execution_errors = errors
                 state.outcome = "rejected"

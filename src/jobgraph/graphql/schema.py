@@ -19,7 +19,7 @@ from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.policy.config import MAX_TOKENS_CEILING
 from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
-from jobgraph.resumes.schema import ResumesMutation, ResumesQuery
+from jobgraph.resumes.schema import ResumesMutation, ResumesQuery, ResumesSubscription
 from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery, TenantQuery
 from jobgraph.webhooks.schema import WebhooksMutation, WebhooksQuery
 
@@ -53,6 +53,9 @@ Mutation = merge_types(
     ),
 )
 
+# Over WebSocket only (graphql/subscriptions.py).
+Subscription = merge_types("Subscription", (ResumesSubscription,))
+
 
 class JobgraphSchema(strawberry.Schema):
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
@@ -63,6 +66,7 @@ class JobgraphSchema(strawberry.Schema):
 schema = JobgraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     # Plain leaves of every item read straight from their objects (graphql/execution.py).
     execution_context_class=LeanExecutionContext,
     extensions=[

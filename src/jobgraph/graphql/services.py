@@ -15,6 +15,7 @@ from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
 from jobgraph.jobs import members
 from jobgraph.jobs.search import SearchResults
+from jobgraph.live import LiveEvents
 from jobgraph.observability import Metrics
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.resumes.service import withdraw_visibilities
@@ -38,6 +39,8 @@ class Services:
     search_results: SearchResults
     tenancy_hooks: TenancyHooks
     identity_hooks: IdentityHooks
+    # What subscriptions hear (live.py), through the process's listener.
+    live: LiveEvents
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
     read_engine: AsyncEngine | None = None
     recent_writers: RecentWriters | None = None

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +41,7 @@ class Authentication:
         services = scope["app"].state.services
         try:
             async with state.db.begin():
-                viewer = await self._viewer(Headers(scope=scope), state.tenant, state.db, services)
+                viewer = await viewer_from(Headers(scope=scope), state.tenant, state.db, services)
                 if viewer.kind is ViewerKind.ANONYMOUS and not state.anonymous_counted:
                     await limit_anonymous(scope, state.tenant, services)
         except RateLimited as error:
@@ -61,65 +62,68 @@ class Authentication:
         state.viewer = viewer
         await self.app(scope, receive, send)
 
-    async def _viewer(
-        self, headers: Headers, tenant: Tenant, db: AsyncSession, services: Any
-    ) -> Viewer:
-        authorization = headers.get("authorization")
-        if authorization:
-            scheme, _, token = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthenticated("Send the token as 'Authorization: Bearer <token>'.")
-            return await self._bearer(token.strip(), tenant, db, services)
-        site_key = headers.get("x-site-key")
-        if site_key:
-            return await self._site_key(site_key, headers.get("origin"), tenant, db, services)
-        return Viewer.anonymous()
 
-    async def _bearer(self, token: str, tenant: Tenant, db: AsyncSession, services: Any) -> Viewer:
-        if issued_by(token, tenant.config.auth.oidc):
-            account_id = await account_for_external_token(
-                db, services.provider_keys, tenant, token, services.settings.token_leeway_s
-            )
-            return await account_viewer(db, tenant, account_id, session_id=None)
-        claims = await services.tokens.verify(token, audience=[tenant.slug, OPERATOR_AUDIENCE])
-        kind = claims.get("typ")
-        if kind == "operator" and claims["aud"] == OPERATOR_AUDIENCE:
-            return await _operator_viewer(db, claims)
-        if claims["aud"] != tenant.slug or claims.get("pool") != tenant.pool_id:
-            raise Unauthenticated(
-                "The access token was issued for another site; sign in on this one."
-            )
-        if kind == "account":
-            session_id = _claimed_id(claims, "sid") if "sid" in claims else None
-            return await account_viewer(db, tenant, _claimed_id(claims, "sub"), session_id)
-        if kind == "client":
-            client = await active_client(db, tenant, str(claims.get("client_id")))
-            if client is None:
-                raise Unauthenticated("This client has been revoked.")
-            granted = set(str(claims.get("scope", "")).split()) & set(client.scopes)
-            return Viewer(
-                ViewerKind.PARTNER_CLIENT, client_id=client.client_id, scopes=frozenset(granted)
-            )
-        raise Unauthenticated("The access token is of a kind this site does not accept.")
+async def viewer_from(
+    credentials: Mapping[str, str], tenant: Tenant, db: AsyncSession, services: Any
+) -> Viewer:
+    """The viewer ``credentials`` prove (request headers, by their lowercase names), or
+    Unauthenticated or Forbidden saying why not."""
+    authorization = credentials.get("authorization")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Send the token as 'Authorization: Bearer <token>'.")
+        return await _bearer(token.strip(), tenant, db, services)
+    site_key = credentials.get("x-site-key")
+    if site_key:
+        return await _site_key(site_key, credentials.get("origin"), tenant, db, services)
+    return Viewer.anonymous()
 
-    async def _site_key(
-        self, key: str, origin: str | None, tenant: Tenant, db: AsyncSession, services: Any
-    ) -> Viewer:
-        row = await active_site_key(db, tenant, key)
-        if row is None:
-            raise Unauthenticated("This site key is unknown or revoked on this site.")
-        if origin is None or origin not in tenant.config.policy.api.allowed_origins:
-            raise Forbidden(
-                f"This site key may be used only from this site's allowed origins, "
-                f"not from {origin or 'a request without an Origin'}."
-            )
-        await services.limiter.hit(
-            f"{tenant.config.policy.api.site_key_requests_per_minute}/minute",
-            "site-key",
-            str(row.id),
-            message="This site key has made too many requests.",
+
+async def _bearer(token: str, tenant: Tenant, db: AsyncSession, services: Any) -> Viewer:
+    if issued_by(token, tenant.config.auth.oidc):
+        account_id = await account_for_external_token(
+            db, services.provider_keys, tenant, token, services.settings.token_leeway_s
         )
-        return Viewer(ViewerKind.SITE_KEY, site_key_id=row.id)
+        return await account_viewer(db, tenant, account_id, session_id=None)
+    claims = await services.tokens.verify(token, audience=[tenant.slug, OPERATOR_AUDIENCE])
+    kind = claims.get("typ")
+    if kind == "operator" and claims["aud"] == OPERATOR_AUDIENCE:
+        return await _operator_viewer(db, claims)
+    if claims["aud"] != tenant.slug or claims.get("pool") != tenant.pool_id:
+        raise Unauthenticated("The access token was issued for another site; sign in on this one.")
+    if kind == "account":
+        session_id = _claimed_id(claims, "sid") if "sid" in claims else None
+        return await account_viewer(db, tenant, _claimed_id(claims, "sub"), session_id)
+    if kind == "client":
+        client = await active_client(db, tenant, str(claims.get("client_id")))
+        if client is None:
+            raise Unauthenticated("This client has been revoked.")
+        granted = set(str(claims.get("scope", "")).split()) & set(client.scopes)
+        return Viewer(
+            ViewerKind.PARTNER_CLIENT, client_id=client.client_id, scopes=frozenset(granted)
+        )
+    raise Unauthenticated("The access token is of a kind this site does not accept.")
+
+
+async def _site_key(
+    key: str, origin: str | None, tenant: Tenant, db: AsyncSession, services: Any
+) -> Viewer:
+    row = await active_site_key(db, tenant, key)
+    if row is None:
+        raise Unauthenticated("This site key is unknown or revoked on this site.")
+    if origin is None or origin not in tenant.config.policy.api.allowed_origins:
+        raise Forbidden(
+            f"This site key may be used only from this site's allowed origins, "
+            f"not from {origin or 'a request without an Origin'}."
+        )
+    await services.limiter.hit(
+        f"{tenant.config.policy.api.site_key_requests_per_minute}/minute",
+        "site-key",
+        str(row.id),
+        message="This site key has made too many requests.",
+    )
+    return Viewer(ViewerKind.SITE_KEY, site_key_id=row.id)
 
 
 async def limit_anonymous(scope: Scope, tenant: Tenant, services: Any) -> None:

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph import live
 from jobgraph.db.engine import rows_changed
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
+from jobgraph.live import Topic
 from jobgraph.policy.disclosure import searchable_visibilities
 from jobgraph.resumes.models import Application, Invitation, Resume
 from jobgraph.resumes.service import (
@@ -57,6 +59,29 @@ async def company_job(
     if job is None or job.company_id not in viewer.companies:
         raise NotFound(f"None of your companies has a job {job_id} on this site.")
     return job
+
+
+async def heard_by_company(
+    db: AsyncSession, viewer: Viewer, event: live.LiveEvent, job_id: uuid.UUID | None = None
+) -> Application | None:
+    """The application a live event is about, where it is to a posting of the viewer's
+    companies (``job_id``'s, when given): what `applicants` would show them."""
+    ids = event.ids
+    if uuid.UUID(ids["company"]) not in viewer.companies:
+        return None
+    if job_id is not None and ids["job"] != str(job_id):
+        return None
+    return await db.get(Application, (event.pool, uuid.UUID(ids["application"])))
+
+
+async def heard_by_seeker(
+    db: AsyncSession, viewer: Viewer, event: live.LiveEvent
+) -> Application | None:
+    """The application a live event is about, where it is the viewer's own."""
+    if event.ids["account"] != str(viewer.account_id):
+        return None
+    row = await db.get(Application, (event.pool, uuid.UUID(event.ids["application"])))
+    return row if row is not None and row.account_id == viewer.account_id else None
 
 
 async def applicants(db: AsyncSession, job: JobPosting, size: int) -> list[Application]:
@@ -133,6 +158,10 @@ async def apply(
     return row
 
 
+# Live events of an application (live.py): subscriptions read it afresh, through the policy.
+RECEIVED, CHANGED = "received", "changed"
+
+
 async def _tell_company(
     db: AsyncSession,
     tenant: Tenant,
@@ -140,14 +169,23 @@ async def _tell_company(
     application: Application | Invitation,
     company_id: uuid.UUID | None = None,
 ) -> None:
-    """The company's webhooks hear of it (the company of its posting, unless known): ids
-    and the status, nothing of the seeker."""
+    """The company's webhooks and subscriptions hear of it (the company of its posting,
+    unless known): ids and the status, nothing of the seeker."""
     if company_id is None:
         company_id = await db.scalar(
             select(JobPosting.company_id).where(JobPosting.id == application.job_id)
         )
         if company_id is None:  # its posting is gone, and its company's endpoints with it
             return
+    if isinstance(application, Application):
+        kind = RECEIVED if event is WebhookEvent.APPLICATION_RECEIVED else CHANGED
+        ids = {
+            "application": str(application.id),
+            "job": str(application.job_id),
+            "company": str(company_id),
+            "account": str(application.account_id),
+        }
+        await live.announce(db, live.LiveEvent(tenant.pool_id, Topic.APPLICATION, kind, ids))
     kind = "applicationId" if isinstance(application, Application) else "invitationId"
     data = {
         kind: str(application.id),

@@ -4,11 +4,14 @@ disclosures. What of a resume anyone sees is the policy module's decision alone.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 
 from jobgraph.errors import Forbidden
 from jobgraph.fields import Info, parse_id
 from jobgraph.identity.accounts import find_by_email
+from jobgraph.live import Topic
 from jobgraph.paging import DEFAULT_PAGE_SIZE, page_size
 from jobgraph.permissions import AccountHolder, Employer, JobsRead, staff
 from jobgraph.policy.disclosure import Access, resume_search_offered
@@ -16,6 +19,7 @@ from jobgraph.policy.staff import Power
 from jobgraph.policy.types import ResumeVisibility
 from jobgraph.resumes import applications, service
 from jobgraph.resumes.inputs import LanguageInput, ResumeInput, ResumePatch
+from jobgraph.resumes.models import Application as ApplicationRow
 from jobgraph.resumes.service import ApplicationStatus
 from jobgraph.resumes.types import Application, Candidate, DisclosureEntry, Invitation, Resume
 
@@ -291,3 +295,57 @@ class ResumesMutation:
                 db, info.context.tenant, info.context.viewer.signed_in_account, parse_id(id, "id")
             )
         return True
+
+
+@strawberry.type
+class ResumesSubscription:
+    @strawberry.subscription(
+        permission_classes=[Employer],
+        description="Each new application to a posting of your companies (to `jobId` only, "
+        "when given), as `applicants` would show it, as it arrives.",
+    )
+    async def application_received(
+        self, info: Info, job_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Application, None]:
+        async for row in _applications_heard(info, applications.RECEIVED, job_id):
+            yield Application.of(row)
+
+    @strawberry.subscription(
+        permission_classes=[Employer],
+        description="Each application to a posting of your companies (to `jobId` only, "
+        "when given) whose status changes: moved along, or withdrawn by the seeker.",
+    )
+    async def application_changed(
+        self, info: Info, job_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Application, None]:
+        async for row in _applications_heard(info, applications.CHANGED, job_id):
+            yield Application.of(row)
+
+    @strawberry.subscription(
+        permission_classes=[AccountHolder],
+        description="Each of your applications as its status changes (an employer moved "
+        "it along, or you withdrew it in another window).",
+    )
+    async def my_application_changed(self, info: Info) -> AsyncGenerator[Application, None]:
+        context = info.context
+        async for event in context.live_events(Topic.APPLICATION):
+            if event.kind == applications.CHANGED:
+                row = await applications.heard_by_seeker(context.db, context.viewer, event)
+                if row is not None:
+                    yield Application.of(row)
+
+
+async def _applications_heard(
+    info: Info, kind: str, job_id: strawberry.ID | None
+) -> AsyncGenerator[ApplicationRow, None]:
+    """Applications to the viewer's companies' postings that ``kind`` happened to; a
+    posting given must be one of theirs (NOT_FOUND at once, as for `applicants`)."""
+    context = info.context
+    job = parse_id(job_id, "jobId") if job_id is not None else None
+    if job is not None:
+        await applications.company_job(context.db, context.tenant, context.viewer, job)
+    async for event in context.live_events(Topic.APPLICATION):
+        if event.kind == kind:
+            row = await applications.heard_by_company(context.db, context.viewer, event, job)
+            if row is not None:
+                yield row

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
-import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import pooled_by_transaction
+from jobgraph.db.listening import Listener, resolve
 from jobgraph.policy.config import Policy
 from jobgraph.tenancy.config import TenantConfig
 from jobgraph.tenancy.models import PoolDataVersion, TenantRegistryState, TenantRow
@@ -102,8 +100,6 @@ _VERSIONS = select(
 
 
 CHANNEL = "jobgraph_versions"  # migration 0016: announced on every version change
-LISTENER_NAME = "jobgraph-registry"  # the listening connection's application_name
-_RECONNECT_AFTER_S = (0.5, 30.0)  # first and longest wait before listening again
 
 
 class RegistryCache:
@@ -111,15 +107,15 @@ class RegistryCache:
     another process, or a `jobgraph tenants sync`, changed them: changes apply from the
     next request on.
 
-    How it knows: where it can listen (``listen_to``, a connection of its own to the
-    primary), PostgreSQL announces each change and the versions are read again only then
-    (and after this process's own writes, which must show in its next answer at once);
-    a request in between costs no statement. Where it cannot (no listening connection,
-    PgBouncer in transaction mode, a replica that may lag the announcement), every
-    request reads the versions: one small statement."""
+    How it knows: where it may rely on the process's ``listener`` (its own connection to
+    the primary; not with a replica, which may lag the announcement), PostgreSQL announces
+    each change and the versions are read again only then (and after this process's own
+    writes, which must show in its next answer at once); a request in between costs no
+    statement. Where it cannot (no listener, PgBouncer in transaction mode, a replica),
+    every request reads the versions: one small statement."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], listen_to: str | None = None
+        self, sessions: async_sessionmaker[AsyncSession], listener: Listener | None = None
     ) -> None:
         self._sessions = sessions
         bind = sessions.kw["bind"]
@@ -134,36 +130,21 @@ class RegistryCache:
         self._version: int | None = None
         # Each pool's public-data version as of this process's last check (migration 0015).
         self.data_versions: dict[str, int] = {}
-        self._listen_to = listen_to
-        self._listener: asyncpg.Connection | None = None
-        self._listening_task: asyncio.Task[Any] | None = None
+        self._listener = listener
         # Counts announcements (and what stands for one); the copy is current while the
         # last successful check began after the last of them, and the listener is open.
         self._announcements = 1
         self._checked = 0
         self._announced: list[asyncio.Future[None]] = []
-        self._listening_changed: list[asyncio.Future[None]] = []
+        if listener is not None:
+            listener.on(CHANNEL, self._on_announcement)
+            # Whatever changed while it did not listen: read the versions once.
+            listener.on_change(self.invalidate)
 
     @property
     def version(self) -> int | None:
         """The registry's version as of this process's last check."""
         return self._version
-
-    async def start(self) -> None:
-        """Listen for announced changes (if there is where to), before the first request."""
-        if self._listen_to is None:
-            return
-        if not await self._listen():
-            log.warning("not listening for registry changes yet: each request checks")
-        self._listening_task = asyncio.create_task(self._keep_listening())
-
-    async def close(self) -> None:
-        if self._listening_task is not None:
-            self._listening_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listening_task
-        if self._listener is not None:
-            await self._listener.close()
 
     def invalidate(self) -> None:
         """Read the versions again at the next request (this process has just written)."""
@@ -177,14 +158,12 @@ class RegistryCache:
 
     @property
     def listening(self) -> bool:
-        return self._listener is not None and not self._listener.is_closed()
+        return self._listener is not None and self._listener.listening
 
     async def until_listening(self, listening: bool = True) -> None:
         """Until this process listens for changes (with False: until it has stopped)."""
-        while self.listening != listening:
-            future = asyncio.get_running_loop().create_future()
-            self._listening_changed.append(future)
-            await future
+        assert self._listener is not None
+        await self._listener.until_listening(listening)
 
     async def current(self) -> TenantRegistry:
         listening = self.listening
@@ -209,53 +188,6 @@ class RegistryCache:
             self._checked = max(self._checked, announcements)
         return self._registry
 
-    async def _listen(self) -> bool:
-        try:
-            listener = await asyncpg.connect(
-                self._listen_to, server_settings={"application_name": LISTENER_NAME}
-            )
-            await listener.add_listener(CHANNEL, self._on_announcement)
-        except (OSError, asyncpg.PostgresError) as error:
-            log.warning("cannot listen for registry changes: %s", type(error).__name__)
-            return False
-        self._listener = listener
-        self._announcements += 1  # whatever changed before LISTEN: read the versions once
-        _resolve(self._listening_changed)
-        return True
-
-    async def _keep_listening(self) -> None:
-        wait = _RECONNECT_AFTER_S[0]
-        while True:
-            if self._listener is not None and not self._listener.is_closed():
-                await _closed(self._listener)
-                self._announcements += 1
-                _resolve(self._listening_changed)
-                log.warning("the registry's listening connection closed: listening again")
-                wait = _RECONNECT_AFTER_S[0]
-            await asyncio.sleep(wait)  # a server restarting needs a moment
-            if not await self._listen():
-                wait = min(wait * 2, _RECONNECT_AFTER_S[1])
-
-    def _on_announcement(self, *_args: object) -> None:  # asyncpg's listener callback
+    def _on_announcement(self, _payload: str) -> None:
         self._announcements += 1
-        _resolve(self._announced)
-
-
-def _resolve(waiting: list[asyncio.Future[None]]) -> None:
-    """Tell all who wait, and empty the list for the next ones."""
-    for future in waiting:
-        if not future.done():
-            future.set_result(None)
-    waiting.clear()
-
-
-async def _closed(connection: asyncpg.Connection) -> None:
-    """Until ``connection`` closes, whoever closes it (the server, the network, us)."""
-    closed = asyncio.get_running_loop().create_future()
-
-    def on_close(_connection: object) -> None:
-        if not closed.done():
-            closed.set_result(None)
-
-    connection.add_termination_listener(on_close)
-    await closed
+        resolve(self._announced)

@@ -63,11 +63,42 @@
     return Object.assign({}, params, { operationName: null });
   }
 
+  // Subscriptions run over a WebSocket to the same endpoint (graphql-transport-ws, with
+  // the graphql-ws client), signed in by its first message: GraphiQL shows each event.
+  let liveClient = null;
+  function live() {
+    if (!liveClient) {
+      const url = new URL(config.endpoint, location.href);
+      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+      liveClient = graphqlWs.createClient({
+        url: url.toString(),
+        connectionParams: () => ({ authorization: "Bearer " + (session && session.accessToken) }),
+        lazy: true,
+        retryAttempts: 0,
+      });
+    }
+    return liveClient;
+  }
+
+  function closeLive() {
+    if (liveClient) liveClient.dispose();
+    liveClient = null;
+  }
+
+  function isSubscription(params) {
+    const source = params.query.replace(/#[^\n]*/g, "");
+    if (params.operationName) {
+      return new RegExp("\\bsubscription\\s+" + params.operationName + "\\b").test(source);
+    }
+    return /^\s*subscription\b/.test(source);
+  }
+
   async function fetcher(graphiqlParams) {
     const params = named(graphiqlParams);
     if (!session && params.operationName !== "IntrospectionQuery") {
       return { errors: [{ message: text("signInFirst") }] };
     }
+    if (isSubscription(params)) return live().iterate(params);
     let result = await post(params, session && session.accessToken);
     if (firstErrorCode(result) === "UNAUTHENTICATED") {
       if (await refreshed()) result = await post(params, session.accessToken);
@@ -258,6 +289,7 @@
       await post({ query: "mutation ConsoleSignOut { logout }" }, session.accessToken);
     }
     storage.close();
+    closeLive();
     save(null);
     say(text("signedOut"));
     render();
