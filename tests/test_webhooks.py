@@ -16,7 +16,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from jobgraph.errors import BadUserInput
-from jobgraph.webhooks.delivery import BACKOFF, _private_address, deliver_due
+from jobgraph.webhooks.delivery import BACKOFF, LEASE, _claim, _public_address, deliver_due, pinned
 from jobgraph.webhooks.service import check_url
 from tests.conftest import TEST_SETTINGS, error_code
 from tests.support.accounts import admin_token
@@ -292,8 +292,45 @@ def test_no_endpoint_reaches_a_private_network(url):
 
 
 async def test_a_name_that_points_into_a_private_network_is_not_sent_to():
-    assert "non-public" in (await _private_address("https://localhost/hooks") or "")
-    assert await _private_address("https://8.8.8.8/hooks") is None
+    refused, address = await _public_address("https://localhost/hooks")
+    assert "non-public" in (refused or "") and address is None
+    assert await _public_address("https://8.8.8.8/hooks") == (None, "8.8.8.8")
+
+
+def test_a_delivery_goes_to_the_address_that_was_checked_under_the_endpoints_name():
+    # The name is not looked up again when connecting (DNS rebinding): the request goes to
+    # the checked address, with the name as Host and as the TLS server name.
+    assert pinned("https://hooks.example.com:8443/in?x=1", "93.184.216.34") == (
+        "https://93.184.216.34:8443/in?x=1",
+        "hooks.example.com:8443",
+        {"sni_hostname": "hooks.example.com"},
+    )
+    url, host, _ = pinned("https://hooks.example.com/in", "2606:2800:220:1::1")
+    assert url == "https://[2606:2800:220:1::1]/in" and host == "hooks.example.com"
+
+
+async def test_one_deliverer_at_a_time_sends_to_an_endpoint_whichever_process(api, receiver):
+    first = await site_endpoint(api, "jobboard", receiver.url)
+    employer = await employer_of(api, "jobboard")
+    await employer.post(title="Claimed by one")
+    services = api.app.state.services
+    sessions, pool = services.sessions, (await services.registry.current()).get("jobboard").pool_id
+    now = datetime.now(UTC)
+    claimed = await _claim(sessions, pool, TEST_SETTINGS.secret_key, now)
+    assert {str(delivery.endpoint_id) for delivery in claimed} == {first["endpoint"]["id"]}
+    # While that deliverer holds its lease, another (here, or in another process) takes
+    # nothing more of the endpoint's, not even its new deliveries; another endpoint's, yes.
+    second = await site_endpoint(api, "jobboard", receiver.url)
+    await employer.post(title="After the claim")
+    claimed = await _claim(sessions, pool, TEST_SETTINGS.secret_key, datetime.now(UTC))
+    assert {str(delivery.endpoint_id) for delivery in claimed} == {second["endpoint"]["id"]}
+    # Deliverers that died with their leases: once the leases end, all goes again.
+    later = await _claim(sessions, pool, TEST_SETTINGS.secret_key, now + LEASE * 2)
+    assert {str(delivery.endpoint_id) for delivery in later} == {
+        first["endpoint"]["id"],
+        second["endpoint"]["id"],
+    }
+    assert len(later) == 3  # the first endpoint's two postings, the second's one
 
 
 def test_public_endpoints_are_accepted():

@@ -6,8 +6,9 @@ the same webhook-id, which receivers deduplicate on: at least once, once in effe
 Signed as Standard Webhooks asks (webhook-id, webhook-timestamp, webhook-signature: an
 HMAC-SHA256 of id, timestamp and body), so partners verify with existing libraries. Sent
 safely: no redirects followed, connect and read timeouts, the response read to 64 KiB at
-most, one delivery at a time per endpoint, and no address on a private, loopback or
-link-local network (checked at each delivery: a name may change where it points). A
+most, one delivery at a time per endpoint whichever process sends, and no address on a
+private, loopback or link-local network (checked at each delivery, and the request sent to
+the address checked: a name may change where it points, even between two lookups). A
 delivery that fails is tried again after growing pauses for a day, then given up; its
 endpoint is marked failing and its owners are told by e-mail."""
 
@@ -25,8 +26,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 from standardwebhooks import Webhook
 
 from jobgraph.db.engine import bind_pool
@@ -100,6 +102,9 @@ async def deliver_due(
     return report
 
 
+_busy = aliased(WebhookDelivery)
+
+
 async def _claim(
     sessions: async_sessionmaker[AsyncSession], pool: str, secret_key: str, now: datetime
 ) -> list[_Claimed]:
@@ -116,10 +121,19 @@ async def _claim(
                 .where(
                     WebhookDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
                     WebhookDelivery.next_attempt_at <= now,
+                    # One deliverer at a time per endpoint, whichever process: none while
+                    # another holds a lease on one of the endpoint's deliveries...
+                    ~exists().where(
+                        _busy.pool_id == WebhookDelivery.pool_id,
+                        _busy.endpoint_id == WebhookDelivery.endpoint_id,
+                        _busy.status == DeliveryStatus.SENDING,
+                        _busy.next_attempt_at > now,
+                    ),
                 )
                 .order_by(WebhookDelivery.next_attempt_at)
                 .limit(BATCH)
-                .with_for_update(of=WebhookDelivery, skip_locked=True)
+                # ...or claims the endpoint's deliveries right now (its row is locked).
+                .with_for_update(of=[WebhookDelivery, WebhookEndpoint], skip_locked=True)
             )
         ).all()
         claimed = []
@@ -165,9 +179,14 @@ async def _send(client: httpx.AsyncClient, delivery: _Claimed, allow_private: bo
     def outcome(status_code: int | None, error: str | None) -> _Outcome:
         return _Outcome(status_code, error, int((time.perf_counter() - started) * 1000))
 
-    refused = None if allow_private else await _private_address(delivery.url)
-    if refused is not None:
-        return outcome(None, refused)
+    url, host, extensions = delivery.url, "", dict[str, Any]()
+    if not allow_private:
+        refused, address = await _public_address(delivery.url)
+        if refused is not None or address is None:
+            return outcome(None, refused)
+        # To the address just checked: a name that points elsewhere by the time it is
+        # looked up again (DNS rebinding) cannot lead the request into a private network.
+        url, host, extensions = pinned(delivery.url, address)
     at = datetime.now(UTC)
     headers = {
         "content-type": "application/json",
@@ -176,9 +195,11 @@ async def _send(client: httpx.AsyncClient, delivery: _Claimed, allow_private: bo
         "webhook-timestamp": str(int(at.timestamp())),
         "webhook-signature": Webhook(delivery.secret).sign(str(delivery.id), at, delivery.body),
     }
+    if extensions:
+        headers["host"] = host
     try:
         async with client.stream(
-            "POST", delivery.url, content=delivery.body.encode(), headers=headers
+            "POST", url, content=delivery.body.encode(), headers=headers, extensions=extensions
         ) as response:
             read = 0
             async for chunk in response.aiter_bytes():
@@ -190,19 +211,36 @@ async def _send(client: httpx.AsyncClient, delivery: _Claimed, allow_private: bo
         return outcome(None, f"{type(error).__name__}: {error}"[:500])
 
 
-async def _private_address(url: str) -> str | None:
-    """Why the endpoint may not be reached (it points into a private network), or None."""
+async def _public_address(url: str) -> tuple[str | None, str | None]:
+    """The address to send to, or why the endpoint may not be reached (it points into a
+    private network, or nowhere)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         found = await asyncio.get_running_loop().getaddrinfo(host, port)
     except OSError as error:
-        return f"cannot resolve {host}: {error}"[:500]
+        return f"cannot resolve {host}: {error}"[:500], None
     for *_, address in found:
         if not ipaddress.ip_address(address[0]).is_global:
-            return f"refused: {host} resolves to a non-public address ({address[0]})"
-    return None
+            return f"refused: {host} resolves to a non-public address ({address[0]})", None
+    return None, str(found[0][4][0]) if found else None
+
+
+def pinned(url: str, address: str) -> tuple[str, str, dict[str, Any]]:
+    """``url`` with its host replaced by ``address``, and what keeps the request the
+    host's: its Host header, and the name TLS sends (SNI) and checks the certificate
+    against."""
+    parts = urlsplit(url)
+    hostname = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    host = f"{hostname}{port}"
+    return (
+        parts._replace(netloc=f"{literal}{port}").geturl(),
+        host,
+        {"sni_hostname": hostname},
+    )
 
 
 async def _record(
