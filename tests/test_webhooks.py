@@ -16,6 +16,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from jobgraph.errors import BadUserInput
+from jobgraph.jobs.postings import announce_expired
 from jobgraph.webhooks.delivery import BACKOFF, LEASE, _claim, _public_address, deliver_due, pinned
 from jobgraph.webhooks.service import check_url
 from tests.conftest import TEST_SETTINGS, error_code
@@ -117,6 +118,7 @@ async def test_a_partner_receives_every_posting_event_it_carries_signed(api, rec
             "postingId": carried,
             "companyId": employer.company_id,
             "status": event["data"]["status"],
+            "expiresAt": event["data"]["expiresAt"],
         }
     headers = [headers for headers, _ in receiver.received]
     assert len({h["webhook-id"] for h in headers}) == 3
@@ -131,6 +133,36 @@ async def test_a_partner_receives_every_posting_event_it_carries_signed(api, rec
     assert {(d["status"], d["lastStatusCode"]) for d in log["webhookDeliveries"]} == {
         ("DELIVERED", 200)
     }
+
+
+async def test_a_posting_that_expires_is_announced_once_per_expiry(api, receiver):
+    endpoint = await site_endpoint(api, "jobboard", receiver.url, ["POSTING_EXPIRED"])
+    employer = await employer_of(api, "jobboard")
+    expiring = await employer.post(title="Expiring baker")
+    services = api.app.state.services
+    registry = await services.registry.current()
+    later = datetime.now(UTC) + timedelta(days=400)  # past every posting's expiry
+
+    assert await announce_expired(services.sessions, registry, later) >= 1
+    assert await announce_expired(services.sessions, registry, later) == 0  # once
+    while (await deliver(api)).delivered:  # the demo's postings expire too, in batches
+        pass
+    expired = [
+        event["data"]["postingId"]
+        for event in receiver.events(endpoint["secret"])
+        if event["type"] == "posting.expired"
+    ]
+    assert expired.count(expiring) == 1
+    # Published again, it has a new expiry, announced again when that one comes.
+    await api.data(
+        "mutation($id: ID!) { updateJob(id: $id, patch: {expiresAt: $at}) { id } }".replace(
+            "$at", f'"{(datetime.now(UTC) + timedelta(days=1)).isoformat()}"'
+        ),
+        {"id": expiring},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    assert await announce_expired(services.sessions, registry, later) == 1
 
 
 async def test_a_failing_receiver_is_retried_later_with_the_same_id(api, receiver):

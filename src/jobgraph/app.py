@@ -62,6 +62,7 @@ from jobgraph.identity.oauth import token_endpoint
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
 from jobgraph.jobs.http import indeed_feed, job_json_ld, sitemap
+from jobgraph.jobs.postings import announce_expired
 from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
@@ -217,16 +218,16 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
 
 
 async def _send_webhooks(services: Services) -> None:
-    """Every process sends the webhook deliveries due, every few seconds: claimed with
-    SKIP LOCKED, so several processes never send one twice."""
+    """Every process announces the postings that expired and sends the webhook deliveries
+    due, every few seconds: claimed with SKIP LOCKED, so several processes never announce
+    or send one twice."""
     settings = services.settings
     while True:
         try:
+            registry = await services.registry.current()
+            await announce_expired(services.sessions, registry)
             await deliver_due(
-                services.sessions,
-                await services.registry.current(),
-                settings.secret_key,
-                settings.webhooks_allow_private,
+                services.sessions, registry, settings.secret_key, settings.webhooks_allow_private
             )
         except Exception:  # the database away a moment: the next round tries again
             log.exception("sending webhooks failed")

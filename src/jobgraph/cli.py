@@ -384,16 +384,19 @@ def webhooks() -> None:
 
 @webhooks.command(
     "deliver",
-    help="Send the webhook deliveries due now, once (`jobgraph serve` does it every "
-    "JOBGRAPH_WEBHOOKS_INTERVAL_S seconds by itself).",
+    help="Announce the postings that expired, and send the webhook deliveries due now, "
+    "once (`jobgraph serve` does both every JOBGRAPH_WEBHOOKS_INTERVAL_S seconds by itself).",
 )
 def webhooks_deliver() -> None:
     settings = get_settings()
 
     async def run(sessions: Any) -> None:
+        from jobgraph.jobs.postings import announce_expired
         from jobgraph.webhooks.delivery import deliver_due
 
         registry = await _registry(sessions)
+        expired = await announce_expired(sessions, registry)
+        _detail(f"{expired} expired postings announced")
         report = await deliver_due(
             sessions, registry, settings.secret_key, settings.webhooks_allow_private
         )

@@ -110,6 +110,10 @@ class JobPosting(PoolOwned, Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When its employer last confirmed it accurate (publishing and editing confirm it).
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When its expiry was announced to the webhooks (posting.expired; migration 0020).
+    expiry_announced_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), deferred=True
+    )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Search (see jobs/text.py): normalised title, normalised company name and description,
     # and the character bigrams of both, which find Japanese text as well as English.

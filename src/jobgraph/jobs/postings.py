@@ -183,6 +183,8 @@ async def update(db: AsyncSession, row: JobPosting, changes: dict[str, Any]) -> 
     cleaned = validate(current | changes)
     for column in changes:
         setattr(row, column, cleaned[column])
+    if "expires_at" in changes:
+        row.expiry_announced_at = None  # a new expiry is announced when it comes
     row.updated_at = datetime.now(UTC)
     if row.status == JobStatus.PUBLISHED:
         row.confirmed_at = row.updated_at  # whoever edits it has read it
@@ -198,6 +200,7 @@ def publish(row: JobPosting) -> None:
     row.published_at = now if row.status == JobStatus.DRAFT else row.published_at or now
     if row.expires_at is None or row.expires_at <= now:
         row.expires_at = now + DEFAULT_LIFETIME
+    row.expiry_announced_at = None  # its next expiry is announced when it comes
     row.status = JobStatus.PUBLISHED
     row.updated_at = row.confirmed_at = now
 
@@ -213,8 +216,55 @@ async def announce(
             shown = select(JobPosting.id).where(JobPosting.id == row.id, posted_for(site).condition)
             if await db.scalar(shown) is not None:
                 carrying.append(site.slug)
-    data = {"postingId": str(row.id), "companyId": str(row.company_id), "status": row.status}
+    data = {
+        "postingId": str(row.id),
+        "companyId": str(row.company_id),
+        "status": row.status,
+        "expiresAt": row.expires_at.isoformat() if row.expires_at else None,
+    }
     return await webhooks.emit(db, tenant, event, data, row.company_id, carrying)
+
+
+EXPIRED_AT_ONCE = 500  # postings announced per pool and transaction
+
+
+async def announce_expired(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: TenantRegistry,
+    now: datetime | None = None,
+) -> int:
+    """Announce every published posting whose expiry has passed (``posting.expired``),
+    once per expiry: a posting expires by time, not by an act that could announce it.
+    Claimed with SKIP LOCKED, so several processes sweeping at once announce each once;
+    how many."""
+    now = now or datetime.now(UTC)
+    announced = 0
+    for pool in registry.pools():
+        while True:
+            async with sessions() as db, db.begin():
+                bind_pool(db, pool)
+                rows = (
+                    await db.scalars(
+                        select(JobPosting)
+                        .where(
+                            JobPosting.status == JobStatus.PUBLISHED,
+                            JobPosting.expires_at <= now,
+                            JobPosting.expiry_announced_at.is_(None),
+                        )
+                        .order_by(JobPosting.expires_at)
+                        .limit(EXPIRED_AT_ONCE)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).all()
+                for row in rows:
+                    row.expiry_announced_at = now
+                    tenant = registry.get(row.tenant_slug)
+                    if tenant is not None:
+                        await announce(db, tenant, registry, row, WebhookEvent.POSTING_EXPIRED)
+            announced += len(rows)
+            if len(rows) < EXPIRED_AT_ONCE:
+                break
+    return announced
 
 
 def confirm(row: JobPosting) -> None:

@@ -18,6 +18,7 @@ class WebhookEvent(StrEnum):
     POSTING_PUBLISHED = "posting.published"
     POSTING_UPDATED = "posting.updated"
     POSTING_CLOSED = "posting.closed"
+    POSTING_EXPIRED = "posting.expired"
     APPLICATION_RECEIVED = "application.received"
     APPLICATION_STATUS_CHANGED = "application.status_changed"
     APPLICATION_WITHDRAWN = "application.withdrawn"

@@ -33,6 +33,7 @@ SITE_EVENTS = frozenset(
         WebhookEvent.POSTING_PUBLISHED,
         WebhookEvent.POSTING_UPDATED,
         WebhookEvent.POSTING_CLOSED,
+        WebhookEvent.POSTING_EXPIRED,
         WebhookEvent.SITE_SETTINGS_CHANGED,
     }
 )
