@@ -16,6 +16,7 @@ from jobgraph.policy.disclosure import (
     DisclosureLevel,
     Relationship,
     ResumeFacts,
+    endpoint_disclosure,
     resume_disclosure,
     searchable_visibilities,
 )
@@ -166,6 +167,32 @@ def test_a_field_the_partner_withheld_says_so_on_the_main_site():
         "not disclosed on application by Partner Jobs, where the seeker applied"
     )
     assert not decision.allows(F.EMAIL) and decision.allows(F.FULL_NAME)
+
+
+def _allowing_webhooks(site: Site, fields: list[ResumeField]) -> Site:
+    policy = site.policy.model_copy(update={"webhook_applicant_fields": fields})
+    return Site(site.slug, policy, site_name=site.site_name, is_partner_site=site.is_partner_site)
+
+
+@pytest.mark.parametrize(
+    ("registered_on", "applied_on", "active", "disclosed"),
+    [
+        # Nothing unless the site applied on allows it.
+        (JOB_BOARD, JOB_BOARD, True, set()),
+        (COMMUNITY, _allowing_webhooks(COMMUNITY, [F.FULL_NAME, F.PHONE]), True, {F.FULL_NAME}),
+        (JOB_BOARD, _allowing_webhooks(JOB_BOARD, [F.EMAIL, F.SKILLS]), True, {F.EMAIL, F.SKILLS}),
+        # Applied on the partner: what the partner discloses on application bounds it.
+        (JOB_BOARD, _allowing_webhooks(PARTNER, [F.EMAIL, F.FULL_NAME]), True, {F.FULL_NAME}),
+        # Withdrawn: nothing more.
+        (JOB_BOARD, _allowing_webhooks(JOB_BOARD, [F.EMAIL]), False, set()),
+    ],
+)
+def test_what_a_companys_webhook_receives_of_an_applicant(
+    registered_on, applied_on, active, disclosed
+):
+    decision = endpoint_disclosure(registered_on, applied_on, active)
+    assert decision.disclosed == disclosed
+    assert decision.recorded_fields == disclosed & PERSONAL_FIELDS
 
 
 def test_contact_details_are_never_public_whatever_a_site_says():

@@ -16,6 +16,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from jobgraph.errors import BadUserInput
+from jobgraph.graphql.services import webhook_hooks
 from jobgraph.jobs.postings import announce_expired
 from jobgraph.webhooks.delivery import BACKOFF, LEASE, _claim, _public_address, deliver_due, pinned
 from jobgraph.webhooks.service import check_url
@@ -75,6 +76,7 @@ async def deliver(api, now: datetime | None = None):
         await services.registry.current(),
         TEST_SETTINGS.secret_key,
         allow_private=True,
+        hooks=webhook_hooks(),
         now=now,
     )
 
@@ -283,6 +285,82 @@ async def test_a_company_hears_of_applications_and_nothing_of_the_seeker(api, re
     assert "seeker3" not in raw and "@" not in raw
 
 
+async def test_a_company_endpoint_gets_what_the_site_allows_of_an_applicant_recorded(
+    api, receiver, reconfigure
+):
+    # The community site lets its employers' webhooks carry these; of them, what it
+    # discloses on application at all (not the phone) is what an endpoint receives.
+    allowed = ["FULL_NAME", "EMAIL", "SKILLS", "PHONE"]
+    await reconfigure({"community": {"policy": {"webhook_applicant_fields": allowed}}})
+    employer = await employer_of(api, "community")
+    created = await api.data(
+        CREATE,
+        {"url": receiver.url, "events": ["APPLICATION_RECEIVED"], "company": employer.company_id},
+        tenant="community",
+        token=employer.token,
+    )
+    endpoint = created["createWebhookEndpoint"]
+    job_id = await employer.post(title="Community baker")
+    seeker = await seeker_token(api, 1, "community")
+    applied = await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+        {"j": job_id},
+        tenant="community",
+        token=seeker,
+    )
+    assert (await deliver(api)).delivered == 1
+    (event,) = receiver.events(endpoint["secret"])
+    applicant = event["data"]["applicant"]
+    assert set(applicant) == {"fullName", "email", "skills", "withheldFields"}
+    assert "PHONE" in applicant["withheldFields"] and "FULL_NAME" not in applicant["withheldFields"]
+    # The same values a query shows the employer.
+    asked = await api.data(
+        "query($j: ID!) { applicants(jobId: $j) { candidate { fullName email skills } } }",
+        {"j": job_id},
+        tenant="community",
+        token=employer.token,
+    )
+    assert asked["applicants"][0]["candidate"] == {
+        key: applicant[key] for key in ("fullName", "email", "skills")
+    }
+    # Recorded as disclosed to the endpoint (and, separately, to the employer who asked).
+    records = await api.data(
+        "{ myDisclosures { recipient fields reason } }", tenant="community", token=seeker
+    )
+    assert {
+        "recipient": f"webhook:{endpoint['endpoint']['id']}",
+        "fields": ["EMAIL", "FULL_NAME"],
+        "reason": "APPLICATION",
+    } in records["myDisclosures"]
+    # Withdrawn, the application shows nothing more, even in a delivery sent again.
+    await api.data(
+        "mutation($id: ID!) { withdrawApplication(id: $id) { id } }",
+        {"id": applied["applyToJob"]["id"]},
+        tenant="community",
+        token=seeker,
+    )
+    log = await api.data(
+        DELIVERIES, {"id": endpoint["endpoint"]["id"]}, tenant="community", token=employer.token
+    )
+    await api.data(
+        "mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { status } }",
+        {"id": log["webhookDeliveries"][0]["id"]},
+        tenant="community",
+        token=employer.token,
+    )
+    assert (await deliver(api)).delivered == 1
+    assert "applicant" not in receiver.events(endpoint["secret"])[1]["data"]
+
+
+def test_webhooks_never_carry_the_structured_history():
+    from pydantic import ValidationError
+
+    from jobgraph.policy.config import Policy
+
+    with pytest.raises(ValidationError, match="work and education history"):
+        Policy(webhook_applicant_fields=["WORK_HISTORY"])
+
+
 async def test_only_admins_and_company_owners_register_endpoints(api, receiver):
     seeker = await seeker_token(api, 1, "jobboard")
     site = await api.graphql(
@@ -346,18 +424,20 @@ async def test_one_deliverer_at_a_time_sends_to_an_endpoint_whichever_process(ap
     employer = await employer_of(api, "jobboard")
     await employer.post(title="Claimed by one")
     services = api.app.state.services
-    sessions, pool = services.sessions, (await services.registry.current()).get("jobboard").pool_id
+    registry = await services.registry.current()
+    sessions, pool = services.sessions, registry.get("jobboard").pool_id
+    claiming = (registry, webhook_hooks())
     now = datetime.now(UTC)
-    claimed = await _claim(sessions, pool, TEST_SETTINGS.secret_key, now)
+    claimed = await _claim(sessions, pool, TEST_SETTINGS.secret_key, now, *claiming)
     assert {str(delivery.endpoint_id) for delivery in claimed} == {first["endpoint"]["id"]}
     # While that deliverer holds its lease, another (here, or in another process) takes
     # nothing more of the endpoint's, not even its new deliveries; another endpoint's, yes.
     second = await site_endpoint(api, "jobboard", receiver.url)
     await employer.post(title="After the claim")
-    claimed = await _claim(sessions, pool, TEST_SETTINGS.secret_key, datetime.now(UTC))
+    claimed = await _claim(sessions, pool, TEST_SETTINGS.secret_key, datetime.now(UTC), *claiming)
     assert {str(delivery.endpoint_id) for delivery in claimed} == {second["endpoint"]["id"]}
     # Deliverers that died with their leases: once the leases end, all goes again.
-    later = await _claim(sessions, pool, TEST_SETTINGS.secret_key, now + LEASE * 2)
+    later = await _claim(sessions, pool, TEST_SETTINGS.secret_key, now + LEASE * 2, *claiming)
     assert {str(delivery.endpoint_id) for delivery in later} == {
         first["endpoint"]["id"],
         second["endpoint"]["id"],

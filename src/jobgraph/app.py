@@ -53,7 +53,7 @@ from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view, public_schema
 from jobgraph.graphql.public_reads import PublicReads
 from jobgraph.graphql.schema import schema
-from jobgraph.graphql.services import Services, identity_hooks, tenancy_hooks
+from jobgraph.graphql.services import Services, identity_hooks, tenancy_hooks, webhook_hooks
 from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding, Shed
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
@@ -131,6 +131,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             search_results=SearchResults(settings.search_results_ttl_s),
             tenancy_hooks=tenancy_hooks(),
             identity_hooks=identity_hooks(),
+            webhook_hooks=webhook_hooks(),
             live=live,
             read_engine=read_engine,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
@@ -227,7 +228,11 @@ async def _send_webhooks(services: Services) -> None:
             registry = await services.registry.current()
             await announce_expired(services.sessions, registry)
             await deliver_due(
-                services.sessions, registry, settings.secret_key, settings.webhooks_allow_private
+                services.sessions,
+                registry,
+                settings.secret_key,
+                settings.webhooks_allow_private,
+                services.webhook_hooks,
             )
         except Exception:  # the database away a moment: the next round tries again
             log.exception("sending webhooks failed")

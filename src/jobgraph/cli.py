@@ -391,6 +391,7 @@ def webhooks_deliver() -> None:
     settings = get_settings()
 
     async def run(sessions: Any) -> None:
+        from jobgraph.graphql.services import webhook_hooks
         from jobgraph.jobs.postings import announce_expired
         from jobgraph.webhooks.delivery import deliver_due
 
@@ -398,7 +399,11 @@ def webhooks_deliver() -> None:
         expired = await announce_expired(sessions, registry)
         _detail(f"{expired} expired postings announced")
         report = await deliver_due(
-            sessions, registry, settings.secret_key, settings.webhooks_allow_private
+            sessions,
+            registry,
+            settings.secret_key,
+            settings.webhooks_allow_private,
+            webhook_hooks(),
         )
         _detail(
             f"{report.delivered} delivered, {report.retrying} to try again, "

@@ -18,10 +18,12 @@ from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
 from jobgraph.observability import Metrics
 from jobgraph.ratelimit import RateLimiter
+from jobgraph.resumes.applications import applicant_fields
 from jobgraph.resumes.service import withdraw_visibilities
 from jobgraph.settings import Settings
 from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.registry import RegistryCache
+from jobgraph.webhooks.hooks import WebhookHooks
 from jobgraph.webhooks.service import site_settings_changed
 
 
@@ -39,6 +41,7 @@ class Services:
     search_results: SearchResults
     tenancy_hooks: TenancyHooks
     identity_hooks: IdentityHooks
+    webhook_hooks: WebhookHooks
     # What subscriptions hear (live.py), through the process's listener.
     live: LiveEvents
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
@@ -54,6 +57,11 @@ def tenancy_hooks() -> TenancyHooks:
         actor_names=actor_names,
         settings_changed=site_settings_changed,
     )
+
+
+def webhook_hooks() -> WebhookHooks:
+    """What webhooks ask of the domains above them (``webhooks/hooks.py``)."""
+    return WebhookHooks(applicant_fields=applicant_fields)
 
 
 def identity_hooks() -> IdentityHooks:

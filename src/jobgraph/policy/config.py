@@ -19,6 +19,7 @@ from pydantic import (
 from jobgraph import places
 from jobgraph.policy.fields import (
     NEVER_PUBLIC,
+    WEBHOOK_FIELDS,
     DataUse,
     ResumeField,
     ResumeVisibility,
@@ -107,6 +108,10 @@ class Policy(StrictModel):
     application_disclosed_fields: list[Field_] = list(ResumeField)
     # What anyone sees of a PUBLIC resume (only where PUBLIC is offered).
     public_profile_fields: list[Field_] = []
+    # What a company's webhook endpoints receive of a seeker who applied on this site
+    # (with application.received), within application_disclosed_fields; each delivery is
+    # recorded as a disclosure. None by default: payloads carry ids only.
+    webhook_applicant_fields: list[Field_] = []
     third_party_disclosure: ThirdParties = ThirdPartyDisclosure.LAW_ONLY
     signup_requires_full_name: bool = False
     invitations_enabled: bool = True
@@ -154,6 +159,12 @@ class Policy(StrictModel):
             raise ValueError(
                 f"public_profile_fields: may never include {', '.join(floor)}: the platform "
                 "never shows contact details on public profiles"
+            )
+        structured = sorted(set(self.webhook_applicant_fields) - WEBHOOK_FIELDS)
+        if structured:
+            raise ValueError(
+                f"webhook_applicant_fields: may not include {', '.join(structured)}: "
+                "employers read the work and education history through the API"
             )
         if self.public_profile_fields and ResumeVisibility.PUBLIC not in self.resume_visibilities:
             raise ValueError(

@@ -18,6 +18,7 @@ from jobgraph.policy.fields import (
     NEVER_PUBLIC,
     OTHER_FIELDS,
     PERSONAL_FIELDS,
+    WEBHOOK_FIELDS,
     DataUse,
     ResumeField,
     ResumeVisibility,
@@ -188,18 +189,7 @@ def resume_disclosure(
     if relationship in (Relationship.OWNER, Relationship.STAFF_WITH_PURPOSE):
         disclosed = ALL_FIELDS
     elif relationship is Relationship.APPLICATION:
-        # The seeker accepted the policy of the site they applied on; the site read on may
-        # only narrow it.
-        disclosed = frozenset(policy.application_disclosed_fields)
-        applied_on = access.application_site or tenant
-        if applied_on.slug != tenant.slug:
-            there = frozenset(applied_on.policy.application_disclosed_fields)
-            site = applied_on.site_name
-            because = {
-                withheld: f"not disclosed on application by {site}, where the seeker applied"
-                for withheld in disclosed - there
-            }
-            disclosed &= there
+        disclosed, because = _on_application(tenant, access.application_site or tenant)
     elif relationship is Relationship.RESUME_SEARCH:
         # Personal information and the last employer are withheld from resume search
         # (first seed policy); the floor keeps contact details out whatever the tenant says.
@@ -209,6 +199,36 @@ def resume_disclosure(
     else:
         disclosed = frozenset()
     return Disclosure(relationship, frozenset(disclosed), because)
+
+
+def _on_application(
+    tenant: Site, applied_on: Site
+) -> tuple[frozenset[ResumeField], dict[ResumeField, str]]:
+    """What a company sees on ``tenant`` of a seeker who applied on ``applied_on``: the
+    seeker accepted the policy of the site they applied on; the site read on may only
+    narrow it."""
+    disclosed = frozenset(tenant.policy.application_disclosed_fields)
+    if applied_on.slug == tenant.slug:
+        return disclosed, {}
+    there = frozenset(applied_on.policy.application_disclosed_fields)
+    because = {
+        withheld: f"not disclosed on application by {applied_on.site_name}, where the "
+        "seeker applied"
+        for withheld in disclosed - there
+    }
+    return disclosed & there, because
+
+
+def endpoint_disclosure(tenant: Site, applied_on: Site, active: bool) -> Disclosure:
+    """What a company's webhook endpoint registered on ``tenant`` receives of a seeker who
+    applied on ``applied_on``: what the company's people see of the application there,
+    narrowed to what the site applied on lets webhooks carry (``webhook_applicant_fields``:
+    none by default); nothing once the application is withdrawn."""
+    if not active:
+        return Disclosure(Relationship.NONE, frozenset())
+    disclosed, because = _on_application(tenant, applied_on)
+    allowed = frozenset(applied_on.policy.webhook_applicant_fields) & WEBHOOK_FIELDS
+    return Disclosure(Relationship.APPLICATION, disclosed & allowed, because)
 
 
 def _reason(relationship: Relationship, disclosed: bool) -> str:

@@ -73,6 +73,15 @@ SEARCH_FILTERS: dict[str, ResumeField] = {
 # The platform floor: what no tenant may make public, whatever its file says.
 NEVER_PUBLIC: frozenset[ResumeField] = CONTACT_FIELDS
 
+# What a company's webhook endpoint may receive of an applicant at all: single values and
+# plain lists. The structured history (work, education, and the last employer within it)
+# is read through the API, where its own rules apply.
+WEBHOOK_FIELDS: frozenset[ResumeField] = frozenset(ResumeField) - {
+    ResumeField.WORK_HISTORY,
+    ResumeField.LAST_EMPLOYER,
+    ResumeField.EDUCATION,
+}
+
 
 class ResumeVisibility(StrEnum):
     PRIVATE = "PRIVATE"  # seen by an employer only once the seeker applies to it

@@ -73,6 +73,7 @@ def record_disclosure(
     reason: DisclosureReason,
     detail: str,
     hidden_from_subject: bool = False,
+    recipient_company_id: uuid.UUID | None = None,
 ) -> None:
     """A disclosure made outside a query's fields (everything to a third party or an
     authority; a staff member's dry run), recorded in the caller's transaction."""
@@ -83,7 +84,7 @@ def record_disclosure(
             id=uuid.uuid4(),
             subject_account_id=subject_account_id,
             recipient=recipient,
-            recipient_company_id=None,
+            recipient_company_id=recipient_company_id,
             fields=fields,
             reason=reason,
             detail=detail[:500],

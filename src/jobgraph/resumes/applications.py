@@ -5,7 +5,9 @@ application along, invites a candidate from resume search; the seeker declines o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobgraph import live
 from jobgraph.db.engine import rows_changed
 from jobgraph.errors import BadUserInput, NotFound
+from jobgraph.identity.models import Account
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.live import Topic
-from jobgraph.policy.disclosure import searchable_visibilities
+from jobgraph.policy.disclosure import endpoint_disclosure, searchable_visibilities
+from jobgraph.policy.fields import ResumeField
+from jobgraph.policy.models import DisclosureReason
+from jobgraph.policy.record import record_disclosure
 from jobgraph.resumes.models import Application, Invitation, Resume
 from jobgraph.resumes.service import (
     EMPLOYER_MOVES,
@@ -25,10 +31,10 @@ from jobgraph.resumes.service import (
     newest_first,
     own_resume,
 )
-from jobgraph.tenancy.registry import Tenant
+from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
 from jobgraph.webhooks import service as webhooks
-from jobgraph.webhooks.models import WebhookEvent
+from jobgraph.webhooks.models import WebhookEndpoint, WebhookEvent
 
 MAX_COVER_NOTE = 5000
 
@@ -291,3 +297,78 @@ async def decline(
         raise NotFound(f"You have no invitation {invitation_id}.")
     row.status = InvitationStatus.DECLINED
     await _tell_company(db, tenant, WebhookEvent.INVITATION_DECLINED, row)
+
+
+# How a company's webhook shows each field it may carry of an applicant (WEBHOOK_FIELDS):
+# under the name, and in the form, the API's Resume type shows it.
+_SHOWN: dict[ResumeField, tuple[str, Callable[[Resume, str | None], Any]]] = {
+    ResumeField.FULL_NAME: ("fullName", lambda row, _: row.full_name),
+    ResumeField.BIRTH_DATE: (
+        "birthDate",
+        lambda row, _: row.birth_date.isoformat() if row.birth_date else None,
+    ),
+    ResumeField.GENDER: ("gender", lambda row, _: row.gender),
+    ResumeField.NATIONALITY: ("nationality", lambda row, _: row.nationality),
+    ResumeField.RESIDENCE_COUNTRY: ("residenceCountry", lambda row, _: row.residence_country),
+    ResumeField.RESIDENCE_REGION: ("residenceRegion", lambda row, _: row.residence_region),
+    ResumeField.NEAREST_STATION: ("nearestStation", lambda row, _: row.nearest_station),
+    ResumeField.PHONE: ("phone", lambda row, _: row.phone),
+    ResumeField.VISA_STATUS: ("visaStatus", lambda row, _: row.visa_status),
+    ResumeField.EMAIL: ("email", lambda _, email: email),
+    ResumeField.LANGUAGES: (
+        "languages",
+        lambda row, _: [
+            {"language": item["language"], "level": item["level"]} for item in row.languages
+        ],
+    ),
+    ResumeField.CAREER_LEVEL: ("careerLevel", lambda row, _: row.career_level),
+    ResumeField.SKILLS: ("skills", lambda row, _: row.skills),
+    ResumeField.HOBBIES: ("hobbies", lambda row, _: row.hobbies),
+    ResumeField.DESIRED_CATEGORIES: ("desiredCategories", lambda row, _: row.desired_categories),
+    ResumeField.DESIRED_LOCATIONS: ("desiredLocations", lambda row, _: row.desired_locations),
+}
+
+
+async def applicant_fields(
+    db: AsyncSession,
+    registry: TenantRegistry,
+    endpoint: WebhookEndpoint,
+    data: Mapping[str, Any],
+) -> dict[str, Any] | None:
+    """What a company's endpoint receives of an applicant (webhooks' hook): what the policy
+    lets it (``endpoint_disclosure``: the site applied on must allow it, and the company
+    must still see the application), recorded as disclosed to that endpoint."""
+    site = registry.get(endpoint.tenant_slug)
+    if endpoint.company_id is None or site is None or "applicationId" not in data:
+        return None
+    application = await db.get(
+        Application, (endpoint.pool_id, uuid.UUID(str(data["applicationId"])))
+    )
+    if application is None:
+        return None
+    applied_on = registry.get(application.tenant_slug) or site
+    active = application.status != ApplicationStatus.WITHDRAWN
+    disclosure = endpoint_disclosure(site, applied_on, active)
+    resume = await own_resume(db, application.account_id)
+    if not disclosure.disclosed or resume is None:
+        return None
+    email = None
+    if disclosure.allows(ResumeField.EMAIL):
+        email = await db.scalar(select(Account.email).where(Account.id == application.account_id))
+    shown = {
+        name: value(resume, email)
+        for resume_field, (name, value) in _SHOWN.items()
+        if disclosure.allows(resume_field)
+    }
+    if disclosure.recorded_fields:
+        record_disclosure(
+            db,
+            site,
+            application.account_id,
+            recipient=f"webhook:{endpoint.id}",
+            fields=sorted(disclosure.recorded_fields),
+            reason=DisclosureReason.APPLICATION,
+            detail=f"webhook to {endpoint.url}",
+            recipient_company_id=endpoint.company_id,
+        )
+    return {"applicant": shown | {"withheldFields": sorted(disclosure.withheld)}}

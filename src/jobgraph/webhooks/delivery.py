@@ -35,7 +35,13 @@ from jobgraph.db.engine import bind_pool
 from jobgraph.identity.models import Account, CompanyMember, MemberRole, TenantAdmin
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.tenancy.registry import TenantRegistry
-from jobgraph.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from jobgraph.webhooks.hooks import WebhookHooks
+from jobgraph.webhooks.models import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from jobgraph.webhooks.service import secret_of
 
 # The pauses before each next attempt; after GIVE_UP_AFTER a delivery is failed.
@@ -82,6 +88,7 @@ async def deliver_due(
     registry: TenantRegistry,
     secret_key: str,
     allow_private: bool,
+    hooks: WebhookHooks,
     now: datetime | None = None,
     client: httpx.AsyncClient | None = None,
 ) -> DeliveryReport:
@@ -91,7 +98,9 @@ async def deliver_due(
     client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
     try:
         for pool in registry.pools():
-            claimed = await _claim(sessions, pool, secret_key, now or datetime.now(UTC))
+            claimed = await _claim(
+                sessions, pool, secret_key, now or datetime.now(UTC), registry, hooks
+            )
             if claimed:
                 outcomes = await _send_all(client, claimed, allow_private)
                 done = now or datetime.now(UTC)
@@ -106,7 +115,12 @@ _busy = aliased(WebhookDelivery)
 
 
 async def _claim(
-    sessions: async_sessionmaker[AsyncSession], pool: str, secret_key: str, now: datetime
+    sessions: async_sessionmaker[AsyncSession],
+    pool: str,
+    secret_key: str,
+    now: datetime,
+    registry: TenantRegistry,
+    hooks: WebhookHooks,
 ) -> list[_Claimed]:
     async with sessions() as db, db.begin():
         bind_pool(db, pool)
@@ -140,13 +154,20 @@ async def _claim(
         for delivery, endpoint in rows:
             delivery.status = DeliveryStatus.SENDING
             delivery.next_attempt_at = now + LEASE
+            payload = delivery.payload
+            if delivery.event == WebhookEvent.APPLICATION_RECEIVED:
+                # The applicant's fields where the policy allows: read as it is sent (never
+                # kept with the delivery), and recorded as disclosed before it leaves.
+                data = payload["data"]
+                shown = await hooks.applicant_fields(db, registry, endpoint, data)
+                payload = payload | {"data": data | shown} if shown else payload
             claimed.append(
                 _Claimed(
                     id=delivery.id,
                     endpoint_id=delivery.endpoint_id,
                     url=endpoint.url,
                     secret=secret_of(endpoint, secret_key),
-                    body=json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False),
+                    body=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
                     created_at=delivery.created_at,
                     attempts=delivery.attempts,
                 )
