@@ -24,7 +24,15 @@ from tests.support.employers import employer_of
 from tests.support.live import LiveClient, live
 from tests.support.partners import client as partner_client
 from tests.support.partners import client_token
-from tests.support.servers import ServerOutput, free_port, metric, start_server, wait_until_healthy
+from tests.support.servers import (
+    REDIS,
+    ServerOutput,
+    empty_redis_or_skip,
+    free_port,
+    metric,
+    start_server,
+    wait_until_healthy,
+)
 
 RECEIVED = (
     "subscription($j: ID) { applicationReceived(jobId: $j) { id status site candidate { "
@@ -293,3 +301,39 @@ async def _until_subscribed(port: int, metrics_token: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the subscription never waited for events")
+
+
+async def test_events_travel_through_redis_where_configured(api, database):
+    """With JOBGRAPH_LIVE_EVENTS=redis (where no process can LISTEN), an event published by
+    one app once its transaction commits reaches a subscriber of another."""
+    empty_redis_or_skip()
+    settings = TEST_SETTINGS.model_copy(update={"redis_url": REDIS, "live_events": "redis"})
+    employer = await employer_of(api, "jobboard")
+    job_id = await employer.post(title="Through Redis")
+    seeker = await seeker_token(api, 1, "jobboard")
+    hearing, acting = create_app(settings, database), create_app(settings, database)
+    async with (
+        listening(database, hearing, settings) as port,
+        listening(database, acting, settings) as acting_port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{acting_port}") as http,
+    ):
+        await asyncio.wait_for(hearing.state.services.live.relay.until_listening(), 15)
+        async with live(port, employer.token) as client:
+            await subscribed(hearing, client, "new", RECEIVED, {"j": job_id})
+            response = await http.post(
+                "/graphql",
+                json={"query": APPLY, "variables": {"j": job_id}},
+                headers={"X-Tenant": "jobboard", "Authorization": f"Bearer {seeker}"},
+            )
+            applied = response.json()["data"]["applyToJob"]
+            message = await client.receive()
+    assert message["payload"]["data"]["applicationReceived"]["id"] == applied["id"]
+
+
+def test_redis_events_need_a_redis_url():
+    from pydantic import ValidationError
+
+    from jobgraph.settings import Settings
+
+    with pytest.raises(ValidationError, match="needs JOBGRAPH_REDIS_URL"):
+        Settings(live_events="redis", redis_url=None)

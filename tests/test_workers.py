@@ -10,27 +10,20 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 
 from jobgraph.demo import DEMO_PASSWORD
-from tests.support.servers import free_port, start_server, wait_until_healthy
+from tests.support.servers import (
+    REDIS,
+    empty_redis_or_skip,
+    free_port,
+    start_server,
+    wait_until_healthy,
+)
 
-# A database of the machine's Redis that this test owns: emptied first, so counts left by
-# an earlier run (the per-address sign-in limit) do not carry into this one.
-REDIS = "redis://127.0.0.1:6379/15"
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"""
 BRANDING = """mutation($b: BrandingInput!) {
   updateTenantBranding(branding: $b) { settings { slug } } }"""
 SITE_NAME = "{ tenant { branding { siteName } } }"
-
-
-def empty_redis_or_skip() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=1).flushdb()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (the rate limits' shared store)")
 
 
 def call(port: int, query: str, variables: dict | None = None, token: str | None = None) -> dict:

@@ -110,7 +110,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         read_engine = create_engine(urls.read, settings) if urls.read else None
         provider_keys = ProviderKeys()
         listener = Listener(_listening_url(urls, settings))
-        live = LiveEvents(listener)
+        live = LiveEvents(listener, settings.redis_url if settings.live_events == "redis" else None)
         app.state.services = Services(
             settings=settings,
             engine=engine,
@@ -140,6 +140,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         )
         await _first_signing_key(app.state.services.tokens.keyring)
         await listener.start()
+        await live.start()
         sending = (
             asyncio.create_task(_send_webhooks(app.state.services))
             if settings.webhooks_interval_s > 0
@@ -152,6 +153,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
                 sending.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sending
+            await live.close()
             await listener.close()
             await provider_keys.close()
             await app.state.services.limiter.close()

@@ -2,9 +2,11 @@
 
 A domain announces an event in the transaction that makes it true (``announce``): it
 travels by PostgreSQL's NOTIFY, which delivers it when that transaction commits and never
-if it rolls back, to every process that listens (``db/listening.py``). An event carries
-ids only, never personal data: what a subscriber is shown of it is read afresh, and
-decided by the policy, as a query would be.
+if it rolls back, to every process that listens (``db/listening.py``); or, where no
+process can LISTEN and Redis is configured (``JOBGRAPH_LIVE_EVENTS=redis``), it is
+published to Redis once the request's transaction has committed (``RedisRelay``). An
+event carries ids only, never personal data: what a subscriber is shown of it is read
+afresh, and decided by the policy, as a query would be.
 
 Each process keeps its subscribers (``LiveEvents``); a subscriber that falls too far
 behind, or a process that stopped listening a moment (events may have passed unheard),
@@ -17,11 +19,13 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 import orjson
+import redis.asyncio as redis
+import redis.exceptions as redis_errors
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "jobgraph_live"
 # Events a subscriber may have waiting; beyond, it is too slow and is told to resubscribe.
 BACKLOG = 256
+_RECONNECT_AFTER_S = (0.5, 30.0)  # first and longest wait before listening to Redis again
 
 
 class Topic(StrEnum):
@@ -57,9 +62,79 @@ class LiveEvent:
         return cls(data["pool"], Topic(data["topic"]), data["kind"], data["ids"])
 
 
+# Where a session keeps what it announced until its transaction commits (through Redis).
+_RELAY = "jobgraph.live.relay"
+_PENDING = "jobgraph.live.pending"
+
+
 async def announce(db: AsyncSession, event: LiveEvent) -> None:
-    """Tell every listening process of ``event`` once the current transaction commits."""
-    await db.execute(select(func.pg_notify(CHANNEL, event.encode())))
+    """Tell every listening process of ``event`` once the current transaction commits,
+    never if it rolls back."""
+    if db.info.get(_RELAY) is not None:  # through Redis: published after the commit
+        db.info.setdefault(_PENDING, []).append(event)
+    else:
+        await db.execute(select(func.pg_notify(CHANNEL, event.encode())))
+
+
+class RedisRelay:
+    """Live events through Redis publish and subscribe, for processes that cannot LISTEN
+    (behind a transaction pooler): published after the commit, so an event is lost if the
+    process dies in between (the webhooks' outbox is the durable path)."""
+
+    def __init__(self, url: str, heard: Callable[[str], None], changed: Callable[[], None]):
+        self._client = redis.Redis.from_url(url)
+        self._heard = heard
+        self._changed = changed
+        self._task: asyncio.Task[None] | None = None
+        self.listening = False
+        self._listening_changed: list[asyncio.Future[None]] = []
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._keep_listening())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._client.aclose()
+
+    async def publish(self, events: list[LiveEvent]) -> None:
+        try:
+            for event in events:
+                await self._client.publish(CHANNEL, event.encode())
+        except (redis_errors.RedisError, OSError) as error:
+            log.warning("live events not published to Redis: %s", type(error).__name__)
+
+    async def until_listening(self) -> None:
+        while not self.listening:
+            future = asyncio.get_running_loop().create_future()
+            self._listening_changed.append(future)
+            await future
+
+    async def _keep_listening(self) -> None:
+        wait = _RECONNECT_AFTER_S[0]
+        while True:
+            try:
+                async with self._client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    async for message in pubsub.listen():
+                        if message["type"] == "subscribe":  # Redis confirmed: it listens
+                            self._set_listening(True)
+                            wait = _RECONNECT_AFTER_S[0]
+                        elif message["type"] == "message":
+                            self._heard(message["data"].decode())
+            except (redis_errors.RedisError, OSError) as error:
+                log.warning("live events: Redis connection lost: %s", type(error).__name__)
+            self._set_listening(False)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, _RECONNECT_AFTER_S[1])
+
+    def _set_listening(self, listening: bool) -> None:
+        if listening != self.listening:
+            self.listening = listening
+            self._changed()
+            resolve(self._listening_changed)
 
 
 class LiveEventsLost(ServiceUnavailable):
@@ -94,16 +169,40 @@ class Subscriber:
 
 
 class LiveEvents:
-    """This process's subscribers, and the events its listener hears for them."""
+    """This process's subscribers, and the events its listener (or Redis) hears for them."""
 
-    def __init__(self, listener: Listener) -> None:
+    def __init__(self, listener: Listener, redis_url: str | None = None) -> None:
         self._listener = listener
         self._subscribers: set[Subscriber] = set()
         self._subscriptions_changed: list[asyncio.Future[None]] = []
         # Open live connections per (pool, account), for the per-account limit.
         self.connections: Counter[tuple[str, str]] = Counter()
-        listener.on(CHANNEL, self._heard)
-        listener.on_change(self._interrupted)
+        self.relay = RedisRelay(redis_url, self._heard, self._interrupted) if redis_url else None
+        if self.relay is None:
+            listener.on(CHANNEL, self._heard)
+            listener.on_change(self._interrupted)
+
+    async def start(self) -> None:
+        if self.relay is not None:
+            await self.relay.start()
+
+    async def close(self) -> None:
+        if self.relay is not None:
+            await self.relay.close()
+
+    def attach(self, db: AsyncSession) -> None:
+        """Let what ``db`` announces go this process's way (Redis, where configured)."""
+        if self.relay is not None:
+            db.info[_RELAY] = self.relay
+
+    async def committed(self, db: AsyncSession) -> None:
+        """``db``'s transaction committed: publish what it announced (through Redis)."""
+        pending: list[LiveEvent] = db.info.pop(_PENDING, [])
+        if pending and self.relay is not None:
+            await self.relay.publish(pending)
+
+    def rolled_back(self, db: AsyncSession) -> None:
+        db.info.pop(_PENDING, None)
 
     @property
     def subscriptions(self) -> int:
@@ -118,14 +217,14 @@ class LiveEvents:
 
     @property
     def available(self) -> bool:
-        return self._listener.listening
+        return self.relay.listening if self.relay is not None else self._listener.listening
 
     @contextlib.asynccontextmanager
     async def subscribe(self, pool: str, topic: Topic) -> AsyncIterator[Subscriber]:
         if not self.available:
             raise ServiceUnavailable(
                 "Live events are not available at the moment; try again shortly."
-                if self._listener.url
+                if self._listener.url or self.relay is not None
                 else "This service has no connection to hear live events on "
                 "(behind a transaction pooler, set JOBGRAPH_LISTEN_DATABASE_URL)."
             )

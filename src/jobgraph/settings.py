@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -172,6 +173,20 @@ class Settings(BaseSettings):
         description="Let webhook endpoints be http:// and on loopback or private addresses: "
         "for development only (otherwise they would reach into the operator's network).",
     )
+    live_events: Literal["postgres", "redis"] = Field(
+        default="postgres",
+        description="How subscriptions' events travel between processes: PostgreSQL's "
+        "NOTIFY in the transaction that causes them (heard on the listening connection), "
+        "or Redis publish once it commits (JOBGRAPH_REDIS_URL; where no process can LISTEN).",
+    )
+
+    @model_validator(mode="after")
+    def _live_events_have_a_way(self) -> Self:
+        if self.live_events == "redis" and not self.redis_url:
+            raise ValueError(
+                "JOBGRAPH_LIVE_EVENTS=redis needs JOBGRAPH_REDIS_URL (redis://host:6379/0)."
+            )
+        return self
 
 
 @cache

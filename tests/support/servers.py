@@ -11,6 +11,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from tests.conftest import PROJECT_ROOT
 
@@ -98,3 +99,17 @@ def metric(port: int, name: str, token: str) -> float:
         if line.startswith(f"{name} "):
             return float(line.split()[1])
     raise AssertionError(f"/metrics has no {name}")
+
+
+# A database of the machine's Redis that this test owns: emptied first, so counts left by
+# an earlier run (the per-address sign-in limit) do not carry into this one.
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+def empty_redis_or_skip() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=1).flushdb()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (the rate limits' shared store)")

@@ -41,6 +41,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.tenant)
+        self.services.live.attach(self.db)
 
     def for_subscription(self) -> Context:
         """A subscription's own context (a connection runs several at once)."""
@@ -59,6 +60,7 @@ class Context:
             await self.db.close()  # nothing held while events are awaited
             async for event in subscriber:
                 self.db = self._new_session()
+                self.services.live.attach(self.db)
                 self.loaders = Loaders(self.db, self.tenant)
                 self.disclosures = DisclosureRecorder()
                 async with self.db.begin():
@@ -86,8 +88,13 @@ class Context:
                 await db.rollback()
             else:
                 await db.commit()
-        async with self.db.begin():
-            yield self.db
+        try:
+            async with self.db.begin():
+                yield self.db
+        except BaseException:
+            self.services.live.rolled_back(self.db)
+            raise
+        await self.services.live.committed(self.db)
 
     def site(self, slug: str) -> Tenant:
         """A site of this request's pool by its slug (where an application was made)."""
