@@ -16,7 +16,7 @@ from jobgraph.app import create_app
 from jobgraph.cli import server_options
 from tests.conftest import TEST_SETTINGS
 
-OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "console"
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "console"
 
 
 CHROMIUM_FLAGS = [
