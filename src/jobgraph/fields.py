@@ -27,6 +27,10 @@ KEYLESS = "jobgraph.keyless"
 # with it (a search page's postings with their companies): ``metadata={PRELOADED: name}``;
 # the execution then reads it as a plain field (``graphql/execution.py``).
 PRELOADED = "jobgraph.preloaded"
+# A resolver that needs only its object (no info, no arguments, synchronous), marked with
+# ``metadata=DERIVED``: the execution calls it with the object and completes its value as
+# a plain field's. Its value is worked out only when a query asks for it.
+DERIVED = {"jobgraph.derived": True}
 
 
 def keyless() -> dict[str, bool]:

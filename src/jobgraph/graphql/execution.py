@@ -5,7 +5,8 @@ extensions) is read straight from its object: a plain leaf (a scalar, an enum, o
 of them: a posting's id, title, tags) is serialised by its GraphQL type exactly as
 graphql-core would; a plain object or list of objects (a page's edges, an edge's node) is
 completed by graphql-core itself, without the resolver call and its info; so is a resolver field's
-value its object was loaded with (``PRELOADED``). Everything else,
+value its object was loaded with (``PRELOADED``), and a resolver that needs only its
+object (``DERIVED``), called with it. Everything else,
 and a plain leaf whose value would be an error (null where the schema says non-null, a
 value its type refuses), goes through graphql-core's own ``execute_field``: errors, paths
 and nulls come out as they always did.
@@ -21,6 +22,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     is_leaf_type,
 )
@@ -28,7 +30,7 @@ from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from jobgraph.fields import PRELOADED
+from jobgraph.fields import DERIVED, PRELOADED
 
 _NOT_PLAIN = object()  # what a reader returns when the field must take the full path
 _NONE = (None, None, None, None)
@@ -75,13 +77,36 @@ def _plain_name(field: GraphQLField) -> str | None:
     return str(definition.python_name)
 
 
-def _reader(field: GraphQLField) -> Reader | None:
+def _derived(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """The function a DERIVED field's value is worked out with from its object, or None."""
+    definition = _unguarded(field)
+    if definition is None or definition.base_resolver is None:
+        return None
+    metadata = definition.metadata or {}
+    if not all(metadata.get(key) == value for key, value in DERIVED.items()):
+        return None
+    resolver = definition.base_resolver
+    if resolver.is_async or resolver.arguments or resolver.info_parameter:
+        return None
+    function: Callable[[Any], Any] = resolver.wrapped_func
+    return function
+
+
+def _value_of(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """How a plain or derived field's value is read off its object, or None."""
     name = _plain_name(field)
-    if name is None:
+    if name is not None:
+        return lambda source: getattr(source, name)
+    return _derived(field)
+
+
+def _reader(field: GraphQLField) -> Reader | None:
+    value_of = _value_of(field)
+    if value_of is None:
         return None
     whole = _leaf(field.type)
     if whole is not None:
-        return lambda source: whole(getattr(source, name))
+        return lambda source: whole(value_of(source))
     non_null = isinstance(field.type, GraphQLNonNull)
     listed = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
     if not isinstance(listed, GraphQLList):
@@ -91,7 +116,7 @@ def _reader(field: GraphQLField) -> Reader | None:
         return None
 
     def read_list(source: Any) -> Any:
-        values = getattr(source, name)
+        values = value_of(source)
         if values is None:
             return _NOT_PLAIN if non_null else None
         completed = [item(value) for value in values]
@@ -110,9 +135,9 @@ class _Where:
         self.field_name = field_name
 
 
-# Per schema field: (the field, its leaf reader, the attribute of a plain non-leaf, the
-# attribute of a preloaded value).
-Plan = tuple[GraphQLField, Reader | None, str | None, str | None]
+# Per schema field: (the field, its leaf reader, how a plain or derived non-leaf's value is
+# read, the attribute of a preloaded value).
+Plan = tuple[GraphQLField, Reader | None, Callable[[Any], Any] | None, str | None]
 _PLANS: dict[int, Plan] = {}
 
 
@@ -121,10 +146,73 @@ def plan_of(field: GraphQLField) -> Plan:
     known = _PLANS.get(id(field))
     if known is None or known[0] is not field:
         read = _reader(field)
-        plain = None if read is not None else _plain_name(field)
-        known = (field, read, plain, _preloaded_name(field))
+        value_of = None if read is not None else _value_of(field)
+        known = (field, read, value_of, _preloaded_name(field))
         _PLANS[id(field)] = known
     return known
+
+
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda _source: value
+
+
+Shaper = Callable[[Any], Any]  # an object to its response, or _NOT_PLAIN
+
+
+def _object_step(get: Callable[[Any], Any], shape: Shaper, non_null: bool) -> Reader:
+    def step(source: Any) -> Any:
+        value = get(source)
+        if value is None:
+            return _NOT_PLAIN if non_null else None
+        return shape(value)
+
+    return step
+
+
+def _list_step(
+    get: Callable[[Any], Any], shape: Shaper, non_null: bool, items_non_null: bool
+) -> Reader:
+    def step(source: Any) -> Any:
+        values = get(source)
+        if values is None:
+            return _NOT_PLAIN if non_null else None
+        return _shaped_list(values, shape, items_non_null)
+
+    return step
+
+
+def _shaped_list(values: Any, shape: Shaper, items_non_null: bool) -> Any:
+    shaped: list[Any] = []
+    for value in values:
+        if value is None:
+            if items_non_null:
+                return _NOT_PLAIN
+            shaped.append(None)
+            continue
+        item = shape(value)
+        if item is _NOT_PLAIN:
+            return _NOT_PLAIN
+        shaped.append(item)
+    return shaped
+
+
+def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
+    def shape(source: Any) -> Any:
+        shaped = {}
+        for name, step in steps:
+            value = step(source)
+            if value is _NOT_PLAIN:
+                return _NOT_PLAIN
+            shaped[name] = value
+        return shaped
+
+    return shape
+
+
+def _unwrapped(graphql_type: GraphQLOutputType) -> tuple[bool, GraphQLOutputType]:
+    if isinstance(graphql_type, GraphQLNonNull):
+        return True, graphql_type.of_type
+    return False, graphql_type
 
 
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -148,7 +236,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 field = fields.get(field_details_list[0].node.name.value)
-                _field, read, attribute, preloaded = plan_of(field) if field else _NONE
+                _field, read, value_of, preloaded = plan_of(field) if field else _NONE
                 if read is not None:
                     try:
                         value = read(source_value)
@@ -158,11 +246,13 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         results[response_name] = value
                         continue
                 field_path = Path(path, response_name, parent_type.name)
-                if preloaded is not None and getattr(source_value, preloaded) is not None:
-                    attribute = preloaded
-                if attribute is not None:
+                if preloaded is not None:
+                    loaded = getattr(source_value, preloaded)
+                    if loaded is not None:
+                        value_of = _constant(loaded)
+                if value_of is not None:
                     result = self._complete_plain(
-                        parent_type, field, attribute, source_value, field_details_list,
+                        parent_type, field, value_of, source_value, field_details_list,
                         field_path, position_context,
                     )  # fmt: skip
                 else:
@@ -192,24 +282,138 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
+    # A selection whose every field is plain, derived or preloaded, down to its leaves (a
+    # search page's edges, nodes and companies) is shaped straight into its response: no
+    # completion, path or result bookkeeping per field and item. A value the shape cannot
+    # take (a null where the schema says non-null, a value its type refuses, a preloaded
+    # value not there) sends that object down the full path, which reports it as ever.
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        shape = self._shaper(return_type, field_details_list)
+        if shape is not None:
+            shaped = _shaped_or_not(shape, result)
+            if shaped is not _NOT_PLAIN:
+                return shaped
+        return super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        items_non_null, item_type = _unwrapped(return_type.of_type)
+        if isinstance(item_type, GraphQLObjectType) and isinstance(result, list):
+            shape = self._shaper(item_type, field_details_list)
+            if shape is not None:
+                shaped = _shaped_or_not(
+                    lambda values: _shaped_list(values, shape, items_non_null), result
+                )
+                if shaped is not _NOT_PLAIN:
+                    return shaped
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _shaper(self, return_type: GraphQLObjectType, field_details_list: Any) -> Shaper | None:
+        """The shaper of this selection of ``return_type``, worked out once per request
+        (keyed as graphql-core keys its collected subfields: by the selection's identity,
+        kept alive with it)."""
+        shapers: dict[tuple[Any, int], tuple[Any, Shaper | None]] = self.__dict__.setdefault(
+            "_jobgraph_shapers", {}
+        )
+        key = (return_type, id(field_details_list))
+        known = shapers.get(key)
+        if known is None:
+            known = (field_details_list, self._compile_shaper(return_type, field_details_list))
+            shapers[key] = known
+        return known[1]
+
+    def _compile_shaper(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> Shaper | None:
+        manager = self.middleware_manager
+        if manager is not None and manager.middlewares:
+            return None
+        if return_type.is_type_of is not None:
+            return None
+        if any(details.node.directives for details in field_details_list):
+            return None  # @stream and the like: graphql-core's own
+        grouped_field_set, defers, _forbidden = self.collect_subfields(
+            return_type, field_details_list
+        )
+        if defers:
+            return None
+        steps: list[tuple[str, Reader]] = []
+        for response_name, details in grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                steps.append((response_name, _constant(return_type.name)))
+                continue
+            field = return_type.fields.get(name)
+            if field is None or any(detail.node.directives for detail in details):
+                return None
+            _field, read, value_of, preloaded = plan_of(field)
+            if read is not None:
+                steps.append((response_name, read))
+                continue
+            if preloaded is not None:
+                attribute = preloaded
+                value_of = lambda source, name=attribute: getattr(source, name)  # noqa: E731
+            if value_of is None:
+                return None
+            step = self._nested_step(field.type, details, value_of)
+            if step is None:
+                return None
+            steps.append((response_name, step))
+        return _shaper_of(steps)
+
+    def _nested_step(
+        self, field_type: GraphQLOutputType, details: Any, value_of: Callable[[Any], Any]
+    ) -> Reader | None:
+        non_null, inner = _unwrapped(field_type)
+        if isinstance(inner, GraphQLObjectType):
+            shape = self._shaper(inner, details)
+            return None if shape is None else _object_step(value_of, shape, non_null)
+        if isinstance(inner, GraphQLList):
+            items_non_null, item_type = _unwrapped(inner.of_type)
+            if isinstance(item_type, GraphQLObjectType):
+                shape = self._shaper(item_type, details)
+                if shape is not None:
+                    return _list_step(value_of, shape, non_null, items_non_null)
+        return None
+
     def _complete_plain(
         self,
         parent_type: GraphQLObjectType,
         field: GraphQLField,
-        attribute: str,
+        value_of: Callable[[Any], Any],
         source: Any,
         field_details_list: Any,
         path: Path,
         position_context: Any,
     ) -> Any:
-        """``execute_field`` for a plain field: its value is the attribute, completed (and
-        its errors handled) as graphql-core does, but without a resolver call or an info."""
+        """``execute_field`` for a plain or derived field: its value is read off its object,
+        completed (and its errors handled) as graphql-core does, but without a resolver
+        call or an info."""
         where = _Where(parent_type, field_details_list[0].node.name.value)
         try:
             completed = self.complete_value(
                 # Completion reads only the parent type and the field name of its info.
                 field.type, field_details_list, cast("GraphQLResolveInfo[Any]", where), path,
-                getattr(source, attribute),
+                value_of(source),
                 position_context,
             )  # fmt: skip
         except Exception as raw_error:
@@ -226,3 +430,11 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
 
         return await_completed()
+
+
+def _shaped_or_not(shape: Shaper, value: Any) -> Any:
+    """The shaped response, or _NOT_PLAIN where the full path must report something."""
+    try:
+        return shape(value)
+    except Exception:
+        return _NOT_PLAIN

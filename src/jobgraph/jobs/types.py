@@ -15,7 +15,7 @@ from strawberry.types.nodes import SelectedField
 
 from jobgraph import places
 from jobgraph.errors import NotFound
-from jobgraph.fields import PRELOADED, Info, parse_id
+from jobgraph.fields import DERIVED, PRELOADED, Info, parse_id
 from jobgraph.identity.models import MemberRole
 from jobgraph.jobs import publishing, search
 from jobgraph.jobs.enums import (
@@ -70,25 +70,35 @@ strawberry.enum(MemberRole, description="A member's role in a company.")
 class Company:
     id: strawberry.ID
     name: str
-    description: str
-    logo_url: str | None
-    website: str | None
-    industry: str | None
-    size: str | None
-    locations: list[str]
+    row: strawberry.Private[CompanyRow]
 
     @classmethod
     def of(cls, row: CompanyRow) -> Company:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            description=row.description,
-            logo_url=row.logo_url,
-            website=row.website,
-            industry=row.industry,
-            size=row.size,
-            locations=list(row.locations),
-        )
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, row=row)
+
+    @strawberry.field(metadata=DERIVED)
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(metadata=DERIVED)
+    def logo_url(self) -> str | None:
+        return self.row.logo_url
+
+    @strawberry.field(metadata=DERIVED)
+    def website(self) -> str | None:
+        return self.row.website
+
+    @strawberry.field(metadata=DERIVED)
+    def industry(self) -> str | None:
+        return self.row.industry
+
+    @strawberry.field(metadata=DERIVED)
+    def size(self) -> str | None:
+        return self.row.size
+
+    @strawberry.field(metadata=DERIVED)
+    def locations(self) -> list[str]:
+        return self.row.locations
 
     @strawberry.field(description="Its postings open on this site, newest first.")
     async def open_jobs(self, info: Info, first: int = 20) -> list[Job]:
@@ -202,29 +212,11 @@ class SalaryBucket:
 
 @strawberry.type(description="A job posting.")
 class Job:
+    # What a search page shows of every posting is built with it; the rest is worked out
+    # only where a query asks for it (DERIVED: no cost per posting otherwise).
     id: strawberry.ID
     title: str
-    description: str
-    category: Category
-    employment_type: EmploymentType
-    location: Location
-    remote: RemoteOption
-    salary: Salary
-    japanese_level: JapaneseLevel
-    english_level: EnglishLevel
-    visa_sponsorship: bool
-    benefits: list[str]
     tags: list[str]
-    status: JobStatus
-    published_at: datetime | None
-    expires_at: datetime | None = strawberry.field(
-        description="Until when it runs (JSON-LD's validThrough): it leaves search then."
-    )
-    current_as_of: datetime | None = strawberry.field(
-        description="When its employer last confirmed it accurate (publishing and editing "
-        "confirm it; so does confirmJob): show it, as Japan's Employment Security Act asks "
-        "job information to state the date it is current as of."
-    )
     row: strawberry.Private[JobPosting]
     # Loaded with the posting where a page's statement joins it (a search page).
     company_row: strawberry.Private[CompanyRow | None] = None
@@ -235,31 +227,82 @@ class Job:
         return cls(
             id=strawberry.ID(str(row.id)),
             title=row.title,
-            description=row.description,
-            category=Category(row.category),
-            employment_type=EmploymentType(row.employment_type),
-            location=Location(
-                prefecture=row.prefecture,
-                city=row.city,
-                nearest_station=row.nearest_station,
-                prefecture_info=Prefecture.named(row.prefecture),
-                station=Station.named(row.nearest_station),
-            ),
-            remote=RemoteOption(row.remote),
-            salary=Salary.of(row),
-            japanese_level=JapaneseLevel(row.japanese_level),
-            english_level=EnglishLevel(row.english_level),
-            visa_sponsorship=row.visa_sponsorship,
-            benefits=list(row.benefits),
-            tags=list(row.tags),
-            status=effective_status(row),
-            published_at=row.published_at,
-            expires_at=row.expires_at,
-            current_as_of=row.confirmed_at or row.published_at,
+            tags=row.tags,
             row=row,
             company_row=company,
             loaded_company=Company.of(company) if company is not None else None,
         )
+
+    @strawberry.field(metadata=DERIVED)
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(metadata=DERIVED)
+    def category(self) -> Category:
+        return Category(self.row.category)
+
+    @strawberry.field(metadata=DERIVED)
+    def employment_type(self) -> EmploymentType:
+        return EmploymentType(self.row.employment_type)
+
+    @strawberry.field(metadata=DERIVED)
+    def location(self) -> Location:
+        row = self.row
+        return Location(
+            prefecture=row.prefecture,
+            city=row.city,
+            nearest_station=row.nearest_station,
+            prefecture_info=Prefecture.named(row.prefecture),
+            station=Station.named(row.nearest_station),
+        )
+
+    @strawberry.field(metadata=DERIVED)
+    def remote(self) -> RemoteOption:
+        return RemoteOption(self.row.remote)
+
+    @strawberry.field(metadata=DERIVED)
+    def salary(self) -> Salary:
+        return Salary.of(self.row)
+
+    @strawberry.field(metadata=DERIVED)
+    def japanese_level(self) -> JapaneseLevel:
+        return JapaneseLevel(self.row.japanese_level)
+
+    @strawberry.field(metadata=DERIVED)
+    def english_level(self) -> EnglishLevel:
+        return EnglishLevel(self.row.english_level)
+
+    @strawberry.field(metadata=DERIVED)
+    def visa_sponsorship(self) -> bool:
+        return self.row.visa_sponsorship
+
+    @strawberry.field(metadata=DERIVED)
+    def benefits(self) -> list[str]:
+        return self.row.benefits
+
+    @strawberry.field(metadata=DERIVED)
+    def status(self) -> JobStatus:
+        return effective_status(self.row)
+
+    @strawberry.field(metadata=DERIVED)
+    def published_at(self) -> datetime | None:
+        return self.row.published_at
+
+    @strawberry.field(
+        metadata=DERIVED,
+        description="Until when it runs (JSON-LD's validThrough): it leaves search then.",
+    )
+    def expires_at(self) -> datetime | None:
+        return self.row.expires_at
+
+    @strawberry.field(
+        metadata=DERIVED,
+        description="When its employer last confirmed it accurate (publishing and editing "
+        "confirm it; so does confirmJob): show it, as Japan's Employment Security Act asks "
+        "job information to state the date it is current as of.",
+    )
+    def current_as_of(self) -> datetime | None:
+        return self.row.confirmed_at or self.row.published_at
 
     # Read as a plain field where the page loaded it (graphql/execution.py).
     @strawberry.field(graphql_type=Company, metadata={PRELOADED: "loaded_company"})
