@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -32,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, defer
 
 from jobgraph import places
 from jobgraph.errors import BadUserInput
@@ -379,12 +380,12 @@ def encode_cursor(values: list[Any]) -> str:
         else value
         for value in values
     ]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+    return base64.urlsafe_b64encode(orjson.dumps(plain)).decode()
 
 
 def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         sort = query.effective_sort
         if sort is JobSort.SALARY:
             return [int(values[0]), uuid.UUID(values[1])]
@@ -398,10 +399,22 @@ def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
         ) from error
 
 
-def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) -> Select[Any]:
+# The long texts of a posting and its company: a page reads them only where its query
+# shows them (``search_page(..., texts=True)``); elsewhere reading one is an error, never
+# a statement per row.
+_TEXTS = (
+    defer(JobPosting.description, raiseload=True),
+    defer(Company.description, raiseload=True),
+)
+
+
+def page_statement(
+    scope: Scope, query: JobQuery, size: int, after: str | None, texts: bool = True
+) -> Select[Any]:
     """The SELECT of one page: the postings in ``scope`` matching ``query``, after the
     cursor, and one more to tell whether a next page exists. With several branches, each
-    finds its own first rows (in index order) and only those are merged and sorted."""
+    finds its own first rows (in index order) and only those are merged and sorted.
+    Without ``texts``, the postings' and companies' descriptions stay in the database."""
     keys = _sort_keys(query)
     matching = list(conditions(query))
     if query.max_per_company is not None:
@@ -438,13 +451,14 @@ def page_statement(scope: Scope, query: JobQuery, size: int, after: str | None) 
         where = [JobPosting.pool_id == scope.pool_id, JobPosting.id.in_(firsts)]
     # The company of each posting in the same statement: a page never needs a second one.
     company = and_(Company.pool_id == JobPosting.pool_id, Company.id == JobPosting.company_id)
-    return (
+    statement = (
         select(JobPosting, Company, *keys)
         .join(Company, company)
         .where(*where)
         .order_by(*order)
         .limit(size + 1)
     )
+    return statement if texts else statement.options(*_TEXTS)
 
 
 class SearchResults:
@@ -500,14 +514,20 @@ async def _reused_or(
 
 
 async def search_page(
-    db: AsyncSession, scope: Scope, query: JobQuery, size: int, after: str | None
+    db: AsyncSession,
+    scope: Scope,
+    query: JobQuery,
+    size: int,
+    after: str | None,
+    texts: bool = True,
 ) -> Page:
     """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
-    match ``query``, after the cursor ``after``."""
+    match ``query``, after the cursor ``after``; without ``texts``, with no description
+    of a posting or company (see ``page_statement``)."""
     query = await normalized(db, query)
 
     async def compute() -> Page:
-        rows = (await db.execute(page_statement(scope, query, size, after))).all()
+        rows = (await db.execute(page_statement(scope, query, size, after, texts))).all()
         return Page(
             rows=[row[0] for row in rows[:size]],
             companies=[row[1] for row in rows[:size]],
@@ -515,7 +535,7 @@ async def search_page(
             has_next=len(rows) > size,
         )
 
-    return await _reused_or(scope, "page", query, (size, after), compute)
+    return await _reused_or(scope, "page", query, (size, after, texts), compute)
 
 
 async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:

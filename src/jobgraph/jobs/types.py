@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -490,6 +491,22 @@ def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
     ]
 
 
+# The fields of a posting or its company that read their descriptions.
+TEXT_FIELDS = frozenset({"description", "jsonLd"})
+
+
+def asks_for(info: Info, names: frozenset[str]) -> bool:
+    """Whether any field selected below the current one (at any depth, through fragments)
+    has one of these names."""
+    pending: list[Any] = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField) and selection.name in names:
+            return True
+        pending.extend(selection.selections)
+    return False
+
+
 def selected_names(info: Info) -> set[str]:
     """The names of the fields selected directly under the current one (through any
     fragments), as the document spells them."""
@@ -535,13 +552,15 @@ async def connection(
     db = info.context.db
     size = page_size(info.context.tenant.max_page_size, first)
     query = await search.normalized(db, query)  # once, for page and counts
-    page = await search.search_page(db, scope, query, size, after)
+    # The descriptions only where the query shows them (a listing seldom does).
+    texts = asks_for(info, TEXT_FIELDS)
+    page = await search.search_page(db, scope, query, size, after, texts)
     broadening = None
     if broaden and not page.rows and after is None:
         # Nothing found: the same search without its most narrowing term, if that finds any.
         broader = await search.broadened(db, scope, query)
         if broader is not None:
-            wider = await search.search_page(db, scope, broader[0], size, None)
+            wider = await search.search_page(db, scope, broader[0], size, None, texts)
             if wider.rows:
                 query, page = broader[0], wider
                 broadening = Broadening(dropped_term=broader[1], searched_for=query.text or "")
@@ -550,7 +569,7 @@ async def connection(
         spelled = await search.respelled(db, scope, query)
         if spelled is not None:
             respelled = await search.normalized(db, replace(query, text=spelled, terms=None))
-            if (await search.search_page(db, scope, respelled, 1, None)).rows:
+            if (await search.search_page(db, scope, respelled, 1, None, texts=False)).rows:
                 suggestion = spelled
     edges = page.shown(
         lambda: [
