@@ -271,7 +271,11 @@ async def profile(admin_url: str, requests: int) -> None:
     from jobgraph.app import create_app
 
     # Executed in full: the page's search results are not kept between requests.
-    settings = Settings(db_pool_size=4, log_level="warning", search_results_ttl_s=0)
+    settings = Settings(
+        db_pool_size=4,
+        log_level="warning",
+        search_results_ttl_s=float(os.environ.get("BENCH_PROFILE_KEPT_S", "0")),
+    )
     app = create_app(settings, DatabaseUrls.from_admin(admin_url, settings))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -19,11 +19,13 @@ from typing import Any, cast
 
 from graphql import (
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLString,
     is_leaf_type,
 )
 from graphql.pyutils import Path, Undefined
@@ -44,10 +46,14 @@ def _leaf(graphql_type: Any) -> Callable[[Any], Any] | None:
     if not is_leaf_type(inner):
         return None
     coerce = inner.coerce_output_value
+    # A string is its own String or ID (what graphql-core's serialisers answer for one).
+    as_is = str if inner in (GraphQLString, GraphQLID) else None
 
     def complete(value: Any) -> Any:
         if value is None:
             return _NOT_PLAIN if non_null else None
+        if type(value) is as_is:
+            return value
         coerced = coerce(value)
         return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -46,6 +47,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 from jobgraph.errors import ErrorCode
 from jobgraph.fields import KEYLESS
 from jobgraph.graphql.context import Context
+from jobgraph.lru import LRU
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
 from jobgraph.request_state import state_of
 from jobgraph.viewer import ViewerKind
@@ -231,8 +233,23 @@ def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]
     return values
 
 
+# What a document costs to measure is paid once per document text (and variables): the
+# same few documents come again and again.
+_TOKENS: LRU[tuple[str, int], int] = LRU(1_024)
+_MEASURES: LRU[tuple[str, str | None, bytes, int], Measures] = LRU(1_024)
+
+
 def count_tokens(query: str, limit: int) -> int:
     """Tokens in the document, counting no further than just past ``limit``."""
+    key = (query, limit)
+    known = _TOKENS.get(key)
+    if known is None:
+        known = _count_tokens(query, limit)
+        _TOKENS.put(key, known)
+    return known
+
+
+def _count_tokens(query: str, limit: int) -> int:
     lexer = Lexer(Source(query))
     count = 0
     while count <= limit:
@@ -256,6 +273,28 @@ def _subscription_over_http(execution_context: ExecutionContext, context: Contex
         return execution_context.operation_type is StrawberryOperationType.SUBSCRIPTION
     except CannotGetOperationTypeError:  # no such operation: validation says so
         return False
+
+
+def _measured(execution_context: ExecutionContext, page_ceiling: int) -> Measures:
+    """``measure``, kept per document text, operation, variables and page ceiling."""
+    query = execution_context.query
+    try:
+        variables = orjson.dumps(execution_context.variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        query = None
+    key = (query or "", execution_context.operation_name, variables, page_ceiling)
+    known = _MEASURES.get(key) if query else None
+    if known is None:
+        known = measure(
+            execution_context.schema._schema,
+            execution_context.graphql_document,
+            execution_context.operation_name,
+            execution_context.variables,
+            page_ceiling,
+        )
+        if query:
+            _MEASURES.put(key, known)
+    return known
 
 
 class OperationLimits(SchemaExtension):
@@ -303,13 +342,7 @@ class OperationLimits(SchemaExtension):
         self, execution_context: ExecutionContext, context: Context
     ) -> tuple[list[GraphQLError], list[str]]:
         api = context.tenant.config.policy.api
-        found = measure(
-            execution_context.schema._schema,
-            execution_context.graphql_document,
-            execution_context.operation_name,
-            execution_context.variables,
-            api.max_page_size,
-        )
+        found = _measured(execution_context, api.max_page_size)
         errors, reasons = [], []
         if found.needs_key and api.require_site_key and context.viewer.kind is ViewerKind.ANONYMOUS:
             reasons.append("site_key")
