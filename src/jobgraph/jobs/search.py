@@ -19,9 +19,11 @@ import orjson
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    DateTime,
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -134,10 +136,30 @@ class Scope:
         return Scope(self.pool_id, tuple(and_(branch, *conditions) for branch in self.branches))
 
 
+# Each site's public scope, built once per site (as the registry holds it): its time
+# conditions read the clock when a statement runs, not when the scope was built.
+_SHOWN: LRU[int, tuple[Tenant, Scope]] = LRU(1_000)
+
+
 def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     """The postings a tenant shows anyone: published, not expired, and on a partner site
-    only its own and the share of its main site's that its feed selects."""
-    now = now or datetime.now(UTC)
+    only its own and the share of its main site's that its feed selects (as of ``now``, or
+    of the moment each statement runs)."""
+    if now is not None:
+        return _shown_on(tenant, lambda: now)
+    kept = _SHOWN.get(id(tenant))
+    if kept is None or kept[0] is not tenant:
+        kept = (tenant, _shown_on(tenant, _clock))
+        _SHOWN.put(id(tenant), kept)
+    return kept[1]
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _shown_on(tenant: Tenant, clock: Callable[[], datetime]) -> Scope:
+    now = bindparam("now", callable_=clock, type_=DateTime(timezone=True), unique=True)
     scope = posted_for(tenant).narrowed(
         JobPosting.status == JobStatus.PUBLISHED,
         or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > now),
@@ -150,7 +172,14 @@ def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     days = min((period for period in periods if period is not None), default=None)
     if days is not None:
         # Confirmed within the site's period: a stale listing leaves by itself.
-        scope = scope.narrowed(current_as_of() > now - timedelta(days=days))
+        period = timedelta(days=days)
+        stale_before = bindparam(
+            "stale_before",
+            callable_=lambda: clock() - period,
+            type_=DateTime(timezone=True),
+            unique=True,
+        )
+        scope = scope.narrowed(current_as_of() > stale_before)
     return scope
 
 
@@ -434,6 +463,11 @@ _VIEWS = {
 }
 
 
+# First pages' statements by scope (kept alive with them) and search: a site's popular
+# searches are built once (their time conditions read the clock as they run).
+_FIRST_PAGES: LRU[tuple[Any, ...], tuple[tuple[Any, ...], Select[Any]]] = LRU(1_000)
+
+
 def page_statement(
     scope: Scope, query: JobQuery, size: int, after: str | None, texts: bool = True
 ) -> Select[Any]:
@@ -441,6 +475,19 @@ def page_statement(
     cursor, and one more to tell whether a next page exists. With several branches, each
     finds its own first rows (in index order) and only those are merged and sorted.
     Without ``texts``, the postings' and companies' descriptions stay in the database."""
+    if after is not None:
+        return _page_statement(scope, query, size, after, texts)
+    key = (id(scope.branches), scope.pool_id, *_described(query), size, texts)
+    kept = _FIRST_PAGES.get(key)
+    if kept is None or kept[0] is not scope.branches:
+        kept = (scope.branches, _page_statement(scope, query, size, None, texts))
+        _FIRST_PAGES.put(key, kept)
+    return kept[1]
+
+
+def _page_statement(
+    scope: Scope, query: JobQuery, size: int, after: str | None, texts: bool
+) -> Select[Any]:
     keys = _sort_keys(query)
     matching = list(conditions(query))
     if query.max_per_company is not None:
@@ -510,6 +557,12 @@ class SearchResults:
             self._kept.put(key, (time.monotonic() + self.ttl_s, value))
 
 
+def _described(query: JobQuery) -> tuple[Any, ...]:
+    """What tells one search from another, as a key."""
+    filters = json.dumps(query.filter.as_json(), sort_keys=True)
+    return (query.text, query.terms, query.sort, query.max_per_company, filters)
+
+
 async def _reused_or(
     scope: Scope,
     kind: str,
@@ -520,17 +573,7 @@ async def _reused_or(
     """The result of ``compute()``, or what the scope's cache holds of it."""
     if scope.results is None or scope.cache_key is None:
         return await compute()
-    described = json.dumps(query.filter.as_json(), sort_keys=True)
-    key = (
-        scope.cache_key,
-        kind,
-        query.text,
-        query.terms,
-        query.sort,
-        query.max_per_company,
-        described,
-        *page,
-    )
+    key = (scope.cache_key, kind, *_described(query), *page)
     kept: T | None = scope.results.get(key)
     if kept is not None:
         return kept
