@@ -101,10 +101,14 @@ class Settings(BaseSettings):
         default=5000, description="Longest a single SQL statement of a request may run."
     )
     max_concurrent_requests: int = Field(
-        default=32, description="GraphQL requests one process runs at once; more wait."
+        default=10,
+        description="GraphQL requests one process runs at once; more wait. As many as its "
+        "database pool holds: more would only wait for a connection.",
     )
     queue_timeout_s: float = Field(
-        default=2.0, description="Longest a request waits for its turn before a 503."
+        default=0.5,
+        description="Longest a request waits for its turn before a 503: what is served "
+        "stays fast when more comes than the machine can serve.",
     )
     search_results_ttl_s: float = Field(
         default=30.0,
