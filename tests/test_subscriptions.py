@@ -135,6 +135,8 @@ async def test_an_employer_hears_only_its_own_postings(api, served):
         await api.data(APPLY, {"j": other_job}, tenant="kansai-jobs", token=on_partner)
         await api.data(APPLY, {"j": our_job}, tenant="jobboard", token=seeker)
         message = await client.receive()
+        # Waiting for the next event holds no connection, the other company's included.
+        assert app.state.services.engine.pool.checkedout() == 0
     assert message["payload"]["data"]["applicationReceived"]["site"] == "jobboard"
 
 

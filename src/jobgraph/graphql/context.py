@@ -59,6 +59,7 @@ class Context:
         async with self.services.live.subscribe(self.tenant.pool_id, topic) as subscriber:
             await self.db.close()  # nothing held while events are awaited
             async for event in subscriber:
+                await self.db.close()  # the last event's, whether it showed or not
                 self.db = self._new_session()
                 self.services.live.attach(self.db)
                 self.loaders = Loaders(self.db, self.tenant)
