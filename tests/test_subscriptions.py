@@ -91,6 +91,33 @@ async def test_an_employer_sees_a_new_applicant_as_applicants_shows_it_and_it_is
     assert records[0]["recipient"].startswith("account:")
 
 
+NARROW = (
+    "mutation($s: String!) { updateTenantPolicy(slug: $s, changes: "
+    '{application_disclosed_fields: ["FULL_NAME", "EMAIL", "LANGUAGES"]}) '
+    "{ settings { version } } }"
+)
+
+
+async def test_a_live_applicant_shows_what_the_site_applied_on_allows_as_of_now(api, served):
+    # The main site's employer hears of an application made on the partner site, whose
+    # policy narrows while the connection is open: the event shows the narrower share.
+    app, port = served
+    employer = await employer_of(api, "jobboard")
+    job_id = await employer.post(title="Osaka live", prefecture="Osaka")  # on both sites
+    seeker = (await api.sign_in("seeker5@jobboard.test", "kansai-jobs"))["accessToken"]
+    async with live(port, employer.token, "jobboard") as client:
+        await subscribed(app, client, "new", RECEIVED, {"j": job_id})
+        operator = await api.operator_token()
+        await api.data(NARROW, {"s": "kansai-jobs"}, tenant="jobboard", token=operator)
+        await api.data(APPLY, {"j": job_id}, tenant="kansai-jobs", token=seeker)
+        message = await client.receive()
+    shown = message["payload"]["data"]["applicationReceived"]
+    assert shown["site"] == "kansai-jobs"
+    check(shown["candidate"], {"FULL_NAME", "EMAIL", "LANGUAGES"})
+    records = (await api.data(DISCLOSURES, tenant="kansai-jobs", token=seeker))["myDisclosures"]
+    assert [record["fields"] for record in records] == [["EMAIL", "FULL_NAME"]]
+
+
 async def test_a_seeker_hears_only_their_own_applications_move(api, served):
     app, port = served
     employer = await employer_of(api, "jobboard")

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocket
 
 from jobgraph.db.engine import bind_pool
 from jobgraph.db.replicas import write_to_primary
-from jobgraph.errors import BadUserInput
+from jobgraph.errors import BadUserInput, TenantUnknown
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.graphql.services import Services
 from jobgraph.identity.http import viewer_from
@@ -48,10 +48,10 @@ class Context:
         return replace(self, db=self._new_session(), disclosures=DisclosureRecorder())
 
     async def live_events(self, topic: Topic) -> AsyncIterator[LiveEvent]:
-        """A subscription's events of this pool, each with this context renewed for it: a
-        new session, new loaders, an empty disclosure record, and the viewer proved again
-        (a session signed out, an expired token, a lost membership show at the next
-        event, as they would at the next request)."""
+        """A subscription's events of this pool, each with this context renewed for it: the
+        sites as they are now, a new session, new loaders, an empty disclosure record, and
+        the viewer proved again (a changed policy, a session signed out, an expired token,
+        a lost membership show at the next event, as they would at the next request)."""
         if self.credentials is None:
             raise BadUserInput(
                 "Subscriptions are served over WebSocket at /graphql (graphql-transport-ws)."
@@ -60,6 +60,13 @@ class Context:
             await self.db.close()  # nothing held while events are awaited
             async for event in subscriber:
                 await self.db.close()  # the last event's, whether it showed or not
+                # The sites as they are now: a policy changed since the connection opened
+                # applies to the next event, as it would to the next request.
+                sites = await self.services.registry.current()
+                tenant = sites.get(self.tenant.slug)
+                if tenant is None:
+                    raise TenantUnknown(f"The site '{self.tenant.slug}' no longer exists.")
+                self.tenant, self.sites = tenant, sites
                 self.db = self._new_session()
                 self.services.live.attach(self.db)
                 self.loaders = Loaders(self.db, self.tenant)
