@@ -352,6 +352,44 @@ async def test_a_company_endpoint_gets_what_the_site_allows_of_an_applicant_reco
     assert "applicant" not in receiver.events(endpoint["secret"])[1]["data"]
 
 
+async def test_an_application_on_the_partner_site_sends_the_partners_share(
+    api, receiver, reconfigure
+):
+    # The partner lets webhooks carry more than it discloses on application at all: the
+    # main site's company endpoint gets only what the partner discloses.
+    await reconfigure(
+        {
+            "kansai-jobs": {
+                "policy": {
+                    "application_disclosed_fields": ["FULL_NAME", "EMAIL", "LANGUAGES"],
+                    "webhook_applicant_fields": ["FULL_NAME", "EMAIL", "PHONE", "SKILLS"],
+                }
+            }
+        }
+    )
+    employer = await employer_of(api, "jobboard")
+    created = await api.data(
+        CREATE,
+        {"url": receiver.url, "events": ["APPLICATION_RECEIVED"], "company": employer.company_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    endpoint = created["createWebhookEndpoint"]
+    job_id = await employer.post(title="Osaka hook", prefecture="Osaka")  # on both sites
+    seeker = (await api.sign_in("seeker6@jobboard.test", "kansai-jobs"))["accessToken"]
+    await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+        {"j": job_id},
+        tenant="kansai-jobs",
+        token=seeker,
+    )
+    assert (await deliver(api)).delivered == 1
+    (event,) = receiver.events(endpoint["secret"])
+    assert set(event["data"]["applicant"]) == {"fullName", "email", "withheldFields"}
+    records = await api.data("{ myDisclosures { fields } }", tenant="kansai-jobs", token=seeker)
+    assert records["myDisclosures"] == [{"fields": ["EMAIL", "FULL_NAME"]}]
+
+
 def test_webhooks_never_carry_the_structured_history():
     from pydantic import ValidationError
 
