@@ -39,6 +39,7 @@ from graphql import (
     is_composite_type,
 )
 from graphql.language import Lexer, Source, TokenKind
+from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.execution import ExecutionContext
@@ -266,34 +267,52 @@ def _refusal(message: str, **extensions: object) -> GraphQLError:
     )
 
 
-def _subscription_over_http(execution_context: ExecutionContext, context: Context) -> bool:
-    if context.credentials is not None:  # a WebSocket's, signed in by connection_init
-        return False
+def _wrong_transport(execution_context: ExecutionContext, context: Context) -> str | None:
+    """Why the operation may not run over this transport: subscriptions run over WebSocket
+    only, queries and mutations over HTTP only (where their limits, caches and trusted
+    documents apply); None where it may."""
     try:
-        return execution_context.operation_type is StrawberryOperationType.SUBSCRIPTION
+        subscription = execution_context.operation_type is StrawberryOperationType.SUBSCRIPTION
     except CannotGetOperationTypeError:  # no such operation: validation says so
-        return False
+        return None
+    over_websocket = isinstance(context.request, WebSocket)
+    if subscription and not over_websocket:
+        return (
+            "Subscriptions are served over WebSocket at /graphql, in the "
+            "graphql-transport-ws protocol; queries and mutations over HTTP."
+        )
+    if over_websocket and not subscription:
+        return (
+            "This connection carries subscriptions only; send queries and mutations "
+            "over HTTP POST to /graphql."
+        )
+    return None
 
 
 def _measured(execution_context: ExecutionContext, page_ceiling: int) -> Measures:
     """``measure``, kept per document text, operation, variables and page ceiling."""
-    query = execution_context.query
-    try:
-        variables = orjson.dumps(execution_context.variables or {}, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        query = None
-    key = (query or "", execution_context.operation_name, variables, page_ceiling)
-    known = _MEASURES.get(key) if query else None
-    if known is None:
-        known = measure(
+
+    def measured() -> Measures:
+        return measure(
             execution_context.schema._schema,
             execution_context.graphql_document,
             execution_context.operation_name,
             execution_context.variables,
             page_ceiling,
         )
-        if query:
-            _MEASURES.put(key, known)
+
+    query = execution_context.query
+    try:
+        variables = orjson.dumps(execution_context.variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not JSON: measured each time
+        return measured()
+    if not query:
+        return measured()
+    key = (query, execution_context.operation_name, variables, page_ceiling)
+    known = _MEASURES.get(key)
+    if known is None:
+        known = measured()
+        _MEASURES.put(key, known)
     return known
 
 
@@ -320,12 +339,10 @@ class OperationLimits(SchemaExtension):
                 reasons = ["tokens"]
             elif execution_context.pre_execution_errors:
                 errors, reasons = [], []
-            elif _subscription_over_http(execution_context, context):
+            elif wrong_transport := _wrong_transport(execution_context, context):
                 errors = [
                     GraphQLError(
-                        "Subscriptions are served over WebSocket at /graphql, in the "
-                        "graphql-transport-ws protocol; queries and mutations over HTTP.",
-                        extensions={"code": str(ErrorCode.BAD_USER_INPUT)},
+                        wrong_transport, extensions={"code": str(ErrorCode.BAD_USER_INPUT)}
                     )
                 ]
                 reasons = ["transport"]

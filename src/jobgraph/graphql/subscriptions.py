@@ -9,7 +9,7 @@
   subscriptions of one connection; connection attempts count against the address's
   anonymous request limit;
 - a connection carries subscriptions only: queries and mutations go over HTTP, where
-  their limits, caches and trusted documents apply;
+  their limits, caches and trusted documents apply (``limits._wrong_transport``);
 - each subscription has its own context, renewed for each event (``Context.live_events``),
   and each event's result passes ``settle`` as an HTTP result does: what it disclosed is
   recorded before it is sent, and its errors carry their codes.
@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from graphql.error import GraphQLSyntaxError
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -35,10 +34,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
-from jobgraph.errors import BadUserInput, ErrorCode, Forbidden, JobgraphError, Unauthenticated
+from jobgraph.errors import ErrorCode, Forbidden, JobgraphError, Unauthenticated
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.errors import shape_error
 from jobgraph.graphql.results import settle
@@ -129,40 +127,23 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
             await self.context.db.close()
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        if self.connection_acknowledged and message["id"] not in self.operations:
-            refusal = self._refusal(message)
-            if refusal is not None:
-                error = GraphQLError(refusal.message, original_error=refusal)
-                await self.send_message(
-                    {
-                        "id": message["id"],
-                        "type": "error",
-                        "payload": [shape_error(error).formatted],
-                    }
-                )
-                return
-        await super().handle_subscribe(message)
-
-    def _refusal(self, message: SubscribeMessage) -> JobgraphError | None:
         limit = self.context.tenant.config.policy.api.subscriptions_per_connection
-        if len(self.operations) >= limit:
-            return TooManySubscriptions(
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            refusal = TooManySubscriptions(
                 f"This connection has {limit} subscriptions running, the most this site "
                 "allows on one; complete one first, or open another connection.",
                 limit=limit,
             )
-        payload = message["payload"]
-        try:
-            document = parse(payload["query"])
-        except GraphQLSyntaxError:
-            return None  # the protocol's own answer: the connection closes, saying why
-        operation = get_operation_ast(document, payload.get("operationName"))
-        if operation is not None and operation.operation is not OperationType.SUBSCRIPTION:
-            return BadUserInput(
-                "This connection carries subscriptions only; send queries and mutations "
-                "over HTTP POST to /graphql."
+            error = shape_error(GraphQLError(refusal.message, original_error=refusal))
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
-        return None
+            return
+        await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         # Strawberry's own, but with the subscription's own context, each result settled,
@@ -192,9 +173,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
 
 async def _settled(context: Context, results: StreamResult) -> StreamResult:
     async for result in results:
-        if isinstance(result, PreExecutionError):
-            result.errors = [shape_error(error) for error in result.errors or []]
-        elif isinstance(result, ExecutionResult):
+        if isinstance(result, ExecutionResult):  # refusals before execution included
             await settle(context, result)
             await context.db.close()  # nothing held while the next event is awaited
         yield result
