@@ -71,6 +71,7 @@ from jobgraph.settings import Settings
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.tenancy.static import tenant_static_file
+from jobgraph.waiting import stop
 from jobgraph.webhooks.delivery import deliver_due
 from jobgraph.widget.routes import widget_script
 
@@ -149,10 +150,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         try:
             yield
         finally:
-            if sending is not None:
-                sending.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sending
+            await stop(sending)
             await live.close()
             await listener.close()
             await provider_keys.close()

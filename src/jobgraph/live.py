@@ -29,15 +29,15 @@ import redis.exceptions as redis_errors
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.db.listening import Listener, resolve
+from jobgraph.db.listening import Listener
 from jobgraph.errors import ServiceUnavailable
+from jobgraph.waiting import RECONNECT_AFTER_S, resolve, stop, until
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "jobgraph_live"
 # Events a subscriber may have waiting; beyond, it is too slow and is told to resubscribe.
 BACKLOG = 256
-_RECONNECT_AFTER_S = (0.5, 30.0)  # first and longest wait before listening to Redis again
 
 
 class Topic(StrEnum):
@@ -93,10 +93,7 @@ class RedisRelay:
         self._task = asyncio.create_task(self._keep_listening())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop(self._task)
         await self._client.aclose()
 
     async def publish(self, events: list[LiveEvent]) -> None:
@@ -107,13 +104,10 @@ class RedisRelay:
             log.warning("live events not published to Redis: %s", type(error).__name__)
 
     async def until_listening(self) -> None:
-        while not self.listening:
-            future = asyncio.get_running_loop().create_future()
-            self._listening_changed.append(future)
-            await future
+        await until(lambda: self.listening, self._listening_changed)
 
     async def _keep_listening(self) -> None:
-        wait = _RECONNECT_AFTER_S[0]
+        wait = RECONNECT_AFTER_S[0]
         while True:
             try:
                 async with self._client.pubsub() as pubsub:
@@ -121,14 +115,14 @@ class RedisRelay:
                     async for message in pubsub.listen():
                         if message["type"] == "subscribe":  # Redis confirmed: it listens
                             self._set_listening(True)
-                            wait = _RECONNECT_AFTER_S[0]
+                            wait = RECONNECT_AFTER_S[0]
                         elif message["type"] == "message":
                             self._heard(message["data"].decode())
             except (redis_errors.RedisError, OSError) as error:
                 log.warning("live events: Redis connection lost: %s", type(error).__name__)
             self._set_listening(False)
             await asyncio.sleep(wait)
-            wait = min(wait * 2, _RECONNECT_AFTER_S[1])
+            wait = min(wait * 2, RECONNECT_AFTER_S[1])
 
     def _set_listening(self, listening: bool) -> None:
         if listening != self.listening:
@@ -210,10 +204,7 @@ class LiveEvents:
 
     async def until_subscriptions(self, count: int) -> None:
         """Until exactly ``count`` subscriptions wait for events in this process."""
-        while self.subscriptions != count:
-            future = asyncio.get_running_loop().create_future()
-            self._subscriptions_changed.append(future)
-            await future
+        await until(lambda: self.subscriptions == count, self._subscriptions_changed)
 
     @property
     def available(self) -> bool:

@@ -5,17 +5,17 @@ channel; the connection is reopened, with a growing wait, whenever it closes."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
+from jobgraph.waiting import RECONNECT_AFTER_S, resolve, stop, until
+
 log = logging.getLogger(__name__)
 
 LISTENER_NAME = "jobgraph-listener"  # the listening connection's application_name
-_RECONNECT_AFTER_S = (0.5, 30.0)  # first and longest wait before listening again
 
 
 class Listener:
@@ -48,10 +48,7 @@ class Listener:
         self._task = asyncio.create_task(self._keep_listening())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop(self._task)
         if self._connection is not None:
             await self._connection.close()
 
@@ -61,10 +58,7 @@ class Listener:
 
     async def until_listening(self, listening: bool = True) -> None:
         """Until this process listens (with False: until it has stopped)."""
-        while self.listening != listening:
-            future = asyncio.get_running_loop().create_future()
-            self._listening_changed.append(future)
-            await future
+        await until(lambda: self.listening == listening, self._listening_changed)
 
     async def _listen(self) -> bool:
         try:
@@ -81,16 +75,16 @@ class Listener:
         return True
 
     async def _keep_listening(self) -> None:
-        wait = _RECONNECT_AFTER_S[0]
+        wait = RECONNECT_AFTER_S[0]
         while True:
             if self._connection is not None and not self._connection.is_closed():
                 await _closed(self._connection)
                 self._changed()
                 log.warning("the listening connection closed: listening again")
-                wait = _RECONNECT_AFTER_S[0]
+                wait = RECONNECT_AFTER_S[0]
             await asyncio.sleep(wait)  # a server restarting needs a moment
             if not await self._listen():
-                wait = min(wait * 2, _RECONNECT_AFTER_S[1])
+                wait = min(wait * 2, RECONNECT_AFTER_S[1])
 
     def _changed(self) -> None:
         for callback in self._on_change:
@@ -107,14 +101,6 @@ def _calling(callbacks: list[Callable[[str], None]]) -> Callable[..., None]:
                 log.exception("an announcement's listener failed")
 
     return on_notification
-
-
-def resolve(waiting: list[asyncio.Future[None]]) -> None:
-    """Tell all who wait, and empty the list for the next ones."""
-    for future in waiting:
-        if not future.done():
-            future.set_result(None)
-    waiting.clear()
 
 
 async def _closed(connection: asyncpg.Connection) -> None:

@@ -11,10 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import pooled_by_transaction
-from jobgraph.db.listening import Listener, resolve
+from jobgraph.db.listening import Listener
 from jobgraph.policy.config import Policy
 from jobgraph.tenancy.config import TenantConfig
 from jobgraph.tenancy.models import PoolDataVersion, TenantRegistryState, TenantRow
+from jobgraph.waiting import resolve
 
 log = logging.getLogger(__name__)
 
