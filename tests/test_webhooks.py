@@ -390,6 +390,50 @@ async def test_an_application_on_the_partner_site_sends_the_partners_share(
     assert records["myDisclosures"] == [{"fields": ["EMAIL", "FULL_NAME"]}]
 
 
+# Every field a webhook may carry, as the API's Resume type names and shows it.
+WEBHOOK_SELECTION = """fullName birthDate gender nationality residenceCountry residenceRegion
+  nearestStation phone visaStatus email languages { language level } careerLevel skills
+  hobbies desiredCategories desiredLocations"""
+
+
+async def test_every_field_a_webhook_may_carry_is_shown_as_the_api_shows_it(
+    api, receiver, reconfigure
+):
+    from jobgraph.policy.fields import WEBHOOK_FIELDS
+
+    fields = sorted(str(resume_field) for resume_field in WEBHOOK_FIELDS)
+    await reconfigure({"jobboard": {"policy": {"webhook_applicant_fields": fields}}})
+    employer = await employer_of(api, "jobboard")
+    created = await api.data(
+        CREATE,
+        {"url": receiver.url, "events": ["APPLICATION_RECEIVED"], "company": employer.company_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    job_id = await employer.post(title="Every field hook")
+    seeker = await seeker_token(api, 2, "jobboard")
+    await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+        {"j": job_id},
+        tenant="jobboard",
+        token=seeker,
+    )
+    assert (await deliver(api)).delivered == 1
+    (event,) = receiver.events(created["createWebhookEndpoint"]["secret"])
+    applicant = event["data"]["applicant"]
+    asked = await api.data(
+        "query($j: ID!) { applicants(jobId: $j) { candidate { " + WEBHOOK_SELECTION + " } } }",
+        {"j": job_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    candidate = asked["applicants"][0]["candidate"]
+    assert {key: value for key, value in applicant.items() if key != "withheldFields"} == (
+        candidate
+    )
+    assert sorted(applicant["withheldFields"]) == ["EDUCATION", "LAST_EMPLOYER", "WORK_HISTORY"]
+
+
 def test_webhooks_never_carry_the_structured_history():
     from pydantic import ValidationError
 

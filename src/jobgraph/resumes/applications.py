@@ -349,8 +349,10 @@ async def applicant_fields(
     applied_on = registry.get(application.tenant_slug) or site
     active = application.status != ApplicationStatus.WITHDRAWN
     disclosure = endpoint_disclosure(site, applied_on, active)
+    if not disclosure.disclosed:  # the default: ids only, no resume read
+        return None
     resume = await own_resume(db, application.account_id)
-    if not disclosure.disclosed or resume is None:
+    if resume is None:
         return None
     email = None
     if disclosure.allows(ResumeField.EMAIL):
