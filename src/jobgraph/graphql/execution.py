@@ -15,6 +15,7 @@ and nulls come out as they always did.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, cast
 
 from graphql import (
@@ -102,7 +103,7 @@ def _value_of(field: GraphQLField) -> Callable[[Any], Any] | None:
     """How a plain or derived field's value is read off its object, or None."""
     name = _plain_name(field)
     if name is not None:
-        return lambda source: getattr(source, name)
+        return attrgetter(name)
     return _derived(field)
 
 
@@ -376,8 +377,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 steps.append((response_name, read))
                 continue
             if preloaded is not None:
-                attribute = preloaded
-                value_of = lambda source, name=attribute: getattr(source, name)  # noqa: E731
+                value_of = attrgetter(preloaded)
             if value_of is None:
                 return None
             step = self._nested_step(field.type, details, value_of)
