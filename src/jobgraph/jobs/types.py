@@ -495,10 +495,10 @@ def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
 TEXT_FIELDS = frozenset({"description", "jsonLd"})
 
 
-def asks_for(info: Info, names: frozenset[str]) -> bool:
-    """Whether any field selected below the current one (at any depth, through fragments)
-    has one of these names."""
-    pending: list[Any] = list(info.selected_fields)
+def asks_for(selected: list[Any], names: frozenset[str]) -> bool:
+    """Whether any field of ``selected`` (``info.selected_fields``: the current field and
+    what is selected below it, at any depth, through fragments) has one of these names."""
+    pending = list(selected)
     while pending:
         selection = pending.pop()
         if isinstance(selection, SelectedField) and selection.name in names:
@@ -507,14 +507,15 @@ def asks_for(info: Info, names: frozenset[str]) -> bool:
     return False
 
 
-def selected_names(info: Info) -> set[str]:
-    """The names of the fields selected directly under the current one (through any
-    fragments), as the document spells them."""
+def selected_names(selected: list[Any], field_name: str) -> set[str]:
+    """The names of the fields selected directly under the current one (``field_name``;
+    ``selected``: ``info.selected_fields``), through any fragments, as the document spells
+    them."""
     names: set[str] = set()
-    pending = list(info.selected_fields)
+    pending = list(selected)
     while pending:
         selection = pending.pop()
-        if isinstance(selection, SelectedField) and selection.name == info.field_name:
+        if isinstance(selection, SelectedField) and selection.name == field_name:
             pending.extend(selection.selections)
         elif isinstance(selection, SelectedField):
             names.add(selection.name)
@@ -553,7 +554,8 @@ async def connection(
     size = page_size(info.context.tenant.max_page_size, first)
     query = await search.normalized(db, query)  # once, for page and counts
     # The descriptions only where the query shows them (a listing seldom does).
-    texts = asks_for(info, TEXT_FIELDS)
+    selected = info.selected_fields  # worked out by Strawberry on each call: once here
+    texts = asks_for(selected, TEXT_FIELDS)
     page = await search.search_page(db, scope, query, size, after, texts)
     broadening = None
     if broaden and not page.rows and after is None:
@@ -587,7 +589,7 @@ async def connection(
         ),
         query=query,
         scope=scope,
-        counted_together={"totalCount", "facets"} <= selected_names(info),
+        counted_together={"totalCount", "facets"} <= selected_names(selected, info.field_name),
         broadened=broadening,
         suggestion=suggestion,
     )
