@@ -40,8 +40,13 @@ class Context:
     credentials: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db, self.tenant)
-        self.services.live.attach(self.db)
+        self._use(self.db)
+
+    def _use(self, db: AsyncSession) -> None:
+        """Work in ``db``: its loaders (one session's, one viewer's), its announcements."""
+        self.db = db
+        self.loaders = Loaders(db, self.tenant)
+        self.services.live.attach(db)
 
     def for_subscription(self) -> Context:
         """A subscription's own context (a connection runs several at once)."""
@@ -67,9 +72,7 @@ class Context:
                 if tenant is None:
                     raise TenantUnknown(f"The site '{self.tenant.slug}' no longer exists.")
                 self.tenant, self.sites = tenant, sites
-                self.db = self._new_session()
-                self.services.live.attach(self.db)
-                self.loaders = Loaders(self.db, self.tenant)
+                self._use(self._new_session())
                 self.disclosures = DisclosureRecorder()
                 async with self.db.begin():
                     self.viewer = await viewer_from(
