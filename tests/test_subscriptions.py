@@ -19,7 +19,7 @@ from jobgraph.app import create_app
 from jobgraph.demo import DEMO_PASSWORD
 from tests.conftest import TEST_SETTINGS
 from tests.support.browser import listening
-from tests.support.disclosure import EXPECTED, FIELDS, check, seeker_token
+from tests.support.disclosure import EXPECTED, FIELDS, NARROW, check, seeker_token
 from tests.support.employers import employer_of
 from tests.support.live import LiveClient, live
 from tests.support.partners import client as partner_client
@@ -89,13 +89,6 @@ async def test_an_employer_sees_a_new_applicant_as_applicants_shows_it_and_it_is
     assert len(records) == 2 and records[0] == records[1], records
     assert records[0]["reason"] == "APPLICATION"
     assert records[0]["recipient"].startswith("account:")
-
-
-NARROW = (
-    "mutation($s: String!) { updateTenantPolicy(slug: $s, changes: "
-    '{application_disclosed_fields: ["FULL_NAME", "EMAIL", "LANGUAGES"]}) '
-    "{ settings { version } } }"
-)
 
 
 async def test_a_live_applicant_shows_what_the_site_applied_on_allows_as_of_now(api, served):

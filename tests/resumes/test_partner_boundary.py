@@ -6,7 +6,7 @@ import pytest
 
 from jobgraph.policy.staff import POWERS, Power, StaffRole, markdown_table
 from tests.conftest import error_code
-from tests.support.disclosure import APPLICANTS, FIELDS, check, seeker_token
+from tests.support.disclosure import APPLICANTS, FIELDS, NARROW, check, seeker_token
 from tests.support.employers import employer_of
 
 README = (__import__("pathlib").Path(__file__).resolve().parents[2] / "README.md").read_text()
@@ -90,13 +90,6 @@ async def test_a_partner_admin_reaches_nothing_of_the_main_site_by_any_mutation(
             assert error_code(body) == "FORBIDDEN", (site, operation, body)
     staff = await api.graphql(attempts["kansai-jobs"][1], tenant="kansai-jobs", token=admin)
     assert "partner site's admins run their own site only" in staff["errors"][0]["message"]
-
-
-NARROW = (
-    "mutation($s: String!) { updateTenantPolicy(slug: $s, changes: "
-    '{application_disclosed_fields: ["FULL_NAME", "EMAIL", "LANGUAGES"]}) '
-    "{ settings { version } } }"
-)
 
 
 async def apply_on(api, site: str, job_id: str, number: int) -> str:

@@ -123,3 +123,11 @@ SEARCH = (
     + FIELDS
     + " } } }"
 )
+
+
+# An operator narrows what a site discloses on application (run on the main site).
+NARROW = (
+    "mutation($s: String!) { updateTenantPolicy(slug: $s, changes: "
+    '{application_disclosed_fields: ["FULL_NAME", "EMAIL", "LANGUAGES"]}) '
+    "{ settings { version } } }"
+)
