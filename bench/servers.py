@@ -129,9 +129,10 @@ def main() -> None:
     settings = Settings(db_pool_size=10, log_level="warning")
     urls = DatabaseUrls.from_admin(admin_url, settings)
     if kind == "app":
-        from jobgraph.app import create_app
+        from jobgraph.app import create_app, tune_collector
 
         target = create_app(settings, urls)
+        tune_collector()  # as `jobgraph serve` runs it
     else:
         target = baseline_app(urls.app)
     uvicorn.run(

@@ -242,8 +242,8 @@ def error_code(body: dict) -> str:
 _SERVING: list[Any] = []
 
 
-async def _serve(urls: DatabaseUrls) -> AsyncIterator[Api]:
-    app = create_app(TEST_SETTINGS, urls)
+async def _serve(urls: DatabaseUrls, settings: Settings = TEST_SETTINGS) -> AsyncIterator[Api]:
+    app = create_app(settings, urls)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -262,7 +262,8 @@ async def api(database: DatabaseUrls) -> AsyncIterator[Api]:
 
 @pytest.fixture
 def serve() -> Any:
-    """Start an extra app instance on given URLs: ``async with serve(urls) as api: ...``."""
+    """Start an extra app instance on given URLs (and settings): ``async with serve(urls)
+    as api: ...``."""
     import contextlib
 
     return contextlib.asynccontextmanager(_serve)

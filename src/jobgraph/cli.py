@@ -96,7 +96,7 @@ def serve(
 ) -> None:
     import uvicorn
 
-    from jobgraph.app import WORKER_URLS, create_app
+    from jobgraph.app import WORKER_URLS, create_app, tune_collector
     from jobgraph.db.migrate import NotMigratedError
 
     settings = get_settings()
@@ -148,7 +148,9 @@ def serve(
                 "log_level": settings.log_level.lower(),
             }
             if workers == 1:
-                uvicorn.run(create_app(settings, urls), **options)
+                app = create_app(settings, urls)
+                tune_collector()
+                uvicorn.run(app, **options)
             else:
                 # Each worker process builds its own app, with the database this one
                 # started; uvicorn's supervisor stops them all on SIGTERM or Ctrl-C.

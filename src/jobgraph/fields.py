@@ -28,9 +28,15 @@ KEYLESS = "jobgraph.keyless"
 # the execution then reads it as a plain field (``graphql/execution.py``).
 PRELOADED = "jobgraph.preloaded"
 # A resolver that needs only its object (no info, no arguments, synchronous), marked with
-# ``metadata=DERIVED``: the execution calls it with the object and completes its value as
-# a plain field's. Its value is worked out only when a query asks for it.
-DERIVED = {"jobgraph.derived": True}
+# ``metadata=derived("column", ...)``, naming the columns of its object's row it reads: the
+# execution calls it with the object and completes its value as a plain field's; a search
+# page reads from the database only the columns its query's fields read. Its value is
+# worked out only when a query asks for it.
+DERIVED = "jobgraph.derived"
+
+
+def derived(*reads: str) -> dict[str, frozenset[str]]:
+    return {DERIVED: frozenset(reads)}
 
 
 def keyless() -> dict[str, bool]:

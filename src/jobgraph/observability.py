@@ -89,6 +89,12 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.compiled_reads = Counter(
+            "jobgraph_graphql_compiled_reads",
+            "Queries over public data answered by their document's plan, without the "
+            "general executor (graphql/compiled.py).",
+            registry=self.registry,
+        )
         self.in_flight = Gauge(
             "jobgraph_graphql_requests_in_flight",
             "GraphQL requests being served now (each holds one of the load shedder's turns).",

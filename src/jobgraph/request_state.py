@@ -4,7 +4,7 @@ object in the ASGI scope, made where the request's site is known (``TenantResolu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import Scope
 
@@ -35,6 +35,8 @@ class RequestState:
     anonymous_counted: bool = False
     # A registered document's label ("sha256:...") when the request named one.
     document: str | None = None
+    # The GraphQL request as TrustedDocuments resolved it: query, operationName, variables.
+    payload: dict[str, Any] | None = None
     # The operation name, and how the metrics label the operation.
     operation: str | None = None
     measured_operation: str | None = None

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="How long each process reuses a site's public search results (page, "
         "total, facets) while its data is unchanged; 0 keeps none.",
     )
+    compiled_reads: bool = Field(
+        default=True,
+        description="Run queries over public data (job search, job and company pages) by a "
+        "plan made once per document, rather than through the general executor: the same "
+        "answers, several times faster (graphql/compiled.py).",
+    )
     request_timeout_s: float = Field(
         default=15.0, description="Longest a GraphQL request may run before it is stopped."
     )

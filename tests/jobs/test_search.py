@@ -397,3 +397,51 @@ async def test_a_listing_leaves_the_descriptions_in_the_database_until_asked(api
     assert any("job_postings.description" in statement for statement in sent)
     nodes = [edge["node"] for edge in shown["jobs"]["edges"]]
     assert all(node["description"] and node["company"]["description"] for node in nodes)
+
+
+def _selection(graphql_type, depth=0):
+    """Every leaf below an object type, as a selection (for the reads test)."""
+    from graphql import get_named_type, is_leaf_type
+
+    named = get_named_type(graphql_type)
+    if is_leaf_type(named):
+        return ""
+    fields = [
+        f"{name} {_selection(field.type, depth + 1)}"
+        for name, field in named.fields.items()
+        if not field.args and (is_leaf_type(get_named_type(field.type)) or depth < 3)
+    ]
+    return "{ " + " ".join(fields) + " }"
+
+
+def _derived_fields(type_name):
+    from jobgraph.fields import DERIVED
+    from jobgraph.graphql.schema import schema
+
+    graphql_type = schema._schema.get_type(type_name)
+    for name, field in graphql_type.fields.items():
+        definition = field.extensions["strawberry-definition"]
+        if DERIVED in (definition.metadata or {}):
+            yield name, _selection(field.type)
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "selection"),
+    [("node", *found) for found in _derived_fields("Job")]
+    + [("node { company", *found) for found in _derived_fields("Company")],
+)
+async def test_a_page_reads_the_columns_each_field_declares(api, path, field, selection):
+    """A page reads only the columns its fields declare (``derived(...)``): each field
+    shows the same whether the page read its declared columns or every column (jsonLd
+    reads the row at will, so asking for it reads everything)."""
+    closing = " }" if "{" in path else ""
+    narrow = (
+        f"{{ jobs(first: 30, sort: NEWEST) {{ edges {{ {path} {{ id {field} {selection} }}"
+        f"{closing} }} }} }}"
+    )
+    wide = narrow.replace("edges {", "edges { node { jsonLd } ", 1)
+    narrowed = await api.data(narrow, tenant="jobboard")
+    everything = await api.data(wide, tenant="jobboard")
+    for edge in everything["jobs"]["edges"]:
+        edge["node"].pop("jsonLd")
+    assert narrowed == everything

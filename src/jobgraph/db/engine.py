@@ -132,6 +132,10 @@ class RequestSession(AsyncSession):
         async with self._turns.turn():
             return await super().scalars(*args, **kwargs)
 
+    async def rows(self, statement: Executable) -> list[Any]:
+        async with self._turns.turn():
+            return await _core_rows(self, statement)
+
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turns.turn():
             return await super().get(*args, **kwargs)
@@ -151,6 +155,19 @@ class RequestSession(AsyncSession):
     async def commit(self) -> None:
         async with self._turns.turn():
             await super().commit()
+
+
+async def plain_rows(session: AsyncSession, statement: Executable) -> list[Any]:
+    """The rows of a SELECT of columns, in the session's transaction, without the ORM's
+    loading (a search page's plain rows: a third of its time went to it)."""
+    if isinstance(session, RequestSession):
+        return await session.rows(statement)
+    return await _core_rows(session, statement)
+
+
+async def _core_rows(session: AsyncSession, statement: Executable) -> list[Any]:
+    connection = await session.connection()
+    return list((await connection.execute(statement)).all())
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
@@ -20,6 +20,7 @@ from jobgraph.graphql.services import Services
 from jobgraph.identity.http import viewer_from
 from jobgraph.live import LiveEvent, Topic
 from jobgraph.policy.record import DisclosureRecorder
+from jobgraph.request_state import state_of
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
 
@@ -38,6 +39,20 @@ class Context:
     # Over WebSocket: what proved the viewer (connection_init's payload), proved again
     # at each event of a subscription.
     credentials: Mapping[str, str] | None = None
+
+    @classmethod
+    def of_request(cls, request: Request, response: Response) -> Context:
+        """The context of a request over HTTP, from what its middlewares learnt."""
+        state = state_of(request.scope)
+        return cls(
+            request=request,
+            response=response,
+            tenant=state.tenant,
+            viewer=state.viewer,
+            db=state.db,
+            services=request.app.state.services,
+            sites=state.sites,
+        )
 
     def __post_init__(self) -> None:
         self._use(self.db)

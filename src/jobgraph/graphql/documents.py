@@ -151,7 +151,9 @@ class TrustedDocuments:
             raise BadUserInput("Batched requests are not accepted: send one operation per request.")
         if not isinstance(payload, dict):
             raise BadUserInput("The request body must be a JSON object.")
-        body = json.dumps(await self._resolve(scope, payload)).encode()
+        resolved = await self._resolve(scope, payload)
+        state_of(scope).payload = resolved
+        body = json.dumps(resolved).encode()
         sent = False
 
         async def replay() -> Message:
@@ -179,6 +181,7 @@ class TrustedDocuments:
                 except RecursionError as error:
                     raise BadUserInput(_TOO_DEEP) from error
         resolved = await self._resolve(scope, payload)
+        state_of(scope).payload = dict(resolved)
         for name in ("variables", "extensions"):
             if name in resolved:
                 resolved[name] = json.dumps(resolved[name])

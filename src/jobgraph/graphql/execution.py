@@ -36,6 +36,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from jobgraph.fields import DERIVED, PRELOADED
 
 _NOT_PLAIN = object()  # what a reader returns when the field must take the full path
+NOT_SHAPED = _NOT_PLAIN
 _NONE = (None, None, None, None)
 Reader = Callable[[Any], Any]
 
@@ -89,8 +90,7 @@ def _derived(field: GraphQLField) -> Callable[[Any], Any] | None:
     definition = _unguarded(field)
     if definition is None or definition.base_resolver is None:
         return None
-    metadata = definition.metadata or {}
-    if not all(metadata.get(key) == value for key, value in DERIVED.items()):
+    if DERIVED not in (definition.metadata or {}):
         return None
     resolver = definition.base_resolver
     if resolver.is_async or resolver.arguments or resolver.info_parameter:
@@ -157,6 +157,10 @@ def plan_of(field: GraphQLField) -> Plan:
         known = (field, read, value_of, _preloaded_name(field))
         _PLANS[id(field)] = known
     return known
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 def _constant(value: Any) -> Callable[[Any], Any]:
@@ -333,6 +337,16 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def value_shaper(self, field_type: GraphQLOutputType, field_details_list: Any) -> Reader | None:
+        """How a resolved value of a field of ``field_type`` (selected by these details) is
+        shaped into its response, for a compiled read (``graphql/compiled.py``); None where
+        graphql-core must complete it. The shaper answers NOT_SHAPED for a value it cannot
+        take."""
+        leaf = _leaf(field_type)
+        if leaf is not None:
+            return leaf
+        return self._nested_step(field_type, field_details_list, _itself)
 
     def _shaper(self, return_type: GraphQLObjectType, field_details_list: Any) -> Shaper | None:
         """The shaper of this selection of ``return_type``, worked out once per request

@@ -81,20 +81,21 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         state = state_of(request.scope)
-        services: Services = request.app.state.services
-        context = Context(
-            request=request,
-            response=response,
-            tenant=state.tenant,
-            # Over WebSocket: anonymous until connection_init proves who it is.
-            viewer=state.viewer,
-            # Over WebSocket, a connection's: each subscription and event has its own.
-            db=state.db
-            if isinstance(request, Request)
-            else bind_pool(services.sessions(), state.tenant.pool_id),
-            services=services,
-            sites=state.sites,
-        )
+        if isinstance(request, Request):
+            assert isinstance(response, Response)
+            context = Context.of_request(request, response)
+        else:  # anonymous until connection_init proves who it is; each subscription and
+            # event has its own session
+            services: Services = request.app.state.services
+            context = Context(
+                request=request,
+                response=response,
+                tenant=state.tenant,
+                viewer=state.viewer,
+                db=bind_pool(services.sessions(), state.tenant.pool_id),
+                services=services,
+                sites=state.sites,
+            )
         state.context = context  # for process_result
         return context
 

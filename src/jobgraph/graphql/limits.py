@@ -50,6 +50,7 @@ from jobgraph.fields import KEYLESS
 from jobgraph.graphql.context import Context
 from jobgraph.lru import LRU
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
+from jobgraph.policy.config import ApiPolicy
 from jobgraph.request_state import state_of
 from jobgraph.viewer import ViewerKind
 
@@ -289,31 +290,41 @@ def _wrong_transport(execution_context: ExecutionContext, context: Context) -> s
     return None
 
 
-def _measured(execution_context: ExecutionContext, page_ceiling: int) -> Measures:
+def measured(
+    schema: GraphQLSchema,
+    document: object,
+    query: str | None,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    page_ceiling: int,
+) -> Measures:
     """``measure``, kept per document text, operation, variables and page ceiling."""
 
-    def measured() -> Measures:
-        return measure(
-            execution_context.schema._schema,
-            execution_context.graphql_document,
-            execution_context.operation_name,
-            execution_context.variables,
-            page_ceiling,
-        )
+    def fresh() -> Measures:
+        return measure(schema, document, operation_name, variables, page_ceiling)
 
-    query = execution_context.query
     try:
-        variables = orjson.dumps(execution_context.variables or {}, option=orjson.OPT_SORT_KEYS)
+        encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # not JSON: measured each time
-        return measured()
+        return fresh()
     if not query:
-        return measured()
-    key = (query, execution_context.operation_name, variables, page_ceiling)
+        return fresh()
+    key = (query, operation_name, encoded, page_ceiling)
     known = _MEASURES.get(key)
     if known is None:
-        known = measured()
+        known = fresh()
         _MEASURES.put(key, known)
     return known
+
+
+def tokens_refusal(api: ApiPolicy, query: str) -> GraphQLError | None:
+    """The refusal of a document with more tokens than the site accepts, or None."""
+    if count_tokens(query, api.max_tokens) <= api.max_tokens:
+        return None
+    return _refusal(
+        f"The document has more than {api.max_tokens} tokens, the most this site accepts.",
+        limit=api.max_tokens,
+    )
 
 
 class OperationLimits(SchemaExtension):
@@ -327,16 +338,9 @@ class OperationLimits(SchemaExtension):
                 execution_context.graphql_document, execution_context.operation_name
             )
             api = context.tenant.config.policy.api
-            if count_tokens(execution_context.query or "", api.max_tokens) > api.max_tokens:
-                # Refused for its size, whatever else is wrong with it.
-                errors = [
-                    _refusal(
-                        f"The document has more than {api.max_tokens} tokens, the most "
-                        "this site accepts.",
-                        limit=api.max_tokens,
-                    )
-                ]
-                reasons = ["tokens"]
+            too_long = tokens_refusal(api, execution_context.query or "")
+            if too_long is not None:  # refused for its size, whatever else is wrong with it
+                errors, reasons = [too_long], ["tokens"]
             elif execution_context.pre_execution_errors:
                 errors, reasons = [], []
             elif wrong_transport := _wrong_transport(execution_context, context):
@@ -347,7 +351,15 @@ class OperationLimits(SchemaExtension):
                 ]
                 reasons = ["transport"]
             else:
-                errors, reasons = self._check(execution_context, context)
+                found = measured(
+                    execution_context.schema._schema,
+                    execution_context.graphql_document,
+                    execution_context.query,
+                    execution_context.operation_name,
+                    execution_context.variables,
+                    api.max_page_size,
+                )
+                errors, reasons = refusals(context, found)
             if errors:
                 execution_context.pre_execution_errors = errors
                 state.outcome = "rejected"
@@ -355,60 +367,59 @@ class OperationLimits(SchemaExtension):
                     context.services.metrics.rejected.labels(reason).inc()
         yield
 
-    def _check(
-        self, execution_context: ExecutionContext, context: Context
-    ) -> tuple[list[GraphQLError], list[str]]:
-        api = context.tenant.config.policy.api
-        found = _measured(execution_context, api.max_page_size)
-        errors, reasons = [], []
-        if found.needs_key and api.require_site_key and context.viewer.kind is ViewerKind.ANONYMOUS:
-            reasons.append("site_key")
-            errors.append(
-                GraphQLError(
-                    "This site's API answers its partners' site keys and signed-in people: "
-                    "send the X-Site-Key header, or sign in.",
-                    extensions={"code": str(ErrorCode.UNAUTHENTICATED)},
-                )
+
+def refusals(context: Context, found: Measures) -> tuple[list[GraphQLError], list[str]]:
+    """What the site's limits refuse of a document so measured, for this viewer, and why."""
+    api = context.tenant.config.policy.api
+    errors, reasons = [], []
+    if found.needs_key and api.require_site_key and context.viewer.kind is ViewerKind.ANONYMOUS:
+        reasons.append("site_key")
+        errors.append(
+            GraphQLError(
+                "This site's API answers its partners' site keys and signed-in people: "
+                "send the X-Site-Key header, or sign in.",
+                extensions={"code": str(ErrorCode.UNAUTHENTICATED)},
             )
-            return errors, reasons
-        if found.introspection and not introspection_allowed(context):
-            reasons.append("introspection")
-            errors.append(
-                GraphQLError(
-                    "Introspection is not available to you on this site.",
-                    extensions={"code": str(ErrorCode.FORBIDDEN)},
-                )
-            )
-        if found.depth > api.max_depth:
-            reasons.append("depth")
-            errors.append(
-                _refusal(
-                    f"The query is {found.depth} levels deep; this site allows {api.max_depth}.",
-                    depth=found.depth,
-                    limit=api.max_depth,
-                )
-            )
-        if found.aliases > api.max_aliases:
-            reasons.append("aliases")
-            errors.append(
-                _refusal(
-                    f"The query uses {found.aliases} aliases; this site allows {api.max_aliases}.",
-                    aliases=found.aliases,
-                    limit=api.max_aliases,
-                )
-            )
-        if found.cost > api.max_cost:
-            reasons.append("cost")
-            errors.append(
-                _refusal(
-                    f"The query's estimated cost is {found.cost}; this site's "
-                    f"budget is {api.max_cost}. Ask for smaller pages or "
-                    "fewer fields.",
-                    cost=found.cost,
-                    budget=api.max_cost,
-                )
-            )
+        )
         return errors, reasons
+    if found.introspection and not introspection_allowed(context):
+        reasons.append("introspection")
+        errors.append(
+            GraphQLError(
+                "Introspection is not available to you on this site.",
+                extensions={"code": str(ErrorCode.FORBIDDEN)},
+            )
+        )
+    if found.depth > api.max_depth:
+        reasons.append("depth")
+        errors.append(
+            _refusal(
+                f"The query is {found.depth} levels deep; this site allows {api.max_depth}.",
+                depth=found.depth,
+                limit=api.max_depth,
+            )
+        )
+    if found.aliases > api.max_aliases:
+        reasons.append("aliases")
+        errors.append(
+            _refusal(
+                f"The query uses {found.aliases} aliases; this site allows {api.max_aliases}.",
+                aliases=found.aliases,
+                limit=api.max_aliases,
+            )
+        )
+    if found.cost > api.max_cost:
+        reasons.append("cost")
+        errors.append(
+            _refusal(
+                f"The query's estimated cost is {found.cost}; this site's "
+                f"budget is {api.max_cost}. Ask for smaller pages or "
+                "fewer fields.",
+                cost=found.cost,
+                budget=api.max_cost,
+            )
+        )
+    return errors, reasons
 
 
 def introspection_allowed(context: Context) -> bool:

@@ -35,17 +35,22 @@ class ReadsAfterWrites(SchemaExtension):
         if services is None:
             yield
             return
-        replica = services.read_engine
         operation = execution_context.operation_type
-        keys = writer_keys(context) if replica is not None else ()
-        if (
-            replica is not None
-            and operation is OperationType.QUERY
-            and not await services.recent_writers.any_of(*keys)
-        ):
-            read_from(context.db, replica.sync_engine)
+        if operation is OperationType.QUERY:
+            await route_query(context)
         yield
         if operation is OperationType.MUTATION:
             services.registry.invalidate()
-            if replica is not None:
-                await services.recent_writers.note(*keys)
+            if services.read_engine is not None:
+                await services.recent_writers.note(*writer_keys(context))
+
+
+async def route_query(context: Context) -> None:
+    """A query reads from the replica, where one is configured, unless its viewer has just
+    written."""
+    services = context.services
+    replica, writers = services.read_engine, services.recent_writers
+    if replica is None or writers is None:
+        return
+    if not await writers.any_of(*writer_keys(context)):
+        read_from(context.db, replica.sync_engine)

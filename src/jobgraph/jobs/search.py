@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from jobgraph import places
+from jobgraph.db.engine import plain_rows
 from jobgraph.errors import BadUserInput
 from jobgraph.jobs.enums import (
     Category,
@@ -431,36 +432,57 @@ def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
 
 
 @dataclass(frozen=True)
+class Reads:
+    """The columns a page reads of each posting and its company, by attribute name: those
+    its query's fields read (``derived`` declares a field's), with those every page needs
+    (``PAGE_READS``). ``ALL_READS``: every column but the deferred ones."""
+
+    posting: frozenset[str] | None
+    company: frozenset[str] | None
+
+    def __or__(self, other: Reads) -> Reads:
+        def both(mine: frozenset[str] | None, theirs: frozenset[str] | None) -> Any:
+            return None if mine is None or theirs is None else mine | theirs
+
+        return Reads(both(self.posting, other.posting), both(self.company, other.company))
+
+
+ALL_READS = Reads(None, None)
+
+
+@dataclass(frozen=True)
 class _View:
-    """What a page reads of a posting or a company: its columns (deferred ones and, without
-    ``texts``, its description left in the database), into a read-only row with the
-    model's attribute names. Built with a tuple's cost, not an ORM entity's (identity map,
+    """What a page reads of a posting or a company (``Reads``) into a read-only row with
+    the model's attribute names: reading any other attribute is an error, never a
+    statement per row. Built with a tuple's cost, not an ORM entity's (identity map,
     instance state, attribute events: the most of a page's time in Python)."""
 
     columns: tuple[Any, ...]
     row: Callable[[Any], Any]
 
     @classmethod
-    def of(cls, model: Any, leave_out: frozenset[str]) -> _View:
+    def of(cls, model: Any, reads: frozenset[str] | None) -> _View:
         columns = tuple(
             attribute.columns[0]
             for attribute in model.__mapper__.column_attrs
-            if not attribute.deferred and attribute.key not in leave_out
+            if not attribute.deferred and (reads is None or attribute.key in reads)
         )
         view = namedtuple(f"{model.__name__}View", [column.key for column in columns])  # type: ignore[misc]
         return cls(columns, view._make)
 
 
-# The long texts of a posting and its company: a page reads them only where its query
-# shows them (``search_page(..., texts=True)``); elsewhere reading one is an error, never
-# a statement per row.
-_VIEWS = {
-    texts: (
-        _View.of(JobPosting, frozenset() if texts else frozenset({"description"})),
-        _View.of(Company, frozenset() if texts else frozenset({"description"})),
-    )
-    for texts in (True, False)
-}
+_VIEWS: dict[Reads, tuple[_View, _View]] = {}
+
+
+def _views(reads: Reads) -> tuple[_View, _View]:
+    """The views of a posting and its company that read these columns (few sets: the
+    fields a site's documents select)."""
+    views = _VIEWS.get(reads)
+    if views is None:
+        views = (_View.of(JobPosting, reads.posting), _View.of(Company, reads.company))
+        if len(_VIEWS) < 1_000:
+            _VIEWS[reads] = views
+    return views
 
 
 # First pages' statements by scope (kept alive with them) and search: a site's popular
@@ -469,24 +491,24 @@ _FIRST_PAGES: LRU[tuple[Any, ...], tuple[tuple[Any, ...], Select[Any]]] = LRU(1_
 
 
 def page_statement(
-    scope: Scope, query: JobQuery, size: int, after: str | None, texts: bool = True
+    scope: Scope, query: JobQuery, size: int, after: str | None, reads: Reads = ALL_READS
 ) -> Select[Any]:
     """The SELECT of one page: the postings in ``scope`` matching ``query``, after the
     cursor, and one more to tell whether a next page exists. With several branches, each
     finds its own first rows (in index order) and only those are merged and sorted.
-    Without ``texts``, the postings' and companies' descriptions stay in the database."""
+    Of each posting and its company, the columns ``reads`` names."""
     if after is not None:
-        return _page_statement(scope, query, size, after, texts)
-    key = (id(scope.branches), scope.pool_id, *_described(query), size, texts)
+        return _page_statement(scope, query, size, after, reads)
+    key = (id(scope.branches), scope.pool_id, *_described(query), size, reads)
     kept = _FIRST_PAGES.get(key)
     if kept is None or kept[0] is not scope.branches:
-        kept = (scope.branches, _page_statement(scope, query, size, None, texts))
+        kept = (scope.branches, _page_statement(scope, query, size, None, reads))
         _FIRST_PAGES.put(key, kept)
     return kept[1]
 
 
 def _page_statement(
-    scope: Scope, query: JobQuery, size: int, after: str | None, texts: bool
+    scope: Scope, query: JobQuery, size: int, after: str | None, reads: Reads
 ) -> Select[Any]:
     keys = _sort_keys(query)
     matching = list(conditions(query))
@@ -524,7 +546,7 @@ def _page_statement(
         where = [JobPosting.pool_id == scope.pool_id, JobPosting.id.in_(firsts)]
     # The company of each posting in the same statement: a page never needs a second one.
     company = and_(Company.pool_id == JobPosting.pool_id, Company.id == JobPosting.company_id)
-    posting, of_company = _VIEWS[texts]
+    posting, of_company = _views(reads)
     return (
         select(*posting.columns, *of_company.columns, *keys)
         .join_from(JobPosting, Company, company)
@@ -588,18 +610,18 @@ async def search_page(
     query: JobQuery,
     size: int,
     after: str | None,
-    texts: bool = True,
+    reads: Reads = ALL_READS,
 ) -> Page:
     """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
-    match ``query``, after the cursor ``after``; without ``texts``, with no description
-    of a posting or company (see ``page_statement``)."""
+    match ``query``, after the cursor ``after``, with the columns ``reads`` names of each
+    posting and its company (see ``page_statement``)."""
     query = await normalized(db, query)
 
-    posting, of_company = _VIEWS[texts]
+    posting, of_company = _views(reads)
     ends = len(posting.columns), len(posting.columns) + len(of_company.columns)
 
     async def compute() -> Page:
-        rows = (await db.execute(page_statement(scope, query, size, after, texts))).all()
+        rows = await plain_rows(db, page_statement(scope, query, size, after, reads))
         shown = rows[:size]
         return Page(
             # Read-only rows answering the models' attributes (see _View).
@@ -609,7 +631,7 @@ async def search_page(
             has_next=len(rows) > size,
         )
 
-    return await _reused_or(scope, "page", query, (size, after, texts), compute)
+    return await _reused_or(scope, "page", query, (size, after, reads), compute)
 
 
 async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:

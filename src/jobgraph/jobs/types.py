@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,10 +13,11 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField
+from strawberry.utils.str_converters import to_camel_case
 
 from jobgraph import places
 from jobgraph.errors import NotFound
-from jobgraph.fields import DERIVED, PRELOADED, Info, parse_id
+from jobgraph.fields import DERIVED, PRELOADED, Info, derived, parse_id
 from jobgraph.identity.models import MemberRole
 from jobgraph.jobs import publishing, search
 from jobgraph.jobs.enums import (
@@ -77,27 +78,27 @@ class Company:
     def of(cls, row: CompanyRow) -> Company:
         return cls(id=strawberry.ID(str(row.id)), name=row.name, row=row)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("description"))
     def description(self) -> str:
         return self.row.description
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("logo_url"))
     def logo_url(self) -> str | None:
         return self.row.logo_url
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("website"))
     def website(self) -> str | None:
         return self.row.website
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("industry"))
     def industry(self) -> str | None:
         return self.row.industry
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("size"))
     def size(self) -> str | None:
         return self.row.size
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("locations"))
     def locations(self) -> list[str]:
         return self.row.locations
 
@@ -234,19 +235,19 @@ class Job:
             loaded_company=Company.of(company) if company is not None else None,
         )
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("description"))
     def description(self) -> str:
         return self.row.description
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("category"))
     def category(self) -> Category:
         return Category(self.row.category)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("employment_type"))
     def employment_type(self) -> EmploymentType:
         return EmploymentType(self.row.employment_type)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("prefecture", "city", "nearest_station"))
     def location(self) -> Location:
         row = self.row
         return Location(
@@ -257,47 +258,49 @@ class Job:
             station=Station.named(row.nearest_station),
         )
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("remote"))
     def remote(self) -> RemoteOption:
         return RemoteOption(self.row.remote)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(
+        metadata=derived("salary_min", "salary_max", "salary_currency", "salary_period")
+    )
     def salary(self) -> Salary:
         return Salary.of(self.row)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("japanese_level"))
     def japanese_level(self) -> JapaneseLevel:
         return JapaneseLevel(self.row.japanese_level)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("english_level"))
     def english_level(self) -> EnglishLevel:
         return EnglishLevel(self.row.english_level)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("visa_sponsorship"))
     def visa_sponsorship(self) -> bool:
         return self.row.visa_sponsorship
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("benefits"))
     def benefits(self) -> list[str]:
         return self.row.benefits
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("status", "expires_at"))
     def status(self) -> JobStatus:
         return effective_status(self.row)
 
-    @strawberry.field(metadata=DERIVED)
+    @strawberry.field(metadata=derived("published_at"))
     def published_at(self) -> datetime | None:
         return self.row.published_at
 
     @strawberry.field(
-        metadata=DERIVED,
+        metadata=derived("expires_at"),
         description="Until when it runs (JSON-LD's validThrough): it leaves search then.",
     )
     def expires_at(self) -> datetime | None:
         return self.row.expires_at
 
     @strawberry.field(
-        metadata=DERIVED,
+        metadata=derived("confirmed_at", "published_at"),
         description="When its employer last confirmed it accurate (publishing and editing "
         "confirm it; so does confirmJob): show it, as Japan's Employment Security Act asks "
         "job information to state the date it is current as of.",
@@ -491,20 +494,70 @@ def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
     ]
 
 
-# The fields of a posting or its company that read their descriptions.
-TEXT_FIELDS = frozenset({"description", "jsonLd"})
+# What every page reads of a posting and its company: what Job.of and Company.of read.
+PAGE_READS = search.Reads(
+    frozenset({"id", "company_id", "title", "tags"}), frozenset({"id", "name"})
+)
 
 
-def asks_for(selected: list[Any], names: frozenset[str]) -> bool:
-    """Whether any field of ``selected`` (``info.selected_fields``: the current field and
-    what is selected below it, at any depth, through fragments) has one of these names."""
-    pending = list(selected)
+def _fields_of(selections: list[Any]) -> Iterator[SelectedField]:
+    """The fields of a selection, through its fragments."""
+    pending = list(selections)
     while pending:
         selection = pending.pop()
-        if isinstance(selection, SelectedField) and selection.name in names:
-            return True
-        pending.extend(selection.selections)
-    return False
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:  # an inline fragment or a fragment spread
+            pending.extend(selection.selections)
+
+
+def _by_graphql_name(kind: type) -> dict[str, Any]:
+    definition = kind.__strawberry_definition__  # type: ignore[attr-defined]
+    return {
+        field.graphql_name or to_camel_case(field.python_name): field for field in definition.fields
+    }
+
+
+def _add_reads(selections: list[Any], kind: type, reads: dict[type, set[str] | None]) -> None:
+    """Adds to ``reads`` the columns of a posting's (``Job``) or company's row that these
+    selected fields read; None where one may read any (a resolver with an info)."""
+    fields = _FIELDS[kind]
+    for selected in _fields_of(selections):
+        if selected.name == "__typename":
+            continue
+        if kind is Job and selected.name == "company":  # the company joined to the page
+            _add_reads(selected.selections, Company, reads)
+            continue
+        field = fields.get(selected.name)
+        declared = (field.metadata or {}).get(DERIVED) if field is not None else None
+        known = reads[kind]
+        if declared is not None and known is not None:
+            known |= declared
+        elif field is None or field.base_resolver is not None:
+            # A resolver may read its row at will, and a posting's its company's too.
+            reads[kind] = None
+            if kind is Job:
+                reads[Company] = None
+
+
+def page_reads(selected: list[Any], field_name: str) -> search.Reads:
+    """The columns a search page reads for what its query selects under edges.node
+    (``selected``: ``info.selected_fields`` of the connection's field, ``field_name``)."""
+    assert PAGE_READS.posting is not None and PAGE_READS.company is not None
+    reads: dict[type, set[str] | None] = {
+        Job: set(PAGE_READS.posting),
+        Company: set(PAGE_READS.company),
+    }
+    for connection in _fields_of(selected):
+        for edges in _fields_of(connection.selections) if connection.name == field_name else ():
+            for node in _fields_of(edges.selections) if edges.name == "edges" else ():
+                if node.name == "node":
+                    _add_reads(node.selections, Job, reads)
+    posting, company = reads[Job], reads[Company]
+    return search.Reads(
+        None if posting is None else frozenset(posting),
+        None if company is None else frozenset(company),
+    )
 
 
 def selected_names(selected: list[Any], field_name: str) -> set[str]:
@@ -555,14 +608,14 @@ async def connection(
     query = await search.normalized(db, query)  # once, for page and counts
     # The descriptions only where the query shows them (a listing seldom does).
     selected = info.selected_fields  # worked out by Strawberry on each call: once here
-    texts = asks_for(selected, TEXT_FIELDS)
-    page = await search.search_page(db, scope, query, size, after, texts)
+    reads = page_reads(selected, info.field_name)
+    page = await search.search_page(db, scope, query, size, after, reads)
     broadening = None
     if broaden and not page.rows and after is None:
         # Nothing found: the same search without its most narrowing term, if that finds any.
         broader = await search.broadened(db, scope, query)
         if broader is not None:
-            wider = await search.search_page(db, scope, broader[0], size, None, texts)
+            wider = await search.search_page(db, scope, broader[0], size, None, reads)
             if wider.rows:
                 query, page = broader[0], wider
                 broadening = Broadening(dropped_term=broader[1], searched_for=query.text or "")
@@ -571,7 +624,7 @@ async def connection(
         spelled = await search.respelled(db, scope, query)
         if spelled is not None:
             respelled = await search.normalized(db, replace(query, text=spelled, terms=None))
-            if (await search.search_page(db, scope, respelled, 1, None, texts=False)).rows:
+            if (await search.search_page(db, scope, respelled, 1, None, PAGE_READS)).rows:
                 suggestion = spelled
     edges = page.shown(
         lambda: [
@@ -612,3 +665,7 @@ class SavedSearch:
             frequency=AlertFrequency(row.frequency),
             last_run_at=row.last_run_at,
         )
+
+
+# The fields of a posting and a company by their names in the schema (for page_reads).
+_FIELDS: dict[type, dict[str, Any]] = {kind: _by_graphql_name(kind) for kind in (Job, Company)}
