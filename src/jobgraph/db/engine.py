@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, Engine, Executable, event, text
+from sqlalchemy import CursorResult, Engine, Executable, Select, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
+from jobgraph.db.driver import driver_select
 from jobgraph.db.replicas import RoutingSession
 from jobgraph.settings import Settings
 
@@ -136,6 +138,18 @@ class RequestSession(AsyncSession):
         async with self._turns.turn():
             return await _core_rows(self, statement)
 
+    async def kept_rows(self, statement: Select[Any]) -> list[Any]:
+        async with self._turns.turn():
+            connection = await self.connection()  # the transaction begun: its pool set
+            select = driver_select(statement, connection.dialect)
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            records = await driver.fetch(select.sql, *select.arguments())
+            counter = _counters.get(connection.sync_engine)
+            if counter is not None:
+                counter.sent(select.sql)
+            return select.rows(records)
+
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turns.turn():
             return await super().get(*args, **kwargs)
@@ -162,6 +176,14 @@ async def plain_rows(session: AsyncSession, statement: Executable) -> list[Any]:
     loading (a search page's plain rows: a third of its time went to it)."""
     if isinstance(session, RequestSession):
         return await session.rows(statement)
+    return await _core_rows(session, statement)
+
+
+async def kept_rows(session: AsyncSession, statement: Select[Any]) -> list[Any]:
+    """The rows of a SELECT of columns built once and kept (a search's first page), run on
+    the driver in the session's transaction (``db/driver.py``)."""
+    if isinstance(session, RequestSession):
+        return await session.kept_rows(statement)
     return await _core_rows(session, statement)
 
 
@@ -229,10 +251,12 @@ _counters: WeakKeyDictionary[Engine, StatementCounter] = WeakKeyDictionary()
 
 class StatementCounter:
     """Counts the SQL statements an engine sends, so tests and logs can tell how many
-    statements a request issued."""
+    statements a request issued, and keeps the last few: through SQLAlchemy (its events)
+    and on the driver (``db/driver.py``) alike."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.recent: deque[str] = deque(maxlen=100)
 
     @classmethod
     def attach(cls, engine: AsyncEngine) -> StatementCounter:
@@ -245,5 +269,9 @@ class StatementCounter:
     def of(engine: AsyncEngine) -> StatementCounter:
         return _counters[engine.sync_engine]
 
-    def _on_execute(self, *_args: Any) -> None:
+    def sent(self, statement: str) -> None:
         self.count += 1
+        self.recent.append(statement)
+
+    def _on_execute(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.sent(statement)

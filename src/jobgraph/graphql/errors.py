@@ -9,6 +9,7 @@ import re
 import uuid
 from typing import Any
 
+import asyncpg
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -90,7 +91,9 @@ def _is_database_outage(error: Exception) -> bool:
             getattr(cause, "__cause__", None), "sqlstate", None
         )
         return isinstance(code, str) and code[:2] in _OUTAGE_CLASSES
-    return isinstance(error, OSError)
+    if isinstance(error, asyncpg.PostgresError):  # a read on the driver (db/driver.py)
+        return str(error.sqlstate)[:2] in _OUTAGE_CLASSES
+    return isinstance(error, OSError | asyncpg.InterfaceError)
 
 
 def _replace(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from jobgraph import places
-from jobgraph.db.engine import plain_rows
+from jobgraph.db.engine import kept_rows, plain_rows
 from jobgraph.errors import BadUserInput
 from jobgraph.jobs.enums import (
     Category,
@@ -621,7 +621,9 @@ async def search_page(
     ends = len(posting.columns), len(posting.columns) + len(of_company.columns)
 
     async def compute() -> Page:
-        rows = await plain_rows(db, page_statement(scope, query, size, after, reads))
+        statement = page_statement(scope, query, size, after, reads)
+        # A first page's statement is built once and kept: it runs on the driver.
+        rows = await (kept_rows if after is None else plain_rows)(db, statement)
         shown = rows[:size]
         return Page(
             # Read-only rows answering the models' attributes (see _View).
