@@ -1,8 +1,14 @@
 """Reads on the driver (db/driver.py): a kept statement run on asyncpg directly gives the
 rows SQLAlchemy gives, value for value and type for type, counted like any statement."""
 
+import asyncio
+import contextlib
+
+from sqlalchemy import func, select
+
 from jobgraph.db.engine import bind_pool, kept_rows, plain_rows
 from jobgraph.jobs.enums import JobSort, RemoteOption
+from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import ALL_READS, JobFilter, JobQuery, page_statement, shown_on
 
 
@@ -32,3 +38,51 @@ async def test_a_page_read_on_the_driver_is_the_page_sqlalchemy_reads(api):
             assert list(mine) == list(theirs)
             assert [type(value) for value in mine] == [type(value) for value in theirs]
         assert sent == 2  # the transaction's pool setting, the page
+
+
+async def test_a_read_alone_is_the_same_page_in_a_transaction_of_its_own(api):
+    services = api.app.state.services
+    partner = (await services.registry.current()).get("kansai-jobs")
+    statement = page_statement(shown_on(partner), JobQuery(sort=JobSort.NEWEST), 20, None)
+    async with bind_pool(services.sessions(), partner.pool_id) as session:
+        in_the_session = await kept_rows(session, statement)
+    async with bind_pool(services.sessions(), partner.pool_id) as session:
+        before = api.statements.count
+        alone = await kept_rows(session, statement, alone=True)
+        assert not session.in_transaction()  # it never began the session's
+        assert api.statements.count - before == 2  # the pool's setting, the page
+    assert alone == in_the_session
+
+
+async def test_row_level_security_holds_for_a_read_alone(api):
+    """No pool condition in the statement: PostgreSQL alone keeps the rows to the pool."""
+    services = api.app.state.services
+    every_posting = select(JobPosting.pool_id, JobPosting.id)
+    pools = {}
+    for pool in ("community", "jobboard"):
+        async with bind_pool(services.sessions(), pool) as session:
+            pools[pool] = {row[0] for row in await kept_rows(session, every_posting, alone=True)}
+    assert pools == {"community": {"community"}, "jobboard": {"jobboard"}}
+
+
+async def test_a_read_alone_stopped_mid_statement_leaves_no_connection_behind(api, database_server):
+    """A request stopped while its read runs (its timeout, a client gone): the connection,
+    in whatever state, leaves the pool, and the next reads are whole."""
+    services = api.app.state.services
+    running = (
+        "SELECT 1 FROM pg_stat_activity WHERE state = 'active' "
+        "AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()"
+    )
+    async with bind_pool(services.sessions(), "jobboard") as session:
+        task = asyncio.create_task(kept_rows(session, select(func.pg_sleep(30)), alone=True))
+        async with asyncio.timeout(10):
+            while not await database_server.fetch(running):
+                pass  # each check is a round trip to the server
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert services.engine.pool.checkedout() == 0
+    for _ in range(services.settings.db_pool_size + 1):  # every pooled connection in turn
+        async with bind_pool(services.sessions(), "jobboard") as session:
+            rows = await kept_rows(session, select(JobPosting.id).limit(5), alone=True)
+        assert len(rows) == 5

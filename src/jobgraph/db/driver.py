@@ -8,16 +8,24 @@ converted, and its values read back, by the very type processors SQLAlchemy appl
 runs on the connection of the session's transaction, which set the request's pool first as
 every transaction does (``engine.py``): the same transaction, the same pool, the same
 replica or primary as the session's other statements.
+
+A read that is all its request asks of the database (a search page without counts) runs
+instead in a short transaction of its own on a pooled connection: BEGIN and the pool's
+setting in one message, the page, COMMIT; the session's transaction machinery is not
+needed at all. Its rows are what the session would have read at READ COMMITTED: what was
+committed when the statement started.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Engine, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 
 from jobgraph.lru import LRU
 
@@ -91,3 +99,38 @@ def driver_select(statement: Select[Any], dialect: Dialect) -> DriverSelect:
         known = DriverSelect.of(statement, dialect)
         _COMPILED.put(key, known)
     return known
+
+
+# A pool's id is a site's slug (tenancy/config.py): safe to write into the SQL as it is.
+_POOL_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+def begin_for(pool_id: str, timeouts: dict[str, str] | None) -> str | None:
+    """BEGIN and the transaction's settings as one simple-protocol message (one round
+    trip), or None where the pool's id is not a plain slug."""
+    if not _POOL_ID.match(pool_id):
+        return None
+    settings = {"jobgraph.pool": pool_id, **(timeouts or {})}
+    if not all(_POOL_ID.match(value) or value.isdigit() for value in settings.values()):
+        return None
+    calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+    return f"BEGIN; SELECT {calls}"
+
+
+async def read_alone(engine: Engine, begin: str, select: DriverSelect) -> list[Any]:
+    """The rows of ``select`` in a transaction of its own (``begin``, from ``begin_for``)
+    on a connection of ``engine``'s pool (checked out as any: pinged first)."""
+    connection = await greenlet_spawn(engine.raw_connection)
+    driver = connection.driver_connection
+    assert driver is not None
+    try:
+        await driver.execute(begin)
+        records = await driver.fetch(select.sql, *select.arguments())
+        await driver.execute("ROLLBACK")  # it only read
+    except BaseException:
+        # Whatever state a failure or a cancellation left it in, it leaves the pool.
+        await greenlet_spawn(connection.invalidate)
+        raise
+    finally:
+        await greenlet_spawn(connection.close)
+    return select.rows(records)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
-from jobgraph.db.driver import driver_select
+from jobgraph.db.driver import begin_for, driver_select, read_alone
 from jobgraph.db.replicas import RoutingSession
 from jobgraph.settings import Settings
 
@@ -138,8 +138,21 @@ class RequestSession(AsyncSession):
         async with self._turns.turn():
             return await _core_rows(self, statement)
 
-    async def kept_rows(self, statement: Select[Any]) -> list[Any]:
+    async def kept_rows(self, statement: Select[Any], alone: bool = False) -> list[Any]:
         async with self._turns.turn():
+            if alone and not self.in_transaction():
+                engine = self.sync_session.get_bind()
+                assert isinstance(engine, Engine)  # sessions bind to engines
+                pool_id = self.sync_session.info.get("pool_id") or ""
+                begin = begin_for(pool_id, _per_transaction.get(engine))
+                if begin is not None:
+                    select = driver_select(statement, engine.dialect)
+                    rows = await read_alone(engine, begin, select)
+                    counter = _counters.get(engine)
+                    if counter is not None:
+                        counter.sent(begin)
+                        counter.sent(select.sql)
+                    return rows
             connection = await self.connection()  # the transaction begun: its pool set
             select = driver_select(statement, connection.dialect)
             driver = (await connection.get_raw_connection()).driver_connection
@@ -179,11 +192,14 @@ async def plain_rows(session: AsyncSession, statement: Executable) -> list[Any]:
     return await _core_rows(session, statement)
 
 
-async def kept_rows(session: AsyncSession, statement: Select[Any]) -> list[Any]:
+async def kept_rows(
+    session: AsyncSession, statement: Select[Any], alone: bool = False
+) -> list[Any]:
     """The rows of a SELECT of columns built once and kept (a search's first page), run on
-    the driver in the session's transaction (``db/driver.py``)."""
+    the driver (``db/driver.py``): in the session's transaction, or, where it is all the
+    request reads (``alone``) and the session has begun none, in a short one of its own."""
     if isinstance(session, RequestSession):
-        return await session.kept_rows(statement)
+        return await session.kept_rows(statement, alone)
     return await _core_rows(session, statement)
 
 

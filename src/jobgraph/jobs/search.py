@@ -611,10 +611,12 @@ async def search_page(
     size: int,
     after: str | None,
     reads: Reads = ALL_READS,
+    alone: bool = False,
 ) -> Page:
     """One page of the postings in ``scope`` (``shown_on(tenant)`` for the public) that
     match ``query``, after the cursor ``after``, with the columns ``reads`` names of each
-    posting and its company (see ``page_statement``)."""
+    posting and its company (see ``page_statement``); ``alone``: the request reads nothing
+    else (``kept_rows``)."""
     query = await normalized(db, query)
 
     posting, of_company = _views(reads)
@@ -623,7 +625,9 @@ async def search_page(
     async def compute() -> Page:
         statement = page_statement(scope, query, size, after, reads)
         # A first page's statement is built once and kept: it runs on the driver.
-        rows = await (kept_rows if after is None else plain_rows)(db, statement)
+        rows = await (
+            kept_rows(db, statement, alone) if after is None else plain_rows(db, statement)
+        )
         shown = rows[:size]
         return Page(
             # Read-only rows answering the models' attributes (see _View).

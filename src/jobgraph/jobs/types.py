@@ -494,6 +494,9 @@ def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
     ]
 
 
+# The fields of a page that ask nothing more of the database than its own statement.
+_PAGE_ONLY = frozenset({"edges", "pageInfo", "broadened", "suggestion", "__typename"})
+
 # What every page reads of a posting and its company: what Job.of and Company.of read.
 PAGE_READS = search.Reads(
     frozenset({"id", "company_id", "title", "tags"}), frozenset({"id", "name"})
@@ -609,7 +612,11 @@ async def connection(
     # The descriptions only where the query shows them (a listing seldom does).
     selected = info.selected_fields  # worked out by Strawberry on each call: once here
     reads = page_reads(selected, info.field_name)
-    page = await search.search_page(db, scope, query, size, after, reads)
+    asked = selected_names(selected, info.field_name)
+    # Nothing but the page asked of the database (no counts, no field loading more): its
+    # statement runs in a short transaction of its own, on the driver.
+    alone = asked <= _PAGE_ONLY and None not in (reads.posting, reads.company)
+    page = await search.search_page(db, scope, query, size, after, reads, alone)
     broadening = None
     if broaden and not page.rows and after is None:
         # Nothing found: the same search without its most narrowing term, if that finds any.
@@ -642,7 +649,7 @@ async def connection(
         ),
         query=query,
         scope=scope,
-        counted_together={"totalCount", "facets"} <= selected_names(selected, info.field_name),
+        counted_together={"totalCount", "facets"} <= asked,
         broadened=broadening,
         suggestion=suggestion,
     )
