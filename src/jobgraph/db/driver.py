@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import ARRAY, Engine, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
@@ -58,10 +58,7 @@ class DriverSelect:
             return bind.type.dialect_impl(dialect).bind_processor(dialect)
 
         parameters = tuple((name, converter(name)) for name in compiled.positiontup)
-        columns = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
-        )
+        columns = tuple(_reader(column.type, dialect) for column in statement.selected_columns)
         return cls(statement, compiled, parameters, columns)
 
     @property
@@ -86,6 +83,19 @@ class DriverSelect:
                 row[index] = convert(row[index])
             rows.append(row)
         return rows
+
+
+def _reader(column_type: Any, dialect: Dialect) -> Converter:
+    """How a value the driver returns becomes what SQLAlchemy returns for this type; None
+    where it is the same (an array of plain items: asyncpg returns the list SQLAlchemy's
+    converter would copy item by item)."""
+    if (
+        isinstance(column_type, ARRAY)
+        and not column_type.as_tuple
+        and _reader(column_type.item_type, dialect) is None
+    ):
+        return None
+    return column_type.dialect_impl(dialect).result_processor(dialect, None)
 
 
 # Kept statements compiled, by identity (kept alive with them).

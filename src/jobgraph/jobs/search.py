@@ -12,7 +12,7 @@ import uuid
 from collections import namedtuple
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
 import orjson
@@ -130,7 +130,7 @@ class Scope:
 
     @property
     def condition(self) -> ColumnElement[bool]:
-        return and_(JobPosting.pool_id == self.pool_id, or_(*self.branches))
+        return and_(JobPosting.pool_id == constant(self.pool_id), or_(*self.branches))
 
     def narrowed(self, *conditions: ColumnElement[bool]) -> Scope:
         """Fewer postings: not cacheable under the wider scope's key."""
@@ -138,7 +138,7 @@ class Scope:
 
 
 # Each site's public scope, built once per site (as the registry holds it): its time
-# conditions read the clock when a statement runs, not when the scope was built.
+# conditions read the database's clock when a statement runs (statement_timestamp()).
 _SHOWN: LRU[int, tuple[Tenant, Scope]] = LRU(1_000)
 
 
@@ -147,23 +147,18 @@ def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     only its own and the share of its main site's that its feed selects (as of ``now``, or
     of the moment each statement runs)."""
     if now is not None:
-        return _shown_on(tenant, lambda: now)
+        return _shown_on(tenant, literal(now, DateTime(timezone=True)))
     kept = _SHOWN.get(id(tenant))
     if kept is None or kept[0] is not tenant:
-        kept = (tenant, _shown_on(tenant, _clock))
+        kept = (tenant, _shown_on(tenant, func.statement_timestamp()))
         _SHOWN.put(id(tenant), kept)
     return kept[1]
 
 
-def _clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def _shown_on(tenant: Tenant, clock: Callable[[], datetime]) -> Scope:
-    now = bindparam("now", callable_=clock, type_=DateTime(timezone=True), unique=True)
+def _shown_on(tenant: Tenant, moment: ColumnElement[datetime]) -> Scope:
     scope = posted_for(tenant).narrowed(
-        JobPosting.status == JobStatus.PUBLISHED,
-        or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > now),
+        JobPosting.status == constant(JobStatus.PUBLISHED),
+        or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > moment),
     )
     # The stricter of the site's and (a partner's) its main site's: a main site's stale
     # posting leaves its partners too.
@@ -173,15 +168,22 @@ def _shown_on(tenant: Tenant, clock: Callable[[], datetime]) -> Scope:
     days = min((period for period in periods if period is not None), default=None)
     if days is not None:
         # Confirmed within the site's period: a stale listing leaves by itself.
-        period = timedelta(days=days)
-        stale_before = bindparam(
-            "stale_before",
-            callable_=lambda: clock() - period,
-            type_=DateTime(timezone=True),
-            unique=True,
-        )
-        scope = scope.narrowed(current_as_of() > stale_before)
+        period = func.make_interval(0, 0, 0, constant(int(days)))
+        scope = scope.narrowed(current_as_of() > moment - period)
     return scope
+
+
+def constant(value: Any) -> Any:
+    """A value the site's configuration or the page's size fixes (never a visitor's
+    input): written into the SQL as it runs, so that a statement with no other parameter
+    (a site's listing) keeps one plan on each connection rather than being planned at
+    every run."""
+    return literal(value, literal_execute=True)
+
+
+def constants(values: list[Any]) -> Any:
+    """A list of such values, for ``in_``."""
+    return bindparam(None, list(values), expanding=True, literal_execute=True)
 
 
 def current_as_of() -> ColumnElement[datetime]:
@@ -192,19 +194,20 @@ def current_as_of() -> ColumnElement[datetime]:
 def posted_for(tenant: Tenant) -> Scope:
     """Which tenants' postings (whatever their status) this tenant carries."""
     feed = tenant.config.policy.feed
-    own = JobPosting.tenant_slug == tenant.slug
+    own = JobPosting.tenant_slug == constant(tenant.slug)
     if not tenant.is_partner_site or feed is None:
         return Scope(tenant.pool_id, (own,))
-    from_parent = [JobPosting.tenant_slug == tenant.config.parent]
+    from_parent = [JobPosting.tenant_slug == constant(tenant.config.parent)]
     if feed.categories:
-        from_parent.append(JobPosting.category.in_(feed.categories))
+        from_parent.append(JobPosting.category.in_(constants(feed.categories)))
     if feed.prefectures:
-        from_parent.append(JobPosting.prefecture.in_(feed.prefectures))
+        from_parent.append(JobPosting.prefecture.in_(constants(feed.prefectures)))
     if feed.include_companies:
         from_parent.append(
             JobPosting.company_id.in_(
                 select(Company.id).where(
-                    Company.pool_id == tenant.pool_id, Company.name.in_(feed.include_companies)
+                    Company.pool_id == constant(tenant.pool_id),
+                    Company.name.in_(constants(feed.include_companies)),
                 )
             )
         )
@@ -212,7 +215,8 @@ def posted_for(tenant: Tenant) -> Scope:
         from_parent.append(
             JobPosting.company_id.not_in(
                 select(Company.id).where(
-                    Company.pool_id == tenant.pool_id, Company.name.in_(feed.exclude_companies)
+                    Company.pool_id == constant(tenant.pool_id),
+                    Company.name.in_(constants(feed.exclude_companies)),
                 )
             )
         )
@@ -404,15 +408,8 @@ class Page:
 
 
 def encode_cursor(values: list[Any]) -> str:
-    plain = [
-        value.isoformat()
-        if isinstance(value, datetime)
-        else str(value)
-        if isinstance(value, uuid.UUID)
-        else value
-        for value in values
-    ]
-    return base64.urlsafe_b64encode(orjson.dumps(plain)).decode()
+    # orjson writes a datetime as its isoformat(); an id (asyncpg's UUID) as its text.
+    return base64.urlsafe_b64encode(orjson.dumps(values, default=str)).decode()
 
 
 def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
@@ -537,13 +534,13 @@ def _page_statement(
         firsts = union_all(
             *(
                 select(JobPosting.id)
-                .where(JobPosting.pool_id == scope.pool_id, branch, *matching)
+                .where(JobPosting.pool_id == constant(scope.pool_id), branch, *matching)
                 .order_by(*order)
-                .limit(size + 1)
+                .limit(constant(size + 1))
                 for branch in scope.branches
             )
         )
-        where = [JobPosting.pool_id == scope.pool_id, JobPosting.id.in_(firsts)]
+        where = [JobPosting.pool_id == constant(scope.pool_id), JobPosting.id.in_(firsts)]
     # The company of each posting in the same statement: a page never needs a second one.
     company = and_(Company.pool_id == JobPosting.pool_id, Company.id == JobPosting.company_id)
     posting, of_company = _views(reads)
@@ -552,7 +549,7 @@ def _page_statement(
         .join_from(JobPosting, Company, company)
         .where(*where)
         .order_by(*order)
-        .limit(size + 1)
+        .limit(constant(size + 1))
     )
 
 
