@@ -10,6 +10,7 @@ from jobgraph.db.engine import bind_pool, kept_rows, plain_rows
 from jobgraph.jobs.enums import JobSort, RemoteOption
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import ALL_READS, JobFilter, JobQuery, page_statement, shown_on
+from tests.conftest import database_name
 
 
 async def test_a_page_read_on_the_driver_is_the_page_sqlalchemy_reads(api):
@@ -86,3 +87,19 @@ async def test_a_read_alone_stopped_mid_statement_leaves_no_connection_behind(ap
         async with bind_pool(services.sessions(), "jobboard") as session:
             rows = await kept_rows(session, select(JobPosting.id).limit(5), alone=True)
         assert len(rows) == 5
+
+
+async def test_a_read_alone_replaces_connections_the_server_dropped(api, database, database_server):
+    """No ping before a read alone (its first message probes the connection): one the
+    server dropped is replaced, and the read answers, as after a restart."""
+    services = api.app.state.services
+    statement = select(JobPosting.id).limit(5)
+    for _ in range(3):  # several connections in the pool
+        async with bind_pool(services.sessions(), "jobboard") as session:
+            await kept_rows(session, statement, alone=True)
+    await database_server.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{database_name(database)}' AND usename = 'jobgraph_app'"
+    )
+    async with bind_pool(services.sessions(), "jobboard") as session:
+        assert len(await kept_rows(session, statement, alone=True)) == 5

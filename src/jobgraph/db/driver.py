@@ -19,9 +19,11 @@ committed when the statement started.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ARRAY, Engine, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -127,20 +129,49 @@ def begin_for(pool_id: str, timeouts: dict[str, str] | None) -> str | None:
     return f"BEGIN; SELECT {calls}"
 
 
+# Set while a read checks out a connection whose first statement probes it anyway: the
+# pool's ping on checkout (engine.py) is then a round trip for nothing.
+PROBES_ITSELF: ContextVar[bool] = ContextVar("jobgraph_probes_itself", default=False)
+
+
+def _dropped(error: BaseException) -> bool:
+    """Whether an error says the connection was dead before the statement: the server
+    closed it (restarted, terminated it) or the network dropped it."""
+    if isinstance(error, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+        return True
+    return isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith("57P")
+
+
 async def read_alone(engine: Engine, begin: str, select: DriverSelect) -> list[Any]:
     """The rows of ``select`` in a transaction of its own (``begin``, from ``begin_for``)
-    on a connection of ``engine``'s pool (checked out as any: pinged first)."""
-    connection = await greenlet_spawn(engine.raw_connection)
-    driver = connection.driver_connection
-    assert driver is not None
-    try:
-        await driver.execute(begin)
-        records = await driver.fetch(select.sql, *select.arguments())
-        await driver.execute("ROLLBACK")  # it only read
-    except BaseException:
-        # Whatever state a failure or a cancellation left it in, it leaves the pool.
-        await greenlet_spawn(connection.invalidate)
-        raise
-    finally:
-        await greenlet_spawn(connection.close)
-    return select.rows(records)
+    on a connection of ``engine``'s pool. Its first message probes the connection, as the
+    pool's ping would: one found dead is dropped and the next one tried (after a restart,
+    every pooled connection may be)."""
+    attempts = engine.pool.size() + 1  # type: ignore[attr-defined]
+    for attempt in range(1, attempts + 1):
+        probing = PROBES_ITSELF.set(True)
+        try:
+            connection = await greenlet_spawn(engine.raw_connection)
+        finally:
+            PROBES_ITSELF.reset(probing)
+        driver = connection.driver_connection
+        assert driver is not None
+        try:
+            try:
+                await driver.execute(begin)
+            except Exception as error:
+                if not _dropped(error) or attempt == attempts:
+                    raise
+                await greenlet_spawn(connection.invalidate)
+                continue
+            records = await driver.fetch(select.sql, *select.arguments())
+            await driver.execute("ROLLBACK")  # it only read
+        except BaseException:
+            # Whatever state a failure or a cancellation left it in, it leaves the pool.
+            if connection.is_valid:
+                await greenlet_spawn(connection.invalidate)
+            raise
+        finally:
+            await greenlet_spawn(connection.close)
+        return select.rows(records)
+    raise AssertionError("unreachable: the last attempt returns or raises")

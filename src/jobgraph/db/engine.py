@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
-from jobgraph.db.driver import begin_for, driver_select, read_alone
+from jobgraph.db.driver import PROBES_ITSELF, begin_for, driver_select, read_alone
 from jobgraph.db.replicas import RoutingSession
 from jobgraph.settings import Settings
 
@@ -82,8 +82,13 @@ def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     before a request uses it. SQLAlchemy's own pre-ping wraps its probe in BEGIN and
     ROLLBACK (three round trips); one simple-protocol query is one, and is safe under
     PgBouncer's transaction mode too (no prepared statement)."""
+    driver = dbapi_connection.driver_connection
+    if PROBES_ITSELF.get():  # its first statement probes it (db/driver.py)
+        if driver.is_closed():
+            raise DisconnectionError("closed connection")
+        return
     try:
-        await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+        await_(driver.execute("SELECT 1"))
     except Exception as error:  # any failure: the pool discards it and tries another
         raise DisconnectionError(f"dropped connection ({type(error).__name__})") from error
 
