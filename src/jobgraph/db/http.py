@@ -22,6 +22,12 @@ class SessionPerRequest:
             return
         state = state_of(scope)
         # Nothing connects until the first query; reads end in a rollback when it closes.
-        async with self.sessions() as session:
-            state.db = bind_pool(session, state.tenant.pool_id)
+        session = bind_pool(self.sessions(), state.tenant.pool_id)
+        state.db = session
+        try:
             await self.app(scope, receive, send)
+        finally:
+            # A session that never began a transaction holds no connection (a page read on
+            # its own, a cached answer): closing it would only cost a greenlet's switch.
+            if session.in_transaction() or session.sync_session.identity_map:
+                await session.close()

@@ -15,6 +15,7 @@ and nulls come out as they always did.
 from __future__ import annotations
 
 from collections.abc import Callable
+from keyword import iskeyword
 from operator import attrgetter
 from typing import Any, cast
 
@@ -60,6 +61,11 @@ def _leaf(graphql_type: Any) -> Callable[[Any], Any] | None:
         return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
 
     return complete
+
+
+def _of_strings(graphql_type: Any) -> bool:
+    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    return inner in (GraphQLString, GraphQLID)
 
 
 def _unguarded(field: GraphQLField) -> Any:
@@ -113,7 +119,7 @@ def _reader(field: GraphQLField) -> Reader | None:
         return None
     whole = _leaf(field.type)
     if whole is not None:
-        return lambda source: whole(value_of(source))
+        return _LeafReader(_plain_name(field), value_of, whole, _of_strings(field.type))
     non_null = isinstance(field.type, GraphQLNonNull)
     listed = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
     if not isinstance(listed, GraphQLList):
@@ -122,14 +128,40 @@ def _reader(field: GraphQLField) -> Reader | None:
     if item is None:
         return None
 
+    strings = _of_strings(listed.of_type)
+
     def read_list(source: Any) -> Any:
         values = value_of(source)
         if values is None:
             return _NOT_PLAIN if non_null else None
+        if strings and set(map(type, values)) <= {str}:  # tags: strings are their own
+            return list(values)
         completed = [item(value) for value in values]
         return _NOT_PLAIN if _NOT_PLAIN in completed else completed
 
     return read_list
+
+
+class _LeafReader:
+    """A plain or derived leaf field's value, completed: what the shaper's compiler writes
+    inline where the field is a plain attribute (``_shaper_of``)."""
+
+    __slots__ = ("attribute", "complete", "strings", "value_of")
+
+    def __init__(
+        self,
+        attribute: str | None,
+        value_of: Callable[[Any], Any],
+        complete: Callable[[Any], Any],
+        strings: bool,
+    ) -> None:
+        self.attribute = attribute
+        self.value_of = value_of
+        self.complete = complete
+        self.strings = strings  # a String or an ID: a str is its own value
+
+    def __call__(self, source: Any) -> Any:
+        return self.complete(self.value_of(source))
 
 
 class _Where:
@@ -208,15 +240,42 @@ def _shaped_list(values: Any, shape: Shaper, items_non_null: bool) -> Any:
 
 
 def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
-    def shape(source: Any) -> Any:
-        shaped = {}
-        for name, step in steps:
-            value = step(source)
-            if value is _NOT_PLAIN:
-                return _NOT_PLAIN
-            shaped[name] = value
-        return shaped
-
+    """The shaper of an object's selection, compiled into one function: each field read in
+    turn (a plain attribute inline; a string, the common case, taken as it is), the first
+    value the shape cannot take ending it with _NOT_PLAIN, the response built in one go.
+    It does what a loop over ``steps`` would, without a call and a lookup per field."""
+    namespace: dict[str, Any] = {"NOT": _NOT_PLAIN}
+    lines = ["def shape(source):"]
+    for index, (name, step) in enumerate(steps):
+        value, check = f"v{index}", f"    if v{index} is NOT: return NOT"
+        namespace[f"name{index}"] = name
+        attribute = step.attribute if isinstance(step, _LeafReader) else None
+        if (
+            isinstance(step, _LeafReader)
+            and attribute is not None
+            and attribute.isidentifier()
+            and not iskeyword(attribute)
+        ):
+            namespace[f"complete{index}"] = step.complete
+            read = [f"    {value} = source.{attribute}"]
+            if step.strings:
+                lines += [
+                    *read,
+                    f"    if type({value}) is not str:",
+                    f"        {value} = complete{index}({value})",
+                    "    " + check,
+                ]
+            else:
+                lines += [*read, f"    {value} = complete{index}({value})", check]
+        else:
+            namespace[f"step{index}"] = step
+            lines += [f"    {value} = step{index}(source)", check]
+    fields = ", ".join(f"name{index}: v{index}" for index in range(len(steps)))
+    lines.append(f"    return {{{fields}}}")
+    # Only identifiers of this module and the schema's own attribute names are written
+    # into the source; every value (names in the response, completers) is bound by name.
+    exec("\n".join(lines), namespace)
+    shape: Shaper = namespace["shape"]
     return shape
 
 

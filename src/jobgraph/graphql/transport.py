@@ -28,6 +28,9 @@ class LoadShedding:
         self.wait = wait
 
     async def acquire(self) -> bool:
+        if not self.turns.locked():  # a turn is free: no timer to set
+            await self.turns.acquire()
+            return True
         try:
             async with asyncio.timeout(self.wait):
                 await self.turns.acquire()

@@ -39,11 +39,15 @@ class Authentication:
             return
         state = state_of(scope)
         services = scope["app"].state.services
+        headers = Headers(scope=scope)
         try:
-            async with state.db.begin():
-                viewer = await viewer_from(Headers(scope=scope), state.tenant, state.db, services)
-                if viewer.kind is ViewerKind.ANONYMOUS and not state.anonymous_counted:
-                    await limit_anonymous(scope, state.tenant, services)
+            if "authorization" in headers or "x-site-key" in headers:
+                async with state.db.begin():  # credentials are proved in the database
+                    viewer = await viewer_from(headers, state.tenant, state.db, services)
+            else:
+                viewer = Viewer.anonymous()
+            if viewer.kind is ViewerKind.ANONYMOUS and not state.anonymous_counted:
+                await limit_anonymous(scope, state.tenant, services)
         except RateLimited as error:
             await _refuse(error, {"Retry-After": str(error.retry_after)}, scope, receive, send)
             return
