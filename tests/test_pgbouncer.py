@@ -5,11 +5,13 @@ connections, and row-level security, prepared statements and the timeouts hold."
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,17 +77,24 @@ server_reset_query =
         user=run_as.pw_uid if run_as else None,
         group=run_as.pw_gid if run_as else None,
     )
+    draining = None
     try:
         for line in process.stdout:  # its log says when it listens
             if "listening on" in line and str(port) in line:
                 break
         else:
             pytest.fail(f"pgbouncer did not start (exit {process.wait()})")
+        # Its log goes on (a line per client connection and more): read on, or PgBouncer
+        # stops at a full pipe, and every request with it.
+        draining = threading.Thread(target=collections.deque, args=(process.stdout, 0))
+        draining.start()
         through = app.set(host="127.0.0.1", port=port, query={})
         yield through.render_as_string(hide_password=False)
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if draining is not None:
+            draining.join(timeout=30)  # to the end of its log
         process.stdout.close()
         shutil.rmtree(directory, ignore_errors=True)
 

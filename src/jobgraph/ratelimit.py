@@ -6,15 +6,21 @@ A refused hit raises ``RateLimited`` with the seconds to wait, which the API rep
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
 from jobgraph.errors import ErrorCode, JobgraphError
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(limit: str) -> RateLimitItem:
+    return parse(limit)
 
 
 class RateLimited(JobgraphError):
@@ -33,7 +39,8 @@ class RateLimiter:
             else MemoryStorage()
         )
         self._storage = storage
-        self._limiter = MovingWindowRateLimiter(storage)
+        # Two counters per key, whatever its limit (a moving window keeps every hit).
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
 
     async def close(self) -> None:
         # limits keeps its Redis client on the storage's bridge and does not close it.
@@ -43,7 +50,7 @@ class RateLimiter:
 
     async def hit(self, limit: str, *key: str, message: str) -> None:
         """Count one hit of ``key`` against ``limit`` (e.g. "5/minute")."""
-        item = parse(limit)
+        item = _parsed(limit)
         if await self._limiter.hit(item, *key):
             return
         stats = await self._limiter.get_window_stats(item, *key)
