@@ -134,10 +134,21 @@ def begin_for(pool_id: str, timeouts: dict[str, str] | None) -> str | None:
 PROBES_ITSELF: ContextVar[bool] = ContextVar("jobgraph_probes_itself", default=False)
 
 
+# What the driver says of a connection the server closed, depending on how far it got
+# with the news: its socket gone, closed, or its protocol left mid-way by the server's
+# last message.
+_DROPPED = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.InternalClientError,
+)
+
+
 def _dropped(error: BaseException) -> bool:
     """Whether an error says the connection was dead before the statement: the server
     closed it (restarted, terminated it) or the network dropped it."""
-    if isinstance(error, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+    if isinstance(error, _DROPPED):
         return True
     return isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith("57P")
 

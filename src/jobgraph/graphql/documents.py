@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,6 +108,18 @@ def _check_payload(payload: dict[str, Any]) -> None:
 
 
 _TOO_DEEP = f"The request nests JSON more than {MAX_JSON_DEPTH} levels deep."
+
+
+def _parsed(text: bytes, what: str = "The request body") -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        # orjson stops at its depth limit (1,024 levels); _check_payload refuses past 32.
+        if "depth limit" in str(error):
+            raise BadUserInput(_TOO_DEEP) from error
+        raise BadUserInput(f"{what} is not valid JSON.") from error
+
+
 _NUL = "Text may not contain the NUL character (\\u0000); remove it and send again."
 
 
@@ -141,19 +154,15 @@ class TrustedDocuments:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        try:
-            payload = json.loads(body or b"{}")
-        except json.JSONDecodeError as error:
-            raise BadUserInput("The request body is not valid JSON.") from error
-        except RecursionError as error:
-            raise BadUserInput(_TOO_DEEP) from error
+        payload = _parsed(body or b"{}")
         if isinstance(payload, list):
             raise BadUserInput("Batched requests are not accepted: send one operation per request.")
         if not isinstance(payload, dict):
             raise BadUserInput("The request body must be a JSON object.")
         resolved = await self._resolve(scope, payload)
         state_of(scope).payload = resolved
-        body = json.dumps(resolved).encode()
+        if resolved is not payload:  # a document named by its id: the view gets its text
+            body = orjson.dumps(resolved)
         sent = False
 
         async def replay() -> Message:
@@ -174,12 +183,7 @@ class TrustedDocuments:
         payload: dict[str, Any] = dict(params)
         for name in ("variables", "extensions"):
             if name in payload:
-                try:
-                    payload[name] = json.loads(payload[name])
-                except json.JSONDecodeError as error:
-                    raise BadUserInput(f"The {name} parameter is not valid JSON.") from error
-                except RecursionError as error:
-                    raise BadUserInput(_TOO_DEEP) from error
+                payload[name] = _parsed(payload[name].encode(), f"The {name} parameter")
         resolved = await self._resolve(scope, payload)
         state_of(scope).payload = dict(resolved)
         for name in ("variables", "extensions"):
