@@ -126,6 +126,13 @@ async def planned_count(api) -> float:
     return float(found[1]) if found else 0.0
 
 
+def headers_of(response) -> list[tuple[str, str]]:
+    """Every header but the request's own id."""
+    return sorted(
+        (name, value) for name, value in response.headers.items() if name != "x-request-id"
+    )
+
+
 async def answers(api, document, variables, headers):
     """The response, the statements it cost and whether a plan answered it."""
     before_statements = api.statements.count
@@ -147,8 +154,7 @@ async def test_a_plan_answers_what_the_executor_answers(both, document, variable
     got, statements, by_plan = await answers(planned, document, variables, {})
     assert got.status_code == expected.status_code
     assert got.content == expected.content
-    for header in ("content-type", "cache-control"):
-        assert got.headers[header] == expected.headers[header]
+    assert headers_of(got) == headers_of(expected)
     assert statements == expected_statements
     assert by_plan == (1 if plannable else 0)
 

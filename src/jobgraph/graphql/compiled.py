@@ -81,6 +81,7 @@ class Plan:
     document: DocumentNode
     operation: OperationDefinitionNode
     root_fields: tuple[_RootField, ...]
+    characters: int  # of its document: what the plans' cache weighs it by
 
     async def run(
         self, schema: GraphQLSchema, context: Context, variables: dict[str, Any] | None
@@ -164,14 +165,18 @@ def compile_plan(
         path = Path(None, response_name, "Query")
         info = executor.build_resolve_info(field, nodes, root_type, path)
         root_fields.append(_RootField(response_name, field, node, info, shape))
-    return Plan(document, operation, tuple(root_fields))
+    return Plan(document, operation, tuple(root_fields), len(query))
 
 
 def _as_is(value: Any) -> Any:
     return value
 
 
-_UNPLANNED = object()  # a document known to take the full path
+@dataclass(frozen=True)
+class _Unplanned:
+    """A document known to take the full path."""
+
+    characters: int
 
 
 class CompiledReads:
@@ -182,8 +187,11 @@ class CompiledReads:
         self.app = app
         self.schema = schema
         self.enabled = enabled
-        # Plans by document text and operation name; a plan holds its parsed document.
-        self.plans: LRU[tuple[str, str | None], Any] = LRU(1_000)
+        # Plans by document text and operation name, within a budget of the documents'
+        # characters (a plan holds its parsed document).
+        self.plans: LRU[tuple[str, str | None], Plan | _Unplanned] = LRU(
+            8_000_000, size=lambda known: known.characters
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self._answer(scope) if scope["type"] == "http" and self.enabled else None
@@ -208,7 +216,10 @@ class CompiledReads:
         if plan is None:
             return None
         request = Request(scope)
-        context = Context.of_request(request, Response())
+        # What a resolver sets on its response (a header) joins the answer, as in the view.
+        sub_response = Response()
+        del sub_response.headers["content-length"]
+        context = Context.of_request(request, sub_response)
         api = state.tenant.config.policy.api
         found = measured(
             self.schema, plan.document, query, operation_name, variables, api.max_page_size
@@ -234,7 +245,9 @@ class CompiledReads:
         media_type = (
             GRAPHQL_RESPONSE if wants_graphql_response(Headers(scope=scope)) else "application/json"
         )
-        return Response(orjson.dumps({"data": data}), media_type=media_type)
+        response = Response(orjson.dumps({"data": data}), media_type=media_type)
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
 
     def _plan(
         self, query: str, operation_name: str | None, variables: dict[str, Any]
@@ -243,8 +256,10 @@ class CompiledReads:
         known = self.plans.get(key)
         if known is None:
             try:
-                known = compile_plan(self.schema, query, operation_name, variables) or _UNPLANNED
+                known = compile_plan(self.schema, query, operation_name, variables) or _Unplanned(
+                    len(query)
+                )
             except VariablesRefused:  # planned with the next request's variables
                 return None
             self.plans.put(key, known)
-        return None if known is _UNPLANNED else cast("Plan", known)
+        return None if isinstance(known, _Unplanned) else known
