@@ -11,7 +11,7 @@ replica or primary as the session's other statements.
 
 A read that is all its request asks of the database (a search page without counts) runs
 instead in a short transaction of its own on a pooled connection: BEGIN and the pool's
-setting in one message, the page, COMMIT; the session's transaction machinery is not
+setting in one message, the page, ROLLBACK; the session's transaction machinery is not
 needed at all. Its rows are what the session would have read at READ COMMITTED: what was
 committed when the statement started.
 """
@@ -74,6 +74,10 @@ class DriverSelect:
             values[name] if convert is None else convert(values[name])
             for name, convert in self.parameters
         ]
+
+    async def fetch(self, driver: Any) -> list[Any]:
+        """Its rows, run now on ``driver`` (an asyncpg connection)."""
+        return self.rows(await driver.fetch(self.sql, *self.arguments()))
 
     def rows(self, records: list[Any]) -> list[Any]:
         """The records' values as SQLAlchemy would give them (only a few types convert)."""
@@ -175,7 +179,7 @@ async def read_alone(engine: Engine, begin: str, select: DriverSelect) -> list[A
                     raise
                 await greenlet_spawn(connection.invalidate)
                 continue
-            records = await driver.fetch(select.sql, *select.arguments())
+            rows = await select.fetch(driver)
             await driver.execute("ROLLBACK")  # it only read
         except BaseException:
             # Whatever state a failure or a cancellation left it in, it leaves the pool.
@@ -184,5 +188,5 @@ async def read_alone(engine: Engine, begin: str, select: DriverSelect) -> list[A
             raise
         finally:
             await greenlet_spawn(connection.close)
-        return select.rows(records)
+        return rows
     raise AssertionError("unreachable: the last attempt returns or raises")

@@ -153,20 +153,13 @@ class RequestSession(AsyncSession):
                 if begin is not None:
                     select = driver_select(statement, engine.dialect)
                     rows = await read_alone(engine, begin, select)
-                    counter = _counters.get(engine)
-                    if counter is not None:
-                        counter.sent(begin)
-                        counter.sent(select.sql)
+                    _sent_on_driver(engine, begin, select.sql)
                     return rows
             connection = await self.connection()  # the transaction begun: its pool set
             select = driver_select(statement, connection.dialect)
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            records = await driver.fetch(select.sql, *select.arguments())
-            counter = _counters.get(connection.sync_engine)
-            if counter is not None:
-                counter.sent(select.sql)
-            return select.rows(records)
+            rows = await select.fetch((await connection.get_raw_connection()).driver_connection)
+            _sent_on_driver(connection.sync_engine, select.sql)
+            return rows
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turns.turn():
@@ -206,6 +199,14 @@ async def kept_rows(
     if isinstance(session, RequestSession):
         return await session.kept_rows(statement, alone)
     return await _core_rows(session, statement)
+
+
+def _sent_on_driver(engine: Engine, *statements: str) -> None:
+    """Statements sent on the driver count as those SQLAlchemy sends (its events)."""
+    counter = _counters.get(engine)
+    if counter is not None:
+        for statement in statements:
+            counter.sent(statement)
 
 
 async def _core_rows(session: AsyncSession, statement: Executable) -> list[Any]:

@@ -21,7 +21,6 @@ turns plans off."""
 from __future__ import annotations
 
 import inspect
-import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -63,8 +62,6 @@ from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.lru import LRU
 from jobgraph.policy.config import MAX_TOKENS_CEILING
 from jobgraph.request_state import state_of
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -468,17 +468,16 @@ class _View:
         return cls(columns, view._make)
 
 
-_VIEWS: dict[Reads, tuple[_View, _View]] = {}
+# Few sets of columns come: the fields a site's documents select.
+_VIEWS: LRU[Reads, tuple[_View, _View]] = LRU(1_000)
 
 
 def _views(reads: Reads) -> tuple[_View, _View]:
-    """The views of a posting and its company that read these columns (few sets: the
-    fields a site's documents select)."""
+    """The views of a posting and its company that read these columns."""
     views = _VIEWS.get(reads)
     if views is None:
         views = (_View.of(JobPosting, reads.posting), _View.of(Company, reads.company))
-        if len(_VIEWS) < 1_000:
-            _VIEWS[reads] = views
+        _VIEWS.put(reads, views)
     return views
 
 

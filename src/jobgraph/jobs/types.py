@@ -567,17 +567,12 @@ def selected_names(selected: list[Any], field_name: str) -> set[str]:
     """The names of the fields selected directly under the current one (``field_name``;
     ``selected``: ``info.selected_fields``), through any fragments, as the document spells
     them."""
-    names: set[str] = set()
-    pending = list(selected)
-    while pending:
-        selection = pending.pop()
-        if isinstance(selection, SelectedField) and selection.name == field_name:
-            pending.extend(selection.selections)
-        elif isinstance(selection, SelectedField):
-            names.add(selection.name)
-        else:  # an inline fragment or a fragment spread
-            pending.extend(selection.selections)
-    return names
+    return {
+        child.name
+        for field in _fields_of(selected)
+        if field.name == field_name
+        for child in _fields_of(field.selections)
+    }
 
 
 async def _company_of(info: Info, company_id: uuid.UUID) -> Company:
@@ -609,7 +604,7 @@ async def connection(
     db = info.context.db
     size = page_size(info.context.tenant.max_page_size, first)
     query = await search.normalized(db, query)  # once, for page and counts
-    # The descriptions only where the query shows them (a listing seldom does).
+    # The columns its fields read (a listing leaves descriptions in the database).
     selected = info.selected_fields  # worked out by Strawberry on each call: once here
     reads = page_reads(selected, info.field_name)
     asked = selected_names(selected, info.field_name)
