@@ -91,7 +91,12 @@ async def prepare(admin_url: str, postings: int) -> None:
     else:
         say(f"  loading {scale * per_scale:,} postings (scale {scale}); this takes a while")
         await load_demo(
-            sessions, registry, scale=scale, reset=True, progress=lambda line: say(f"    {line}")
+            sessions,
+            registry,
+            settings.secret_key,
+            scale=scale,
+            reset=True,
+            progress=lambda line: say(f"    {line}"),
         )
     await engine.dispose()
     # Fresh statistics, as autovacuum would have them on a database that has been running.

@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pyotp
 import pytest
 import tomlkit
 from sqlalchemy.engine import make_url
@@ -29,7 +30,7 @@ from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.engine import StatementCounter
 from jobgraph.db.migrate import lockdown_statements, upgrade
 from jobgraph.db.urls import DatabaseUrls
-from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
+from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from jobgraph.settings import PROJECT_ROOT, Settings
 
 TEST_SETTINGS = Settings(
@@ -38,8 +39,9 @@ TEST_SETTINGS = Settings(
     tenants_dir=PROJECT_ROOT / "tests" / "tenants",
     db_pool_size=5,
     metrics_token="test-metrics-token",
-    # Tests send webhooks when they choose, to receivers on this machine.
+    # Tests send webhooks and mail when they choose, to receivers on this machine.
     webhooks_interval_s=0,
+    mail_interval_s=0,
     webhooks_allow_private=True,
 )
 
@@ -125,7 +127,7 @@ async def _load_demo(urls: DatabaseUrls) -> None:
         )
     async with sessions() as session:
         registry = await TenantRegistry.load(session)
-    await load_demo(sessions, registry)
+    await load_demo(sessions, registry, TEST_SETTINGS.secret_key)
     await engine.dispose()
 
 
@@ -217,14 +219,31 @@ class Api:
         data = await self.data(LOGIN, {"email": email, "password": password}, tenant=tenant)
         return data["login"]
 
+    async def staff_sign_in(self, email: str, tenant: str) -> dict:
+        """Sign in as one of the demo's staff, and pass the second factor as their
+        authenticator app would (staff powers need it)."""
+        tokens = await self.sign_in(email, tenant)
+        await self.data(
+            "mutation($c: String!) { verifySecondFactor(code: $c) { secondFactorVerified } }",
+            {"c": demo_code()},
+            tenant=tenant,
+            token=tokens["accessToken"],
+        )
+        return tokens
+
     async def operator_token(self, tenant: str = "jobboard") -> str:
         data = await self.data(
-            "mutation($e: String!, $p: String!) { operatorLogin(email: $e, password: $p) "
-            "{ accessToken } }",
-            {"e": DEMO_OPERATOR, "p": DEMO_PASSWORD},
+            "mutation($e: String!, $p: String!, $c: String!) { operatorLogin(email: $e, "
+            "password: $p, code: $c) { accessToken } }",
+            {"e": DEMO_OPERATOR, "p": DEMO_PASSWORD, "c": demo_code()},
             tenant=tenant,
         )
         return data["operatorLogin"]["accessToken"]
+
+
+def demo_code() -> str:
+    """What the demo staff's authenticator app shows now."""
+    return pyotp.TOTP(DEMO_TOTP_SECRET).now()
 
 
 LOGIN = """mutation($email: String!, $password: String!) {

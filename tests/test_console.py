@@ -8,6 +8,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import pyotp
 import pytest
 from graphql import parse, validate
 
@@ -15,7 +16,7 @@ from jobgraph.console.examples import EXAMPLES
 from jobgraph.console.vendor import FILES, VENDOR_DIR
 from jobgraph.graphql.schema import schema
 from jobgraph.tenancy.files import load_tenant_dir
-from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS
+from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, code_in, demo_code
 from tests.support.browser import CHROMIUM_FLAGS, OUTPUT, chromium_path, listening
 from tests.support.tenants import TOKYO_PARTNER, create_tenant
 
@@ -342,7 +343,7 @@ async def test_the_documented_embedding_example_works_from_a_partners_page(api, 
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
 
-    admin = (await api.sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
     created = await api.data(
         'mutation { createSiteKey(name: "web") { key } }', tenant="kansai-jobs", token=admin
     )
@@ -448,7 +449,14 @@ async def test_a_site_admin_manages_the_site_in_the_console(database):
             assert "Site settings" in await page.text_content("#message")
             await page.click("#site-settings")
             admin = page.locator("#admin")
-            await admin.locator("h1").wait_for()
+            # Staff pass the second factor before the settings open: the app's code.
+            await page.locator("#second-factor-code").wait_for()
+            await page.fill("#second-factor-code", "000000")
+            await page.click("#verify-second-factor")
+            await page.locator("#second-factor-status", has_text="code is wrong").wait_for()
+            await page.fill("#second-factor-code", demo_code())
+            await page.click("#verify-second-factor")
+            await admin.locator("h1", has_text="Site settings").wait_for()
             first_version = int((await admin.locator("h1").text_content()).split()[-1][:-1])
 
             # The console itself previews the colour being chosen, before it is saved.
@@ -501,8 +509,66 @@ async def test_a_site_admin_manages_the_site_in_the_console(database):
             await page.fill("#email", "operator@jobgraph.test")
             await page.fill("#password", DEMO_PASSWORD)
             await page.check("#operator")
+            await page.fill("#operator-code", demo_code())
             await page.click("#sign-in button")
             await page.locator("#site-settings").wait_for(state="visible")
+            await page.click("#site-settings")
+            await admin.locator("h1", has_text="Site settings").wait_for()
+            assert problems == [], problems
+        finally:
+            await browser.close()
+
+
+async def test_the_console_walks_a_new_site_admin_through_enrolling_a_second_factor(
+    api, database, outbox
+):
+    """A seeker made admin (by invitation) has no second factor: the console enrols one,
+    with a QR code it draws itself, and then opens the settings."""
+    from playwright.async_api import async_playwright
+
+    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    await api.data(
+        'mutation { grantTenantAdmin(email: "seeker24@jobboard.test") }',
+        tenant="jobboard",
+        token=admin,
+    )
+    [invitation] = await outbox("seeker24@jobboard.test", "SITE_ADMIN_INVITATION")
+    seeker = (await api.sign_in("seeker24@jobboard.test", "jobboard"))["accessToken"]
+    await api.data(
+        "mutation($t: String!) { acceptTenantAdmin(token: $t) { isTenantAdmin } }",
+        {"t": code_in(invitation["body"])},
+        tenant="jobboard",
+        token=seeker,
+    )
+    async with listening(database) as port, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            problems: list[str] = []
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            await page.goto(f"http://jobboard.localhost:{port}/console")
+            await page.fill("#email", "seeker24@jobboard.test")
+            await page.fill("#password", DEMO_PASSWORD)
+            await page.click("#sign-in button")
+            await page.locator("#site-settings").wait_for(state="visible")
+            await page.click("#site-settings")
+            await page.locator("#enrol-password").wait_for()
+            await page.fill("#enrol-password", DEMO_PASSWORD)
+            await page.click("#start-enrolment")
+            qr = page.locator("svg#second-factor-qr")
+            await qr.wait_for()
+            assert (await qr.bounding_box())["width"] >= 100, "a QR code an app can scan"
+            secret = await page.text_content("#second-factor-secret")
+            await page.screenshot(path=OUTPUT / "second-factor-enrolment.png")
+            await page.fill("#enrol-code", pyotp.TOTP(secret).now())
+            await page.click("#confirm-enrolment")
+            codes = page.locator("#recovery-codes li")
+            await codes.first.wait_for()
+            assert await codes.count() == 10
+            await page.click("#second-factor-done")
+            await page.locator("#admin h1", has_text="Site settings").wait_for()
             assert problems == [], problems
         finally:
             await browser.close()

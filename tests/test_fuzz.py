@@ -32,7 +32,7 @@ FUZZ = settings(
 
 async def viewers(api) -> dict[str, dict]:
     employer = (await api.sign_in("employer@jobboard.test", "jobboard"))["accessToken"]
-    admin = (await api.sign_in("admin@community.test", "community"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@community.test", "community"))["accessToken"]
     key = (
         await api.data(
             'mutation { createSiteKey(name: "fuzz") { key } }', tenant="community", token=admin

@@ -86,7 +86,7 @@ async def test_a_signed_token_whose_subject_is_not_an_id_is_refused(api):
 async def test_a_field_that_records_beside_one_that_reads_is_no_crash(api):
     # Found by the fuzz test: explainAccess (a query that writes its record) began its
     # transaction while `me` was still reading, which once expired `me`'s account.
-    admin = (await api.sign_in("admin@community.test", "community"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@community.test", "community"))["accessToken"]
     body = await api.graphql(
         '{ me { email isTenantAdmin } explainAccess(seekerEmail: "seeker2@community.test", '
         'path: APPLICATION, purpose: "a support request") { note } }',

@@ -221,7 +221,7 @@ async def test_the_schema_explorer_lists_the_operations_the_viewer_may_call(api)
     assert not {"tenantHistory", "seekerStatistics", "staffResume"} & queries
     assert not {"createTenant", "updateTenantPolicy", "lawfulDisclosure"} & mutations
 
-    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     queries, mutations = await root_operations(api, admin)
     assert "tenantHistory" in queries and "updateTenantPolicy" in mutations
     assert "createTenant" not in mutations

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from jobgraph.demo import DEMO_PASSWORD
+from tests.conftest import demo_code
 from tests.support.servers import (
     REDIS,
     empty_redis_or_skip,
@@ -21,6 +22,8 @@ from tests.support.servers import (
 )
 
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"""
+VERIFY_SECOND_FACTOR = """mutation($c: String!) { verifySecondFactor(code: $c) {
+  secondFactorVerified } }"""
 BRANDING = """mutation($b: BrandingInput!) {
   updateTenantBranding(branding: $b) { settings { slug } } }"""
 SITE_NAME = "{ tenant { branding { siteName } } }"
@@ -61,6 +64,8 @@ def test_two_workers_share_rate_limits_and_the_registry_and_stop_together(databa
         # when it heard, so the test asks the workers until it may give up).
         admin = call(port, LOGIN, {"e": "admin@jobboard.test", "p": DEMO_PASSWORD})
         token = admin["data"]["login"]["accessToken"]
+        verified = call(port, VERIFY_SECOND_FACTOR, {"c": demo_code()}, token)
+        assert "errors" not in verified, verified
         changed = call(port, BRANDING, {"b": {"siteName": "Harbour Jobs"}}, token)
         assert "errors" not in changed, changed
         deadline = time.monotonic() + 10

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -68,6 +69,8 @@ from jobgraph.jobs.http import indeed_feed, job_json_ld, sitemap
 from jobgraph.jobs.postings import announce_expired
 from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
+from jobgraph.notifications.outbox import deliver
+from jobgraph.notifications.senders import sender_from
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
@@ -137,6 +140,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             identity_hooks=identity_hooks(),
             webhook_hooks=webhook_hooks(),
             live=live,
+            mail=sender_from(settings),
             read_engine=read_engine,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
             if read_engine
@@ -145,15 +149,20 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         await _first_signing_key(app.state.services.tokens.keyring)
         await listener.start()
         await live.start()
-        sending = (
-            asyncio.create_task(_send_webhooks(app.state.services))
-            if settings.webhooks_interval_s > 0
-            else None
-        )
+        services = app.state.services
+        senders = [
+            asyncio.create_task(_every(interval, functools.partial(send, services), what))
+            for interval, send, what in (
+                (settings.webhooks_interval_s, _send_webhooks, "sending webhooks"),
+                (settings.mail_interval_s, _send_mail, "sending mail"),
+            )
+            if interval > 0
+        ]
         try:
             yield
         finally:
-            await stop(sending)
+            for sending in senders:
+                await stop(sending)
             await live.close()
             await listener.close()
             await provider_keys.close()
@@ -230,24 +239,34 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
 
 
 async def _send_webhooks(services: Services) -> None:
-    """Every process announces the postings that expired and sends the webhook deliveries
-    due, every few seconds: claimed with SKIP LOCKED, so several processes never announce
-    or send one twice."""
-    settings = services.settings
+    """Announce the postings that expired and send the webhook deliveries due: claimed
+    with SKIP LOCKED, so several processes never announce or send one twice."""
+    registry = await services.registry.current()
+    await announce_expired(services.sessions, registry)
+    await deliver_due(
+        services.sessions,
+        registry,
+        services.settings.secret_key,
+        services.settings.webhooks_allow_private,
+        services.webhook_hooks,
+    )
+
+
+async def _send_mail(services: Services) -> None:
+    """Send the outbox's mail that is due: claimed with a lease, so several processes
+    never send one message twice."""
+    registry = await services.registry.current()
+    await deliver(services.sessions, registry.pools(), services.mail)
+
+
+async def _every(interval_s: float, work: Callable[[], Awaitable[None]], what: str) -> None:
+    """Run ``work`` now and every ``interval_s`` seconds in every serving process."""
     while True:
         try:
-            registry = await services.registry.current()
-            await announce_expired(services.sessions, registry)
-            await deliver_due(
-                services.sessions,
-                registry,
-                settings.secret_key,
-                settings.webhooks_allow_private,
-                services.webhook_hooks,
-            )
+            await work()
         except Exception:  # the database away a moment: the next round tries again
-            log.exception("sending webhooks failed")
-        await asyncio.sleep(settings.webhooks_interval_s)
+            log.exception("%s failed", what)
+        await asyncio.sleep(interval_s)
 
 
 # Python's default (700, 10, 10) collects every few hundred allocations, and a search page

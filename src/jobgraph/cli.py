@@ -195,7 +195,7 @@ def _where_to_start(settings: Settings, port: int, demo: bool) -> str:
         console = f"  console {base}/console" if config.employer_console_enabled else ""
         lines.append(f"  {config.branding.site_name}: API {base}/graphql{console}")
     if demo:
-        from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
+        from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
         lines += [
             f"Demo sign-ins (password {DEMO_PASSWORD}):",
@@ -204,8 +204,24 @@ def _where_to_start(settings: Settings, port: int, demo: bool) -> str:
             "  seeker1@jobboard.test (kansai-jobs shares jobboard's accounts), "
             "seeker1@community.test",
             f"  {DEMO_OPERATOR}, the platform operator",
+            f"Staff (admins, the operator) have a second factor: TOTP secret {DEMO_TOTP_SECRET}",
+            "  (any authenticator app, or: .venv/bin/python -c 'import pyotp; "
+            f'print(pyotp.TOTP("{DEMO_TOTP_SECRET}").now())\')',
         ]
+    lines.append(_where_mail_goes(settings))
     return "\n".join(lines)
+
+
+def _where_mail_goes(settings: Settings) -> str:
+    if settings.mail_sender == "file":
+        where = f"lands in {settings.mail_dir}/, one JSON file a message"
+    elif settings.mail_sender == "console":
+        where = "is only logged (JOBGRAPH_MAIL_SENDER=console)"
+    else:
+        where = "goes out by SMTP"
+    if settings.mail_interval_s <= 0:
+        where += "; run `jobgraph notifications send` to send it (JOBGRAPH_MAIL_INTERVAL_S=0)"
+    return f"Mail (sign-up codes, password resets, invitations) {where}."
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -547,7 +563,11 @@ def operators() -> None:
     pass
 
 
-@operators.command("create", help="Create an operator, or set a new password for one.")
+@operators.command(
+    "create",
+    help="Create an operator, or set a new password for one; either way enrols a new "
+    "second factor and shows it once (a QR code for an authenticator app, recovery codes).",
+)
 @click.argument("email")
 @click.password_option(
     envvar="JOBGRAPH_OPERATOR_PASSWORD",
@@ -563,31 +583,44 @@ def operators_create(email: str, password: str) -> None:
         _fail(error)
     settings = get_settings()
 
-    async def create(sessions: Any) -> None:
+    async def create(sessions: Any) -> tuple[str, list[str]]:
+        import pyotp
         from sqlalchemy import select
 
         from jobgraph.identity.emails import normalize_email
         from jobgraph.identity.models import Operator
         from jobgraph.identity.passwords import hash_password
+        from jobgraph.identity.second_factor import enrol_now
 
         async with sessions() as session, session.begin():
             operator = await session.scalar(
                 select(Operator).where(Operator.email_normalized == normalize_email(email))
             )
             if operator is None:
-                session.add(
-                    Operator(
-                        email_normalized=normalize_email(email),
-                        password_hash=hash_password(password),
-                    )
-                )
-            else:
-                operator.password_hash = hash_password(password)
+                operator = Operator(email_normalized=normalize_email(email))
+                session.add(operator)
+            operator.password_hash = hash_password(password)
+            secret = pyotp.random_base32()
+            return secret, enrol_now(operator, settings.secret_key, secret)
 
     with provisioned_database(settings, _detail) as urls:
-        Steps(1).run(
+        secret, recovery_codes = Steps(1).run(
             f"Saving operator {email}", lambda: _run(_with_app_engine(urls, settings, create))
         )
+    _show_second_factor(email, secret, recovery_codes)
+
+
+def _show_second_factor(email: str, secret: str, recovery_codes: list[str]) -> None:
+    """An operator's new second factor, shown once: scan the QR code (or type the secret)
+    into an authenticator app; keep the recovery codes somewhere safe."""
+    import pyotp
+    import segno
+
+    uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="jobgraph operators")
+    click.echo("Second factor (operators sign in with its code): scan this with an app,")
+    segno.make(uri, error="m").terminal(compact=True)
+    click.echo(f"or type the secret {secret}.")
+    click.echo("Recovery codes (each works once, instead of the app): " + " ".join(recovery_codes))
 
 
 @main.group(help="The embedded PostgreSQL (used when DATABASE_URL is unset).")
@@ -651,6 +684,7 @@ def _migrate(urls: DatabaseUrls, settings: Settings) -> None:
 async def _with_app_engine(
     urls: DatabaseUrls, settings: Settings, work: Callable[[Any], Awaitable[Any]]
 ) -> Any:
+    from jobgraph import tables  # noqa: F401  every table, for the foreign keys between domains
     from jobgraph.db.engine import create_engine, session_factory
 
     engine = create_engine(urls.app, settings)
@@ -708,7 +742,13 @@ async def _demo(urls: DatabaseUrls, settings: Settings, scale: int, reset: bool)
         async with sessions() as session:
             registry = await TenantRegistry.load(session)
         await load_demo(
-            sessions, registry, scale=scale, reset=reset, progress=_detail, applications=True
+            sessions,
+            registry,
+            settings.secret_key,
+            scale=scale,
+            reset=reset,
+            progress=_detail,
+            applications=True,
         )
 
     await _with_app_engine(urls, settings, load)

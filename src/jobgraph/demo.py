@@ -19,12 +19,16 @@ from jobgraph.db.engine import bind_pool
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, CompanyMember, Operator, TenantAdmin
 from jobgraph.identity.passwords import hash_password
+from jobgraph.identity.second_factor import enrol_now
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.resumes.models import Application, Resume
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_OPERATOR = "operator@jobgraph.test"
+# The demo's staff (admin@<site>.test, the operator) come enrolled with this second
+# factor: `make run` prints it, and any authenticator app (or pyotp) makes its codes.
+DEMO_TOTP_SECRET = "JOBGRAPHDEMOSTAFFSECONDFACTORKEY"
 DEMO_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 
 PLACES = [  # prefecture, city, nearest station
@@ -135,6 +139,7 @@ BASE_SIZES = {
 async def load_demo(
     sessions: async_sessionmaker[AsyncSession],
     registry: TenantRegistry,
+    secret_key: str,
     scale: int = 1,
     reset: bool = False,
     progress: Callable[[str], None] = lambda _message: None,
@@ -147,6 +152,7 @@ async def load_demo(
     tests' data set has none (their employers are no seeker's applicant by design)."""
     added: dict[str, int] = {}
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all: argon2 is slow on purpose
+    second_factor = _demo_second_factor(secret_key)
     pools: dict[str, list[Tenant]] = {}
     for slug in BASE_SIZES:
         tenant = registry.get(slug)
@@ -188,7 +194,7 @@ async def load_demo(
                     for start in range(0, len(batch), 5000):
                         await session.execute(insert(model), batch[start : start + 5000])
                 counts = {model.__tablename__: len(batch) for model, batch in rows}
-                for model, batch in _staff_rows(tenant, rows, password_hash):
+                for model, batch in _staff_rows(tenant, rows, password_hash, second_factor):
                     await session.execute(insert(model), batch)
                 for model, batch in _legal_rows(tenant, rows):
                     if batch:  # a partner site's demo may have no seekers of its own
@@ -204,13 +210,25 @@ async def load_demo(
                     f"{counts['job_postings']} postings, {counts['accounts']} seekers, "
                     f"employer@{tenant.slug}.test and admin@{tenant.slug}.test"
                 )
-    await _ensure_operator(sessions, password_hash, progress)
+    await _ensure_operator(sessions, password_hash, second_factor, progress)
     return added
+
+
+def _demo_second_factor(secret_key: str) -> dict[str, Any]:
+    """The columns of an account or operator enrolled with ``DEMO_TOTP_SECRET``."""
+    holder = Operator()
+    enrol_now(holder, secret_key, DEMO_TOTP_SECRET)
+    return {
+        "totp_secret": holder.totp_secret,
+        "second_factor_enrolled_at": holder.second_factor_enrolled_at,
+        "recovery_code_hashes": [],
+    }
 
 
 async def _ensure_operator(
     sessions: async_sessionmaker[AsyncSession],
     password_hash: str,
+    second_factor: dict[str, Any],
     progress: Callable[[str], None],
 ) -> None:
     async with sessions() as session, session.begin():
@@ -218,7 +236,11 @@ async def _ensure_operator(
             select(Operator.id).where(Operator.email_normalized == DEMO_OPERATOR)
         )
         if exists is None:
-            session.add(Operator(email_normalized=DEMO_OPERATOR, password_hash=password_hash))
+            session.add(
+                Operator(
+                    email_normalized=DEMO_OPERATOR, password_hash=password_hash, **second_factor
+                )
+            )
             progress(f"platform operator {DEMO_OPERATOR}")
 
 
@@ -315,10 +337,16 @@ def _demo_applications(
 
 
 def _staff_rows(
-    tenant: Tenant, rows: list[tuple[type[Any], list[dict[str, Any]]]], password_hash: str
+    tenant: Tenant,
+    rows: list[tuple[type[Any], list[dict[str, Any]]]],
+    password_hash: str,
+    second_factor: dict[str, Any],
 ) -> list[tuple[type[Any], list[dict[str, Any]]]]:
     """An employer (owner of the tenant's first company) and an admin of the tenant, each
-    with the demo password."""
+    with the demo password; the admin enrolled with the demo's second factor."""
+    no_second_factor: dict[str, Any] = {key: None for key in second_factor} | {
+        "recovery_code_hashes": []
+    }
     companies = rows[0][1]
     staff = {
         kind: {
@@ -329,6 +357,7 @@ def _staff_rows(
             "email_normalized": f"{kind}@{tenant.slug}.test",
             "password_hash": password_hash,
             "full_name": f"Demo {kind.title()}",
+            **(second_factor if kind == "admin" else no_second_factor),
         }
         for kind in ("employer", "admin")
     }

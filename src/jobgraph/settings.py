@@ -170,6 +170,11 @@ class Settings(BaseSettings):
     login_limit_per_address: str = Field(
         default="30/minute", description="Login attempts allowed per client address."
     )
+    mail_limit_per_recipient: str = Field(
+        default="5/hour",
+        description="Codes mailed to one e-mail address (sign-up, password reset, address "
+        "change) allowed, so that nobody can flood a stranger's inbox.",
+    )
     inquiry_limit_per_address: str = Field(
         default="5/hour", description="Inquiries (sendInquiry) allowed per client address."
     )
@@ -177,6 +182,11 @@ class Settings(BaseSettings):
         default=5.0,
         description="How often `jobgraph serve` sends the webhook deliveries due; 0: it does "
         "not (run `jobgraph webhooks deliver` instead).",
+    )
+    mail_interval_s: float = Field(
+        default=5.0,
+        description="How often each `jobgraph serve` process sends the outbox's mail that is "
+        "due; 0: it does not (run `jobgraph notifications send` instead).",
     )
     webhooks_allow_private: bool = Field(
         default=False,

@@ -37,6 +37,8 @@ class Viewer:
     # Roles on the request's tenant, read from the database for this request.
     tenant_admin: bool = False
     companies: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    # Whether this session passed the second factor recently (identity/second_factor.py).
+    second_factor_fresh: bool = False
 
     @classmethod
     def anonymous(cls) -> Viewer:

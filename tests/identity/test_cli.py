@@ -2,11 +2,13 @@
 
 import asyncio
 
+import pyotp
 import pytest
 from click.testing import CliRunner
 
 from jobgraph.cli import main
 from jobgraph.settings import get_settings
+from tests.conftest import error_code
 
 
 @pytest.fixture
@@ -23,12 +25,15 @@ async def test_an_operator_created_by_command_can_sign_in(cli, database, serve):
     )
     assert result.exit_code == 0, result.output
     assert "harbour-lights-2026" not in result.output
+    secret = result.output.split("type the secret ")[1].split(".")[0]
+    recovery_codes = result.output.split("instead of the app): ")[1].split()
+    assert len(recovery_codes) == 10
+    login = """mutation($c: String!) { operatorLogin(email: "OPS@example.org",
+      password: "harbour-lights-2026", code: $c) { accessToken } }"""
     async with serve(database) as api:
-        body = await api.data(
-            'mutation { operatorLogin(email: "OPS@example.org", password: "harbour-lights-2026") '
-            "{ accessToken } }",
-            tenant="community",
-        )
+        wrong = await api.graphql(login, {"c": "000000"}, tenant="community")
+        assert error_code(wrong) == "BAD_USER_INPUT", "operators always need the second factor"
+        body = await api.data(login, {"c": pyotp.TOTP(secret).now()}, tenant="community")
         token = body["operatorLogin"]["accessToken"]
         keys = await api.data("{ siteKeys { id } }", tenant="community", token=token)
     assert keys == {"siteKeys": []}

@@ -135,7 +135,7 @@ async def test_only_admins_of_the_site_and_operators_manage_credentials(api):
     seeker = (await api.sign_in("seeker1@jobboard.test", "jobboard"))["accessToken"]
     assert error_code(await api.graphql(CREATE_KEY, tenant="jobboard", token=seeker)) == "FORBIDDEN"
     assert error_code(await api.graphql(CREATE_KEY, tenant="jobboard")) == "UNAUTHENTICATED"
-    partner_admin = (await api.sign_in("admin@kansai-jobs.test", "jobboard"))["accessToken"]
+    partner_admin = (await api.staff_sign_in("admin@kansai-jobs.test", "jobboard"))["accessToken"]
     assert (
         error_code(await api.graphql("{ siteKeys { id } }", tenant="jobboard", token=partner_admin))
         == "FORBIDDEN"

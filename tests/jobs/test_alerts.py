@@ -133,7 +133,7 @@ async def test_the_alerts_command_queues_and_sends(api, employer, database, tmp_
 async def test_a_site_that_stops_mailing_alerts_sends_none_whatever_the_consent(api, employer):
     await seeker_with_search(api, "seeker22@jobboard.test", consent=True)
     await employer.post(title="Python developer", prefecture="Tokyo")
-    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     await api.data(
         'mutation { updateTenantPolicy(changes: {data_uses: ["STATISTICS", "RESUME_SEARCH"]}) '
         "{ settings { version } } }",

@@ -36,8 +36,10 @@ async def staff_token(api, role: StaffRole) -> tuple[str, str]:
     if role is StaffRole.OPERATOR:
         return await api.operator_token("kansai-jobs"), "kansai-jobs"
     if role is StaffRole.MAIN_SITE_ADMIN:
-        return (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"], "jobboard"
-    token = (await api.sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
+        return (await api.staff_sign_in("admin@jobboard.test", "jobboard"))[
+            "accessToken"
+        ], "jobboard"
+    token = (await api.staff_sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
     return token, "kansai-jobs"
 
 
@@ -62,7 +64,7 @@ def test_the_readme_states_the_table_of_powers_as_the_policy_has_it():
 
 
 async def test_a_partner_admin_reaches_nothing_of_the_main_site_by_any_mutation(api):
-    admin = (await api.sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
     company = (await employer_of(api, "jobboard")).company_id
     attempts = {
         "kansai-jobs": [
@@ -84,7 +86,7 @@ async def test_a_partner_admin_reaches_nothing_of_the_main_site_by_any_mutation(
     }
     for site, operations in attempts.items():
         # The same person, signed in on each site (tokens are per site).
-        token = (await api.sign_in("admin@kansai-jobs.test", site))["accessToken"]
+        token = (await api.staff_sign_in("admin@kansai-jobs.test", site))["accessToken"]
         for operation in operations:
             body = await api.graphql(operation, {"c": company}, tenant=site, token=token)
             assert error_code(body) == "FORBIDDEN", (site, operation, body)
@@ -154,7 +156,7 @@ async def test_the_dry_run_answers_as_the_resolvers_do_and_is_recorded(api):
     employer = await employer_of(api, "jobboard")
     job_id = await employer.post(title="Kyoto role", prefecture="Kyoto")
     seeker = await apply_on(api, "kansai-jobs", job_id, 7)
-    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     seeker_email = "seeker7@jobboard.test"
 
     explained = (

@@ -138,7 +138,7 @@ async def test_lawful_disclosure_requires_its_basis_and_is_recorded(api):
     )
     assert error_code(missing) == "BAD_USER_INPUT"
     seeker = await seeker_token(api, 19, "jobboard")
-    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     refused = await api.graphql(
         'mutation { lawfulDisclosure(email: "seeker19@jobboard.test", '
         'authority: "Police", legalBasis: "Law 1", reference: "R-1") '
@@ -180,7 +180,7 @@ async def test_lawful_disclosure_requires_its_basis_and_is_recorded(api):
 
 
 async def test_staff_see_personal_data_only_with_a_purpose_and_it_is_recorded(api):
-    admin = (await api.sign_in("admin@community.test", "community"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@community.test", "community"))["accessToken"]
     query = """query($p: String) { staffResume(email: "seeker6@community.test", purpose: $p) {
       fullName phone email disclosure { relationship } } }"""
     without = (await api.data(query, {"p": None}, tenant="community", token=admin))["staffResume"]
@@ -201,7 +201,7 @@ async def test_staff_see_personal_data_only_with_a_purpose_and_it_is_recorded(ap
 
 
 async def test_statistics_never_show_a_small_group(api):
-    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     stats = (
         await api.data(
             """{ seekerStatistics { threshold
@@ -456,7 +456,7 @@ async def test_padding_a_group_does_not_reveal_one_seekers_value(api, database, 
         "'{}', '{}' FROM accounts WHERE email LIKE 'pad%@x.test'",
         database_name(database),
     )
-    admin = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     victim = await seeker_token(api, 23, "jobboard")
     revealed = 0
     for value in values:

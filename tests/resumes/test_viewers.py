@@ -13,7 +13,7 @@ PUBLIC = "{ publicProfiles(first: 30) { " + FIELDS + " } }"
 
 
 async def credentials(api, kind: str, tenant: str) -> dict:
-    admin = (await api.sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
+    admin = (await api.staff_sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
     if kind == "anonymous":
         return {}
     if kind == "site key":

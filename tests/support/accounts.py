@@ -16,7 +16,7 @@ CONFIRM = """mutation($t: String!) {
 
 async def admin_token(api, tenant: str = "jobboard") -> str:
     """The demo admin of ``tenant`` (admin@<tenant>.test), signed in."""
-    return (await api.sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
+    return (await api.staff_sign_in(f"admin@{tenant}.test", tenant))["accessToken"]
 
 
 async def confirmed(api, outbox, tenant, email, **kwargs) -> dict:

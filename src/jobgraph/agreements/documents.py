@@ -199,6 +199,15 @@ async def acceptances(db: AsyncSession, account_id: uuid.UUID) -> list[dict[str,
     ]
 
 
+async def accept_confirmed_registration(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, document_ids: Iterable[uuid.UUID]
+) -> None:
+    """What a registrant accepted, recorded once the address is confirmed: the versions
+    still in force (one that came in force since is asked for as of any account)."""
+    current = {row.id for row in await in_force(db, tenant)}
+    await accept(db, tenant, account_id, [i for i in document_ids if i in current])
+
+
 async def check_registration_acceptance(
     db: AsyncSession, tenant: Tenant, document_ids: Iterable[uuid.UUID]
 ) -> None:

@@ -15,6 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signOut": "Sign out",
         "siteSettings": "Site settings",
         "operator": "Platform operator",
+        "operatorCode": "Authenticator code",
         "loading": "Loading the console…",
         "signInFirst": "Sign in first: the console runs operations as you.",
         "expired": "Your sign-in has expired: sign out, then sign in again.",
@@ -38,6 +39,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signOut": "ログアウト",
         "siteSettings": "サイト設定",
         "operator": "プラットフォーム運営者",
+        "operatorCode": "認証アプリのコード",
         "loading": "コンソールを読み込んでいます…",
         "signInFirst": "先にログインしてください。コンソールはあなたとして操作を実行します。",
         "expired": "ログインの有効期限が切れました。"

@@ -167,6 +167,8 @@ async def console_page(request: Request) -> Response:
             f'autocomplete="current-password" aria-label="{say["password"]}" '
             f'placeholder="{say["password"]}" required><label class="console-operator">'
             f'<input id="operator" type="checkbox"> {say["operator"]}</label>'
+            f'<input id="operator-code" inputmode="numeric" autocomplete="one-time-code" '
+            f'aria-label="{say["operatorCode"]}" placeholder="{say["operatorCode"]}" hidden>'
             f'<button type="submit">{say["signIn"]}</button>'
         )
         if tenant.config.auth.password_login

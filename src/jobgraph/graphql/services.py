@@ -16,6 +16,7 @@ from jobgraph.identity.tokens import TokenService
 from jobgraph.jobs import members
 from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
+from jobgraph.notifications.senders import Sender
 from jobgraph.observability import Metrics
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.resumes.applications import applicant_fields
@@ -44,6 +45,8 @@ class Services:
     webhook_hooks: WebhookHooks
     # What subscriptions hear (live.py), through the process's listener.
     live: LiveEvents
+    # Where the outbox's mail goes (JOBGRAPH_MAIL_SENDER).
+    mail: Sender
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
     read_engine: AsyncEngine | None = None
     recent_writers: RecentWriters | None = None

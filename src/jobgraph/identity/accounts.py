@@ -1,4 +1,5 @@
-"""Accounts of a pool: registration, password sign-in, password change."""
+"""Accounts of a pool: the rules of their addresses and passwords, password sign-in,
+password change."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import null, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from zxcvbn import zxcvbn
 
-from jobgraph.errors import BadUserInput, NotFound, Unauthenticated
+from jobgraph.errors import BadUserInput, Unauthenticated
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, Operator
 from jobgraph.identity.passwords import hash_password, needs_rehash, verify_password
@@ -103,14 +104,6 @@ async def confirmed_by_password(
     return account
 
 
-async def existing(db: AsyncSession, email: str) -> Account:
-    """The account of this pool with this e-mail address."""
-    account = await find_by_email(db, email)
-    if account is None:
-        raise NotFound(f"No account with the e-mail address '{email}' on this site.")
-    return account
-
-
 def check_registration(
     tenant: Tenant, email: str, password: str, full_name: str | None
 ) -> tuple[str, str | None]:
@@ -126,30 +119,10 @@ def check_registration(
     return email, full_name
 
 
-async def register(
-    db: AsyncSession, tenant: Tenant, email: str, password: str, full_name: str | None
-) -> tuple[Account, bool]:
-    """The account for this address and whether this call created it. A new account
-    cannot sign in until its owner confirms the address (``confirm``): registration must
-    not tell whether an address has an account, so its answer is the same either way
-    and only the address's owner learns more, by e-mail."""
-    email, full_name = check_registration(tenant, email, password, full_name)
-    existing = await find_by_email(db, email)
-    if existing is not None:
-        verify_password(_DUMMY_HASH, password)  # the same time as hashing a new one
-        return existing, False
-    account = Account(
-        pool_id=tenant.pool_id,
-        tenant_slug=tenant.slug,
-        email=email,
-        email_normalized=normalize_email(email),
-        password_hash=hash_password(password),
-        full_name=full_name,
-        email_confirmed_at=null(),  # SQL NULL: None would take the column default
-    )
-    db.add(account)
-    await db.flush()
-    return account, True
+def spend_hashing_time(password: str) -> None:
+    """As long as hashing a new password or checking a wrong one: where no account
+    matches, the answer must take the time it would have taken."""
+    verify_password(_DUMMY_HASH, password)
 
 
 async def authenticate_operator(db: AsyncSession, email: str, password: str) -> Operator:
@@ -157,7 +130,7 @@ async def authenticate_operator(db: AsyncSession, email: str, password: str) -> 
         select(Operator).where(Operator.email_normalized == normalize_email(email))
     )
     if operator is None:
-        verify_password(_DUMMY_HASH, password)  # as long as a wrong password takes
+        spend_hashing_time(password)
         raise Unauthenticated(WRONG_CREDENTIALS)
     if not verify_password(operator.password_hash, password):
         raise Unauthenticated(WRONG_CREDENTIALS)
@@ -167,7 +140,7 @@ async def authenticate_operator(db: AsyncSession, email: str, password: str) -> 
 async def authenticate(db: AsyncSession, email: str, password: str) -> Account:
     account = await find_by_email(db, email)
     if account is None or account.password_hash is None:
-        verify_password(_DUMMY_HASH, password)
+        spend_hashing_time(password)
         raise Unauthenticated(WRONG_CREDENTIALS)
     if not verify_password(account.password_hash, password):
         raise Unauthenticated(WRONG_CREDENTIALS)

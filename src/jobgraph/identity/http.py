@@ -22,6 +22,7 @@ from jobgraph.identity.models import OperatorSession
 from jobgraph.identity.oidc import account_for_external_token, issued_by
 from jobgraph.identity.partners import active_client, active_site_key
 from jobgraph.identity.roles import account_viewer
+from jobgraph.identity.second_factor import is_fresh
 from jobgraph.identity.tokens import OPERATOR_AUDIENCE
 from jobgraph.ratelimit import RateLimited
 from jobgraph.request_state import state_of
@@ -156,7 +157,12 @@ async def _operator_viewer(db: AsyncSession, claims: dict[str, Any]) -> Viewer:
     session = await db.get(OperatorSession, _claimed_id(claims, "sid"))
     if session is None or session.revoked_at is not None:
         raise Unauthenticated("This operator session has been signed out; sign in again.")
-    return Viewer(ViewerKind.OPERATOR, operator_id=session.operator_id, session_id=session.id)
+    return Viewer(
+        ViewerKind.OPERATOR,
+        operator_id=session.operator_id,
+        session_id=session.id,
+        second_factor_fresh=is_fresh(session.second_factor_at),
+    )
 
 
 async def _refuse(

@@ -41,7 +41,19 @@ def _account_fk() -> ForeignKeyConstraint:
     )
 
 
-class Account(PoolOwned, Base):
+class SecondFactorHolder:
+    """Who may enrol a second factor (staff: site admins' accounts, operators): a TOTP
+    secret, sealed with the service's secret key; enrolled once a code from it was
+    checked; and the digests of the recovery codes not used yet."""
+
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
+    second_factor_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recovery_code_hashes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), server_default=text("'{}'")
+    )
+
+
+class Account(SecondFactorHolder, PoolOwned, Base):
     __tablename__ = "accounts"
     __table_args__ = (UniqueConstraint("pool_id", "email_normalized"),)
 
@@ -49,10 +61,34 @@ class Account(PoolOwned, Base):
     email_normalized: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str | None] = mapped_column(String(200))
-    # Null until the owner of the address follows the link registration sent to it.
+    # Null only for accounts registered before registrations waited for their code
+    # (migration 0021): confirming completes them with the confirmed registration's
+    # credentials.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class MailedCode(PoolOwned, Base):
+    """A code mailed to an address, proving whoever uses it controls that address. It
+    works once (``used_at``), until it expires, and only while it is the newest of its
+    purpose and subject (``superseded_at``): what it grants travels with it (``detail``:
+    a registration's credentials, an invitation's role), never in the code itself."""
+
+    __tablename__ = "mailed_codes"
+    __table_args__ = (
+        UniqueConstraint("pool_id", "code_hash"),
+        Index("ix_mailed_codes_subject", "pool_id", "purpose", "subject"),
+    )
+
+    purpose: Mapped[str] = mapped_column(String(30))
+    # Whom or what the code is about: an address, an account, a company and an address.
+    subject: Mapped[str] = mapped_column(String(400))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TenantAdmin(Base):
@@ -103,6 +139,13 @@ class AuthSession(PoolOwned, Base):
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str | None] = mapped_column(String(50))
+    # Set at sign-in and at each refresh (not at each request: that would cost a write
+    # per request), so "last used" is at most one access token's lifetime old.
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    # When this session last passed the second factor (staff powers need it recently).
+    second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefreshToken(PoolOwned, Base):
@@ -164,7 +207,7 @@ class OAuthClient(PartnerCredential, Base):
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(50)))
 
 
-class Operator(Base):
+class Operator(SecondFactorHolder, Base):
     """A platform operator: acts on every tenant; not an account of any pool."""
 
     __tablename__ = "operators"
@@ -184,6 +227,7 @@ class OperatorSession(Base):
     )
     created_at: Mapped[datetime] = _now()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SigningKey(Base):

@@ -1,6 +1,10 @@
 """What an account may do on a site, read from the database: whether its session is live,
 whether it administers the site, and which companies it acts for there. The HTTP edge
-builds each request's ``Viewer`` with it; the policy's dry run builds another person's."""
+builds each request's ``Viewer`` with it; the policy's dry run builds another person's.
+
+A site's admin role is granted by invitation: the address gets a code, and the person
+becomes an admin by accepting it while signed in with that address. Inviting and revoking
+answer the same whether or not the address has an account."""
 
 from __future__ import annotations
 
@@ -10,8 +14,13 @@ from sqlalchemy import bindparam, delete, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.errors import Unauthenticated
-from jobgraph.identity.models import TenantAdmin
+from jobgraph.errors import BadUserInput, Unauthenticated
+from jobgraph.identity import codes
+from jobgraph.identity.accounts import check_email, find_by_email
+from jobgraph.identity.emails import normalize_email
+from jobgraph.identity.models import Account, TenantAdmin
+from jobgraph.identity.second_factor import FRESH_FOR
+from jobgraph.notifications.outbox import mail
 from jobgraph.tenancy.feed import company_present_on
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer, ViewerKind
@@ -20,6 +29,8 @@ from jobgraph.viewer import Viewer, ViewerKind
 _ACCOUNT_ROLES = text("""
     SELECT
       (SELECT revoked_at IS NULL FROM auth_sessions WHERE id = :session_id) AS session_live,
+      (SELECT second_factor_at > now() - make_interval(secs => :fresh_s)
+         FROM auth_sessions WHERE id = :session_id) AS second_factor_fresh,
       EXISTS (SELECT 1 FROM tenant_admins
               WHERE account_id = :account_id AND tenant_slug = :tenant) AS tenant_admin,
       (SELECT coalesce(json_agg(json_build_array(c.id, c.tenant_slug, c.name)), '[]')
@@ -39,7 +50,12 @@ async def account_viewer(
     row = (
         await db.execute(
             _ACCOUNT_ROLES,
-            {"session_id": session_id, "account_id": account_id, "tenant": tenant.slug},
+            {
+                "session_id": session_id,
+                "account_id": account_id,
+                "tenant": tenant.slug,
+                "fresh_s": FRESH_FOR.total_seconds(),
+            },
         )
     ).one()
     if not row.account_exists:
@@ -57,7 +73,63 @@ async def account_viewer(
         session_id=session_id,
         tenant_admin=row.tenant_admin,
         companies=companies,
+        second_factor_fresh=bool(row.second_factor_fresh),
     )
+
+
+def _admin_of(tenant: Tenant, email: str) -> str:
+    """The subject of an invitation to administer ``tenant``."""
+    return f"{tenant.slug}:{normalize_email(email)}"
+
+
+async def invite_tenant_admin(db: AsyncSession, tenant: Tenant, email: str, by: str) -> None:
+    """Mail the address an invitation to administer ``tenant`` (the newest one counts)."""
+    email = check_email(email)
+    code = await codes.issue(
+        db, tenant, codes.ADMINISTER_SITE, _admin_of(tenant, email), {"by": by}
+    )
+    account = await find_by_email(db, email)
+    site = tenant.config.branding.site_name
+    await mail(
+        db,
+        tenant,
+        account.id if account else None,
+        email,
+        "SITE_ADMIN_INVITATION",
+        f"You are invited to administer {site}",
+        f"You are invited to become an admin of {site}: its settings, policies and the "
+        f"personal data its staff may consult. Sign in on {site} with this address (sign up "
+        f"first if you have no account), then accept with this code (valid for "
+        f"{codes.ADMINISTER_SITE.lasts}, once):\n\n{code}\n\n"
+        "If you do not want to, ignore this message: nothing happens without you.",
+    )
+
+
+async def accept_tenant_admin(
+    db: AsyncSession, tenant: Tenant, account: Account, token: str
+) -> str:
+    """Make the signed-in account an admin of ``tenant`` with an invitation to its
+    address; who invited it, for the site's history."""
+    row = await codes.redeem(db, codes.ADMINISTER_SITE, token)
+    if row.subject != _admin_of(tenant, account.email):
+        raise BadUserInput(
+            "This invitation is for another address or another site: sign in on the site "
+            "it names, with the address it was sent to.",
+            field="token",
+        )
+    by = str(row.detail.get("by", "invitation"))
+    await grant_tenant_admin(db, tenant, account.id, by)
+    return by
+
+
+async def revoke_tenant_admin_of(db: AsyncSession, tenant: Tenant, email: str) -> None:
+    """The address is no admin of ``tenant`` from now on: its role, if it has one, and any
+    invitation it has not accepted yet."""
+    email = check_email(email)
+    await codes.withdraw(db, codes.ADMINISTER_SITE, _admin_of(tenant, email))
+    account = await find_by_email(db, email)
+    if account is not None:
+        await revoke_tenant_admin(db, tenant, account.id)
 
 
 async def grant_tenant_admin(

@@ -3,12 +3,22 @@ and partner-site credentials."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from jobgraph.agreements import documents
 from jobgraph.errors import BadUserInput, Forbidden
 from jobgraph.fields import Info, keyless, parse_id
-from jobgraph.identity import accounts, partners, registration, roles, sessions
+from jobgraph.identity import (
+    accounts,
+    partners,
+    recovery,
+    registration,
+    roles,
+    second_factor,
+    sessions,
+)
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.inputs import RegisterInput
 from jobgraph.identity.models import (
@@ -20,12 +30,15 @@ from jobgraph.identity.models import (
 from jobgraph.identity.tokens import OPERATOR_AUDIENCE
 from jobgraph.identity.types import (
     AuthPayload,
+    CodeMailed,
     Me,
     Membership,
     OAuthClient,
     OAuthClientCreated,
     RegistrationStarted,
     Scope,
+    SecondFactorEnrolment,
+    SignInSession,
     SiteKey,
 )
 from jobgraph.permissions import (
@@ -66,6 +79,71 @@ async def _limit_sign_in(info: Info, email: str, accounts_of: str | None = None)
     )
 
 
+async def _limit_second_factor(info: Info) -> None:
+    """Six digits are guessed by trying: as few tries per account as sign-in allows."""
+    context = info.context
+    await context.services.limiter.hit(
+        context.services.settings.login_limit_per_account,
+        "second-factor",
+        str(context.viewer.signed_in_account),
+        message="Too many second-factor codes tried for this account.",
+    )
+
+
+def _client(info: Info) -> sessions.Client:
+    context = info.context
+    return sessions.Client(context.request.headers.get("user-agent"), context.client_address)
+
+
+def _password_sign_in(info: Info) -> None:
+    if not info.context.tenant.config.auth.password_login:
+        raise Forbidden("This site signs you in through its own provider, not with a password.")
+
+
+async def _limit_mail(info: Info, kind: str, email: str, what: str) -> None:
+    """Per client address, and per recipient: nobody floods a stranger's inbox."""
+    context = info.context
+    settings, limiter = context.services.settings, context.services.limiter
+    await limiter.hit(
+        settings.login_limit_per_address,
+        kind,
+        context.client_address,
+        message=f"Too many {what} from your address.",
+    )
+    await limiter.hit(
+        settings.mail_limit_per_recipient,
+        "mail-recipient",
+        context.tenant.pool_id,
+        normalize_email(email),
+        message=f"Too many requests for {email.strip()[:80]} lately.",
+    )
+
+
+async def _me(info: Info, *, tenant_admin: bool | None = None) -> Me:
+    """The signed-in account; ``tenant_admin`` where this request just changed it."""
+    context = info.context
+    account = await accounts.current(context.db, context.tenant, context.viewer.signed_in_account)
+    memberships = await context.services.identity_hooks.memberships(
+        context.db, context.tenant, account.id
+    )
+    return Me(
+        id=strawberry.ID(str(account.id)),
+        email=account.email,
+        full_name=account.full_name,
+        is_tenant_admin=context.viewer.tenant_admin if tenant_admin is None else tenant_admin,
+        second_factor_enrolled=account.second_factor_enrolled_at is not None,
+        second_factor_verified=context.viewer.second_factor_fresh,
+        memberships=[
+            Membership(
+                company_id=strawberry.ID(str(membership.company_id)),
+                company_name=membership.company_name,
+                role=membership.role,
+            )
+            for membership in memberships
+        ],
+    )
+
+
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(
@@ -73,27 +151,28 @@ class IdentityQuery:
         description="The signed-in account, its roles on this site included.",
     )
     async def me(self, info: Info) -> Me:
+        return await _me(info)
+
+    @strawberry.field(
+        permission_classes=[AccountHolder],
+        description="Your sessions still signed in, on every site of this pool, the most "
+        "recently used first: end one you do not recognise with endSession.",
+    )
+    async def my_sessions(self, info: Info) -> list[SignInSession]:
         context = info.context
-        account = await accounts.current(
-            context.db, context.tenant, context.viewer.signed_in_account
-        )
-        memberships = await context.services.identity_hooks.memberships(
-            context.db, context.tenant, account.id
-        )
-        return Me(
-            id=strawberry.ID(str(account.id)),
-            email=account.email,
-            full_name=account.full_name,
-            is_tenant_admin=context.viewer.tenant_admin,
-            memberships=[
-                Membership(
-                    company_id=strawberry.ID(str(membership.company_id)),
-                    company_name=membership.company_name,
-                    role=membership.role,
-                )
-                for membership in memberships
-            ],
-        )
+        rows = await sessions.live_sessions(context.db, context.viewer.signed_in_account)
+        return [
+            SignInSession(
+                id=strawberry.ID(str(row.id)),
+                site=row.tenant_slug,
+                created_at=row.created_at,
+                last_used_at=row.last_used_at,
+                user_agent=row.user_agent,
+                address=row.client_address,
+                current=row.id == context.viewer.session_id,
+            )
+            for row in rows
+        ]
 
     @strawberry.field(
         permission_classes=[staff(Power.CONFIGURE_SITE)],
@@ -122,22 +201,12 @@ class IdentityMutation:
     )
     async def register(self, info: Info, input: RegisterInput) -> RegistrationStarted:
         context = info.context
-        await context.services.limiter.hit(
-            context.services.settings.login_limit_per_address,
-            "sign-up-address",
-            context.client_address,
-            message="Too many sign-ups from your address.",
-        )
+        await _limit_mail(info, "sign-up-address", input.email, "sign-ups")
         async with context.transaction() as db:
             accepted = [parse_id(i, "acceptedDocumentIds") for i in input.accepted_document_ids]
             await documents.check_registration_acceptance(db, context.tenant, accepted)
-            account, created = await accounts.register(
-                db, context.tenant, input.email, input.password, input.full_name
-            )
-            if created:
-                await documents.accept(db, context.tenant, account.id, accepted)
-            await registration.mail_the_address(
-                db, context.tenant, context.services.settings.secret_key, account, created
+            await registration.register(
+                db, context.tenant, input.email, input.password, input.full_name, accepted
             )
         return RegistrationStarted(
             email=input.email.strip(),  # as given: the stored spelling would tell it exists
@@ -148,18 +217,79 @@ class IdentityMutation:
         permission_classes=[Visitor],
         metadata=keyless(),
         description="Confirm your e-mail address with the code registration sent to it, "
-        "and sign in.",
+        "and sign in. The account is made now, with the password of the registration "
+        "whose code this is; each code works once, and only the newest of an address.",
     )
     async def confirm_registration(self, info: Info, token: str) -> AuthPayload:
         context = info.context
         async with context.transaction() as db:
-            account = await registration.confirm(
-                db, context.tenant, context.services.settings.secret_key, token
-            )
+            account, accepted = await registration.confirm(db, context.tenant, token)
+            await documents.accept_confirmed_registration(db, context.tenant, account.id, accepted)
             issued = await sessions.start_session(
-                db, context.services.tokens, context.tenant, account
+                db, context.services.tokens, context.tenant, account, _client(info)
             )
         return _payload(issued)
+
+    @strawberry.mutation(
+        permission_classes=[Visitor],
+        metadata=keyless(),
+        description="Forgot your password: the account of this address gets an e-mail with "
+        "a code for resetPassword, valid for an hour (the same answer whatever the address).",
+    )
+    async def request_password_reset(self, info: Info, email: str) -> CodeMailed:
+        context = info.context
+        _password_sign_in(info)
+        await _limit_mail(info, "reset-address", email, "password resets")
+        async with context.transaction() as db:
+            await recovery.request_password_reset(db, context.tenant, email)
+        return CodeMailed(
+            email=email.strip(),
+            message="If an account has this address, we e-mailed it a code to reset its password.",
+        )
+
+    @strawberry.mutation(
+        permission_classes=[Visitor],
+        metadata=keyless(),
+        description="Set a new password with the code requestPasswordReset mailed. Every "
+        "session of the account is signed out; sign in with the new password.",
+    )
+    async def reset_password(self, info: Info, token: str, new_password: str) -> bool:
+        context = info.context
+        _password_sign_in(info)
+        async with context.transaction() as db:
+            await recovery.reset_password(db, context.tenant, token, new_password)
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Move your account to another e-mail address: the new address gets a "
+        "code for confirmEmailChange, the current one a notice.",
+    )
+    async def request_email_change(
+        self, info: Info, new_email: str, current_password: str
+    ) -> CodeMailed:
+        context = info.context
+        await _limit_mail(info, "change-address", new_email, "address changes")
+        async with context.transaction() as db:
+            account = await accounts.confirmed_by_password(
+                db, context.tenant, context.viewer.signed_in_account, current_password
+            )
+            await recovery.request_email_change(db, context.tenant, account, new_email)
+        return CodeMailed(
+            email=new_email.strip(),
+            message="We e-mailed the new address a code: your address changes once you enter it.",
+        )
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Confirm the move to a new e-mail address with the code mailed there.",
+    )
+    async def confirm_email_change(self, info: Info, token: str) -> Me:
+        context = info.context
+        async with context.transaction() as db:
+            account = await accounts.current(db, context.tenant, context.viewer.signed_in_account)
+            await recovery.confirm_email_change(db, context.tenant, account, token)
+        return await _me(info)
 
     @strawberry.mutation(
         permission_classes=[Visitor],
@@ -168,13 +298,12 @@ class IdentityMutation:
     )
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         context = info.context
-        if not context.tenant.config.auth.password_login:
-            raise Forbidden("This site signs you in through its own provider, not with a password.")
+        _password_sign_in(info)
         await _limit_sign_in(info, email)
         async with context.transaction() as db:
             account = await accounts.authenticate(db, email, password)
             issued = await sessions.start_session(
-                db, context.services.tokens, context.tenant, account
+                db, context.services.tokens, context.tenant, account, _client(info)
             )
         return _payload(issued)
 
@@ -189,7 +318,7 @@ class IdentityMutation:
         try:
             async with context.transaction() as db:
                 issued = await sessions.rotate(
-                    db, context.services.tokens, context.tenant, refresh_token
+                    db, context.services.tokens, context.tenant, refresh_token, _client(info)
                 )
         except sessions.RefreshReused as reused:
             # The revocation must stand although the request fails: commit it alone.
@@ -215,6 +344,92 @@ class IdentityMutation:
 
     @strawberry.mutation(
         permission_classes=[AccountHolder],
+        description="Start enrolling an authenticator app as your second factor (staff need "
+        "one): scan the QR code, then confirmSecondFactor with the code it shows. Replacing "
+        "an enrolled one needs a session that passed it.",
+    )
+    async def enrol_second_factor(self, info: Info, current_password: str) -> SecondFactorEnrolment:
+        context = info.context
+        async with context.transaction() as db:
+            account = await accounts.confirmed_by_password(
+                db, context.tenant, context.viewer.signed_in_account, current_password
+            )
+            if account.second_factor_enrolled_at and not context.viewer.second_factor_fresh:
+                raise Forbidden(
+                    "You have a second factor already: verify with it (verifySecondFactor) "
+                    "before replacing it.",
+                    reason="SECOND_FACTOR_REQUIRED",
+                )
+            enrolment = second_factor.start_enrolment(
+                account,
+                context.services.settings.secret_key,
+                account.email,
+                context.tenant.config.branding.site_name,
+            )
+        return SecondFactorEnrolment(
+            secret=enrolment.secret, uri=enrolment.uri, qr_code_svg=enrolment.qr_code_svg
+        )
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Finish enrolling with a code from the app: returns your recovery codes, "
+        "shown this once (each replaces the app once, for a lost phone). This session counts "
+        "as verified.",
+    )
+    async def confirm_second_factor(self, info: Info, code: str) -> list[str]:
+        context = info.context
+        await _limit_second_factor(info)
+        async with context.transaction() as db:
+            account = await accounts.current(db, context.tenant, context.viewer.signed_in_account)
+            recovery_codes = second_factor.finish_enrolment(
+                account, context.services.settings.secret_key, code
+            )
+            await sessions.passed_second_factor(db, context.viewer.session_id)
+        return recovery_codes
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Enter the code of your authenticator app (or a recovery code, used up "
+        "by this): this session may use staff powers for the next 12 hours.",
+    )
+    async def verify_second_factor(self, info: Info, code: str) -> Me:
+        context = info.context
+        await _limit_second_factor(info)
+        async with context.transaction() as db:
+            account = await accounts.current(db, context.tenant, context.viewer.signed_in_account)
+            second_factor.check(account, context.services.settings.secret_key, code)
+            await sessions.passed_second_factor(db, context.viewer.session_id)
+        me = await _me(info)
+        me.second_factor_verified = True
+        return me
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Sign out one of your sessions (mySessions), wherever it is.",
+    )
+    async def end_session(self, info: Info, id: strawberry.ID) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            await sessions.end_own_session(db, context.viewer.signed_in_account, parse_id(id, "id"))
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Sign out every session of yours but this one.",
+    )
+    async def end_other_sessions(self, info: Info) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            await sessions.revoke_all_but(
+                db,
+                context.viewer.signed_in_account,
+                context.viewer.session_id,
+                "ended by its owner",
+            )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
         description="Change your password; signs out your other sessions.",
     )
     async def change_password(self, info: Info, current_password: str, new_password: str) -> bool:
@@ -227,18 +442,37 @@ class IdentityMutation:
             await sessions.revoke_all_but(
                 db, account.id, context.viewer.session_id, "password changed"
             )
+            await recovery.notify_password_changed(db, context.tenant, account)
         return True
 
     @strawberry.mutation(
         permission_classes=[OperatorVisitor],
         metadata=keyless(),
-        description="Sign in as a platform operator (valid on every site).",
+        description="Sign in as a platform operator (valid on every site), with the code of "
+        "the operator's authenticator app: operators always need their second factor.",
     )
-    async def operator_login(self, info: Info, email: str, password: str) -> AuthPayload:
+    async def operator_login(
+        self,
+        info: Info,
+        email: str,
+        password: str,
+        code: Annotated[
+            str,
+            strawberry.argument(
+                description="The code of the operator's authenticator app, or a recovery code."
+            ),
+        ],
+    ) -> AuthPayload:
         context = info.context
         await _limit_sign_in(info, email, accounts_of="operators")
         async with context.transaction() as db:
             operator = await accounts.authenticate_operator(db, email, password)
+            if operator.second_factor_enrolled_at is None:
+                raise Forbidden(
+                    "This operator has no second factor: run `jobgraph operators create "
+                    f"{email.strip()}` to enrol one, then sign in with its code."
+                )
+            second_factor.check(operator, context.services.settings.secret_key, code)
             session = await sessions.start_operator_session(db, operator.id)
         token = await context.services.tokens.issue(
             subject=f"operator:{operator.id}",
@@ -261,24 +495,37 @@ class IdentityMutation:
 
     @strawberry.mutation(
         permission_classes=[staff(Power.GRANT_SITE_ADMIN)],
-        description="Make an account of this site's pool an admin of this site.",
+        description="Invite an address to administer this site: it gets an e-mail with a "
+        "code for acceptTenantAdmin, which makes it an admin once accepted while signed in "
+        "with that address (the same answer whatever the address; a newer invitation "
+        "replaces an older one).",
     )
     async def grant_tenant_admin(self, info: Info, email: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await accounts.existing(db, email)
-            await roles.grant_tenant_admin(db, context.tenant, account.id, context.viewer.actor)
+            await roles.invite_tenant_admin(db, context.tenant, email, context.viewer.actor)
         return True
 
     @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Become an admin of this site with the invitation mailed to your address.",
+    )
+    async def accept_tenant_admin(self, info: Info, token: str) -> Me:
+        context = info.context
+        async with context.transaction() as db:
+            account = await accounts.current(db, context.tenant, context.viewer.signed_in_account)
+            await roles.accept_tenant_admin(db, context.tenant, account, token)
+        return await _me(info, tenant_admin=True)
+
+    @strawberry.mutation(
         permission_classes=[staff(Power.GRANT_SITE_ADMIN)],
-        description="Take this site's admin role from an account.",
+        description="Take this site's admin role from an address, and withdraw any "
+        "invitation it has not accepted (the same answer whatever the address).",
     )
     async def revoke_tenant_admin(self, info: Info, email: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            account = await accounts.existing(db, email)
-            await roles.revoke_tenant_admin(db, context.tenant, account.id)
+            await roles.revoke_tenant_admin_of(db, context.tenant, email)
         return True
 
     @strawberry.mutation(

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.errors import Unauthenticated
+from jobgraph.db.engine import rows_changed
+from jobgraph.errors import Forbidden, NotFound, Unauthenticated
 from jobgraph.identity.models import (
     Account,
     AuthSession,
@@ -21,6 +22,21 @@ from jobgraph.identity.models import (
 )
 from jobgraph.identity.tokens import TokenService, new_opaque_secret, secret_digest
 from jobgraph.tenancy.registry import Tenant
+
+ENDED_BY_OWNER = "ended by its owner"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a sign-in or a refresh came from, as its owner will see it in mySessions."""
+
+    user_agent: str | None
+    address: str
+
+    def stamp(self, session: AuthSession) -> None:
+        session.last_used_at = datetime.now(UTC)
+        session.user_agent = (self.user_agent or "")[:300] or None
+        session.client_address = self.address[:64]
 
 
 @dataclass(frozen=True)
@@ -60,11 +76,12 @@ async def access_token_for(
 
 
 async def start_session(
-    db: AsyncSession, tokens: TokenService, tenant: Tenant, account: Account
+    db: AsyncSession, tokens: TokenService, tenant: Tenant, account: Account, client: Client
 ) -> IssuedTokens:
     session = AuthSession(
         pool_id=tenant.pool_id, tenant_slug=tenant.slug, account_id=account.id, id=uuid.uuid4()
     )
+    client.stamp(session)
     db.add(session)
     await db.flush()
     refresh = await _new_refresh_token(db, tokens, tenant, session.id)
@@ -102,7 +119,7 @@ class RefreshReused(Unauthenticated):
 
 
 async def rotate(
-    db: AsyncSession, tokens: TokenService, tenant: Tenant, refresh_token: str
+    db: AsyncSession, tokens: TokenService, tenant: Tenant, refresh_token: str, client: Client
 ) -> IssuedTokens:
     """Trade a refresh token for a new pair (the caller commits)."""
     row = await db.scalar(
@@ -125,6 +142,7 @@ async def rotate(
     if session.tenant_slug != tenant.slug:
         raise Unauthenticated("This refresh token belongs to another site; sign in here.")
     row.used_at = datetime.now(UTC)
+    client.stamp(session)
     refresh = await _new_refresh_token(db, tokens, tenant, session.id)
     access = await access_token_for(db, tokens, tenant, session.account_id, session.id)
     return IssuedTokens(access, refresh, tokens.settings.access_token_ttl_s, session.account_id)
@@ -149,8 +167,52 @@ async def revoke_all_but(
     await db.execute(query.values(revoked_at=datetime.now(UTC), revoked_reason=reason))
 
 
+async def passed_second_factor(db: AsyncSession, session_id: uuid.UUID | None) -> None:
+    """The session passed the second factor now. A token without a session (from the
+    site's sign-in provider) has nowhere to keep it: sign in with a password instead."""
+    if session_id is None:
+        raise Forbidden(
+            "This token belongs to no session here (it came from your sign-in provider): "
+            "sign in with your password to use a second factor."
+        )
+    await db.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id)
+        .values(second_factor_at=datetime.now(UTC))
+    )
+
+
+async def live_sessions(db: AsyncSession, account_id: uuid.UUID) -> list[AuthSession]:
+    """The account's sessions not signed out, the most recently used first."""
+    rows = await db.scalars(
+        select(AuthSession)
+        .where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))
+        .order_by(AuthSession.last_used_at.desc().nulls_last(), AuthSession.created_at.desc())
+    )
+    return list(rows.all())
+
+
+async def end_own_session(db: AsyncSession, account_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """Sign out one of the account's own sessions (another browser, a lost phone)."""
+    ended = await rows_changed(
+        db,
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.account_id == account_id,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC), revoked_reason=ENDED_BY_OWNER),
+    )
+    if ended == 0:
+        raise NotFound("You have no session with this id that is still signed in.", field="id")
+
+
 async def start_operator_session(db: AsyncSession, operator_id: uuid.UUID) -> OperatorSession:
-    session = OperatorSession(id=uuid.uuid4(), operator_id=operator_id)
+    """An operator's sign-in, which passed the second factor (operators always do)."""
+    session = OperatorSession(
+        id=uuid.uuid4(), operator_id=operator_id, second_factor_at=datetime.now(UTC)
+    )
     db.add(session)
     return session
 

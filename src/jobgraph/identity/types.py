@@ -30,6 +30,37 @@ class Me:
     full_name: str | None
     is_tenant_admin: bool = strawberry.field(description="Admin of this site.")
     memberships: list[Membership]
+    second_factor_enrolled: bool = strawberry.field(
+        description="Whether an authenticator app is enrolled (enrolSecondFactor)."
+    )
+    second_factor_verified: bool = strawberry.field(
+        description="Whether this session passed the second factor in the last 12 hours, "
+        "as staff powers require (verifySecondFactor)."
+    )
+
+
+@strawberry.type(
+    description="A second factor to enrol: scan the QR code (or type the secret) into an "
+    "authenticator app, then confirm with the code it shows (confirmSecondFactor)."
+)
+class SecondFactorEnrolment:
+    secret: str = strawberry.field(description="Base32, for typing into the app by hand.")
+    uri: str = strawberry.field(description="The otpauth:// address the QR code holds.")
+    qr_code_svg: str = strawberry.field(description="The QR code as an SVG element.")
+
+
+@strawberry.type(
+    description="One of your sign-ins that is still signed in: on which site, from which "
+    "browser and address, and when it was last used (signed in or refreshed its tokens)."
+)
+class SignInSession:
+    id: strawberry.ID
+    site: str
+    created_at: datetime
+    last_used_at: datetime | None
+    user_agent: str | None
+    address: str | None
+    current: bool = strawberry.field(description="The session of this request.")
 
 
 @strawberry.type(
@@ -38,6 +69,15 @@ class Me:
     "confirmRegistration (a new account) or a note that the account exists."
 )
 class RegistrationStarted:
+    email: str
+    message: str
+
+
+@strawberry.type(
+    description="A request that mails a code was received. The answer is the same whatever "
+    "the address: only the address's owner learns more, by e-mail."
+)
+class CodeMailed:
     email: str
     message: str
 

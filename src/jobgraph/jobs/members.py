@@ -7,27 +7,24 @@ nobody is added without their own act."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph import signing
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.identity import codes
 from jobgraph.identity.accounts import check_email, find_by_email
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.hooks import CompanyMembership
 from jobgraph.identity.models import Account, CompanyMember, MemberRole
 from jobgraph.jobs.models import Company
-from jobgraph.notifications.outbox import enqueue
+from jobgraph.notifications.outbox import mail
 from jobgraph.policy.staff import Power, may, require, staff_role
 from jobgraph.tenancy.feed import company_present_on
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer
 
-PURPOSE = "join-company"
-INVITATION_TTL_S = 7 * 24 * 3600
 INVITATIONS_PER_COMPANY = "30/hour"
 
 
@@ -54,41 +51,43 @@ async def _company_managed_by(
     return company
 
 
+def _invitation_to(company_id: uuid.UUID, email: str) -> str:
+    """The subject of an invitation: one company, one address (the newest one counts)."""
+    return f"{company_id}:{normalize_email(email)}"
+
+
 async def invite(
     db: AsyncSession,
     tenant: Tenant,
     viewer: Viewer,
-    secret: str,
     company_id: uuid.UUID,
     email: str,
     role: str,
 ) -> None:
+    """Mail the address an invitation naming its role; any earlier one to the same
+    address for the same company stops working."""
     company = await _company_managed_by(db, tenant, viewer, company_id)
     email = check_email(email)
     account = await find_by_email(db, email)
-    code = signing.sign(
-        secret,
-        PURPOSE,
-        {
-            "p": tenant.pool_id,
-            "c": str(company.id),
-            "e": normalize_email(email),
-            "r": role,
-            "by": viewer.actor,
-        },
+    code = await codes.issue(
+        db,
+        tenant,
+        codes.JOIN_COMPANY,
+        _invitation_to(company.id, email),
+        {"company": str(company.id), "role": role, "by": viewer.actor},
     )
     site = tenant.config.branding.site_name
-    await enqueue(
+    await mail(
         db,
         tenant,
         account.id if account else None,
         email,
         "COMPANY_INVITATION",
-        f"COMPANY_INVITATION:{company.id}:{normalize_email(email)}:{datetime.now(UTC).isoformat()}",
         f"You are invited to act for {company.name} on {site}"[:200],
         f"{_inviter(viewer)} invites you to act for {company.name} on {site} "
         f"as {role.lower()}. Sign in on {site} with this address (or sign up first), then "
-        f"accept with this code (valid for 7 days):\n\n{code}\n\n"
+        f"accept with this code (valid for {codes.JOIN_COMPANY.lasts}, once; a newer "
+        f"invitation replaces it):\n\n{code}\n\n"
         "If you do not want to, ignore this message: nothing happens without you.",
     )
 
@@ -97,22 +96,18 @@ def _inviter(viewer: Viewer) -> str:
     return "A platform operator" if viewer.is_operator else "A colleague"
 
 
-async def accept(
-    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, secret: str, token: str
-) -> Company:
-    claims = signing.read(secret, PURPOSE, token, INVITATION_TTL_S, "invitation code")
+async def accept(db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, token: str) -> Company:
+    row = await codes.redeem(db, codes.JOIN_COMPANY, token)
     account = await db.get(Account, (tenant.pool_id, account_id))
-    if (
-        account is None
-        or claims.get("p") != tenant.pool_id
-        or claims.get("e") != account.email_normalized
-    ):
+    invitation = row.detail
+    company_id = uuid.UUID(invitation["company"])
+    if account is None or row.subject != _invitation_to(company_id, account.email):
         raise BadUserInput(
             "This invitation is for another e-mail address: sign in with the address it "
             "was sent to.",
             field="token",
         )
-    company = await db.get(Company, (tenant.pool_id, uuid.UUID(claims["c"])))
+    company = await db.get(Company, (tenant.pool_id, company_id))
     if company is None:
         raise NotFound("The company of this invitation no longer exists.")
     member = await db.get(CompanyMember, (tenant.pool_id, company.id, account.id))
@@ -122,13 +117,92 @@ async def accept(
                 pool_id=tenant.pool_id,
                 company_id=company.id,
                 account_id=account.id,
-                role=claims["r"],
-                granted_by=claims.get("by", "invitation"),
+                role=invitation["role"],
+                granted_by=invitation.get("by", "invitation"),
             )
         )
     else:
-        member.role = claims["r"]
+        member.role = invitation["role"]
     return company
+
+
+async def _member(
+    db: AsyncSession, tenant: Tenant, company_id: uuid.UUID, account: Account | None
+) -> CompanyMember:
+    member = None
+    if account is not None:
+        member = await db.get(
+            CompanyMember, (tenant.pool_id, company_id, account.id), with_for_update=True
+        )
+    if member is None:
+        raise NotFound("Nobody with this address acts for this company.", field="email")
+    return member
+
+
+async def _keep_an_owner(db: AsyncSession, member: CompanyMember) -> None:
+    """A company keeps at least one owner: its last cannot leave, be removed or demoted.
+    The owners' rows are locked, so two owners leaving at once cannot both succeed."""
+    owners = (
+        await db.scalars(
+            select(CompanyMember.account_id)
+            .where(
+                CompanyMember.company_id == member.company_id,
+                CompanyMember.role == MemberRole.OWNER,
+            )
+            .with_for_update()
+        )
+    ).all()
+    if member.role == MemberRole.OWNER and set(owners) <= {member.account_id}:
+        raise BadUserInput(
+            "A company keeps at least one owner: make another member an owner first.",
+            field="email",
+        )
+
+
+async def change_role(
+    db: AsyncSession,
+    tenant: Tenant,
+    viewer: Viewer,
+    company_id: uuid.UUID,
+    email: str,
+    role: str,
+) -> None:
+    await _company_managed_by(db, tenant, viewer, company_id)
+    member = await _member(db, tenant, company_id, await find_by_email(db, email))
+    if role != MemberRole.OWNER:
+        await _keep_an_owner(db, member)
+    member.role = role
+    member.granted_by = viewer.actor
+
+
+async def remove(
+    db: AsyncSession,
+    tenant: Tenant,
+    viewer: Viewer,
+    company_id: uuid.UUID,
+    email: str,
+) -> None:
+    """The address's account acts for the company no more."""
+    await _company_managed_by(db, tenant, viewer, company_id)
+    await _leave(db, tenant, company_id, await find_by_email(db, email))
+
+
+async def leave(
+    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, company_id: uuid.UUID
+) -> None:
+    await _leave(db, tenant, company_id, await db.get(Account, (tenant.pool_id, account_id)))
+
+
+async def _leave(
+    db: AsyncSession, tenant: Tenant, company_id: uuid.UUID, account: Account | None
+) -> None:
+    """A member gone, with any invitation its address has not accepted yet (or it could
+    come back with it)."""
+    member = await _member(db, tenant, company_id, account)
+    await _keep_an_owner(db, member)
+    assert account is not None
+    await codes.withdraw(db, codes.JOIN_COMPANY, _invitation_to(company_id, account.email))
+    await db.delete(member)
 
 
 async def memberships(

@@ -168,7 +168,6 @@ class JobsMutation:
                 db,
                 context.tenant,
                 context.viewer,
-                context.services.settings.secret_key,
                 company,
                 email,
                 str(role),
@@ -176,9 +175,62 @@ class JobsMutation:
         return True
 
     @strawberry.mutation(
+        permission_classes=[SignedIn],
+        description="Give a member of a company another role (its owners, the main site's "
+        "admins and operators may); a company keeps at least one owner.",
+    )
+    async def change_company_member_role(
+        self, info: Info, company_id: strawberry.ID, email: str, role: MemberRole
+    ) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            await members.change_role(
+                db,
+                context.tenant,
+                context.viewer,
+                parse_id(company_id, "companyId"),
+                email,
+                str(role),
+            )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[SignedIn],
+        description="Remove a member from a company (its owners, the main site's admins and "
+        "operators may); its unaccepted invitations stop working too. A company keeps at "
+        "least one owner.",
+    )
+    async def remove_company_member(
+        self, info: Info, company_id: strawberry.ID, email: str
+    ) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            await members.remove(
+                db, context.tenant, context.viewer, parse_id(company_id, "companyId"), email
+            )
+        return True
+
+    @strawberry.mutation(
         permission_classes=[AccountHolder],
-        description="Join the company an invitation names, with the code it e-mailed to "
-        "you (signed in with that address).",
+        description="Stop acting for a company (its last owner may not: make another "
+        "member an owner first).",
+    )
+    async def leave_company(self, info: Info, company_id: strawberry.ID) -> bool:
+        context = info.context
+        async with context.transaction() as db:
+            await members.leave(
+                db,
+                context.tenant,
+                context.viewer.signed_in_account,
+                parse_id(company_id, "companyId"),
+            )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[AccountHolder],
+        description="Join the company an invitation names, in the role it names, with the "
+        "code it e-mailed to you (signed in with that address). Each code works once, and "
+        "only the newest invitation to your address for that company.",
     )
     async def accept_company_invitation(self, info: Info, token: str) -> Company:
         context = info.context
@@ -187,7 +239,6 @@ class JobsMutation:
                 db,
                 context.tenant,
                 context.viewer.signed_in_account,
-                context.services.settings.secret_key,
                 token,
             )
         return Company.of(row)

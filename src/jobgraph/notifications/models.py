@@ -24,7 +24,7 @@ from jobgraph.db.models import Base, PoolOwned
 
 class NotificationStatus(StrEnum):
     PENDING = "PENDING"  # waits for its next attempt
-    SENDING = "SENDING"  # claimed by a sender
+    SENDING = "SENDING"  # claimed by a sender until next_attempt_at (its lease)
     SENT = "SENT"
     FAILED = "FAILED"  # gave up after its last attempt
 

@@ -1,6 +1,8 @@
-"""Delivering the outbox. A message is claimed (SENDING) and committed before it is sent,
-so two senders never send it twice; a failure is retried with growing pauses, and after
-the last attempt it stays FAILED for a person to look at."""
+"""Delivering the outbox. A message is claimed (SENDING, with a lease) and committed before
+it is sent, with ``FOR UPDATE SKIP LOCKED``, so two senders (every serve process is one)
+never send it twice; one claimed by a process that died before recording it is sent again
+when its lease ends, under the same message id (at least once). A failure is retried with
+growing pauses, and after the last attempt it stays FAILED for a person to look at."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from jobgraph.tenancy.registry import Tenant
 
 MAX_ATTEMPTS = 5
 BATCH = 100
+LEASE = timedelta(minutes=5)  # a claimed message not recorded by then is sent again
 
 
 async def enqueue(
@@ -51,6 +54,19 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["pool_id", "dedupe_key"]),
     )
     return queued == 1
+
+
+async def mail(
+    db: AsyncSession,
+    tenant: Tenant,
+    account_id: uuid.UUID | None,
+    recipient: str,
+    kind: str,
+    subject: str,
+    body: str,
+) -> None:
+    """Queue a message sent for one act only (a code, a notice): nothing to deduplicate."""
+    await enqueue(db, tenant, account_id, recipient, kind, f"{kind}:{uuid.uuid4()}", subject, body)
 
 
 @dataclass
@@ -86,7 +102,9 @@ async def _claim(
                 await session.scalars(
                     select(Notification)
                     .where(
-                        Notification.status == NotificationStatus.PENDING,
+                        Notification.status.in_(
+                            [NotificationStatus.PENDING, NotificationStatus.SENDING]
+                        ),
                         or_(
                             Notification.next_attempt_at.is_(None),
                             Notification.next_attempt_at <= now,
@@ -100,6 +118,7 @@ async def _claim(
         )
         for row in rows:
             row.status = NotificationStatus.SENDING
+            row.next_attempt_at = now + LEASE  # the lease: SENDING, due again only after it
             row.attempts += 1
     return rows
 

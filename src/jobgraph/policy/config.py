@@ -114,6 +114,10 @@ class Policy(StrictModel):
     webhook_applicant_fields: list[Field_] = []
     third_party_disclosure: ThirdParties = ThirdPartyDisclosure.LAW_ONLY
     signup_requires_full_name: bool = False
+    # Staff (this site's admins, operators) use their powers (personal data, settings,
+    # roles) only in a session that passed a second factor in the last 12 hours.
+    # Operators always need one; a partner site cannot drop it where its main site has it.
+    require_staff_second_factor: bool = True
     invitations_enabled: bool = True
     data_uses: list[Use] = list(DataUse)
     statistics_min_cell: int = Field(default=5, ge=MIN_STATISTICS_CELL)
@@ -185,6 +189,14 @@ def partner_excess(partner: Policy, parent: Policy) -> list[tuple[str, str]]:
                     f"a partner site cannot allow what its main site does not: {', '.join(extra)}",
                 )
             )
+    if parent.require_staff_second_factor and not partner.require_staff_second_factor:
+        problems.append(
+            (
+                "policy.require_staff_second_factor",
+                "a partner site cannot let its staff act on a password alone when its main "
+                "site requires a second factor",
+            )
+        )
     if partner.third_party_disclosure.openness > parent.third_party_disclosure.openness:
         problems.append(
             (

@@ -71,9 +71,17 @@ def staff_role(viewer: Viewer, tenant: Site) -> StaffRole | None:
     return None
 
 
+def needs_second_factor(viewer: Viewer, tenant: Site) -> bool:
+    """Whether the viewer's staff powers wait for a second factor: operators always, a
+    site's admins where its policy requires one (the default; a partner site cannot drop
+    it where its main site requires it)."""
+    required = viewer.is_operator or tenant.policy.require_staff_second_factor
+    return required and not viewer.second_factor_fresh
+
+
 def may(viewer: Viewer, tenant: Site, power: Power) -> bool:
     role = staff_role(viewer, tenant)
-    return role is not None and role in POWERS[power]
+    return role is not None and role in POWERS[power] and not needs_second_factor(viewer, tenant)
 
 
 def require(viewer: Viewer, tenant: Site, power: Power) -> None:
@@ -84,6 +92,18 @@ def require(viewer: Viewer, tenant: Site, power: Power) -> None:
     if role not in POWERS[power]:
         what = re.split("[:;]", power.value)[0]
         raise Forbidden(f"As a {role} you may not {what}: {_WHY_NOT[role]}.")
+    if needs_second_factor(viewer, tenant):
+        raise Forbidden(
+            f"Staff use this power only after a second factor: {SECOND_FACTOR_HELP}",
+            reason="SECOND_FACTOR_REQUIRED",
+        )
+
+
+SECOND_FACTOR_HELP = (
+    "enter the code of your authenticator app with verifySecondFactor(code:) (it holds "
+    "for 12 hours), or enrol one first with enrolSecondFactor (the console's Site "
+    "settings walk you through it)."
+)
 
 
 def markdown_table() -> str:

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal_column, select, update
+from sqlalchemy import delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.agreements import documents
@@ -22,6 +22,7 @@ from jobgraph.identity.models import (
     AuthSession,
     CompanyMember,
     ExternalIdentity,
+    MailedCode,
     RefreshToken,
     TenantAdmin,
 )
@@ -331,6 +332,16 @@ async def delete_account(
     await db.execute(
         delete(Notification).where(
             func.lower(Notification.recipient) == email, Notification.account_id.is_(None)
+        )
+    )
+    # Codes mailed about the account or its address (a registration's name and password
+    # hash, an invitation) go too.
+    await db.execute(
+        delete(MailedCode).where(
+            or_(
+                MailedCode.subject.in_([str(account_id), email]),
+                MailedCode.subject.endswith(f":{email}"),
+            )
         )
     )
     await db.execute(delete(Account).where(Account.id == account_id))

@@ -2,7 +2,9 @@
 // branding with a live preview (the console itself), each policy key with its explanation
 // (docs/tenants.md) and value, every problem of a change beside its key, the history with
 // who changed what and one-click restore, and the site's keys, clients and documents. It
-// uses only the GraphQL API the console signs in to.
+// uses only the GraphQL API the console signs in to. Staff whose session has not passed the
+// second factor pass it here first: with their authenticator app's code, or, the first
+// time, by enrolling one (a QR code drawn by the service, recovery codes shown once).
 (function () {
   const SETTINGS = `query SiteSettings {
     tenantSettings { slug version source config }
@@ -37,6 +39,11 @@
 
     async function load(message) {
       const answer = await api(SETTINGS);
+      const error = answer.errors && answer.errors[0];
+      if (error && error.extensions && error.extensions.reason === "SECOND_FACTOR_REQUIRED") {
+        await secondFactor(() => load(message));
+        return;
+      }
       if (answer.errors) {
         host.replaceChildren(el("p", { role: "alert" }, answer.errors[0].message));
         return;
@@ -65,6 +72,67 @@
       const answer = await api(query, { ...variables, v: settings.tenantSettings.version });
       if (answer.errors) showProblems(answer);
       else await load(message);
+    }
+
+    // The second factor: verify with the app's code, or enrol the app first.
+    async function secondFactor(then) {
+      const me = await api("query ConsoleSecondFactor { me { secondFactorEnrolled } }");
+      const status = el("p", { id: "second-factor-status", role: "alert" });
+      const failed = (answer) => {
+        status.textContent = answer.errors ? answer.errors[0].message : "";
+        return Boolean(answer.errors);
+      };
+      const heading = el("h1", {}, "Second factor");
+      const why = el("p", {}, "Staff reach settings and personal data only after a second " +
+        "factor: a code from an authenticator app on your phone (it holds for 12 hours).");
+      if (me.data && me.data.me.secondFactorEnrolled) {
+        const code = el("input", { id: "second-factor-code", inputmode: "numeric",
+          autocomplete: "one-time-code", "aria-label": "Code" });
+        host.replaceChildren(heading, why, el("label", { for: "second-factor-code" },
+          "The code your app shows now, or a recovery code"), code,
+        el("button", { type: "button", id: "verify-second-factor", onclick: async () => {
+          const answer = await api("mutation ConsoleVerify($c: String!) { verifySecondFactor(code: $c) { secondFactorVerified } }", { c: code.value });
+          if (!failed(answer)) then();
+        } }, "Verify"), status);
+        return;
+      }
+      const password = el("input", { id: "enrol-password", type: "password",
+        autocomplete: "current-password", "aria-label": "Password" });
+      host.replaceChildren(heading, why,
+        el("p", {}, "You have none yet. Enrol an app (any TOTP app: FreeOTP, Aegis, Google " +
+          "Authenticator…): confirm your password to begin."),
+        el("label", { for: "enrol-password" }, "Your password"), password,
+        el("button", { type: "button", id: "start-enrolment", onclick: async () => {
+          const answer = await api("mutation ConsoleEnrol($p: String!) { enrolSecondFactor(currentPassword: $p) { secret qrCodeSvg } }", { p: password.value });
+          if (!failed(answer)) showEnrolment(answer.data.enrolSecondFactor);
+        } }, "Begin"), status);
+
+      function showEnrolment(enrolment) {
+        // The QR code is drawn by the service itself: no image leaves for a third party.
+        const svg = new DOMParser().parseFromString(enrolment.qrCodeSvg, "image/svg+xml").documentElement;
+        svg.setAttribute("id", "second-factor-qr");
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", "QR code for your authenticator app");
+        const code = el("input", { id: "enrol-code", inputmode: "numeric",
+          autocomplete: "one-time-code", "aria-label": "Code" });
+        host.replaceChildren(heading,
+          el("p", {}, "Scan this with your authenticator app, or type the secret into it:"),
+          document.importNode(svg, true),
+          el("p", {}, "Secret: ", el("code", { id: "second-factor-secret" }, enrolment.secret)),
+          el("label", { for: "enrol-code" }, "Then the code the app shows"), code,
+          el("button", { type: "button", id: "confirm-enrolment", onclick: async () => {
+            const answer = await api("mutation ConsoleConfirmEnrolment($c: String!) { confirmSecondFactor(code: $c) }", { c: code.value });
+            if (!failed(answer)) showRecoveryCodes(answer.data.confirmSecondFactor);
+          } }, "Confirm"), status);
+      }
+
+      function showRecoveryCodes(codes) {
+        host.replaceChildren(heading,
+          el("p", {}, "Enrolled. Keep these recovery codes somewhere safe: each works once " +
+            "instead of the app, if you lose your phone. They are shown only now."),
+          el("ol", { id: "recovery-codes" }, ...codes.map((code) => el("li", {}, el("code", {}, code)))),
+          el("button", { type: "button", id: "second-factor-done", onclick: then }, "Continue to the settings"));
+      }
     }
 
     function brandingSection(config) {

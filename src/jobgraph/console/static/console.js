@@ -173,9 +173,11 @@
         ? text("workingFor", { company: memberships[0].companyName })
         : text("noEmployer");
     }
-    // Staff of this site (its admins, operators) also get the site settings screen.
+    // Staff of this site (its admins, operators) also get the site settings screen; one
+    // whose session has not passed the second factor yet passes it there.
     const staff = await post({ query: "query ConsoleStaff { tenantSettings { version } }" }, tokens.accessToken);
-    const isStaff = Boolean(staff.data);
+    const reason = staff.errors && staff.errors[0].extensions && staff.errors[0].extensions.reason;
+    const isStaff = Boolean(staff.data) || reason === "SECOND_FACTOR_REQUIRED";
     if (isStaff && !companyId) message = text("administer");
     save({
       accessToken: tokens.accessToken,
@@ -202,6 +204,13 @@
     );
   }
   byId("site-settings").addEventListener("click", openSettings);
+  const operatorBox = byId("operator");
+  if (operatorBox) {
+    operatorBox.addEventListener("change", () => {
+      byId("operator-code").hidden = !operatorBox.checked;
+      byId("operator-code").required = operatorBox.checked;
+    });
+  }
 
   // Sign-in through the site's own provider: authorization code with PKCE (RFC 7636). The
   // provider's ID token is the bearer token; jobgraph verifies it against the provider.
@@ -270,17 +279,23 @@
     say(text("signingIn"));
     const email = byId("email").value;
     const operator = byId("operator").checked;
-    const signIn = operator ? "operatorLogin" : "login";
-    const result = await post({
-      query: "mutation ConsoleSignIn($email: String!, $password: String!) { " + signIn +
-        "(email: $email, password: $password) { accessToken refreshToken } }",
+    // Operators sign in with their authenticator's code too: they always need it.
+    const result = await post(operator ? {
+      query: "mutation ConsoleSignIn($email: String!, $password: String!, $code: String!) { " +
+        "operatorLogin(email: $email, password: $password, code: $code) { accessToken refreshToken } }",
+      variables: { email: email, password: byId("password").value, code: byId("operator-code").value },
+    } : {
+      query: "mutation ConsoleSignIn($email: String!, $password: String!) { " +
+        "login(email: $email, password: $password) { accessToken refreshToken } }",
       variables: { email: email, password: byId("password").value },
     });
+    const signIn = operator ? "operatorLogin" : "login";
     if (!result.data) {
       say(result.errors ? result.errors[0].message : text("signInFailed"));
       return;
     }
     byId("password").value = "";
+    byId("operator-code").value = "";
     await startSession(result.data[signIn], email, operator);
   });
 
