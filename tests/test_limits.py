@@ -1,6 +1,8 @@
 """Hostile documents, each refused before any resolver runs, with the exact refusal."""
 
+import json
 import time
+from urllib.parse import urlencode
 
 import pytest
 from graphql import get_introspection_query
@@ -87,11 +89,15 @@ async def test_the_estimated_cost_weighs_page_sizes_and_states_the_budget(api):
     assert "errors" not in await api.graphql(small, tenant="jobboard")
 
 
-async def test_page_sizes_given_as_variables_count_too(api):
-    query = """query($n: Int) { jobs(first: $n) { edges { node { similarJobs(first: $n) {
-      company { openJobs(first: $n) { id } } } } } } }"""
-    error = refusal(await api.graphql(query, {"n": 50}, tenant="jobboard"))
+@pytest.mark.parametrize("n", [50, 50.0])
+async def test_page_sizes_given_as_variables_count_too(api, n):
+    """50.0 is coerced to the Int 50: it costs what 50 costs (it was counted as a default
+    page of 20, and answered with 799 postings)."""
+    query = """query($n: Int) { jobs(first: $n) { edges { node {
+      similarJobs(first: $n) { id title company { name } } } } } }"""
+    error = refusal(await api.graphql(query, {"n": n}, tenant="jobboard"))
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["cost"] > error["extensions"]["budget"]
 
 
 NESTED = (
@@ -281,8 +287,8 @@ async def test_no_suggestion_reaches_anonymous_callers_through_variables(api, qu
 
 
 async def test_a_document_over_the_platform_token_ceiling_is_too_complex_like_any_other(api):
-    # Over every site's possible limit, it is refused while parsing: still the same code
-    # as over this site's own limit, and the status of any request error.
+    # Refused while it is read, at the site's own limit (never more than the platform's
+    # ceiling): the same code as any limit, and the status of any request error.
     response = await api.post(
         "{ " + "a " * (MAX_TOKENS_CEILING + 10) + "}",
         tenant="jobboard",
@@ -290,5 +296,78 @@ async def test_a_document_over_the_platform_token_ceiling_is_too_complex_like_an
     )
     assert response.status_code == 400
     [error] = response.json()["errors"]
-    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": MAX_TOKENS_CEILING}
-    assert f"more than {MAX_TOKENS_CEILING} tokens" in error["message"]
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": 2000}
+    assert "more than 2000 tokens" in error["message"]
+
+
+def compiled_reads(app):
+    """The app's planner of public reads, found down its middleware on /graphql."""
+    from jobgraph.graphql.compiled import CompiledReads
+
+    [route] = [
+        r
+        for r in app.routes
+        if getattr(r, "path", "") == "/graphql" and getattr(r, "methods", None)
+    ]
+    layer = route.app
+    while not isinstance(layer, CompiledReads):
+        layer = layer.app
+    return layer
+
+
+FRAGMENT = "fragment F on Query { jobs(first: 1) { edges { node { id title } } } }"
+
+
+async def test_the_sites_limits_come_before_a_document_is_planned_or_kept(api):
+    """The attack: one public fragment spread over many aliases, a fresh comment each time
+    so that no cache helps. Each is refused before it is planned, and leaves nothing."""
+    plans = compiled_reads(api.app).plans
+    for attempt in range(3):
+        aliased = " ".join(f"a{i}: tenant {{ ...T }}" for i in range(140))
+        over_aliases = f"# {attempt}\n{{ {aliased} }} fragment T on Tenant {{ slug name }}"
+        body = await api.graphql(over_aliases, tenant="jobboard")
+        assert refusal(body)["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        assert "aliases" in refusal(body)["message"]
+        spread = " ".join(f"b{i}: jobs(first: 1) {{ totalCount }} ...F" for i in range(400))
+        over_tokens = f"# {attempt}\nquery {{ {spread} }} {FRAGMENT}"
+        body = await api.graphql(over_tokens, tenant="jobboard")
+        assert refusal(body)["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": 2000}
+    assert len(plans) == 0, "a refused document is never planned nor kept"
+    await api.data("{ ...F } " + FRAGMENT, tenant="jobboard")
+    assert len(plans) == 1, "an accepted public read is"
+    metrics = await api.http.get("/metrics", headers={"Authorization": "Bearer test-metrics-token"})
+    assert 'jobgraph_rejected_queries_total{reason="tokens"} 3.0' in metrics.text
+    assert 'jobgraph_rejected_queries_total{reason="aliases"} 3.0' in metrics.text
+
+
+async def test_a_query_string_has_the_bodys_size_cap(api):
+    """A GET as long as a browser sends (over httpx's own URL limit, so sent to the app
+    as the server hands it over)."""
+    query = urlencode({"query": "{ tenant { slug } }" + " " * (70 * 1024)}).encode()
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"jobboard.localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    await api.app(scope, receive, send)
+    assert sent[0]["status"] == 414
+    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "64 KiB" in body["errors"][0]["message"]

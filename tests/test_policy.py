@@ -81,7 +81,10 @@ OTHER_COMPANY = uuid.uuid4()
 OWNER = Viewer(ViewerKind.ACCOUNT, account_id=SEEKER)
 EMPLOYER = Viewer(ViewerKind.ACCOUNT, account_id=uuid.uuid4(), companies=frozenset({COMPANY}))
 ANONYMOUS = Viewer.anonymous()
-ADMIN = Viewer(ViewerKind.ACCOUNT, account_id=uuid.uuid4(), tenant_admin=True)
+ADMIN = Viewer(
+    ViewerKind.ACCOUNT, account_id=uuid.uuid4(), tenant_admin=True, second_factor_fresh=True
+)
+ADMIN_ON_A_PASSWORD = Viewer(ViewerKind.ACCOUNT, account_id=uuid.uuid4(), tenant_admin=True)
 
 
 def resume(visibility: ResumeVisibility) -> ResumeFacts:
@@ -126,6 +129,8 @@ CASES = [
      Relationship.STAFF_WITH_PURPOSE, ALL_FIELDS),
     ("staff without a purpose see nothing", ADMIN, JOB_BOARD, PRIVATE, Access.staff("  "),
      Relationship.NONE, frozenset()),
+    ("staff without a second factor see nothing", ADMIN_ON_A_PASSWORD, JOB_BOARD, PRIVATE,
+     Access.staff("a complaint"), Relationship.NONE, frozenset()),
     ("a purpose is no power: an employer stating one sees nothing",
      EMPLOYER, JOB_BOARD, PRIVATE, Access.staff("curiosity"), Relationship.NONE, frozenset()),
 ]  # fmt: skip

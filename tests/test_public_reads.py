@@ -20,8 +20,11 @@ async def cached_api(database, serve, reconfigure):
 
 
 async def get(api, query, headers=None):
+    """A GET on the site's own hostname, as a browser or a CDN sends it."""
     return await api.http.get(
-        "/graphql", params={"query": query}, headers={"X-Tenant": "jobboard", **(headers or {})}
+        "/graphql",
+        params={"query": query},
+        headers={"Host": "jobboard.localhost", **(headers or {})},
     )
 
 
@@ -39,6 +42,29 @@ async def test_a_public_read_is_cacheable_and_repeats_cost_no_statement(cached_a
     unchanged = await get(api, PAGE, {"If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.content == b""
     assert api.statements.count - before == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/graphql", {"query": PAGE}),
+        ("/schema.graphql", {}),
+    ],
+)
+async def test_an_answer_chosen_by_x_tenant_is_never_shared_by_a_cache(cached_api, path, params):
+    """A CDN in front keys by the address: the main site's answer, asked on the partner's
+    host with X-Tenant, must not be kept for the partner's visitors."""
+    response = await cached_api.http.get(
+        path, params=params, headers={"Host": "kansai.jobboard.localhost", "X-Tenant": "jobboard"}
+    )
+    assert response.status_code == 200
+    assert "public" not in response.headers.get("cache-control", "")
+    assert "X-Tenant" in response.headers["vary"]
+    on_its_host = await cached_api.http.get(
+        path, params=params, headers={"Host": "jobboard.localhost"}
+    )
+    if path == "/graphql":  # the main site's own answer stays shareable
+        assert on_its_host.headers["cache-control"] == "public, max-age=60"
 
 
 async def test_the_etag_changes_when_a_posting_changes(cached_api):

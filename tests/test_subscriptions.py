@@ -88,7 +88,8 @@ async def test_an_employer_sees_a_new_applicant_as_applicants_shows_it_and_it_is
     records = (await api.data(DISCLOSURES, tenant=tenant, token=seeker))["myDisclosures"]
     assert len(records) == 2 and records[0] == records[1], records
     assert records[0]["reason"] == "APPLICATION"
-    assert records[0]["recipient"].startswith("account:")
+    site = (await api.data("{ tenant { branding { siteName } } }", tenant=tenant))["tenant"]
+    assert records[0]["recipient"] == f"{employer.company_name} on {site['branding']['siteName']}"
 
 
 async def test_a_live_applicant_shows_what_the_site_applied_on_allows_as_of_now(api, served):

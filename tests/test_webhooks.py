@@ -328,7 +328,7 @@ async def test_a_company_endpoint_gets_what_the_site_allows_of_an_applicant_reco
         "{ myDisclosures { recipient fields reason } }", tenant="community", token=seeker
     )
     assert {
-        "recipient": f"webhook:{endpoint['endpoint']['id']}",
+        "recipient": f"webhook of {employer.company_name}",  # in words, never an id
         "fields": ["EMAIL", "FULL_NAME"],
         "reason": "APPLICATION",
     } in records["myDisclosures"]

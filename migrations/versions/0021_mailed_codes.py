@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from jobgraph.db.rls import pool_isolation_statements
+from jobgraph.db.rls import pool_isolation_statements, pool_owned_columns
 
 revision = "0021"
 down_revision = "0020"
@@ -30,15 +30,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("pool_id", sa.String(length=63), nullable=False),
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("tenant_slug", sa.String(length=63), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        *pool_owned_columns(),
         sa.PrimaryKeyConstraint("pool_id", "id", name=op.f("pk_mailed_codes")),
         sa.UniqueConstraint("pool_id", "code_hash", name=op.f("uq_mailed_codes_pool_id_code_hash")),
     )

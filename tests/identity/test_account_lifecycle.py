@@ -324,6 +324,20 @@ async def test_a_site_admin_is_made_only_by_accepting_an_invitation(api, outbox)
     )
     assert error_code(replay) == "BAD_USER_INPUT", "an invitation works once"
     assert len(await outbox("nobody20@example.org", "SITE_ADMIN_INVITATION")) == 2
+    history = (
+        await api.data(
+            "{ tenantAdminHistory { event email actorName } }", tenant="jobboard", token=admin
+        )
+    )["tenantAdminHistory"]
+    assert [(row["event"], row["email"]) for row in history if "20@" in row["email"]][:3] == [
+        ("REVOKED", "seeker20@jobboard.test"),
+        ("ACCEPTED", "seeker20@jobboard.test"),
+        ("INVITED", "nobody20@example.org"),
+    ]
+    assert {row["actorName"] for row in history} == {
+        "admin@jobboard.test",
+        "seeker20@jobboard.test",
+    }
 
 
 MY_SESSIONS = "{ mySessions { id site userAgent address current lastUsedAt } }"
@@ -417,6 +431,19 @@ async def test_staff_reach_personal_data_only_after_a_second_factor(api):
     assert verified == {"verifySecondFactor": {"secondFactorVerified": True}}
     shown = await api.data(STAFF_RESUME, tenant="jobboard", token=admin)
     assert shown["staffResume"]["email"] == "seeker3@jobboard.test"
+    # The seeker's record names who saw it as a person understands it, with the purpose.
+    seeker = (await api.sign_in("seeker3@jobboard.test", "jobboard"))["accessToken"]
+    site = (await api.data("{ tenant { branding { siteName } } }", tenant="jobboard"))["tenant"][
+        "branding"
+    ]["siteName"]
+    [record] = (
+        await api.data(
+            "{ myDisclosures { recipient detail reason } }", tenant="jobboard", token=seeker
+        )
+    )["myDisclosures"]
+    assert record["recipient"] == f"site staff of {site}" and "complaint 12" in record["detail"]
+    exported = (await api.data("{ exportMyData }", tenant="jobboard", token=seeker))["exportMyData"]
+    assert [row["recipient"] for row in exported["disclosures"]] == [f"site staff of {site}"]
     # The second factor belongs to the session: another sign-in passes it again.
     other = (await api.sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     assert error_code(await api.graphql(STAFF_RESUME, tenant="jobboard", token=other)) == (

@@ -1,9 +1,26 @@
-"""Row-level security for pool-owned tables, used by migrations."""
+"""Pool-owned tables in migrations: their common columns and their row-level security."""
+
+import sqlalchemy as sa
 
 from jobgraph.db.engine import POOL_SETTING
 
 # With no pool set for the transaction, current_setting() is NULL or '' and no row matches.
 _IN_POOL = f"pool_id = current_setting('{POOL_SETTING}', true)"
+
+
+def pool_owned_columns() -> list[sa.Column[object]]:
+    """The columns every pool-owned table has (``db.models.PoolOwned``), for a new table."""
+    return [
+        sa.Column("pool_id", sa.String(length=63), nullable=False),
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("tenant_slug", sa.String(length=63), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+    ]
 
 
 def pool_isolation_statements(table: str) -> list[str]:

@@ -60,7 +60,6 @@ from jobgraph.graphql.replicas import route_query
 from jobgraph.graphql.results import settle
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.lru import LRU
-from jobgraph.policy.config import MAX_TOKENS_CEILING
 from jobgraph.request_state import state_of
 
 
@@ -116,13 +115,14 @@ class VariablesRefused(Exception):
 
 
 def compile_plan(
-    schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any]
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any],
 ) -> Plan | None:
-    """The plan of a document over public data, or None where it takes the full path."""
-    try:
-        document = parse(query, max_tokens=MAX_TOKENS_CEILING)
-    except GraphQLError:
-        return None
+    """The plan of a parsed document over public data (its site's limits passed), or None
+    where it takes the full path."""
     operation, fragments = chosen_operation(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:
         return None
@@ -209,20 +209,33 @@ class CompiledReads:
             or not isinstance(variables, dict | None)
         ):
             return None
-        plan = self._plan(query, operation_name, variables or {})
-        if plan is None:
+        # The site's limits come before any work on the document: its tokens while it is
+        # read, then depth, aliases and cost, before it is validated, planned or kept.
+        api = state.tenant.config.policy.api
+        if tokens_refusal(api, query) is not None:
+            return None  # refused: the full path says why
+        key = (query, operation_name)
+        known = self.plans.get(key)
+        if isinstance(known, _Unplanned):
             return None
         request = Request(scope)
         # What a resolver sets on its response (a header) joins the answer, as in the view.
         sub_response = Response()
         del sub_response.headers["content-length"]
         context = Context.of_request(request, sub_response)
-        api = state.tenant.config.policy.api
-        found = measured(
-            self.schema, plan.document, query, operation_name, variables, api.max_page_size
-        )
-        if tokens_refusal(api, query) is not None or refusals(context, found)[0]:
-            return None  # refused: the full path says why
+        if known is not None:
+            document = known.document
+        else:
+            try:
+                document = parse(query, max_tokens=api.max_tokens)
+            except GraphQLError:
+                return None
+        found = measured(self.schema, document, query, operation_name, variables, api.max_page_size)
+        if refusals(context, found)[0]:
+            return None  # refused: the full path says why, and nothing was kept
+        plan = known if known is not None else self._plan(key, document, variables or {})
+        if plan is None:
+            return None
         named = plan.operation.name
         state.operation = operation_name or (named.value if named else "anonymous")
         state.measured_operation = state.document or first_root_field(plan.document, operation_name)
@@ -247,16 +260,15 @@ class CompiledReads:
         return response
 
     def _plan(
-        self, query: str, operation_name: str | None, variables: dict[str, Any]
+        self, key: tuple[str, str | None], document: DocumentNode, variables: dict[str, Any]
     ) -> Plan | None:
-        key = (query, operation_name)
-        known = self.plans.get(key)
-        if known is None:
-            try:
-                known = compile_plan(self.schema, query, operation_name, variables) or _Unplanned(
-                    len(query)
-                )
-            except VariablesRefused:  # planned with the next request's variables
-                return None
-            self.plans.put(key, known)
+        """A new plan of a document within its site's limits, kept (or kept as unplannable)."""
+        query, operation_name = key
+        try:
+            known = compile_plan(
+                self.schema, document, query, operation_name, variables
+            ) or _Unplanned(len(query))
+        except VariablesRefused:  # planned with the next request's variables
+            return None
+        self.plans.put(key, known)
         return None if isinstance(known, _Unplanned) else known

@@ -15,13 +15,20 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from jobgraph.errors import ErrorCode, JobgraphError
-from jobgraph.policy.config import MAX_TOKENS_CEILING
 
 log = logging.getLogger("jobgraph.errors")
 
 
-# graphql-core's parser, stopped by the platform's token ceiling (MaxTokensLimiter).
-_OVER_TOKEN_CEILING = re.compile(r"^Syntax Error: Document contains more than \d+ tokens")
+# graphql-core's parser, stopped by the site's token limit (limits.SiteTokenLimit).
+_OVER_TOKEN_LIMIT = re.compile(r"^Syntax Error: Document contains more than (\d+) tokens")
+
+
+def over_token_limit(error: GraphQLError) -> int | None:
+    """The limit a document was refused over while parsing, or None."""
+    found = _OVER_TOKEN_LIMIT.search(error.message) if error.original_error is None else None
+    return int(found[1]) if found else None
+
+
 # graphql-core's suggestions, wherever they stand in a message (validation, and the
 # coercion of a variable's value: an enum value, an input field name).
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
@@ -34,12 +41,12 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
     if isinstance(original, JobgraphError):
         extensions = {"code": str(original.code), **original.extensions}
         return _replace(error, original.message, extensions)
-    if original is None and _OVER_TOKEN_CEILING.search(error.message):
-        # Refused while parsing, for its size: the same refusal as over a site's own limit.
+    if (limit := over_token_limit(error)) is not None:
+        # Refused while it was read, for its size: before any other work.
         return _replace(
             error,
-            f"The document has more than {MAX_TOKENS_CEILING} tokens, the most any site accepts.",
-            {"code": str(ErrorCode.QUERY_TOO_COMPLEX), "limit": MAX_TOKENS_CEILING},
+            f"The document has more than {limit} tokens, the most this site accepts.",
+            {"code": str(ErrorCode.QUERY_TOO_COMPLEX), "limit": limit},
         )
     if original is None:
         code = (

@@ -50,7 +50,7 @@ from jobgraph.fields import KEYLESS
 from jobgraph.graphql.context import Context
 from jobgraph.lru import LRU
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
-from jobgraph.policy.config import ApiPolicy
+from jobgraph.policy.config import MAX_TOKENS_CEILING, ApiPolicy
 from jobgraph.request_state import state_of
 from jobgraph.viewer import ViewerKind
 
@@ -174,12 +174,23 @@ class _Walker:
             if isinstance(value, IntValueNode):
                 return int(value.value)
             if isinstance(value, VariableNode):
-                given = self.variables.get(value.name.value)
-                return given if isinstance(given, int) else DEFAULT_PAGE_SIZE
+                return _as_int(self.variables.get(value.name.value))
             if isinstance(value, NullValueNode):
                 return DEFAULT_PAGE_SIZE
         default = definition.args["first"].default_value
         return default if isinstance(default, int) else DEFAULT_PAGE_SIZE
+
+
+def _as_int(given: object) -> int:
+    """A variable's `first` as graphql-core will coerce it to an Int: 50.0 is 50, not a
+    default page (a cost counted on anything but the coerced value can be cheated)."""
+    if isinstance(given, bool):
+        return DEFAULT_PAGE_SIZE  # refused by coercion: no page at all
+    if isinstance(given, int):
+        return given
+    if isinstance(given, float) and given.is_integer():
+        return int(given)
+    return DEFAULT_PAGE_SIZE  # not an Int: coercion refuses it before any resolver runs
 
 
 def _root_keyless(root: object) -> set[str]:
@@ -236,19 +247,26 @@ def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]
 
 
 # What a document costs to measure is paid once per document text (and variables): the
-# same few documents come again and again.
-_TOKENS: LRU[tuple[str, int], int] = LRU(1_024)
-_MEASURES: LRU[tuple[str, str | None, bytes, int], Measures] = LRU(1_024)
+# same few documents come again and again. Each cache weighs its entries by the characters
+# of the document they are kept under (the key holds it), within a budget of characters;
+# a document the site refuses for its size is not kept at all.
+CACHE_CHARACTERS = 4_000_000
+_TOKENS: LRU[tuple[str, int], tuple[int, int]] = LRU(CACHE_CHARACTERS, size=lambda v: v[1])
+_MEASURES: LRU[tuple[str, str | None, bytes, int], tuple[Measures, int]] = LRU(
+    CACHE_CHARACTERS, size=lambda v: v[1]
+)
 
 
 def count_tokens(query: str, limit: int) -> int:
     """Tokens in the document, counting no further than just past ``limit``."""
     key = (query, limit)
     known = _TOKENS.get(key)
-    if known is None:
-        known = _count_tokens(query, limit)
-        _TOKENS.put(key, known)
-    return known
+    if known is not None:
+        return known[0]
+    count = _count_tokens(query, limit)
+    if count <= limit:
+        _TOKENS.put(key, (count, len(query)))
+    return count
 
 
 def _count_tokens(query: str, limit: int) -> int:
@@ -311,10 +329,11 @@ def measured(
         return fresh()
     key = (query, operation_name, encoded, page_ceiling)
     known = _MEASURES.get(key)
-    if known is None:
-        known = fresh()
-        _MEASURES.put(key, known)
-    return known
+    if known is not None:
+        return known[0]
+    found = fresh()
+    _MEASURES.put(key, (found, len(query) + len(encoded)))
+    return found
 
 
 def tokens_refusal(api: ApiPolicy, query: str) -> GraphQLError | None:
@@ -325,6 +344,22 @@ def tokens_refusal(api: ApiPolicy, query: str) -> GraphQLError | None:
         f"The document has more than {api.max_tokens} tokens, the most this site accepts.",
         limit=api.max_tokens,
     )
+
+
+class SiteTokenLimit(SchemaExtension):
+    """The site's own token limit, applied while the document is lexed: a document over it
+    is refused before it is parsed whole, validated, measured or kept in any cache (the
+    parser's cache keeps only what parsed). Outside a site's request, the platform's."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        limit = (
+            context.tenant.config.policy.api.max_tokens
+            if isinstance(context, Context)
+            else MAX_TOKENS_CEILING
+        )
+        self.execution_context.parse_options["max_tokens"] = limit
+        yield
 
 
 class OperationLimits(SchemaExtension):
@@ -338,10 +373,7 @@ class OperationLimits(SchemaExtension):
                 execution_context.graphql_document, execution_context.operation_name
             )
             api = context.tenant.config.policy.api
-            too_long = tokens_refusal(api, execution_context.query or "")
-            if too_long is not None:  # refused for its size, whatever else is wrong with it
-                errors, reasons = [too_long], ["tokens"]
-            elif execution_context.pre_execution_errors:
+            if execution_context.pre_execution_errors:  # refused while parsing or validating
                 errors, reasons = [], []
             elif wrong_transport := _wrong_transport(execution_context, context):
                 errors = [

@@ -6,8 +6,9 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
 from jobgraph.graphql.context import Context
-from jobgraph.graphql.errors import shape_error
+from jobgraph.graphql.errors import over_token_limit, shape_error
 from jobgraph.graphql.limits import introspection_allowed
+from jobgraph.request_state import state_of
 
 
 async def settle(context: Context | None, result: ExecutionResult) -> None:
@@ -24,5 +25,10 @@ async def settle(context: Context | None, result: ExecutionResult) -> None:
                 GraphQLError("The disclosure record could not be written.", original_error=error)
             ]
     if result.errors:
+        if context is not None and any(
+            over_token_limit(error) is not None for error in result.errors
+        ):
+            context.services.metrics.rejected.labels("tokens").inc()
+            state_of(context.request.scope).outcome = "rejected"
         suggestions = context is None or introspection_allowed(context)
         result.errors = [shape_error(error, suggestions) for error in result.errors]

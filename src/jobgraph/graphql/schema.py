@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from jobgraph.agreements.schema import AgreementsMutation, AgreementsQuery
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
 from jobgraph.graphql.documents_schema import TrustedDocumentsMutation, TrustedDocumentsQuery
 from jobgraph.graphql.execution import LeanExecutionContext
-from jobgraph.graphql.limits import OperationLimits
+from jobgraph.graphql.limits import OperationLimits, SiteTokenLimit
 from jobgraph.graphql.replicas import ReadsAfterWrites
 from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
-from jobgraph.policy.config import MAX_TOKENS_CEILING
 from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery, ResumesSubscription
 from jobgraph.tenancy.schema import TenantAdminMutation, TenantAdminQuery, TenantQuery
@@ -70,9 +69,9 @@ schema = JobgraphSchema(
     # Plain leaves of every item read straight from their objects (graphql/execution.py).
     execution_context_class=LeanExecutionContext,
     extensions=[
-        # Parsing and validating cost more than resolving here: cache both per document.
-        # The platform's ceiling, while parsing; each tenant's own limit comes after.
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS_CEILING),
+        # The site's token limit while the document is read, before any other work; then
+        # parsing and validating (they cost more than resolving here) cached per document.
+        SiteTokenLimit,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         # After validation (it needs a valid document), before execution; per tenant.

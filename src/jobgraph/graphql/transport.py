@@ -150,6 +150,11 @@ class GraphQLOverHttp:
         elif method == "GET":
             if not state_of(scope).tenant.config.policy.api.allow_get_queries:
                 return 405, "This site takes GraphQL requests over POST only."
+            if len(scope["query_string"]) > MAX_BODY_BYTES:  # one cap, however it is sent
+                return 414, (
+                    f"The query string is longer than {MAX_BODY_BYTES // 1024} KiB, the most a "
+                    "request may carry: send a shorter document, or POST it."
+                )
             query = QueryParams(scope["query_string"]).get("query", "")
             if query.lstrip().startswith("mutation") or "mutation" in query.split("{")[0]:
                 return 405, "Mutations are never sent over GET; use POST."

@@ -91,6 +91,18 @@ class MailedCode(PoolOwned, Base):
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class SiteRoleEvent(PoolOwned, Base):
+    """One step in the history of a site's admin role: INVITED, ACCEPTED or REVOKED, for
+    an address, by an actor ("account:<id>", "operator:<id>")."""
+
+    __tablename__ = "site_role_events"
+    __table_args__ = (Index("ix_site_role_events_site", "pool_id", "tenant_slug", "created_at"),)
+
+    event: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254))
+    actor: Mapped[str] = mapped_column(String(100))
+
+
 class TenantAdmin(Base):
     """The role 'tenant admin' of one tenant, granted to an account of its pool."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from jobgraph.errors import BadUserInput, Unauthenticated
 from jobgraph.identity import codes
 from jobgraph.identity.accounts import check_email, find_by_email
 from jobgraph.identity.emails import normalize_email
-from jobgraph.identity.models import Account, TenantAdmin
+from jobgraph.identity.models import Account, SiteRoleEvent, TenantAdmin
 from jobgraph.identity.second_factor import FRESH_FOR
 from jobgraph.notifications.outbox import mail
 from jobgraph.tenancy.feed import company_present_on
@@ -88,6 +88,7 @@ async def invite_tenant_admin(db: AsyncSession, tenant: Tenant, email: str, by: 
     code = await codes.issue(
         db, tenant, codes.ADMINISTER_SITE, _admin_of(tenant, email), {"by": by}
     )
+    _record(db, tenant, "INVITED", email, by)
     account = await find_by_email(db, email)
     site = tenant.config.branding.site_name
     await mail(
@@ -119,17 +120,43 @@ async def accept_tenant_admin(
         )
     by = str(row.detail.get("by", "invitation"))
     await grant_tenant_admin(db, tenant, account.id, by)
+    _record(db, tenant, "ACCEPTED", account.email, f"account:{account.id}")
     return by
 
 
-async def revoke_tenant_admin_of(db: AsyncSession, tenant: Tenant, email: str) -> None:
+async def revoke_tenant_admin_of(db: AsyncSession, tenant: Tenant, email: str, by: str) -> None:
     """The address is no admin of ``tenant`` from now on: its role, if it has one, and any
     invitation it has not accepted yet."""
     email = check_email(email)
+    _record(db, tenant, "REVOKED", email, by)
     await codes.withdraw(db, codes.ADMINISTER_SITE, _admin_of(tenant, email))
     account = await find_by_email(db, email)
     if account is not None:
         await revoke_tenant_admin(db, tenant, account.id)
+
+
+def _record(db: AsyncSession, tenant: Tenant, event: str, email: str, actor: str) -> None:
+    db.add(
+        SiteRoleEvent(
+            pool_id=tenant.pool_id,
+            tenant_slug=tenant.slug,
+            id=uuid.uuid4(),
+            event=event,
+            email=normalize_email(email),
+            actor=actor,
+        )
+    )
+
+
+async def admin_history(db: AsyncSession, tenant: Tenant, limit: int) -> list[SiteRoleEvent]:
+    """The site's admin role, invitation by invitation, newest first."""
+    rows = await db.scalars(
+        select(SiteRoleEvent)
+        .where(SiteRoleEvent.tenant_slug == tenant.slug)
+        .order_by(SiteRoleEvent.created_at.desc(), SiteRoleEvent.id)
+        .limit(limit)
+    )
+    return list(rows.all())
 
 
 async def grant_tenant_admin(

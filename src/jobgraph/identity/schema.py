@@ -40,7 +40,9 @@ from jobgraph.identity.types import (
     SecondFactorEnrolment,
     SignInSession,
     SiteKey,
+    SiteRoleEntry,
 )
+from jobgraph.paging import page_size
 from jobgraph.permissions import (
     AccountHolder,
     Operator,
@@ -170,6 +172,27 @@ class IdentityQuery:
                 user_agent=row.user_agent,
                 address=row.client_address,
                 current=row.id == context.viewer.session_id,
+            )
+            for row in rows
+        ]
+
+    @strawberry.field(
+        permission_classes=[staff(Power.GRANT_SITE_ADMIN)],
+        description="Who was invited to administer this site, who accepted and who lost the "
+        "role, by whom; newest first.",
+    )
+    async def tenant_admin_history(self, info: Info, first: int = 50) -> list[SiteRoleEntry]:
+        context = info.context
+        rows = await roles.admin_history(
+            context.db, context.tenant, page_size(context.tenant.max_page_size, first)
+        )
+        names = await accounts.actor_names(context.db, [row.actor for row in rows])
+        return [
+            SiteRoleEntry(
+                event=row.event,
+                email=row.email,
+                actor_name=names.get(row.actor, row.actor),
+                at=row.created_at,
             )
             for row in rows
         ]
@@ -525,7 +548,7 @@ class IdentityMutation:
     async def revoke_tenant_admin(self, info: Info, email: str) -> bool:
         context = info.context
         async with context.transaction() as db:
-            await roles.revoke_tenant_admin_of(db, context.tenant, email)
+            await roles.revoke_tenant_admin_of(db, context.tenant, email, context.viewer.actor)
         return True
 
     @strawberry.mutation(

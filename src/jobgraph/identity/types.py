@@ -49,6 +49,14 @@ class SecondFactorEnrolment:
     qr_code_svg: str = strawberry.field(description="The QR code as an SVG element.")
 
 
+@strawberry.type(description="One step in the history of a site's admin role.")
+class SiteRoleEntry:
+    event: str = strawberry.field(description="INVITED, ACCEPTED or REVOKED.")
+    email: str
+    actor_name: str = strawberry.field(description="Who did it.")
+    at: datetime
+
+
 @strawberry.type(
     description="One of your sign-ins that is still signed in: on which site, from which "
     "browser and address, and when it was last used (signed in or refreshed its tokens)."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from jobgraph.identity.models import (
     ExternalIdentity,
     MailedCode,
     RefreshToken,
+    SiteRoleEvent,
     TenantAdmin,
 )
 from jobgraph.jobs.models import Company, JobPosting, SavedSearch
@@ -41,6 +43,7 @@ from jobgraph.resumes.models import (
     Invitation,
     Resume,
 )
+from jobgraph.resumes.service import recipient_names
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer
 
@@ -59,8 +62,11 @@ def resume_document(resume: Resume) -> dict[str, Any]:
     return {column: _plain(getattr(resume, column)) for column in RESUME_COLUMNS}
 
 
-async def export(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
-    """Everything held about one account, as one JSON document."""
+async def export(
+    db: AsyncSession, account_id: uuid.UUID, site_name: Callable[[str], str]
+) -> dict[str, Any]:
+    """Everything held about one account, as one JSON document (``site_name``: a site of
+    the pool's name by its slug, to name who was shown what)."""
     account = await db.get_one(Account, (await _pool(db, account_id), account_id))
     resume = await db.scalar(select(Resume).where(Resume.account_id == account_id))
     applications = (
@@ -91,6 +97,7 @@ async def export(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
             )
         )
     ).all()
+    recipients = await recipient_names(db, site_name, disclosures)
     searches = (
         await db.scalars(select(SavedSearch).where(SavedSearch.account_id == account_id))
     ).all()
@@ -127,13 +134,13 @@ async def export(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
         ],
         "disclosures": [
             {
-                "recipient": row.recipient,
+                "recipient": recipient,
                 "fields": list(row.fields),
                 "reason": row.reason,
                 "detail": row.detail,
                 "at": _plain(row.created_at),
             }
-            for row in disclosures
+            for row, recipient in zip(disclosures, recipients, strict=True)
         ],
         "accepted_documents": await documents.acceptances(db, account_id),
         "inquiries": [
@@ -344,6 +351,10 @@ async def delete_account(
             )
         )
     )
+    # The site's history of its admin role keeps the steps, not the address.
+    await db.execute(
+        update(SiteRoleEvent).where(SiteRoleEvent.email == email).values(email="(erased)")
+    )
     await db.execute(delete(Account).where(Account.id == account_id))
 
 
@@ -434,10 +445,11 @@ async def disclose_everything(
     reason: DisclosureReason,
     detail: str,
     hidden_from_subject: bool,
+    site_name: Callable[[str], str],
 ) -> dict[str, Any]:
     """Everything held about the seeker, for a recipient outside the platform (a third
     party they consented to, an authority the law names), recorded in the same transaction."""
-    data = await export(db, account_id)
+    data = await export(db, account_id, site_name)
     record_disclosure(
         db,
         tenant,

@@ -3,6 +3,8 @@ dry run of the policy, statistics, and disclosure to third parties and authoriti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -26,6 +28,11 @@ from jobgraph.privacy.types import (
 )
 
 
+def _site_names(info: Info) -> Callable[[str], str]:
+    """A site of the request's pool's name by its slug."""
+    return lambda slug: info.context.site(slug).site_name
+
+
 @strawberry.type
 class PrivacyQuery:
     @strawberry.field(
@@ -33,7 +40,10 @@ class PrivacyQuery:
         description="Everything held about you, as one JSON document.",
     )
     async def export_my_data(self, info: Info) -> JSON:
-        return JSON(await rights.export(info.context.db, info.context.viewer.signed_in_account))
+        context = info.context
+        return JSON(
+            await rights.export(context.db, context.viewer.signed_in_account, _site_names(info))
+        )
 
     @strawberry.field(
         permission_classes=[staff(Power.STAFF_ACCESS)],
@@ -155,6 +165,7 @@ class PrivacyMutation:
                 DisclosureReason.CONSENT,
                 f"consent to {third_party.strip()}",
                 hidden_from_subject=False,
+                site_name=_site_names(info),
             )
         return LawfulDisclosureResult(data=JSON(data), recorded=True, hidden_from_subject=False)
 
@@ -194,6 +205,7 @@ class PrivacyMutation:
                 DisclosureReason.LAWFUL,
                 f"basis: {legal_basis.strip()}; reference: {reference.strip()}",
                 hidden_from_subject=withhold_from_subject,
+                site_name=_site_names(info),
             )
         return LawfulDisclosureResult(
             data=JSON(data), recorded=True, hidden_from_subject=withhold_from_subject

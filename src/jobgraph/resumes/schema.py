@@ -84,7 +84,10 @@ class ResumesQuery:
         rows = await service.disclosures_to(
             context.db, context.tenant, context.viewer.signed_in_account, first, offset
         )
-        return [DisclosureEntry.of(row) for row in rows]
+        names = await service.recipient_names(
+            context.db, lambda slug: context.site(slug).site_name, rows
+        )
+        return [DisclosureEntry.of(row, name) for row, name in zip(rows, names, strict=True)]
 
     @strawberry.field(
         permission_classes=[Employer],

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -18,6 +20,7 @@ from strawberry.utils.str_converters import to_camel_case
 from jobgraph.db.engine import in_pool, rows_changed
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.models import Account
+from jobgraph.jobs.models import Company
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.paging import checked_offset, page_size
 from jobgraph.policy.disclosure import searchable_visibilities
@@ -332,3 +335,39 @@ async def disclosures_to(
         )
     )
     return list(rows)
+
+
+_ACTOR = re.compile(r"\b(account|operator|webhook):[0-9a-f-]{36}")
+
+
+async def recipient_names(
+    db: AsyncSession, site_name: Callable[[str], str], rows: Sequence[DisclosureRecord]
+) -> list[str]:
+    """Each record's recipient as its subject understands it: the company and the site for
+    an employer, "site staff of <site>" for its admins, "platform operators", "webhook of
+    <company>", and a third party or authority by its name (its "via" staff named too),
+    never an account's id. One statement at most, for the companies' names."""
+    company_ids = {row.recipient_company_id for row in rows if row.recipient_company_id}
+    companies: dict[uuid.UUID, str] = {}
+    if company_ids:
+        found = await db.execute(
+            select(Company.id, Company.name).where(Company.id.in_(company_ids))
+        )
+        companies = {company_id: name for company_id, name in found}
+
+    def named(row: DisclosureRecord, actor: str) -> str:
+        kind = actor.partition(":")[0]
+        site = site_name(row.tenant_slug)
+        company = companies.get(row.recipient_company_id) if row.recipient_company_id else None
+        if kind == "operator":
+            return "platform operators"
+        if kind == "webhook":
+            return f"webhook of {company}" if company else f"a webhook of {site}"
+        if company is not None:
+            return f"{company} on {site}"
+        return f"site staff of {site}"
+
+    def in_words(row: DisclosureRecord) -> str:
+        return _ACTOR.sub(lambda found: named(row, found[0]), row.recipient)
+
+    return [in_words(row) for row in rows]

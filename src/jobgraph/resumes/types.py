@@ -418,16 +418,20 @@ strawberry.enum(
 
 @strawberry.type(description="One disclosure of your personal information to someone.")
 class DisclosureEntry:
-    recipient: str
+    recipient: str = strawberry.field(
+        description="Who was shown it, in words: a company and the site it saw you on, "
+        '"site staff of <site>", "platform operators", "webhook of <company>", or a '
+        "third party or authority by its name."
+    )
     fields: list[str]
     reason: DisclosureReason
-    detail: str | None
+    detail: str | None = strawberry.field(description="The stated purpose or ground.")
     at: datetime
 
     @classmethod
-    def of(cls, row: DisclosureRecord) -> DisclosureEntry:
+    def of(cls, row: DisclosureRecord, recipient: str) -> DisclosureEntry:
         return cls(
-            recipient=row.recipient,
+            recipient=recipient,
             fields=list(row.fields),
             reason=DisclosureReason(row.reason),
             detail=row.detail,

@@ -1,12 +1,16 @@
 """Tenant resolution at the HTTP edge: the Host header (a tenant's hostnames), or the
-``X-Tenant: <slug>`` header for local development and API clients."""
+``X-Tenant: <slug>`` header for local development and API clients.
+
+A shared cache (a CDN) keys what it keeps by the address, not by ``X-Tenant``: an answer
+chosen by that header is never marked ``public``, or one site's answer would be served
+to another's visitors from the cache."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import TenantUnknown, error_response
 from jobgraph.request_state import RequestState
@@ -30,6 +34,8 @@ class TenantResolution:
             await response(scope, receive, send)
             return
         RequestState(tenant=tenant, sites=registry).attach(scope)
+        if scope["type"] == "http" and "x-tenant" in headers:
+            send = _kept_private(send)
         await self.app(scope, receive, send)
 
     def _resolve(self, headers: Headers, registry: TenantRegistry) -> tuple[Tenant | None, str]:
@@ -44,3 +50,19 @@ class TenantResolution:
             f"No tenant serves the host '{host}'. Use one of the "
             "tenant's hostnames, or send X-Tenant: <slug>."
         )
+
+
+def _kept_private(send: Send) -> Send:
+    """``send``, with a response that a shared cache would keep made private to the client
+    (its max-age stays), and ``Vary: X-Tenant`` for any cache that keys on it."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            control = headers.get("cache-control")
+            if control is not None and "public" in control:
+                headers["cache-control"] = control.replace("public", "private")
+            headers.add_vary_header("X-Tenant")
+        await send(message)
+
+    return sending

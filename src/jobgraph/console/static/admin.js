@@ -109,7 +109,8 @@
 
       function showEnrolment(enrolment) {
         // The QR code is drawn by the service itself: no image leaves for a third party.
-        const svg = new DOMParser().parseFromString(enrolment.qrCodeSvg, "image/svg+xml").documentElement;
+        // (Read as HTML, which puts an <svg> in the SVG namespace, so that it is drawn.)
+        const svg = new DOMParser().parseFromString(enrolment.qrCodeSvg, "text/html").body.firstElementChild;
         svg.setAttribute("id", "second-factor-qr");
         svg.setAttribute("role", "img");
         svg.setAttribute("aria-label", "QR code for your authenticator app");
