@@ -58,3 +58,18 @@ async def test_a_site_without_that_provider_refuses_its_tokens(oidc_api, provide
     response = await oidc_api.post(ME, tenant="community", token=provider.token())
     assert response.status_code == 401
     assert error_code(response.json()) == "UNAUTHENTICATED"
+
+
+async def test_staff_signed_in_by_the_provider_use_its_second_factor(oidc_api, provider):
+    """Staff signing in through the site's provider have no session here to pass a second
+    factor in: the provider's own (its `amr` claim) counts, and nothing else does."""
+    admin = {"sub": "ext-admin", "email": "admin@jobboard.test", "email_verified": True}
+    keys = "{ siteKeys { id } }"
+    on_a_password = await oidc_api.graphql(
+        keys, tenant="jobboard", token=provider.token(amr=["pwd"], **admin)
+    )
+    assert on_a_password["errors"][0]["extensions"]["reason"] == "SECOND_FACTOR_REQUIRED"
+    with_otp = await oidc_api.graphql(
+        keys, tenant="jobboard", token=provider.token(amr=["pwd", "otp"], **admin)
+    )
+    assert "errors" not in with_otp

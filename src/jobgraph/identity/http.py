@@ -87,10 +87,12 @@ async def viewer_from(
 
 async def _bearer(token: str, tenant: Tenant, db: AsyncSession, services: Any) -> Viewer:
     if issued_by(token, tenant.config.auth.oidc):
-        account_id = await account_for_external_token(
+        account_id, second_factor = await account_for_external_token(
             db, services.provider_keys, tenant, token, services.settings.token_leeway_s
         )
-        return await account_viewer(db, tenant, account_id, session_id=None)
+        return await account_viewer(
+            db, tenant, account_id, session_id=None, attested_second_factor=second_factor
+        )
     claims = await services.tokens.verify(token, audience=[tenant.slug, OPERATOR_AUDIENCE])
     kind = claims.get("typ")
     if kind == "operator" and claims["aud"] == OPERATOR_AUDIENCE:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 from joserfc.errors import JoseError
@@ -59,9 +60,16 @@ def issued_by(token: str, provider: OidcProvider | None) -> bool:
     return provider is not None and unverified_claims(token).get("iss") == provider.issuer
 
 
+# RFC 8176's authentication methods that are a second factor (or a key held on a device).
+SECOND_FACTOR_METHODS = frozenset({"mfa", "otp", "hwk", "swk", "sms"})
+
+
 async def account_for_external_token(
     db: AsyncSession, keys: ProviderKeys, tenant: Tenant, token: str, leeway: int
-) -> uuid.UUID:
+) -> tuple[uuid.UUID, bool]:
+    """The account a provider's token signs in, and whether the provider says the person
+    passed a second factor (its ``amr`` claim): staff who sign in there have no session
+    here to pass one in."""
     provider = tenant.config.auth.oidc
     assert provider is not None
     key_set = await keys.keys_for(provider, unverified_header(token).get("kid"))
@@ -74,13 +82,15 @@ async def account_for_external_token(
         leeway=leeway,
     )
     subject = str(claims["sub"])
+    methods = claims.get("amr")
+    second_factor = isinstance(methods, list) and bool(SECOND_FACTOR_METHODS & set(methods))
     identity = await db.scalar(
         select(ExternalIdentity).where(
             ExternalIdentity.issuer == provider.issuer, ExternalIdentity.subject == subject
         )
     )
     if identity is not None:
-        return identity.account_id
+        return identity.account_id, second_factor
     email = claims.get(provider.email_claim)
     if not isinstance(email, str) or "@" not in email:
         raise Unauthenticated(
@@ -96,6 +106,11 @@ async def account_for_external_token(
             "provider has not verified the address; sign in with your "
             "password instead."
         )
+    if account is not None and account.email_confirmed_at is None:
+        # Registered but never confirmed: the provider has now proved the address, and
+        # whatever credentials the account held came from someone who never did.
+        account.password_hash = None
+        account.email_confirmed_at = datetime.now(UTC)
     if account is None:
         name = claims.get(provider.name_claim)
         account = Account(
@@ -115,4 +130,4 @@ async def account_for_external_token(
         )
     )
     await db.flush()
-    return account.id
+    return account.id, second_factor

@@ -45,8 +45,14 @@ _ACCOUNT_ROLES = text("""
 
 
 async def account_viewer(
-    db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, session_id: uuid.UUID | None
+    db: AsyncSession,
+    tenant: Tenant,
+    account_id: uuid.UUID,
+    session_id: uuid.UUID | None,
+    attested_second_factor: bool = False,
 ) -> Viewer:
+    """``attested_second_factor``: the site's sign-in provider says the person passed one
+    (a token of its own, with no session here to record it in)."""
     row = (
         await db.execute(
             _ACCOUNT_ROLES,
@@ -73,7 +79,7 @@ async def account_viewer(
         session_id=session_id,
         tenant_admin=row.tenant_admin,
         companies=companies,
-        second_factor_fresh=bool(row.second_factor_fresh),
+        second_factor_fresh=attested_second_factor or bool(row.second_factor_fresh),
     )
 
 
