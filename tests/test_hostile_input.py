@@ -1,11 +1,15 @@
 """Input an attacker would send: each gets a clear refusal with a stable code, never a 500
 or an INTERNAL error."""
 
+import json
 import uuid
+from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 
-from tests.conftest import error_code
+from tests.conftest import database_name, error_code
+from tests.support.employers import CREATE, employer_of
 
 
 async def test_deeply_nested_json_is_a_bad_request(api):
@@ -97,3 +101,148 @@ async def test_a_field_that_records_beside_one_that_reads_is_no_crash(api):
     assert "errors" not in body or all(
         error["extensions"]["code"] != "INTERNAL" for error in body["errors"]
     ), body
+
+
+SCRIPT_BREAKER = "</script><script>alert(document.domain)</script> & <b>"
+
+
+@pytest.mark.parametrize(
+    ("title", "character"),
+    [
+        ("Engineer\x07", "U+0007"),  # a C0 control
+        ("Engineer\x1b[31m", "U+001B"),  # a terminal escape
+        ("Engineer\ufffe", "U+FFFE"),  # a noncharacter
+        ("Engineer\U0010ffff", "U+10FFFF"),
+    ],
+)
+async def test_text_no_writer_can_carry_is_refused_at_the_door(api, title, character):
+    employer = await employer_of(api, "jobboard")
+    body = await api.graphql(
+        CREATE,
+        {
+            "input": {
+                "companyId": employer.company_id,
+                "title": title,
+                "description": "Work.",
+                "category": "ENGINEERING",
+                "employmentType": "FULL_TIME",
+            }
+        },
+        tenant="jobboard",
+        token=employer.token,
+    )
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert character in body["errors"][0]["message"]
+    code_point = int(character[2:], 16)
+    literal = await api.graphql(
+        f'{{ jobs(search: "a\\u{{{code_point:x}}}") {{ totalCount }} }}', tenant="jobboard"
+    )
+    assert error_code(literal) == "BAD_USER_INPUT", "escaped in the document's own strings too"
+
+
+async def test_tab_line_breaks_and_emoji_are_text(api):
+    employer = await employer_of(api, "jobboard")
+    job_id = await employer.post(title="Chef\tde cuisine 🍣", description="Line one\r\nLine two")
+    found = await api.data(
+        "query($id: ID!) { job(id: $id) { title } }", {"id": job_id}, tenant="jobboard"
+    )
+    assert found["job"]["title"] == "Chef\tde cuisine 🍣"
+    escaped = await api.graphql(
+        '{ jobs(search: "\\uD83C\\uDF63") { totalCount } }', tenant="jobboard"
+    )
+    assert "errors" not in escaped, "a surrogate pair escaped is one character"
+
+
+async def test_a_title_cannot_end_the_script_a_page_embeds_its_json_ld_in(api):
+    employer = await employer_of(api, "jobboard")
+    job_id = await employer.post(title=SCRIPT_BREAKER)
+    served = await api.http.get(f"/jobs/{job_id}/jsonld", headers={"X-Tenant": "jobboard"})
+    by_field = await api.data(
+        "query($id: ID!) { job(id: $id) { jsonLdScript } }", {"id": job_id}, tenant="jobboard"
+    )
+    for text in (served.text, by_field["job"]["jsonLdScript"]):
+        page = f'<html><head><script type="application/ld+json">{text}</script></head></html>'
+        scripts = ScriptContents()
+        scripts.feed(page)
+        [content] = scripts.found  # one script, whole: the title did not end it
+        assert json.loads(content)["title"] == SCRIPT_BREAKER
+
+
+class ScriptContents(HTMLParser):
+    """What each <script> element of a page holds, as a browser reads it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._inside = True
+            self.found.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._inside = False
+
+    def handle_data(self, data):
+        if self._inside:
+            self.found[-1] += data
+
+
+@pytest.mark.parametrize(
+    "website", ["javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.test", "www.x.jp"]
+)
+async def test_a_company_website_is_a_web_address(api, website):
+    token = (await api.sign_in("seeker26@jobboard.test", "jobboard"))["accessToken"]
+    body = await api.graphql(
+        'mutation($w: String) { createCompany(input: {name: "Kappa KK", website: $w}) { id } }',
+        {"w": website},
+        tenant="jobboard",
+        token=token,
+    )
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == "website"
+
+
+async def test_text_stored_before_the_rules_cannot_break_the_feed(
+    api, reconfigure, database_server, database
+):
+    await reconfigure({"kansai-jobs": {"policy": {"job_url_template": "https://k.test/jobs/{id}"}}})
+    kansai = await employer_of(api, "kansai-jobs")
+    job_id = await kansai.post(title="Old title")
+    connection = await database_server.admin(database_name(database))
+    try:
+        await connection.execute(
+            "UPDATE job_postings SET title = E'Old\\x01 title\\uFFFE', description = "
+            "E'a ]]> b' WHERE id = $1",
+            uuid.UUID(job_id),
+        )
+    finally:
+        await connection.close()
+    feed = await api.http.get("/feeds/indeed.xml", headers={"X-Tenant": "kansai-jobs"})
+    root = ElementTree.fromstring(feed.content)  # well-formed, or this raises
+    titles = [job.findtext("title") for job in root.iter("job")]
+    assert "Old title" in titles
+
+
+async def test_another_companys_application_is_answered_as_if_it_did_not_exist(api):
+    owner = await employer_of(api, "jobboard")
+    job_id = await owner.post(title="Harbour clerk")
+    seeker = (await api.sign_in("seeker27@jobboard.test", "jobboard"))["accessToken"]
+    applied = await api.data(
+        "mutation($j: ID!) { applyToJob(jobId: $j) { id } }",
+        {"j": job_id},
+        tenant="jobboard",
+        token=seeker,
+    )
+    stranger = await employer_of(api, "kansai-jobs")  # the same pool, another company
+    move = "mutation($id: ID!) { moveApplication(id: $id, status: REVIEWING) { id } }"
+    theirs = await api.graphql(
+        move, {"id": applied["applyToJob"]["id"]}, tenant="kansai-jobs", token=stranger.token
+    )
+    unknown = await api.graphql(
+        move, {"id": str(uuid.uuid4())}, tenant="kansai-jobs", token=stranger.token
+    )
+    assert error_code(theirs) == error_code(unknown) == "NOT_FOUND"
+    assert job_id not in theirs["errors"][0]["message"], "nothing of the posting is named"

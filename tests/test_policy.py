@@ -242,3 +242,47 @@ def test_every_filter_of_candidate_search_is_one_the_policy_allows():
 
     arguments = schema._schema.query_type.fields["searchCandidates"].args
     assert set(arguments) - {"companyId", "first"} == {to_camel_case(f) for f in SEARCH_FILTERS}
+
+
+# For each key a partner may not widen: a main site's setting and a partner's wider one.
+WIDER_THAN_THE_MAIN_SITE = {
+    "resume_visibilities": (
+        {"resume_visibilities": ["PRIVATE"]},
+        {"resume_visibilities": ["PRIVATE", "SEARCHABLE"]},
+    ),
+    "application_disclosed_fields": (
+        {"application_disclosed_fields": ["FULL_NAME"]},
+        {"application_disclosed_fields": ["FULL_NAME", "EMAIL"]},
+    ),
+    "public_profile_fields": (
+        {"resume_visibilities": ["PRIVATE", "PUBLIC"], "public_profile_fields": ["SKILLS"]},
+        {"resume_visibilities": ["PRIVATE", "PUBLIC"], "public_profile_fields": ["FULL_NAME"]},
+    ),
+    "webhook_applicant_fields": ({}, {"webhook_applicant_fields": ["FULL_NAME", "EMAIL"]}),
+    "third_party_disclosure": ({}, {"third_party_disclosure": "CONSENT_OR_LAW"}),
+    "require_staff_second_factor": ({}, {"require_staff_second_factor": False}),
+    "invitations_enabled": ({"invitations_enabled": False}, {}),
+    "data_uses": ({"data_uses": ["STATISTICS"]}, {"data_uses": ["STATISTICS", "RESUME_SEARCH"]}),
+    "statistics_min_cell": ({"statistics_min_cell": 8}, {"statistics_min_cell": 3}),
+}
+
+
+def test_every_policy_key_has_one_rule_against_the_main_sites():
+    """A key added to the policy without saying how a partner relates to its main site
+    fails here; so does a ceiling that nothing shows a partner cannot pass."""
+    from jobgraph.policy.config import PARTNER_CEILING, Ceiling, Policy
+
+    assert set(PARTNER_CEILING) == set(Policy.model_fields)
+    bounded = {key for key, ceiling in PARTNER_CEILING.items() if ceiling is not Ceiling.OWN}
+    assert set(WIDER_THAN_THE_MAIN_SITE) == bounded
+
+
+@pytest.mark.parametrize("key", sorted(WIDER_THAN_THE_MAIN_SITE))
+def test_a_partner_cannot_widen_any_bounded_key(key):
+    from jobgraph.policy.config import Policy, partner_excess
+
+    parent, partner = WIDER_THAN_THE_MAIN_SITE[key]
+    main_site = Policy.model_validate(parent)
+    assert partner_excess(Policy.model_validate(parent), main_site) == [], "equal is fine"
+    problems = dict(partner_excess(Policy.model_validate(partner), main_site))
+    assert list(problems) == [f"policy.{key}"], problems

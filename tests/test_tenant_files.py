@@ -239,8 +239,9 @@ async def test_moving_a_tenant_to_another_pool_is_refused_whole(database, tenant
         'slug = "kansai-jobs"\nname = "Kansai"\nhostnames = ["kansai.jobboard.localhost"]\n'
         'parent = "community"\n[branding]\nsite_name = "Kansai"\n[policy]\n'
         'resume_visibilities = ["PRIVATE"]\napplication_disclosed_fields = ["EMAIL"]\n'
+        'invitations_enabled = false\ndata_uses = ["STATISTICS"]\n'
     )
-    load_tenant_dir(tenant_dir)  # valid as a file: only the move is wrong
+    load_tenant_dir(tenant_dir)  # valid as a file, within community's rules: only the move
     edit(tenant_dir / "jobboard.toml", 'primary_color = "#1f4e79"', 'primary_color = "#111111"')
     with pytest.raises(TenantConfigError, match="another pool"):
         await _sync(database, tenant_dir)

@@ -474,6 +474,11 @@ async def site_endpoint_errors(api, url: str, events: list[str]) -> dict:
         "https://10.1.2.3/hooks",
         "https://169.254.169.254/latest/meta-data",  # a cloud's metadata service
         "https://[::1]/hooks",
+        "https://[::ffff:127.0.0.1]/hooks",  # IPv4 inside IPv6 forms: the inside counts
+        "https://[::127.0.0.1]/hooks",
+        "https://[64:ff9b::7f00:1]/hooks",  # NAT64
+        "https://[2002:7f00:1::]/hooks",  # 6to4
+        "https://[2002:a01:203::]/hooks",
         "https://localhost/hooks",
         "https://user:pass@example.com/hooks",
     ],

@@ -32,6 +32,7 @@ from jobgraph.errors import (
     PersistedQueryNotSupported,
     error_response,
 )
+from jobgraph.hygiene import forbidden_character, refusal
 from jobgraph.identity.models import TrustedDocument
 from jobgraph.lru import LRU
 from jobgraph.request_state import state_of
@@ -80,7 +81,8 @@ async def listed(db: AsyncSession, tenant: Tenant) -> list[TrustedDocument]:
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}", re.IGNORECASE)  # in a GraphQL string literal
+# An escaped character in a GraphQL string literal: \uXXXX or \u{X...}.
+_ESCAPE = re.compile(r"\\u(?:([0-9A-Fa-f]{4})|\{([0-9A-Fa-f]{1,6})\})")
 
 
 MAX_JSON_DEPTH = 32  # far deeper than any input type nests
@@ -88,23 +90,49 @@ MAX_JSON_DEPTH = 32  # far deeper than any input type nests
 
 def _check_payload(payload: dict[str, Any]) -> None:
     """Refuse JSON nested past MAX_JSON_DEPTH (the executor coerces variables recursively)
-    and the NUL character anywhere (PostgreSQL can neither store nor compare it), without
-    recursing here either."""
+    and, anywhere in the request (its variables, its document's strings, raw or escaped),
+    a character no text may hold (``hygiene.py``: PostgreSQL cannot store NUL, XML forbids
+    the rest), without recursing here either. Every path passes here, GET and POST, planned
+    or not, before any other work on the document."""
     pending: list[tuple[object, int]] = [(payload, 0)]
     while pending:
         value, depth = pending.pop()
         if depth > MAX_JSON_DEPTH:
             raise BadUserInput(_TOO_DEEP)
         if isinstance(value, str):
-            if "\x00" in value:
-                raise BadUserInput(_NUL)
+            _check_text(value)
         elif isinstance(value, dict):
             pending.extend((key, depth + 1) for key in value)
             pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
-    if _NUL_ESCAPE.search(str(payload.get("query", ""))):
+    query = payload.get("query")
+    if isinstance(query, str) and "\\u" in query:
+        _check_text(_escaped_characters(query))
+
+
+def _check_text(text: str) -> None:
+    character = forbidden_character(text)
+    if character == "U+0000":
         raise BadUserInput(_NUL)
+    if character is not None:
+        raise refusal("The request", character)
+
+
+def _escaped_characters(query: str) -> str:
+    """The characters a document's escapes stand for (a surrogate pair as one)."""
+    code_points = [int(four or braced, 16) for four, braced in _ESCAPE.findall(query)]
+    characters = []
+    index = 0
+    while index < len(code_points):
+        point = code_points[index]
+        following = code_points[index + 1] if index + 1 < len(code_points) else 0
+        if 0xD800 <= point <= 0xDBFF and 0xDC00 <= following <= 0xDFFF:
+            point = 0x10000 + ((point - 0xD800) << 10) + (following - 0xDC00)
+            index += 1
+        characters.append(chr(point) if point <= 0x10FFFF else "\uffff")  # not a character at all
+        index += 1
+    return "".join(characters)
 
 
 _TOO_DEEP = f"The request nests JSON more than {MAX_JSON_DEPTH} levels deep."

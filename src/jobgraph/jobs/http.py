@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from jobgraph.errors import NotFound, error_response
+from jobgraph.hygiene import json_for_html
 from jobgraph.jobs import publishing
 from jobgraph.request_state import RequestState, state_of
 from jobgraph.tenancy.registry import Tenant
@@ -49,8 +50,9 @@ async def job_json_ld(request: Request) -> Response:
     if found is None:
         return error_response(NotFound(f"No job {job_id} on this site."))
     document = publishing.json_ld(state.tenant, *found)
-    return JSONResponse(
-        document,
+    # Escaped for an HTML page, where it is meant to be pasted: no value ends the script.
+    return Response(
+        json_for_html(document),
         media_type="application/ld+json",
         headers={"ETag": etag, "Cache-Control": _CACHE},
     )

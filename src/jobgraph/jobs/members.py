@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput, Forbidden, NotFound
+from jobgraph.hygiene import web_address
 from jobgraph.identity import codes
 from jobgraph.identity.accounts import check_email, find_by_email
 from jobgraph.identity.emails import normalize_email
@@ -241,8 +242,12 @@ async def create_company(
         raise BadUserInput(
             f"The company name must have 1 to {MAX_COMPANY_NAME} characters.", field="name"
         )
+    website = web_address(fields.get("website"), "website")
     row = Company(
-        pool_id=tenant.pool_id, tenant_slug=tenant.slug, id=uuid.uuid4(), **{**fields, "name": name}
+        pool_id=tenant.pool_id,
+        tenant_slug=tenant.slug,
+        id=uuid.uuid4(),
+        **{**fields, "name": name, "website": website},
     )
     db.add(row)
     await db.flush()

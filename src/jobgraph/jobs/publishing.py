@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
-from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.hygiene import FORBIDDEN, xml_text
 from jobgraph.jobs.enums import EmploymentType, RemoteOption
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.jobs.search import shown_on
@@ -119,7 +119,7 @@ async def sitemap(db: AsyncSession, tenant: Tenant) -> AsyncIterator[str]:
             .execution_options(yield_per=1000)
         )
         async for job_id, updated_at in rows:
-            url = escape(job_url(tenant, job_id) or "")
+            url = xml_text(job_url(tenant, job_id) or "")
             yield f"<url><loc>{url}</loc><lastmod>{updated_at.date().isoformat()}</lastmod></url>\n"
     yield "</urlset>\n"
 
@@ -135,7 +135,8 @@ _SALARY_UNITS = {"HOUR": "hour", "DAY": "day", "MONTH": "month", "YEAR": "year"}
 
 
 def _cdata(value: object) -> str:
-    text = "" if value is None else str(value)
+    """Text in a CDATA section: its end split, and what XML may not carry dropped."""
+    text = "" if value is None else FORBIDDEN.sub("", str(value))
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 

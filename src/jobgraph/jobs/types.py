@@ -18,6 +18,7 @@ from strawberry.utils.str_converters import to_camel_case
 from jobgraph import places
 from jobgraph.errors import NotFound
 from jobgraph.fields import DERIVED, PRELOADED, Info, derived, parse_id
+from jobgraph.hygiene import json_for_html
 from jobgraph.identity.models import MemberRole
 from jobgraph.jobs import publishing, search
 from jobgraph.jobs.enums import (
@@ -318,16 +319,27 @@ class Job:
 
     @strawberry.field(
         description="The posting as schema.org JobPosting JSON-LD for search engines (Google "
-        'for Jobs): put it in a <script type="application/ld+json"> on the job\'s page. '
-        "Also at /jobs/<id>/jsonld on the site's host."
+        "for Jobs), as data. To put it in a page, take jsonLdScript: serialized here, a "
+        "title such as </script> would end the script element."
     )
     async def json_ld(self, info: Info) -> JSON:
+        return JSON(await self._json_ld(info))
+
+    @strawberry.field(
+        description="The JSON-LD as text to put as it is inside a "
+        '<script type="application/ld+json"> element on the job\'s page (<, > and & '
+        "escaped, so no value can end the script). Also at /jobs/<id>/jsonld."
+    )
+    async def json_ld_script(self, info: Info) -> str:
+        return json_for_html(await self._json_ld(info))
+
+    async def _json_ld(self, info: Info) -> dict[str, Any]:
         company = self.company_row
         if company is None:
             company = await info.context.loaders.company_by_id.load(self.row.company_id)
         if company is None:  # a foreign key: gone only if deleted while this request ran
             raise NotFound("This posting's company no longer exists.")
-        return JSON(publishing.json_ld(info.context.tenant, self.row, company))
+        return publishing.json_ld(info.context.tenant, self.row, company)
 
     @strawberry.field(
         description="Open postings like this one on this site: same category, "

@@ -4,6 +4,7 @@ policy owns it; a tenant's file (``tenancy/config.py``) holds one."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -177,32 +178,56 @@ class Policy(StrictModel):
         return self
 
 
+class Ceiling(StrEnum):
+    """How a partner site's setting of one policy key relates to its main site's."""
+
+    WITHIN = "within"  # a list: only what the main site's list holds
+    NO_OPENER = "no opener"  # third-party disclosure: no more open than the main site's
+    AT_LEAST = "at least"  # a number: no smaller than the main site's (a floor of privacy)
+    KEPT_ON = "kept on"  # a protection: on wherever the main site has it on
+    KEPT_OFF = "kept off"  # a use of seekers' data: off wherever the main site has it off
+    OWN = "own"  # the partner site's own matter (its feed, pages, API, reminders)
+
+
+# One rule per key of ``Policy``: a test fails when a key has none.
+PARTNER_CEILING: dict[str, Ceiling] = {
+    "resume_visibilities": Ceiling.WITHIN,
+    "default_resume_visibility": Ceiling.OWN,  # always one of its own visibilities
+    "application_disclosed_fields": Ceiling.WITHIN,
+    "public_profile_fields": Ceiling.WITHIN,
+    "webhook_applicant_fields": Ceiling.WITHIN,
+    "third_party_disclosure": Ceiling.NO_OPENER,
+    "signup_requires_full_name": Ceiling.OWN,  # asks more of a new seeker, discloses nothing
+    "require_staff_second_factor": Ceiling.KEPT_ON,
+    "invitations_enabled": Ceiling.KEPT_OFF,
+    "data_uses": Ceiling.WITHIN,
+    "statistics_min_cell": Ceiling.AT_LEAST,
+    "update_reminder_days": Ceiling.OWN,  # mail to seekers who consented, on its own site
+    "feed": Ceiling.OWN,
+    "api": Ceiling.OWN,
+    "confirm_listings_every_days": Ceiling.OWN,
+    "job_url_template": Ceiling.OWN,
+    "employer_console": Ceiling.OWN,
+}
+
+
 def partner_excess(partner: Policy, parent: Policy) -> list[tuple[str, str]]:
-    """Where a partner site's policy discloses more than its main site's: (key, rule) pairs."""
+    """Where a partner site's policy is looser than its main site's: (key, rule) pairs, by
+    the one rule of each key (``PARTNER_CEILING``)."""
     problems: list[tuple[str, str]] = []
-    for key in ("resume_visibilities", "application_disclosed_fields", "public_profile_fields"):
-        extra = sorted(set(getattr(partner, key)) - set(getattr(parent, key)))
-        if extra:
-            problems.append(
-                (
-                    f"policy.{key}",
-                    f"a partner site cannot allow what its main site does not: {', '.join(extra)}",
-                )
-            )
-    if parent.require_staff_second_factor and not partner.require_staff_second_factor:
-        problems.append(
-            (
-                "policy.require_staff_second_factor",
-                "a partner site cannot let its staff act on a password alone when its main "
-                "site requires a second factor",
-            )
-        )
-    if partner.third_party_disclosure.openness > parent.third_party_disclosure.openness:
-        problems.append(
-            (
-                "policy.third_party_disclosure",
-                f"a partner site cannot allow {partner.third_party_disclosure} when its main site "
-                f"allows only {parent.third_party_disclosure}",
-            )
-        )
+    for key, ceiling in PARTNER_CEILING.items():
+        mine, theirs = getattr(partner, key), getattr(parent, key)
+        problem = None
+        if ceiling is Ceiling.WITHIN and (extra := sorted(set(mine) - set(theirs))):
+            problem = f"a partner site cannot allow what its main site does not: {', '.join(extra)}"
+        elif ceiling is Ceiling.NO_OPENER and mine.openness > theirs.openness:
+            problem = f"a partner site cannot allow {mine} when its main site allows only {theirs}"
+        elif ceiling is Ceiling.AT_LEAST and mine < theirs:
+            problem = f"a partner site cannot go below its main site's {theirs}"
+        elif ceiling is Ceiling.KEPT_ON and theirs and not mine:
+            problem = "a partner site cannot turn off a protection its main site has on"
+        elif ceiling is Ceiling.KEPT_OFF and mine and not theirs:
+            problem = "a partner site cannot turn on a use of seekers' data its main site has off"
+        if problem is not None:
+            problems.append((f"policy.{key}", problem))
     return problems

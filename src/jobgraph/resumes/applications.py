@@ -232,9 +232,11 @@ async def move(
             field="status",
         )
     row = await db.scalar(select(Application).where(Application.id == application_id))
-    if row is None:
-        raise NotFound(f"No application {application_id}.")
-    job = await company_job(db, tenant, viewer, row.job_id)
+    job = await db.get(JobPosting, (tenant.pool_id, row.job_id)) if row is not None else None
+    if row is None or job is None or job.company_id not in viewer.companies:
+        # The same answer for another company's application: nothing about it, its
+        # posting included, is the caller's to learn.
+        raise NotFound(f"None of your companies has an application {application_id}.")
     if row.status == ApplicationStatus.WITHDRAWN:
         raise BadUserInput("The seeker withdrew this application.", field="id")
     row.status = str(status)

@@ -15,7 +15,6 @@ endpoint is marked failing and its owners are told by e-mail."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import time
 import uuid
@@ -42,7 +41,7 @@ from jobgraph.webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from jobgraph.webhooks.service import secret_of
+from jobgraph.webhooks.service import is_public, secret_of
 
 # The pauses before each next attempt; after GIVE_UP_AFTER a delivery is failed.
 BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (0.5, 2, 10, 30, 60, 120, 240, 480, 480))
@@ -243,7 +242,7 @@ async def _public_address(url: str) -> tuple[str | None, str | None]:
     except OSError as error:
         return f"cannot resolve {host}: {error}"[:500], None
     for *_, address in found:
-        if not ipaddress.ip_address(address[0]).is_global:
+        if not is_public(str(address[0])):
             return f"refused: {host} resolves to a non-public address ({address[0]})", None
     return None, str(found[0][4][0]) if found else None
 

@@ -56,12 +56,32 @@ def check_url(url: str, allow_private: bool) -> str:
     if parts.hostname in ("localhost",) or parts.hostname.endswith((".localhost", ".internal")):
         raise BadUserInput("The endpoint must be on the public internet.", field="url")
     try:
-        address = ipaddress.ip_address(parts.hostname)
+        public = is_public(parts.hostname)
     except ValueError:
         return url  # a name: its addresses are checked again at each delivery
-    if not address.is_global:
+    if not public:
         raise BadUserInput("The endpoint must be on the public internet.", field="url")
     return url
+
+
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, the deprecated
+# IPv4-compatible form): the IPv4 address inside is what such a packet reaches.
+_CARRIES_IPV4 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+
+
+def is_public(text: str) -> bool:
+    """Whether an address is on the public internet, the IPv4 address inside an IPv6 form
+    judged too (mapped ::ffff:a.b.c.d, 6to4 2002::/16, NAT64, IPv4-compatible ::a.b.c.d)."""
+    address = ipaddress.ip_address(text.split("%")[0])
+    inner: list[ipaddress.IPv4Address] = []
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            inner.append(address.ipv4_mapped)
+        if address.sixtofour is not None:
+            inner.append(address.sixtofour)
+        if any(address in network for network in _CARRIES_IPV4):
+            inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return address.is_global and all(candidate.is_global for candidate in inner)
 
 
 async def check_owner(db: AsyncSession, viewer: Viewer, company_id: uuid.UUID) -> None:
