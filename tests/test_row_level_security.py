@@ -177,3 +177,44 @@ async def test_the_embedded_server_is_current_and_admits_connections_by_peer_ide
         ("local", ["all"], "peer"),
         ("local", ["replication"], "peer"),
     ]
+
+
+# Tables the service writes that belong to no pool: the platform's own (its operators,
+# their sessions, the keys that sign every site's tokens, the registry's version that any
+# site's change moves on). Everything else it can write is under row-level security.
+PLATFORM_TABLES = {"operators", "operator_sessions", "signing_keys", "tenant_registry_state"}
+
+
+async def test_every_table_the_service_can_write_is_under_row_level_security(service):
+    writable = await service.fetch(
+        "SELECT DISTINCT c.relname, c.relrowsecurity, c.relforcerowsecurity "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND ("
+        "has_table_privilege(current_user, c.oid, 'INSERT') OR "
+        "has_table_privilege(current_user, c.oid, 'UPDATE') OR "
+        "has_table_privilege(current_user, c.oid, 'DELETE'))"
+    )
+    unguarded = {
+        row["relname"]
+        for row in writable
+        if not (row["relrowsecurity"] and row["relforcerowsecurity"])
+    }
+    assert unguarded == PLATFORM_TABLES
+
+
+async def test_a_pool_bumps_only_its_own_data_version(service):
+    assert await service.fetchval("SELECT count(*) FROM pool_data_versions") >= 2
+    async with service.transaction():
+        await service.execute("SELECT set_config('jobgraph.pool', 'community', true)")
+        assert (
+            await service.execute(
+                "UPDATE pool_data_versions SET version = version + 1 WHERE pool_id = 'jobboard'"
+            )
+            == "UPDATE 0"
+        )
+        assert (
+            await service.execute(
+                "UPDATE pool_data_versions SET version = version + 1 WHERE pool_id = 'community'"
+            )
+            == "UPDATE 1"
+        )

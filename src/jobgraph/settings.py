@@ -127,8 +127,9 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default=DEVELOPMENT_SECRET_KEY,
-        description="Encrypts the token-signing keys at rest and signs mailed codes. The "
-        "published default is refused unless the server binds a loopback address.",
+        description="Encrypts the token-signing keys, webhook secrets and staff's second-factor "
+        "secrets at rest. The published default is refused unless the server binds a "
+        "loopback address.",
     )
     trusted_proxies: str = Field(
         default="",

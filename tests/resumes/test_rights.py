@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from jobgraph.db.engine import bind_pool
+from jobgraph.notifications.outbox import deliver
 from jobgraph.privacy.rights import EXPORTED_TABLES, KEPT_TABLES, queue_update_requests
-from tests.conftest import database_name, error_code
+from tests.conftest import TEST_SETTINGS, database_name, error_code
 from tests.support.disclosure import APPLICANTS, applied, seeker_token
 from tests.support.employers import employer_of
 
@@ -527,3 +528,54 @@ async def test_ones_own_lists_come_in_pages_newest_first(api):
     for first, offset in ((0, 0), (2, -1)):
         body = await api.graphql(page, {"f": first, "o": offset}, tenant="jobboard", token=seeker)
         assert error_code(body) == "BAD_USER_INPUT"
+
+
+INQUIRY = """mutation($r: String) { sendInquiry(subject: "My data", body: "Ann here, call me",
+  name: "Ann Example", replyTo: $r) { id } }"""
+
+
+async def test_erasure_and_export_reach_every_inquiry_the_seeker_sent(
+    api, database_server, database
+):
+    """Signed in, and signed out from the account's own address: both are the seeker's."""
+    email = "seeker28@jobboard.test"
+    token = (await api.sign_in(email, "jobboard"))["accessToken"]
+    await api.data(INQUIRY, {"r": None}, tenant="jobboard", token=token)
+    await api.data(INQUIRY, {"r": email.upper()}, tenant="jobboard")  # signed out
+    exported = (await api.data("{ exportMyData }", tenant="jobboard", token=token))["exportMyData"]
+    assert [row["body"] for row in exported["inquiries"]] == ["Ann here, call me"] * 2
+    await api.data("mutation { eraseMyPersonalInformation }", tenant="jobboard", token=token)
+    connection = await database_server.admin(database_name(database))
+    try:
+        left = await connection.fetch(
+            "SELECT name, reply_to, body FROM inquiries WHERE body LIKE '%Ann%' "
+            "OR name LIKE '%Ann%' OR lower(reply_to) = $1",
+            email,
+        )
+    finally:
+        await connection.close()
+    assert left == []
+
+
+async def test_a_deleted_account_leaves_no_mail_in_the_senders_folder(serve, database, tmp_path):
+    settings = TEST_SETTINGS.model_copy(update={"mail_dir": tmp_path})
+    async with serve(database, settings) as api:
+        email = "seeker29@jobboard.test"
+        await api.data(
+            "mutation($e: String!) { requestPasswordReset(email: $e) { email } }",
+            {"e": email},
+            tenant="jobboard",
+        )
+        await deliver(
+            api.app.state.services.sessions,
+            (await api.app.state.services.registry.current()).pools(),
+            api.app.state.services.mail,
+        )
+        assert len(list(tmp_path.glob("*.json"))) == 1
+        token = (await api.sign_in(email, "jobboard"))["accessToken"]
+        await api.data(
+            'mutation { deleteMyAccount(password: "demo-password-2026") }',
+            tenant="jobboard",
+            token=token,
+        )
+    assert list(tmp_path.glob("*.json")) == []

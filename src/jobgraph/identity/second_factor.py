@@ -9,17 +9,21 @@ removed when used."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyotp
 import segno
+from cryptography.fernet import InvalidToken
 
 from jobgraph.errors import BadUserInput
 from jobgraph.identity.models import SecondFactorHolder
 from jobgraph.identity.tokens import secret_digest
 from jobgraph.signing import sealer
+
+log = logging.getLogger(__name__)
 
 FRESH_FOR = timedelta(hours=12)
 RECOVERY_CODES = 10
@@ -101,6 +105,10 @@ def is_fresh(passed_at: datetime | None, now: datetime | None = None) -> bool:
 def _totp_matches(holder: SecondFactorHolder, secret_key: str, code: str) -> bool:
     if holder.totp_secret is None:
         return False
-    secret = sealer(secret_key).decrypt(holder.totp_secret.encode()).decode()
+    try:
+        secret = sealer(secret_key).decrypt(holder.totp_secret.encode()).decode()
+    except InvalidToken:  # sealed under another secret key: only recovery codes still work
+        log.error("a second-factor secret does not open with JOBGRAPH_SECRET_KEY")
+        return False
     digits = code.strip().replace(" ", "")
     return digits.isdigit() and pyotp.TOTP(secret).verify(digits, valid_window=VALID_WINDOW)

@@ -29,12 +29,19 @@ class Mail:
 class Sender(Protocol):
     async def send(self, mail: Mail) -> None: ...
 
+    async def forget(self, ids: list[str]) -> None:
+        """Drop what this sender kept of these messages (their person was erased)."""
+        ...
+
 
 class ConsoleSender:
     """Logs that a message went out, not what it says (it holds personal data)."""
 
     async def send(self, mail: Mail) -> None:
         log.info("mail %s sent (console sender): %s", mail.id, mail.subject)
+
+    async def forget(self, ids: list[str]) -> None:
+        return None  # it kept nothing
 
 
 class FileSender:
@@ -47,6 +54,10 @@ class FileSender:
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / f"{mail.id}.json"
         target.write_text(json.dumps(mail.__dict__, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    async def forget(self, ids: list[str]) -> None:
+        for mail_id in ids:
+            (self.directory / f"{mail_id}.json").unlink(missing_ok=True)
 
 
 class SmtpSender:
@@ -74,6 +85,9 @@ class SmtpSender:
             use_tls=self.url.scheme == "smtps",
             timeout=20,
         )
+
+    async def forget(self, ids: list[str]) -> None:
+        return None  # sent away: the recipient's mailbox is theirs
 
 
 def sender_from(settings: Settings) -> Sender:

@@ -10,7 +10,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.agreements import documents
@@ -153,7 +163,11 @@ async def export(
                 "at": _plain(row.created_at),
             }
             for row in (
-                await db.scalars(select(Inquiry).where(Inquiry.account_id == account_id))
+                await db.scalars(
+                    select(Inquiry)
+                    .where(_inquiries_of(account_id, account.email_normalized))
+                    .order_by(Inquiry.created_at)
+                )
             ).all()
         ],
         "saved_searches": [
@@ -286,6 +300,27 @@ async def erase_personal_information(db: AsyncSession, account_id: uuid.UUID) ->
     await db.execute(
         update(Application).where(Application.account_id == account_id).values(cover_note=None)
     )
+    # So are the seeker's inquiries to the site: their name, address and words.
+    email = account.email_normalized if account is not None else None
+    await db.execute(
+        update(Inquiry).where(_inquiries_of(account_id, email)).values(**_ERASED_INQUIRY)
+    )
+
+
+def _inquiries_of(account_id: uuid.UUID, email: str | None) -> ColumnElement[bool]:
+    """The seeker's inquiries: sent signed in, or signed out from the account's address."""
+    mine = Inquiry.account_id == account_id
+    if email is None:
+        return mine
+    return or_(mine, and_(Inquiry.account_id.is_(None), func.lower(Inquiry.reply_to) == email))
+
+
+_ERASED_INQUIRY = {
+    "name": None,
+    "reply_to": None,
+    "subject": "(erased)",
+    "body": "(erased at the sender's request)",
+}
 
 
 def pseudonym(secret_key: str, account_id: uuid.UUID) -> str:
@@ -294,10 +329,11 @@ def pseudonym(secret_key: str, account_id: uuid.UUID) -> str:
 
 async def delete_account(
     db: AsyncSession, tenant: Tenant, account_id: uuid.UUID, secret_key: str
-) -> None:
+) -> list[str]:
     """Deletes the account and everything that hangs on it (resume, applications,
     consents, sessions, outbox...). Records of lawful disclosures are kept, as the law
-    requires, under a pseudonym and without the values disclosed."""
+    requires, under a pseudonym and without the values disclosed. The ids of the mail
+    deleted from the outbox, for the sender to forget its copies once this commits."""
     lawful = (
         await db.scalars(
             select(DisclosureRecord).where(
@@ -330,17 +366,23 @@ async def delete_account(
     # invitation to a company), carry the address, not the account: erase those too.
     email = await db.scalar(select(Account.email_normalized).where(Account.id == account_id))
     await db.execute(
-        update(Inquiry)
-        .where(func.lower(Inquiry.reply_to) == email, Inquiry.account_id.is_(None))
-        .values(
-            name=None, reply_to=None, subject="(erased)", body="(erased at the sender's request)"
-        )
+        update(Inquiry).where(_inquiries_of(account_id, email)).values(**_ERASED_INQUIRY)
     )
-    await db.execute(
-        delete(Notification).where(
-            func.lower(Notification.recipient) == email, Notification.account_id.is_(None)
+    mail = (
+        await db.scalars(
+            delete(Notification)
+            .where(
+                or_(
+                    Notification.account_id == account_id,
+                    and_(
+                        Notification.account_id.is_(None),
+                        func.lower(Notification.recipient) == email,
+                    ),
+                )
+            )
+            .returning(Notification.id)
         )
-    )
+    ).all()
     # Codes mailed about the account or its address (a registration's name and password
     # hash, an invitation) go too.
     await db.execute(
@@ -356,6 +398,7 @@ async def delete_account(
         update(SiteRoleEvent).where(SiteRoleEvent.email == email).values(email="(erased)")
     )
     await db.execute(delete(Account).where(Account.id == account_id))
+    return [str(mail_id) for mail_id in mail]
 
 
 async def statistics(

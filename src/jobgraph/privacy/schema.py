@@ -126,9 +126,10 @@ class PrivacyMutation:
             account = await accounts.confirmed_by_password(
                 db, context.tenant, context.viewer.signed_in_account, password
             )
-            await rights.delete_account(
+            sent = await rights.delete_account(
                 db, context.tenant, account.id, context.services.settings.secret_key
             )
+        await context.services.mail.forget(sent)  # the copies the sender kept (its folder)
         return True
 
     @strawberry.mutation(
