@@ -4,6 +4,8 @@ The HTTP matrix (tests/resumes/) shows the same rules reach every resolver."""
 
 from __future__ import annotations
 
+import math
+import random
 import uuid
 from dataclasses import dataclass, field
 
@@ -27,7 +29,14 @@ from jobgraph.policy.fields import (
     ResumeField,
     ResumeVisibility,
 )
-from jobgraph.policy.statistics import published_count
+from jobgraph.policy.statistics import (
+    OTHER,
+    best_guess,
+    label_of,
+    noise,
+    noise_probability,
+    release,
+)
 from jobgraph.viewer import Viewer, ViewerKind
 
 PRIVATE, SEARCHABLE, PUBLIC = (
@@ -221,16 +230,38 @@ def test_which_visibilities_search_reaches(site, searchable):
     assert searchable_visibilities(site) == searchable
 
 
-@pytest.mark.parametrize(
-    ("count", "published"),
-    [(0, {0}), (1, {0, 5}), (4, {0, 5}), (5, {5}), (9, {5, 10}), (10, {10}), (37, {35, 40})],
-)
-def test_statistics_publish_counts_in_steps_of_the_minimum_cell(count, published):
-    """With a minimum cell of 5, under secrets that differ: a count shows as a multiple of
-    5 less than 5 away from the truth, a group of 5 or more always shows, and which of the
-    two multiples shows depends on the secret alone."""
-    seen = {published_count(f"secret-{n}", JOB_BOARD, "nationality", "X", count) for n in range(40)}
-    assert seen == published
+@pytest.mark.parametrize("epsilon", [0.1, 0.25, 0.5, 1.0])
+def test_one_seeker_moves_a_released_count_by_at_most_e_to_the_epsilon(epsilon):
+    """The guarantee, from the mechanism's own distribution (no sampling): whatever a
+    count was released as, it was at most e^epsilon times more likely with one seeker more
+    than without, and the best attacker who knows everyone else (guessing from the
+    released value whether the seeker is counted) is right at most e^e / (1 + e^e)."""
+    support = range(-400, 401)
+    without = {k: noise_probability(k, epsilon) for k in support}
+    with_one = {k: noise_probability(k - 1, epsilon) for k in support}
+    assert sum(without.values()) == pytest.approx(1.0)
+    assert max(with_one[k] / without[k] for k in support) <= math.exp(epsilon) * (1 + 1e-9)
+    attacker = sum(max(without[k], with_one[k]) for k in support) / 2
+    assert attacker <= best_guess(epsilon) + 1e-9
+
+
+def test_the_noise_drawn_has_the_distribution_the_bound_assumes():
+    rng = random.Random(20261203)  # a fixed seed: the same draws every run
+    epsilon = 0.25
+    draws = [noise(epsilon, rng) for _ in range(20_000)]
+    for k in (-2, 0, 3):
+        share = draws.count(k) / len(draws)
+        expected = noise_probability(k, epsilon)
+        assert abs(share - expected) < 5 * math.sqrt(expected / len(draws)), (k, share)
+
+
+def test_a_label_is_never_a_seekers_own_text():
+    vocabulary = ["Philippines", "Vietnam"]
+    assert label_of("vietnam ", vocabulary) == "Vietnam"
+    assert label_of("Zzland, my village", vocabulary) == OTHER
+    assert label_of(None, vocabulary) is None
+    released = release({"nationality": {"Zzland, my village": 50}}, Policy(), random.Random(1))
+    assert "Zzland, my village" not in {label for label, _ in released["nationality"]}
 
 
 def test_every_filter_of_candidate_search_is_one_the_policy_allows():
@@ -264,6 +295,12 @@ WIDER_THAN_THE_MAIN_SITE = {
     "invitations_enabled": ({"invitations_enabled": False}, {}),
     "data_uses": ({"data_uses": ["STATISTICS"]}, {"data_uses": ["STATISTICS", "RESUME_SEARCH"]}),
     "statistics_min_cell": ({"statistics_min_cell": 8}, {"statistics_min_cell": 3}),
+    "statistics_epsilon": ({"statistics_epsilon": 0.5}, {"statistics_epsilon": 1.0}),
+    "statistics_release_days": ({"statistics_release_days": 30}, {"statistics_release_days": 1}),
+    "statistics_yearly_budget": (
+        {"statistics_yearly_budget": 4.0},
+        {"statistics_yearly_budget": 12.0},
+    ),
 }
 
 

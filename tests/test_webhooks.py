@@ -355,16 +355,20 @@ async def test_a_company_endpoint_gets_what_the_site_allows_of_an_applicant_reco
 async def test_an_application_on_the_partner_site_sends_the_partners_share(
     api, receiver, reconfigure
 ):
-    # The partner lets webhooks carry more than it discloses on application at all: the
-    # main site's company endpoint gets only what the partner discloses.
+    # The partner lets webhooks carry more than it discloses on application at all (as its
+    # main site allows them to): the main site's company endpoint gets only what the
+    # partner discloses.
     await reconfigure(
         {
+            "jobboard": {
+                "policy": {"webhook_applicant_fields": ["FULL_NAME", "EMAIL", "PHONE", "SKILLS"]}
+            },
             "kansai-jobs": {
                 "policy": {
                     "application_disclosed_fields": ["FULL_NAME", "EMAIL", "LANGUAGES"],
                     "webhook_applicant_fields": ["FULL_NAME", "EMAIL", "PHONE", "SKILLS"],
                 }
-            }
+            },
         }
     )
     employer = await employer_of(api, "jobboard")

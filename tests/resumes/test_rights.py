@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from jobgraph.db.engine import bind_pool
 from jobgraph.notifications.outbox import deliver
+from jobgraph.policy.config import Policy
 from jobgraph.privacy.rights import EXPORTED_TABLES, KEPT_TABLES, queue_update_requests
 from tests.conftest import TEST_SETTINGS, database_name, error_code
 from tests.support.disclosure import APPLICANTS, applied, seeker_token
@@ -202,28 +203,35 @@ async def test_staff_see_personal_data_only_with_a_purpose_and_it_is_recorded(ap
     }
 
 
-async def test_statistics_never_show_a_small_group(api):
+STATISTICS_RELEASE = """{ seekerStatistics { threshold releasedAt nextReleaseAt epsilon
+  budgetSpent yearlyBudget nationality { value count } visaStatus { value count }
+  careerLevel { value count } japaneseLevel { value count } } }"""
+
+
+async def statistics_of(api, token, tenant="jobboard") -> dict:
+    return (await api.data(STATISTICS_RELEASE, tenant=tenant, token=token))["seekerStatistics"]
+
+
+async def test_statistics_show_only_labels_of_the_vocabulary_and_no_small_group(api):
     admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
-    stats = (
-        await api.data(
-            """{ seekerStatistics { threshold
-      nationality { value count } visaStatus { value count } careerLevel { value count }
-      japaneseLevel { value count } } }""",
-            tenant="jobboard",
-            token=admin,
-        )
-    )["seekerStatistics"]
-    assert stats["threshold"] == 5
-    for name in ("nationality", "visaStatus", "careerLevel", "japaneseLevel"):
-        assert stats[name], name
+    stats = await statistics_of(api, admin)
+    assert stats["threshold"] == 5 and stats["releasedAt"] is not None
+    assert stats["epsilon"] == 1.0 and stats["budgetSpent"] == 1.0
+    assert stats["yearlyBudget"] == 12.0
+    vocabulary = Policy().statistics_groups
+    for name, attribute in (
+        ("nationality", "nationality"),
+        ("visaStatus", "visa_status"),
+        ("careerLevel", "career_level"),
+        ("japaneseLevel", "japanese_level"),
+    ):
         assert all(group["count"] >= 5 for group in stats[name]), stats[name]
+        assert {g["value"] for g in stats[name]} <= {*vocabulary[attribute], "other"}
     seeker = await seeker_token(api, 1, "jobboard")
-    assert (
-        error_code(
-            await api.graphql("{ seekerStatistics { threshold } }", tenant="jobboard", token=seeker)
-        )
-        == "FORBIDDEN"
+    refused = await api.graphql(
+        "{ seekerStatistics { threshold } }", tenant="jobboard", token=seeker
     )
+    assert error_code(refused) == "FORBIDDEN"
 
 
 async def test_update_requests_go_only_to_consenting_seekers_with_stale_resumes(api):
@@ -436,47 +444,69 @@ async def test_the_export_covers_every_table_that_refers_to_an_account(
     assert exported["notifications"] == [] and exported["company_memberships"] == []
 
 
-STATISTICS = "{ seekerStatistics { threshold visaStatus { value count } } }"
-
-
-async def test_padding_a_group_does_not_reveal_one_seekers_value(api, database, database_server):
-    """The attack: four accounts of the attacker share a rare value; the group shows (at 5)
-    exactly when the victim shares it too. With counts in secret-offset steps the group
-    looks the same either way, but for the one offset in five that puts a step between 4
-    and 5: over twenty such groups the attacker reads the victim's value off a few, not
-    all (a plain threshold gave it away in every one)."""
-    values = [f"Rare visa {i}" for i in range(20)]
+async def age_releases(database_server, database, days: int) -> None:
+    """As if the site's releases were made ``days`` ago (its period passes)."""
     await database_server.execute(
-        "INSERT INTO accounts (pool_id, tenant_slug, email, email_normalized) "
-        "SELECT 'jobboard', 'jobboard', 'pad' || v || '-' || i || '@x.test', "
-        "'pad' || v || '-' || i || '@x.test' "
-        "FROM generate_series(0, 19) v, generate_series(1, 4) i;"
-        "INSERT INTO resumes (pool_id, tenant_slug, account_id, visibility, visa_status, "
-        "languages, education_history, work_history, skills, hobbies, desired_categories, "
-        "desired_locations) SELECT 'jobboard', 'jobboard', id, 'PRIVATE', "
-        "'Rare visa ' || split_part(substr(email, 4), '-', 1), '[]', '[]', '[]', '{}', '{}', "
-        "'{}', '{}' FROM accounts WHERE email LIKE 'pad%@x.test'",
+        f"UPDATE statistics_releases SET created_at = created_at - interval '{days} days'",
         database_name(database),
     )
-    admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
-    victim = await seeker_token(api, 23, "jobboard")
-    revealed = 0
-    for value in values:
-        seen = []
-        for visa in (value, "Permanent resident"):
-            await api.data(
-                "mutation($v: String) { updateResume(patch: {visaStatus: $v}) { updatedAt } }",
-                {"v": visa},
-                tenant="jobboard",
-                token=victim,
-            )
-            groups = (await api.data(STATISTICS, tenant="jobboard", token=admin))[
-                "seekerStatistics"
-            ]["visaStatus"]
-            seen.append([g for g in groups if g["value"] == value])
-            assert all(g["count"] % 5 == 0 for g in groups), groups
-        revealed += seen[0] != seen[1]
-    assert revealed < len(values) / 2, revealed
+
+
+async def test_an_attacker_sees_one_release_a_period_whatever_it_does_between(
+    api, database, database_server, reconfigure, serve
+):
+    """The attacks: pad the victim's group, then watch it as the victim leaves; change the
+    minimum cell between queries; ask again and again. Every answer in a period is the
+    release made at its start, so none of it tells anything about the victim; a change of
+    policy applies from the next release."""
+    admin = (await api.staff_sign_in("admin@community.test", "community"))["accessToken"]
+    victim = await seeker_token(api, 13, "community")
+    first = await statistics_of(api, admin, "community")
+    for visa in ("Student", "Working holiday", None):
+        await api.data(
+            "mutation($v: String) { updateResume(patch: {visaStatus: $v}) { updatedAt } }",
+            {"v": visa},
+            tenant="community",
+            token=victim,
+        )
+        assert await statistics_of(api, admin, "community") == first
+    await reconfigure({"community": {"policy": {"statistics_min_cell": 8}}})
+    async with serve(database) as changed:
+        again = (await changed.staff_sign_in("admin@community.test", "community"))["accessToken"]
+        assert {**await statistics_of(changed, again, "community"), "threshold": 5} == first
+        await age_releases(database_server, database, 31)
+        fresh = await statistics_of(changed, again, "community")
+    assert fresh["releasedAt"] != first["releasedAt"] and fresh["budgetSpent"] == 2.0
+    for name in ("nationality", "visaStatus", "careerLevel", "japaneseLevel"):
+        assert all(group["count"] >= 8 for group in fresh[name]), "the new minimum applies"
+
+
+async def test_a_spent_budget_keeps_the_last_release(database, database_server, reconfigure, serve):
+    await reconfigure({"community": {"policy": {"statistics_yearly_budget": 1.5}}})
+    async with serve(database) as api:
+        admin = (await api.staff_sign_in("admin@community.test", "community"))["accessToken"]
+        first = await statistics_of(api, admin, "community")
+        await age_releases(database_server, database, 31)
+        later = await statistics_of(api, admin, "community")
+    assert first["budgetSpent"] == later["budgetSpent"] == 1.0
+    # The same release (aged by the test), not a new one: that would spend more than the
+    # year allows.
+    assert later["releasedAt"] < first["releasedAt"]
+    moments = ("releasedAt", "nextReleaseAt")
+    assert {k: v for k, v in later.items() if k not in moments} == {
+        k: v for k, v in first.items() if k not in moments
+    }
+
+
+async def test_each_site_releases_its_own_statistics(api):
+    """A partner site counts its own seekers in its own releases, with its own budget, never
+    looser than its main site's (the policy's ceiling)."""
+    partner = (await api.staff_sign_in("admin@kansai-jobs.test", "kansai-jobs"))["accessToken"]
+    main = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
+    on_partner = await statistics_of(api, partner, "kansai-jobs")
+    on_main = await statistics_of(api, main)
+    assert on_partner["budgetSpent"] == on_main["budgetSpent"] == 1.0
+    assert on_partner["releasedAt"] != on_main["releasedAt"], "two releases, not one shared"
 
 
 async def test_deleting_an_account_erases_mail_sent_to_its_address_before_it_existed(

@@ -37,6 +37,24 @@ Use = Annotated[DataUse, Strict(False)]
 ThirdParties = Annotated[ThirdPartyDisclosure, Strict(False)]
 
 MAX_PAGE_SIZE_CEILING = 100
+MAX_STATISTICS_EPSILON = 2.0
+StatisticsAttribute = Literal["nationality", "visa_status", "career_level", "japanese_level"]
+GroupLabel = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+# The labels statistics may show: a closed vocabulary per attribute, never a seeker's own
+# free text (a value of one seeker would be personal data as a label).
+DEFAULT_GROUPS: dict[StatisticsAttribute, tuple[str, ...]] = {
+    "nationality": (
+        "Brazil", "China", "France", "India", "Indonesia", "Nepal", "Philippines",
+        "South Korea", "Thailand", "United Kingdom", "United States", "Vietnam",
+    ),
+    "visa_status": (
+        "Dependent", "Engineer/Specialist in Humanities", "Highly Skilled Professional",
+        "Permanent resident", "Specified Skilled Worker", "Spouse of Japanese", "Student",
+        "Working holiday",
+    ),
+    "career_level": ("ENTRY", "MID", "SENIOR", "EXECUTIVE"),
+    "japanese_level": ("BASIC", "CONVERSATIONAL", "BUSINESS", "NATIVE"),
+}  # fmt: skip
 MAX_TOKENS_CEILING = 10_000
 MIN_STATISTICS_CELL = 3
 
@@ -121,7 +139,16 @@ class Policy(StrictModel):
     require_staff_second_factor: bool = True
     invitations_enabled: bool = True
     data_uses: list[Use] = list(DataUse)
+    # Statistics of the site's seekers (policy/statistics.py): released once a period under
+    # epsilon-differential privacy, grouped only by the closed vocabularies below (anything
+    # else counts as "other"); a released count below the minimum cell is not shown.
     statistics_min_cell: int = Field(default=5, ge=MIN_STATISTICS_CELL)
+    statistics_epsilon: float = Field(default=1.0, gt=0, le=MAX_STATISTICS_EPSILON)
+    statistics_release_days: int = Field(default=30, ge=1, le=365)
+    statistics_yearly_budget: float = Field(default=12.0, gt=0, le=50)
+    statistics_groups: dict[StatisticsAttribute, list[GroupLabel]] = Field(
+        default_factory=lambda: {key: list(labels) for key, labels in DEFAULT_GROUPS.items()}
+    )
     # Seekers whose resume has not changed for this long are asked to review it.
     update_reminder_days: int = Field(default=180, ge=30)
     feed: FeedPolicy | None = None
@@ -184,6 +211,7 @@ class Ceiling(StrEnum):
     WITHIN = "within"  # a list: only what the main site's list holds
     NO_OPENER = "no opener"  # third-party disclosure: no more open than the main site's
     AT_LEAST = "at least"  # a number: no smaller than the main site's (a floor of privacy)
+    AT_MOST = "at most"  # a number: no larger than the main site's (a privacy loss)
     KEPT_ON = "kept on"  # a protection: on wherever the main site has it on
     KEPT_OFF = "kept off"  # a use of seekers' data: off wherever the main site has it off
     OWN = "own"  # the partner site's own matter (its feed, pages, API, reminders)
@@ -202,6 +230,10 @@ PARTNER_CEILING: dict[str, Ceiling] = {
     "invitations_enabled": Ceiling.KEPT_OFF,
     "data_uses": Ceiling.WITHIN,
     "statistics_min_cell": Ceiling.AT_LEAST,
+    "statistics_epsilon": Ceiling.AT_MOST,
+    "statistics_release_days": Ceiling.AT_LEAST,
+    "statistics_yearly_budget": Ceiling.AT_MOST,
+    "statistics_groups": Ceiling.OWN,  # labels only: what is counted stays private
     "update_reminder_days": Ceiling.OWN,  # mail to seekers who consented, on its own site
     "feed": Ceiling.OWN,
     "api": Ceiling.OWN,
@@ -224,6 +256,8 @@ def partner_excess(partner: Policy, parent: Policy) -> list[tuple[str, str]]:
             problem = f"a partner site cannot allow {mine} when its main site allows only {theirs}"
         elif ceiling is Ceiling.AT_LEAST and mine < theirs:
             problem = f"a partner site cannot go below its main site's {theirs}"
+        elif ceiling is Ceiling.AT_MOST and mine > theirs:
+            problem = f"a partner site cannot go above its main site's {theirs}"
         elif ceiling is Ceiling.KEPT_ON and theirs and not mine:
             problem = "a partner site cannot turn off a protection its main site has on"
         elif ceiling is Ceiling.KEPT_OFF and mine and not theirs:

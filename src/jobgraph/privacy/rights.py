@@ -16,7 +16,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal_column,
     or_,
     select,
     update,
@@ -44,7 +43,6 @@ from jobgraph.notifications.outbox import enqueue
 from jobgraph.policy.fields import ResumeField
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.record import record_disclosure
-from jobgraph.policy.statistics import published_count
 from jobgraph.privacy.models import RetainedRecord
 from jobgraph.resumes.models import (
     PERSONAL_COLUMNS,
@@ -399,50 +397,6 @@ async def delete_account(
     )
     await db.execute(delete(Account).where(Account.id == account_id))
     return [str(mail_id) for mail_id in mail]
-
-
-async def statistics(
-    db: AsyncSession, tenant: Tenant, secret: str
-) -> dict[str, list[tuple[str, int]]]:
-    """Counts of seekers by a few attributes, published as ``published_count`` says; the
-    groups too small to show are pooled as "other" under the same rule. A partner site
-    counts its own seekers only: those who signed up or applied on it."""
-    columns = {
-        "nationality": Resume.nationality,
-        "visa_status": Resume.visa_status,
-        "career_level": Resume.career_level,
-        "japanese_level": literal_column(
-            """jsonb_path_query_first(resumes.languages,
-                 '$[*] ? (@.language == "Japanese").level') #>> '{}'"""
-        ),
-    }
-    seekers = [Resume.pool_id == tenant.pool_id]
-    if tenant.is_partner_site:
-        seekers.append(
-            Resume.account_id.in_(
-                select(Account.id)
-                .where(Account.tenant_slug == tenant.slug)
-                .union(select(Application.account_id).where(Application.tenant_slug == tenant.slug))
-            )
-        )
-    result: dict[str, list[tuple[str, int]]] = {}
-    for name, column in columns.items():
-        rows = (
-            await db.execute(
-                select(column, func.count()).where(*seekers, column.is_not(None)).group_by(column)
-            )
-        ).all()
-        shown, rest = [], 0
-        for value, count in rows:
-            if published := published_count(secret, tenant, name, str(value), count):
-                shown.append((str(value), published))
-            else:
-                rest += count
-        shown.sort(key=lambda group: (-group[1], group[0]))
-        if other := published_count(secret, tenant, name, "other", rest):
-            shown.append(("other", other))
-        result[name] = shown
-    return result
 
 
 async def queue_update_requests(db: AsyncSession, tenant: Tenant, now: datetime) -> int:

@@ -4,6 +4,7 @@ dry run of the policy, statistics, and disclosure to third parties and authoriti
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,7 +18,8 @@ from jobgraph.permissions import AccountHolder, staff
 from jobgraph.policy.fields import DataUse, ThirdPartyDisclosure
 from jobgraph.policy.models import DisclosureReason
 from jobgraph.policy.staff import Power
-from jobgraph.privacy import rights
+from jobgraph.policy.statistics import ATTRIBUTES
+from jobgraph.privacy import rights, statistics
 from jobgraph.privacy.explain import AccessPath, explain, field_reasons
 from jobgraph.privacy.types import (
     AccessExplanation,
@@ -91,14 +93,24 @@ class PrivacyQuery:
         context = info.context
         if DataUse.STATISTICS not in context.tenant.config.policy.data_uses:
             raise Forbidden("This site does not use personal data for statistics.")
-        counts = await rights.statistics(
-            context.db, context.tenant, context.services.settings.secret_key
-        )
+        policy = context.tenant.config.policy
+        async with context.transaction() as db:
+            released = await statistics.current(db, context.tenant)
+        row = released.release
+        counts: dict[str, list[list[Any]]] = row.counts if row is not None else {}
         return SeekerStatistics(
-            threshold=context.tenant.config.policy.statistics_min_cell,
+            threshold=policy.statistics_min_cell,
+            released_at=row.created_at if row is not None else None,
+            next_release_at=released.next_release_at,
+            epsilon=row.epsilon if row is not None else 0.0,
+            budget_spent=released.budget_spent,
+            yearly_budget=policy.statistics_yearly_budget,
             **{
-                name: [StatisticGroup(value=value, count=count) for value, count in groups]
-                for name, groups in counts.items()
+                name: [
+                    StatisticGroup(value=value, count=count)
+                    for value, count in counts.get(name, [])
+                ]
+                for name in ATTRIBUTES
             },
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -11,8 +13,8 @@ from jobgraph.resumes.types import DisclosureLevel, Relationship
 
 
 @strawberry.type(
-    description="Seekers with one value of an attribute, counted in steps of the site's "
-    "minimum cell from a secret offset (so one seeker's change cannot be read off)."
+    description="Seekers whose value of an attribute is one label of the site's closed "
+    "vocabulary (or none of them: 'other'), counted with noise (differential privacy)."
 )
 class StatisticGroup:
     value: str
@@ -20,12 +22,25 @@ class StatisticGroup:
 
 
 @strawberry.type(
-    description="Seekers by attribute (on a partner site: its own seekers, who signed "
-    "up or applied on it). Counts are in steps of `threshold`; a group whose count "
-    "rounds below it is not shown (small groups pool into 'other' by the same rule)."
+    description="Seekers by attribute (on a partner site: its own seekers, who signed up "
+    "or applied on it), as the site's latest release shows them: released once a period "
+    "under epsilon-differential privacy, the same answer to every request until the next "
+    "release. No release, whatever anyone does between two, tells whether one seeker is "
+    "counted in a group better than e^epsilon / (1 + e^epsilon) of the time."
 )
 class SeekerStatistics:
-    threshold: int
+    threshold: int = strawberry.field(description="Counts below this are not shown.")
+    released_at: datetime | None = strawberry.field(
+        description="When this release was made (none yet: the budget allowed none)."
+    )
+    next_release_at: datetime | None
+    epsilon: float = strawberry.field(description="The privacy loss of this release.")
+    budget_spent: float = strawberry.field(
+        description="The privacy loss of the site's releases in the last 365 days."
+    )
+    yearly_budget: float = strawberry.field(
+        description="The most the site's releases may spend in 365 days (its policy)."
+    )
     nationality: list[StatisticGroup]
     visa_status: list[StatisticGroup]
     career_level: list[StatisticGroup]
