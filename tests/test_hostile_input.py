@@ -7,7 +7,10 @@ from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from jobgraph.hygiene import forbidden_character
 from tests.conftest import database_name, error_code
 from tests.support.employers import CREATE, employer_of
 
@@ -246,3 +249,84 @@ async def test_another_companys_application_is_answered_as_if_it_did_not_exist(a
     )
     assert error_code(theirs) == error_code(unknown) == "NOT_FOUND"
     assert job_id not in theirs["errors"][0]["message"], "nothing of the posting is named"
+
+
+HOSTILE_TEXT = st.one_of(
+    st.text(min_size=1, max_size=40),
+    st.sampled_from(
+        [
+            "</script>",
+            "]]>",
+            "<![CDATA[x",
+            "&amp; &#0; &",
+            "\"'<>",
+            "\u2028\u2029",
+            "\x00",
+            "\ufffe",
+            "a\x0bb",
+            "\U0001f363 寿司 \t tab",
+            "\\u003c/script>",
+        ]
+    ),
+    st.builds(lambda a, b: a + b, st.text(max_size=10), st.sampled_from(["</script>", "]]>"])),
+)
+
+
+@pytest.fixture
+async def published_site(database, serve, reconfigure):
+    await reconfigure({"jobboard": {"policy": {"job_url_template": "https://j.test/jobs/{id}"}}})
+    async with serve(database) as api:
+        yield api, await employer_of(api, "jobboard")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(title=HOSTILE_TEXT)
+async def test_any_text_is_refused_clearly_or_leaves_every_output_whole(published_site, title):
+    """Whatever a posting's title holds: refused with BAD_USER_INPUT, or stored and then
+    the JSON-LD pasted in a page is one script holding it, and the feed and the sitemap
+    parse as XML."""
+    api, employer = published_site
+    body = await api.graphql(
+        CREATE,
+        {
+            "input": {
+                "companyId": employer.company_id,
+                "title": title,
+                "description": title,
+                "category": "ENGINEERING",
+                "employmentType": "FULL_TIME",
+            }
+        },
+        tenant="jobboard",
+        token=employer.token,
+    )
+    if forbidden_character(title) is not None or not title.strip():
+        assert error_code(body) == "BAD_USER_INPUT", body
+        return
+    assert "errors" not in body, body
+    job_id = body["data"]["createJob"]["id"]
+    await api.data(
+        "mutation($id: ID!) { publishJob(id: $id) { id } }",
+        {"id": job_id},
+        tenant="jobboard",
+        token=employer.token,
+    )
+    stored = (
+        await api.data(
+            "query($id: ID!) { job(id: $id) { title jsonLdScript } }",
+            {"id": job_id},
+            tenant="jobboard",
+        )
+    )["job"]
+    scripts = ScriptContents()
+    scripts.feed(f'<script type="application/ld+json">{stored["jsonLdScript"]}</script>')
+    [content] = scripts.found
+    assert json.loads(content)["title"] == stored["title"]
+    for path in ("/feeds/indeed.xml", "/sitemap.xml"):
+        response = await api.http.get(path, headers={"X-Tenant": "jobboard"})
+        assert response.status_code == 200, path
+        ElementTree.fromstring(response.content)  # well-formed, or this raises

@@ -323,3 +323,25 @@ def test_a_partner_cannot_widen_any_bounded_key(key):
     assert partner_excess(Policy.model_validate(parent), main_site) == [], "equal is fine"
     problems = dict(partner_excess(Policy.model_validate(partner), main_site))
     assert list(problems) == [f"policy.{key}"], problems
+
+
+def test_padding_one_group_on_both_sites_is_right_no_more_often_than_the_bound():
+    """The attack across two sites: the attacker pads a group to just below the minimum on
+    the main site and on the partner, knows every other seeker, and guesses from both
+    releases (two losses of epsilon: 2 epsilon) whether the victim is in it. Over many
+    victims (a fixed seed: the same draws every run) it is right no more often than the
+    bound 2 epsilon implies."""
+    rng = random.Random(3)
+    policy = Policy()
+    epsilon = policy.statistics_epsilon / 4  # one attribute's share of a release
+    padded = policy.statistics_min_cell - 1
+    right, trials = 0, 20_000
+    for trial in range(trials):
+        victim_in = trial % 2 == 0
+        true = padded + victim_in
+        both = [true + noise(epsilon, rng) for _site in ("main", "partner")]
+        guess = sum(both) - 2 * padded >= 1  # halfway between 0 and 2: the best cut
+        right += guess == victim_in
+    success = right / trials
+    assert success <= best_guess(2 * epsilon) + 3 * math.sqrt(0.25 / trials), success
+    assert success > 0.5, "the attack is a real one: better than a coin"

@@ -50,6 +50,7 @@ from jobgraph.console.routes import console_asset, console_page
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.listening import Listener
+from jobgraph.db.maintenance import vacuum
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.compiled import CompiledReads
@@ -74,6 +75,7 @@ from jobgraph.notifications.senders import sender_from
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
+from jobgraph.tables import POOL_OWNED_TABLES
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.tenancy.static import tenant_static_file
@@ -141,6 +143,9 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             webhook_hooks=webhook_hooks(),
             live=live,
             mail=sender_from(settings),
+            after_erasure=functools.partial(vacuum, urls.admin, settings, POOL_OWNED_TABLES)
+            if settings.vacuum_after_deletion
+            else None,
             read_engine=read_engine,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
             if read_engine

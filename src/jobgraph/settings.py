@@ -184,6 +184,12 @@ class Settings(BaseSettings):
         description="How often `jobgraph serve` sends the webhook deliveries due; 0: it does "
         "not (run `jobgraph webhooks deliver` instead).",
     )
+    vacuum_after_deletion: bool = Field(
+        default=False,
+        description="VACUUM the tables that held a deleted account's or erased personal data "
+        "right after the act, so that no old copy stays in the database's files (it takes "
+        "a moment more; uses DATABASE_URL's role, which owns the tables).",
+    )
     mail_interval_s: float = Field(
         default=5.0,
         description="How often each `jobgraph serve` process sends the outbox's mail that is "

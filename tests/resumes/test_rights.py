@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+import pytest
 from sqlalchemy import text
 
 from jobgraph.db.engine import bind_pool
@@ -609,3 +611,33 @@ async def test_a_deleted_account_leaves_no_mail_in_the_senders_folder(serve, dat
             token=token,
         )
     assert list(tmp_path.glob("*.json")) == []
+
+
+LEFT_IN_PAGES = """SELECT count(*)
+  FROM generate_series(0, pg_relation_size('accounts') / 8192 - 1) b,
+       heap_page_items(get_raw_page('accounts', b::int))
+ WHERE position($1::bytea in t_data) > 0"""
+
+
+async def test_a_deletion_can_leave_nothing_in_the_tables_files(serve, database, database_server):
+    """A deleted row stays in the table's pages until VACUUM; with the operator's setting,
+    the deletion vacuums at once and the address is in no page of the accounts table."""
+    connection = await database_server.admin(database_name(database))
+    try:
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+    except asyncpg.PostgresError:
+        pytest.skip("this PostgreSQL has no pageinspect (contrib) to read its pages with")
+    email = b"seeker30@jobboard.test"
+    settings = TEST_SETTINGS.model_copy(update={"vacuum_after_deletion": True})
+    try:
+        async with serve(database, settings) as api:
+            assert await connection.fetchval(LEFT_IN_PAGES, email) == 1
+            token = (await api.sign_in(email.decode(), "jobboard"))["accessToken"]
+            await api.data(
+                'mutation { deleteMyAccount(password: "demo-password-2026") }',
+                tenant="jobboard",
+                token=token,
+            )
+        assert await connection.fetchval(LEFT_IN_PAGES, email) == 0
+    finally:
+        await connection.close()

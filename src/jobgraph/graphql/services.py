@@ -3,6 +3,7 @@ shutdown, and handed to every request's context as ``Context.services``."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -47,6 +48,10 @@ class Services:
     live: LiveEvents
     # Where the outbox's mail goes (JOBGRAPH_MAIL_SENDER).
     mail: Sender
+    # Run after an account's deletion or erasure commits (JOBGRAPH_VACUUM_AFTER_DELETION):
+    # reclaims what the deleted rows and the old versions of changed ones left in the
+    # tables' files.
+    after_erasure: Callable[[], Awaitable[None]] | None = None
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
     read_engine: AsyncEngine | None = None
     recent_writers: RecentWriters | None = None

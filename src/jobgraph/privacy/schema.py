@@ -123,8 +123,11 @@ class PrivacyMutation:
         "account and the rest of your resume stay.",
     )
     async def erase_my_personal_information(self, info: Info) -> bool:
-        async with info.context.transaction() as db:
-            await rights.erase_personal_information(db, info.context.viewer.signed_in_account)
+        context = info.context
+        async with context.transaction() as db:
+            await rights.erase_personal_information(db, context.viewer.signed_in_account)
+        if context.services.after_erasure is not None:
+            await context.services.after_erasure()  # nothing left in the tables' files
         return True
 
     @strawberry.mutation(
@@ -142,6 +145,8 @@ class PrivacyMutation:
                 db, context.tenant, account.id, context.services.settings.secret_key
             )
         await context.services.mail.forget(sent)  # the copies the sender kept (its folder)
+        if context.services.after_erasure is not None:
+            await context.services.after_erasure()  # nothing left in the tables' files
         return True
 
     @strawberry.mutation(
