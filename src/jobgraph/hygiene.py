@@ -27,27 +27,6 @@ def forbidden_character(text: str) -> str | None:
     return f"U+{ord(found[0]):04X}" if found else None
 
 
-def unclean(value: Any) -> tuple[str, str] | None:
-    """The first string within ``value`` (a variable's JSON value) holding a forbidden
-    character: (its path, the character), or None."""
-    if isinstance(value, str):
-        character = forbidden_character(value)
-        return ("", character) if character else None
-    items: Any = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for key, item in items:
-        found = unclean(item)
-        if found is not None:
-            inner, character = found
-            return (f".{key}{inner}" if isinstance(key, str) else f"[{key}]{inner}", character)
-    return None
-
-
 def refusal(where: str, character: str) -> BadUserInput:
     return BadUserInput(
         f"{where} holds the character {character}, which text here may not contain "
