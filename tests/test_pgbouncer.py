@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from jobgraph.app import create_app
+from jobgraph.db.embedded import server_user_name
 from jobgraph.db.urls import DatabaseUrls
 from tests.conftest import TEST_SETTINGS, Api, database_name
 from tests.support.employers import employer_of
@@ -52,7 +53,7 @@ def pgbouncer(database: DatabaseUrls) -> Iterator[str]:
     )
     port = free_port()
     directory = Path(tempfile.mkdtemp(prefix="jobgraph-pgbouncer-"))
-    directory.chmod(0o755)  # PgBouncer refuses to run as root: it runs as 'nobody' then
+    directory.chmod(0o755)  # PgBouncer runs as another user when we are root (below)
     (directory / "pgbouncer.ini").write_text(
         f"""[databases]
 {app.database} = {server} dbname={app.database} user={app.username} password={app.password}
@@ -68,7 +69,13 @@ server_reset_query =
 """
     )
     (directory / "pgbouncer.ini").chmod(0o644)
-    run_as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+    # PgBouncer refuses to run as root. Beside the embedded server it runs as that server's
+    # own user, the only one besides root that the server admits on its socket.
+    run_as = None
+    if os.geteuid() == 0:
+        run_as = pwd.getpwnam(
+            "nobody" if "host" not in app.query else server_user_name(TEST_SETTINGS.data_dir)
+        )
     process = subprocess.Popen(
         [binary, str(directory / "pgbouncer.ini")],
         stdout=subprocess.PIPE,

