@@ -1,7 +1,7 @@
 """Every setting of the service, its default and its environment variable.
 
 All variables but ``DATABASE_URL`` and ``APP_DATABASE_URL`` carry the ``JOBGRAPH_`` prefix.
-The README's settings table is written from this module: keep them equal.
+docs/operations.md's settings table is written from this module: keep them equal.
 """
 
 from __future__ import annotations

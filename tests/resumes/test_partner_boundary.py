@@ -9,7 +9,9 @@ from tests.conftest import error_code
 from tests.support.disclosure import APPLICANTS, FIELDS, NARROW, check, seeker_token
 from tests.support.employers import employer_of
 
-README = (__import__("pathlib").Path(__file__).resolve().parents[2] / "README.md").read_text()
+PRIVACY_DOC = (
+    __import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "privacy.md"
+).read_text()
 
 # One operation per power; each answers FORBIDDEN for a role without it, and anything
 # but that refusal for a role with it.
@@ -60,7 +62,7 @@ async def test_every_cell_of_the_staff_powers_table(api, power):
 
 
 def test_the_readme_states_the_table_of_powers_as_the_policy_has_it():
-    assert markdown_table() in README
+    assert markdown_table() in PRIVACY_DOC
 
 
 async def test_a_partner_admin_reaches_nothing_of_the_main_site_by_any_mutation(api):

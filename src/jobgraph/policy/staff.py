@@ -8,7 +8,7 @@ statistics of its own seekers) and nothing of the pool's companies or seekers' p
 information. The pool's own staff are the main site's admins and the platform operators.
 
 A separate job site is the main site of a pool of its own: its admins are that pool's
-staff. The README's table is generated from ``POWERS`` and a test compares the two.
+staff. docs/privacy.md's table is generated from ``POWERS`` and a test compares the two.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ SECOND_FACTOR_HELP = (
 
 
 def markdown_table() -> str:
-    """The README's table of staff powers, from ``POWERS``."""
+    """docs/privacy.md's table of staff powers, from ``POWERS``."""
     roles = list(StaffRole)
     lines = [
         "| power | " + " | ".join(roles) + " |",
