@@ -183,3 +183,18 @@ async def test_site_keys_get_and_the_graphql_media_type_are_planned_alike(both):
         assert planned.headers["content-type"] == full.headers["content-type"]
         assert planned.headers["content-type"].startswith("application/graphql-response+json")
     assert mine[0].content == mine[1].content
+
+
+def test_every_extension_of_the_schema_has_its_part_in_planned_reads():
+    """An extension added to the schema would not run for a planned read: this fails until
+    compiled.py says what it does in its place (MIRRORED_EXTENSIONS)."""
+    from strawberry.extensions import SchemaExtension
+
+    from jobgraph.graphql.compiled import MIRRORED_EXTENSIONS
+    from jobgraph.graphql.schema import schema
+
+    names = set()
+    for extension in schema.extensions:
+        made = extension if isinstance(extension, SchemaExtension) else extension()
+        names.add(type(made).__name__)
+    assert names == set(MIRRORED_EXTENSIONS)

@@ -6,12 +6,15 @@ __typename and errors, on every demo site."""
 from __future__ import annotations
 
 import pytest
+import strawberry
 from bench.load import CANDIDATES, PROFILES, SEARCH
 from bench.servers import QUERY as BENCH
+from strawberry.extensions import FieldExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from jobgraph.console.examples import EXAMPLES
-from jobgraph.graphql.execution import LeanExecutionContext
+from jobgraph.fields import PRELOADED, derived
+from jobgraph.graphql.execution import LeanExecutionContext, _derived, _preloaded_name
 from jobgraph.graphql.schema import schema
 from tests.support.employers import employer_of
 
@@ -101,3 +104,41 @@ async def test_every_read_answers_the_same_bytes_both_ways(api, tenant):
         "{ myDisclosures { fields reason recipient } }",
     ):
         await both_ways(api, query, tenant=tenant, token=seeker)
+
+
+class _Shout(FieldExtension):
+    def resolve(self, next_, source, info, **kwargs):
+        return str(next_(source, info, **kwargs)).upper()
+
+
+@strawberry.type
+class _Thing:
+    name: str
+
+    @strawberry.field(metadata=derived("name"))
+    def plain_derived(self) -> str:
+        return self.name
+
+    @strawberry.field(metadata=derived("name"), extensions=[_Shout()])
+    def guarded_derived(self) -> str:
+        return self.name
+
+    preloaded: str = strawberry.field(metadata={PRELOADED: "name"})
+    guarded_preloaded: str = strawberry.field(metadata={PRELOADED: "name"}, extensions=[_Shout()])
+
+
+@strawberry.type
+class _Query:
+    thing: _Thing
+
+
+def test_a_field_with_an_extension_is_never_read_past_it():
+    """Derived and preloaded fields are read straight off their objects on the fast path;
+    a field extension (which may check or change the value) keeps a field on the full
+    path, as Strawberry keeps such a field from being basic."""
+    query_type = strawberry.Schema(_Query)._schema.query_type
+    fields = query_type.fields["thing"].type.of_type.fields
+    assert _derived(fields["plainDerived"]) is not None
+    assert _derived(fields["guardedDerived"]) is None
+    assert _preloaded_name(fields["preloaded"]) == "name"
+    assert _preloaded_name(fields["guardedPreloaded"]) is None

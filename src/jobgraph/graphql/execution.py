@@ -70,9 +70,10 @@ def _of_strings(graphql_type: Any) -> bool:
 
 def _unguarded(field: GraphQLField) -> Any:
     """The field's Strawberry definition where nothing stands between a caller and its
-    value (no arguments, no permissions), or None."""
+    value (no arguments, no permissions, no field extension: an extension may check or
+    change what the field gives, and only the full path runs it), or None."""
     definition = field.extensions.get("strawberry-definition")
-    if definition is None or field.args or definition.permission_classes:
+    if definition is None or field.args or definition.permission_classes or definition.extensions:
         return None
     return definition
 
