@@ -134,6 +134,13 @@ def serve(
                 f"process{'es' if workers > 1 else ''} (Ctrl-C stops the server"
                 f"{' and its embedded database' if not settings.database_url else ''})"
             )
+            if workers > 1 and not settings.redis_url:
+                click.echo(
+                    f"Note: without JOBGRAPH_REDIS_URL each of the {workers} processes counts "
+                    "the rate limits (sign-in, sign-up, anonymous and site-key requests) on "
+                    f"its own, so each allows up to {workers} times its number. Set "
+                    "JOBGRAPH_REDIS_URL=redis://host:6379/0, or serve with --workers 1."
+                )
             threading.Thread(
                 target=_announce_when_up,
                 args=(bind_host, bind_port, _where_to_start(settings, bind_port, demo)),
