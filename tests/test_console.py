@@ -17,7 +17,13 @@ from jobgraph.console.vendor import FILES, VENDOR_DIR
 from jobgraph.graphql.schema import schema
 from jobgraph.tenancy.files import load_tenant_dir
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, code_in, demo_code
-from tests.support.browser import CHROMIUM_FLAGS, OUTPUT, chromium_path, listening
+from tests.support.browser import (
+    CHROMIUM_FLAGS,
+    OUTPUT,
+    chromium_path,
+    console_signed_in,
+    listening,
+)
 from tests.support.tenants import TOKYO_PARTNER, create_tenant
 
 TEST_SETTINGS_TENANTS = {
@@ -431,92 +437,74 @@ async def test_an_employer_signs_in_through_the_sites_own_provider(api, database
 
 
 async def test_a_site_admin_manages_the_site_in_the_console(database):
-    from playwright.async_api import async_playwright
+    async with (
+        listening(database) as port,
+        console_signed_in(port, "admin@jobboard.test", DEMO_PASSWORD) as (page, problems),
+    ):
+        await page.locator("#site-settings").wait_for(state="visible")
+        assert "Site settings" in await page.text_content("#message")
+        await page.click("#site-settings")
+        admin = page.locator("#admin")
+        # Staff pass the second factor before the settings open: the app's code.
+        await page.locator("#second-factor-code").wait_for()
+        await page.fill("#second-factor-code", "000000")
+        await page.click("#verify-second-factor")
+        await page.locator("#second-factor-status", has_text="code is wrong").wait_for()
+        await page.fill("#second-factor-code", demo_code())
+        await page.click("#verify-second-factor")
+        await admin.locator("h1", has_text="Site settings").wait_for()
+        first_version = int((await admin.locator("h1").text_content()).split()[-1][:-1])
 
-    async with listening(database) as port, async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        # The console itself previews the colour being chosen, before it is saved.
+        await page.fill("#branding-primaryColor", "#123456")
+        bar = await page.evaluate(
+            "getComputedStyle(document.querySelector('.console-bar')).backgroundColor"
         )
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            problems: list[str] = []
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            await page.goto(f"http://jobboard.localhost:{port}/console")
-            await page.fill("#email", "admin@jobboard.test")
-            await page.fill("#password", DEMO_PASSWORD)
-            await page.click("#sign-in button")
-            await page.locator("#site-settings").wait_for(state="visible")
-            assert "Site settings" in await page.text_content("#message")
-            await page.click("#site-settings")
-            admin = page.locator("#admin")
-            # Staff pass the second factor before the settings open: the app's code.
-            await page.locator("#second-factor-code").wait_for()
-            await page.fill("#second-factor-code", "000000")
-            await page.click("#verify-second-factor")
-            await page.locator("#second-factor-status", has_text="code is wrong").wait_for()
-            await page.fill("#second-factor-code", demo_code())
-            await page.click("#verify-second-factor")
-            await admin.locator("h1", has_text="Site settings").wait_for()
-            first_version = int((await admin.locator("h1").text_content()).split()[-1][:-1])
+        assert bar == "rgb(18, 52, 86)"
+        await page.click("#save-branding")
+        await admin.locator("#admin-status", has_text="Branding saved.").wait_for()
+        history = admin.locator(".history > li").first
+        assert "admin@jobboard.test" in await history.text_content()
+        assert 'branding.primary_color: "#1f4e79" → "#123456"' in await history.text_content()
 
-            # The console itself previews the colour being chosen, before it is saved.
-            await page.fill("#branding-primaryColor", "#123456")
-            bar = await page.evaluate(
-                "getComputedStyle(document.querySelector('.console-bar')).backgroundColor"
-            )
-            assert bar == "rgb(18, 52, 86)"
-            await page.click("#save-branding")
-            await admin.locator("#admin-status", has_text="Branding saved.").wait_for()
-            history = admin.locator(".history > li").first
-            assert "admin@jobboard.test" in await history.text_content()
-            assert 'branding.primary_color: "#1f4e79" → "#123456"' in await history.text_content()
+        # Every problem of a change at once, each beside its key; nothing is saved.
+        await page.fill("#policy-statistics_min_cell", "1")
+        await page.fill("#policy-invitations_enabled", '"no"')
+        await page.click("#save-policy")
+        too_small = admin.locator('.problem[data-key="policy.statistics_min_cell"]')
+        await too_small.filter(has_text="greater than").wait_for()
+        not_boolean = admin.locator('.problem[data-key="policy.invitations_enabled"]')
+        assert "valid boolean" in await not_boolean.text_content()
+        # Each key is explained as docs/tenants.md explains it.
+        row = admin.locator("tr", has=page.locator("#policy-invitations_enabled"))
+        assert "employers may `inviteCandidate`" in await row.text_content()
 
-            # Every problem of a change at once, each beside its key; nothing is saved.
-            await page.fill("#policy-statistics_min_cell", "1")
-            await page.fill("#policy-invitations_enabled", '"no"')
-            await page.click("#save-policy")
-            too_small = admin.locator('.problem[data-key="policy.statistics_min_cell"]')
-            await too_small.filter(has_text="greater than").wait_for()
-            not_boolean = admin.locator('.problem[data-key="policy.invitations_enabled"]')
-            assert "valid boolean" in await not_boolean.text_content()
-            # Each key is explained as docs/tenants.md explains it.
-            row = admin.locator("tr", has=page.locator("#policy-invitations_enabled"))
-            assert "employers may `inviteCandidate`" in await row.text_content()
+        # One click restores the version before the change.
+        await admin.locator("button.restore", has_text=f"Restore version {first_version}").click()
+        await admin.locator("#admin-status", has_text="restored").wait_for()
+        restored = await page.locator("#branding-primaryColor").input_value()
+        assert restored == "#1f4e79"
 
-            # One click restores the version before the change.
-            await admin.locator(
-                "button.restore", has_text=f"Restore version {first_version}"
-            ).click()
-            await admin.locator("#admin-status", has_text="restored").wait_for()
-            restored = await page.locator("#branding-primaryColor").input_value()
-            assert restored == "#1f4e79"
+        keys_before = await admin.locator("section", has_text="Site keys").locator("code").count()
+        await page.click("#new-site-key")
+        await admin.locator("#admin-status", has_text="Site key created.").wait_for()
+        keys_after = await admin.locator("section", has_text="Site keys").locator("code").count()
+        assert keys_after == keys_before + 1
+        await page.screenshot(path=OUTPUT / "site-settings.png", full_page=True)
 
-            keys_before = (
-                await admin.locator("section", has_text="Site keys").locator("code").count()
-            )
-            await page.click("#new-site-key")
-            await admin.locator("#admin-status", has_text="Site key created.").wait_for()
-            keys_after = (
-                await admin.locator("section", has_text="Site keys").locator("code").count()
-            )
-            assert keys_after == keys_before + 1
-            await page.screenshot(path=OUTPUT / "site-settings.png", full_page=True)
-
-            # Platform operators sign in on the same form.
-            await page.click("#close-settings")
-            await page.locator("#sign-out").click()
-            await page.locator("#sign-in").wait_for(state="visible")
-            await page.fill("#email", "operator@jobgraph.test")
-            await page.fill("#password", DEMO_PASSWORD)
-            await page.check("#operator")
-            await page.fill("#operator-code", demo_code())
-            await page.click("#sign-in button")
-            await page.locator("#site-settings").wait_for(state="visible")
-            await page.click("#site-settings")
-            await admin.locator("h1", has_text="Site settings").wait_for()
-            assert problems == [], problems
-        finally:
-            await browser.close()
+        # Platform operators sign in on the same form.
+        await page.click("#close-settings")
+        await page.locator("#sign-out").click()
+        await page.locator("#sign-in").wait_for(state="visible")
+        await page.fill("#email", "operator@jobgraph.test")
+        await page.fill("#password", DEMO_PASSWORD)
+        await page.check("#operator")
+        await page.fill("#operator-code", demo_code())
+        await page.click("#sign-in button")
+        await page.locator("#site-settings").wait_for(state="visible")
+        await page.click("#site-settings")
+        await admin.locator("h1", has_text="Site settings").wait_for()
+        assert problems == [], problems
 
 
 async def test_the_console_walks_a_new_site_admin_through_enrolling_a_second_factor(
@@ -524,8 +512,6 @@ async def test_the_console_walks_a_new_site_admin_through_enrolling_a_second_fac
 ):
     """A seeker made admin (by invitation) has no second factor: the console enrols one,
     with a QR code it draws itself, and then opens the settings."""
-    from playwright.async_api import async_playwright
-
     admin = (await api.staff_sign_in("admin@jobboard.test", "jobboard"))["accessToken"]
     await api.data(
         'mutation { grantTenantAdmin(email: "seeker24@jobboard.test") }',
@@ -540,35 +526,25 @@ async def test_the_console_walks_a_new_site_admin_through_enrolling_a_second_fac
         tenant="jobboard",
         token=seeker,
     )
-    async with listening(database) as port, async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_FLAGS
-        )
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            problems: list[str] = []
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            await page.goto(f"http://jobboard.localhost:{port}/console")
-            await page.fill("#email", "seeker24@jobboard.test")
-            await page.fill("#password", DEMO_PASSWORD)
-            await page.click("#sign-in button")
-            await page.locator("#site-settings").wait_for(state="visible")
-            await page.click("#site-settings")
-            await page.locator("#enrol-password").wait_for()
-            await page.fill("#enrol-password", DEMO_PASSWORD)
-            await page.click("#start-enrolment")
-            qr = page.locator("svg#second-factor-qr")
-            await qr.wait_for()
-            assert (await qr.bounding_box())["width"] >= 100, "a QR code an app can scan"
-            secret = await page.text_content("#second-factor-secret")
-            await page.screenshot(path=OUTPUT / "second-factor-enrolment.png")
-            await page.fill("#enrol-code", pyotp.TOTP(secret).now())
-            await page.click("#confirm-enrolment")
-            codes = page.locator("#recovery-codes li")
-            await codes.first.wait_for()
-            assert await codes.count() == 10
-            await page.click("#second-factor-done")
-            await page.locator("#admin h1", has_text="Site settings").wait_for()
-            assert problems == [], problems
-        finally:
-            await browser.close()
+    async with (
+        listening(database) as port,
+        console_signed_in(port, "seeker24@jobboard.test", DEMO_PASSWORD) as (page, problems),
+    ):
+        await page.locator("#site-settings").wait_for(state="visible")
+        await page.click("#site-settings")
+        await page.locator("#enrol-password").wait_for()
+        await page.fill("#enrol-password", DEMO_PASSWORD)
+        await page.click("#start-enrolment")
+        qr = page.locator("svg#second-factor-qr")
+        await qr.wait_for()
+        assert (await qr.bounding_box())["width"] >= 100, "a QR code an app can scan"
+        secret = await page.text_content("#second-factor-secret")
+        await page.screenshot(path=OUTPUT / "second-factor-enrolment.png")
+        await page.fill("#enrol-code", pyotp.TOTP(secret).now())
+        await page.click("#confirm-enrolment")
+        codes = page.locator("#recovery-codes li")
+        await codes.first.wait_for()
+        assert await codes.count() == 10
+        await page.click("#second-factor-done")
+        await page.locator("#admin h1", has_text="Site settings").wait_for()
+        assert problems == [], problems

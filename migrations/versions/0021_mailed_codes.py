@@ -25,6 +25,7 @@ def upgrade() -> None:
         "mailed_codes",
         sa.Column("purpose", sa.String(length=30), nullable=False),
         sa.Column("subject", sa.String(length=400), nullable=False),
+        sa.Column("recipient", sa.String(length=254), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

@@ -620,12 +620,11 @@ def operators_create(email: str, password: str) -> None:
 def _show_second_factor(email: str, secret: str, recovery_codes: list[str]) -> None:
     """An operator's new second factor, shown once: scan the QR code (or type the secret)
     into an authenticator app; keep the recovery codes somewhere safe."""
-    import pyotp
-    import segno
+    from jobgraph.identity.second_factor import provisioning_uri, qr_code
 
-    uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="jobgraph operators")
+    uri = provisioning_uri(secret, email, "jobgraph operators")
     click.echo("Second factor (operators sign in with its code): scan this with an app,")
-    segno.make(uri, error="m").terminal(compact=True)
+    qr_code(uri).terminal(compact=True)
     click.echo(f"or type the secret {secret}.")
     click.echo("Recovery codes (each works once, instead of the app): " + " ".join(recovery_codes))
 

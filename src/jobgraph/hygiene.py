@@ -71,7 +71,12 @@ def json_for_html(document: Any) -> str:
     return text
 
 
+def xml_characters(text: str) -> str:
+    """Text without what XML may not carry at all (stored before the input rules were
+    strict, it is dropped rather than break a feed)."""
+    return FORBIDDEN.sub("", text)
+
+
 def xml_text(text: str) -> str:
-    """Text as XML character data: escaped, and without what XML may not carry at all
-    (stored before the input rules were strict, it is dropped rather than break the feed)."""
-    return escape(FORBIDDEN.sub("", text))
+    """Text as XML character data: escaped, and only characters XML may carry."""
+    return escape(xml_characters(text))

@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -61,3 +62,28 @@ async def listening(database, app=None, settings=TEST_SETTINGS) -> AsyncIterator
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def console_signed_in(
+    port: int, email: str, password: str, host: str = "jobboard.localhost"
+) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A headless Chromium on a site's console, signed in on its form as ``email``; the
+    page, and the errors its scripts raise (a test expects none)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            problems: list[str] = []
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            await page.goto(f"http://{host}:{port}/console")
+            await page.fill("#email", email)
+            await page.fill("#password", password)
+            await page.click("#sign-in button")
+            yield page, problems
+        finally:
+            await browser.close()

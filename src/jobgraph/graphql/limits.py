@@ -184,13 +184,11 @@ class _Walker:
 def _as_int(given: object) -> int:
     """A variable's `first` as graphql-core will coerce it to an Int: 50.0 is 50, not a
     default page (a cost counted on anything but the coerced value can be cheated)."""
-    if isinstance(given, bool):
-        return DEFAULT_PAGE_SIZE  # refused by coercion: no page at all
-    if isinstance(given, int):
+    if isinstance(given, int) and not isinstance(given, bool):
         return given
     if isinstance(given, float) and given.is_integer():
         return int(given)
-    return DEFAULT_PAGE_SIZE  # not an Int: coercion refuses it before any resolver runs
+    return DEFAULT_PAGE_SIZE  # not an Int (true, "50"): coercion refuses it before any work
 
 
 def _root_keyless(root: object) -> set[str]:

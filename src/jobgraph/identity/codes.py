@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.errors import BadUserInput
+from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import MailedCode
 from jobgraph.identity.tokens import secret_digest
 from jobgraph.tenancy.registry import Tenant
@@ -37,9 +38,16 @@ ADMINISTER_SITE = CodeKind("administer-site", timedelta(days=7), "invitation cod
 
 
 async def issue(
-    db: AsyncSession, tenant: Tenant, kind: CodeKind, subject: str, detail: dict[str, Any]
+    db: AsyncSession,
+    tenant: Tenant,
+    kind: CodeKind,
+    subject: str,
+    detail: dict[str, Any],
+    *,
+    to: str,
 ) -> str:
-    """A new code of ``kind`` for ``subject``; every earlier one unused stops working."""
+    """A new code of ``kind`` for ``subject``, to be mailed to the address ``to``; every
+    earlier one unused stops working."""
     now = datetime.now(UTC)
     await withdraw(db, kind, subject, now)
     code = secrets.token_urlsafe(18)
@@ -49,6 +57,7 @@ async def issue(
             tenant_slug=tenant.slug,
             purpose=kind.purpose,
             subject=subject,
+            recipient=normalize_email(to),
             code_hash=secret_digest(code),
             detail=detail,
             expires_at=now + kind.valid_for,

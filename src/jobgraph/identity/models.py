@@ -84,6 +84,8 @@ class MailedCode(PoolOwned, Base):
     purpose: Mapped[str] = mapped_column(String(30))
     # Whom or what the code is about: an address, an account, a company and an address.
     subject: Mapped[str] = mapped_column(String(400))
+    # The address it was mailed to (normalized): erasing the address erases its codes.
+    recipient: Mapped[str] = mapped_column(String(254))
     code_hash: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

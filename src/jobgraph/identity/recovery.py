@@ -27,7 +27,9 @@ async def request_password_reset(db: AsyncSession, tenant: Tenant, email: str) -
     account = await find_by_email(db, email)
     if account is None or account.email_confirmed_at is None:
         return
-    code = await codes.issue(db, tenant, codes.RESET_PASSWORD, str(account.id), {})
+    code = await codes.issue(
+        db, tenant, codes.RESET_PASSWORD, str(account.id), {}, to=account.email
+    )
     site = tenant.config.branding.site_name
     await mail(
         db,
@@ -91,7 +93,7 @@ async def request_email_change(
         )
     else:
         code = await codes.issue(
-            db, tenant, codes.CHANGE_EMAIL, str(account.id), {"email": new_email}
+            db, tenant, codes.CHANGE_EMAIL, str(account.id), {"email": new_email}, to=new_email
         )
         await mail(
             db,

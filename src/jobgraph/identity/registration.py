@@ -62,6 +62,7 @@ async def register(
             "full_name": full_name,
             "accepted_document_ids": [str(i) for i in accepted_document_ids],
         },
+        to=email,
     )
     await mail(
         db,

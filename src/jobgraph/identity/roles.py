@@ -92,7 +92,7 @@ async def invite_tenant_admin(db: AsyncSession, tenant: Tenant, email: str, by: 
     """Mail the address an invitation to administer ``tenant`` (the newest one counts)."""
     email = check_email(email)
     code = await codes.issue(
-        db, tenant, codes.ADMINISTER_SITE, _admin_of(tenant, email), {"by": by}
+        db, tenant, codes.ADMINISTER_SITE, _admin_of(tenant, email), {"by": by}, to=email
     )
     _record(db, tenant, "INVITED", email, by)
     account = await find_by_email(db, email)

@@ -42,14 +42,28 @@ def start_enrolment(
     holder: SecondFactorHolder, secret_key: str, label: str, issuer: str
 ) -> Enrolment:
     """A new secret for ``holder``, pending until a code from it is confirmed: until then
-    the holder's second factor (if any) stays as it was."""
+    the holder has no second factor (the one it had, with its recovery codes, is gone; so
+    the caller lets only a session that passed it replace it)."""
     secret = pyotp.random_base32()
-    holder.totp_secret = sealer(secret_key).encrypt(secret.encode()).decode()
+    _seal(holder, secret_key, secret)
     holder.second_factor_enrolled_at = None
     holder.recovery_code_hashes = []
-    uri = pyotp.TOTP(secret).provisioning_uri(name=label, issuer_name=issuer)
-    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+    uri = provisioning_uri(secret, label, issuer)
+    svg = qr_code(uri).svg_inline(scale=4, dark="#000", light="#fff")
     return Enrolment(secret, uri, svg)
+
+
+def provisioning_uri(secret: str, label: str, issuer: str) -> str:
+    """The otpauth:// address an authenticator app takes the secret from."""
+    return pyotp.TOTP(secret).provisioning_uri(name=label, issuer_name=issuer)
+
+
+def qr_code(uri: str) -> segno.QRCode:
+    return segno.make(uri, error="m")
+
+
+def _seal(holder: SecondFactorHolder, secret_key: str, secret: str) -> None:
+    holder.totp_secret = sealer(secret_key).encrypt(secret.encode()).decode()
 
 
 def finish_enrolment(holder: SecondFactorHolder, secret_key: str, code: str) -> list[str]:
@@ -73,7 +87,7 @@ def finish_enrolment(holder: SecondFactorHolder, secret_key: str, code: str) -> 
 def enrol_now(holder: SecondFactorHolder, secret_key: str, secret: str) -> list[str]:
     """Enrol ``secret`` at once (the command line and the demo, which hand it over
     themselves): the recovery codes."""
-    holder.totp_secret = sealer(secret_key).encrypt(secret.encode()).decode()
+    _seal(holder, secret_key, secret)
     return finish_enrolment(holder, secret_key, pyotp.TOTP(secret).now())
 
 

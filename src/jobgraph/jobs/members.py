@@ -76,6 +76,7 @@ async def invite(
         codes.JOIN_COMPANY,
         _invitation_to(company.id, email),
         {"company": str(company.id), "role": role, "by": viewer.actor},
+        to=email,
     )
     site = tenant.config.branding.site_name
     await mail(

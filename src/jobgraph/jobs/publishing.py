@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.hygiene import FORBIDDEN, xml_text
+from jobgraph.hygiene import xml_characters, xml_text
 from jobgraph.jobs.enums import EmploymentType, RemoteOption
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.jobs.search import shown_on
@@ -136,7 +136,7 @@ _SALARY_UNITS = {"HOUR": "hour", "DAY": "day", "MONTH": "month", "YEAR": "year"}
 
 def _cdata(value: object) -> str:
     """Text in a CDATA section: its end split, and what XML may not carry dropped."""
-    text = "" if value is None else FORBIDDEN.sub("", str(value))
+    text = "" if value is None else xml_characters(str(value))
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 

@@ -381,14 +381,11 @@ async def delete_account(
             .returning(Notification.id)
         )
     ).all()
-    # Codes mailed about the account or its address (a registration's name and password
-    # hash, an invitation) go too.
+    # Codes mailed to its address or about the account (a registration's name and password
+    # hash, an invitation, a move to another address) go too.
     await db.execute(
         delete(MailedCode).where(
-            or_(
-                MailedCode.subject.in_([str(account_id), email]),
-                MailedCode.subject.endswith(f":{email}"),
-            )
+            or_(MailedCode.recipient == email, MailedCode.subject == str(account_id))
         )
     )
     # The site's history of its admin role keeps the steps, not the address.
