@@ -8,6 +8,7 @@ import pyotp
 
 from tests.conftest import LOGIN, code_in, database_name, demo_code, error_code
 from tests.support.accounts import CONFIRM, admin_token, register
+from tests.support.employers import new_company
 
 ME = "{ me { email fullName isTenantAdmin memberships { companyName role } } }"
 REQUEST_RESET = "mutation($e: String!) { requestPasswordReset(email: $e) { email message } }"
@@ -194,12 +195,7 @@ async def memberships(api, token: str) -> list[dict]:
 
 async def test_an_invitation_works_once_and_only_the_newest(api, outbox):
     owner = (await api.sign_in("seeker16@jobboard.test", "jobboard"))["accessToken"]
-    created = await api.data(
-        'mutation { createCompany(input: {name: "Kitsune KK"}) { id } }',
-        tenant="jobboard",
-        token=owner,
-    )
-    company = created["createCompany"]["id"]
+    company = await new_company(api, owner, "Kitsune KK")
     x, x_email = (
         (await api.sign_in("seeker17@jobboard.test", "jobboard"))["accessToken"],
         ("seeker17@jobboard.test"),
@@ -242,12 +238,7 @@ async def test_an_invitation_works_once_and_only_the_newest(api, outbox):
 
 async def test_a_member_leaves_and_the_last_owner_stays(api, outbox):
     owner = (await api.sign_in("seeker18@jobboard.test", "jobboard"))["accessToken"]
-    created = await api.data(
-        'mutation { createCompany(input: {name: "Tengu GK"}) { id } }',
-        tenant="jobboard",
-        token=owner,
-    )
-    company = created["createCompany"]["id"]
+    company = await new_company(api, owner, "Tengu GK")
     alone = await api.graphql(LEAVE, {"c": company}, tenant="jobboard", token=owner)
     assert error_code(alone) == "BAD_USER_INPUT"
     assert "keeps at least one owner" in alone["errors"][0]["message"]

@@ -6,6 +6,7 @@ from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from jobgraph.identity.accounts import WRONG_CREDENTIALS
 from tests.conftest import LOGIN, code_in, error_code
 from tests.support.accounts import CONFIRM, confirmed, register
+from tests.support.employers import new_company
 
 ME = "{ me { email fullName isTenantAdmin memberships { companyName role } } }"
 REFRESH = (
@@ -240,12 +241,7 @@ ACCEPT = "mutation($t: String!) { acceptCompanyInvitation(token: $t) { name } }"
 
 async def test_an_employer_creates_a_company_and_invites_a_member_who_accepts(api, outbox):
     owner = (await api.sign_in("seeker9@jobboard.test", "jobboard"))["accessToken"]
-    created = await api.data(
-        'mutation { createCompany(input: {name: "Tanuki Labs KK"}) { id name } }',
-        tenant="jobboard",
-        token=owner,
-    )
-    company_id = created["createCompany"]["id"]
+    company_id = await new_company(api, owner, "Tanuki Labs KK")
     add = """mutation($c: ID!, $e: String!) { addCompanyMember(companyId: $c, email: $e) }"""
     outsider = (await api.sign_in("seeker10@jobboard.test", "jobboard"))["accessToken"]
     refused = await api.graphql(

@@ -4,7 +4,7 @@ all; the status life cycle; views counted without personal data."""
 import pytest
 
 from tests.conftest import error_code
-from tests.support.employers import CREATE, PUBLISH, employer_of
+from tests.support.employers import CREATE, PUBLISH, employer_of, new_company
 
 UPDATE = """mutation($id: ID!, $patch: JobPatch!) { updateJob(id: $id, patch: $patch) {
   title status salary { min max } tags } }"""
@@ -122,11 +122,7 @@ async def test_employers_manage_only_their_own_companys_postings(api, employer):
     assert error_code(body) == "NOT_FOUND"
     # Same pool, a seeker who became an employer of another company.
     seeker = (await api.sign_in("seeker11@jobboard.test", "jobboard"))["accessToken"]
-    await api.data(
-        'mutation { createCompany(input: {name: "Rival KK"}) { id } }',
-        tenant="jobboard",
-        token=seeker,
-    )
+    await new_company(api, seeker, "Rival KK")
     body = await api.graphql(
         UPDATE, {"id": job_id, "patch": {"title": "Theirs"}}, tenant="jobboard", token=seeker
     )

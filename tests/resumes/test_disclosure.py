@@ -20,7 +20,7 @@ from tests.support.disclosure import (
     check,
     seeker_token,
 )
-from tests.support.employers import employer_of
+from tests.support.employers import employer_of, new_company
 
 
 @pytest.mark.parametrize(("tenant", "number"), [("jobboard", 2), ("community", 4)])
@@ -103,19 +103,13 @@ async def test_candidate_ids_are_stable_per_employer_and_differ_between_employer
     ]
     assert ids == again
     seeker = await seeker_token(api, 30, "jobboard")
-    other = await api.data(
-        'mutation { createCompany(input: {name: "Other KK"}) { id } }',
-        tenant="jobboard",
-        token=seeker,
-    )
+    other = await new_company(api, seeker, "Other KK")
     seeker = await seeker_token(api, 30, "jobboard")
     theirs = [
         c["candidateId"]
-        for c in (
-            await api.data(
-                SEARCH, {"c": other["createCompany"]["id"]}, tenant="jobboard", token=seeker
-            )
-        )["searchCandidates"]
+        for c in (await api.data(SEARCH, {"c": other}, tenant="jobboard", token=seeker))[
+            "searchCandidates"
+        ]
     ]
     assert len(theirs) == len(ids) and not set(theirs) & set(ids)
     assert all(cid.startswith("cand_") and "seeker" not in cid for cid in ids)

@@ -41,3 +41,14 @@ async def employer_of(api: Any, tenant: str) -> Employer:
     )
     membership = me["me"]["memberships"][0]
     return Employer(api, tenant, token, membership["companyId"], membership["companyName"])
+
+
+async def new_company(api: Any, token: str, name: str, tenant: str = "jobboard") -> str:
+    """A company the signed-in account creates (and so owns); its id."""
+    created = await api.data(
+        "mutation($n: String!) { createCompany(input: {name: $n}) { id } }",
+        {"n": name},
+        tenant=tenant,
+        token=token,
+    )
+    return str(created["createCompany"]["id"])
