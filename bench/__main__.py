@@ -300,6 +300,8 @@ async def profile(admin_url: str, requests: int) -> None:
             for _ in range(requests):
                 await send()
             profiler.disable()
+            if os.environ.get("BENCH_PROFILE_DUMP"):
+                profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
             took = time.perf_counter() - started
     say(f"  {took / requests * 1000:.2f} ms per request in process (profiled), {requests} requests")
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(
@@ -386,7 +388,8 @@ def main() -> None:
         type=int,
         default=0,
         metavar="N",
-        help="instead of measuring, profile N requests in process and print the top functions",
+        help="instead of measuring, profile N requests in process and print the top functions "
+        "(BENCH_PROFILE_DUMP=FILE also saves the statistics for pstats)",
     )
     asyncio.run(run(parser.parse_args()))
 

@@ -185,16 +185,40 @@ async def test_site_keys_get_and_the_graphql_media_type_are_planned_alike(both):
     assert mine[0].content == mine[1].content
 
 
-def test_every_extension_of_the_schema_has_its_part_in_planned_reads():
-    """An extension added to the schema would not run for a planned read: this fails until
-    compiled.py says what it does in its place (MIRRORED_EXTENSIONS)."""
-    from strawberry.extensions import SchemaExtension
-
-    from jobgraph.graphql.compiled import MIRRORED_EXTENSIONS
+def test_planned_reads_are_the_schemas_last_extension():
+    """Every other extension has done its part when a plan runs."""
+    from jobgraph.graphql.compiled import PlannedReads
     from jobgraph.graphql.schema import schema
 
-    names = set()
-    for extension in schema.extensions:
-        made = extension if isinstance(extension, SchemaExtension) else extension()
-        names.add(type(made).__name__)
-    assert names == set(MIRRORED_EXTENSIONS)
+    assert schema.extensions[-1] is PlannedReads
+
+
+async def test_an_extension_added_to_the_schema_applies_to_a_planned_read(api, monkeypatch):
+    """One pipeline: an extension the schema gains refuses a public read that a plan
+    would otherwise answer."""
+    from graphql import GraphQLError
+    from strawberry.extensions import SchemaExtension
+
+    from jobgraph.graphql.schema import schema
+
+    class NoTenantReads(SchemaExtension):
+        def on_validate(self):
+            if "tenant" in (self.execution_context.query or ""):
+                self.execution_context.pre_execution_errors = [
+                    GraphQLError("Not today.", extensions={"code": "FORBIDDEN"})
+                ]
+            yield
+
+    query = "{ tenant { slug } }"
+    before = await planned_count(api)
+    assert (await api.data(query, tenant="jobboard")) == {"tenant": {"slug": "jobboard"}}
+    assert await planned_count(api) == before + 1
+    monkeypatch.setattr(
+        schema, "extensions", [*schema.extensions[:-1], NoTenantReads, schema.extensions[-1]]
+    )
+    body = await api.graphql(query, tenant="jobboard")
+    assert body == {
+        "data": None,
+        "errors": [{"message": "Not today.", "extensions": {"code": "FORBIDDEN"}}],
+    }
+    assert await planned_count(api) == before + 1

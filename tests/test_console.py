@@ -189,8 +189,16 @@ async def test_an_employer_works_in_the_console_in_a_real_browser(
 
 
 async def graphiql_rendered_for(page, email: str) -> None:
-    """Until the console has rendered GraphiQL, its tabs included, for ``email``."""
+    """Until the console has rendered GraphiQL, its tabs included, for ``email``: every
+    example the page ships has its tab (GraphiQL may add the last ones a moment after its
+    first render; a busy machine showed it)."""
+    from playwright.async_api import expect
+
     await page.locator(f'#graphiql[data-rendered-for="{email}"]').wait_for(state="attached")
+    shipped = await page.evaluate(
+        "JSON.parse(document.getElementById('console-config').textContent).examples.length"
+    )
+    await expect(page.locator(".graphiql-tab")).to_have_count(shipped)
 
 
 async def an_application_to_the_employers_newest_posting(api, tenant: str) -> None:

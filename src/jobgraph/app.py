@@ -18,8 +18,8 @@ SecurityHeaders. Then, by route:
 /graphql                     Shed (LoadShedding) -> TenantResolution -> TenantCors
                              -> PublicReads (cached public reads) -> SessionPerRequest
                              -> GraphQLOverHttp -> Authentication -> TrustedDocuments
-                             -> CompiledReads (queries over public data, by plan)
-                             -> GraphQL (the viewer and the tenant in its context)
+                             -> GraphQL (the viewer and the tenant in its context;
+                             queries over public data run by plan: graphql/compiled.py)
 /graphql (WebSocket)         TenantResolution -> subscriptions in graphql-transport-ws,
                              signed in by connection_init (graphql/subscriptions.py)
 """
@@ -45,6 +45,7 @@ from starlette.routing import Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp
 
 from jobgraph import health
+from jobgraph.caches import CacheEvent, Caches
 from jobgraph.communications.http import unsubscribe_page
 from jobgraph.console.routes import console_asset, console_page
 from jobgraph.db.engine import create_engine, session_factory
@@ -53,7 +54,6 @@ from jobgraph.db.listening import Listener
 from jobgraph.db.maintenance import vacuum
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
-from jobgraph.graphql.compiled import CompiledReads
 from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.http import graphql_view, public_schema
 from jobgraph.graphql.public_reads import PublicReads
@@ -119,6 +119,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         read_engine = create_engine(urls.read, settings) if urls.read else None
         provider_keys = ProviderKeys()
         listener = Listener(_listening_url(urls, settings))
+        caches = Caches()
         live = LiveEvents(listener, settings.redis_url if settings.live_events == "redis" else None)
         app.state.services = Services(
             settings=settings,
@@ -131,13 +132,15 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
             registry=RegistryCache(
                 session_factory(read_engine) if read_engine else sessions,
                 listener=None if read_engine else listener,
+                on_reload=functools.partial(caches.clear, CacheEvent.SITES_CHANGED),
             ),
             tokens=TokenService(KeyRing(sessions, settings), settings),
             limiter=RateLimiter(settings.redis_url),
             provider_keys=provider_keys,
-            metrics=Metrics(engine.pool, live),
+            metrics=Metrics(engine.pool, live, caches),
+            caches=caches,
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
-            search_results=SearchResults(settings.search_results_ttl_s),
+            search_results=SearchResults(settings.search_results_ttl_s, caches),
             tenancy_hooks=tenancy_hooks(),
             identity_hooks=identity_hooks(),
             webhook_hooks=webhook_hooks(),
@@ -218,15 +221,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
                 "/graphql",
                 Shed(
                     tenant_scoped(
-                        GraphQLOverHttp(
-                            Authentication(
-                                TrustedDocuments(
-                                    CompiledReads(
-                                        graphql_view(), schema._schema, settings.compiled_reads
-                                    )
-                                )
-                            )
-                        ),
+                        GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view()))),
                         public_reads=True,
                     )
                 ),

@@ -10,19 +10,24 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobgraph.caches import current as current_caches
 from jobgraph.errors import NotFound, Unauthenticated, error_response
 from jobgraph.request_state import state_if_any
 
 if TYPE_CHECKING:
+    from jobgraph.caches import Caches
     from jobgraph.live import LiveEvents
 
 log = logging.getLogger("jobgraph.requests")
@@ -67,8 +72,9 @@ def configure_logging(level: str, fmt: str) -> None:
 class Metrics:
     """One registry per app, so that several apps in one process (tests) do not collide."""
 
-    def __init__(self, engine_pool: Any, live: LiveEvents) -> None:
+    def __init__(self, engine_pool: Any, live: LiveEvents, caches: Caches) -> None:
         self.registry = CollectorRegistry()
+        self.registry.register(_CacheCollector(caches))
         # `operation` is bounded: a trusted document's id, else the operation's first root
         # field (a name from the schema), never the name a client chose.
         self.requests = Counter(
@@ -122,6 +128,36 @@ class Metrics:
         live_subscriptions.set_function(lambda: live.subscriptions)
 
 
+class _CacheCollector(Collector):
+    """Each cache of the app's registry (caches.py), read when Prometheus asks."""
+
+    def __init__(self, caches: Caches) -> None:
+        self.caches = caches
+
+    def collect(self) -> Iterator[Metric]:
+        hits = CounterMetricFamily(
+            "jobgraph_cache_hits", "Lookups that found an entry.", labels=["cache"]
+        )
+        misses = CounterMetricFamily(
+            "jobgraph_cache_misses", "Lookups that found none.", labels=["cache"]
+        )
+        entries = GaugeMetricFamily("jobgraph_cache_entries", "Entries kept now.", labels=["cache"])
+        held = GaugeMetricFamily(
+            "jobgraph_cache_bytes", "What the entries weigh now, in bytes.", labels=["cache"]
+        )
+        bound = GaugeMetricFamily(
+            "jobgraph_cache_max_bytes", "The most the entries may weigh.", labels=["cache"]
+        )
+        for cache in self.caches:
+            name = [cache.spec.name]
+            hits.add_metric(name, cache.hits)
+            misses.add_metric(name, cache.misses)
+            entries.add_metric(name, len(cache))
+            held.add_metric(name, cache.bytes)
+            bound.add_metric(name, cache.spec.max_bytes)
+        yield from (hits, misses, entries, held, bound)
+
+
 async def metrics_endpoint(request: Request) -> Response:
     """For the operators' Prometheus only: a bearer token from the settings, or nothing."""
     services = request.app.state.services
@@ -147,6 +183,9 @@ class RequestLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        services = getattr(scope["app"].state, "services", None) if "app" in scope else None
+        if services is not None:  # this request's app's caches (caches.py)
+            current_caches.set(services.caches)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

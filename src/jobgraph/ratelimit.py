@@ -6,7 +6,6 @@ A refused hit raises ``RateLimited`` with the seconds to wait, which the API rep
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 
@@ -15,12 +14,23 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
+from jobgraph.caches import CacheSpec, each
 from jobgraph.errors import ErrorCode, JobgraphError
 
+# Limits as sites' policies write them ("5/minute"), parsed.
+LIMITS: CacheSpec[str, RateLimitItem] = CacheSpec(
+    "rate_limits", key="a limit as a policy writes it", max_bytes=2**20, weigh=each(1024)
+)
 
-@functools.lru_cache(maxsize=256)
+
 def _parsed(limit: str) -> RateLimitItem:
-    return parse(limit)
+    kept = LIMITS.of()
+    item = kept.get(limit) if kept is not None else None
+    if item is None:
+        item = parse(limit)
+        if kept is not None:
+            kept.put(limit, item)
+    return item
 
 
 class RateLimited(JobgraphError):

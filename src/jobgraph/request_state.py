@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     # Type-only references up to the layers that fill these in (erased at run time).
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from jobgraph.graphql.context import Context
     from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 _KEY = "jobgraph"
@@ -29,8 +28,6 @@ class RequestState:
     db: AsyncSession = field(init=False)
     # Set by Authentication.
     viewer: Viewer = field(default_factory=Viewer.anonymous)
-    # The GraphQL context, once the GraphQL view made it.
-    context: Context | None = None
     # The anonymous rate limit was already counted (by the public reads' cache).
     anonymous_counted: bool = False
     # A registered document's label ("sha256:...") when the request named one.

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
-from jobgraph.lru import LRU
+from jobgraph.caches import CacheSpec, each
 
 Converter = Any  # a type processor: value -> value, or None
 
@@ -105,15 +105,22 @@ def _reader(column_type: Any, dialect: Dialect) -> Converter:
 
 
 # Kept statements compiled, by identity (kept alive with them).
-_COMPILED: LRU[tuple[int, int], DriverSelect] = LRU(2_000)
+COMPILED: CacheSpec[tuple[int, int], DriverSelect] = CacheSpec(
+    "driver_statements",
+    key="a kept SQLAlchemy statement and dialect, by identity",
+    max_bytes=32 * 2**20,
+    weigh=each(16 * 1024),
+)
 
 
 def driver_select(statement: Select[Any], dialect: Dialect) -> DriverSelect:
     key = (id(statement), id(dialect))
-    known = _COMPILED.get(key)
+    compiled = COMPILED.of()
+    known = compiled.get(key) if compiled is not None else None
     if known is None or known.statement is not statement:
         known = DriverSelect.of(statement, dialect)
-        _COMPILED.put(key, known)
+        if compiled is not None:
+            compiled.put(key, known)
     return known
 
 

@@ -1,66 +1,52 @@
-"""Compiled reads: a query over public data (``PUBLIC_TYPES``: postings, companies, the
-site's settings) planned once per document and run without the general machinery.
+"""Planned reads: a query over public data (``PUBLIC_TYPES``: postings, companies, the
+site's settings) planned once per document and run without graphql-core's executor.
 
-Strawberry's view and graphql-core's executor cost more per request than a search page's
-SQL: a request's extensions, its execution context, and a completion per field. A document
-whose every field is public data, without directives, is planned on first sight: parsed
-and validated as Strawberry would, its root fields' resolve infos built, and each root
-field's selection turned into a shaper (``LeanExecutionContext.value_shaper``). A request
-with that document then coerces its variables, passes the site's limits, calls each root
-field's resolver exactly as graphql-core would (the same function, with its permission
-classes and argument conversion, and a real resolve info), and shapes the result straight
-into its response.
+graphql-core's executor costs more per request than a search page's SQL: an execution
+context and a completion (and an awaitable) per field. A document whose every field is
+public data, without directives, is planned on first sight, once Strawberry's pipeline has
+parsed, validated and limited it: its root fields' resolve infos are built, and each root
+field's selection is turned into a shaper (``LeanExecutionContext.value_shaper``). A
+request with that document then runs the same pipeline (every schema extension, every
+limit), and at execution the plan coerces its variables, calls each root field's resolver
+exactly as graphql-core would (the same function, with its permission classes and argument
+conversion, and a real resolve info), and shapes the result (``PlannedReads``, the
+schema's last extension). The result then leaves as every result does.
 
-Anything a plan does not take goes down the full path, which answers as it always did:
-a document it cannot plan, variables that do not coerce, a limit the document exceeds, a
-resolver that raises, a value the shape refuses (a null where the schema says non-null).
-A differential test runs documents of every kind through both paths and compares the
-responses byte for byte (``tests/test_compiled_reads.py``). ``JOBGRAPH_COMPILED_READS=false``
-turns plans off."""
+Anything a plan does not take is executed by graphql-core as before: a document it cannot
+plan, variables that do not coerce, a resolver that raises, a value the shape refuses (a
+null where the schema says non-null). A differential test runs generated documents over
+the public roots through both and compares the responses byte for byte
+(``tests/test_compiled_reads.py``). ``JOBGRAPH_COMPILED_READS=false`` turns plans off."""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
-    GraphQLError,
     GraphQLField,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    parse,
-    specified_rules,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution.collect_fields import collect_fields
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
-from starlette.datastructures import Headers
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.schema.schema import validate_document
-from strawberry.types import ExecutionResult
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
+from jobgraph.caches import CacheSpec, text_bytes
+from jobgraph.graphql.admission import document_bytes
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.execution import NOT_SHAPED, LeanExecutionContext, Reader
-from jobgraph.graphql.limits import (
-    chosen_operation,
-    first_root_field,
-    measured,
-    refusals,
-    tokens_refusal,
-)
+from jobgraph.graphql.limits import chosen_operation
 from jobgraph.graphql.public_reads import public_fields
-from jobgraph.graphql.replicas import route_query
-from jobgraph.graphql.results import settle
-from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
-from jobgraph.lru import LRU
-from jobgraph.request_state import state_of
 
 
 @dataclass(frozen=True)
@@ -77,7 +63,7 @@ class Plan:
     document: DocumentNode
     operation: OperationDefinitionNode
     root_fields: tuple[_RootField, ...]
-    characters: int  # of its document: what the plans' cache weighs it by
+    bytes: int  # what it keeps: its document, its resolve infos and shapers
 
     async def run(
         self, schema: GraphQLSchema, context: Context, variables: dict[str, Any] | None
@@ -121,12 +107,10 @@ def compile_plan(
     operation_name: str | None,
     variables: dict[str, Any],
 ) -> Plan | None:
-    """The plan of a parsed document over public data (its site's limits passed), or None
-    where it takes the full path."""
+    """The plan of a valid document over public data (its site's limits passed), or None
+    where graphql-core executes it."""
     operation, fragments = chosen_operation(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:
-        return None
-    if validate_document(schema, document, tuple(specified_rules)):
         return None
     try:
         if not all(public_fields(schema, operation.selection_set, "Query", fragments)):
@@ -162,7 +146,8 @@ def compile_plan(
         path = Path(None, response_name, "Query")
         info = executor.build_resolve_info(field, nodes, root_type, path)
         root_fields.append(_RootField(response_name, field, node, info, shape))
-    return Plan(document, operation, tuple(root_fields), len(query))
+    kept = PLAN_BYTES + document_bytes(query, document)
+    return Plan(document, operation, tuple(root_fields), kept)
 
 
 def _as_is(value: Any) -> Any:
@@ -171,117 +156,79 @@ def _as_is(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class _Unplanned:
-    """A document known to take the full path."""
+    """A document known to take the general executor: kept by its text alone."""
 
-    characters: int
-
-
-# What this path does in place of each of the schema's extensions (graphql/schema.py). A
-# test fails when the schema gains an extension not named here: it would not apply to
-# planned reads until this path does its part.
-MIRRORED_EXTENSIONS = {
-    "SiteTokenLimit": "tokens_refusal() before any work on the document",
-    "ParserCache": "a plan keeps its parsed document",
-    "ValidationCache": "a document is validated once, when planned",
-    "OperationLimits": "measured() and refusals() before planning, and at every request",
-    "IntrospectionVisibility": "only public types are planned: never introspection",
-    "ReadsAfterWrites": "route_query()",
-}
+    bytes: int = 0
 
 
-class CompiledReads:
-    """Innermost on /graphql, before the GraphQL view: runs a request by its document's
-    plan where it has one, else hands it to the view."""
+# A plan's resolve infos and compiled shapers, beyond its document (measured with
+# tracemalloc: 11-28 KB).
+PLAN_BYTES = 32 * 1024
+PLANS: CacheSpec[tuple[str, str | None], Plan | _Unplanned] = CacheSpec(
+    "plans",
+    key="a document's text and operation name",
+    max_bytes=64 * 2**20,
+    weigh=lambda key, known: known.bytes + text_bytes(key[0]),
+)
 
-    def __init__(self, app: ASGIApp, schema: GraphQLSchema, enabled: bool = True) -> None:
-        self.app = app
-        self.schema = schema
-        self.enabled = enabled
-        # Plans by document text and operation name, within a budget of the documents'
-        # characters (a plan holds its parsed document).
-        self.plans: LRU[tuple[str, str | None], Plan | _Unplanned] = LRU(
-            8_000_000, size=lambda known: known.characters
-        )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._answer(scope) if scope["type"] == "http" and self.enabled else None
-        if response is None:
-            await self.app(scope, receive, send)
-            return
-        await response(scope, receive, send)
+class PlannedReads(SchemaExtension):
+    """The last of the schema's extensions: where a query's document has a plan, its
+    ``on_execute`` runs the plan and sets the result, and graphql-core's executor is not
+    called (as Strawberry documents for a response cache). Every extension before it has
+    run: the site's token limit while parsing, validation, the site's limits on the
+    coerced variables, introspection's visibility, the replica's routing."""
 
-    async def _answer(self, scope: Scope) -> Response | None:
-        """The response of a planned request, or None where the view must answer."""
-        state = state_of(scope)
-        payload = state.payload or {}
-        query, operation_name = payload.get("query"), payload.get("operationName")
-        variables = payload.get("variables")
-        if (
-            not isinstance(query, str)
-            or not isinstance(operation_name, str | None)
-            or not isinstance(variables, dict | None)
-        ):
-            return None
-        # The site's limits come before any work on the document: its tokens while it is
-        # read, then depth, aliases and cost, before it is validated, planned or kept.
-        api = state.tenant.config.policy.api
-        if tokens_refusal(api, query) is not None:
-            return None  # refused: the full path says why
-        key = (query, operation_name)
-        known = self.plans.get(key)
-        if isinstance(known, _Unplanned):
-            return None
-        request = Request(scope)
-        # What a resolver sets on its response (a header) joins the answer, as in the view.
-        sub_response = Response()
-        del sub_response.headers["content-length"]
-        context = Context.of_request(request, sub_response)
-        if known is not None:
-            document = known.document
-        else:
-            try:
-                document = parse(query, max_tokens=api.max_tokens)
-            except GraphQLError:
-                return None
-        found = measured(self.schema, document, query, operation_name, variables, api.max_page_size)
-        if refusals(context, found)[0]:
-            return None  # refused: the full path says why, and nothing was kept
-        plan = known if known is not None else self._plan(key, document, variables or {})
-        if plan is None:
-            return None
-        named = plan.operation.name
-        state.operation = operation_name or (named.value if named else "anonymous")
-        state.measured_operation = state.document or first_root_field(plan.document, operation_name)
-        state.context = context
-        await route_query(context)
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution_context = self.execution_context
+        context = execution_context.context
+        if isinstance(context, Context) and context.services.settings.compiled_reads:
+            data = await _planned_data(execution_context, context)
+            if data is not None:
+                execution_context.result = GraphQLExecutionResult(data=data, errors=None)
+                context.services.metrics.compiled_reads.inc()
+        yield
+
+
+async def _planned_data(
+    execution_context: ExecutionContext, context: Context
+) -> dict[str, Any] | None:
+    """The data of a request answered by its document's plan, or None where the general
+    executor answers (no plan, variables that do not coerce, a resolver that raised, a
+    value the shape refuses)."""
+    query, document = execution_context.query, execution_context.graphql_document
+    if (
+        not query
+        or document is None
+        or execution_context.pre_execution_errors
+        or execution_context.operation_type is not StrawberryOperationType.QUERY
+    ):
+        return None
+    plans = PLANS.of(context.services.caches)
+    key = (query, execution_context.operation_name)
+    known = plans.get(key) if plans is not None else None
+    if known is None:
+        schema = execution_context.schema._schema
         try:
-            data = await plan.run(self.schema, context, variables)
-        except Exception:  # the full path reports it, located and coded
-            return None
-        if data is None:
-            return None
-        result = ExecutionResult(data=data, errors=None)
-        await settle(context, result)
-        if result.errors:
-            return None
-        context.services.metrics.compiled_reads.inc()
-        media_type = (
-            GRAPHQL_RESPONSE if wants_graphql_response(Headers(scope=scope)) else "application/json"
-        )
-        response = Response(orjson.dumps({"data": data}), media_type=media_type)
-        response.headers.raw.extend(sub_response.headers.raw)
-        return response
-
-    def _plan(
-        self, key: tuple[str, str | None], document: DocumentNode, variables: dict[str, Any]
-    ) -> Plan | None:
-        """A new plan of a document within its site's limits, kept (or kept as unplannable)."""
-        query, operation_name = key
-        try:
-            known = compile_plan(
-                self.schema, document, query, operation_name, variables
-            ) or _Unplanned(len(query))
+            known = (
+                compile_plan(
+                    schema,
+                    document,
+                    query,
+                    execution_context.operation_name,
+                    execution_context.variables or {},
+                )
+                or _Unplanned()
+            )
         except VariablesRefused:  # planned with the next request's variables
             return None
-        self.plans.put(key, known)
-        return None if isinstance(known, _Unplanned) else known
+        if plans is not None:
+            plans.put(key, known)
+    if isinstance(known, _Unplanned):
+        return None
+    try:
+        return await known.run(
+            execution_context.schema._schema, context, execution_context.variables
+        )
+    except Exception:  # the executor reports it, located and coded
+        return None

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import (
     BadUserInput,
     Forbidden,
@@ -34,7 +35,6 @@ from jobgraph.errors import (
 )
 from jobgraph.hygiene import forbidden_character, refusal
 from jobgraph.identity.models import TrustedDocument
-from jobgraph.lru import LRU
 from jobgraph.request_state import state_of
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import ViewerKind
@@ -151,11 +151,18 @@ def _parsed(text: bytes, what: str = "The request body") -> Any:
 _NUL = "Text may not contain the NUL character (\\u0000); remove it and send again."
 
 
+# Automatic persisted queries: a document's text by its site and hash.
+PERSISTED: CacheSpec[tuple[str, str], str] = CacheSpec(
+    "persisted_queries",
+    key="a site and a document's sha256 hash",
+    max_bytes=16 * 2**20,
+    weigh=lambda key, query: text_bytes(key[1]) + text_bytes(query),
+)
+
+
 class TrustedDocuments:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # This process's automatic persisted queries, within a budget of characters.
-        self.persisted: LRU[tuple[str, str], str] = LRU(8_000_000, size=len)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
@@ -269,13 +276,15 @@ class TrustedDocuments:
                 "extensions.persistedQuery needs version 1 and a sha256Hash of 64 lower-case "
                 "hex digits."
             )
+        kept = PERSISTED.of()
         query = payload.get("query")
         if isinstance(query, str):
             if hashlib.sha256(query.encode()).hexdigest() != digest:
                 raise BadUserInput("The sha256Hash is not the hash of the query sent with it.")
-            self.persisted.put((tenant.slug, digest), query)
+            if kept is not None:
+                kept.put((tenant.slug, digest), query)
             return payload
-        known = self.persisted.get((tenant.slug, digest))
+        known = kept.get((tenant.slug, digest)) if kept is not None else None
         if known is None:
             raise PersistedQueryNotFound(
                 "PersistedQueryNotFound: send the query with its hash once, then the hash alone."

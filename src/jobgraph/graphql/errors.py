@@ -19,7 +19,7 @@ from jobgraph.errors import ErrorCode, JobgraphError
 log = logging.getLogger("jobgraph.errors")
 
 
-# graphql-core's parser, stopped by the site's token limit (limits.SiteTokenLimit).
+# graphql-core's parser, stopped by the site's token limit (graphql/admission.py).
 _OVER_TOKEN_LIMIT = re.compile(r"^Syntax Error: Document contains more than (\d+) tokens")
 
 

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
+from jobgraph.caches import CacheEvent, CacheSpec, text_bytes
 from jobgraph.db.engine import bind_pool
 from jobgraph.errors import BadUserInput, error_body, error_response
 from jobgraph.graphql.context import Context
@@ -23,7 +23,6 @@ from jobgraph.graphql.services import Services
 from jobgraph.graphql.subscriptions import LiveConnection, TextWebSocket
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.graphql.visibility import public_sdl
-from jobgraph.lru import LRU
 from jobgraph.request_state import state_of
 
 
@@ -34,6 +33,10 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> object:
+        # orjson's error is a json.JSONDecodeError, which the view answers with a 400.
+        return orjson.loads(data)
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         # A page on another origin connects only where the site allows that origin.
@@ -64,18 +67,17 @@ class GraphQLView(GraphQL[Context, None]):
             return _as_graphql_response(response, state_of(request.scope).request_error)
         return response
 
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        # Every result passes here, parse and validation failures included.
-        state = state_of(request.scope)
-        await settle(state.context, result)
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        # Every result over HTTP passes here, parse and validation failures included.
+        result = await super().execute_single(*args, **kwargs)
+        context: Context = kwargs["context"]
+        await settle(context, result)
         # A request error (no execution: parse, validation, limits) has no path and no data.
         errors = result.errors or []
-        state.request_error = (
+        state_of(context.request.scope).request_error = (
             result.data is None and bool(errors) and all(error.path is None for error in errors)
         )
-        return await super().process_result(request, result)
+        return result
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -96,7 +98,6 @@ class GraphQLView(GraphQL[Context, None]):
                 services=services,
                 sites=state.sites,
             )
-        state.context = context  # for process_result
         return context
 
 
@@ -127,17 +128,25 @@ def graphql_view() -> GraphQLView:
     )
 
 
-# Each site's public SDL by (slug, config version): it changes only with the site's policy.
-_PUBLIC_SDL: LRU[tuple[str, int], str] = LRU(1_000)
+# Each site's public SDL: it changes only with the site's policy.
+PUBLIC_SDL: CacheSpec[tuple[str, int], str] = CacheSpec(
+    "public_schemas",
+    key="a site and its configuration's version",
+    max_bytes=16 * 2**20,
+    weigh=lambda _key, sdl: text_bytes(sdl),
+    cleared_by=(CacheEvent.SITES_CHANGED,),
+)
 
 
 async def public_schema(request: Request) -> Response:
     """/schema.graphql: the site's public SDL, to build a partner's client against."""
     tenant = state_of(request.scope).tenant
-    sdl = _PUBLIC_SDL.get((tenant.slug, tenant.version))
+    kept = PUBLIC_SDL.of(request.app.state.services.caches)
+    sdl = kept.get((tenant.slug, tenant.version)) if kept is not None else None
     if sdl is None:
         sdl = public_sdl(schema._schema, tenant)
-        _PUBLIC_SDL.put((tenant.slug, tenant.version), sdl)
+        if kept is not None:
+            kept.put((tenant.slug, tenant.version), sdl)
     return Response(
         sdl,
         media_type="text/plain; charset=utf-8",

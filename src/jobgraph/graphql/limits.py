@@ -13,11 +13,9 @@ viewer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -38,9 +36,7 @@ from graphql import (
     get_nullable_type,
     is_composite_type,
 )
-from graphql.language import Lexer, Source, TokenKind
 from starlette.websockets import WebSocket
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType as StrawberryOperationType
@@ -48,10 +44,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 from jobgraph.errors import ErrorCode
 from jobgraph.fields import KEYLESS
 from jobgraph.graphql.context import Context
-from jobgraph.lru import LRU
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
-from jobgraph.policy.config import MAX_TOKENS_CEILING, ApiPolicy
-from jobgraph.request_state import state_of
 from jobgraph.viewer import ViewerKind
 
 INTROSPECTION_FIELDS = {"__schema", "__type"}
@@ -244,47 +237,13 @@ def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]
     return values
 
 
-# What a document costs to measure is paid once per document text (and variables): the
-# same few documents come again and again. Each cache weighs its entries by the characters
-# of the document they are kept under (the key holds it), within a budget of characters;
-# a document the site refuses for its size is not kept at all.
-CACHE_CHARACTERS = 4_000_000
-_TOKENS: LRU[tuple[str, int], tuple[int, int]] = LRU(CACHE_CHARACTERS, size=lambda v: v[1])
-_MEASURES: LRU[tuple[str, str | None, bytes, int], tuple[Measures, int]] = LRU(
-    CACHE_CHARACTERS, size=lambda v: v[1]
-)
-
-
-def count_tokens(query: str, limit: int) -> int:
-    """Tokens in the document, counting no further than just past ``limit``."""
-    key = (query, limit)
-    known = _TOKENS.get(key)
-    if known is not None:
-        return known[0]
-    count = _count_tokens(query, limit)
-    if count <= limit:
-        _TOKENS.put(key, (count, len(query)))
-    return count
-
-
-def _count_tokens(query: str, limit: int) -> int:
-    lexer = Lexer(Source(query))
-    count = 0
-    while count <= limit:
-        token = lexer.advance()
-        if token.kind == TokenKind.EOF:
-            break
-        count += 1
-    return count
-
-
 def _refusal(message: str, **extensions: object) -> GraphQLError:
     return GraphQLError(
         message, extensions={"code": str(ErrorCode.QUERY_TOO_COMPLEX), **extensions}
     )
 
 
-def _wrong_transport(execution_context: ExecutionContext, context: Context) -> str | None:
+def wrong_transport(execution_context: ExecutionContext, context: Context) -> str | None:
     """Why the operation may not run over this transport: subscriptions run over WebSocket
     only, queries and mutations over HTTP only (where their limits, caches and trusted
     documents apply); None where it may."""
@@ -304,98 +263,6 @@ def _wrong_transport(execution_context: ExecutionContext, context: Context) -> s
             "over HTTP POST to /graphql."
         )
     return None
-
-
-def measured(
-    schema: GraphQLSchema,
-    document: object,
-    query: str | None,
-    operation_name: str | None,
-    variables: dict[str, Any] | None,
-    page_ceiling: int,
-) -> Measures:
-    """``measure``, kept per document text, operation, variables and page ceiling."""
-
-    def fresh() -> Measures:
-        return measure(schema, document, operation_name, variables, page_ceiling)
-
-    try:
-        encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # not JSON: measured each time
-        return fresh()
-    if not query:
-        return fresh()
-    key = (query, operation_name, encoded, page_ceiling)
-    known = _MEASURES.get(key)
-    if known is not None:
-        return known[0]
-    found = fresh()
-    _MEASURES.put(key, (found, len(query) + len(encoded)))
-    return found
-
-
-def tokens_refusal(api: ApiPolicy, query: str) -> GraphQLError | None:
-    """The refusal of a document with more tokens than the site accepts, or None."""
-    if count_tokens(query, api.max_tokens) <= api.max_tokens:
-        return None
-    return _refusal(
-        f"The document has more than {api.max_tokens} tokens, the most this site accepts.",
-        limit=api.max_tokens,
-    )
-
-
-class SiteTokenLimit(SchemaExtension):
-    """The site's own token limit, applied while the document is lexed: a document over it
-    is refused before it is parsed whole, validated, measured or kept in any cache (the
-    parser's cache keeps only what parsed). Outside a site's request, the platform's."""
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context.context
-        limit = (
-            context.tenant.config.policy.api.max_tokens
-            if isinstance(context, Context)
-            else MAX_TOKENS_CEILING
-        )
-        self.execution_context.parse_options["max_tokens"] = limit
-        yield
-
-
-class OperationLimits(SchemaExtension):
-    def on_validate(self) -> Iterator[None]:
-        execution_context = self.execution_context
-        context = execution_context.context
-        if isinstance(context, Context):
-            state = state_of(context.request.scope)
-            state.operation = execution_context.operation_name or "anonymous"
-            state.measured_operation = state.document or first_root_field(
-                execution_context.graphql_document, execution_context.operation_name
-            )
-            api = context.tenant.config.policy.api
-            if execution_context.pre_execution_errors:  # refused while parsing or validating
-                errors, reasons = [], []
-            elif wrong_transport := _wrong_transport(execution_context, context):
-                errors = [
-                    GraphQLError(
-                        wrong_transport, extensions={"code": str(ErrorCode.BAD_USER_INPUT)}
-                    )
-                ]
-                reasons = ["transport"]
-            else:
-                found = measured(
-                    execution_context.schema._schema,
-                    execution_context.graphql_document,
-                    execution_context.query,
-                    execution_context.operation_name,
-                    execution_context.variables,
-                    api.max_page_size,
-                )
-                errors, reasons = refusals(context, found)
-            if errors:
-                execution_context.pre_execution_errors = errors
-                state.outcome = "rejected"
-                for reason in reasons:
-                    context.services.metrics.rejected.labels(reason).inc()
-        yield
 
 
 def refusals(context: Context, found: Measures) -> tuple[list[GraphQLError], list[str]]:

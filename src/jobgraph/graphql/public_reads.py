@@ -39,12 +39,12 @@ from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import error_response
 from jobgraph.graphql.limits import chosen_operation, first_root_field
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.http_security import with_default_headers
 from jobgraph.identity.http import limit_anonymous
-from jobgraph.lru import LRU
 from jobgraph.ratelimit import RateLimited
 from jobgraph.request_state import state_of
 
@@ -126,14 +126,27 @@ def public_fields(
                 yield from public_fields(schema, fragment.selection_set, parent, fragments)
 
 
+RESPONSES: CacheSpec[str, bytes] = CacheSpec(
+    "public_responses",
+    key="an ETag: the site and its version, the pool's data version, the time window and "
+    "the request",
+    max_bytes=32 * 2**20,
+    weigh=lambda etag, body: text_bytes(etag) + text_bytes(body),
+)
+VERDICTS: CacheSpec[tuple[str, str | None], _Verdict] = CacheSpec(
+    "public_verdicts",
+    key="a document's text and operation name (whether it reads public data only)",
+    max_bytes=16 * 2**20,
+    weigh=lambda key, _verdict: text_bytes(key[0]) + 200,
+)
+
+
 class PublicReads:
     """Between CORS and the request's database session, on /graphql."""
 
-    def __init__(self, app: ASGIApp, schema: GraphQLSchema, budget: int = 32_000_000) -> None:
+    def __init__(self, app: ASGIApp, schema: GraphQLSchema) -> None:
         self.app = app
         self.schema = schema
-        self.responses: LRU[str, bytes] = LRU(budget, size=len)
-        self.verdicts: LRU[tuple[str, str | None], _Verdict] = LRU(1_000)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         etag, verdict = self._etag(scope)
@@ -160,7 +173,8 @@ class PublicReads:
             state.outcome = "not modified"
             await Response(status_code=304, headers=cache_headers)(scope, receive, send)
             return
-        cached = self.responses.get(etag)
+        responses = RESPONSES.of(services.caches)
+        cached = responses.get(etag) if responses is not None else None
         if cached is not None:
             state.outcome = "cached"
             await Response(cached, headers=cache_headers, media_type=_media_type(scope))(
@@ -182,10 +196,12 @@ class PublicReads:
         query, operation = params.get("query"), params.get("operationName")
         if not query or "documentId" in params or "extensions" in params:
             return None, no
-        verdict = self.verdicts.get((query, operation))
+        verdicts = VERDICTS.of(scope["app"].state.services.caches)
+        verdict = verdicts.get((query, operation)) if verdicts is not None else None
         if verdict is None:
             verdict = self._verdict(query, operation)
-            self.verdicts.put((query, operation), verdict)
+            if verdicts is not None:
+                verdicts.put((query, operation), verdict)
         if not verdict.public:
             return None, no
         registry = scope["app"].state.services.registry
@@ -238,8 +254,9 @@ class PublicReads:
             MutableHeaders(scope=start).update(
                 cache_headers if keep else {"Cache-Control": PRIVATE}
             )
-            if keep:
-                self.responses.put(etag, body)
+            responses = RESPONSES.of(scope["app"].state.services.caches)
+            if keep and responses is not None:
+                responses.put(etag, body)
             await send(start)
             await send({"type": "http.response.body", "body": body})
 

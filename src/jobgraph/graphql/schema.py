@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from jobgraph.agreements.schema import AgreementsMutation, AgreementsQuery
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
+from jobgraph.graphql.admission import Admission
+from jobgraph.graphql.compiled import PlannedReads
 from jobgraph.graphql.documents_schema import TrustedDocumentsMutation, TrustedDocumentsQuery
 from jobgraph.graphql.execution import LeanExecutionContext
-from jobgraph.graphql.limits import OperationLimits, SiteTokenLimit
 from jobgraph.graphql.replicas import ReadsAfterWrites
 from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import IdentityMutation, IdentityQuery
@@ -69,18 +69,17 @@ schema = JobgraphSchema(
     # Plain leaves of every item read straight from their objects (graphql/execution.py).
     execution_context_class=LeanExecutionContext,
     extensions=[
-        # The site's token limit while the document is read, before any other work; then
-        # parsing and validating (they cost more than resolving here) cached per document.
-        SiteTokenLimit,
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        # After validation (it needs a valid document), before execution; per tenant.
-        OperationLimits,
+        # The site's token limit while the document is read, then its other limits, then
+        # validation; parsed and validated once per document (graphql/admission.py).
+        Admission,
         # The schema explorer lists the root operations the viewer may call.
         IntrospectionVisibility,
         # Queries read from the replica, where one is configured; after a mutation, what
         # was written shows in the next read (the replica's lag, the registry's versions).
         ReadsAfterWrites,
+        # Last: a query over public data runs by its document's plan (graphql/compiled.py),
+        # after every extension above has done its part.
+        PlannedReads,
     ],
 )
 

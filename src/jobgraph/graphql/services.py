@@ -4,10 +4,11 @@ shutdown, and handed to every request's context as ``Context.services``."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from jobgraph.caches import Caches
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.graphql.transport import LoadShedding
 from jobgraph.identity.accounts import actor_names
@@ -55,6 +56,8 @@ class Services:
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
     read_engine: AsyncEngine | None = None
     recent_writers: RecentWriters | None = None
+    # Every cache this app keeps, each with its key, its bound in bytes and what clears it.
+    caches: Caches = field(default_factory=Caches)
 
 
 def tenancy_hooks() -> TenancyHooks:

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from jobgraph import places
+from jobgraph.caches import Cache, CacheEvent, Caches, CacheSpec, each, text_bytes
 from jobgraph.db.engine import kept_rows, plain_rows
 from jobgraph.errors import BadUserInput
 from jobgraph.jobs.enums import (
@@ -50,7 +51,6 @@ from jobgraph.jobs.enums import (
     RemoteOption,
 )
 from jobgraph.jobs.models import Company, JobPosting
-from jobgraph.lru import LRU
 from jobgraph.tenancy.registry import Tenant
 
 T = TypeVar("T")
@@ -139,7 +139,13 @@ class Scope:
 
 # Each site's public scope, built once per site (as the registry holds it): its time
 # conditions read the database's clock when a statement runs (statement_timestamp()).
-_SHOWN: LRU[int, tuple[Tenant, Scope]] = LRU(1_000)
+SHOWN: CacheSpec[int, tuple[Tenant, Scope]] = CacheSpec(
+    "site_scopes",
+    key="a site as the registry holds it (a new configuration is a new object)",
+    max_bytes=32 * 2**20,
+    weigh=each(32 * 1024),
+    cleared_by=(CacheEvent.SITES_CHANGED,),
+)
 
 
 def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
@@ -148,10 +154,12 @@ def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     of the moment each statement runs)."""
     if now is not None:
         return _shown_on(tenant, literal(now, DateTime(timezone=True)))
-    kept = _SHOWN.get(id(tenant))
+    shown = SHOWN.of()
+    kept = shown.get(id(tenant)) if shown is not None else None
     if kept is None or kept[0] is not tenant:
         kept = (tenant, _shown_on(tenant, func.statement_timestamp()))
-        _SHOWN.put(id(tenant), kept)
+        if shown is not None:
+            shown.put(id(tenant), kept)
     return kept[1]
 
 
@@ -226,7 +234,12 @@ def posted_for(tenant: Tenant) -> Scope:
 
 # Search texts this process normalised already (the SQL function is immutable): a
 # repeated search costs no statement for its terms.
-_TERMS: LRU[str, tuple[str, ...]] = LRU(10_000)
+TERMS: CacheSpec[str, tuple[str, ...]] = CacheSpec(
+    "search_terms",
+    key="a search's text",
+    max_bytes=8 * 2**20,
+    weigh=lambda text, terms: text_bytes(text) + sum(text_bytes(term) + 8 for term in terms),
+)
 
 
 async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
@@ -234,10 +247,12 @@ async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
     search columns; a text of punctuation only is no text."""
     if not query.text or query.terms is not None:
         return query
-    terms = _TERMS.get(query.text)
+    kept = TERMS.of()
+    terms = kept.get(query.text) if kept is not None else None
     if terms is None:
         terms = tuple(await db.scalar(select(func.jobgraph_search_terms(query.text))) or ())
-        _TERMS.put(query.text, terms)
+        if kept is not None:
+            kept.put(query.text, terms)
     if not terms:
         return replace(query, text=None, terms=None)
     return replace(query, terms=tuple(terms))
@@ -270,7 +285,12 @@ async def broadened(db: AsyncSession, scope: Scope, query: JobQuery) -> tuple[Jo
 
 
 # The words a site's postings are titled with, by site and data (see ``respelled``).
-_VOCABULARY: LRU[tuple[Any, ...], tuple[str, ...]] = LRU(64)
+VOCABULARY: CacheSpec[tuple[Any, ...], tuple[str, ...]] = CacheSpec(
+    "title_words",
+    key="a site's scope and its pool's data version",
+    max_bytes=32 * 2**20,
+    weigh=lambda _key, words: sum(text_bytes(word) + 8 for word in words) + 1024,
+)
 
 
 async def respelled(db: AsyncSession, scope: Scope, query: JobQuery) -> str | None:
@@ -281,13 +301,14 @@ async def respelled(db: AsyncSession, scope: Scope, query: JobQuery) -> str | No
     if not query.terms:
         return None
     key = scope.cache_key
-    vocabulary = _VOCABULARY.get(key) if key is not None else None
+    kept = VOCABULARY.of() if key is not None else None
+    vocabulary = kept.get(key) if kept is not None and key is not None else None
     if vocabulary is None:
         words = func.regexp_split_to_table(func.lower(JobPosting.title), "[^a-z]+")
         rows = await db.execute(select(words.label("word")).where(scope.condition).distinct())
         vocabulary = tuple(sorted(word for (word,) in rows if len(word) >= 3))
-        if key is not None:
-            _VOCABULARY.put(key, vocabulary)
+        if kept is not None and key is not None:
+            kept.put(key, vocabulary)
     known = set(vocabulary)
     changed = False
     spelled = []
@@ -469,21 +490,34 @@ class _View:
 
 
 # Few sets of columns come: the fields a site's documents select.
-_VIEWS: LRU[Reads, tuple[_View, _View]] = LRU(1_000)
+VIEWS: CacheSpec[Reads, tuple[_View, _View]] = CacheSpec(
+    "column_views",
+    key="the columns a document reads of a posting and of its company",
+    max_bytes=8 * 2**20,
+    weigh=each(8 * 1024),
+)
 
 
 def _views(reads: Reads) -> tuple[_View, _View]:
     """The views of a posting and its company that read these columns."""
-    views = _VIEWS.get(reads)
+    kept = VIEWS.of()
+    views = kept.get(reads) if kept is not None else None
     if views is None:
         views = (_View.of(JobPosting, reads.posting), _View.of(Company, reads.company))
-        _VIEWS.put(reads, views)
+        if kept is not None:
+            kept.put(reads, views)
     return views
 
 
 # First pages' statements by scope (kept alive with them) and search: a site's popular
 # searches are built once (their time conditions read the clock as they run).
-_FIRST_PAGES: LRU[tuple[Any, ...], tuple[tuple[Any, ...], Select[Any]]] = LRU(1_000)
+FIRST_PAGES: CacheSpec[tuple[Any, ...], tuple[tuple[Any, ...], Select[Any]]] = CacheSpec(
+    "first_page_statements",
+    key="a site's scope, a search's text, filters and sort, a page size and its columns",
+    max_bytes=64 * 2**20,
+    weigh=lambda key, _kept: 64 * 1024 + text_bytes(str(key)),
+    cleared_by=(CacheEvent.SITES_CHANGED,),
+)
 
 
 def page_statement(
@@ -496,10 +530,12 @@ def page_statement(
     if after is not None:
         return _page_statement(scope, query, size, after, reads)
     key = (id(scope.branches), scope.pool_id, *_described(query), size, reads)
-    kept = _FIRST_PAGES.get(key)
+    pages = FIRST_PAGES.of()
+    kept = pages.get(key) if pages is not None else None
     if kept is None or kept[0] is not scope.branches:
         kept = (scope.branches, _page_statement(scope, query, size, None, reads))
-        _FIRST_PAGES.put(key, kept)
+        if pages is not None:
+            pages.put(key, kept)
     return kept[1]
 
 
@@ -552,6 +588,16 @@ def _page_statement(
     )
 
 
+# A kept posting row with its company's (measured with tracemalloc: about 3 KB).
+ROW_BYTES = 4 * 1024
+KEPT_RESULTS: CacheSpec[tuple[Any, ...], tuple[float, Any]] = CacheSpec(
+    "search_results",
+    key="a site's version, its pool's data version and a search (see SearchResults)",
+    max_bytes=80 * 2**20,
+    weigh=lambda _key, entry: ROW_BYTES * (len(getattr(entry[1], "rows", ())) + 1),
+)
+
+
 class SearchResults:
     """Results of public searches, kept by the process: a site's popular searches (its
     landing and category pages) are asked again and again, and their ranking and counts
@@ -560,11 +606,9 @@ class SearchResults:
     postings or companies, or to the site's settings, changes the key at once. Bounded by
     the postings held."""
 
-    def __init__(self, ttl_s: float = 30.0, postings: int = 20_000) -> None:
+    def __init__(self, ttl_s: float = 30.0, caches: Caches | None = None) -> None:
         self.ttl_s = ttl_s
-        self._kept: LRU[tuple[Any, ...], tuple[float, Any]] = LRU(
-            postings, size=lambda entry: len(getattr(entry[1], "rows", ())) + 1
-        )
+        self._kept = caches.cache(KEPT_RESULTS) if caches is not None else Cache(KEPT_RESULTS)
 
     def get(self, key: tuple[Any, ...]) -> Any:
         entry = self._kept.get(key)

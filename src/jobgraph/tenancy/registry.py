@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -116,9 +117,14 @@ class RegistryCache:
     every request reads the versions: one small statement."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], listener: Listener | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        listener: Listener | None = None,
+        on_reload: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
+        # Called once a changed registry is read (what was kept of the old one is stale).
+        self._on_reload = on_reload
         bind = sessions.kw["bind"]
         # Behind a transaction pooler, a statement outside a transaction could be prepared
         # on one server and run on another: there the check runs in a transaction.
@@ -183,6 +189,8 @@ class RegistryCache:
         if version != self._version:
             async with self._sessions() as session:
                 self._registry = await TenantRegistry.load(session)
+            if self._version is not None and self._on_reload is not None:
+                self._on_reload()
             self._version = version
         self.data_versions = data_versions
         if listening:

@@ -1,0 +1,176 @@
+"""What a GraphQL document passes before it runs, on every path, in this order:
+
+1. the site's token limit, while it is read: a document over it is refused before it is
+   parsed whole (graphql-core's ``max_tokens``, with the site's number);
+2. the site's limits on the parsed document, with the request's variables as graphql-core
+   will coerce them: a site key where the site asks for one, introspection, depth, aliases,
+   cost (``limits.py``), and the transport (subscriptions over WebSocket only);
+3. validation against the schema.
+
+Parsing and validating cost more than resolving a search page, so each document is parsed
+and validated once and kept (``DOCUMENTS``), and each measure kept (``MEASURES``); a
+document refused at any step leaves nothing in either. Execution comes after, planned or
+not (``compiled.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import DocumentNode, GraphQLError, validate
+from strawberry.extensions import SchemaExtension
+
+from jobgraph.caches import CacheSpec, text_bytes
+from jobgraph.errors import ErrorCode
+from jobgraph.graphql.context import Context
+from jobgraph.graphql.limits import (
+    Measures,
+    first_root_field,
+    measure,
+    refusals,
+    wrong_transport,
+)
+from jobgraph.policy.config import MAX_TOKENS_CEILING
+from jobgraph.request_state import state_of
+
+# What a parsed document takes per token of its text (graphql-core 3.3's nodes with their
+# locations, measured with tracemalloc: 420-450 bytes).
+BYTES_PER_TOKEN = 512
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    document: DocumentNode
+    # Validation's errors (none: valid), once validated: only a document within the
+    # site's limits is.
+    errors: tuple[GraphQLError, ...] | None
+    bytes: int
+
+
+def document_bytes(query: str, document: DocumentNode) -> int:
+    """What a parsed document keeps: its nodes, and its text (its locations hold it)."""
+    tokens = 0
+    token = document.loc.start_token if document.loc else None
+    while token is not None:
+        tokens += 1
+        token = token.next
+    return BYTES_PER_TOKEN * tokens + text_bytes(query)
+
+
+DOCUMENTS: CacheSpec[tuple[str, int], KnownDocument] = CacheSpec(
+    "documents",
+    key="a document's text and the token limit it was read under",
+    max_bytes=64 * 2**20,
+    weigh=lambda key, known: known.bytes + text_bytes(key[0]),
+)
+MEASURES: CacheSpec[tuple[str, str | None, bytes, int], Measures] = CacheSpec(
+    "measures",
+    key="a document's text, its operation, its variables and the site's page ceiling",
+    max_bytes=16 * 2**20,
+    weigh=lambda key, _measures: text_bytes(key[0]) + text_bytes(key[2]) + 200,
+)
+
+
+def _measures_key(
+    query: str | None, operation_name: str | None, variables: Any, page_ceiling: int
+) -> tuple[str, str | None, bytes, int] | None:
+    """What a measure is kept by: None where it cannot be kept (variables not JSON)."""
+    if not query:
+        return None
+    try:
+        encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    return (query, operation_name, encoded, page_ceiling)
+
+
+class Admission(SchemaExtension):
+    """The steps above, for every request over HTTP and every subscription."""
+
+    def __init__(self) -> None:
+        self.known: KnownDocument | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        context = execution_context.context
+        if not isinstance(context, Context):  # outside a site's request: the platform's
+            execution_context.parse_options["max_tokens"] = MAX_TOKENS_CEILING
+            yield
+            return
+        limit = context.tenant.config.policy.api.max_tokens
+        execution_context.parse_options["max_tokens"] = limit
+        query = execution_context.query or ""
+        documents = DOCUMENTS.of(context.services.caches)
+        self.known = documents.get((query, limit)) if documents is not None else None
+        if self.known is not None:
+            execution_context.graphql_document = self.known.document
+        yield  # parsed here where it was not kept, under the site's token limit
+        document = execution_context.graphql_document
+        if self.known is None and document is not None:
+            self.known = KnownDocument(document, None, document_bytes(query, document))
+
+    def on_validate(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        context = execution_context.context
+        if not isinstance(context, Context) or execution_context.pre_execution_errors:
+            yield
+            return
+        state = state_of(context.request.scope)
+        state.operation = execution_context.operation_name or "anonymous"
+        state.measured_operation = state.document or first_root_field(
+            execution_context.graphql_document, execution_context.operation_name
+        )
+        errors, reasons = self._refusals(context)
+        if errors:
+            execution_context.pre_execution_errors = errors
+            state.outcome = "rejected"
+            for reason in reasons:
+                context.services.metrics.rejected.labels(reason).inc()
+            yield
+            return
+        execution_context.pre_execution_errors = list(self._validated(context))
+        yield
+
+    def _refusals(self, context: Context) -> tuple[list[GraphQLError], list[str]]:
+        execution_context = self.execution_context
+        why = wrong_transport(execution_context, context)
+        if why is not None:
+            return [GraphQLError(why, extensions={"code": str(ErrorCode.BAD_USER_INPUT)})], [
+                "transport"
+            ]
+        schema, document = execution_context.schema._schema, execution_context.graphql_document
+        operation_name, variables = execution_context.operation_name, execution_context.variables
+        page_ceiling = context.tenant.config.policy.api.max_page_size
+        measures = MEASURES.of(context.services.caches)
+        key = _measures_key(execution_context.query, operation_name, variables, page_ceiling)
+        found = measures.get(key) if measures is not None and key is not None else None
+        if found is not None:
+            return refusals(context, found)
+        found = measure(schema, document, operation_name, variables, page_ceiling)
+        errors, reasons = refusals(context, found)
+        if not errors and measures is not None and key is not None:
+            measures.put(key, found)  # a refused document leaves nothing
+        return errors, reasons
+
+    def _validated(self, context: Context) -> tuple[GraphQLError, ...]:
+        """Validation's errors: the kept ones, or found now and kept with the document."""
+        execution_context = self.execution_context
+        known = self.known
+        if known is not None and known.errors is not None:
+            return known.errors
+        assert execution_context.graphql_document is not None
+        errors = tuple(
+            validate(
+                execution_context.schema._schema,
+                execution_context.graphql_document,
+                execution_context.validation_rules,
+            )
+        )
+        documents = DOCUMENTS.of(context.services.caches)
+        if known is not None and documents is not None:
+            limit = context.tenant.config.policy.api.max_tokens
+            kept = KnownDocument(known.document, errors, known.bytes)
+            documents.put((execution_context.query or "", limit), kept)
+        return errors
