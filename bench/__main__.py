@@ -267,6 +267,65 @@ async def measure(kind: str, admin_url: str, seconds: float, concurrency: int, c
         await server.wait()
 
 
+def attack_document() -> str:
+    """The alias-and-fragment attack (issue 26): one public fragment spread over 140
+    aliases, each document new by a random comment, so that no cache helps. Every site
+    refuses it for its aliases; what it may cost is the work before that refusal."""
+    aliased = " ".join(f"a{i}: jobs(first: 1) {{ ...F }}" for i in range(140))
+    return (
+        f"# {os.urandom(8).hex()}\n{{ {aliased} }} "
+        "fragment F on JobConnection { edges { node { id title company { name } } } }"
+    )
+
+
+def resident_megabytes(pid: int) -> float:
+    """A process's resident memory (Linux's /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(_found(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024
+
+
+async def measure_under_attack(
+    admin_url: str, seconds: float, concurrency: int, attackers: int
+) -> dict:
+    """A normal client's page (wrk, kept results) alone, then while ``attackers`` clients
+    send the attack as fast as they are answered: both p99s, and how much the worker's
+    memory grew."""
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.servers", "app", admin_url, str(port), cwd=ROOT,
+        env=os.environ | {"JOBGRAPH_SEARCH_RESULTS_TTL_S": "30"},
+    )  # fmt: skip
+    try:
+        await wait_until_up(port)
+        alone = await load_with_wrk(port, seconds, concurrency, "POST")
+        before = resident_megabytes(server.pid)
+        refused = 0
+        stop = asyncio.Event()
+
+        async def attacker(client: httpx.AsyncClient) -> None:
+            nonlocal refused
+            while not stop.is_set():
+                answer = await client.post("/graphql", json={"query": attack_document()})
+                refused += "QUERY_TOO_COMPLEX" in answer.text
+
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", headers={"X-Tenant": TENANT}, timeout=60
+        ) as client:
+            attacking = [asyncio.create_task(attacker(client)) for _ in range(attackers)]
+            attacked = await load_with_wrk(port, seconds, concurrency, "POST")
+            stop.set()
+            await asyncio.gather(*attacking)
+        return {
+            "alone": alone,
+            "attacked": attacked,
+            "refused": refused,
+            "grew": resident_megabytes(server.pid) - before,
+        }
+    finally:
+        server.terminate()
+        await server.wait()
+
+
 async def profile(admin_url: str, requests: int) -> None:
     """The bench query in process (the ASGI app, no sockets), under cProfile: time per
     request, then the functions that took the most time of their own."""
@@ -369,6 +428,19 @@ async def run(arguments: argparse.Namespace) -> None:
             f"the whole search page (total, facets, histogram) serves {ratio:.2f}x "
             "the plain executed page's throughput"
         )
+        if client == "wrk":
+            attackers = 2
+            found = await measure_under_attack(
+                admin_url, arguments.seconds, arguments.concurrency, attackers
+            )
+            alone, attacked = found["alone"], found["attacked"]
+            say(
+                f"under the alias-and-fragment attack ({attackers} clients, "
+                f"{found['refused']} documents refused), a normal client's p99 is "
+                f"{attacked['p99'] / alone['p99']:.2f}x its p99 alone ({alone['p99']:.1f} -> "
+                f"{attacked['p99']:.1f} ms; throughput {attacked['rps'] / alone['rps']:.2f}x); "
+                f"the worker's memory grew {found['grew']:.0f} MB"
+            )
     finally:
         if embedded is not None:
             embedded.stop()

@@ -10,9 +10,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis_graphql import queries
 
+from jobgraph.graphql.public_reads import PUBLIC_ROOTS
+from jobgraph.graphql.schema import schema
 from jobgraph.jobs.search import SearchResults
 from tests.conftest import TEST_SETTINGS
+from tests.support.generated import SCALARS, against_the_app
 from tests.support.partners import ORIGIN, site_key
 
 EVERY_JOB_FIELD = """
@@ -157,6 +162,30 @@ async def test_a_plan_answers_what_the_executor_answers(both, document, variable
     assert headers_of(got) == headers_of(expected)
     assert statements == expected_statements
     assert by_plan == (1 if plannable else 0)
+
+
+# Documents over the public roots, generated from the schema (hypothesis-graphql): the
+# fields, arguments, aliases and fragments a partner might send, with no hand list.
+PUBLIC_DOCUMENTS = queries(
+    schema.as_str(),
+    fields=sorted(PUBLIC_ROOTS),
+    custom_scalars=SCALARS,
+    allow_x00=False,
+)
+
+
+@against_the_app(40)
+@given(document=PUBLIC_DOCUMENTS)
+async def test_generated_public_reads_answer_alike_planned_or_not(both, document):
+    for api in both:
+        await api.post(document, tenant="kansai-jobs")
+        api.app.state.services.search_results = SearchResults()
+    planned, full = both
+    expected, expected_statements, _ = await answers(full, document, None, {})
+    got, statements, _ = await answers(planned, document, None, {})
+    assert (got.status_code, got.content) == (expected.status_code, expected.content)
+    assert headers_of(got) == headers_of(expected)
+    assert statements == expected_statements
 
 
 async def test_site_keys_get_and_the_graphql_media_type_are_planned_alike(both):

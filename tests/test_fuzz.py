@@ -7,27 +7,18 @@ employer, the owner, or staff with a purpose)."""
 import base64
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis_graphql import nodes, queries
+from hypothesis_graphql import queries
 
 from jobgraph.graphql.schema import schema
+from tests.support.generated import SCALARS, against_the_app
 
 # Contact details are never shown to these viewers anywhere; the job board's last
 # employers never (the community site makes work history with employers public).
 CANARIES = re.compile(r"\+81-[89]0-0000-\d{4}|seeker\d+@|Last Employer jobboard")
-SCALARS = {
-    "DateTime": st.just("2026-01-01T00:00:00Z").map(nodes.String),
-    "Date": st.just("1990-01-01").map(nodes.String),
-    "JSON": st.just("{}").map(nodes.String),
-    "UUID": st.just("00000000-0000-0000-0000-000000000000").map(nodes.String),
-}
 QUERIES = queries(schema.as_str(), custom_scalars=SCALARS)
-FUZZ = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = against_the_app(60)
 
 
 async def viewers(api) -> dict[str, dict]:

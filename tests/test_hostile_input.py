@@ -7,12 +7,13 @@ from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from jobgraph.hygiene import forbidden_character
 from tests.conftest import database_name, error_code
 from tests.support.employers import CREATE, employer_of
+from tests.support.generated import against_the_app
 
 
 async def test_deeply_nested_json_is_a_bad_request(api):
@@ -279,11 +280,7 @@ async def published_site(database, serve, reconfigure):
         yield api, await employer_of(api, "jobboard")
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@against_the_app(25)
 @given(title=HOSTILE_TEXT)
 async def test_any_text_is_refused_clearly_or_leaves_every_output_whole(published_site, title):
     """Whatever a posting's title holds: refused with BAD_USER_INPUT, or stored and then

@@ -59,7 +59,7 @@ from jobgraph.graphql.http import graphql_view, public_schema
 from jobgraph.graphql.public_reads import PublicReads
 from jobgraph.graphql.schema import schema
 from jobgraph.graphql.services import Services, identity_hooks, tenancy_hooks, webhook_hooks
-from jobgraph.graphql.transport import GraphQLOverHttp, LoadShedding, Shed
+from jobgraph.graphql.transport import GraphQLOverHttp
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication
 from jobgraph.identity.keys import KeyRing
@@ -75,6 +75,7 @@ from jobgraph.notifications.senders import sender_from
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
 from jobgraph.settings import Settings
+from jobgraph.shedding import LoadShedding, Shed
 from jobgraph.tables import POOL_OWNED_TABLES
 from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
@@ -117,9 +118,9 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         engine = create_engine(urls.app, settings)
         sessions = session_factory(engine)
         read_engine = create_engine(urls.read, settings) if urls.read else None
-        provider_keys = ProviderKeys()
         listener = Listener(_listening_url(urls, settings))
         caches = Caches()
+        provider_keys = ProviderKeys(caches)
         live = LiveEvents(listener, settings.redis_url if settings.live_events == "redis" else None)
         app.state.services = Services(
             settings=settings,

@@ -341,7 +341,7 @@ def documents() -> None:
 def documents_register(tenant: str, client: str, manifest: Path) -> None:
     import json
 
-    from jobgraph.graphql.documents import document_id
+    from jobgraph.identity.trusted_documents import document_id
 
     content = json.loads(manifest.read_text(encoding="utf-8"))
     texts = list(content.values()) if isinstance(content, dict) else list(content)
@@ -353,7 +353,7 @@ def documents_register(tenant: str, client: str, manifest: Path) -> None:
 
     async def register(sessions: Any) -> list[str]:
         from jobgraph.db.engine import bind_pool
-        from jobgraph.graphql import documents as trusted
+        from jobgraph.identity import trusted_documents as trusted
         from jobgraph.identity.partners import actor_of_client
 
         registry = await _registry(sessions)

@@ -88,7 +88,7 @@ async def test_only_registered_documents_where_the_tenant_requires_it(database, 
         arbitrary = await run(api, token, {"query": "{ tenant { slug } }"})
         assert arbitrary.status_code == 403
         assert "documentId" in arbitrary.json()["errors"][0]["message"]
-        from jobgraph.graphql.documents import document_id
+        from jobgraph.identity.trusted_documents import document_id
 
         allowed = await run(api, token, {"documentId": document_id(DOCUMENT)})
         assert allowed.json()["data"]["tenant"]["slug"] == "jobboard"
@@ -133,7 +133,7 @@ async def test_a_manifest_registers_documents_from_the_command_line(
     from click.testing import CliRunner
 
     from jobgraph.cli import main
-    from jobgraph.graphql.documents import document_id
+    from jobgraph.identity.trusted_documents import document_id
     from jobgraph.settings import get_settings
 
     client_id, token = await partner(api)

@@ -395,7 +395,9 @@ async def test_consent_is_asked_only_for_uses_the_site_makes(api, reconfigure, s
         assert granted["setConsent"]["granted"] is True
 
 
-async def test_a_withdrawn_application_shows_no_cover_note(api):
+async def test_a_cover_note_is_recorded_when_its_company_reads_it_and_hidden_once_withdrawn(
+    api,
+):
     employer = await employer_of(api, "jobboard")
     job_id = await employer.post(title="Cover notes")
     token = await seeker_token(api, 19, "jobboard")
@@ -407,21 +409,26 @@ async def test_a_withdrawn_application_shows_no_cover_note(api):
             token=token,
         )
     )["applyToJob"]["id"]
+    notes = "query($j: ID!) { applicants(jobId: $j) { status coverNote } }"
+
+    async def disclosed() -> list[list[str]]:
+        record = await api.data("{ myDisclosures { fields } }", tenant="jobboard", token=token)
+        return [entry["fields"] for entry in record["myDisclosures"]]
+
+    read = await api.data(notes, {"j": job_id}, tenant="jobboard", token=employer.token)
+    assert read["applicants"] == [{"status": "SUBMITTED", "coverNote": "Hire me"}]
+    assert await disclosed() == [["COVER_NOTE"]], "the company read the seeker's words"
     await api.data(
         "mutation($a: ID!) { withdrawApplication(id: $a) { id } }",
         {"a": applied_id},
         tenant="jobboard",
         token=token,
     )
-    read = await api.data(
-        "query($j: ID!) { applicants(jobId: $j) { status coverNote } }",
-        {"j": job_id},
-        tenant="jobboard",
-        token=employer.token,
-    )
+    read = await api.data(notes, {"j": job_id}, tenant="jobboard", token=employer.token)
     assert read["applicants"] == [{"status": "WITHDRAWN", "coverNote": None}]
     mine = await api.data("{ myApplications { coverNote } }", tenant="jobboard", token=token)
     assert mine["myApplications"] == [{"coverNote": "Hire me"}], "the seeker still sees it"
+    assert await disclosed() == [["COVER_NOTE"]], "nothing more was shown, nor recorded"
 
 
 async def test_the_export_covers_every_table_that_refers_to_an_account(

@@ -14,14 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,50 +30,12 @@ from jobgraph.errors import (
     error_response,
 )
 from jobgraph.hygiene import forbidden_character, refusal
-from jobgraph.identity.models import TrustedDocument
+from jobgraph.identity import trusted_documents
 from jobgraph.request_state import state_of
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import ViewerKind
 
 PARTNER_KINDS = (ViewerKind.SITE_KEY, ViewerKind.PARTNER_CLIENT)
-
-
-def document_id(document: str) -> str:
-    return "sha256:" + hashlib.sha256(document.encode()).hexdigest()
-
-
-async def register(
-    db: AsyncSession, tenant: Tenant, client: str, documents: list[str], created_by: str
-) -> list[str]:
-    ids = []
-    for document in documents:
-        if not document.strip() or len(document) > 20000:
-            raise BadUserInput("Each document must have 1 to 20000 characters.", field="documents")
-        digest = document_id(document)
-        await db.execute(
-            pg_insert(TrustedDocument)
-            .values(
-                pool_id=tenant.pool_id,
-                tenant_slug=tenant.slug,
-                id=uuid.uuid4(),
-                client=client,
-                document_hash=digest.removeprefix("sha256:"),
-                document=document,
-                created_by=created_by,
-            )
-            .on_conflict_do_nothing()
-        )
-        ids.append(digest)
-    return ids
-
-
-async def listed(db: AsyncSession, tenant: Tenant) -> list[TrustedDocument]:
-    rows = await db.scalars(
-        select(TrustedDocument)
-        .where(TrustedDocument.tenant_slug == tenant.slug)
-        .order_by(TrustedDocument.created_at)
-    )
-    return list(rows.all())
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -242,14 +200,7 @@ class TrustedDocuments:
                 payload = self._automatic(tenant, payload, extensions["persistedQuery"])
             return payload
         digest = str(wanted).removeprefix("sha256:")
-        async with db.begin():
-            document = await db.scalar(
-                select(TrustedDocument.document).where(
-                    TrustedDocument.tenant_slug == tenant.slug,
-                    TrustedDocument.client == viewer.actor,
-                    TrustedDocument.document_hash == digest,
-                )
-            )
+        document = await trusted_documents.registered(db, tenant, viewer.actor, digest)
         if document is None:
             raise BadUserInput(
                 f"No registered document {wanted} for this client.", field="documentId"

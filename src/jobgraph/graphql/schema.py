@@ -11,11 +11,15 @@ from jobgraph.agreements.schema import AgreementsMutation, AgreementsQuery
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
 from jobgraph.graphql.admission import Admission
 from jobgraph.graphql.compiled import PlannedReads
-from jobgraph.graphql.documents_schema import TrustedDocumentsMutation, TrustedDocumentsQuery
 from jobgraph.graphql.execution import LeanExecutionContext
 from jobgraph.graphql.replicas import ReadsAfterWrites
 from jobgraph.graphql.visibility import IntrospectionVisibility
-from jobgraph.identity.schema import IdentityMutation, IdentityQuery
+from jobgraph.identity.schema import (
+    IdentityMutation,
+    IdentityQuery,
+    TrustedDocumentsMutation,
+    TrustedDocumentsQuery,
+)
 from jobgraph.jobs.schema import JobsMutation, JobsQuery
 from jobgraph.privacy.schema import PrivacyMutation, PrivacyQuery
 from jobgraph.resumes.schema import ResumesMutation, ResumesQuery, ResumesSubscription

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from jobgraph.caches import Caches
 from jobgraph.db.replicas import RecentWriters
-from jobgraph.graphql.transport import LoadShedding
 from jobgraph.identity.accounts import actor_names
 from jobgraph.identity.hooks import IdentityHooks
 from jobgraph.identity.oidc import ProviderKeys
@@ -24,6 +23,7 @@ from jobgraph.ratelimit import RateLimiter
 from jobgraph.resumes.applications import applicant_fields
 from jobgraph.resumes.service import withdraw_visibilities
 from jobgraph.settings import Settings
+from jobgraph.shedding import LoadShedding
 from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.webhooks.hooks import WebhookHooks

@@ -14,6 +14,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jobgraph.caches import Cache, Caches, CacheSpec, each
 from jobgraph.errors import Unauthenticated
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.models import Account, ExternalIdentity
@@ -25,12 +26,22 @@ _CACHE_FOR_S = 300.0
 _REFETCH_GAP_S = 10.0
 
 
-class ProviderKeys:
-    """The JWKS of each provider, per process."""
+# Each provider's published keys, with when they were fetched.
+PROVIDER_KEYS: CacheSpec[str, tuple[float, KeySet]] = CacheSpec(
+    "provider_keys",
+    key="a sign-in provider's JWKS address",
+    max_bytes=4 * 2**20,
+    weigh=each(16 * 1024),
+)
 
-    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
+
+class ProviderKeys:
+    """The JWKS of each provider, per process: kept for five minutes, fetched again sooner
+    when a token names a key they lack."""
+
+    def __init__(self, caches: Caches | None = None, client: httpx.AsyncClient | None = None):
         self._client = client or httpx.AsyncClient(timeout=5.0)
-        self._cache: dict[str, tuple[float, KeySet]] = {}
+        self._cache = caches.cache(PROVIDER_KEYS) if caches is not None else Cache(PROVIDER_KEYS)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -51,8 +62,9 @@ class ProviderKeys:
                         "check the token; try again shortly."
                     ) from error
                 keys = cached[1]
-            self._cache[provider.jwks_uri] = (time.monotonic(), keys)
-        return self._cache[provider.jwks_uri][1]
+            self._cache.put(provider.jwks_uri, (time.monotonic(), keys))
+            return keys
+        return cached[1]
 
 
 def issued_by(token: str, provider: OidcProvider | None) -> bool:

@@ -18,6 +18,7 @@ from jobgraph.identity import (
     roles,
     second_factor,
     sessions,
+    trusted_documents,
 )
 from jobgraph.identity.emails import normalize_email
 from jobgraph.identity.inputs import RegisterInput
@@ -41,6 +42,7 @@ from jobgraph.identity.types import (
     SignInSession,
     SiteKey,
     SiteRoleEntry,
+    TrustedDocumentInfo,
 )
 from jobgraph.paging import page_size
 from jobgraph.permissions import (
@@ -595,3 +597,41 @@ class IdentityMutation:
 
 
 __all__ = ["IdentityMutation", "IdentityQuery"]
+
+
+# Trusted documents: what a site's partner clients registered (identity/trusted_documents.py).
+@strawberry.type
+class TrustedDocumentsQuery:
+    @strawberry.field(
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
+        description="The documents this site's partner clients registered, oldest first.",
+    )
+    async def trusted_documents(self, info: Info) -> list[TrustedDocumentInfo]:
+        rows = await trusted_documents.listed(info.context.db, info.context.tenant)
+        return [
+            TrustedDocumentInfo(
+                id="sha256:" + row.document_hash,
+                client=row.client,
+                operation=row.document.strip().splitlines()[0][:200],
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+
+
+@strawberry.type
+class TrustedDocumentsMutation:
+    @strawberry.mutation(
+        permission_classes=[staff(Power.CONFIGURE_SITE)],
+        description="Register the documents a partner client may run (client: its site "
+        "key's id or its OAuth client id); returns their ids, sha256:<hex>.",
+    )
+    async def register_trusted_documents(
+        self, info: Info, client: str, documents: list[str]
+    ) -> list[str]:
+        context = info.context
+        async with context.transaction() as db:
+            actor = await partners.actor_of_client(db, context.tenant, client)
+            return await trusted_documents.register(
+                db, context.tenant, actor, documents, context.viewer.actor
+            )

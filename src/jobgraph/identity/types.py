@@ -150,3 +150,11 @@ class OAuthClient:
 class OAuthClientCreated:
     client: OAuthClient
     client_secret: str
+
+
+@strawberry.type(description="A document a partner client registered (trusted documents).")
+class TrustedDocumentInfo:
+    id: str = strawberry.field(description="sha256:<hex>, what the client sends as documentId.")
+    client: str = strawberry.field(description="site-key:<id> or client:<client id>.")
+    operation: str = strawberry.field(description="The document's first line.")
+    created_at: datetime

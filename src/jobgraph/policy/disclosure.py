@@ -231,6 +231,24 @@ def endpoint_disclosure(tenant: Site, applied_on: Site, active: bool) -> Disclos
     return Disclosure(Relationship.APPLICATION, disclosed & allowed, because)
 
 
+# An application's cover note: the seeker's own words to one company, written on applying.
+# It is the application's, not the resume's, and recorded under this name when shown.
+COVER_NOTE = "COVER_NOTE"
+
+
+def cover_note_reader(
+    viewer: Viewer, applicant_id: uuid.UUID, company_id: uuid.UUID | None, active: bool
+) -> Relationship:
+    """Who reads an application's cover note as ``viewer``: its writer (OWNER), always; the
+    people of the company applied to while the application stands (APPLICATION: recorded
+    as a disclosure); nobody else (NONE), and nobody but its writer once it is withdrawn."""
+    if viewer.kind is ViewerKind.ACCOUNT and viewer.account_id == applicant_id:
+        return Relationship.OWNER
+    if active and company_id is not None and company_id in viewer.companies:
+        return Relationship.APPLICATION
+    return Relationship.NONE
+
+
 def _reason(relationship: Relationship, disclosed: bool) -> str:
     if disclosed:
         return {

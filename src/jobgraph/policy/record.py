@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobgraph.policy.disclosure import Disclosure, ResumeFacts
+from jobgraph.policy.disclosure import COVER_NOTE, Disclosure, Relationship, ResumeFacts
 from jobgraph.policy.fields import ResumeField
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.site import Site
@@ -22,7 +22,9 @@ from jobgraph.viewer import Viewer
 class DisclosureRecorder:
     """One per request."""
 
-    _seen: dict[tuple[uuid.UUID, str, uuid.UUID | None, str | None], set[ResumeField]] = field(
+    # What was shown, by subject, relationship, company and purpose: resume fields, and
+    # an application's cover note (COVER_NOTE).
+    _seen: dict[tuple[uuid.UUID, str, uuid.UUID | None, str | None], set[str]] = field(
         default_factory=lambda: defaultdict(set)
     )
 
@@ -37,6 +39,11 @@ class DisclosureRecorder:
         if resume_field in disclosure.recorded_fields:
             key = (resume.account_id, str(disclosure.relationship), company_id, detail)
             self._seen[key].add(resume_field)
+
+    def note_cover_note(self, applicant_id: uuid.UUID, company_id: uuid.UUID) -> None:
+        """An application's cover note shown to the company applied to."""
+        key = (applicant_id, str(Relationship.APPLICATION), company_id, None)
+        self._seen[key].add(COVER_NOTE)
 
     @property
     def pending(self) -> bool:

@@ -5,7 +5,7 @@ application along, invites a candidate from resume search; the seeker declines o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from jobgraph.resumes.service import (
     newest_first,
     own_resume,
 )
+from jobgraph.resumes.types import shown_fields
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
 from jobgraph.webhooks import service as webhooks
@@ -301,36 +302,6 @@ async def decline(
     await _tell_company(db, tenant, WebhookEvent.INVITATION_DECLINED, row)
 
 
-# How a company's webhook shows each field it may carry of an applicant (WEBHOOK_FIELDS):
-# under the name, and in the form, the API's Resume type shows it.
-_SHOWN: dict[ResumeField, tuple[str, Callable[[Resume, str | None], Any]]] = {
-    ResumeField.FULL_NAME: ("fullName", lambda row, _: row.full_name),
-    ResumeField.BIRTH_DATE: (
-        "birthDate",
-        lambda row, _: row.birth_date.isoformat() if row.birth_date else None,
-    ),
-    ResumeField.GENDER: ("gender", lambda row, _: row.gender),
-    ResumeField.NATIONALITY: ("nationality", lambda row, _: row.nationality),
-    ResumeField.RESIDENCE_COUNTRY: ("residenceCountry", lambda row, _: row.residence_country),
-    ResumeField.RESIDENCE_REGION: ("residenceRegion", lambda row, _: row.residence_region),
-    ResumeField.NEAREST_STATION: ("nearestStation", lambda row, _: row.nearest_station),
-    ResumeField.PHONE: ("phone", lambda row, _: row.phone),
-    ResumeField.VISA_STATUS: ("visaStatus", lambda row, _: row.visa_status),
-    ResumeField.EMAIL: ("email", lambda _, email: email),
-    ResumeField.LANGUAGES: (
-        "languages",
-        lambda row, _: [
-            {"language": item["language"], "level": item["level"]} for item in row.languages
-        ],
-    ),
-    ResumeField.CAREER_LEVEL: ("careerLevel", lambda row, _: row.career_level),
-    ResumeField.SKILLS: ("skills", lambda row, _: row.skills),
-    ResumeField.HOBBIES: ("hobbies", lambda row, _: row.hobbies),
-    ResumeField.DESIRED_CATEGORIES: ("desiredCategories", lambda row, _: row.desired_categories),
-    ResumeField.DESIRED_LOCATIONS: ("desiredLocations", lambda row, _: row.desired_locations),
-}
-
-
 async def applicant_fields(
     db: AsyncSession,
     registry: TenantRegistry,
@@ -356,14 +327,11 @@ async def applicant_fields(
     resume = await own_resume(db, application.account_id)
     if resume is None:
         return None
-    email = None
-    if disclosure.allows(ResumeField.EMAIL):
+    # Read by the same declarations as the API's Resume fields, under the same names.
+    shown = shown_fields(resume, disclosure.disclosed)
+    if disclosure.allows(ResumeField.EMAIL):  # the account's, not the resume's
         email = await db.scalar(select(Account.email).where(Account.id == application.account_id))
-    shown = {
-        name: value(resume, email)
-        for resume_field, (name, value) in _SHOWN.items()
-        if disclosure.allows(resume_field)
-    }
+        shown["email"] = email
     if disclosure.recorded_fields:
         record_disclosure(
             db,

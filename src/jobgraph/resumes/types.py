@@ -4,12 +4,15 @@ named in ``disclosure.withheldFields``, so a client can tell withheld from empty
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
+from strawberry.types.base import get_object_definition
+from strawberry.utils.str_converters import to_camel_case
 
 from jobgraph.errors import Forbidden
 from jobgraph.fields import Info
@@ -21,6 +24,7 @@ from jobgraph.policy.disclosure import (
     DisclosureLevel,
     Relationship,
     ResumeFacts,
+    cover_note_reader,
     resume_disclosure,
 )
 from jobgraph.policy.fields import last_jobs
@@ -42,6 +46,40 @@ __all__ = ["DisclosureLevel", "Relationship"]
 
 T = TypeVar("T")
 
+# Each field reachable from a Resume declares, once, which of the policy's classes of resume
+# data it can carry (``discloses``); a personal field of a Resume also declares how its
+# value is read from the row (``personal``). The resolvers, the record of disclosure and
+# the webhook's payload all follow these declarations; a test walks the schema and fails
+# on a field without one.
+DISCLOSES = "jobgraph.discloses"
+READS = "jobgraph.reads"
+
+
+def discloses(*resume_fields: ResumeField, **metadata: Any) -> dict[str, Any]:
+    return {DISCLOSES: frozenset(resume_fields), **metadata}
+
+
+def personal(
+    resume_field: ResumeField,
+    read: Callable[[ResumeRow], Any],
+    description: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Any:
+    """A field of a Resume that shows one class of its data, read from its row by ``read``
+    where the policy's decision allows it (recorded as shown), else null."""
+
+    def resolve(self: Resume, info: Info) -> Any:
+        if not self.decision.allows(resume_field):
+            return None
+        return self.reveal(info, resume_field, read(self.row))
+
+    return strawberry.field(
+        resolver=resolve,
+        description=description,
+        metadata=discloses(resume_field, **{READS: read}, **(metadata or {})),
+    )
+
+
 strawberry.enum(DisclosureLevel, name="DisclosureLevel")
 strawberry.enum(
     Relationship,
@@ -52,24 +90,25 @@ strawberry.enum(
 
 @strawberry.type(description="What of this resume is disclosed to you, and why.")
 class ResumeDisclosure:
-    level: DisclosureLevel
-    relationship: Relationship
-    withheld_fields: list[ResumeField]
+    # About the disclosure itself: nothing of the seeker's data.
+    level: DisclosureLevel = strawberry.field(metadata=discloses())
+    relationship: Relationship = strawberry.field(metadata=discloses())
+    withheld_fields: list[ResumeField] = strawberry.field(metadata=discloses())
 
 
 @strawberry.type
 class LanguageSkill:
-    language: str
-    level: str
+    language: str = strawberry.field(metadata=discloses(ResumeField.LANGUAGES))
+    level: str = strawberry.field(metadata=discloses(ResumeField.LANGUAGES))
 
 
 @strawberry.type
 class Education:
-    school: str
-    degree: str | None
-    field: str | None
-    start_year: int | None
-    end_year: int | None
+    school: str = strawberry.field(metadata=discloses(ResumeField.EDUCATION))
+    degree: str | None = strawberry.field(metadata=discloses(ResumeField.EDUCATION))
+    field: str | None = strawberry.field(metadata=discloses(ResumeField.EDUCATION))
+    start_year: int | None = strawberry.field(metadata=discloses(ResumeField.EDUCATION))
+    end_year: int | None = strawberry.field(metadata=discloses(ResumeField.EDUCATION))
 
 
 @strawberry.type(
@@ -77,10 +116,12 @@ class Education:
     "most recently) is the seeker's last employer: withheld where that is."
 )
 class WorkExperience:
-    employer: str | None
-    title: str
-    start_date: date | None
-    end_date: date | None
+    employer: str | None = strawberry.field(
+        metadata=discloses(ResumeField.WORK_HISTORY, ResumeField.LAST_EMPLOYER)
+    )
+    title: str = strawberry.field(metadata=discloses(ResumeField.WORK_HISTORY))
+    start_date: date | None = strawberry.field(metadata=discloses(ResumeField.WORK_HISTORY))
+    end_date: date | None = strawberry.field(metadata=discloses(ResumeField.WORK_HISTORY))
 
 
 @strawberry.type(description="A job seeker's resume, as this viewer may see it.")
@@ -131,99 +172,28 @@ class Resume:
             detail=self.purpose,
         )
 
-    @strawberry.field
-    def disclosure(self) -> ResumeDisclosure:
+    def _disclosure(self) -> ResumeDisclosure:
         return ResumeDisclosure(
             level=self.decision.level,
             relationship=self.decision.relationship,
             withheld_fields=sorted(self.decision.withheld),
         )
 
-    @strawberry.field(description="Who may find and read it (its owner's choice).")
-    def visibility(self, info: Info) -> ResumeVisibility | None:
+    def _visibility(self) -> ResumeVisibility | None:
         shown = self.decision.visibility_shown
         return ResumeVisibility(self.row.visibility) if shown else None
 
-    @strawberry.field
-    def updated_at(self) -> datetime:
-        return self.row.updated_at
-
-    @strawberry.field
-    def full_name(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.FULL_NAME, self.row.full_name)
-
-    @strawberry.field
-    def birth_date(self, info: Info) -> date | None:
-        return self.reveal(info, ResumeField.BIRTH_DATE, self.row.birth_date)
-
-    @strawberry.field
-    def gender(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.GENDER, self.row.gender)
-
-    @strawberry.field
-    def nationality(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.NATIONALITY, self.row.nationality)
-
-    @strawberry.field
-    def residence_country(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.RESIDENCE_COUNTRY, self.row.residence_country)
-
-    @strawberry.field
-    def residence_region(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.RESIDENCE_REGION, self.row.residence_region)
-
-    @strawberry.field
-    def nearest_station(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.NEAREST_STATION, self.row.nearest_station)
-
-    @strawberry.field
-    def phone(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.PHONE, self.row.phone)
-
-    @strawberry.field
-    def visa_status(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.VISA_STATUS, self.row.visa_status)
-
-    @strawberry.field(description="The account's e-mail address.", graphql_type=str | None)
-    def email(self, info: Info) -> str | Awaitable[str | None] | None:
+    def _email(self, info: Info) -> str | Awaitable[str | None] | None:
         # Withheld (as in every search result): answered at once, no awaitable per item.
         if not self.decision.allows(ResumeField.EMAIL):
             return None
-        return self._email(info)
+        return self._address(info)
 
-    async def _email(self, info: Info) -> str | None:
+    async def _address(self, info: Info) -> str | None:
         account = await info.context.loaders.account_by_id.load(self.row.account_id)
         return self.reveal(info, ResumeField.EMAIL, account.email if account else None)
 
-    @strawberry.field(
-        description="The seeker's last employer: of every job without an end date (joined "
-        "by ' / ' when several), or else of the job left most recently."
-    )
-    def last_employer(self, info: Info) -> str | None:
-        work = self.row.work_history
-        employers = [work[i]["employer"] for i in sorted(last_jobs(work)) if work[i]["employer"]]
-        return self.reveal(info, ResumeField.LAST_EMPLOYER, " / ".join(employers) or None)
-
-    @strawberry.field(metadata=at_most(MAX_LANGUAGES))
-    def languages(self, info: Info) -> list[LanguageSkill] | None:
-        items = self.reveal(info, ResumeField.LANGUAGES, self.row.languages)
-        return None if items is None else [LanguageSkill(**item) for item in items]
-
-    @strawberry.field
-    def education_level(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.EDUCATION, self.row.education_level)
-
-    @strawberry.field(metadata=at_most(MAX_EDUCATION_HISTORY))
-    def education_history(self, info: Info) -> list[Education] | None:
-        items = self.reveal(info, ResumeField.EDUCATION, self.row.education_history)
-        return None if items is None else [Education(**item) for item in items]
-
-    @strawberry.field
-    def career_level(self, info: Info) -> str | None:
-        return self.reveal(info, ResumeField.CAREER_LEVEL, self.row.career_level)
-
-    @strawberry.field(metadata=at_most(MAX_WORK_HISTORY))
-    def work_history(self, info: Info) -> list[WorkExperience] | None:
+    def _work_history(self, info: Info) -> list[WorkExperience] | None:
         items = self.reveal(info, ResumeField.WORK_HISTORY, self.row.work_history)
         if items is None:
             return None
@@ -243,66 +213,107 @@ class Resume:
             self.record(info, ResumeField.LAST_EMPLOYER)
         return shown
 
-    @strawberry.field
-    def skills(self, info: Info) -> list[str] | None:
-        return self.reveal(info, ResumeField.SKILLS, self.row.skills)
+    # The fields, in the schema's order.
+    disclosure: ResumeDisclosure = strawberry.field(resolver=_disclosure, metadata=discloses())
+    visibility: ResumeVisibility | None = strawberry.field(
+        resolver=_visibility,
+        description="Who may find and read it (its owner's choice).",
+        metadata=discloses(),
+    )
+    updated_at: datetime = strawberry.field(
+        resolver=lambda self: self.row.updated_at, metadata=discloses()
+    )
+    full_name: str | None = personal(ResumeField.FULL_NAME, lambda row: row.full_name)
+    birth_date: date | None = personal(ResumeField.BIRTH_DATE, lambda row: row.birth_date)
+    gender: str | None = personal(ResumeField.GENDER, lambda row: row.gender)
+    nationality: str | None = personal(ResumeField.NATIONALITY, lambda row: row.nationality)
+    residence_country: str | None = personal(
+        ResumeField.RESIDENCE_COUNTRY, lambda row: row.residence_country
+    )
+    residence_region: str | None = personal(
+        ResumeField.RESIDENCE_REGION, lambda row: row.residence_region
+    )
+    nearest_station: str | None = personal(
+        ResumeField.NEAREST_STATION, lambda row: row.nearest_station
+    )
+    phone: str | None = personal(ResumeField.PHONE, lambda row: row.phone)
+    visa_status: str | None = personal(ResumeField.VISA_STATUS, lambda row: row.visa_status)
 
-    @strawberry.field
-    def hobbies(self, info: Info) -> list[str] | None:
-        return self.reveal(info, ResumeField.HOBBIES, self.row.hobbies)
+    email: str | Awaitable[str | None] | None = strawberry.field(
+        resolver=_email,
+        description="The account's e-mail address.",
+        graphql_type=str | None,
+        metadata=discloses(ResumeField.EMAIL),
+    )
+    last_employer: str | None = personal(
+        ResumeField.LAST_EMPLOYER,
+        lambda row: last_employer(row.work_history),
+        description="The seeker's last employer: of every job without an end date (joined "
+        "by ' / ' when several), or else of the job left most recently.",
+    )
+    languages: list[LanguageSkill] | None = personal(
+        ResumeField.LANGUAGES,
+        lambda row: [LanguageSkill(**item) for item in row.languages],
+        metadata=at_most(MAX_LANGUAGES),
+    )
+    education_level: str | None = personal(ResumeField.EDUCATION, lambda row: row.education_level)
+    education_history: list[Education] | None = personal(
+        ResumeField.EDUCATION,
+        lambda row: [Education(**item) for item in row.education_history],
+        metadata=at_most(MAX_EDUCATION_HISTORY),
+    )
+    career_level: str | None = personal(ResumeField.CAREER_LEVEL, lambda row: row.career_level)
 
-    @strawberry.field
-    def desired_categories(self, info: Info) -> list[str] | None:
-        return self.reveal(info, ResumeField.DESIRED_CATEGORIES, self.row.desired_categories)
+    work_history: list[WorkExperience] | None = strawberry.field(
+        resolver=_work_history,
+        metadata=discloses(
+            ResumeField.WORK_HISTORY, ResumeField.LAST_EMPLOYER, **at_most(MAX_WORK_HISTORY)
+        ),
+    )
+    skills: list[str] | None = personal(ResumeField.SKILLS, lambda row: row.skills)
+    hobbies: list[str] | None = personal(ResumeField.HOBBIES, lambda row: row.hobbies)
+    desired_categories: list[str] | None = personal(
+        ResumeField.DESIRED_CATEGORIES, lambda row: row.desired_categories
+    )
+    desired_locations: list[str] | None = personal(
+        ResumeField.DESIRED_LOCATIONS, lambda row: row.desired_locations
+    )
 
-    @strawberry.field
-    def desired_locations(self, info: Info) -> list[str] | None:
-        return self.reveal(info, ResumeField.DESIRED_LOCATIONS, self.row.desired_locations)
+
+def last_employer(work_history: list[dict[str, Any]]) -> str | None:
+    """The employers of the seeker's last jobs (``last_jobs``), joined by ' / '."""
+    employers = [
+        work_history[i]["employer"]
+        for i in sorted(last_jobs(work_history))
+        if work_history[i]["employer"]
+    ]
+    return " / ".join(employers) or None
 
 
-# What each field reachable from a Resume can carry, by the policy's classes: reading a
-# field records the personal ones among them (a test walks the schema and fails on a field
-# missing here, and checks that what a read shows is what it records).
-RECORDED_AS: dict[str, frozenset[ResumeField]] = {
-    "Resume.fullName": frozenset({ResumeField.FULL_NAME}),
-    "Resume.birthDate": frozenset({ResumeField.BIRTH_DATE}),
-    "Resume.gender": frozenset({ResumeField.GENDER}),
-    "Resume.nationality": frozenset({ResumeField.NATIONALITY}),
-    "Resume.residenceCountry": frozenset({ResumeField.RESIDENCE_COUNTRY}),
-    "Resume.residenceRegion": frozenset({ResumeField.RESIDENCE_REGION}),
-    "Resume.nearestStation": frozenset({ResumeField.NEAREST_STATION}),
-    "Resume.phone": frozenset({ResumeField.PHONE}),
-    "Resume.visaStatus": frozenset({ResumeField.VISA_STATUS}),
-    "Resume.email": frozenset({ResumeField.EMAIL}),
-    "Resume.lastEmployer": frozenset({ResumeField.LAST_EMPLOYER}),
-    "Resume.languages": frozenset({ResumeField.LANGUAGES}),
-    "LanguageSkill.language": frozenset({ResumeField.LANGUAGES}),
-    "LanguageSkill.level": frozenset({ResumeField.LANGUAGES}),
-    "Resume.educationLevel": frozenset({ResumeField.EDUCATION}),
-    "Resume.educationHistory": frozenset({ResumeField.EDUCATION}),
-    "Education.school": frozenset({ResumeField.EDUCATION}),
-    "Education.degree": frozenset({ResumeField.EDUCATION}),
-    "Education.field": frozenset({ResumeField.EDUCATION}),
-    "Education.startYear": frozenset({ResumeField.EDUCATION}),
-    "Education.endYear": frozenset({ResumeField.EDUCATION}),
-    "Resume.careerLevel": frozenset({ResumeField.CAREER_LEVEL}),
-    "Resume.workHistory": frozenset({ResumeField.WORK_HISTORY}),
-    "WorkExperience.employer": frozenset({ResumeField.WORK_HISTORY, ResumeField.LAST_EMPLOYER}),
-    "WorkExperience.title": frozenset({ResumeField.WORK_HISTORY}),
-    "WorkExperience.startDate": frozenset({ResumeField.WORK_HISTORY}),
-    "WorkExperience.endDate": frozenset({ResumeField.WORK_HISTORY}),
-    "Resume.skills": frozenset({ResumeField.SKILLS}),
-    "Resume.hobbies": frozenset({ResumeField.HOBBIES}),
-    "Resume.desiredCategories": frozenset({ResumeField.DESIRED_CATEGORIES}),
-    "Resume.desiredLocations": frozenset({ResumeField.DESIRED_LOCATIONS}),
-    # About the disclosure itself, or the owner's own choice: nothing of the seeker's data.
-    "Resume.disclosure": frozenset(),
-    "ResumeDisclosure.level": frozenset(),
-    "ResumeDisclosure.relationship": frozenset(),
-    "ResumeDisclosure.withheldFields": frozenset(),
-    "Resume.visibility": frozenset(),
-    "Resume.updatedAt": frozenset(),
-}
+def shown_fields(row: ResumeRow, shown: frozenset[ResumeField]) -> dict[str, Any]:
+    """The personal fields of a resume whose class is in ``shown``, by their names in the
+    API and in its form (dates as ISO text, lists of objects as plain objects): what a
+    webhook carries of an applicant, read by the same declarations as the API's fields."""
+    definition = get_object_definition(Resume, strict=True)
+    values: dict[str, Any] = {}
+    for field in definition.fields:
+        read = field.metadata.get(READS)
+        [resume_field] = field.metadata[DISCLOSES] if read is not None else [None]
+        if read is None or resume_field not in shown:
+            continue
+        values[to_camel_case(field.python_name)] = _plain(read(row))
+    return values
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON carries it: dates as ISO text, objects as their fields."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {to_camel_case(key): _plain(item) for key, item in vars(value).items()}
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def facts_of(row: ResumeRow) -> ResumeFacts:
@@ -345,11 +356,22 @@ class Application:
         description="The seeker's note to the employer; the employer sees it no more once "
         "the application is withdrawn."
     )
-    def cover_note(self, info: Info) -> str | None:
-        mine = info.context.viewer.account_id == self.row.account_id
-        if not mine and self.row.status == ApplicationStatus.WITHDRAWN:
+    async def cover_note(self, info: Info) -> str | None:
+        context, row = info.context, self.row
+        if row.cover_note is None:
             return None
-        return self.row.cover_note
+        job = await context.loaders.job_by_id.load(row.job_id)
+        reader = cover_note_reader(
+            context.viewer,
+            row.account_id,
+            job.company_id if job is not None else None,
+            active=row.status != ApplicationStatus.WITHDRAWN,
+        )
+        if reader is Relationship.NONE:
+            return None
+        if reader is Relationship.APPLICATION and job is not None:
+            context.disclosures.note_cover_note(row.account_id, job.company_id)
+        return row.cover_note
 
     @strawberry.field
     async def job(self, info: Info) -> Job | None:
