@@ -6,9 +6,15 @@ from urllib.parse import urlencode
 
 import pytest
 from graphql import get_introspection_query
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import queries
 
+from jobgraph.graphql.limits import written_aliases
+from jobgraph.graphql.schema import schema
 from jobgraph.policy.config import MAX_TOKENS_CEILING
 from tests.conftest import error_code
+from tests.support.generated import SCALARS
 
 
 def refusal(body: dict) -> dict:
@@ -362,3 +368,56 @@ async def test_a_query_string_has_the_bodys_size_cap(api):
     body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "64 KiB" in body["errors"][0]["message"]
+
+
+def test_aliases_are_counted_in_selections_only_while_the_document_is_read():
+    document = """query Q($f: JobFilterInput = {remote: [FULL]}, $n: Int) {
+      a: jobs(first: $n, filter: {prefecture: "Osaka"}) { b: totalCount }
+      jobs @include(if: true) { totalCount }
+    } fragment F on Job { c: id d: title }"""
+    assert written_aliases(document, 2000) == 4
+    assert written_aliases(document, 10) is None, "more tokens than the limit: not counted"
+
+
+async def test_a_document_with_too_many_written_aliases_is_refused_before_it_is_parsed(api):
+    aliased = " ".join(f"a{i}: tenant {{ slug }}" for i in range(140))
+    body = await api.graphql(f"{{ {aliased} }} }}", tenant="jobboard")  # one brace too many
+    assert refusal(body)["extensions"] == {"code": "QUERY_TOO_COMPLEX", "aliases": 140, "limit": 30}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    document=queries(schema.as_str(), custom_scalars=SCALARS, allow_x00=False),
+    every=st.integers(1, 4),
+)
+def test_the_aliases_read_from_the_text_are_those_the_parser_finds(document, every):
+    """Generated documents (strings, arguments, object values, variables, fragments),
+    with an alias added to every ``every``-th field."""
+    from graphql import FieldNode, NameNode, parse, print_ast, visit
+    from graphql.language import Visitor
+
+    class AddAliases(Visitor):
+        fields = 0
+
+        def enter_field(self, node: FieldNode, *_args):
+            AddAliases.fields += 1
+            if node.alias is None and AddAliases.fields % every == 0:
+                return FieldNode(
+                    alias=NameNode(value=f"alias{AddAliases.fields}"),
+                    name=node.name,
+                    arguments=node.arguments,
+                    directives=node.directives,
+                    selection_set=node.selection_set,
+                )
+            return None
+
+    class CountAliases(Visitor):
+        count = 0
+
+        def enter_field(self, node: FieldNode, *_args):
+            CountAliases.count += node.alias is not None
+
+    AddAliases.fields, CountAliases.count = 0, 0
+    aliased = print_ast(visit(parse(document), AddAliases()))
+    visit(parse(aliased), CountAliases())
+    assert written_aliases(aliased, MAX_TOKENS_CEILING) == CountAliases.count

@@ -1,7 +1,8 @@
 """What a GraphQL document passes before it runs, on every path, in this order:
 
-1. the site's token limit, while it is read: a document over it is refused before it is
-   parsed whole (graphql-core's ``max_tokens``, with the site's number);
+1. the site's token limit and its limit of aliases, while it is read: a document over
+   either is refused before it is parsed (``written_aliases``; graphql-core's
+   ``max_tokens`` with the site's number);
 2. the site's limits on the parsed document, with the request's variables as graphql-core
    will coerce them: a site key where the site asks for one, introspection, depth, aliases,
    cost (``limits.py``), and the transport (subscriptions over WebSocket only);
@@ -30,6 +31,8 @@ from jobgraph.graphql.limits import (
     first_root_field,
     measure,
     refusals,
+    too_many_aliases,
+    written_aliases,
     wrong_transport,
 )
 from jobgraph.policy.config import MAX_TOKENS_CEILING
@@ -99,13 +102,20 @@ class Admission(SchemaExtension):
             execution_context.parse_options["max_tokens"] = MAX_TOKENS_CEILING
             yield
             return
-        limit = context.tenant.config.policy.api.max_tokens
+        api = context.tenant.config.policy.api
+        limit = api.max_tokens
         execution_context.parse_options["max_tokens"] = limit
         query = execution_context.query or ""
         documents = DOCUMENTS.of(context.services.caches)
         self.known = documents.get((query, limit)) if documents is not None else None
         if self.known is not None:
             execution_context.graphql_document = self.known.document
+        else:  # the aliases it writes out, refused before it is parsed
+            aliases = written_aliases(query, limit)
+            if aliases is not None and aliases > api.max_aliases:
+                state_of(context.request.scope).outcome = "rejected"
+                context.services.metrics.rejected.labels("aliases").inc()
+                raise too_many_aliases(aliases, api.max_aliases)
         yield  # parsed here where it was not kept, under the site's token limit
         document = execution_context.graphql_document
         if self.known is None and document is not None:
