@@ -20,6 +20,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -165,6 +166,20 @@ async def employer_session(client: httpx.AsyncClient) -> tuple[str, str]:
     return token, me.json()["data"]["me"]["memberships"][0]["companyId"]
 
 
+def shared_counters(workers: int) -> str:
+    """Where several processes count the rate limits together (jobgraph serve refuses
+    several without it): JOBGRAPH_REDIS_URL, else a Redis on this machine's loopback, else
+    none."""
+    configured = os.environ.get("JOBGRAPH_REDIS_URL", "")
+    if configured or workers == 1:
+        return configured
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return ""
+    return "redis://127.0.0.1:6379/0"
+
+
 async def run(clients: int, seconds: float, workers: int) -> None:
     embedded = EmbeddedPostgres(PROJECT_ROOT / ".data", name="postgres-bench")
     say(f"[1/3] starting the embedded PostgreSQL in {embedded.pgdata}")
@@ -174,12 +189,19 @@ async def run(clients: int, seconds: float, workers: int) -> None:
     try:
         say("[2/3] preparing the data set")
         await prepare(embedded.url(), 50_000)
+        redis = shared_counters(workers)
+        if workers > 1 and not redis:
+            say("  no Redis (JOBGRAPH_REDIS_URL, or one on 127.0.0.1:6379): one process")
+            workers = 1
         say(f"  jobgraph serve --workers {workers}")
         server = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "jobgraph", "serve", "--no-sync-tenants",
             "--workers", str(workers), "--port", str(port),
             cwd=ROOT,
-            env=os.environ | {"DATABASE_URL": embedded.url(), "JOBGRAPH_LOG_LEVEL": "warning"},
+            env=os.environ | {
+                "DATABASE_URL": embedded.url(), "JOBGRAPH_LOG_LEVEL": "warning",
+                "JOBGRAPH_REDIS_URL": redis,
+            },
             stdout=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         await wait_until_up(port)

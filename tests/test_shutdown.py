@@ -15,7 +15,9 @@ import time
 from jobgraph.db.embedded import EmbeddedPostgres
 from tests.conftest import PROJECT_ROOT
 from tests.support.servers import (
+    REDIS,
     ServerOutput,
+    empty_redis_or_skip,
     free_port,
     metric,
     start_server,
@@ -86,11 +88,19 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
 
 def test_sigterm_also_stops_the_embedded_database_the_server_started():
     """The default path: no DATABASE_URL, so `jobgraph serve` runs its own PostgreSQL; with
-    two workers, SIGTERM stops both, then the database."""
+    two workers (their rate limits in Redis), SIGTERM stops both, then the database."""
+    empty_redis_or_skip()
     data_dir = PROJECT_ROOT / ".data" / f"test-shutdown-{os.getpid()}"
     port = free_port()
     pgdata = EmbeddedPostgres(data_dir).pgdata  # moved where its server can reach, if need be
-    server = start_server(port, "--migrate", "--workers", "2", JOBGRAPH_DATA_DIR=str(data_dir))
+    server = start_server(
+        port,
+        "--migrate",
+        "--workers",
+        "2",
+        JOBGRAPH_DATA_DIR=str(data_dir),
+        JOBGRAPH_REDIS_URL=REDIS,
+    )
     try:
         wait_until_healthy(port, server, seconds=120)
         assert (pgdata / "postmaster.pid").exists()

@@ -86,3 +86,14 @@ def test_two_workers_share_rate_limits_and_the_registry_and_stop_together(databa
         if line.get("message") == "request" and line.get("path") == "/graphql"
     }
     assert len(served_by) == 2, "both workers answered requests"
+
+
+def test_several_workers_without_redis_are_refused_saying_why():
+    """Each process would count the rate limits on its own: refused before anything starts
+    (no database is started, no port is bound)."""
+    server = start_server(free_port(), "--workers", "2", JOBGRAPH_REDIS_URL="")
+    output, _ = server.communicate(timeout=60)
+    assert server.returncode == 1
+    assert "error: 2 processes need JOBGRAPH_REDIS_URL" in output
+    assert "each limit would allow up to 2 times its number" in output
+    assert "Starting the database" not in output

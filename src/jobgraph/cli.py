@@ -84,7 +84,8 @@ def main(log_level: str | None) -> None:
     "--workers",
     default=None,
     type=click.IntRange(min=1),
-    help="Server processes (default: JOBGRAPH_WORKERS, else the number of cores).",
+    help="Server processes (default: JOBGRAPH_WORKERS, else one per core with "
+    "JOBGRAPH_REDIS_URL, one without); more than one needs JOBGRAPH_REDIS_URL.",
 )
 def serve(
     migrate: bool,
@@ -101,13 +102,22 @@ def serve(
 
     settings = get_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
-    workers = workers or settings.workers or os.cpu_count() or 1
+    # The rate limits hold to their numbers only where every process counts in one place.
+    default = (os.cpu_count() or 1) if settings.redis_url else 1
+    workers = workers or settings.workers or default
     problem = settings.serving_problem(bind_host)
-    if settings.read_database_url and workers > 1 and not settings.redis_url:
+    if workers > 1 and not settings.redis_url:
+        replica = (
+            "; and with JOBGRAPH_READ_DATABASE_URL, a viewer's reads right after its write "
+            "must reach the primary whichever process answers them"
+            if settings.read_database_url
+            else ""
+        )
         problem = (
-            f"JOBGRAPH_READ_DATABASE_URL with {workers} processes needs JOBGRAPH_REDIS_URL: a "
-            "viewer's reads right after its write must reach the primary whichever process "
-            "answers them. Set it, or serve with --workers 1."
+            f"{workers} processes need JOBGRAPH_REDIS_URL: each process would count the "
+            "rate limits (sign-in, sign-up, requests per address and per site key) on its "
+            f"own, so each limit would allow up to {workers} times its number{replica}. Set "
+            "JOBGRAPH_REDIS_URL=redis://host:6379/0, or serve with --workers 1."
         )
     if problem:
         _fail(problem)
@@ -134,13 +144,6 @@ def serve(
                 f"process{'es' if workers > 1 else ''} (Ctrl-C stops the server"
                 f"{' and its embedded database' if not settings.database_url else ''})"
             )
-            if workers > 1 and not settings.redis_url:
-                click.echo(
-                    f"Note: without JOBGRAPH_REDIS_URL each of the {workers} processes counts "
-                    "the rate limits (sign-in, sign-up, anonymous and site-key requests) on "
-                    f"its own, so each allows up to {workers} times its number. Set "
-                    "JOBGRAPH_REDIS_URL=redis://host:6379/0, or serve with --workers 1."
-                )
             threading.Thread(
                 target=_announce_when_up,
                 args=(bind_host, bind_port, _where_to_start(settings, bind_port, demo)),

@@ -94,7 +94,10 @@ class Settings(BaseSettings):
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: str = Field(default="json", description="json (one object a line) or text.")
     workers: int | None = Field(
-        default=None, ge=1, description="Server processes; unset: the number of cores."
+        default=None,
+        ge=1,
+        description="Server processes; unset: one per core with JOBGRAPH_REDIS_URL, else one "
+        "(several need JOBGRAPH_REDIS_URL: the rate limits are counted there).",
     )
     db_pool_size: int = Field(default=10, description="Connections kept per process.")
     statement_timeout_ms: int = Field(
