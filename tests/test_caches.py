@@ -118,3 +118,14 @@ async def test_the_caches_keep_to_their_bounds_under_a_thousand_large_documents(
     # Forty megabytes of documents outgrew the bounds: the oldest were let go.
     assert 0 < len(caches.cache(DOCUMENTS)) < 1_000
     assert 0 < len(caches.cache(PLANS)) < 1_000
+
+
+async def test_a_changed_site_clears_what_was_kept_of_its_old_configuration(api, reconfigure):
+    from jobgraph.graphql.http import PUBLIC_SDL
+
+    schemas = api.app.state.services.caches.cache(PUBLIC_SDL)
+    await api.http.get("/schema.graphql", headers={"X-Tenant": "jobboard"})
+    assert len(schemas) == 1
+    await reconfigure({"jobboard": {"policy": {"api": {"max_depth": 11}}}})
+    await api.http.get("/schema.graphql", headers={"X-Tenant": "jobboard"})
+    assert len(schemas) == 1, "the old version's schema was let go, not kept beside the new"

@@ -34,8 +34,8 @@ ENTRY_BYTES = 256
 
 
 class CacheEvent(StrEnum):
+    # The tenant registry was read again after a change (RegistryCache's on_reload).
     SITES_CHANGED = "a site's configuration changed"
-    DOCUMENTS_CHANGED = "a trusted document was registered or revoked"
 
 
 @dataclass(frozen=True)
