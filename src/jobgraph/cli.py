@@ -237,6 +237,8 @@ def _where_mail_goes(settings: Settings) -> str:
 def server_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn runs the app (the tests' real-socket server uses the same)."""
     return {
+        # TCP_NODELAY on every connection, whatever the number of workers (serving.py).
+        "http": "jobgraph.serving:NoDelayHTTPProtocol",
         "log_config": None,  # our JSON lines, not uvicorn's
         "access_log": False,  # jobgraph logs each request itself
         "lifespan": "on",
