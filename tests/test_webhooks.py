@@ -539,3 +539,22 @@ async def test_one_deliverer_at_a_time_sends_to_an_endpoint_whichever_process(ap
 def test_public_endpoints_are_accepted():
     assert check_url("https://hooks.example.com/jobgraph", allow_private=False)
     assert json.dumps(check_url("http://127.0.0.1:9/hooks", allow_private=True))
+
+
+async def test_a_round_with_nothing_due_makes_no_https_client(api, monkeypatch):
+    """Every serving process runs a round every few seconds: with nothing due it costs the
+    claim's statements, not a TLS context (tens of milliseconds of CPU each)."""
+    import httpx
+
+    from jobgraph.webhooks import delivery
+
+    made = []
+
+    class Counted(httpx.AsyncClient):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(delivery.httpx, "AsyncClient", Counted)
+    report = await deliver(api)
+    assert (report.delivered, made) == (0, [])

@@ -91,22 +91,24 @@ async def deliver_due(
     now: datetime | None = None,
     client: httpx.AsyncClient | None = None,
 ) -> DeliveryReport:
-    """Send every delivery due in every pool once; what became of them."""
+    """Send every delivery due in every pool once; what became of them. An HTTPS client
+    (tens of milliseconds to make: its TLS context) is made only when one is due."""
     report = DeliveryReport()
-    own_client = client is None
-    client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+    made: httpx.AsyncClient | None = None
     try:
         for pool in registry.pools():
             claimed = await _claim(
                 sessions, pool, secret_key, now or datetime.now(UTC), registry, hooks
             )
             if claimed:
+                if client is None:
+                    client = made = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
                 outcomes = await _send_all(client, claimed, allow_private)
                 done = now or datetime.now(UTC)
                 await _record(sessions, registry, pool, claimed, outcomes, report, done)
     finally:
-        if own_client:
-            await client.aclose()
+        if made is not None:
+            await made.aclose()
     return report
 
 
