@@ -1,6 +1,10 @@
 """What a newcomer and a partner's developer meet first: the API's address opened in a
 browser, the demo sites' logos, and each site's public schema to build against."""
 
+import base64
+import hashlib
+import re
+
 from graphql import build_schema
 
 from tests.conftest import error_code
@@ -13,6 +17,13 @@ async def test_the_api_address_opened_in_a_browser_points_to_the_console(api):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Kansai Jobs" in page.text and 'href="/console"' in page.text
     assert 'href="/schema.graphql"' in page.text
+    # Styled as its own policy allows: each style block's hash is one it names.
+    policy = page.headers["content-security-policy"]
+    styles = re.findall(r"<style>(.*?)</style>", page.text, re.S)
+    assert styles and " style=" not in page.text
+    for style in styles:
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        assert f"style-src 'sha256-{digest}'" in policy
 
 
 async def test_the_logos_the_demo_tenant_files_name_are_served(api):

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -48,7 +48,7 @@ def _detail(message: str) -> None:
     click.echo(f"      {message}")
 
 
-def _fail(error: Exception | str) -> None:
+def _fail(error: Exception | str) -> NoReturn:
     click.secho(f"error: {error}", fg="red", err=True)
     sys.exit(1)
 
@@ -329,6 +329,25 @@ def demo(scale: int, reset: bool) -> None:
         Steps(1).run("Loading demo data", lambda: _run(_demo(urls, settings, scale, reset)))
 
 
+def _manifest(path: Path) -> dict[str, str]:
+    """A manifest's documents by their ids: a JSON list of documents, or an object mapping
+    sha256:<hex> ids to documents (each id checked against its document)."""
+    from jobgraph.identity.trusted_documents import document_id
+
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        _fail(f"{path} is not a JSON manifest ({error}): write a list of documents.")
+    documents = list(content.values()) if isinstance(content, dict) else content
+    if not isinstance(documents, list) or not all(isinstance(text, str) for text in documents):
+        _fail(f"{path}: write a JSON list of documents (strings), or an object of id: document.")
+    if isinstance(content, dict):
+        wrong = [key for key, text in content.items() if document_id(text) != key]
+        if wrong:
+            _fail(f"{len(wrong)} id(s) do not match their document, e.g. {wrong[0]}")
+    return {document_id(text): text for text in documents}
+
+
 @main.group(help="Trusted documents of partner clients.")
 def documents() -> None:
     pass
@@ -344,16 +363,9 @@ def documents() -> None:
 @click.argument("client")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def documents_register(tenant: str, client: str, manifest: Path) -> None:
-    import json
+    from jobgraph.errors import JobgraphError
 
-    from jobgraph.identity.trusted_documents import document_id
-
-    content = json.loads(manifest.read_text(encoding="utf-8"))
-    texts = list(content.values()) if isinstance(content, dict) else list(content)
-    if isinstance(content, dict):
-        wrong = [key for key, text in content.items() if document_id(text) != key]
-        if wrong:
-            _fail(ValueError(f"{len(wrong)} id(s) do not match their document, e.g. {wrong[0]}"))
+    texts = _manifest(manifest)
     settings = get_settings()
 
     async def register(sessions: Any) -> list[str]:
@@ -364,17 +376,26 @@ def documents_register(tenant: str, client: str, manifest: Path) -> None:
         registry = await _registry(sessions)
         found = registry.get(tenant)
         if found is None:
-            raise ValueError(f"No tenant '{tenant}'.")
+            known = ", ".join(site.slug for site in registry.tenants())
+            raise ValueError(f"No tenant '{tenant}': the tenants are {known}.")
         async with sessions() as session, session.begin():
             bind_pool(session, found.pool_id)
             actor = await actor_of_client(session, found, client)
-            return await trusted.register(session, found, actor, texts, "cli")
+            return await trusted.register(session, found, actor, list(texts.values()), "cli")
 
-    with provisioned_database(settings, _detail) as urls:
-        ids = Steps(1).run(
-            f"Registering {len(texts)} document(s) for {client} on {tenant}",
-            lambda: _run(_with_app_engine(urls, settings, register)),
+    try:
+        with provisioned_database(settings, _detail) as urls:
+            ids = Steps(1).run(
+                f"Registering {len(texts)} document(s) for {client} on {tenant}",
+                lambda: _run(_with_app_engine(urls, settings, register)),
+            )
+    except JobgraphError as error:
+        _fail(
+            f"{error} CLIENT is a site key's id (a UUID: the console's site keys, or "
+            "`{ siteKeys { id } }`) or an OAuth client's id (cl_...)."
         )
+    except ValueError as error:
+        _fail(error)
     for registered in ids:
         click.echo(registered)
 

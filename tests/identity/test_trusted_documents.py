@@ -147,6 +147,11 @@ async def test_a_manifest_registers_documents_from_the_command_line(
             main,
             ["documents", "register", "jobboard", client_id, str(manifest)],
         )
+        unknown = await asyncio.to_thread(
+            CliRunner().invoke,
+            main,
+            ["documents", "register", "jobboard", "not-a-client", str(manifest)],
+        )
         manifest.write_text(json.dumps({"sha256:" + "1" * 64: DOCUMENT}))
         forged = await asyncio.to_thread(
             CliRunner().invoke,
@@ -158,6 +163,9 @@ async def test_a_manifest_registers_documents_from_the_command_line(
     assert result.exit_code == 0, result.output
     assert document_id(DOCUMENT) in result.output
     assert forged.exit_code == 1 and "do not match" in forged.output
+    assert unknown.exit_code == 1 and unknown.exception.__class__ is SystemExit
+    assert "No active site key or client 'not-a-client'" in unknown.output
+    assert "CLIENT is a site key's id" in unknown.output
     response = await run(api, token, {"documentId": document_id(DOCUMENT)})
     assert response.json()["data"]["tenant"]["slug"] == "jobboard"
 

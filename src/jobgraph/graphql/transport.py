@@ -5,6 +5,8 @@ and GET carries queries only, only where the tenant allows it."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import html
 
 from starlette.datastructures import Headers, QueryParams
@@ -18,9 +20,18 @@ MAX_BODY_BYTES = 64 * 1024
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
+_API_PAGE_STYLE = "body { font-family: sans-serif; max-width: 40em; margin: 3em auto }"
+# The page's own policy: nothing but its one style block (by its hash), as the API's
+# default policy allows no style at all.
+_API_PAGE_POLICY = (
+    "default-src 'none'; style-src 'sha256-"
+    + base64.b64encode(hashlib.sha256(_API_PAGE_STYLE.encode()).digest()).decode()
+    + "'; frame-ancestors 'none'"
+)
 _API_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{site}: GraphQL API</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<html lang="en"><head><meta charset="utf-8"><title>{site}: GraphQL API</title>
+<style>{style}</style></head>
+<body>
 <h1>{site}</h1>
 <p>This address is the site's GraphQL API: programs send it queries with POST
 (<code>Content-Type: application/json</code>).</p>
@@ -42,7 +53,11 @@ class GraphQLOverHttp:
             return
         if _a_browser_visiting(scope):
             site = html.escape(state_of(scope).tenant.site_name)
-            await HTMLResponse(_API_PAGE.format(site=site))(scope, receive, send)
+            page = HTMLResponse(
+                _API_PAGE.format(site=site, style=_API_PAGE_STYLE),
+                headers={"Content-Security-Policy": _API_PAGE_POLICY},
+            )
+            await page(scope, receive, send)
             return
         refusal = self._refusal(scope)
         if refusal is not None:

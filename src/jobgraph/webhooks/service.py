@@ -52,16 +52,24 @@ def check_url(url: str, allow_private: bool) -> str:
     if allow_private:
         return url
     if parts.scheme != "https":
-        raise BadUserInput("The endpoint must be an https:// address.", field="url")
+        raise BadUserInput("The endpoint must be an https:// address." + _DEVELOPMENT, field="url")
     if parts.hostname in ("localhost",) or parts.hostname.endswith((".localhost", ".internal")):
-        raise BadUserInput("The endpoint must be on the public internet.", field="url")
+        raise BadUserInput(_NOT_PUBLIC, field="url")
     try:
         public = is_public(parts.hostname)
     except ValueError:
         return url  # a name: its addresses are checked again at each delivery
     if not public:
-        raise BadUserInput("The endpoint must be on the public internet.", field="url")
+        raise BadUserInput(_NOT_PUBLIC, field="url")
     return url
+
+
+# What a developer receiving webhooks on their own machine needs to know.
+_DEVELOPMENT = (
+    " (In development, the operator's JOBGRAPH_WEBHOOKS_ALLOW_PRIVATE=true also accepts "
+    "http:// and addresses on this machine or a private network.)"
+)
+_NOT_PUBLIC = "The endpoint must be on the public internet." + _DEVELOPMENT
 
 
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, the deprecated
