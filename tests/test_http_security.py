@@ -47,11 +47,22 @@ async def test_a_preflight_from_an_allowed_origin_is_answered_for_that_origin_on
     assert "Origin" in response.headers["vary"]
 
 
+@pytest.mark.parametrize("origin", ["http://jobboard.localhost:5173", "http://jobboard.localhost"])
+async def test_in_development_any_port_of_the_sites_loopback_names_is_allowed(api, origin):
+    """A developer's page on the site's own local name, served by their own tools."""
+    response = await preflight(api, "jobboard", origin)
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == origin
+
+
 @pytest.mark.parametrize(
     ("tenant", "origin"),
     [
         ("jobboard", "https://evil.example"),
         ("community", JOBBOARD_ORIGIN),  # another tenant's origin
+        ("community", "http://jobboard.localhost:5173"),  # another site's loopback name
+        ("jobboard", "http://evil.localhost:5173"),  # a loopback name not the site's
+        ("jobboard", "https://www.jobboard.test:8443"),  # a public name: only as listed
     ],
 )
 async def test_a_preflight_from_another_origin_is_refused(api, tenant, origin):

@@ -1,10 +1,14 @@
 """Browser-facing HTTP: security headers on every response, and CORS per tenant.
 
-CORS answers only the tenant's ``allowed_origins``, never with a wildcard and never with
+CORS answers only the tenant's ``allowed_origins`` (and in development any port of its own
+loopback names: ``origin_allowed``), never with a wildcard and never with
 credentials (the API takes bearer tokens and site keys, not cookies), and answers
 preflight requests before authentication, as browsers send them without credentials."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
@@ -21,6 +25,25 @@ API_SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-site",
 }
 ALLOWED_HEADERS = "content-type, authorization, x-site-key, x-tenant"
+
+
+def origin_allowed(origin: str | None, allowed: Sequence[str], hostnames: Sequence[str]) -> bool:
+    """Whether a page on ``origin`` may call the site: one of its ``allowed`` origins, or in
+    development a page served on any port of one of the site's own loopback names
+    (``jobboard.localhost:5173`` for a site at ``jobboard.localhost``): only this machine
+    can be such a page, and a developer's tools pick their own ports."""
+    if origin is None:
+        return False
+    if origin in allowed:
+        return True
+    parts = urlsplit(origin)
+    host = parts.hostname or ""
+    return (
+        parts.scheme in ("http", "https")
+        and host in hostnames
+        and (host == "localhost" or host.endswith(".localhost"))
+        and origin == f"{parts.scheme}://{parts.netloc}"
+    )
 
 
 def with_default_headers(send: Send, defaults: dict[str, str]) -> Send:
@@ -59,9 +82,13 @@ class TenantCors:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        allowed_origins = state_of(scope).tenant.config.policy.api.allowed_origins
+        config = state_of(scope).tenant.config
         # The request's origin where the site allows it, else None.
-        allowed = origin if origin is not None and origin in allowed_origins else None
+        allowed = (
+            origin
+            if origin_allowed(origin, config.policy.api.allowed_origins, config.hostnames)
+            else None
+        )
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             response = Response(status_code=204 if allowed else 403, headers={"Vary": "Origin"})
             if allowed is not None:

@@ -23,6 +23,7 @@ from jobgraph.graphql.services import Services
 from jobgraph.graphql.subscriptions import LiveConnection, TextWebSocket
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.graphql.visibility import public_sdl
+from jobgraph.http_security import origin_allowed
 from jobgraph.request_state import state_of
 
 
@@ -40,7 +41,8 @@ class GraphQLView(GraphQL[Context, None]):
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         # A page on another origin connects only where the site allows that origin.
-        return origin in state_of(request.scope).tenant.config.policy.api.allowed_origins
+        config = state_of(request.scope).tenant.config
+        return origin_allowed(origin, config.policy.api.allowed_origins, config.hostnames)
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # Strawberry answers a few request errors (an operationName the document does not

@@ -18,6 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph.errors import Forbidden, JobgraphError, Unauthenticated, error_response
+from jobgraph.http_security import origin_allowed
 from jobgraph.identity.models import OperatorSession
 from jobgraph.identity.oidc import account_for_external_token, issued_by
 from jobgraph.identity.partners import active_client, active_site_key
@@ -119,7 +120,8 @@ async def _site_key(
     row = await active_site_key(db, tenant, key)
     if row is None:
         raise Unauthenticated("This site key is unknown or revoked on this site.")
-    if origin is None or origin not in tenant.config.policy.api.allowed_origins:
+    config = tenant.config
+    if not origin_allowed(origin, config.policy.api.allowed_origins, config.hostnames):
         raise Forbidden(
             f"This site key may be used only from this site's allowed origins, "
             f"not from {origin or 'a request without an Origin'}."
