@@ -1,0 +1,176 @@
+"""Work done later or on a schedule: job alerts, webhook deliveries, posting reminders,
+resume reminders, the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobgraph.cli.base import (
+    Steps,
+    detail,
+    load_registry,
+    main,
+    run_async,
+    with_app_engine,
+)
+from jobgraph.db.provision import provisioned_database
+from jobgraph.settings import Settings, get_settings
+
+
+@main.group(help="Job alerts for saved searches.")
+def alerts() -> None:
+    pass
+
+
+@alerts.command(
+    "run",
+    help="Queue one digest per seeker of the postings new since each due "
+    "saved search last ran (only with consent), then send the outbox.",
+)
+def alerts_run() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from jobgraph.jobs.alerts import run_alerts
+
+        registry = await load_registry(sessions)
+        report = await run_alerts(sessions, registry)
+        detail(
+            f"{report.searches} saved searches due, {report.digests} digests queued, "
+            f"{report.without_consent} skipped for want of consent"
+        )
+        await _deliver(sessions, registry.pools(), settings)
+
+    with provisioned_database(settings, detail) as urls:
+        Steps(1).run("Running job alerts", lambda: run_async(with_app_engine(urls, settings, run)))
+
+
+@main.group(help="Webhooks: sending what endpoints subscribed to.")
+def webhooks() -> None:
+    pass
+
+
+@webhooks.command(
+    "deliver",
+    help="Announce the postings that expired, and send the webhook deliveries due now, "
+    "once (`jobgraph serve` does both every JOBGRAPH_WEBHOOKS_INTERVAL_S seconds by itself).",
+)
+def webhooks_deliver() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from jobgraph.graphql.services import webhook_hooks
+        from jobgraph.jobs.postings import announce_expired
+        from jobgraph.webhooks.delivery import deliver_due
+
+        registry = await load_registry(sessions)
+        expired = await announce_expired(sessions, registry)
+        detail(f"{expired} expired postings announced")
+        report = await deliver_due(
+            sessions,
+            registry,
+            settings.secret_key,
+            settings.webhooks_allow_private,
+            webhook_hooks(),
+        )
+        detail(
+            f"{report.delivered} delivered, {report.retrying} to try again, "
+            f"{report.failed} given up"
+        )
+
+    with provisioned_database(settings, detail) as urls:
+        Steps(1).run("Sending webhooks", lambda: run_async(with_app_engine(urls, settings, run)))
+
+
+@main.group(help="Postings: keeping their information current.")
+def postings() -> None:
+    pass
+
+
+@postings.command(
+    "remind",
+    help="Remind the companies of postings that leave search within a week for want of "
+    "confirmation (sites with confirm_listings_every_days), then send the outbox.",
+)
+def postings_remind() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from jobgraph.jobs.postings import remind_unconfirmed
+
+        registry = await load_registry(sessions)
+        queued = await remind_unconfirmed(sessions, registry)
+        detail(f"{queued} reminders queued")
+        await _deliver(sessions, registry.pools(), settings)
+
+    with provisioned_database(settings, detail) as urls:
+        Steps(1).run(
+            "Reminding employers of postings to confirm",
+            lambda: run_async(with_app_engine(urls, settings, run)),
+        )
+
+
+@main.group(help="Requests to seekers to keep their resume up to date.")
+def reminders() -> None:
+    pass
+
+
+@reminders.command(
+    "run",
+    help="Queue a review request for each seeker whose resume has not "
+    "changed for the tenant's period (only with consent), then "
+    "send the outbox.",
+)
+def reminders_run() -> None:
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from datetime import UTC, datetime
+
+        from jobgraph.db.engine import bind_pool
+        from jobgraph.policy.fields import DataUse
+        from jobgraph.privacy.rights import queue_update_requests
+
+        registry = await load_registry(sessions)
+        queued = 0
+        for tenant in registry.tenants():
+            if DataUse.UPDATE_REQUESTS not in tenant.config.policy.data_uses:
+                continue
+            async with sessions() as session, session.begin():
+                bind_pool(session, tenant.pool_id)
+                queued += await queue_update_requests(session, tenant, datetime.now(UTC))
+        detail(f"{queued} review requests queued")
+        await _deliver(sessions, registry.pools(), settings)
+
+    with provisioned_database(settings, detail) as urls:
+        Steps(1).run(
+            "Asking seekers to review their resumes",
+            lambda: run_async(with_app_engine(urls, settings, run)),
+        )
+
+
+@main.group(help="The notification outbox.")
+def notifications() -> None:
+    pass
+
+
+@notifications.command("send", help="Send what is due in the outbox (retrying failures).")
+def notifications_send() -> None:
+    settings = get_settings()
+
+    async def send(sessions: Any) -> None:
+        await _deliver(sessions, (await load_registry(sessions)).pools(), settings)
+
+    with provisioned_database(settings, detail) as urls:
+        Steps(1).run("Sending the outbox", lambda: run_async(with_app_engine(urls, settings, send)))
+
+
+async def _deliver(sessions: Any, pools: list[str], settings: Settings) -> None:
+    from jobgraph.notifications.outbox import deliver
+    from jobgraph.notifications.senders import sender_from
+
+    report = await deliver(sessions, pools, sender_from(settings))
+    detail(
+        f"sent {report.sent}, retrying {report.retrying}, failed {report.failed} "
+        f"(sender: {settings.mail_sender})"
+    )
