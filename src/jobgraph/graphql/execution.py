@@ -178,17 +178,18 @@ class _Where:
 # Per schema field: (the field, its leaf reader, how a plain or derived non-leaf's value is
 # read, the attribute of a preloaded value).
 Plan = tuple[GraphQLField, Reader | None, Callable[[Any], Any] | None, str | None]
-_PLANS: dict[int, Plan] = {}
+# Where a field keeps its plan: in its own extensions, as long as the schema lives.
+_PLAN = "jobgraph-execution-plan"
 
 
 def plan_of(field: GraphQLField) -> Plan:
     """How a field is executed, worked out once per schema field."""
-    known = _PLANS.get(id(field))
-    if known is None or known[0] is not field:
+    known: Plan | None = field.extensions.get(_PLAN)
+    if known is None:
         read = _reader(field)
         value_of = None if read is not None else _value_of(field)
         known = (field, read, value_of, _preloaded_name(field))
-        _PLANS[id(field)] = known
+        field.extensions[_PLAN] = known
     return known
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
@@ -194,7 +194,7 @@ EXPORTED_TABLES = {
     "external_identities": "external_identities",
 }
 # Held about an account but not exported, and why.
-KEPT_TABLES: dict[str, str] = {}
+KEPT_TABLES: Final[Mapping[str, str]] = {}
 
 
 async def _account_records(db: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
