@@ -139,12 +139,32 @@ async def test_an_employer_works_in_the_console_in_a_real_browser(
                     else None
                 ),
             )
+            asked_for_schema = []
+            page.on(
+                "request",
+                lambda request: (
+                    asked_for_schema.append(request.url)
+                    if "__schema" in (request.post_data or "")
+                    else None
+                ),
+            )
             await page.goto(f"http://{host}:{port}/console")
+            # The first screen: a sign-in form and the examples, no error. The schema is
+            # the signed-in people's on these sites: GraphiQL does not ask for it yet.
+            await graphiql_rendered_for(page, "anonymous")
+            await page.wait_for_load_state("networkidle")
+            assert asked_for_schema == []
+            assert "FORBIDDEN" not in (await page.text_content(".graphiql-container") or "")
             await page.fill("#email", f"employer@{tenant}.test")
             await page.fill("#password", DEMO_PASSWORD)
             await page.click("#sign-in button")
             await page.locator("#signed-in").wait_for(state="visible")
             assert (await page.text_content("#who")) == f"employer@{tenant}.test"
+            # Signed in, GraphiQL reads the schema; the headers editor is there to use.
+            await graphiql_rendered_for(page, f"employer@{tenant}.test")
+            await page.wait_for_load_state("networkidle")
+            assert asked_for_schema, "signed in, GraphiQL asked for the schema"
+            assert await page.get_by_role("button", name="Headers").count() == 1
             # In the site's language: the partner site's is Japanese (ja-JP).
             working = await page.text_content("#message")
             if tenant == "kansai-jobs":

@@ -119,6 +119,8 @@ def _config(tenant: Tenant) -> dict[str, Any]:
         "messages": messages_for(tenant.config.branding.locale),
         "policyHelp": policy_help(),
         "resumeSearch": DataUse.RESUME_SEARCH in tenant.config.policy.data_uses,
+        # Whether GraphiQL may ask for the schema before sign-in (policy.api.introspection).
+        "anonymousIntrospection": tenant.config.policy.api.introspection == "on",
         "examples": [
             {"title": e.title, "query": e.query, "variables": json.dumps(e.variables, indent=2)}
             for e in examples_for(tenant.config)

@@ -374,7 +374,10 @@
           storage: storage,
           defaultEditorToolsVisibility: "variables",
           shouldPersistHeaders: false,
-          isHeadersEditorEnabled: false,
+          isHeadersEditorEnabled: true,
+          // Before sign-in, where the site shows its schema only to signed-in people,
+          // GraphiQL does not ask for it: nothing to refuse, no error in the result pane.
+          schema: session || config.anonymousIntrospection ? undefined : null,
         }),
       ])
     );
