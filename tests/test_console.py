@@ -58,6 +58,50 @@ def test_every_example_operation_is_valid_against_the_schema():
         assert not errors, (example.title, errors)
 
 
+def missing_in_the_editor(value: object, graphql_type: object, path: str) -> list[str]:
+    """What GraphiQL's variables editor marks as missing in ``value``: like its linter, every
+    non-null field of an input object whose default JavaScript takes for none (no default,
+    or false, 0, the empty string: ``Boolean! = false`` is marked)."""
+    from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, Undefined
+
+    if isinstance(graphql_type, GraphQLNonNull):
+        graphql_type = graphql_type.of_type
+    if isinstance(graphql_type, GraphQLList) and isinstance(value, list):
+        return [
+            missing
+            for index, item in enumerate(value)
+            for missing in missing_in_the_editor(item, graphql_type.of_type, f"{path}[{index}]")
+        ]
+    if not isinstance(graphql_type, GraphQLInputObjectType) or not isinstance(value, dict):
+        return []
+    found = []
+    for name, field in graphql_type.fields.items():
+        if name in value:
+            found += missing_in_the_editor(value[name], field.type, f"{path}.{name}")
+        elif isinstance(field.type, GraphQLNonNull) and field.default_value in (
+            Undefined,
+            None,
+            False,
+            0,
+            "",
+        ):
+            found.append(f"{path}.{name}")
+    return found
+
+
+def test_no_example_shows_a_mark_in_the_variables_editor():
+    from graphql import type_from_ast
+
+    for example in EXAMPLES:
+        [operation] = parse(example.query).definitions
+        for definition in operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name in example.variables:
+                graphql_type = type_from_ast(schema._schema, definition.type)
+                missing = missing_in_the_editor(example.variables[name], graphql_type, name)
+                assert missing == [], (example.title, missing)
+
+
 async def test_the_console_page_is_branded_self_contained_and_locked_down(api):
     response = await api.http.get("/console", headers={"Host": "kansai.jobboard.localhost"})
     assert response.status_code == 200

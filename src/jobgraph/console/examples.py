@@ -86,6 +86,9 @@ mutation PostAJob($input: JobInput!) {
                 "prefecture": "Tokyo",
                 "salaryMin": 6000000,
                 "salaryMax": 9000000,
+                # Named, though false by default: GraphiQL's editor marks a missing
+                # Boolean! = false as missing.
+                "visaSponsorship": False,
                 "tags": ["python", "graphql"],
             }
         },
