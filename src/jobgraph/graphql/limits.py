@@ -1,5 +1,6 @@
-"""Per-tenant limits on what one GraphQL document may ask, checked after validation and
-before any resolver runs: depth, aliases, tokens, and an estimated cost.
+"""Per-tenant limits on what one GraphQL document may ask, checked before it is validated
+or run (``graphql/admission.py`` says in what order): the aliases written in its text, then
+depth, aliases, an estimated cost, a site key where the site asks for one, introspection.
 
 The cost counts each field once, times the size of every list it sits in. A list's size
 is the one it will really have: its ``first`` (a literal, a variable, the variable's
