@@ -11,14 +11,14 @@ run: $(VENV)/.run-installed
 	$(BIN)/jobgraph serve --migrate --demo
 
 test: $(VENV)/.test-installed browser pgbouncer
-	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff check src tests migrations bench clients
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests migrations bench
-	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/ruff check src tests migrations bench clients
+	$(BIN)/ruff format --check src tests migrations bench clients
 
 # Known vulnerabilities in the pinned dependencies (needs PyPI's JSON API or OSV).
 audit: $(VENV)/.test-installed

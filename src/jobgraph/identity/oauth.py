@@ -88,6 +88,13 @@ class _Request(OAuth2Request):
         return self._form
 
 
+_INVALID_CLIENT = (
+    "The client id and secret are not those of an active client of this site: check both "
+    "(the secret is shown once, when the client is made), and the site named (X-Tenant or "
+    "its hostname); or ask the site's admin for a new client (createOAuthClient)."
+)
+
+
 class _Server(AuthorizationServer):
     def __init__(self, client: OAuthClient | None, sign: Any) -> None:
         super().__init__(scopes_supported=[str(scope) for scope in Scope])
@@ -107,6 +114,10 @@ class _Server(AuthorizationServer):
         return None  # access tokens are self-contained JWTs: nothing to store
 
     def handle_response(self, status: int, body: Any, headers: Any) -> Response:
+        if isinstance(body, dict) and body.get("error") == "invalid_client":
+            # Authlib names the authentication methods it tried; a partner needs to know
+            # what to check.
+            body = {**body, "error_description": _INVALID_CLIENT}
         return JSONResponse(body, status_code=status, headers=dict(headers))
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
