@@ -14,7 +14,7 @@ from tests.support.browser import CHROMIUM_FLAGS, OUTPUT, chromium_path, listeni
 PAGE = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Partner jobs</title>
 <script type="module" src="{script}"></script>
-<jobgraph-search site-key="{key}"></jobgraph-search>
+<jobgraph-search site-key="{key}"{attributes}></jobgraph-search>
 </html>"""
 
 
@@ -46,8 +46,14 @@ async def test_the_widget_searches_from_a_partners_page(api, database):
             token=token,
         )
         script = f"http://kansai.jobboard.localhost:{port}/widget/jobgraph-search.js"
-        pages["jobs.html"] = PAGE.format(script=script, key=key)
-        pages["stale.html"] = PAGE.format(script=script, key="pk_revoked0000")
+        pages["jobs.html"] = PAGE.format(script=script, key=key, attributes="")
+        pages["stale.html"] = PAGE.format(script=script, key="pk_revoked0000", attributes="")
+        # Its documented attributes: lang over the site's language, api for the endpoint.
+        pages["english.html"] = PAGE.format(
+            script=script,
+            key=key,
+            attributes=f' lang="en" api="http://kansai.jobboard.localhost:{port}/graphql"',
+        )
         browser = await playwright.chromium.launch(
             executable_path=chromium_path(), args=CHROMIUM_FLAGS
         )
@@ -85,6 +91,11 @@ async def test_the_widget_searches_from_a_partners_page(api, database):
             await status.filter(has_text="条件に合う求人はありません").wait_for()
             assert await results.count() == 0
             assert await widget.locator("input").get_attribute("aria-label") == "求人を検索"
+
+            await page.goto(f"{allowed}/english.html")
+            await results.nth(9).wait_for(timeout=15_000)
+            assert (await status.text_content()).endswith(" jobs")
+            assert await widget.locator("input").get_attribute("aria-label") != "求人を検索"
 
             # A stale key, and a page on an origin the site did not allow: clear messages,
             # in the page's language (the site's is known only from an answer).
