@@ -52,6 +52,17 @@ class CacheSpec(Generic[K, V]):
         registry = caches if caches is not None else current.get()
         return registry.cache(self) if registry is not None else None
 
+    def get(self, key: K, caches: Caches | None = None) -> V | None:
+        """The entry kept under ``key`` (``of``'s cache), or None."""
+        cache = self.of(caches)
+        return cache.get(key) if cache is not None else None
+
+    def put(self, key: K, value: V, caches: Caches | None = None) -> None:
+        """Keep ``value`` under ``key`` (``of``'s cache; nowhere outside an app)."""
+        cache = self.of(caches)
+        if cache is not None:
+            cache.put(key, value)
+
 
 class Cache(Generic[K, V]):
     """Least recently used entries within ``spec.max_bytes``."""

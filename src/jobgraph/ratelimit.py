@@ -24,12 +24,10 @@ LIMITS: CacheSpec[str, RateLimitItem] = CacheSpec(
 
 
 def _parsed(limit: str) -> RateLimitItem:
-    kept = LIMITS.of()
-    item = kept.get(limit) if kept is not None else None
+    item = LIMITS.get(limit)
     if item is None:
         item = parse(limit)
-        if kept is not None:
-            kept.put(limit, item)
+        LIMITS.put(limit, item)
     return item
 
 

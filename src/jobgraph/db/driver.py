@@ -115,12 +115,10 @@ COMPILED: CacheSpec[tuple[int, int], DriverSelect] = CacheSpec(
 
 def driver_select(statement: Select[Any], dialect: Dialect) -> DriverSelect:
     key = (id(statement), id(dialect))
-    compiled = COMPILED.of()
-    known = compiled.get(key) if compiled is not None else None
+    known = COMPILED.get(key)
     if known is None or known.statement is not statement:
         known = DriverSelect.of(statement, dialect)
-        if compiled is not None:
-            compiled.put(key, known)
+        COMPILED.put(key, known)
     return known
 
 

@@ -106,8 +106,7 @@ class Admission(SchemaExtension):
         limit = api.max_tokens
         execution_context.parse_options["max_tokens"] = limit
         query = execution_context.query or ""
-        documents = DOCUMENTS.of(context.services.caches)
-        self.known = documents.get((query, limit)) if documents is not None else None
+        self.known = DOCUMENTS.get((query, limit), context.services.caches)
         if self.known is not None:
             execution_context.graphql_document = self.known.document
         else:  # the aliases it writes out, refused before it is parsed
@@ -153,15 +152,17 @@ class Admission(SchemaExtension):
         schema, document = execution_context.schema._schema, execution_context.graphql_document
         operation_name, variables = execution_context.operation_name, execution_context.variables
         page_ceiling = context.tenant.config.policy.api.max_page_size
-        measures = MEASURES.of(context.services.caches)
+        caches = context.services.caches
         key = _measures_key(execution_context.query, operation_name, variables, page_ceiling)
-        found = measures.get(key) if measures is not None and key is not None else None
-        if found is not None:
-            return refusals(context, found)
-        found = measure(schema, document, operation_name, variables, page_ceiling)
+        kept = MEASURES.get(key, caches) if key is not None else None
+        found = (
+            kept
+            if kept is not None
+            else measure(schema, document, operation_name, variables, page_ceiling)
+        )
         errors, reasons = refusals(context, found)
-        if not errors and measures is not None and key is not None:
-            measures.put(key, found)  # a refused document leaves nothing
+        if kept is None and not errors and key is not None:
+            MEASURES.put(key, found, caches)  # a refused document leaves nothing
         return errors, reasons
 
     def _validated(self, context: Context) -> tuple[GraphQLError, ...]:
@@ -178,9 +179,8 @@ class Admission(SchemaExtension):
                 execution_context.validation_rules,
             )
         )
-        documents = DOCUMENTS.of(context.services.caches)
-        if known is not None and documents is not None:
+        if known is not None:
             limit = context.tenant.config.policy.api.max_tokens
             kept = KnownDocument(known.document, errors, known.bytes)
-            documents.put((execution_context.query or "", limit), kept)
+            DOCUMENTS.put((execution_context.query or "", limit), kept, context.services.caches)
         return errors

@@ -204,9 +204,9 @@ async def _planned_data(
         or execution_context.operation_type is not StrawberryOperationType.QUERY
     ):
         return None
-    plans = PLANS.of(context.services.caches)
+    caches = context.services.caches
     key = (query, execution_context.operation_name)
-    known = plans.get(key) if plans is not None else None
+    known = PLANS.get(key, caches)
     if known is None:
         schema = execution_context.schema._schema
         try:
@@ -222,8 +222,7 @@ async def _planned_data(
             )
         except VariablesRefused:  # planned with the next request's variables
             return None
-        if plans is not None:
-            plans.put(key, known)
+        PLANS.put(key, known, caches)
     if isinstance(known, _Unplanned):
         return None
     try:

@@ -227,15 +227,13 @@ class TrustedDocuments:
                 "extensions.persistedQuery needs version 1 and a sha256Hash of 64 lower-case "
                 "hex digits."
             )
-        kept = PERSISTED.of()
         query = payload.get("query")
         if isinstance(query, str):
             if hashlib.sha256(query.encode()).hexdigest() != digest:
                 raise BadUserInput("The sha256Hash is not the hash of the query sent with it.")
-            if kept is not None:
-                kept.put((tenant.slug, digest), query)
+            PERSISTED.put((tenant.slug, digest), query)
             return payload
-        known = kept.get((tenant.slug, digest)) if kept is not None else None
+        known = PERSISTED.get((tenant.slug, digest))
         if known is None:
             raise PersistedQueryNotFound(
                 "PersistedQueryNotFound: send the query with its hash once, then the hash alone."

@@ -143,12 +143,11 @@ PUBLIC_SDL: CacheSpec[tuple[str, int], str] = CacheSpec(
 async def public_schema(request: Request) -> Response:
     """/schema.graphql: the site's public SDL, to build a partner's client against."""
     tenant = state_of(request.scope).tenant
-    kept = PUBLIC_SDL.of(request.app.state.services.caches)
-    sdl = kept.get((tenant.slug, tenant.version)) if kept is not None else None
+    caches = request.app.state.services.caches
+    sdl = PUBLIC_SDL.get((tenant.slug, tenant.version), caches)
     if sdl is None:
         sdl = public_sdl(schema._schema, tenant)
-        if kept is not None:
-            kept.put((tenant.slug, tenant.version), sdl)
+        PUBLIC_SDL.put((tenant.slug, tenant.version), sdl, caches)
     return Response(
         sdl,
         media_type="text/plain; charset=utf-8",

@@ -173,8 +173,7 @@ class PublicReads:
             state.outcome = "not modified"
             await Response(status_code=304, headers=cache_headers)(scope, receive, send)
             return
-        responses = RESPONSES.of(services.caches)
-        cached = responses.get(etag) if responses is not None else None
+        cached = RESPONSES.get(etag, services.caches)
         if cached is not None:
             state.outcome = "cached"
             await Response(cached, headers=cache_headers, media_type=_media_type(scope))(
@@ -196,12 +195,11 @@ class PublicReads:
         query, operation = params.get("query"), params.get("operationName")
         if not query or "documentId" in params or "extensions" in params:
             return None, no
-        verdicts = VERDICTS.of(scope["app"].state.services.caches)
-        verdict = verdicts.get((query, operation)) if verdicts is not None else None
+        caches = scope["app"].state.services.caches
+        verdict = VERDICTS.get((query, operation), caches)
         if verdict is None:
             verdict = self._verdict(query, operation)
-            if verdicts is not None:
-                verdicts.put((query, operation), verdict)
+            VERDICTS.put((query, operation), verdict, caches)
         if not verdict.public:
             return None, no
         registry = scope["app"].state.services.registry
@@ -254,9 +252,8 @@ class PublicReads:
             MutableHeaders(scope=start).update(
                 cache_headers if keep else {"Cache-Control": PRIVATE}
             )
-            responses = RESPONSES.of(scope["app"].state.services.caches)
-            if keep and responses is not None:
-                responses.put(etag, body)
+            if keep:
+                RESPONSES.put(etag, body, scope["app"].state.services.caches)
             await send(start)
             await send({"type": "http.response.body", "body": body})
 

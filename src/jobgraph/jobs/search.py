@@ -154,12 +154,10 @@ def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     of the moment each statement runs)."""
     if now is not None:
         return _shown_on(tenant, literal(now, DateTime(timezone=True)))
-    shown = SHOWN.of()
-    kept = shown.get(id(tenant)) if shown is not None else None
+    kept = SHOWN.get(id(tenant))
     if kept is None or kept[0] is not tenant:
         kept = (tenant, _shown_on(tenant, func.statement_timestamp()))
-        if shown is not None:
-            shown.put(id(tenant), kept)
+        SHOWN.put(id(tenant), kept)
     return kept[1]
 
 
@@ -247,12 +245,10 @@ async def normalized(db: AsyncSession, query: JobQuery) -> JobQuery:
     search columns; a text of punctuation only is no text."""
     if not query.text or query.terms is not None:
         return query
-    kept = TERMS.of()
-    terms = kept.get(query.text) if kept is not None else None
+    terms = TERMS.get(query.text)
     if terms is None:
         terms = tuple(await db.scalar(select(func.jobgraph_search_terms(query.text))) or ())
-        if kept is not None:
-            kept.put(query.text, terms)
+        TERMS.put(query.text, terms)
     if not terms:
         return replace(query, text=None, terms=None)
     return replace(query, terms=tuple(terms))
@@ -301,14 +297,13 @@ async def respelled(db: AsyncSession, scope: Scope, query: JobQuery) -> str | No
     if not query.terms:
         return None
     key = scope.cache_key
-    kept = VOCABULARY.of() if key is not None else None
-    vocabulary = kept.get(key) if kept is not None and key is not None else None
+    vocabulary = VOCABULARY.get(key) if key is not None else None
     if vocabulary is None:
         words = func.regexp_split_to_table(func.lower(JobPosting.title), "[^a-z]+")
         rows = await db.execute(select(words.label("word")).where(scope.condition).distinct())
         vocabulary = tuple(sorted(word for (word,) in rows if len(word) >= 3))
-        if kept is not None and key is not None:
-            kept.put(key, vocabulary)
+        if key is not None:
+            VOCABULARY.put(key, vocabulary)
     known = set(vocabulary)
     changed = False
     spelled = []
@@ -500,12 +495,10 @@ VIEWS: CacheSpec[Reads, tuple[_View, _View]] = CacheSpec(
 
 def _views(reads: Reads) -> tuple[_View, _View]:
     """The views of a posting and its company that read these columns."""
-    kept = VIEWS.of()
-    views = kept.get(reads) if kept is not None else None
+    views = VIEWS.get(reads)
     if views is None:
         views = (_View.of(JobPosting, reads.posting), _View.of(Company, reads.company))
-        if kept is not None:
-            kept.put(reads, views)
+        VIEWS.put(reads, views)
     return views
 
 
@@ -530,12 +523,10 @@ def page_statement(
     if after is not None:
         return _page_statement(scope, query, size, after, reads)
     key = (id(scope.branches), scope.pool_id, *_described(query), size, reads)
-    pages = FIRST_PAGES.of()
-    kept = pages.get(key) if pages is not None else None
+    kept = FIRST_PAGES.get(key)
     if kept is None or kept[0] is not scope.branches:
         kept = (scope.branches, _page_statement(scope, query, size, None, reads))
-        if pages is not None:
-            pages.put(key, kept)
+        FIRST_PAGES.put(key, kept)
     return kept[1]
 
 
