@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
@@ -48,7 +49,9 @@ class GraphQLView(GraphQL[Context, None]):
         # Strawberry answers a few request errors (an operationName the document does not
         # define, no query at all) with plain text; ours are GraphQL errors with a code.
         try:
-            response = await super().run(request, *args, **kwargs)
+            response = await self._run_read(request) if not args and not kwargs else None
+            if response is None:
+                response = await super().run(request, *args, **kwargs)
         except HTTPException as error:
             if isinstance(request, WebSocket) or error.status_code != 400:
                 raise
@@ -68,6 +71,43 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(request, Request) and wants_graphql_response(request.headers):
             return _as_graphql_response(response, state_of(request.scope).request_error)
         return response
+
+    async def _run_read(self, request: Any) -> Response | None:
+        """A JSON POST the request has already been read from (``TrustedDocuments`` keeps
+        its payload in the request's state), executed as Strawberry's ``run`` would with
+        that payload, without reading and adapting the request again; None for any other
+        request (GET, a stream, a payload of the wrong shape), which ``run`` takes whole."""
+        if not isinstance(request, Request) or request.method != "POST":
+            return None
+        payload = state_of(request.scope).payload
+        if (
+            payload is None
+            or _media_type(request.headers.get("content-type", "")) != "application/json"
+            or self._get_stream_transport_from_headers(request.headers) is not None
+        ):
+            return None
+        query, variables = payload.get("query"), payload.get("variables")
+        operation_name, extensions = payload.get("operationName"), payload.get("extensions")
+        if (
+            not isinstance(query, str | None)
+            or not isinstance(variables, dict | None)
+            or not isinstance(extensions, dict | None)
+        ):
+            return None  # Strawberry's own messages
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        result = await self.execute_single(
+            request=request,
+            request_adapter=self.request_adapter_class(request),
+            sub_response=sub_response,
+            context=context,
+            root_value=None,
+            request_data=GraphQLRequestData(query, variables, operation_name, extensions),
+        )
+        response_data = await self.process_result(request=request, result=result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         # Every result over HTTP passes here, parse and validation failures included.
@@ -101,6 +141,10 @@ class GraphQLView(GraphQL[Context, None]):
                 sites=state.sites,
             )
         return context
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.partition(";")[0].strip().lower()
 
 
 def _as_graphql_response(response: Response, request_error: bool) -> Response:

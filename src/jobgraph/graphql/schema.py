@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from jobgraph.agreements.schema import AgreementsMutation, AgreementsQuery
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
@@ -13,6 +16,7 @@ from jobgraph.graphql.admission import Admission
 from jobgraph.graphql.compiled import PlannedReads
 from jobgraph.graphql.execution import LeanExecutionContext
 from jobgraph.graphql.replicas import ReadsAfterWrites
+from jobgraph.graphql.stages import StagedExtensionsRunner, hook_table
 from jobgraph.graphql.visibility import IntrospectionVisibility
 from jobgraph.identity.schema import (
     IdentityMutation,
@@ -61,6 +65,16 @@ Subscription = merge_types("Subscription", (ResumesSubscription,))
 
 
 class JobgraphSchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hooks = hook_table([*self.extensions, *self.get_extensions()])
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # Each extension's hooks are found once, here, not per request (graphql/stages.py).
+        return StagedExtensionsRunner(execution_context, extensions, self.hooks)
+
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         # The view's error shaping logs what is unexpected; expected errors are no log noise.
         return None
