@@ -32,7 +32,7 @@ from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.migrate import upgrade
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.demo import BASE_SIZES, load_demo
-from jobgraph.graphql.services import tenancy_hooks
+from jobgraph.graphql.hooks import tenancy_hooks
 from jobgraph.settings import PROJECT_ROOT, Settings
 from jobgraph.tenancy.files import load_tenant_dir
 from jobgraph.tenancy.registry import TenantRegistry

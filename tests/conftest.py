@@ -114,7 +114,7 @@ def template_database(database_server: DatabaseServer) -> Iterator[str]:
 async def _load_demo(urls: DatabaseUrls) -> None:
     from jobgraph.db.engine import create_engine, session_factory
     from jobgraph.demo import load_demo
-    from jobgraph.graphql.services import tenancy_hooks
+    from jobgraph.graphql.hooks import tenancy_hooks
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.registry import TenantRegistry
     from jobgraph.tenancy.sync import sync_tenants
@@ -309,7 +309,7 @@ def reconfigure(database: DatabaseUrls, tmp_path: Any) -> Any:
     import shutil
 
     from jobgraph.db.engine import create_engine, session_factory
-    from jobgraph.graphql.services import tenancy_hooks
+    from jobgraph.graphql.hooks import tenancy_hooks
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.sync import sync_tenants
 

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from jobgraph.db.engine import create_engine, session_factory
-from jobgraph.graphql.services import tenancy_hooks
+from jobgraph.graphql.hooks import tenancy_hooks
 from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.sync import export_tenants, sync_tenants
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, database_name, error_code

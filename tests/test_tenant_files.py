@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from jobgraph.cli import main
 from jobgraph.db.engine import create_engine, session_factory
-from jobgraph.graphql.services import tenancy_hooks
+from jobgraph.graphql.hooks import tenancy_hooks
 from jobgraph.settings import PROJECT_ROOT, get_settings
 from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.models import TenantRow

@@ -16,7 +16,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from jobgraph.errors import BadUserInput
-from jobgraph.graphql.services import webhook_hooks
+from jobgraph.graphql.hooks import webhook_hooks
 from jobgraph.jobs.postings import announce_expired
 from jobgraph.webhooks.delivery import BACKOFF, LEASE, _claim, _public_address, deliver_due, pinned
 from jobgraph.webhooks.service import check_url

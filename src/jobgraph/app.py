@@ -55,10 +55,11 @@ from jobgraph.db.maintenance import vacuum
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.documents import TrustedDocuments
+from jobgraph.graphql.hooks import identity_hooks, tenancy_hooks, webhook_hooks
 from jobgraph.graphql.http import graphql_view, public_schema
 from jobgraph.graphql.public_reads import PublicReads
 from jobgraph.graphql.schema import schema
-from jobgraph.graphql.services import Services, identity_hooks, tenancy_hooks, webhook_hooks
+from jobgraph.graphql.services import Services
 from jobgraph.graphql.transport import GraphQLOverHttp
 from jobgraph.http_security import SecurityHeaders, TenantCors
 from jobgraph.identity.http import Authentication

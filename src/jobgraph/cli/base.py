@@ -101,7 +101,7 @@ async def check_migrated(urls: DatabaseUrls, settings: Settings) -> None:
 async def sync_files(
     urls: DatabaseUrls, settings: Settings, directory: Path, force: bool = False, keep: bool = False
 ) -> Any:
-    from jobgraph.graphql.services import tenancy_hooks
+    from jobgraph.graphql.hooks import tenancy_hooks
     from jobgraph.tenancy.files import load_tenant_dir
     from jobgraph.tenancy.sync import sync_tenants
 

@@ -59,7 +59,7 @@ def webhooks_deliver() -> None:
     settings = get_settings()
 
     async def run(sessions: Any) -> None:
-        from jobgraph.graphql.services import webhook_hooks
+        from jobgraph.graphql.hooks import webhook_hooks
         from jobgraph.jobs.postings import announce_expired
         from jobgraph.webhooks.delivery import deliver_due
 

@@ -18,7 +18,7 @@ async def settle(context: Context | None, result: ExecutionResult) -> None:
     if context is not None and context.disclosures.pending:
         try:
             async with context.transaction() as db:
-                await context.disclosures.flush(db, context.tenant, context.viewer)
+                await context.disclosures.flush(db, context.tenant, context.viewer.actor)
         except Exception as error:
             result.data = None
             result.errors = [

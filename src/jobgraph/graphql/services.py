@@ -10,24 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from jobgraph.caches import Caches
 from jobgraph.db.replicas import RecentWriters
-from jobgraph.identity.accounts import actor_names
 from jobgraph.identity.hooks import IdentityHooks
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
-from jobgraph.jobs import members
 from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
 from jobgraph.notifications.senders import Sender
 from jobgraph.observability import Metrics
 from jobgraph.ratelimit import RateLimiter
-from jobgraph.resumes.applications import applicant_fields
-from jobgraph.resumes.service import withdraw_visibilities
 from jobgraph.settings import Settings
 from jobgraph.shedding import LoadShedding
 from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.webhooks.hooks import WebhookHooks
-from jobgraph.webhooks.service import site_settings_changed
 
 
 @dataclass
@@ -58,23 +53,3 @@ class Services:
     recent_writers: RecentWriters | None = None
     # Every cache this app keeps, each with its key, its bound in bytes and what clears it.
     caches: Caches = field(default_factory=Caches)
-
-
-def tenancy_hooks() -> TenancyHooks:
-    """What tenancy asks of the domains above it (``tenancy/hooks.py``): the service and
-    the command line both take it from here."""
-    return TenancyHooks(
-        withdraw_visibilities=withdraw_visibilities,
-        actor_names=actor_names,
-        settings_changed=site_settings_changed,
-    )
-
-
-def webhook_hooks() -> WebhookHooks:
-    """What webhooks ask of the domains above them (``webhooks/hooks.py``)."""
-    return WebhookHooks(applicant_fields=applicant_fields)
-
-
-def identity_hooks() -> IdentityHooks:
-    """What identity asks of the domains above it (``identity/hooks.py``)."""
-    return IdentityHooks(memberships=members.memberships)

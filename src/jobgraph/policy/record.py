@@ -15,7 +15,6 @@ from jobgraph.policy.disclosure import COVER_NOTE, Disclosure, Relationship, Res
 from jobgraph.policy.fields import ResumeField
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.site import Site
-from jobgraph.viewer import Viewer
 
 
 @dataclass
@@ -49,7 +48,9 @@ class DisclosureRecorder:
     def pending(self) -> bool:
         return bool(self._seen)
 
-    async def flush(self, db: AsyncSession, tenant: Site, viewer: Viewer) -> None:
+    async def flush(self, db: AsyncSession, tenant: Site, recipient: str) -> None:
+        """What was shown, recorded as disclosed to ``recipient`` (a viewer's actor, a
+        webhook endpoint's name)."""
         if not self._seen:
             return
         rows = [
@@ -58,11 +59,11 @@ class DisclosureRecorder:
                 "tenant_slug": tenant.slug,
                 "id": uuid.uuid4(),
                 "subject_account_id": subject,
-                "recipient": viewer.actor,
+                "recipient": recipient,
                 "recipient_company_id": company_id,
                 "fields": sorted(fields),
                 "reason": DisclosureReason(reason),
-                "detail": detail,
+                "detail": detail[:500] if detail is not None else None,
                 "hidden_from_subject": False,
             }
             for (subject, reason, company_id, detail), fields in self._seen.items()

@@ -15,14 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobgraph import live
 from jobgraph.db.engine import rows_changed
 from jobgraph.errors import BadUserInput, NotFound
-from jobgraph.identity.models import Account
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.live import Topic
 from jobgraph.policy.disclosure import endpoint_disclosure, searchable_visibilities
-from jobgraph.policy.fields import ResumeField
-from jobgraph.policy.models import DisclosureReason
-from jobgraph.policy.record import record_disclosure
 from jobgraph.resumes.models import Application, Invitation, Resume
 from jobgraph.resumes.service import (
     EMPLOYER_MOVES,
@@ -31,7 +27,7 @@ from jobgraph.resumes.service import (
     newest_first,
     own_resume,
 )
-from jobgraph.resumes.types import shown_fields
+from jobgraph.resumes.types import Resume as ResumeView
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
 from jobgraph.webhooks import service as webhooks
@@ -302,15 +298,16 @@ async def decline(
     await _tell_company(db, tenant, WebhookEvent.INVITATION_DECLINED, row)
 
 
-async def applicant_fields(
+async def applicant_seen_by(
     db: AsyncSession,
     registry: TenantRegistry,
     endpoint: WebhookEndpoint,
     data: Mapping[str, Any],
-) -> dict[str, Any] | None:
-    """What a company's endpoint receives of an applicant (webhooks' hook): what the policy
-    lets it (``endpoint_disclosure``: the site applied on must allow it, and the company
-    must still see the application), recorded as disclosed to that endpoint."""
+) -> tuple[Tenant, ResumeView] | None:
+    """The applicant of an ``application.received`` event (``data`` holds its ids) as a
+    company's endpoint may see them (``endpoint_disclosure``: the site applied on must
+    allow it, and the company must still see the application), with the site the endpoint
+    is registered on; None where it sees nothing (the default: ids only, no resume read)."""
     site = registry.get(endpoint.tenant_slug)
     if endpoint.company_id is None or site is None or "applicationId" not in data:
         return None
@@ -322,25 +319,11 @@ async def applicant_fields(
     applied_on = registry.get(application.tenant_slug) or site
     active = application.status != ApplicationStatus.WITHDRAWN
     disclosure = endpoint_disclosure(site, applied_on, active)
-    if not disclosure.disclosed:  # the default: ids only, no resume read
+    if not disclosure.disclosed:
         return None
     resume = await own_resume(db, application.account_id)
     if resume is None:
         return None
-    # Read by the same declarations as the API's Resume fields, under the same names.
-    shown = shown_fields(resume, disclosure.disclosed)
-    if disclosure.allows(ResumeField.EMAIL):  # the account's, not the resume's
-        email = await db.scalar(select(Account.email).where(Account.id == application.account_id))
-        shown["email"] = email
-    if disclosure.recorded_fields:
-        record_disclosure(
-            db,
-            site,
-            application.account_id,
-            recipient=f"webhook:{endpoint.id}",
-            fields=sorted(disclosure.recorded_fields),
-            reason=DisclosureReason.APPLICATION,
-            detail=f"webhook to {endpoint.url}",
-            recipient_company_id=endpoint.company_id,
-        )
-    return {"applicant": shown | {"withheldFields": sorted(disclosure.withheld)}}
+    seen = ResumeView.of(resume, disclosure, endpoint.company_id)
+    seen.purpose = f"webhook to {endpoint.url}"
+    return site, seen
