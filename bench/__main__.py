@@ -340,7 +340,7 @@ async def profile(admin_url: str, requests: int) -> None:
         log_level="warning",
         search_results_ttl_s=float(os.environ.get("BENCH_PROFILE_KEPT_S", "0")),
     )
-    app = create_app(settings, DatabaseUrls.from_admin(admin_url, settings))
+    app = create_app(settings, DatabaseUrls.from_admin(admin_url, settings), work=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(

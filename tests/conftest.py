@@ -39,9 +39,9 @@ TEST_SETTINGS = Settings(
     tenants_dir=PROJECT_ROOT / "tests" / "tenants",
     db_pool_size=5,
     metrics_token="test-metrics-token",
-    # Tests send webhooks and mail when they choose, to receivers on this machine.
-    webhooks_interval_s=0,
-    mail_interval_s=0,
+    # Tests run the periodic work (webhooks and mail, to receivers on this machine; alerts;
+    # reminders) when they choose.
+    work_in_serve=False,
     webhooks_allow_private=True,
 )
 

@@ -33,7 +33,12 @@ async def test_migrations_match_the_models(database):
 async def test_ready_on_a_migrated_database(api):
     response = await api.http.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "revision": head_revision()}
+    nothing_waits = {"queued": 0, "oldestSeconds": 0.0}
+    assert response.json() == {
+        "status": "ready",
+        "revision": head_revision(),
+        "work": {"queues": {"mail": nothing_waits, "webhooks": nothing_waits}, "schedule": {}},
+    }
     assert (await api.http.get("/healthz")).json() == {"status": "ok"}
 
 

@@ -74,7 +74,7 @@ async def test_a_message_whose_sender_died_is_sent_when_its_lease_ends(api):
 async def test_a_serving_process_sends_the_mail_and_the_seeker_signs_up_with_it(serve, database):
     """Nobody runs a command: the serving process sends the confirmation by itself, and
     the code it carries signs the seeker in."""
-    settings = TEST_SETTINGS.model_copy(update={"mail_interval_s": 0.01})
+    settings = TEST_SETTINGS.model_copy(update={"mail_interval_s": 0.01, "work_in_serve": True})
     async with serve(database, settings) as api:
         inbox = Inbox()
         api.app.state.services.mail = inbox

@@ -182,7 +182,13 @@ async def test_the_embedded_server_is_current_and_admits_connections_by_peer_ide
 # Tables the service writes that belong to no pool: the platform's own (its operators,
 # their sessions, the keys that sign every site's tokens, the registry's version that any
 # site's change moves on). Everything else it can write is under row-level security.
-PLATFORM_TABLES = {"operators", "operator_sessions", "signing_keys", "tenant_registry_state"}
+PLATFORM_TABLES = {
+    "operators",
+    "operator_sessions",
+    "signing_keys",
+    "tenant_registry_state",
+    "scheduled_work",  # the periodic work's schedule: no tenant's data
+}
 
 
 async def test_every_table_the_service_can_write_is_under_row_level_security(service):

@@ -519,7 +519,7 @@ async def test_one_deliverer_at_a_time_sends_to_an_endpoint_whichever_process(ap
     services = api.app.state.services
     registry = await services.registry.current()
     sessions, pool = services.sessions, registry.get("jobboard").pool_id
-    claiming = (registry, webhook_hooks())
+    claiming = (registry, webhook_hooks(), LEASE)
     now = datetime.now(UTC)
     claimed = await _claim(sessions, pool, TEST_SETTINGS.secret_key, now, *claiming)
     assert {str(delivery.endpoint_id) for delivery in claimed} == {first["endpoint"]["id"]}

@@ -33,7 +33,7 @@ import gc
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -68,10 +68,8 @@ from jobgraph.identity.oauth import token_endpoint
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
 from jobgraph.jobs.http import indeed_feed, job_json_ld, sitemap
-from jobgraph.jobs.postings import announce_expired
 from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
-from jobgraph.notifications.outbox import deliver
 from jobgraph.notifications.senders import sender_from
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
 from jobgraph.ratelimit import RateLimiter
@@ -82,8 +80,8 @@ from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.tenancy.static import tenant_static_file
 from jobgraph.waiting import stop
-from jobgraph.webhooks.delivery import deliver_due
 from jobgraph.widget.routes import widget_script
+from jobgraph.work.periodic import run_work
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +111,11 @@ def _listening_url(urls: DatabaseUrls, settings: Settings) -> str | None:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
+def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = None) -> Starlette:
+    """The service; ``work``: whether it runs the periodic work (``work/periodic.py``),
+    by default as JOBGRAPH_WORK_IN_SERVE says."""
+    run_periodic_work = settings.work_in_serve if work is None else work
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(urls.app, settings)
@@ -160,19 +162,13 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         await listener.start()
         await live.start()
         services = app.state.services
-        senders = [
-            asyncio.create_task(_every(interval, functools.partial(send, services), what))
-            for interval, send, what in (
-                (settings.webhooks_interval_s, _send_webhooks, "sending webhooks"),
-                (settings.mail_interval_s, _send_mail, "sending mail"),
-            )
-            if interval > 0
-        ]
+        # The periodic work, once at a time across every process running it.
+        working = asyncio.create_task(run_work(services)) if run_periodic_work else None
         try:
             yield
         finally:
-            for sending in senders:
-                await stop(sending)
+            if working is not None:
+                await stop(working)
             await live.close()
             await listener.close()
             await provider_keys.close()
@@ -238,37 +234,6 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> Starlette:
         middleware=[Middleware(RequestLog), Middleware(SecurityHeaders)],
     )
     return app
-
-
-async def _send_webhooks(services: Services) -> None:
-    """Announce the postings that expired and send the webhook deliveries due: claimed
-    with SKIP LOCKED, so several processes never announce or send one twice."""
-    registry = await services.registry.current()
-    await announce_expired(services.sessions, registry)
-    await deliver_due(
-        services.sessions,
-        registry,
-        services.settings.secret_key,
-        services.settings.webhooks_allow_private,
-        services.webhook_hooks,
-    )
-
-
-async def _send_mail(services: Services) -> None:
-    """Send the outbox's mail that is due: claimed with a lease, so several processes
-    never send one message twice."""
-    registry = await services.registry.current()
-    await deliver(services.sessions, registry.pools(), services.mail)
-
-
-async def _every(interval_s: float, work: Callable[[], Awaitable[None]], what: str) -> None:
-    """Run ``work`` now and every ``interval_s`` seconds in every serving process."""
-    while True:
-        try:
-            await work()
-        except Exception:  # the database away a moment: the next round tries again
-            log.exception("%s failed", what)
-        await asyncio.sleep(interval_s)
 
 
 # Python's default (700, 10, 10) collects every few hundred allocations, and a search page

@@ -8,6 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from jobgraph.db.migrate import current_revision, head_revision
+from jobgraph.graphql.services import Services
+from jobgraph.work.periodic import backlog
+from jobgraph.work.schedule import schedule
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -56,7 +59,32 @@ async def readyz(request: Request) -> JSONResponse:
                 status_code=503,
             )
         ready["replicaLagSeconds"] = round(float(lag), 3) if lag is not None else None
+    ready["work"] = await work_detail(request.app.state.services)
     return JSONResponse(ready)
+
+
+async def work_detail(services: Services) -> dict[str, object]:
+    """What waits to be sent, and the periodic work's schedule (``work/periodic.py``):
+    informative, never a reason to be unready (requests are served all the same)."""
+    queues = await backlog(services)
+    try:
+        due = await schedule(services.sessions)
+    except Exception:  # the backlog's warning says the database was away
+        due = []
+    return {
+        "queues": {
+            name: {"queued": queue.queued, "oldestSeconds": round(queue.oldest_s, 1)}
+            for name, queue in (queues or {}).items()
+        },
+        "schedule": {
+            kind.name: {
+                "overdueSeconds": round(kind.overdue_s, 1),
+                "running": kind.held,
+                "lastError": kind.last_error,
+            }
+            for kind in due
+        },
+    }
 
 
 # Seconds since the last replayed transaction's commit (null: none replayed yet, or not a

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -126,6 +126,24 @@ class Metrics:
             registry=self.registry,
         )
         live_subscriptions.set_function(lambda: live.subscriptions)
+        # What waits to be sent, as the work loop last saw it (work/periodic.py).
+        self.work_queued = Gauge(
+            "jobgraph_work_queued",
+            "Items waiting to be sent, by queue (mail, webhooks), over every pool.",
+            ["queue"],
+            registry=self.registry,
+        )
+        self.work_oldest = Gauge(
+            "jobgraph_work_oldest_seconds",
+            "The age of the oldest item waiting to be sent, by queue.",
+            ["queue"],
+            registry=self.registry,
+        )
+
+    def observe_work(self, backlog: Mapping[str, Any] | None) -> None:
+        for queue, found in (backlog or {}).items():
+            self.work_queued.labels(queue).set(found.queued)
+            self.work_oldest.labels(queue).set(found.oldest_s)
 
 
 class _CacheCollector(Collector):

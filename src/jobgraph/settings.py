@@ -184,8 +184,14 @@ class Settings(BaseSettings):
     )
     webhooks_interval_s: float = Field(
         default=5.0,
-        description="How often `jobgraph serve` sends the webhook deliveries due; 0: it does "
-        "not (run `jobgraph webhooks deliver` instead).",
+        description="How often the webhook deliveries due are sent (and expired postings "
+        "announced), by whichever process runs work; 0: never (run `jobgraph webhooks "
+        "deliver` instead).",
+    )
+    webhooks_lease_s: float = Field(
+        default=300.0,
+        description="How long a webhook delivery stays claimed by the process sending it: "
+        "one whose process died is sent again (same webhook-id) once this has passed.",
     )
     vacuum_after_deletion: bool = Field(
         default=False,
@@ -195,8 +201,34 @@ class Settings(BaseSettings):
     )
     mail_interval_s: float = Field(
         default=5.0,
-        description="How often each `jobgraph serve` process sends the outbox's mail that is "
-        "due; 0: it does not (run `jobgraph notifications send` instead).",
+        description="How often the outbox's mail that is due is sent, by whichever process "
+        "runs work; 0: never (run `jobgraph notifications send` instead).",
+    )
+    alerts_interval_s: float = Field(
+        default=3600.0,
+        description="How often the job alerts of the saved searches due are queued; 0: never "
+        "(run `jobgraph alerts run` instead).",
+    )
+    reminders_interval_s: float = Field(
+        default=86400.0,
+        description="How often reminders are queued (postings to confirm, resumes to "
+        "review); 0: never (run `jobgraph postings remind` and `jobgraph reminders run`).",
+    )
+    work_in_serve: bool = Field(
+        default=True,
+        description="Each `jobgraph serve` process also runs the periodic work (each kind "
+        "once at a time across every process, by a schedule kept in PostgreSQL); false: only "
+        "`jobgraph worker` runs it.",
+    )
+    work_poll_s: float = Field(
+        default=5.0,
+        description="How often a process running work looks at the schedule (a kind due "
+        "sooner waits until then).",
+    )
+    work_lease_s: float = Field(
+        default=900.0,
+        description="How long a process holds a kind of periodic work it took: one that "
+        "died holding it loses it after this.",
     )
     webhooks_allow_private: bool = Field(
         default=False,

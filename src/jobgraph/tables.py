@@ -13,6 +13,7 @@ from jobgraph.privacy import models as _privacy  # noqa: F401
 from jobgraph.resumes import models as _resumes  # noqa: F401
 from jobgraph.tenancy import models as _tenancy  # noqa: F401
 from jobgraph.webhooks import models as _webhooks  # noqa: F401
+from jobgraph.work import models as _work  # noqa: F401
 
 metadata = Base.metadata
 # Tables keyed by pool that are not a pool's data: the registry and the data versions.

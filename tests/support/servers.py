@@ -63,12 +63,11 @@ class ServerOutput:
             self._lines.put(line)
         self._lines.put(None)
 
-    def until(self, words: str, seconds: float = 30) -> None:
-        """Wait until the server has written a line with ``words``."""
-        if any(words in line for line in self._seen):
-            return
+    def until(self, words: str, seconds: float = 30, times: int = 1) -> None:
+        """Wait until the server has written ``times`` lines with ``words``."""
+        found = sum(words in line for line in self._seen)
         deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
+        while found < times and (left := deadline - time.monotonic()) > 0:
             try:
                 line = self._lines.get(timeout=left)
             except queue.Empty:
@@ -76,9 +75,11 @@ class ServerOutput:
             if line is None:
                 break
             self._seen.append(line)
-            if words in line:
-                return
-        raise AssertionError(f"the server never wrote {words!r}:\n{''.join(self._seen)}")
+            found += words in line
+        if found < times:
+            raise AssertionError(
+                f"the server wrote {words!r} {found} times, not {times}:\n{''.join(self._seen)}"
+            )
 
     def whole(self) -> str:
         """Everything the server wrote, once it has exited."""

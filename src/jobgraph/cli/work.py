@@ -1,12 +1,15 @@
-"""Work done later or on a schedule: job alerts, webhook deliveries, posting reminders,
-resume reminders, the outbox."""
+"""Work done later or on a schedule: `jobgraph worker` runs all of it by the schedule kept in
+PostgreSQL (work/periodic.py); each kind also runs once by hand: job alerts, webhook
+deliveries, posting reminders, resume reminders, the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from jobgraph.cli.base import (
     Steps,
+    check_migrated,
     detail,
     load_registry,
     main,
@@ -15,6 +18,36 @@ from jobgraph.cli.base import (
 )
 from jobgraph.db.provision import provisioned_database
 from jobgraph.settings import Settings, get_settings
+
+
+@main.command(
+    help="Run the periodic work alone, until stopped (SIGTERM or Ctrl-C): send mail and "
+    "webhooks, announce expired postings, queue alerts and reminders, each at its interval "
+    "(JOBGRAPH_*_INTERVAL_S) and once at a time across every process running work, serve "
+    "processes included (JOBGRAPH_WORK_IN_SERVE=false leaves it to workers). Run as many "
+    "as you like: a kind one of them holds waits for it, or for its lease to end if it died."
+)
+def worker() -> None:
+    settings = get_settings()
+
+    async def work(urls: Any) -> None:
+        import signal
+
+        from jobgraph.app import create_app
+
+        await check_migrated(urls, settings)
+        app = create_app(settings, urls, work=True)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, stopping.set)
+        async with app.router.lifespan_context(app):
+            detail("working; stop with SIGTERM or Ctrl-C")
+            await stopping.wait()
+        detail("stopped")
+
+    with provisioned_database(settings, detail) as urls:
+        Steps(1).run("Running the periodic work", lambda: run_async(work(urls)))
 
 
 @main.group(help="Job alerts for saved searches.")
@@ -127,18 +160,10 @@ def reminders_run() -> None:
     async def run(sessions: Any) -> None:
         from datetime import UTC, datetime
 
-        from jobgraph.db.engine import bind_pool
-        from jobgraph.policy.fields import DataUse
-        from jobgraph.privacy.rights import queue_update_requests
+        from jobgraph.privacy.rights import queue_every_update_request
 
         registry = await load_registry(sessions)
-        queued = 0
-        for tenant in registry.tenants():
-            if DataUse.UPDATE_REQUESTS not in tenant.config.policy.data_uses:
-                continue
-            async with sessions() as session, session.begin():
-                bind_pool(session, tenant.pool_id)
-                queued += await queue_update_requests(session, tenant, datetime.now(UTC))
+        queued = await queue_every_update_request(sessions, registry, datetime.now(UTC))
         detail(f"{queued} review requests queued")
         await _deliver(sessions, registry.pools(), settings)
 

@@ -20,12 +20,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.agreements import documents
 from jobgraph.agreements.consent import ConsentPurpose, consenting
 from jobgraph.agreements.models import ConsentRecord
 from jobgraph.communications.models import Inquiry
+from jobgraph.db.engine import bind_pool
 from jobgraph.errors import NotFound
 from jobgraph.identity.models import (
     Account,
@@ -40,7 +41,7 @@ from jobgraph.identity.models import (
 from jobgraph.jobs.models import Company, JobPosting, SavedSearch
 from jobgraph.notifications.models import Notification
 from jobgraph.notifications.outbox import enqueue
-from jobgraph.policy.fields import ResumeField
+from jobgraph.policy.fields import DataUse, ResumeField
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
 from jobgraph.policy.record import record_disclosure
 from jobgraph.privacy.models import RetainedRecord
@@ -52,7 +53,7 @@ from jobgraph.resumes.models import (
     Resume,
 )
 from jobgraph.resumes.service import recipient_names
-from jobgraph.tenancy.registry import Tenant
+from jobgraph.tenancy.registry import Tenant, TenantRegistry
 from jobgraph.viewer import Viewer
 
 
@@ -394,6 +395,21 @@ async def delete_account(
     )
     await db.execute(delete(Account).where(Account.id == account_id))
     return [str(mail_id) for mail_id in mail]
+
+
+async def queue_every_update_request(
+    sessions: async_sessionmaker[AsyncSession], registry: TenantRegistry, now: datetime
+) -> int:
+    """``queue_update_requests`` on every site that asks for such mail (``data_uses``);
+    how many were queued."""
+    queued = 0
+    for tenant in registry.tenants():
+        if DataUse.UPDATE_REQUESTS not in tenant.config.policy.data_uses:
+            continue
+        async with sessions() as session, session.begin():
+            bind_pool(session, tenant.pool_id)
+            queued += await queue_update_requests(session, tenant, now)
+    return queued
 
 
 async def queue_update_requests(db: AsyncSession, tenant: Tenant, now: datetime) -> int:

@@ -47,6 +47,7 @@ from jobgraph.webhooks.service import is_public, secret_of
 BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (0.5, 2, 10, 30, 60, 120, 240, 480, 480))
 GIVE_UP_AFTER = timedelta(days=1)
 LEASE = timedelta(minutes=5)  # a claimed delivery not recorded by then is sent again
+# (JOBGRAPH_WEBHOOKS_LEASE_S where the periodic work sends)
 BATCH = 100
 MAX_RESPONSE = 64 * 1024
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -90,6 +91,7 @@ async def deliver_due(
     hooks: WebhookHooks,
     now: datetime | None = None,
     client: httpx.AsyncClient | None = None,
+    lease: timedelta = LEASE,
 ) -> DeliveryReport:
     """Send every delivery due in every pool once; what became of them. An HTTPS client
     (tens of milliseconds to make: its TLS context) is made only when one is due."""
@@ -98,7 +100,7 @@ async def deliver_due(
     try:
         for pool in registry.pools():
             claimed = await _claim(
-                sessions, pool, secret_key, now or datetime.now(UTC), registry, hooks
+                sessions, pool, secret_key, now or datetime.now(UTC), registry, hooks, lease
             )
             if claimed:
                 if client is None:
@@ -122,6 +124,7 @@ async def _claim(
     now: datetime,
     registry: TenantRegistry,
     hooks: WebhookHooks,
+    lease: timedelta,
 ) -> list[_Claimed]:
     async with sessions() as db, db.begin():
         bind_pool(db, pool)
@@ -154,7 +157,7 @@ async def _claim(
         claimed = []
         for delivery, endpoint in rows:
             delivery.status = DeliveryStatus.SENDING
-            delivery.next_attempt_at = now + LEASE
+            delivery.next_attempt_at = now + lease
             payload = delivery.payload
             if delivery.event == WebhookEvent.APPLICATION_RECEIVED:
                 # The applicant's fields where the policy allows: read as it is sent (never

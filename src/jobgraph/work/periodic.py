@@ -1,0 +1,190 @@
+"""The periodic work, each kind at its interval and once at a time across every process that
+runs work (each `jobgraph serve` process where JOBGRAPH_WORK_IN_SERVE is on, and
+`jobgraph worker`), by the schedule kept in PostgreSQL (``work/schedule.py``):
+
+- ``webhooks``: announce the postings that expired, send the webhook deliveries due;
+- ``mail``: send the outbox's mail that is due;
+- ``alerts``: queue the job alerts of the saved searches due (with consent);
+- ``posting-reminders``: remind companies of postings about to leave search unconfirmed;
+- ``resume-reminders``: ask seekers to review a resume unchanged for the site's period.
+
+Each is idempotent (claims with leases, dedupe keys), so a run repeated after a process
+died holding it repeats nothing anyone receives twice; what it queues is sent by the
+``mail`` and ``webhooks`` kinds, each item at least once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from jobgraph.db.engine import bind_pool
+from jobgraph.graphql.services import Services
+from jobgraph.jobs.alerts import run_alerts
+from jobgraph.jobs.postings import announce_expired, remind_unconfirmed
+from jobgraph.notifications.models import Notification, NotificationStatus
+from jobgraph.notifications.outbox import deliver
+from jobgraph.privacy.rights import queue_every_update_request
+from jobgraph.settings import Settings
+from jobgraph.webhooks.delivery import deliver_due
+from jobgraph.webhooks.models import DeliveryStatus, WebhookDelivery
+from jobgraph.work import schedule
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every_s: float
+    run: Callable[[Services], Awaitable[str]]  # what it did, in words for the log
+
+
+async def _webhooks(services: Services) -> str:
+    registry = await services.registry.current()
+    expired = await announce_expired(services.sessions, registry)
+    settings = services.settings
+    report = await deliver_due(
+        services.sessions,
+        registry,
+        settings.secret_key,
+        settings.webhooks_allow_private,
+        services.webhook_hooks,
+        lease=timedelta(seconds=settings.webhooks_lease_s),
+    )
+    return (
+        f"{expired} expired postings announced; {report.delivered} delivered, "
+        f"{report.retrying} to try again, {report.failed} given up"
+    )
+
+
+async def _mail(services: Services) -> str:
+    registry = await services.registry.current()
+    report = await deliver(services.sessions, registry.pools(), services.mail)
+    return f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+
+
+async def _alerts(services: Services) -> str:
+    report = await run_alerts(services.sessions, await services.registry.current())
+    return (
+        f"{report.searches} saved searches due, {report.digests} digests queued, "
+        f"{report.without_consent} skipped for want of consent"
+    )
+
+
+async def _posting_reminders(services: Services) -> str:
+    queued = await remind_unconfirmed(services.sessions, await services.registry.current())
+    return f"{queued} reminders queued"
+
+
+async def _resume_reminders(services: Services) -> str:
+    registry = await services.registry.current()
+    queued = await queue_every_update_request(services.sessions, registry, datetime.now(UTC))
+    return f"{queued} review requests queued"
+
+
+def periodic_work(settings: Settings) -> tuple[Periodic, ...]:
+    """The kinds this deployment runs (an interval of 0 turns one off)."""
+    kinds = (
+        Periodic("webhooks", settings.webhooks_interval_s, _webhooks),
+        Periodic("mail", settings.mail_interval_s, _mail),
+        Periodic("alerts", settings.alerts_interval_s, _alerts),
+        Periodic("posting-reminders", settings.reminders_interval_s, _posting_reminders),
+        Periodic("resume-reminders", settings.reminders_interval_s, _resume_reminders),
+    )
+    return tuple(kind for kind in kinds if kind.every_s > 0)
+
+
+async def run_work(services: Services) -> None:
+    """Forever: take each kind that is due and nobody holds, run it, hand it back due
+    again after its interval; then look again. Cancelled (shutdown) while running one, it
+    hands that one back due at once, for another process to take without waiting for the
+    lease."""
+    kinds = periodic_work(services.settings)
+    if not kinds:
+        return
+    sessions = services.sessions
+    lease = timedelta(seconds=services.settings.work_lease_s)
+    pause = min(services.settings.work_poll_s, *(kind.every_s for kind in kinds))
+    while True:
+        try:
+            await schedule.ensure(sessions, [kind.name for kind in kinds])
+            for kind in kinds:
+                if await schedule.take(sessions, kind.name, lease):
+                    await _run_taken(services, kind)
+            log.debug("work: the schedule was checked")
+        except Exception:  # the database away a moment: the next look tries again
+            log.exception("work: the schedule could not be read")
+        services.metrics.observe_work(await backlog(services))
+        await asyncio.sleep(pause)
+
+
+async def _run_taken(services: Services, kind: Periodic) -> None:
+    every, error = timedelta(seconds=kind.every_s), None
+    try:
+        log.info("work: %s: %s", kind.name, await kind.run(services))
+    except asyncio.CancelledError:
+        await asyncio.shield(schedule.hand_back(services.sessions, kind.name, timedelta(), None))
+        raise
+    except Exception as failure:  # kept with the schedule, and tried at the next interval
+        error = f"{type(failure).__name__}: {failure}"
+        log.exception("work: %s failed", kind.name)
+    await schedule.hand_back(services.sessions, kind.name, every, error)
+
+
+@dataclass(frozen=True)
+class Queue:
+    queued: int  # waiting to be sent, due now or later
+    oldest_s: float  # the age of the oldest of them, in seconds (0 where none)
+
+
+async def backlog(services: Services) -> dict[str, Queue] | None:
+    """What waits to be sent (the outbox's mail, webhook deliveries) over every pool, or
+    None where the database cannot say now."""
+    try:
+        pools = (await services.registry.current()).pools()
+        return {
+            "mail": await _queue(
+                services.sessions,
+                pools,
+                Notification.created_at,
+                Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.SENDING]),
+            ),
+            "webhooks": await _queue(
+                services.sessions,
+                pools,
+                WebhookDelivery.created_at,
+                WebhookDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            ),
+        }
+    except Exception:  # /readyz reports the database itself
+        log.warning("work: the backlog could not be read", exc_info=True)
+        return None
+
+
+async def _queue(
+    sessions: async_sessionmaker[AsyncSession],
+    pools: list[str],
+    created_at: object,
+    waiting: object,
+) -> Queue:
+    queued, oldest = 0, 0.0
+    for pool in pools:  # row-level security: one pool per transaction
+        async with sessions() as session, session.begin():
+            bind_pool(session, pool)
+            count, age = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.coalesce(func.extract("epoch", func.now() - func.min(created_at)), 0),
+                    ).where(waiting)  # type: ignore[arg-type]
+                )
+            ).one()
+        queued += int(count)
+        oldest = max(oldest, float(age))
+    return Queue(queued, oldest)
