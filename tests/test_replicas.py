@@ -24,6 +24,7 @@ from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
 from tests.conftest import TEST_SETTINGS, Api, DatabaseServer, database_name
 from tests.support.employers import employer_of
+from tests.support.servers import REDIS_SERVER, empty_redis_or_skip
 
 JOB = "query($id: ID!) { job(id: $id) { id title } }"
 APPLY = "mutation($j: ID!) { applyToJob(jobId: $j) { id } }"
@@ -169,13 +170,7 @@ async def test_a_disclosure_read_on_the_standby_is_recorded_on_the_primary(
 async def test_a_writer_is_remembered_for_the_window_in_each_store(store):
     redis_url = None
     if store == "redis":
-        import redis
-
-        redis_url = "redis://127.0.0.1:6379/14"
-        try:
-            redis.Redis.from_url(redis_url, socket_connect_timeout=1).flushdb()
-        except redis.ConnectionError:
-            pytest.skip("no Redis on 127.0.0.1:6379")
+        redis_url = empty_redis_or_skip(f"{REDIS_SERVER}/14")
     writers = RecentWriters(window_s=60, redis_url=redis_url)
     expired = RecentWriters(window_s=0.001, redis_url=redis_url)
     try:

@@ -1,17 +1,22 @@
 """Rate limits, kept by the ``limits`` library: in Redis when JOBGRAPH_REDIS_URL is set, so
 that every process of the service counts together; in this process's memory otherwise.
+While Redis cannot be reached, each process counts in its own memory (a limit then holds
+per process, not across them) and says so once in its log; it counts in Redis again as
+soon as Redis answers.
 
 A refused hit raises ``RateLimited`` with the seconds to wait, which the API reports as
 ``RATE_LIMITED`` with ``retryAfter``."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 
 from jobgraph.caches import CacheSpec, each
@@ -39,16 +44,31 @@ class RateLimited(JobgraphError):
         self.retry_after = retry_after
 
 
+log = logging.getLogger(__name__)
+
+# How long a request waits for Redis before counting in this process instead.
+REDIS_TIMEOUT_S = 0.5
+
+
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
-        storage = (
-            storage_from_string(f"async+{redis_url}", implementation="redispy")
-            if redis_url
-            else MemoryStorage()
-        )
-        self._storage = storage
         # Two counters per key, whatever its limit (a moving window keeps every hit).
-        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._storage = (
+            storage_from_string(
+                f"async+{redis_url}",
+                implementation="redispy",
+                wrap_exceptions=True,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+                socket_timeout=REDIS_TIMEOUT_S,
+            )
+            if redis_url
+            else None
+        )
+        self._shared = (
+            SlidingWindowCounterRateLimiter(self._storage) if self._storage is not None else None
+        )
+        self.redis_away = False
 
     async def close(self) -> None:
         # limits keeps its Redis client on the storage's bridge and does not close it.
@@ -59,8 +79,28 @@ class RateLimiter:
     async def hit(self, limit: str, *key: str, message: str) -> None:
         """Count one hit of ``key`` against ``limit`` (e.g. "5/minute")."""
         item = _parsed(limit)
-        if await self._limiter.hit(item, *key):
-            return
-        stats = await self._limiter.get_window_stats(item, *key)
+        limiter = self._shared or self._local
+        try:
+            if await limiter.hit(item, *key):
+                self._redis_back()
+                return
+            stats = await limiter.get_window_stats(item, *key)
+            self._redis_back()
+        except StorageError as error:
+            if not self.redis_away:
+                log.warning(
+                    "Redis cannot be reached (%s): each process counts the rate limits on "
+                    "its own until it answers again",
+                    error.storage_error,
+                )
+                self.redis_away = True
+            if await self._local.hit(item, *key):
+                return
+            stats = await self._local.get_window_stats(item, *key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise RateLimited(f"{message} Try again in {retry_after} seconds.", retry_after)
+
+    def _redis_back(self) -> None:
+        if self.redis_away:
+            log.warning("Redis answers again: the rate limits are counted there again")
+            self.redis_away = False

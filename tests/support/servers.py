@@ -102,15 +102,26 @@ def metric(port: int, name: str, token: str) -> float:
     raise AssertionError(f"/metrics has no {name}")
 
 
-# A database of the machine's Redis that this test owns: emptied first, so counts left by
-# an earlier run (the per-address sign-in limit) do not carry into this one.
-REDIS = "redis://127.0.0.1:6379/15"
+# The Redis the tests that need one use: JOBGRAPH_TEST_REDIS_URL's where it is set (then a
+# Redis that cannot be reached fails those tests: a machine said to have one must not skip
+# them), else the machine's on 127.0.0.1:6379 if there is one (else they are skipped, and
+# pytest's summary names each). Each test owns a database of it, emptied first, so counts
+# left by an earlier run (the per-address sign-in limit) do not carry into this one.
+REDIS_SERVER = os.environ.get("JOBGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+REDIS = f"{REDIS_SERVER}/15"
 
 
-def empty_redis_or_skip() -> None:
+def empty_redis_or_skip(url: str = REDIS) -> str:
+    """``url`` (a database of the tests' Redis), emptied; the test is skipped where no Redis
+    was configured and the machine has none."""
     import redis
 
     try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=1).flushdb()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (the rate limits' shared store)")
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.ConnectionError as error:
+        if "JOBGRAPH_TEST_REDIS_URL" in os.environ:
+            raise AssertionError(
+                f"JOBGRAPH_TEST_REDIS_URL is set, and {url} cannot be reached"
+            ) from error
+        pytest.skip(f"needs Redis: none on {REDIS_SERVER} (set JOBGRAPH_TEST_REDIS_URL)")
+    return url
