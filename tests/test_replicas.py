@@ -184,3 +184,39 @@ async def test_a_writer_is_remembered_for_the_window_in_each_store(store):
     finally:
         await writers.close()
         await expired.close()
+
+
+async def test_reads_go_to_the_primary_while_the_standby_is_away(database, standby):
+    """The standby stops: the next request finds it gone (each reads the registry's version
+    there first) and is answered from the primary, as every one after it; /readyz stays
+    ready and says so; the standby starts again: once the probe hears it, queries read
+    there again."""
+    async for app in _served(database, standby):
+        services = app.state.services
+        primary = StatementCounter.of(services.engine)
+        replica = StatementCounter.of(services.read_engine)
+        health = services.replica_health
+        async with client_at(app, "192.0.2.3") as mine, client_at(app, "192.0.2.4") as theirs:
+            employer = await employer_of(Api(app, mine), "jobboard")
+            job_id = await employer.post(title="Lighthouse keeper")
+            await standby.caught_up()
+            visitor = Api(app, theirs)
+            assert (await visitor.data(JOB, {"id": job_id}, tenant="jobboard"))["job"]
+
+            standby.server.stop()
+            for _ in range(2):
+                before = primary.count
+                found = await visitor.data(JOB, {"id": job_id}, tenant="jobboard")
+                assert found["job"]["title"] == "Lighthouse keeper"
+                assert primary.count > before, "read from the primary"
+                assert health.away
+            ready = await visitor.http.get("/readyz")
+            assert ready.status_code == 200
+            assert ready.json()["replica"].startswith("unreachable")
+
+            standby.server.start()
+            await asyncio.wait_for(health.back.wait(), timeout=60)
+            before = replica.count
+            assert (await visitor.data(JOB, {"id": job_id}, tenant="jobboard"))["job"]
+            assert replica.count > before, "read from the standby again"
+            assert "replicaLagSeconds" in (await visitor.http.get("/readyz")).json()

@@ -52,7 +52,7 @@ from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.db.http import SessionPerRequest
 from jobgraph.db.listening import Listener
 from jobgraph.db.maintenance import vacuum
-from jobgraph.db.replicas import RecentWriters
+from jobgraph.db.replicas import RecentWriters, ReplicaHealth
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.graphql.documents import TrustedDocuments
 from jobgraph.graphql.hooks import identity_hooks, tenancy_hooks, webhook_hooks
@@ -121,6 +121,7 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
         engine = create_engine(urls.app, settings)
         sessions = session_factory(engine)
         read_engine = create_engine(urls.read, settings) if urls.read else None
+        replica_health = ReplicaHealth(read_engine) if read_engine else None
         listener = Listener(_listening_url(urls, settings))
         caches = Caches()
         provider_keys = ProviderKeys(caches)
@@ -136,6 +137,9 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             registry=RegistryCache(
                 session_factory(read_engine) if read_engine else sessions,
                 listener=None if read_engine else listener,
+                primary=sessions,
+                use_primary=lambda: replica_health is not None and replica_health.away,
+                replica_failed=replica_health.mark_away if replica_health else None,
                 on_reload=functools.partial(caches.clear, CacheEvent.SITES_CHANGED),
             ),
             tokens=TokenService(KeyRing(sessions, settings), settings),
@@ -154,6 +158,7 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             if settings.vacuum_after_deletion
             else None,
             read_engine=read_engine,
+            replica_health=replica_health,
             recent_writers=RecentWriters(settings.read_your_writes_s, settings.redis_url)
             if read_engine
             else None,
@@ -175,6 +180,8 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             await app.state.services.limiter.close()
             await engine.dispose()
             if read_engine is not None:
+                assert replica_health is not None
+                await replica_health.close()
                 await app.state.services.recent_writers.close()
                 await read_engine.dispose()
 

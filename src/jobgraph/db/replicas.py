@@ -6,16 +6,24 @@ GraphQL query, see ``graphql/replicas.py``); any write, and every statement afte
 request's first unit of work began (``Context.transaction``), goes to the primary. A
 viewer who wrote within the last ``read_your_writes_s`` seconds reads from the primary,
 so a change is never missing from its author's next page while the standby catches up.
+While the standby cannot be reached, reads go to the primary (``ReplicaHealth``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
+
+log = logging.getLogger(__name__)
 
 _READ_FROM = "jobgraph.read_from"
 _MEMORY_KEYS = 100_000  # past this many, expired keys are dropped
@@ -41,6 +49,57 @@ def write_to_primary(session: Any) -> None:
     """From now on this session reads and writes on the primary (it is about to write:
     what it reads next must include what it wrote)."""
     session.sync_session.info.pop(_READ_FROM, None)
+
+
+class ReplicaHealth:
+    """Whether the read replica answers. A connection to it that fails (refused, or dropped
+    under a statement) marks it away: the request that met the failure is answered
+    SERVICE_UNAVAILABLE, and from then on reads go to the primary; a probe every
+    ``RECHECK_S`` seconds marks it back once it answers again (``back`` is set then)."""
+
+    RECHECK_S = 2.0
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.away = False
+        self.back = asyncio.Event()
+        self._probe: asyncio.Task[None] | None = None
+        event.listen(engine.sync_engine, "handle_error", self._failed)
+
+    def _failed(self, context: ExceptionContext) -> None:
+        if context.is_disconnect or context.connection is None:  # dropped, or never made
+            self.mark_away(type(context.original_exception).__name__)
+
+    def mark_away(self, why: str) -> None:
+        if self.away:
+            return
+        log.warning(
+            "the read replica cannot be reached (%s): reads go to the primary until it answers",
+            why,
+        )
+        self.away = True
+        self.back = asyncio.Event()
+        self._probe = asyncio.get_running_loop().create_task(self._until_back())
+
+    async def _until_back(self) -> None:
+        await self.engine.dispose()  # its connections went with it
+        while True:
+            await asyncio.sleep(self.RECHECK_S)
+            try:
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            except Exception:  # still away; the next probe tries again
+                continue
+            log.warning("the read replica answers again: queries read there again")
+            self.away = False
+            self.back.set()
+            return
+
+    async def close(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe
 
 
 class RecentWriters:

@@ -47,10 +47,12 @@ class ReadsAfterWrites(SchemaExtension):
 
 async def route_query(context: Context) -> None:
     """A query reads from the replica, where one is configured, unless its viewer has just
-    written."""
+    written or the replica cannot be reached now."""
     services = context.services
     replica, writers = services.read_engine, services.recent_writers
     if replica is None or writers is None:
+        return
+    if services.replica_health is not None and services.replica_health.away:
         return
     if not await writers.any_of(*writer_keys(context)):
         read_from(context.db, replica.sync_engine)

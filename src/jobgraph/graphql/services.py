@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from jobgraph.caches import Caches
-from jobgraph.db.replicas import RecentWriters
+from jobgraph.db.replicas import RecentWriters, ReplicaHealth
 from jobgraph.identity.hooks import IdentityHooks
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
@@ -51,5 +51,6 @@ class Services:
     # Set with JOBGRAPH_READ_DATABASE_URL: where queries read (graphql/replicas.py).
     read_engine: AsyncEngine | None = None
     recent_writers: RecentWriters | None = None
+    replica_health: ReplicaHealth | None = None
     # Every cache this app keeps, each with its key, its bound in bytes and what clears it.
     caches: Caches = field(default_factory=Caches)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import pooled_by_transaction
 from jobgraph.db.listening import Listener
@@ -121,18 +121,21 @@ class RegistryCache:
         sessions: async_sessionmaker[AsyncSession],
         listener: Listener | None = None,
         on_reload: Callable[[], None] | None = None,
+        primary: async_sessionmaker[AsyncSession] | None = None,
+        use_primary: Callable[[], bool] = lambda: False,
+        replica_failed: Callable[[str], None] | None = None,
     ) -> None:
+        # ``sessions`` read the registry (a replica's, where one is configured); ``primary``
+        # reads it instead while ``use_primary()`` says so (the replica is away: a failure
+        # to read it is told to ``replica_failed``, and the read is made on the primary).
         self._sessions = sessions
+        self._primary = primary or sessions
+        self._use_primary = use_primary
+        self._replica_failed = replica_failed
         # Called once a changed registry is read (what was kept of the old one is stale).
         self._on_reload = on_reload
-        bind = sessions.kw["bind"]
-        # Behind a transaction pooler, a statement outside a transaction could be prepared
-        # on one server and run on another: there the check runs in a transaction.
-        self._autocommit = (
-            bind
-            if pooled_by_transaction(bind)
-            else bind.execution_options(isolation_level="AUTOCOMMIT")
-        )
+        self._autocommit = _autocommit(sessions)
+        self._primary_autocommit = _autocommit(self._primary)
         self._registry = TenantRegistry([])
         self._version: int | None = None
         # Each pool's public-data version as of this process's last check (migration 0015).
@@ -178,16 +181,22 @@ class RegistryCache:
             return self._registry
         # What is announced from now on, even during this check, needs another one.
         announcements = self._announcements
+        on_primary = self._use_primary()
+        autocommit = self._primary_autocommit if on_primary else self._autocommit
+        sessions = self._primary if on_primary else self._sessions
         # One statement outside any transaction (no BEGIN and ROLLBACK around it).
         try:
-            async with self._autocommit.connect() as connection:
+            async with autocommit.connect() as connection:
                 row = (await connection.execute(_VERSIONS)).one()
                 version, data_versions = row[0], dict(row[1] or {})
-        except DBAPIError:
+        except (DBAPIError, OSError) as error:
+            if not on_primary and self._replica_failed is not None:
+                self._replica_failed(type(error).__name__)  # from now on, the primary
+                return await self.current()
             log.warning("the tenant registry cannot be read (is the database migrated?)")
             return self._registry
         if version != self._version:
-            async with self._sessions() as session:
+            async with sessions() as session:
                 self._registry = await TenantRegistry.load(session)
             if self._version is not None and self._on_reload is not None:
                 self._on_reload()
@@ -200,3 +209,15 @@ class RegistryCache:
     def _on_announcement(self, _payload: str) -> None:
         self._announcements += 1
         resolve(self._announced)
+
+
+def _autocommit(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """Where the registry's version is read: one statement outside any transaction, except
+    behind a transaction pooler, where a statement outside a transaction could be prepared
+    on one server and run on another (there the check runs in a transaction)."""
+    bind: AsyncEngine = sessions.kw["bind"]
+    return (
+        bind
+        if pooled_by_transaction(bind)
+        else bind.execution_options(isolation_level="AUTOCOMMIT")
+    )
