@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 comma := ,
 
-.PHONY: run test browser pgbouncer wrk lint audit schema bench load lock clean
+.PHONY: run test browser pgbouncer wrk lint audit schema bench load faults lock clean
 
 run: $(VENV)/.run-installed
 	$(BIN)/jobgraph serve --migrate --demo
@@ -30,6 +30,13 @@ bench: $(VENV)/.test-installed wrk
 
 load: $(VENV)/.test-installed
 	$(BIN)/python -m bench.load
+
+# The faults of docs/operations.md ("When something fails"), each made to happen to the real
+# service on this machine (PostgreSQL dropping and refusing connections, Redis stopping, the
+# read replica stopping, a worker killed mid-delivery), each test's name saying what held.
+faults: $(VENV)/.test-installed
+	$(BIN)/pytest -v -rA tests/test_faults.py tests/test_periodic_work.py \
+		"tests/test_replicas.py::test_reads_go_to_the_primary_while_the_standby_is_away"
 
 schema: $(VENV)/.run-installed
 	$(BIN)/jobgraph export-schema
