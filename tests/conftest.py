@@ -93,10 +93,18 @@ def database_server() -> Iterator[DatabaseServer]:
         return
     embedded = EmbeddedPostgres(TEST_SETTINGS.data_dir, name="postgres-test")
     embedded.start()
+    server = DatabaseServer(embedded.url())
     try:
-        yield DatabaseServer(embedded.url())
+        yield server
     finally:
-        embedded.stop()
+        # The server is the test sessions' of this checkout: another one (a second `make
+        # test` beside this one, whichever started it) uses it while its template database
+        # is there, and the last one to end stops it.
+        others = asyncio.run(
+            server.fetch("SELECT 1 FROM pg_database WHERE datname LIKE 'jobgraph_template_%'")
+        )
+        if not others:
+            embedded.force_stop()
 
 
 @pytest.fixture(scope="session")
