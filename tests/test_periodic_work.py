@@ -14,6 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import asyncpg
+import pytest
 from standardwebhooks import Webhook
 
 from jobgraph.settings import PROJECT_ROOT
@@ -176,3 +177,30 @@ async def test_readyz_tells_what_waits_to_be_sent_and_how_old_it_is(api, databas
     assert work["queues"]["mail"]["queued"] == 1
     assert work["queues"]["mail"]["oldestSeconds"] >= 0
     assert work["queues"]["webhooks"] == {"queued": 0, "oldestSeconds": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["alerts", "run"], ["alerts: ", "mail: sent"]),
+        (["webhooks", "deliver"], ["webhooks: ", "expired postings announced; 0 delivered"]),
+        (["postings", "remind"], ["posting-reminders: ", "mail: sent"]),
+        (["reminders", "run"], ["resume-reminders: ", "mail: sent"]),
+        (["notifications", "send"], ["mail: sent"]),
+    ],
+)
+async def test_each_kind_also_runs_once_as_a_command_of_its_own(database, command, says, tmp_path):
+    """The one-off commands run the same kinds in a process of their own (every table
+    loaded: a command that knew only some would fail on their foreign keys)."""
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "jobgraph", *command],
+        cwd=PROJECT_ROOT,
+        env=os.environ | {"DATABASE_URL": database.admin, "JOBGRAPH_MAIL_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert all(said in output for said in says), output

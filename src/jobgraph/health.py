@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from jobgraph.db.migrate import current_revision, head_revision
 from jobgraph.graphql.services import Services
-from jobgraph.work.periodic import backlog
+from jobgraph.work.periodic import WorkContext, backlog
 from jobgraph.work.schedule import schedule
 
 
@@ -62,7 +62,7 @@ async def readyz(request: Request) -> JSONResponse:
 async def work_detail(services: Services) -> dict[str, object]:
     """What waits to be sent, and the periodic work's schedule (``work/periodic.py``):
     informative, never a reason to be unready (requests are served all the same)."""
-    queues = await backlog(services)
+    queues = await backlog(WorkContext.of(services))
     try:
         due = await schedule(services.sessions)
     except Exception:  # the backlog's warning says the database was away

@@ -17,7 +17,7 @@ from jobgraph.cli.base import (
     with_app_engine,
 )
 from jobgraph.db.provision import provisioned_database
-from jobgraph.settings import Settings, get_settings
+from jobgraph.settings import get_settings
 
 
 @main.command(
@@ -50,6 +50,29 @@ def worker() -> None:
         Steps(1).run("Running the periodic work", lambda: run_async(work(urls)))
 
 
+def _run_once(title: str, *kinds: str) -> None:
+    """Run these kinds of periodic work once, in turn, saying what each did."""
+    settings = get_settings()
+
+    async def run(sessions: Any) -> None:
+        from jobgraph.graphql.hooks import webhook_hooks
+        from jobgraph.notifications.senders import sender_from
+        from jobgraph.work.periodic import KINDS, WorkContext
+
+        work = WorkContext(
+            sessions,
+            settings,
+            sender_from(settings),
+            webhook_hooks(),
+            lambda: load_registry(sessions),
+        )
+        for kind in kinds:
+            detail(f"{kind}: {await KINDS[kind](work)}")
+
+    with provisioned_database(settings, detail) as urls:
+        Steps(1).run(title, lambda: run_async(with_app_engine(urls, settings, run)))
+
+
 @main.group(help="Job alerts for saved searches.")
 def alerts() -> None:
     pass
@@ -57,25 +80,11 @@ def alerts() -> None:
 
 @alerts.command(
     "run",
-    help="Queue one digest per seeker of the postings new since each due "
-    "saved search last ran (only with consent), then send the outbox.",
+    help="Queue one digest per seeker of the postings new since each due saved search last "
+    "ran (only with consent), then send the outbox (the periodic work does both by itself).",
 )
 def alerts_run() -> None:
-    settings = get_settings()
-
-    async def run(sessions: Any) -> None:
-        from jobgraph.jobs.alerts import run_alerts
-
-        registry = await load_registry(sessions)
-        report = await run_alerts(sessions, registry)
-        detail(
-            f"{report.searches} saved searches due, {report.digests} digests queued, "
-            f"{report.without_consent} skipped for want of consent"
-        )
-        await _deliver(sessions, registry.pools(), settings)
-
-    with provisioned_database(settings, detail) as urls:
-        Steps(1).run("Running job alerts", lambda: run_async(with_app_engine(urls, settings, run)))
+    _run_once("Running job alerts", "alerts", "mail")
 
 
 @main.group(help="Webhooks: sending what endpoints subscribed to.")
@@ -86,33 +95,10 @@ def webhooks() -> None:
 @webhooks.command(
     "deliver",
     help="Announce the postings that expired, and send the webhook deliveries due now, "
-    "once (`jobgraph serve` does both every JOBGRAPH_WEBHOOKS_INTERVAL_S seconds by itself).",
+    "once (the periodic work does both every JOBGRAPH_WEBHOOKS_INTERVAL_S seconds by itself).",
 )
 def webhooks_deliver() -> None:
-    settings = get_settings()
-
-    async def run(sessions: Any) -> None:
-        from jobgraph.graphql.hooks import webhook_hooks
-        from jobgraph.jobs.postings import announce_expired
-        from jobgraph.webhooks.delivery import deliver_due
-
-        registry = await load_registry(sessions)
-        expired = await announce_expired(sessions, registry)
-        detail(f"{expired} expired postings announced")
-        report = await deliver_due(
-            sessions,
-            registry,
-            settings.secret_key,
-            settings.webhooks_allow_private,
-            webhook_hooks(),
-        )
-        detail(
-            f"{report.delivered} delivered, {report.retrying} to try again, "
-            f"{report.failed} given up"
-        )
-
-    with provisioned_database(settings, detail) as urls:
-        Steps(1).run("Sending webhooks", lambda: run_async(with_app_engine(urls, settings, run)))
+    _run_once("Sending webhooks", "webhooks")
 
 
 @main.group(help="Postings: keeping their information current.")
@@ -126,21 +112,7 @@ def postings() -> None:
     "confirmation (sites with confirm_listings_every_days), then send the outbox.",
 )
 def postings_remind() -> None:
-    settings = get_settings()
-
-    async def run(sessions: Any) -> None:
-        from jobgraph.jobs.postings import remind_unconfirmed
-
-        registry = await load_registry(sessions)
-        queued = await remind_unconfirmed(sessions, registry)
-        detail(f"{queued} reminders queued")
-        await _deliver(sessions, registry.pools(), settings)
-
-    with provisioned_database(settings, detail) as urls:
-        Steps(1).run(
-            "Reminding employers of postings to confirm",
-            lambda: run_async(with_app_engine(urls, settings, run)),
-        )
+    _run_once("Reminding employers of postings to confirm", "posting-reminders", "mail")
 
 
 @main.group(help="Requests to seekers to keep their resume up to date.")
@@ -150,28 +122,11 @@ def reminders() -> None:
 
 @reminders.command(
     "run",
-    help="Queue a review request for each seeker whose resume has not "
-    "changed for the tenant's period (only with consent), then "
-    "send the outbox.",
+    help="Queue a review request for each seeker whose resume has not changed for the "
+    "tenant's period (only with consent), then send the outbox.",
 )
 def reminders_run() -> None:
-    settings = get_settings()
-
-    async def run(sessions: Any) -> None:
-        from datetime import UTC, datetime
-
-        from jobgraph.privacy.rights import queue_every_update_request
-
-        registry = await load_registry(sessions)
-        queued = await queue_every_update_request(sessions, registry, datetime.now(UTC))
-        detail(f"{queued} review requests queued")
-        await _deliver(sessions, registry.pools(), settings)
-
-    with provisioned_database(settings, detail) as urls:
-        Steps(1).run(
-            "Asking seekers to review their resumes",
-            lambda: run_async(with_app_engine(urls, settings, run)),
-        )
+    _run_once("Asking seekers to review their resumes", "resume-reminders", "mail")
 
 
 @main.group(help="The notification outbox.")
@@ -181,21 +136,4 @@ def notifications() -> None:
 
 @notifications.command("send", help="Send what is due in the outbox (retrying failures).")
 def notifications_send() -> None:
-    settings = get_settings()
-
-    async def send(sessions: Any) -> None:
-        await _deliver(sessions, (await load_registry(sessions)).pools(), settings)
-
-    with provisioned_database(settings, detail) as urls:
-        Steps(1).run("Sending the outbox", lambda: run_async(with_app_engine(urls, settings, send)))
-
-
-async def _deliver(sessions: Any, pools: list[str], settings: Settings) -> None:
-    from jobgraph.notifications.outbox import deliver
-    from jobgraph.notifications.senders import sender_from
-
-    report = await deliver(sessions, pools, sender_from(settings))
-    detail(
-        f"sent {report.sent}, retrying {report.retrying}, failed {report.failed} "
-        f"(sender: {settings.mail_sender})"
-    )
+    _run_once("Sending the outbox", "mail")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,9 +30,12 @@ from jobgraph.jobs.alerts import run_alerts
 from jobgraph.jobs.postings import announce_expired, remind_unconfirmed
 from jobgraph.notifications.models import Notification, NotificationStatus
 from jobgraph.notifications.outbox import deliver
+from jobgraph.notifications.senders import Sender
 from jobgraph.privacy.rights import queue_every_update_request
 from jobgraph.settings import Settings
+from jobgraph.tenancy.registry import TenantRegistry
 from jobgraph.webhooks.delivery import deliver_due
+from jobgraph.webhooks.hooks import WebhookHooks
 from jobgraph.webhooks.models import DeliveryStatus, WebhookDelivery
 from jobgraph.work import schedule
 
@@ -39,23 +43,36 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Periodic:
-    name: str
-    every_s: float
-    run: Callable[[Services], Awaitable[str]]  # what it did, in words for the log
+class WorkContext:
+    """What the kinds of work need: the service's (``of``) or a one-off command's."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+    mail: Sender
+    webhook_hooks: WebhookHooks
+    registry: Callable[[], Awaitable[TenantRegistry]]  # the registry as it is now
+
+    @classmethod
+    def of(cls, services: Services) -> WorkContext:
+        return cls(
+            services.sessions,
+            services.settings,
+            services.mail,
+            services.webhook_hooks,
+            services.registry.current,
+        )
 
 
-async def _webhooks(services: Services) -> str:
-    registry = await services.registry.current()
-    expired = await announce_expired(services.sessions, registry)
-    settings = services.settings
+async def _webhooks(work: WorkContext) -> str:
+    registry = await work.registry()
+    expired = await announce_expired(work.sessions, registry)
     report = await deliver_due(
-        services.sessions,
+        work.sessions,
         registry,
-        settings.secret_key,
-        settings.webhooks_allow_private,
-        services.webhook_hooks,
-        lease=timedelta(seconds=settings.webhooks_lease_s),
+        work.settings.secret_key,
+        work.settings.webhooks_allow_private,
+        work.webhook_hooks,
+        lease=timedelta(seconds=work.settings.webhooks_lease_s),
     )
     return (
         f"{expired} expired postings announced; {report.delivered} delivered, "
@@ -63,41 +80,60 @@ async def _webhooks(services: Services) -> str:
     )
 
 
-async def _mail(services: Services) -> str:
-    registry = await services.registry.current()
-    report = await deliver(services.sessions, registry.pools(), services.mail)
-    return f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+async def _mail(work: WorkContext) -> str:
+    report = await deliver(work.sessions, (await work.registry()).pools(), work.mail)
+    return (
+        f"sent {report.sent}, retrying {report.retrying}, failed {report.failed} "
+        f"(sender: {work.settings.mail_sender})"
+    )
 
 
-async def _alerts(services: Services) -> str:
-    report = await run_alerts(services.sessions, await services.registry.current())
+async def _alerts(work: WorkContext) -> str:
+    report = await run_alerts(work.sessions, await work.registry())
     return (
         f"{report.searches} saved searches due, {report.digests} digests queued, "
         f"{report.without_consent} skipped for want of consent"
     )
 
 
-async def _posting_reminders(services: Services) -> str:
-    queued = await remind_unconfirmed(services.sessions, await services.registry.current())
-    return f"{queued} reminders queued"
+async def _posting_reminders(work: WorkContext) -> str:
+    return f"{await remind_unconfirmed(work.sessions, await work.registry())} reminders queued"
 
 
-async def _resume_reminders(services: Services) -> str:
-    registry = await services.registry.current()
-    queued = await queue_every_update_request(services.sessions, registry, datetime.now(UTC))
+async def _resume_reminders(work: WorkContext) -> str:
+    registry = await work.registry()
+    queued = await queue_every_update_request(work.sessions, registry, datetime.now(UTC))
     return f"{queued} review requests queued"
 
 
+# Every kind, by name: what it does, in words for the log.
+KINDS: Mapping[str, Callable[[WorkContext], Awaitable[str]]] = MappingProxyType(
+    {
+        "webhooks": _webhooks,
+        "mail": _mail,
+        "alerts": _alerts,
+        "posting-reminders": _posting_reminders,
+        "resume-reminders": _resume_reminders,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every_s: float
+
+
 def periodic_work(settings: Settings) -> tuple[Periodic, ...]:
-    """The kinds this deployment runs (an interval of 0 turns one off)."""
-    kinds = (
-        Periodic("webhooks", settings.webhooks_interval_s, _webhooks),
-        Periodic("mail", settings.mail_interval_s, _mail),
-        Periodic("alerts", settings.alerts_interval_s, _alerts),
-        Periodic("posting-reminders", settings.reminders_interval_s, _posting_reminders),
-        Periodic("resume-reminders", settings.reminders_interval_s, _resume_reminders),
-    )
-    return tuple(kind for kind in kinds if kind.every_s > 0)
+    """The kinds this deployment runs, each at its interval (0 turns one off)."""
+    every = {
+        "webhooks": settings.webhooks_interval_s,
+        "mail": settings.mail_interval_s,
+        "alerts": settings.alerts_interval_s,
+        "posting-reminders": settings.reminders_interval_s,
+        "resume-reminders": settings.reminders_interval_s,
+    }
+    return tuple(Periodic(name, every[name]) for name in KINDS if every[name] > 0)
 
 
 async def run_work(services: Services) -> None:
@@ -108,7 +144,7 @@ async def run_work(services: Services) -> None:
     kinds = periodic_work(services.settings)
     if not kinds:
         return
-    sessions = services.sessions
+    work, sessions = WorkContext.of(services), services.sessions
     lease = timedelta(seconds=services.settings.work_lease_s)
     pause = min(services.settings.work_poll_s, *(kind.every_s for kind in kinds))
     while True:
@@ -116,25 +152,25 @@ async def run_work(services: Services) -> None:
             await schedule.ensure(sessions, [kind.name for kind in kinds])
             for kind in kinds:
                 if await schedule.take(sessions, kind.name, lease):
-                    await _run_taken(services, kind)
+                    await _run_taken(work, kind)
             log.debug("work: the schedule was checked")
         except Exception:  # the database away a moment: the next look tries again
             log.exception("work: the schedule could not be read")
-        services.metrics.observe_work(await backlog(services))
+        services.metrics.observe_work(await backlog(work))
         await asyncio.sleep(pause)
 
 
-async def _run_taken(services: Services, kind: Periodic) -> None:
+async def _run_taken(work: WorkContext, kind: Periodic) -> None:
     every, error = timedelta(seconds=kind.every_s), None
     try:
-        log.info("work: %s: %s", kind.name, await kind.run(services))
+        log.info("work: %s: %s", kind.name, await KINDS[kind.name](work))
     except asyncio.CancelledError:
-        await asyncio.shield(schedule.hand_back(services.sessions, kind.name, timedelta(), None))
+        await asyncio.shield(schedule.hand_back(work.sessions, kind.name, timedelta(), None))
         raise
     except Exception as failure:  # kept with the schedule, and tried at the next interval
         error = f"{type(failure).__name__}: {failure}"
         log.exception("work: %s failed", kind.name)
-    await schedule.hand_back(services.sessions, kind.name, every, error)
+    await schedule.hand_back(work.sessions, kind.name, every, error)
 
 
 @dataclass(frozen=True)
@@ -143,20 +179,20 @@ class Queue:
     oldest_s: float  # the age of the oldest of them, in seconds (0 where none)
 
 
-async def backlog(services: Services) -> dict[str, Queue] | None:
+async def backlog(work: WorkContext) -> dict[str, Queue] | None:
     """What waits to be sent (the outbox's mail, webhook deliveries) over every pool, or
     None where the database cannot say now."""
     try:
-        pools = (await services.registry.current()).pools()
+        pools = (await work.registry()).pools()
         return {
             "mail": await _queue(
-                services.sessions,
+                work.sessions,
                 pools,
                 Notification.created_at,
                 Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.SENDING]),
             ),
             "webhooks": await _queue(
-                services.sessions,
+                work.sessions,
                 pools,
                 WebhookDelivery.created_at,
                 WebhookDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
