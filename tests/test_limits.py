@@ -2,6 +2,7 @@
 
 import json
 import time
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -421,3 +422,23 @@ def test_the_aliases_read_from_the_text_are_those_the_parser_finds(document, eve
     aliased = print_ast(visit(parse(document), AddAliases()))
     visit(parse(aliased), CountAliases())
     assert written_aliases(aliased, MAX_TOKENS_CEILING) == CountAliases.count
+
+
+async def test_a_limit_spent_just_before_its_window_turns_is_still_spent_just_after(
+    monkeypatch,
+):
+    """Five sign-ins a minute means five: the library's sliding window floored the
+    previous minute's share (4.98 of 5 counted as 4) and let a sixth through right after
+    the minute turned."""
+    from limits.aio.storage import memory
+
+    from jobgraph.ratelimit import RateLimited, RateLimiter
+
+    now = [1_800_000_059.7]  # the last 0.3 s of a minute (windows start on multiples of 60)
+    monkeypatch.setattr(memory, "time", SimpleNamespace(time=lambda: now[0]))
+    limiter = RateLimiter()
+    for _ in range(5):
+        await limiter.hit("5/minute", "account", message="Too many.")
+    now[0] += 0.6  # the next minute, 0.3 s in
+    with pytest.raises(RateLimited):
+        await limiter.hit("5/minute", "account", message="Too many.")

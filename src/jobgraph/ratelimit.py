@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import cast
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import MemoryStorage, SlidingWindowCounterSupport
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -46,14 +47,30 @@ class RateLimited(JobgraphError):
 
 log = logging.getLogger(__name__)
 
+
+class ExactSlidingWindow(SlidingWindowCounterRateLimiter):
+    """The library's sliding window counter (two counters per key, whatever its limit),
+    without its rounding down: it floors the previous window's weighted share, so a key
+    that spent its whole limit just before a window turned could spend one more just after
+    (six sign-ins against five a minute). One more read of the counters per hit."""
+
+    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        storage = cast(SlidingWindowCounterSupport, self.storage)
+        previous, previous_expires_in, current, _ = await storage.get_sliding_window(
+            item.key_for(*identifiers), item.get_expiry()
+        )
+        if self._weighted_count(item, previous, previous_expires_in, current) + cost > item.amount:
+            return False
+        return await super().hit(item, *identifiers, cost=cost)
+
+
 # How long a request waits for Redis before counting in this process instead.
 REDIS_TIMEOUT_S = 0.5
 
 
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
-        # Two counters per key, whatever its limit (a moving window keeps every hit).
-        self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._local = ExactSlidingWindow(MemoryStorage())
         self._storage = (
             storage_from_string(
                 f"async+{redis_url}",
@@ -65,9 +82,7 @@ class RateLimiter:
             if redis_url
             else None
         )
-        self._shared = (
-            SlidingWindowCounterRateLimiter(self._storage) if self._storage is not None else None
-        )
+        self._shared = ExactSlidingWindow(self._storage) if self._storage is not None else None
         self.redis_away = False
 
     async def close(self) -> None:
