@@ -135,7 +135,7 @@ class RegistryCache:
         # Called once a changed registry is read (what was kept of the old one is stale).
         self._on_reload = on_reload
         self._autocommit = _autocommit(sessions)
-        self._primary_autocommit = _autocommit(self._primary)
+        self._primary_autocommit = self._autocommit if primary is None else _autocommit(primary)
         self._registry = TenantRegistry([])
         self._version: int | None = None
         # Each pool's public-data version as of this process's last check (migration 0015).

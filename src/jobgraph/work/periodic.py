@@ -23,6 +23,8 @@ from types import MappingProxyType
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from jobgraph.db.engine import bind_pool
 from jobgraph.graphql.services import Services
@@ -147,9 +149,12 @@ async def run_work(services: Services) -> None:
     work, sessions = WorkContext.of(services), services.sessions
     lease = timedelta(seconds=services.settings.work_lease_s)
     pause = min(services.settings.work_poll_s, *(kind.every_s for kind in kinds))
+    ensured = False  # each kind's row, made once (on the first look the database answers)
     while True:
         try:
-            await schedule.ensure(sessions, [kind.name for kind in kinds])
+            if not ensured:
+                await schedule.ensure(sessions, [kind.name for kind in kinds])
+                ensured = True
             for kind in kinds:
                 if await schedule.take(sessions, kind.name, lease):
                     await _run_taken(work, kind)
@@ -206,8 +211,8 @@ async def backlog(work: WorkContext) -> dict[str, Queue] | None:
 async def _queue(
     sessions: async_sessionmaker[AsyncSession],
     pools: list[str],
-    created_at: object,
-    waiting: object,
+    created_at: InstrumentedAttribute[datetime],
+    waiting: ColumnElement[bool],
 ) -> Queue:
     queued, oldest = 0, 0.0
     for pool in pools:  # row-level security: one pool per transaction
@@ -218,7 +223,7 @@ async def _queue(
                     select(
                         func.count(),
                         func.coalesce(func.extract("epoch", func.now() - func.min(created_at)), 0),
-                    ).where(waiting)  # type: ignore[arg-type]
+                    ).where(waiting)
                 )
             ).one()
         queued += int(count)
