@@ -32,11 +32,13 @@ load: $(VENV)/.test-installed
 	$(BIN)/python -m bench.load
 
 # The faults of docs/operations.md ("When something fails"), each made to happen to the real
-# service on this machine (PostgreSQL dropping and refusing connections, Redis stopping, the
-# read replica stopping, a worker killed mid-delivery), each test's name saying what held.
-faults: $(VENV)/.test-installed
+# service on this machine (PostgreSQL dropping and refusing connections and restarting under
+# load, PgBouncer restarting, Redis stopping, the read replica stopping, a worker killed
+# mid-delivery), each test's name saying what held.
+faults: $(VENV)/.test-installed pgbouncer
 	$(BIN)/pytest -v -rA tests/test_faults.py tests/test_periodic_work.py \
-		"tests/test_replicas.py::test_reads_go_to_the_primary_while_the_standby_is_away"
+		"tests/test_replicas.py::test_reads_go_to_the_primary_while_the_standby_is_away" \
+		"tests/test_pgbouncer.py::test_a_restart_of_pgbouncer_is_a_clean_error_and_serving_goes_on"
 
 schema: $(VENV)/.run-installed
 	$(BIN)/jobgraph export-schema

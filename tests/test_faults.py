@@ -1,15 +1,24 @@
-"""The database or Redis goes away under the service: requests fail cleanly (or, for
-Redis, go on), and the service recovers by itself when it comes back, without a restart."""
+"""The database or Redis goes away under the service (PostgreSQL even restarted under a load
+of applications): requests fail cleanly (or, for Redis, go on), nothing acknowledged is
+lost, and the service recovers by itself when it comes back, without a restart."""
 
+import asyncio
+import collections
 import shutil
 import subprocess
 import uuid
 
+import asyncpg
+import httpx
 import pytest
 import redis
+from sqlalchemy.engine import make_url
 
-from tests.conftest import TEST_SETTINGS, database_name, error_code
-from tests.support.servers import ServerOutput, free_port
+from jobgraph.app import create_app
+from jobgraph.db.urls import DatabaseUrls
+from tests.conftest import TEST_SETTINGS, Api, database_name, error_code
+from tests.support.employers import employer_of
+from tests.support.servers import ServerOutput, copy_of_test_server, free_port, on_server
 
 QUERY = "query($s: String) { jobs(first: 3, search: $s) { totalCount edges { node { title } } } }"
 
@@ -121,3 +130,101 @@ async def test_the_rate_limits_go_on_without_redis_and_count_there_again_when_it
     finally:
         if private.process is not None and private.process.poll() is None:
             private.stop()
+
+
+APPLY = "mutation($j: ID!) { applyToJob(jobId: $j) { id } }"
+ENDPOINT = """mutation($c: ID!) { createWebhookEndpoint(
+  url: "https://hooks.example.com/jobgraph", events: [APPLICATION_RECEIVED], companyId: $c
+) { endpoint { id } } }"""
+
+
+@pytest.fixture
+def private_primary(database_server, database):
+    """A PostgreSQL of this test's own to restart (a promoted copy of the test server, this
+    test's database in it): the suite's own server, which other tests and another `make
+    test` beside this one use, is never stopped."""
+    with copy_of_test_server(database_server.admin_url, "restarted") as server:
+        assert server.psql("SELECT pg_promote()") == "t"
+        yield server
+
+
+async def test_a_restart_of_postgresql_under_load_loses_no_acknowledged_application(
+    database, private_primary
+):
+    """Six seekers apply to eight postings each, side by side, while PostgreSQL stops and
+    starts again: a request while it is down is answered SERVICE_UNAVAILABLE and the
+    seeker tries again once it is back; afterwards every application acknowledged is
+    there, each with the webhook delivery written in its transaction (nothing half
+    written), and none twice."""
+    urls = DatabaseUrls(
+        admin=on_server(database.admin, private_primary),
+        app=on_server(database.app, private_primary),
+    )
+    app = create_app(TEST_SETTINGS, urls)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            api = Api(app, http)
+            employer = await employer_of(api, "jobboard")
+            await api.data(
+                ENDPOINT, {"c": employer.company_id}, tenant="jobboard", token=employer.token
+            )
+            jobs = [await employer.post(title=f"Restart-proof job {n}") for n in range(8)]
+            seekers = [
+                (await api.sign_in(f"seeker{n}@jobboard.test", "jobboard"))["accessToken"]
+                for n in range(1, 7)
+            ]
+            acknowledged: set[str] = set()
+            codes: collections.Counter[str | None] = collections.Counter()
+            halfway, back = asyncio.Event(), asyncio.Event()
+
+            async def apply_to_each(token: str) -> None:
+                for job_id in jobs:
+                    for _attempt in range(50):
+                        body = await api.graphql(
+                            APPLY, {"j": job_id}, tenant="jobboard", token=token
+                        )
+                        code = error_code(body) if body.get("errors") else None
+                        codes[code] += 1
+                        if code is None:
+                            acknowledged.add(body["data"]["applyToJob"]["id"])
+                            if len(acknowledged) == 12:
+                                halfway.set()
+                            break
+                        if code == "BAD_USER_INPUT":  # applied before the restart, unheard
+                            assert "already applied" in body["errors"][0]["message"], body
+                            break
+                        assert code == "SERVICE_UNAVAILABLE", body
+                        await back.wait()  # as a client would: try again once it answers
+                    else:
+                        raise AssertionError(f"{job_id} never applied to: {codes}")
+
+            async def restart() -> None:
+                await halfway.wait()
+                await asyncio.to_thread(private_primary.stop)
+                assert not private_primary.is_running()
+                down = await api.graphql(APPLY, {"j": jobs[0]}, tenant="jobboard", token=seekers[0])
+                assert error_code(down) == "SERVICE_UNAVAILABLE", down
+                assert "try again" in down["errors"][0]["message"]
+                assert (await http.get("/readyz")).status_code == 503
+                await asyncio.to_thread(private_primary.start)
+                back.set()
+
+            await asyncio.gather(restart(), *(apply_to_each(token) for token in seekers))
+            assert (await http.get("/readyz")).status_code == 200
+
+    assert set(codes) <= {None, "SERVICE_UNAVAILABLE", "BAD_USER_INPUT"}, codes
+    admin = make_url(urls.admin).set(drivername="postgresql")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        rows = await connection.fetch(
+            "SELECT a.id::text AS id, count(d.id) AS deliveries FROM applications a "
+            "LEFT JOIN webhook_deliveries d ON d.payload -> 'data' ->> 'applicationId' = "
+            "a.id::text WHERE a.job_id = ANY($1::uuid[]) GROUP BY a.id",
+            jobs,
+        )
+    finally:
+        await connection.close()
+    assert len(rows) == len(jobs) * len(seekers), "one application per seeker and posting"
+    assert acknowledged <= {row["id"] for row in rows}, "every acknowledged one is there"
+    assert all(row["deliveries"] == 1 for row in rows), "each with its delivery, once"

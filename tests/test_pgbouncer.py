@@ -1,6 +1,7 @@
 """PgBouncer in transaction mode between the service and PostgreSQL (Debian's pgbouncer,
 JOBGRAPH_TRANSACTION_POOLING=true): requests of several tenants interleave on two server
-connections, and row-level security, prepared statements and the timeouts hold."""
+connections, and row-level security, prepared statements and the timeouts hold; a restart
+of PgBouncer is a clean error while it lasts."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 from jobgraph.app import create_app
 from jobgraph.db.embedded import server_user_name
 from jobgraph.db.urls import DatabaseUrls
-from tests.conftest import TEST_SETTINGS, Api, database_name
+from tests.conftest import TEST_SETTINGS, Api, database_name, error_code
 from tests.support.employers import employer_of
 from tests.support.servers import free_port
 
@@ -31,6 +32,10 @@ SEARCH = "{ jobs(first: 20) { edges { node { id title company { name } } } } }"
 _TIMEOUT = text("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")  # in ms
 APPLY = "mutation($j: ID!) { applyToJob(jobId: $j) { id } }"
 APPLICANTS = "query($j: ID!) { applicants(jobId: $j) { candidate { email } } }"
+# A search whose results are not kept (a word no earlier request searched for): it reaches
+# the database.
+UNKEPT = "query($s: String) { jobs(first: 3, search: $s) { totalCount edges { node { id } } } }"
+ME = "{ me { email } }"
 
 
 def pgbouncer_binary() -> str:
@@ -40,26 +45,28 @@ def pgbouncer_binary() -> str:
     return found
 
 
-@pytest.fixture
-def pgbouncer(database: DatabaseUrls) -> Iterator[str]:
-    """A PgBouncer in transaction mode with two server connections to the test database;
-    yields the service's URL through it."""
-    binary = pgbouncer_binary()
-    app = make_url(database.app)
-    server = (
-        f"host={app.query['host']}"
-        if "host" in app.query
-        else f"host={app.host} port={app.port or 5432}"
-    )
-    port = free_port()
-    directory = Path(tempfile.mkdtemp(prefix="jobgraph-pgbouncer-"))
-    directory.chmod(0o755)  # PgBouncer runs as another user when we are root (below)
-    (directory / "pgbouncer.ini").write_text(
-        f"""[databases]
+class PgBouncer:
+    """A PgBouncer in transaction mode with two server connections to the test database,
+    on a port of its own, that a test can stop and start again."""
+
+    def __init__(self, database: DatabaseUrls) -> None:
+        self.binary = pgbouncer_binary()
+        app = make_url(database.app)
+        server = (
+            f"host={app.query['host']}"
+            if "host" in app.query
+            else f"host={app.host} port={app.port or 5432}"
+        )
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="jobgraph-pgbouncer-"))
+        self.directory.chmod(0o755)  # PgBouncer runs as another user when we are root
+        self.config = self.directory / "pgbouncer.ini"
+        self.config.write_text(
+            f"""[databases]
 {app.database} = {server} dbname={app.database} user={app.username} password={app.password}
 [pgbouncer]
 listen_addr = 127.0.0.1
-listen_port = {port}
+listen_port = {self.port}
 unix_socket_dir =
 auth_type = any
 pool_mode = transaction
@@ -67,43 +74,63 @@ default_pool_size = 2
 max_client_conn = 100
 server_reset_query =
 """
-    )
-    (directory / "pgbouncer.ini").chmod(0o644)
-    # PgBouncer refuses to run as root. Beside the embedded server it runs as that server's
-    # own user, the only one besides root that the server admits on its socket.
-    run_as = None
-    if os.geteuid() == 0:
-        run_as = pwd.getpwnam(
-            "nobody" if "host" not in app.query else server_user_name(TEST_SETTINGS.data_dir)
         )
-    process = subprocess.Popen(
-        [binary, str(directory / "pgbouncer.ini")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        user=run_as.pw_uid if run_as else None,
-        group=run_as.pw_gid if run_as else None,
-    )
-    draining = None
-    try:
+        self.config.chmod(0o644)
+        # PgBouncer refuses to run as root. Beside the embedded server it runs as that
+        # server's own user, the only one besides root that the server admits on its socket.
+        self.run_as = None
+        if os.geteuid() == 0:
+            self.run_as = pwd.getpwnam(
+                "nobody" if "host" not in app.query else server_user_name(TEST_SETTINGS.data_dir)
+            )
+        self.url = app.set(host="127.0.0.1", port=self.port, query={}).render_as_string(
+            hide_password=False
+        )
+        self.process: subprocess.Popen | None = None
+        self.draining: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.process = process = subprocess.Popen(
+            [self.binary, str(self.config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            user=self.run_as.pw_uid if self.run_as else None,
+            group=self.run_as.pw_gid if self.run_as else None,
+        )
+        assert process.stdout is not None
         for line in process.stdout:  # its log says when it listens
-            if "listening on" in line and str(port) in line:
+            if "listening on" in line and str(self.port) in line:
                 break
         else:
             pytest.fail(f"pgbouncer did not start (exit {process.wait()})")
         # Its log goes on (a line per client connection and more): read on, or PgBouncer
         # stops at a full pipe, and every request with it.
-        draining = threading.Thread(target=collections.deque, args=(process.stdout, 0))
-        draining.start()
-        through = app.set(host="127.0.0.1", port=port, query={})
-        yield through.render_as_string(hide_password=False)
+        self.draining = threading.Thread(target=collections.deque, args=(process.stdout, 0))
+        self.draining.start()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        if self.draining is not None:
+            self.draining.join(timeout=30)  # to the end of its log
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        self.process = self.draining = None
+
+
+@pytest.fixture
+def pgbouncer(database: DatabaseUrls) -> Iterator[PgBouncer]:
+    """The test database through a PgBouncer of the test's own, started."""
+    bouncer = PgBouncer(database)
+    try:
+        bouncer.start()
+        yield bouncer
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if draining is not None:
-            draining.join(timeout=30)  # to the end of its log
-        process.stdout.close()
-        shutil.rmtree(directory, ignore_errors=True)
+        bouncer.stop()
+        shutil.rmtree(bouncer.directory, ignore_errors=True)
 
 
 async def test_tenants_interleave_on_two_server_connections_and_stay_apart(
@@ -115,7 +142,7 @@ async def test_tenants_interleave_on_two_server_connections_and_stay_apart(
     settings = TEST_SETTINGS.model_copy(
         update={"transaction_pooling": True, "queue_timeout_s": 120.0}
     )
-    app = create_app(settings, DatabaseUrls(admin=database.admin, app=pgbouncer))
+    app = create_app(settings, DatabaseUrls(admin=database.admin, app=pgbouncer.url))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -156,3 +183,28 @@ async def test_tenants_interleave_on_two_server_connections_and_stay_apart(
         database_name(database),
     )
     assert recorded == 4, "each request that showed the applicant recorded it"
+
+
+async def test_a_restart_of_pgbouncer_is_a_clean_error_and_serving_goes_on(database, pgbouncer):
+    """PgBouncer stops: anonymous and signed-in requests are answered SERVICE_UNAVAILABLE
+    (the signed-in one fails while its token is proved, before GraphQL runs); it starts
+    again: the same app serves both again, without a restart."""
+    settings = TEST_SETTINGS.model_copy(update={"transaction_pooling": True})
+    app = create_app(settings, DatabaseUrls(admin=database.admin, app=pgbouncer.url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            api = Api(app, http)
+            seeker = (await api.sign_in("seeker2@jobboard.test", "jobboard"))["accessToken"]
+            assert await api.data(UNKEPT, {"s": "pilot"}, tenant="jobboard")
+            mine = await api.data(ME, tenant="jobboard", token=seeker)
+
+            pgbouncer.stop()
+            for token in (None, seeker):
+                body = await api.graphql(UNKEPT, {"s": "harbour"}, tenant="jobboard", token=token)
+                assert error_code(body) == "SERVICE_UNAVAILABLE", body
+                assert "try again" in body["errors"][0]["message"]
+
+            pgbouncer.start()
+            assert await api.data(UNKEPT, {"s": "captain"}, tenant="jobboard")
+            assert await api.data(ME, tenant="jobboard", token=seeker) == mine

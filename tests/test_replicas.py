@@ -7,24 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import shutil
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from jobgraph.app import create_app
-from jobgraph.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
+from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.engine import StatementCounter
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
 from tests.conftest import TEST_SETTINGS, Api, DatabaseServer, database_name
 from tests.support.employers import employer_of
-from tests.support.servers import REDIS_SERVER, empty_redis_or_skip
+from tests.support.servers import REDIS_SERVER, copy_of_test_server, empty_redis_or_skip, on_server
 
 JOB = "query($id: ID!) { job(id: $id) { id title } }"
 APPLY = "mutation($j: ID!) { applyToJob(jobId: $j) { id } }"
@@ -38,8 +34,7 @@ class Standby:
 
     def read_url(self, urls: DatabaseUrls) -> str:
         """The service's own URL, on the standby's socket."""
-        url = make_url(urls.app).set(query={"host": str(self.server.socket_dir)})
-        return url.render_as_string(hide_password=False)
+        return on_server(urls.app, self.server)
 
     def pause_replay(self) -> None:
         self.server.psql("SELECT pg_wal_replay_pause()")
@@ -62,27 +57,9 @@ class Standby:
 
 @pytest.fixture
 def standby(database_server: DatabaseServer, database: DatabaseUrls) -> Iterator[Standby]:
-    if os.environ.get("DATABASE_URL"):
-        pytest.skip(
-            "the standby is made from the embedded test server, whose access rules admit "
-            "replication; unset DATABASE_URL to run this test"
-        )
-    primary = make_url(database_server.admin_url)
-    conninfo = f"host={primary.query['host']} user={primary.username}"
-    server = EmbeddedPostgres(
-        TEST_SETTINGS.data_dir, name=f"standby-{uuid.uuid4().hex[:8]}", standby_of=conninfo
-    )
-    try:
-        server.start()
-    except EmbeddedPostgresError:
-        shutil.rmtree(server.pgdata, ignore_errors=True)
-        raise
-    try:
+    with copy_of_test_server(database_server.admin_url, "standby") as server:
         assert server.psql("SELECT pg_is_in_recovery()") == "t"
         yield Standby(server, database_server)
-    finally:
-        server.stop()
-        shutil.rmtree(server.pgdata, ignore_errors=True)
 
 
 async def _served(urls: DatabaseUrls, standby: Standby, **settings: object) -> AsyncIterator:

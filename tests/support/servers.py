@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
-from tests.conftest import PROJECT_ROOT
+from jobgraph.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
+from tests.conftest import PROJECT_ROOT, TEST_SETTINGS
 
 
 def free_port() -> int:
@@ -125,3 +131,36 @@ def empty_redis_or_skip(url: str = REDIS) -> str:
             ) from error
         pytest.skip(f"needs Redis: none on {REDIS_SERVER} (set JOBGRAPH_TEST_REDIS_URL)")
     return url
+
+
+@contextlib.contextmanager
+def copy_of_test_server(admin_url: str, name: str) -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL of the test's own, made from the embedded test server with pg_basebackup
+    (every database it holds now, this test's included): a streaming standby of it until
+    promoted; stopped and removed afterwards."""
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip(
+            "the copy is made from the embedded test server, whose access rules admit "
+            "replication; unset DATABASE_URL to run this test"
+        )
+    primary = make_url(admin_url)
+    conninfo = f"host={primary.query['host']} user={primary.username}"
+    server = EmbeddedPostgres(
+        TEST_SETTINGS.data_dir, name=f"{name}-{uuid.uuid4().hex[:8]}", standby_of=conninfo
+    )
+    try:
+        server.start()
+    except EmbeddedPostgresError:
+        shutil.rmtree(server.pgdata, ignore_errors=True)
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.pgdata, ignore_errors=True)
+
+
+def on_server(url: str, server: EmbeddedPostgres) -> str:
+    """``url`` (same user, same database) on ``server``'s socket."""
+    moved = make_url(url).set(query={"host": str(server.socket_dir)})
+    return moved.render_as_string(hide_password=False)

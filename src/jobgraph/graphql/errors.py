@@ -9,11 +9,9 @@ import re
 import uuid
 from typing import Any
 
-import asyncpg
 from graphql import GraphQLError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from jobgraph.db.outages import is_database_outage, outage_message
 from jobgraph.errors import ErrorCode, JobgraphError
 
 log = logging.getLogger("jobgraph.errors")
@@ -63,12 +61,11 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
         message = error.message if suggestions else _SUGGESTION.sub("", error.message)
         return _replace(error, message, {"code": str(ErrorCode.BAD_USER_INPUT)})
     reference = uuid.uuid4().hex[:12]
-    if _is_database_outage(original):
+    if is_database_outage(original):
         log.error("database unavailable (reference %s)", reference, exc_info=original)
         return _replace(
             error,
-            f"The service cannot reach its database right now; try again "
-            f"shortly (reference {reference}).",
+            outage_message(reference),
             {"code": str(ErrorCode.SERVICE_UNAVAILABLE), "reference": reference},
         )
     log.error("unexpected error (reference %s)", reference, exc_info=original)
@@ -77,30 +74,6 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
         f"Internal error (reference {reference}). It has been logged; try again later.",
         {"code": str(ErrorCode.INTERNAL), "reference": reference},
     )
-
-
-# SQLSTATE classes of a database that cannot serve now: connection exception, insufficient
-# resources (too many connections), operator intervention (shutdown, cannot connect now).
-_OUTAGE_CLASSES = ("08", "53", "57")
-
-
-def _is_database_outage(error: Exception) -> bool:
-    # PoolTimeout: every connection of the pool is busy for longer than its timeout.
-    if isinstance(
-        error, (OperationalError, InterfaceError, ConnectionError, TimeoutError, PoolTimeout)
-    ):
-        return True
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated:
-            return True
-        cause = error.orig
-        code = getattr(cause, "sqlstate", None) or getattr(
-            getattr(cause, "__cause__", None), "sqlstate", None
-        )
-        return isinstance(code, str) and code[:2] in _OUTAGE_CLASSES
-    if isinstance(error, asyncpg.PostgresError):  # a read on the driver (db/driver.py)
-        return str(error.sqlstate)[:2] in _OUTAGE_CLASSES
-    return isinstance(error, OSError | asyncpg.InterfaceError)
 
 
 def _replace(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
