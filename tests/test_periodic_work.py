@@ -18,6 +18,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from jobgraph.settings import PROJECT_ROOT
+from jobgraph.work.periodic import QUEUE_KINDS
 from tests.support.accounts import admin_token
 from tests.support.employers import employer_of
 from tests.support.servers import ServerOutput
@@ -161,12 +162,13 @@ async def test_a_delivery_whose_worker_was_killed_is_sent_by_another_once(api, d
     )
     [endpoint] = deliveries["webhookEndpoints"]
     listed = await api.data(
-        "query($id: ID!) { webhookDeliveries(endpointId: $id) { status } }",
+        "query($id: ID!) { webhookDeliveries(endpointId: $id) { status attempts } }",
         {"id": endpoint["id"]},
         tenant="kansai-jobs",
         token=token,
     )
-    assert listed["webhookDeliveries"] == [{"status": "DELIVERED"}]  # one delivery, recorded once
+    # One delivery, recorded once, its lost attempt counted.
+    assert listed["webhookDeliveries"] == [{"status": "DELIVERED", "attempts": 2}]
 
 
 async def test_readyz_tells_what_waits_to_be_sent_and_how_old_it_is(api, database):
@@ -204,3 +206,10 @@ async def test_each_kind_also_runs_once_as_a_command_of_its_own(database, comman
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert all(said in output for said in says), output
+
+
+def test_operations_md_states_each_queues_guarantee_and_retry_schedule_as_the_code_has_them():
+    manual = (PROJECT_ROOT / "docs" / "operations.md").read_text()
+    for kind in QUEUE_KINDS:
+        row = f"| `{kind.name}` | {kind.guarantee} | {kind.schedule()} |"
+        assert row in manual, f"operations.md should have the row {row}"

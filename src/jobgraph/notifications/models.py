@@ -11,7 +11,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKeyConstraint,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -20,16 +19,21 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobgraph.db.models import Base, PoolOwned
+from jobgraph.db.queue import Queued, QueueStatus
 
 
 class NotificationStatus(StrEnum):
-    PENDING = "PENDING"  # waits for its next attempt
-    SENDING = "SENDING"  # claimed by a sender until next_attempt_at (its lease)
+    """The queue's statuses (db/queue.py), and SENT."""
+
+    PENDING = QueueStatus.PENDING
+    SENDING = QueueStatus.SENDING
     SENT = "SENT"
-    FAILED = "FAILED"  # gave up after its last attempt
+    FAILED = QueueStatus.FAILED
 
 
-class Notification(PoolOwned, Base):
+class Notification(PoolOwned, Queued, Base):
+    """A message of the outbox: an item of the queue (its status, attempts, lease)."""
+
     __tablename__ = "notifications"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -47,8 +51,4 @@ class Notification(PoolOwned, Base):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default=NotificationStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,8 +1,8 @@
-"""Delivering the outbox. A message is claimed (SENDING, with a lease) and committed before
-it is sent, with ``FOR UPDATE SKIP LOCKED``, so two senders (every serve process is one)
-never send it twice; one claimed by a process that died before recording it is sent again
-when its lease ends, under the same message id (at least once). A failure is retried with
-growing pauses, and after the last attempt it stays FAILED for a person to look at."""
+"""The outbox: mail written in the same transaction as the reason to send it, and sent as a
+kind of the one queue (``MAIL``, db/queue.py): claimed with a lease, so two senders never
+send one message twice; one whose sender died is sent again when its lease ends, under the
+same id (at least once); a failure is retried with growing pauses, and after the last
+attempt it stays FAILED for a person to look at."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import bind_pool, rows_changed
+from jobgraph.db.queue import QueueKind, claim, settle, settled
 from jobgraph.notifications.models import Notification, NotificationStatus
 from jobgraph.notifications.senders import Mail, Sender
 from jobgraph.tenancy.registry import Tenant
@@ -22,6 +23,15 @@ from jobgraph.tenancy.registry import Tenant
 MAX_ATTEMPTS = 5
 BATCH = 100
 LEASE = timedelta(minutes=5)  # a claimed message not recorded by then is sent again
+
+MAIL = QueueKind(
+    "mail",
+    Notification,
+    done=NotificationStatus.SENT,
+    pauses=tuple(timedelta(minutes=2**attempt) for attempt in range(1, MAX_ATTEMPTS)),
+    max_attempts=MAX_ATTEMPTS,
+    guarantee="at least once, with the message's id as its Message-ID",
+)
 
 
 async def enqueue(
@@ -97,30 +107,8 @@ async def _claim(
 ) -> list[Notification]:
     async with sessions() as session, session.begin():
         bind_pool(session, pool)
-        rows = list(
-            (
-                await session.scalars(
-                    select(Notification)
-                    .where(
-                        Notification.status.in_(
-                            [NotificationStatus.PENDING, NotificationStatus.SENDING]
-                        ),
-                        or_(
-                            Notification.next_attempt_at.is_(None),
-                            Notification.next_attempt_at <= now,
-                        ),
-                    )
-                    .order_by(Notification.created_at)
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-        )
-        for row in rows:
-            row.status = NotificationStatus.SENDING
-            row.next_attempt_at = now + LEASE  # the lease: SENDING, due again only after it
-            row.attempts += 1
-    return rows
+        rows = await claim(session, MAIL, select(Notification), now, LEASE, BATCH)
+    return [notification for (notification,) in rows]
 
 
 async def _send_one(
@@ -136,30 +124,23 @@ async def _send_one(
         subject=notification.subject,
         body=notification.body,
     )
-    values: dict[str, object]
+    error = None
     try:
         await sender.send(mail)
-    except Exception as error:  # any sender failure is retried, whatever its kind
-        failed = notification.attempts >= MAX_ATTEMPTS
-        values = {
-            "status": NotificationStatus.FAILED if failed else NotificationStatus.PENDING,
-            "last_error": f"{type(error).__name__}: {error}"[:500],
-            "next_attempt_at": datetime.now(UTC) + timedelta(minutes=2**notification.attempts),
-        }
-        if failed:
-            report.failed += 1
-        else:
-            report.retrying += 1
-        report.errors.append(f"{notification.id}: {type(error).__name__}")
-    else:
-        values = {
-            "status": NotificationStatus.SENT,
-            "sent_at": datetime.now(UTC),
-            "last_error": None,
-        }
+    except Exception as failure:  # any sender failure is retried, whatever its kind
+        error = f"{type(failure).__name__}: {failure}"
+        report.errors.append(f"{notification.id}: {type(failure).__name__}")
+    now = datetime.now(UTC)
+    outcome = settled(
+        MAIL, notification.attempts, notification.created_at, now, error is None, error
+    )
+    values = outcome.values | ({"sent_at": now} if error is None else {})
+    if outcome.status == NotificationStatus.SENT:
         report.sent += 1
+    elif outcome.status == NotificationStatus.FAILED:
+        report.failed += 1
+    else:
+        report.retrying += 1
     async with sessions() as session, session.begin():
         bind_pool(session, pool)
-        await session.execute(
-            update(Notification).where(Notification.id == notification.id).values(**values)
-        )
+        await settle(session, MAIL, notification.id, values)

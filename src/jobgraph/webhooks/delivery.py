@@ -1,5 +1,5 @@
-"""Sending the deliveries that are due. Each is claimed (SENDING, with a lease) and
-committed before it is sent, with ``FOR UPDATE SKIP LOCKED``, so several processes never
+"""Sending the deliveries that are due, a kind of the one queue (``WEBHOOKS``, db/queue.py):
+each is claimed with a lease and committed before it is sent, so several processes never
 send one twice; one sent but not recorded (a crash) is sent again when its lease ends, with
 the same webhook-id, which receivers deduplicate on: at least once, once in effect.
 
@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 from standardwebhooks import Webhook
 
 from jobgraph.db.engine import bind_pool
+from jobgraph.db.queue import QueueKind, claim, settle, settled
 from jobgraph.identity.models import Account, CompanyMember, MemberRole, TenantAdmin
 from jobgraph.notifications.outbox import enqueue
 from jobgraph.tenancy.registry import TenantRegistry
@@ -44,11 +45,20 @@ from jobgraph.webhooks.models import (
 from jobgraph.webhooks.service import is_public, secret_of
 
 # The pauses before each next attempt; after GIVE_UP_AFTER a delivery is failed.
-BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (0.5, 2, 10, 30, 60, 120, 240, 480, 480))
+BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (0.5, 2, 10, 30, 60, 120, 240, 480))
 GIVE_UP_AFTER = timedelta(days=1)
 LEASE = timedelta(minutes=5)  # a claimed delivery not recorded by then is sent again
 # (JOBGRAPH_WEBHOOKS_LEASE_S where the periodic work sends)
 BATCH = 100
+
+WEBHOOKS = QueueKind(
+    "webhooks",
+    WebhookDelivery,
+    done=DeliveryStatus.DELIVERED,
+    pauses=BACKOFF,
+    max_age=GIVE_UP_AFTER,
+    guarantee="at least once, with the same webhook-id each time; one at a time per endpoint",
+)
 MAX_RESPONSE = 64 * 1024
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 ENDPOINTS_AT_ONCE = 10
@@ -128,36 +138,28 @@ async def _claim(
 ) -> list[_Claimed]:
     async with sessions() as db, db.begin():
         bind_pool(db, pool)
-        rows = (
-            await db.execute(
-                select(WebhookDelivery, WebhookEndpoint)
-                .join(
-                    WebhookEndpoint,
-                    (WebhookEndpoint.pool_id == WebhookDelivery.pool_id)
-                    & (WebhookEndpoint.id == WebhookDelivery.endpoint_id),
-                )
-                .where(
-                    WebhookDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                    WebhookDelivery.next_attempt_at <= now,
-                    # One deliverer at a time per endpoint, whichever process: none while
-                    # another holds a lease on one of the endpoint's deliveries...
-                    ~exists().where(
-                        _busy.pool_id == WebhookDelivery.pool_id,
-                        _busy.endpoint_id == WebhookDelivery.endpoint_id,
-                        _busy.status == DeliveryStatus.SENDING,
-                        _busy.next_attempt_at > now,
-                    ),
-                )
-                .order_by(WebhookDelivery.next_attempt_at)
-                .limit(BATCH)
-                # ...or claims the endpoint's deliveries right now (its row is locked).
-                .with_for_update(of=[WebhookDelivery, WebhookEndpoint], skip_locked=True)
+        deliveries = (
+            select(WebhookDelivery, WebhookEndpoint)
+            .join(
+                WebhookEndpoint,
+                (WebhookEndpoint.pool_id == WebhookDelivery.pool_id)
+                & (WebhookEndpoint.id == WebhookDelivery.endpoint_id),
             )
-        ).all()
+            # One deliverer at a time per endpoint, whichever process: none while another
+            # holds a lease on one of the endpoint's deliveries, or claims the endpoint's
+            # deliveries right now (its row is locked: ``lock``).
+            .where(
+                ~exists().where(
+                    _busy.pool_id == WebhookDelivery.pool_id,
+                    _busy.endpoint_id == WebhookDelivery.endpoint_id,
+                    _busy.status == DeliveryStatus.SENDING,
+                    _busy.next_attempt_at > now,
+                )
+            )
+        )
+        rows = await claim(db, WEBHOOKS, deliveries, now, lease, BATCH, lock=[WebhookEndpoint])
         claimed = []
         for delivery, endpoint in rows:
-            delivery.status = DeliveryStatus.SENDING
-            delivery.next_attempt_at = now + lease
             payload = delivery.payload
             if delivery.event == WebhookEvent.APPLICATION_RECEIVED:
                 # The applicant's fields where the policy allows: read as it is sent (never
@@ -281,31 +283,27 @@ async def _record(
         bind_pool(db, pool)
         for delivery in claimed:
             result = outcomes[delivery.id]
-            values: dict[str, Any] = {
-                "attempts": delivery.attempts + 1,
+            outcome = settled(
+                WEBHOOKS, delivery.attempts, delivery.created_at, now, result.ok, result.error
+            )
+            values = outcome.values | {
                 "last_status_code": result.status_code,
-                "last_error": result.error,
                 "last_duration_ms": result.duration_ms,
             }
-            if result.ok:
-                values |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
+            if outcome.status == DeliveryStatus.DELIVERED:
+                values["delivered_at"] = now
                 report.delivered += 1
                 await db.execute(
                     update(WebhookEndpoint)
                     .where(WebhookEndpoint.id == delivery.endpoint_id)
                     .values(failing_since=None)
                 )
-            elif now - delivery.created_at >= GIVE_UP_AFTER:
-                values |= {"status": DeliveryStatus.FAILED}
+            elif outcome.status == DeliveryStatus.FAILED:
                 report.failed += 1
                 await _mark_failing(db, registry, delivery.endpoint_id, now)
             else:
-                pause = BACKOFF[min(delivery.attempts, len(BACKOFF) - 1)]
-                values |= {"status": DeliveryStatus.PENDING, "next_attempt_at": now + pause}
                 report.retrying += 1
-            await db.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
-            )
+            await settle(db, WEBHOOKS, delivery.id, values)
 
 
 async def _mark_failing(

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobgraph.db.models import Base, PoolOwned
+from jobgraph.db.queue import Queued, QueueStatus
 
 
 class WebhookEvent(StrEnum):
@@ -28,10 +29,10 @@ class WebhookEvent(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    PENDING = "PENDING"  # waits for its next attempt
-    SENDING = "SENDING"  # claimed by a deliverer
+    PENDING = QueueStatus.PENDING  # waits for its next attempt
+    SENDING = QueueStatus.SENDING  # claimed by a deliverer until its next attempt's time
     DELIVERED = "DELIVERED"
-    FAILED = "FAILED"  # gave up: its endpoint did not take it for a day
+    FAILED = QueueStatus.FAILED  # gave up: its endpoint did not take it for a day
 
 
 class WebhookEndpoint(PoolOwned, Base):
@@ -55,8 +56,9 @@ class WebhookEndpoint(PoolOwned, Base):
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class WebhookDelivery(PoolOwned, Base):
-    """One event for one endpoint: its id is the webhook-id the receiver deduplicates on."""
+class WebhookDelivery(PoolOwned, Queued, Base):
+    """One event for one endpoint, an item of the queue: its id is the webhook-id the
+    receiver deduplicates on."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
@@ -72,10 +74,6 @@ class WebhookDelivery(PoolOwned, Base):
     endpoint_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     event: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(String(500))
     last_duration_ms: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -61,8 +61,12 @@ class WebhookDelivery:
     id: strawberry.ID = strawberry.field(description="Its webhook-id header: deduplicate on it.")
     event: WebhookEvent
     status: DeliveryStatus
-    attempts: int
-    next_attempt_at: datetime | None
+    attempts: int = strawberry.field(
+        description="Attempts started, one its sender did not live to record included."
+    )
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When it is tried next; while SENDING, when its sender's lease ends."
+    )
     last_status_code: int | None
     last_error: str | None
     last_duration_ms: int | None

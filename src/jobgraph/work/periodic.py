@@ -23,22 +23,19 @@ from types import MappingProxyType
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.elements import ColumnElement
 
 from jobgraph.db.engine import bind_pool
+from jobgraph.db.queue import QueueKind
 from jobgraph.graphql.services import Services
 from jobgraph.jobs.alerts import run_alerts
 from jobgraph.jobs.postings import announce_expired, remind_unconfirmed
-from jobgraph.notifications.models import Notification, NotificationStatus
-from jobgraph.notifications.outbox import deliver
+from jobgraph.notifications.outbox import MAIL, deliver
 from jobgraph.notifications.senders import Sender
 from jobgraph.privacy.rights import queue_every_update_request
 from jobgraph.settings import Settings
 from jobgraph.tenancy.registry import TenantRegistry
-from jobgraph.webhooks.delivery import deliver_due
+from jobgraph.webhooks.delivery import WEBHOOKS, deliver_due
 from jobgraph.webhooks.hooks import WebhookHooks
-from jobgraph.webhooks.models import DeliveryStatus, WebhookDelivery
 from jobgraph.work import schedule
 
 log = logging.getLogger(__name__)
@@ -178,6 +175,10 @@ async def _run_taken(work: WorkContext, kind: Periodic) -> None:
     await schedule.hand_back(work.sessions, kind.name, every, error)
 
 
+# The queue's kinds (db/queue.py), each sent by the periodic work of its name.
+QUEUE_KINDS: tuple[QueueKind, ...] = (MAIL, WEBHOOKS)
+
+
 @dataclass(frozen=True)
 class Queue:
     queued: int  # waiting to be sent, due now or later
@@ -189,32 +190,17 @@ async def backlog(work: WorkContext) -> dict[str, Queue] | None:
     None where the database cannot say now."""
     try:
         pools = (await work.registry()).pools()
-        return {
-            "mail": await _queue(
-                work.sessions,
-                pools,
-                Notification.created_at,
-                Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.SENDING]),
-            ),
-            "webhooks": await _queue(
-                work.sessions,
-                pools,
-                WebhookDelivery.created_at,
-                WebhookDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-            ),
-        }
+        return {kind.name: await _queue(work.sessions, pools, kind) for kind in QUEUE_KINDS}
     except Exception:  # /readyz reports the database itself
         log.warning("work: the backlog could not be read", exc_info=True)
         return None
 
 
 async def _queue(
-    sessions: async_sessionmaker[AsyncSession],
-    pools: list[str],
-    created_at: InstrumentedAttribute[datetime],
-    waiting: ColumnElement[bool],
+    sessions: async_sessionmaker[AsyncSession], pools: list[str], kind: QueueKind
 ) -> Queue:
     queued, oldest = 0, 0.0
+    created_at = kind.table.created_at
     for pool in pools:  # row-level security: one pool per transaction
         async with sessions() as session, session.begin():
             bind_pool(session, pool)
@@ -223,7 +209,7 @@ async def _queue(
                     select(
                         func.count(),
                         func.coalesce(func.extract("epoch", func.now() - func.min(created_at)), 0),
-                    ).where(waiting)
+                    ).where(kind.waiting())
                 )
             ).one()
         queued += int(count)
