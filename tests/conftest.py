@@ -33,6 +33,9 @@ from jobgraph.db.urls import DatabaseUrls
 from jobgraph.demo import DEMO_OPERATOR, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from jobgraph.settings import PROJECT_ROOT, Settings
 
+# Tests marked by the infrastructure they need, listed by it where skipped.
+pytest_plugins = ["tests.support.needs"]
+
 TEST_SETTINGS = Settings(
     database_url=None,
     data_dir=PROJECT_ROOT / ".data",

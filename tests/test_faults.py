@@ -18,6 +18,7 @@ from jobgraph.app import create_app
 from jobgraph.db.urls import DatabaseUrls
 from tests.conftest import TEST_SETTINGS, Api, database_name, error_code
 from tests.support.employers import employer_of
+from tests.support.needs import skip_for_want_of
 from tests.support.servers import ServerOutput, copy_of_test_server, free_port, on_server
 
 QUERY = "query($s: String) { jobs(first: 3, search: $s) { totalCount edges { node { title } } } }"
@@ -98,6 +99,7 @@ class PrivateRedis:
 SIGN_IN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
 
 
+@pytest.mark.needs("redis-server")
 async def test_the_rate_limits_go_on_without_redis_and_count_there_again_when_it_is_back(
     serve, database, tmp_path
 ):
@@ -105,7 +107,7 @@ async def test_the_rate_limits_go_on_without_redis_and_count_there_again_when_it
     service answers as before, the limits hold per process); once it is back, the counts
     are shared again."""
     if shutil.which("redis-server") is None:
-        pytest.skip("needs Redis: Debian's redis-server is not installed")
+        skip_for_want_of("redis-server", "Debian's redis-server is not installed")
     private = PrivateRedis(tmp_path)
     private.start()
     try:
@@ -148,6 +150,7 @@ def private_primary(database_server, database):
         yield server
 
 
+@pytest.mark.needs("a-copy-of-the-test-server")
 async def test_a_restart_of_postgresql_under_load_loses_no_acknowledged_application(
     database, private_primary
 ):

@@ -26,6 +26,7 @@ from jobgraph.db.embedded import server_user_name
 from jobgraph.db.urls import DatabaseUrls
 from tests.conftest import TEST_SETTINGS, Api, database_name, error_code
 from tests.support.employers import employer_of
+from tests.support.needs import skip_for_want_of
 from tests.support.servers import free_port
 
 SEARCH = "{ jobs(first: 20) { edges { node { id title company { name } } } } }"
@@ -37,11 +38,15 @@ APPLICANTS = "query($j: ID!) { applicants(jobId: $j) { candidate { email } } }"
 UNKEPT = "query($s: String) { jobs(first: 3, search: $s) { totalCount edges { node { id } } } }"
 ME = "{ me { email } }"
 
+pytestmark = pytest.mark.needs("pgbouncer")
+
 
 def pgbouncer_binary() -> str:
     found = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
     if found is None:
-        pytest.skip("Debian's pgbouncer is not installed (`make test` installs it as root)")
+        skip_for_want_of(
+            "pgbouncer", "Debian's pgbouncer is not installed (`make test` installs it as root)"
+        )
     return found
 
 

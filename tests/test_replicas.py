@@ -75,6 +75,7 @@ def client_at(app: object, address: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
+@pytest.mark.needs("a-copy-of-the-test-server")
 async def test_queries_read_from_the_standby_and_writers_read_their_writes(database, standby):
     async for app in _served(database, standby):
         primary = StatementCounter.of(app.state.services.engine)
@@ -112,6 +113,7 @@ async def test_queries_read_from_the_standby_and_writers_read_their_writes(datab
             assert ready["status"] == "ready" and ready["replicaLagSeconds"] >= 0
 
 
+@pytest.mark.needs("a-copy-of-the-test-server")
 async def test_a_disclosure_read_on_the_standby_is_recorded_on_the_primary(
     database, database_server, standby
 ):
@@ -143,7 +145,9 @@ async def test_a_disclosure_read_on_the_standby_is_recorded_on_the_primary(
     assert record["reason"] == "APPLICATION" and "EMAIL" in record["fields"]
 
 
-@pytest.mark.parametrize("store", ["memory", "redis"])
+@pytest.mark.parametrize(
+    "store", ["memory", pytest.param("redis", marks=pytest.mark.needs("redis"))]
+)
 async def test_a_writer_is_remembered_for_the_window_in_each_store(store):
     redis_url = None
     if store == "redis":
@@ -163,6 +167,7 @@ async def test_a_writer_is_remembered_for_the_window_in_each_store(store):
         await expired.close()
 
 
+@pytest.mark.needs("a-copy-of-the-test-server")
 async def test_reads_go_to_the_primary_while_the_standby_is_away(database, standby):
     """The standby stops: the next request finds it gone (each reads the registry's version
     there first) and is answered from the primary, as every one after it; /readyz stays

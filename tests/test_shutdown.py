@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from jobgraph.db.embedded import EmbeddedPostgres
 from tests.conftest import PROJECT_ROOT
 from tests.support.servers import (
@@ -86,6 +88,7 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(database):
         server.stdout.close()
 
 
+@pytest.mark.needs("redis")
 def test_sigterm_also_stops_the_embedded_database_the_server_started():
     """The default path: no DATABASE_URL, so `jobgraph serve` runs its own PostgreSQL; with
     two workers (their rate limits in Redis), SIGTERM stops both, then the database."""

@@ -326,6 +326,7 @@ async def _until_subscribed(port: int, metrics_token: str) -> None:
     raise AssertionError("the subscription never waited for events")
 
 
+@pytest.mark.needs("redis")
 async def test_events_travel_through_redis_where_configured(api, database):
     """With JOBGRAPH_LIVE_EVENTS=redis (where no process can LISTEN), an event published by
     one app once its transaction commits reaches a subscriber of another."""

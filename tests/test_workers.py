@@ -10,6 +10,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from jobgraph.demo import DEMO_PASSWORD
 from tests.conftest import demo_code
@@ -43,6 +44,7 @@ def call(port: int, query: str, variables: dict | None = None, token: str | None
     return response.json()
 
 
+@pytest.mark.needs("redis")
 def test_two_workers_share_rate_limits_and_the_registry_and_stop_together(database):
     empty_redis_or_skip()
     port = free_port()

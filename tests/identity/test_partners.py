@@ -173,6 +173,7 @@ async def test_secrets_never_appear_in_later_responses_or_in_logs(api, caplog):
         assert value not in logged
 
 
+@pytest.mark.needs("redis")
 async def test_site_key_counters_are_shared_between_processes_through_redis(
     database, reconfigure, monkeypatch
 ):

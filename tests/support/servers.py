@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Iterator
 
 import httpx
-import pytest
 from sqlalchemy.engine import make_url
 
 from jobgraph.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from tests.conftest import PROJECT_ROOT, TEST_SETTINGS
+from tests.support.needs import skip_for_want_of
 
 
 def free_port() -> int:
@@ -129,7 +129,7 @@ def empty_redis_or_skip(url: str = REDIS) -> str:
             raise AssertionError(
                 f"JOBGRAPH_TEST_REDIS_URL is set, and {url} cannot be reached"
             ) from error
-        pytest.skip(f"needs Redis: none on {REDIS_SERVER} (set JOBGRAPH_TEST_REDIS_URL)")
+        skip_for_want_of("redis", f"none on {REDIS_SERVER} (set JOBGRAPH_TEST_REDIS_URL)")
     return url
 
 
@@ -139,9 +139,10 @@ def copy_of_test_server(admin_url: str, name: str) -> Iterator[EmbeddedPostgres]
     (every database it holds now, this test's included): a streaming standby of it until
     promoted; stopped and removed afterwards."""
     if os.environ.get("DATABASE_URL"):
-        pytest.skip(
+        skip_for_want_of(
+            "a-copy-of-the-test-server",
             "the copy is made from the embedded test server, whose access rules admit "
-            "replication; unset DATABASE_URL to run this test"
+            "replication; unset DATABASE_URL to run this test",
         )
     primary = make_url(admin_url)
     conninfo = f"host={primary.query['host']} user={primary.username}"
