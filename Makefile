@@ -28,8 +28,10 @@ audit: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed wrk
 	$(BIN)/python -m bench
 
-load: $(VENV)/.test-installed
-	$(BIN)/python -m bench.load
+# `make load LOAD=--restart-postgres`: PostgreSQL stopped and started again under the load,
+# seekers applying meanwhile (bench/load.py).
+load: $(VENV)/.test-installed wrk
+	$(BIN)/python -m bench.load $(LOAD)
 
 # The faults of docs/operations.md ("When something fails"), each made to happen to the real
 # service on this machine (PostgreSQL dropping and refusing connections and restarting under

@@ -8,7 +8,14 @@ The clients are Debian's wrk (C), one process per operation holding its share of
 connections, all at once; without wrk, a Python client (which is then the bottleneck).
 
 Options: --clients C (200), --seconds S (60), --workers W (2). Uses the benchmark's data
-set."""
+set.
+
+--restart-postgres: a third of the way in, PostgreSQL is stopped for a few seconds and
+started again, while, beside the load, seekers apply to postings one after another (a
+refused application is tried again once the database answers, as a client would). The
+report then counts, per operation, the requests refused because the database could not
+be reached (SERVICE_UNAVAILABLE) apart from other errors, and checks afterwards that every
+application acknowledged is in the database."""
 
 from __future__ import annotations
 
@@ -80,23 +87,25 @@ wrk.headers["Content-Type"] = "application/json"
 {headers}
 local threads = {{}}
 function setup(thread) table.insert(threads, thread) end
-function init(args) errors = 0; shed = 0; leaks = 0 end
+function init(args) errors = 0; shed = 0; leaks = 0; away = 0 end
 function response(status, headers, body)
-  if status == 503 then shed = shed + 1
+  if body:find("cannot reach its database", 1, true) then away = away + 1
+  elseif status == 503 then shed = shed + 1
   elseif status ~= 200 or body:find('"errors"', 1, true) then errors = errors + 1 end
   if body:find("%+81%-[89]0%-0000%-%d%d%d%d") or body:find("seeker%d+@")
      or body:find("Last Employer jobboard", 1, true) then leaks = leaks + 1 end
 end
 function done(summary, latency, requests)
-  local e, s, l = 0, 0, 0
+  local e, s, l, a = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     e, s, l = e + t:get("errors"), s + t:get("shed"), l + t:get("leaks")
+    a = a + t:get("away")
   end
   local socket = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.timeout
-  io.write(string.format("JOBGRAPH %d %d %d %d %d %d %d %d\\n", summary.requests,
+  io.write(string.format("JOBGRAPH %d %d %d %d %d %d %d %d %d\\n", summary.requests,
     latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    e + socket, s, l, summary.duration))
+    e + socket, s, l, summary.duration, a))
 end
 """
 
@@ -133,16 +142,16 @@ async def load_with_wrk(port: int, mix: dict, clients: int, seconds: float) -> d
     lines = {}
     for name, report in reports.items():
         found = re.search(
-            r"^JOBGRAPH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", report, re.M
+            r"^JOBGRAPH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", report, re.M
         )
         if found is None:
             raise SystemExit(f"wrk gave no report for {name}:\n{report}")
-        requests, p50, p95, p99, errors, shed, leaks, took = map(int, found.groups())
+        requests, p50, p95, p99, errors, shed, leaks, took, away = map(int, found.groups())
         lines[name] = (
             f"  {name:28} {requests / (took / 1e6):7.1f} req/s  p50 {p50 / 1000:6.0f} ms  "
             f"p95 {p95 / 1000:6.0f} ms  p99 {p99 / 1000:6.0f} ms  "
             f"errors {errors}  shed {shed} ({shed / max(requests, 1):.0%})  "
-            f"leaked canaries {leaks}"
+            f"leaked canaries {leaks}" + (f"  database away {away}" if away else "")
         )
     return lines
 
@@ -180,7 +189,127 @@ def shared_counters(workers: int) -> str:
     return "redis://127.0.0.1:6379/0"
 
 
-async def run(clients: int, seconds: float, workers: int) -> None:
+APPLY = "mutation($j: ID!) { applyToJob(jobId: $j) { id } }"
+POSTINGS = "query($q: String) { jobs(search: $q, first: 50) { edges { node { id } } } }"
+RESTART_DOWN_S = 3.0  # how long PostgreSQL stays stopped
+APPLICANTS = 10
+
+
+@dataclass
+class Applied:
+    acknowledged: list[str] = field(default_factory=list)
+    refused_while_away: int = 0
+    # "already applied" when tried again: committed before its answer was lost, or applied to
+    # in an earlier run
+    answer_lost: int = 0
+    before: int = 0  # applied to in an earlier run
+    shed: int = 0  # refused for the service was busy, and tried again
+    other_errors: list[str] = field(default_factory=list)
+
+
+async def restart_postgres(embedded: EmbeddedPostgres, after_s: float, back: asyncio.Event) -> None:
+    """Stop PostgreSQL ``after_s`` into the load, start it again RESTART_DOWN_S later."""
+    await asyncio.sleep(after_s)
+    say(f"  stopping PostgreSQL for {RESTART_DOWN_S:.0f} s")
+    await asyncio.to_thread(embedded.force_stop)
+    back.clear()
+    await asyncio.sleep(RESTART_DOWN_S)
+    await asyncio.to_thread(embedded.start)
+    say("  PostgreSQL is back")
+    back.set()
+
+
+async def applicants(client: httpx.AsyncClient) -> tuple[list[str], list[dict[str, str]]]:
+    """Postings to apply to, and APPLICANTS seekers signed in (their headers): before the
+    load, which would shed some of these requests."""
+    jobs: list[str] = []
+    for word in ("engineer", "sales", "nurse", "driver", "teacher", None):
+        found = await client.post(
+            "/graphql", headers={"X-Tenant": "jobboard"},
+            json={"query": POSTINGS, "variables": {"q": word}},
+        )  # fmt: skip
+        jobs += [edge["node"]["id"] for edge in found.json()["data"]["jobs"]["edges"]]
+    seekers = []
+    for number in range(1, APPLICANTS + 1):
+        login = await client.post(
+            "/graphql", headers={"X-Tenant": "jobboard"},
+            json={"query": 'mutation($e: String!, $p: String!) { login(email: $e, password: $p)'
+                  " { accessToken } }",
+                  "variables": {"e": f"seeker{number}@jobboard.test", "p": DEMO_PASSWORD}},
+        )  # fmt: skip
+        token = login.json()["data"]["login"]["accessToken"]
+        seekers.append({"X-Tenant": "jobboard", "Authorization": f"Bearer {token}"})
+    return sorted(set(jobs)), seekers
+
+
+async def apply_meanwhile(
+    client: httpx.AsyncClient,
+    jobs: list[str],
+    seekers: list[dict[str, str]],
+    seconds: float,
+    back: asyncio.Event,
+    applied: Applied,
+) -> None:
+    """Each seeker applies to the postings one after another until the time is up; refused
+    because the database is away, an application is tried again once it is back; shed
+    (the service busy), at once."""
+    deadline = time.monotonic() + seconds
+
+    async def seeker(number: int, headers: dict[str, str]) -> None:
+        for job in random.sample(jobs, len(jobs)):  # another order each run
+            refused = False
+            while time.monotonic() < deadline:
+                response = await client.post(
+                    "/graphql", headers=headers, json={"query": APPLY, "variables": {"j": job}}
+                )
+                body = response.json()
+                errors = body.get("errors")
+                if not errors:
+                    applied.acknowledged.append(body["data"]["applyToJob"]["id"])
+                    break
+                if "cannot reach its database" in errors[0]["message"]:
+                    applied.refused_while_away += 1
+                    refused = True
+                    await back.wait()
+                    continue
+                if errors[0]["extensions"]["code"] == "SERVICE_UNAVAILABLE":  # shed: busy
+                    applied.shed += 1
+                    continue
+                if "already applied" in errors[0]["message"]:
+                    if refused:
+                        applied.answer_lost += 1
+                    else:
+                        applied.before += 1
+                else:
+                    applied.other_errors.append(
+                        f"{errors[0]['extensions']['code']}: {errors[0]['message']}"
+                    )
+                break
+            if time.monotonic() >= deadline:
+                return
+
+    await asyncio.gather(*(seeker(number, headers) for number, headers in enumerate(seekers)))
+
+
+def check_applications(embedded: EmbeddedPostgres, applied: Applied) -> None:
+    ids = ",".join(f"'{application}'" for application in applied.acknowledged) or "NULL"
+    present = int(
+        embedded.psql(
+            f"SELECT count(*) FROM applications WHERE id::text IN ({ids})", database="jobgraph"
+        )
+    )
+    say(
+        f"  applications: {len(applied.acknowledged)} acknowledged, {present} of them in the "
+        f"database afterwards; {applied.refused_while_away} refused while the database was "
+        f"away and tried again ({applied.answer_lost} then already applied to); "
+        f"{applied.shed} shed and tried again; {applied.before} applied to in an earlier run; "
+        f"{len(applied.other_errors)} other errors {applied.other_errors[:3]}"
+    )
+    if present != len(applied.acknowledged) or applied.other_errors:
+        raise SystemExit("an acknowledged application is missing, or an unexpected error")
+
+
+async def run(clients: int, seconds: float, workers: int, restart: bool = False) -> None:
     embedded = EmbeddedPostgres(PROJECT_ROOT / ".data", name="postgres-bench")
     say(f"[1/3] starting the embedded PostgreSQL in {embedded.pgdata}")
     embedded.start()
@@ -230,13 +359,28 @@ async def run(clients: int, seconds: float, workers: int) -> None:
                 ),
             }
             say(f"[3/3] {clients} clients for {seconds:.0f} s on a mix of tenants and viewers")
+            back, applied = asyncio.Event(), Applied()
+            back.set()
+            beside = []
+            if restart:
+                jobs, seekers = await applicants(client)
+                beside = [
+                    restart_postgres(embedded, seconds / 3, back),
+                    apply_meanwhile(client, jobs, seekers, seconds, back, applied),
+                ]
             if shutil.which("wrk"):
-                lines = await load_with_wrk(port, mix, clients, seconds)
+                loading = asyncio.create_task(load_with_wrk(port, mix, clients, seconds))
+                await asyncio.gather(*beside)
+                lines = await loading
                 for line in lines.values():
                     say(line)
+                if restart:
+                    check_applications(embedded, applied)
                 if any("leaked canaries 0" not in line for line in lines.values()):
                     raise SystemExit("personal data leaked: see above")
                 return
+            if restart:
+                raise SystemExit("--restart-postgres needs wrk (Debian: apt-get install wrk)")
             say("  wrk is not installed (Debian: apt-get install wrk): Python clients, which")
             say("  are then the bottleneck; the latencies below include their own queueing")
             await _load_with_python(client, mix, clients, seconds)
@@ -291,8 +435,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--restart-postgres", action="store_true")
     arguments = parser.parse_args()
-    asyncio.run(run(arguments.clients, arguments.seconds, arguments.workers))
+    asyncio.run(
+        run(arguments.clients, arguments.seconds, arguments.workers, arguments.restart_postgres)
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.db.engine import bind_pool
-from jobgraph.db.outages import is_database_outage, outage_message
+from jobgraph.db.outages import is_database_outage, log_outage, outage_message
 from jobgraph.errors import ServiceUnavailable, error_response
 from jobgraph.request_state import state_of
 
@@ -46,11 +46,16 @@ class SessionPerRequest:
             if started or not is_database_outage(error):
                 raise
             reference = uuid.uuid4().hex[:12]
-            log.error("database unavailable (reference %s)", reference, exc_info=error)
+            log_outage(reference, error)
             unavailable = ServiceUnavailable(outage_message(reference), reference=reference)
             await error_response(unavailable)(scope, receive, send)
         finally:
             # A session that never began a transaction holds no connection (a page read on
             # its own, a cached answer): closing it would only cost a greenlet's switch.
             if session.in_transaction() or session.sync_session.identity_map:
-                await session.close()
+                try:
+                    await session.close()
+                except Exception as error:  # its connection died with the server: let go
+                    if not is_database_outage(error):
+                        raise
+                    log.warning("a request's database connection was lost: %s", error)

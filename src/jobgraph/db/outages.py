@@ -5,6 +5,8 @@ same words instead of an internal error."""
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -12,6 +14,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 # SQLSTATE classes of a database that cannot serve now: connection exception, insufficient
 # resources (too many connections), operator intervention (shutdown, cannot connect now).
 _OUTAGE_CLASSES = ("08", "53", "57")
+
+log = logging.getLogger("jobgraph.errors")
 
 
 def is_database_outage(error: BaseException) -> bool:
@@ -39,3 +43,13 @@ def outage_message(reference: str) -> str:
         "The service cannot reach its database right now; try again shortly "
         f"(reference {reference})."
     )
+
+
+def log_outage(reference: str, error: BaseException) -> None:
+    """One line per request refused (an outage refuses hundreds; a traceback each would
+    bury the log): the reference the caller was given, and the cause in the driver's
+    words ("the database system is shutting down", "connection refused")."""
+    cause: BaseException = error
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    log.error("database unavailable (reference %s): %s: %s", reference, type(cause).__name__, cause)

@@ -11,7 +11,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from jobgraph.db.outages import is_database_outage, outage_message
+from jobgraph.db.outages import is_database_outage, log_outage, outage_message
 from jobgraph.errors import ErrorCode, JobgraphError
 
 log = logging.getLogger("jobgraph.errors")
@@ -62,7 +62,7 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
         return _replace(error, message, {"code": str(ErrorCode.BAD_USER_INPUT)})
     reference = uuid.uuid4().hex[:12]
     if is_database_outage(original):
-        log.error("database unavailable (reference %s)", reference, exc_info=original)
+        log_outage(reference, original)
         return _replace(
             error,
             outage_message(reference),

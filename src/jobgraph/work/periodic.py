@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobgraph.db.engine import bind_pool
+from jobgraph.db.outages import is_database_outage
 from jobgraph.db.queue import QueueKind
 from jobgraph.graphql.services import Services
 from jobgraph.jobs.alerts import run_alerts
@@ -156,8 +157,11 @@ async def run_work(services: Services) -> None:
                 if await schedule.take(sessions, kind.name, lease):
                     await _run_taken(work, kind)
             log.debug("work: the schedule was checked")
-        except Exception:  # the database away a moment: the next look tries again
-            log.exception("work: the schedule could not be read")
+        except Exception as error:  # the database away a moment: the next look tries again
+            if not is_database_outage(error):
+                log.exception("work: the schedule could not be read")
+            else:
+                log.warning("work: the database cannot be reached now: %s", error)
         services.metrics.observe_work(await backlog(work))
         await asyncio.sleep(pause)
 
