@@ -15,8 +15,10 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
+from jobgraph import live as live_events
 from jobgraph.app import create_app
 from jobgraph.demo import DEMO_PASSWORD
+from jobgraph.live import ConnectionSlots
 from tests.conftest import TEST_SETTINGS
 from tests.support.browser import listening
 from tests.support.disclosure import EXPECTED, FIELDS, NARROW, check, seeker_token
@@ -243,7 +245,7 @@ async def test_connections_and_subscriptions_are_limited_and_queries_go_over_htt
         assert over_ws["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert "HTTP POST" in over_ws["payload"][0]["message"]
     # Once closed, they count no more.
-    assert app.state.services.live.connections.total() == 0
+    assert app.state.services.live.slots.held == 0
 
 
 async def test_a_subscription_sent_over_http_is_told_where_to_go(api):
@@ -361,3 +363,31 @@ def test_redis_events_need_a_redis_url():
 
     with pytest.raises(ValidationError, match="needs JOBGRAPH_REDIS_URL"):
         Settings(live_events="redis", redis_url=None)
+
+
+@pytest.mark.needs("redis")
+async def test_an_accounts_live_connections_are_counted_across_processes(monkeypatch):
+    """Two processes' counts (each its own ConnectionSlots) on one Redis: the limit holds
+    whichever takes the connections; a slot given back is free at once, and one whose
+    process died (never given back) is free once it expires."""
+    url = empty_redis_or_skip()
+    monkeypatch.setattr(live_events, "SLOT_TTL_S", 1)
+    first, second = ConnectionSlots(url), ConnectionSlots(url)
+    try:
+        taken = [
+            await process.take("jobboard", "ann", 5)
+            for process in (first, second, first, second, first)
+        ]
+        assert None not in taken
+        assert await first.take("jobboard", "ann", 5) is None
+        assert await second.take("jobboard", "ann", 5) is None
+        assert await second.take("jobboard", "bob", 5) is not None, "each account its own"
+        await first.give_back(taken[0])
+        assert await second.take("jobboard", "ann", 5) is not None
+        assert await first.take("jobboard", "ann", 5) is None
+        # The second process dies holding its slots: they expire (a time, nothing to await).
+        await asyncio.sleep(1.1)
+        assert await first.take("jobboard", "ann", 5) is not None
+    finally:
+        await first.close()
+        await second.close()

@@ -1,8 +1,11 @@
-"""`jobgraph serve --workers 2`: two processes behind one port share the rate limits (in
-Redis) and the tenant registry (in PostgreSQL), and SIGTERM stops them both."""
+"""`jobgraph serve --workers 2`: two processes behind one port share the rate limits and
+each account's count of live connections (in Redis) and the tenant registry (in
+PostgreSQL), and SIGTERM stops them both."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -11,9 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from jobgraph.demo import DEMO_PASSWORD
 from tests.conftest import demo_code
+from tests.support.live import live
 from tests.support.servers import (
     REDIS,
     empty_redis_or_skip,
@@ -28,6 +33,24 @@ VERIFY_SECOND_FACTOR = """mutation($c: String!) { verifySecondFactor(code: $c) {
 BRANDING = """mutation($b: BrandingInput!) {
   updateTenantBranding(branding: $b) { settings { slug } } }"""
 SITE_NAME = "{ tenant { branding { siteName } } }"
+
+
+async def live_connections(port: int, token: str, count: int) -> list[str]:
+    """Open ``count`` live connections at once, each on a connection of its own: what each
+    was answered (connection_ack, or the code it was closed with), all held open until the
+    last has its answer."""
+    async with contextlib.AsyncExitStack() as stack:
+        answers = []
+        for _ in range(count):
+            client = await stack.enter_async_context(live(port))
+            await client.send(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+            )
+            try:
+                answers.append((await client.receive())["type"])
+            except ConnectionClosed:
+                answers.append(str((await client.closed())[0]))
+        return answers
 
 
 def call(port: int, query: str, variables: dict | None = None, token: str | None = None) -> dict:
@@ -45,7 +68,9 @@ def call(port: int, query: str, variables: dict | None = None, token: str | None
 
 
 @pytest.mark.needs("redis")
-def test_two_workers_share_rate_limits_and_the_registry_and_stop_together(database):
+def test_two_workers_share_rate_limits_live_connections_and_the_registry_and_stop_together(
+    database,
+):
     empty_redis_or_skip()
     port = free_port()
     server = start_server(
@@ -78,6 +103,11 @@ def test_two_workers_share_rate_limits_and_the_registry_and_stop_together(databa
             if seen == {"Harbour Jobs"} or time.monotonic() > deadline:
                 break
         assert seen == {"Harbour Jobs"}
+
+        # One account's live connections: five, whichever worker holds each.
+        employer = call(port, LOGIN, {"e": "employer@jobboard.test", "p": DEMO_PASSWORD})
+        answers = asyncio.run(live_connections(port, employer["data"]["login"]["accessToken"], 7))
+        assert sorted(answers) == ["4429"] * 2 + ["connection_ack"] * 5
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)

@@ -125,7 +125,11 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
         listener = Listener(_listening_url(urls, settings))
         caches = Caches()
         provider_keys = ProviderKeys(caches)
-        live = LiveEvents(listener, settings.redis_url if settings.live_events == "redis" else None)
+        live = LiveEvents(
+            listener,
+            settings.redis_url if settings.live_events == "redis" else None,
+            slots_url=settings.redis_url,
+        )
         app.state.services = Services(
             settings=settings,
             engine=engine,

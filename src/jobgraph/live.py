@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -162,25 +163,140 @@ class Subscriber:
             yield event
 
 
-class LiveEvents:
-    """This process's subscribers, and the events its listener (or Redis) hears for them."""
+# A slot held by a process that died is free again after this long (each process renews
+# its slots a third of the way through).
+SLOT_TTL_S = 60
+_TAKE_SLOT = """
+local now = tonumber(redis.call('TIME')[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+"""
+_RENEW_SLOTS = """
+local now = tonumber(redis.call('TIME')[1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
+  redis.call('EXPIRE', key, tonumber(ARGV[1]))
+end
+return 0
+"""
 
-    def __init__(self, listener: Listener, redis_url: str | None = None) -> None:
+
+class ConnectionSlots:
+    """The live connections each account holds open, against its site's limit, counted
+    where every process counts together: in Redis where JOBGRAPH_REDIS_URL is set (several
+    processes need it), else in this process, then the only one. In Redis each connection
+    is a slot (a member of the account's sorted set, due to expire ``SLOT_TTL_S`` after its
+    last renewal), so a process that dies holding slots frees them by itself. While Redis
+    cannot be reached, each process counts on its own, and says so once."""
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._local: Counter[str] = Counter()
+        self._client = (
+            redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            if redis_url
+            else None
+        )
+        self._held: dict[str, tuple[str, bool]] = {}  # slot: (key, counted in Redis)
+        self._renewing: asyncio.Task[None] | None = None
+        self.redis_away = False
+
+    @property
+    def held(self) -> int:
+        """The slots this process holds: its open connections."""
+        return len(self._held)
+
+    async def start(self) -> None:
+        if self._client is not None:
+            self._renewing = asyncio.create_task(self._keep_renewing())
+
+    async def close(self) -> None:
+        await stop(self._renewing)
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def take(self, pool: str, account: str, limit: int) -> str | None:
+        """A slot for one more connection of ``account``, or None where it holds ``limit``."""
+        key, slot = f"jobgraph:live:{pool}:{account}", uuid.uuid4().hex
+        if self._client is not None:
+            try:
+                taken = await self._client.eval(_TAKE_SLOT, 1, key, limit, SLOT_TTL_S, slot)
+                self._redis_is(away=False)
+                if not taken:
+                    return None
+                self._held[slot] = (key, True)
+                return slot
+            except (redis_errors.RedisError, OSError) as error:
+                self._redis_is(away=True, error=error)
+        if self._local[key] >= limit:
+            return None
+        self._local[key] += 1
+        self._held[slot] = (key, False)
+        return slot
+
+    async def give_back(self, slot: str) -> None:
+        key, in_redis = self._held.pop(slot)
+        if not in_redis:
+            self._local[key] -= 1
+            if self._local[key] <= 0:
+                del self._local[key]
+            return
+        assert self._client is not None
+        try:
+            await self._client.zrem(key, slot)
+        except (redis_errors.RedisError, OSError) as error:  # it expires by itself
+            self._redis_is(away=True, error=error)
+
+    async def _keep_renewing(self) -> None:
+        assert self._client is not None
+        while True:
+            await asyncio.sleep(SLOT_TTL_S / 3)
+            held = [(key, slot) for slot, (key, in_redis) in self._held.items() if in_redis]
+            if not held:
+                continue
+            try:
+                keys, slots = zip(*held, strict=True)
+                await self._client.eval(_RENEW_SLOTS, len(keys), *keys, SLOT_TTL_S, *slots)
+            except (redis_errors.RedisError, OSError) as error:
+                self._redis_is(away=True, error=error)
+
+    def _redis_is(self, away: bool, error: BaseException | None = None) -> None:
+        if away and not self.redis_away:
+            log.warning(
+                "Redis cannot be reached (%s): each process counts live connections on its "
+                "own until it answers again",
+                type(error).__name__,
+            )
+        elif not away and self.redis_away:
+            log.warning("Redis answers again: live connections are counted there again")
+        self.redis_away = away
+
+
+class LiveEvents:
+    """This process's subscribers, and the events its listener (or Redis) hears for them;
+    the live connections each account holds (``slots``, shared through ``slots_url``)."""
+
+    def __init__(
+        self, listener: Listener, redis_url: str | None = None, slots_url: str | None = None
+    ) -> None:
         self._listener = listener
         self._subscribers: set[Subscriber] = set()
         self._subscriptions_changed: list[asyncio.Future[None]] = []
-        # Open live connections per (pool, account), for the per-account limit.
-        self.connections: Counter[tuple[str, str]] = Counter()
+        self.slots = ConnectionSlots(slots_url)
         self.relay = RedisRelay(redis_url, self._heard, self._interrupted) if redis_url else None
         if self.relay is None:
             listener.on(CHANNEL, self._heard)
             listener.on_change(self._interrupted)
 
     async def start(self) -> None:
+        await self.slots.start()
         if self.relay is not None:
             await self.relay.start()
 
     async def close(self) -> None:
+        await self.slots.close()
         if self.relay is not None:
             await self.relay.close()
 

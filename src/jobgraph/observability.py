@@ -116,10 +116,10 @@ class Metrics:
         pool_size.set_function(lambda: engine_pool.size())
         live_connections = Gauge(
             "jobgraph_live_connections",
-            "WebSocket connections of signed-in accounts open now.",
+            "WebSocket connections of signed-in accounts open now, in this process.",
             registry=self.registry,
         )
-        live_connections.set_function(lambda: live.connections.total())
+        live_connections.set_function(lambda: live.slots.held)
         live_subscriptions = Gauge(
             "jobgraph_live_subscriptions",
             "Subscriptions waiting for events now.",

@@ -5,7 +5,8 @@
   page on another origin may connect only where the site allows that origin;
 - ``connection_init`` carries ``{"authorization": "Bearer <token>"}``, the same tokens as
   HTTP; without a signed-in account's valid token the connection closes (4401, 4403);
-- a site limits the live connections of one account (in each process) and the
+- a site limits the live connections of one account (across every process: ``live.
+  ConnectionSlots``) and the
   subscriptions of one connection; connection attempts count against the address's
   anonymous request limit;
 - a connection carries subscriptions only: queries and mutations go over HTTP, where
@@ -71,7 +72,7 @@ class TextWebSocket(ASGIWebSocketAdapter):
 
 
 class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
-    counted: tuple[str, str] | None = None  # (pool, account) once the connection counts
+    slot: str | None = None  # once the connection counts against its account's limit
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload") or {}
@@ -105,12 +106,11 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
             await context.db.close()
         if viewer.kind is not ViewerKind.ACCOUNT or viewer.account_id is None:
             return FORBIDDEN, "Subscriptions are for signed-in accounts."
-        key = (tenant.pool_id, str(viewer.account_id))
         limit = tenant.config.policy.api.live_connections_per_account
-        if services.live.connections[key] >= limit:
+        slot = await services.live.slots.take(tenant.pool_id, str(viewer.account_id), limit)
+        if slot is None:
             return TOO_MANY, f"This account has {limit} live connections open, the most allowed."
-        services.live.connections[key] += 1
-        self.counted = key
+        self.slot = slot
         context.viewer, context.credentials = viewer, credentials
         return None
 
@@ -118,11 +118,8 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             await super().shutdown()
         finally:
-            if self.counted is not None:
-                connections = self.context.services.live.connections
-                connections[self.counted] -= 1
-                if connections[self.counted] <= 0:
-                    del connections[self.counted]
+            if self.slot is not None:
+                await self.context.services.live.slots.give_back(self.slot)
                 self.counted = None
             await self.context.db.close()
 

@@ -112,7 +112,7 @@ class ApiPolicy(StrictModel):
     # Introspection and "Did you mean" suggestions: for everyone, for signed-in people
     # (employers in the console, staff), or for no one.
     introspection: Literal["on", "signed_in", "off"] = "signed_in"
-    # Subscriptions over WebSocket: live connections one account may hold open (in each
+    # Subscriptions over WebSocket: live connections one account may hold open (across every
     # process of the service), and subscriptions one connection may run at once.
     live_connections_per_account: int = Field(default=5, ge=1, le=100)
     subscriptions_per_connection: int = Field(default=10, ge=1, le=100)
