@@ -63,7 +63,19 @@ class WorkContext:
         )
 
 
-async def _webhooks(work: WorkContext) -> str:
+@dataclass(frozen=True)
+class Ran:
+    """What a run of a kind did: in words for the log, and how many things it did (a run
+    that did nothing is logged at debug level only: most runs of a quiet site)."""
+
+    said: str
+    acted: int
+
+    def __str__(self) -> str:
+        return self.said
+
+
+async def _webhooks(work: WorkContext) -> Ran:
     registry = await work.registry()
     expired = await announce_expired(work.sessions, registry)
     report = await deliver_due(
@@ -74,40 +86,44 @@ async def _webhooks(work: WorkContext) -> str:
         work.webhook_hooks,
         lease=timedelta(seconds=work.settings.webhooks_lease_s),
     )
-    return (
+    return Ran(
         f"{expired} expired postings announced; {report.delivered} delivered, "
-        f"{report.retrying} to try again, {report.failed} given up"
+        f"{report.retrying} to try again, {report.failed} given up",
+        expired + report.delivered + report.retrying + report.failed,
     )
 
 
-async def _mail(work: WorkContext) -> str:
+async def _mail(work: WorkContext) -> Ran:
     report = await deliver(work.sessions, (await work.registry()).pools(), work.mail)
-    return (
+    return Ran(
         f"sent {report.sent}, retrying {report.retrying}, failed {report.failed} "
-        f"(sender: {work.settings.mail_sender})"
+        f"(sender: {work.settings.mail_sender})",
+        report.sent + report.retrying + report.failed,
     )
 
 
-async def _alerts(work: WorkContext) -> str:
+async def _alerts(work: WorkContext) -> Ran:
     report = await run_alerts(work.sessions, await work.registry())
-    return (
+    return Ran(
         f"{report.searches} saved searches due, {report.digests} digests queued, "
-        f"{report.without_consent} skipped for want of consent"
+        f"{report.without_consent} skipped for want of consent",
+        report.searches,
     )
 
 
-async def _posting_reminders(work: WorkContext) -> str:
-    return f"{await remind_unconfirmed(work.sessions, await work.registry())} reminders queued"
+async def _posting_reminders(work: WorkContext) -> Ran:
+    queued = await remind_unconfirmed(work.sessions, await work.registry())
+    return Ran(f"{queued} reminders queued", queued)
 
 
-async def _resume_reminders(work: WorkContext) -> str:
+async def _resume_reminders(work: WorkContext) -> Ran:
     registry = await work.registry()
     queued = await queue_every_update_request(work.sessions, registry, datetime.now(UTC))
-    return f"{queued} review requests queued"
+    return Ran(f"{queued} review requests queued", queued)
 
 
 # Every kind, by name: what it does, in words for the log.
-KINDS: Mapping[str, Callable[[WorkContext], Awaitable[str]]] = MappingProxyType(
+KINDS: Mapping[str, Callable[[WorkContext], Awaitable[Ran]]] = MappingProxyType(
     {
         "webhooks": _webhooks,
         "mail": _mail,
@@ -169,7 +185,8 @@ async def run_work(services: Services) -> None:
 async def _run_taken(work: WorkContext, kind: Periodic) -> None:
     every, error = timedelta(seconds=kind.every_s), None
     try:
-        log.info("work: %s: %s", kind.name, await KINDS[kind.name](work))
+        ran = await KINDS[kind.name](work)
+        log.log(logging.INFO if ran.acted else logging.DEBUG, "work: %s: %s", kind.name, ran)
     except asyncio.CancelledError:
         await asyncio.shield(schedule.hand_back(work.sessions, kind.name, timedelta(), None))
         raise
