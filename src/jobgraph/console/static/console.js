@@ -337,12 +337,22 @@
   }
   let storage = null;
 
-  // GraphiQL opens its first tab with the editors' stored text, not the tab's own
-  // variables: a new person's storage starts with the first example in the editors.
+  // GraphiQL opens the stored tab whose text equals the editors' stored text, and where
+  // none does, adds one with that text. Both are saved on timers of their own, so a
+  // reload right after switching tabs found them apart and grew a tab (seen on a busy
+  // machine). The editors start with the active stored tab's text (for a new person, the
+  // first example's: GraphiQL would otherwise open it without its variables).
   function seeded(store, tabs) {
-    if (store.getItem("graphiql:tabState") === null && tabs.length) {
-      store.setItem("graphiql:query", tabs[0].query);
-      store.setItem("graphiql:variables", tabs[0].variables);
+    let active = tabs[0];
+    try {
+      const state = JSON.parse(store.getItem("graphiql:tabState"));
+      if (state && Array.isArray(state.tabs)) active = state.tabs[state.activeTabIndex] || active;
+    } catch (error) {
+      // no stored tabs, or unreadable ones (GraphiQL then starts from the examples)
+    }
+    if (active) {
+      store.setItem("graphiql:query", active.query || "");
+      store.setItem("graphiql:variables", active.variables || "");
     }
     return store;
   }
