@@ -148,7 +148,8 @@ def private_primary(database_server, database):
     test's database in it): the suite's own server, which other tests and another `make
     test` beside this one use, is never stopped."""
     with copy_of_test_server(database_server.admin_url, "restarted") as server:
-        assert server.psql("SELECT pg_promote()") == "t"
+        server.promote()
+        assert server.psql("SELECT pg_is_in_recovery()") == "f"
         yield server
 
 

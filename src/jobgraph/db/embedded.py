@@ -212,6 +212,13 @@ class EmbeddedPostgres:
         if self.is_running():
             self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.pgdata)], check=False)
 
+    def promote(self) -> None:
+        """A standby made a primary of its own (``pg_ctl promote``, which, unlike
+        ``pg_promote()``, runs no query a replay conflict can cancel), once it accepts
+        writes."""
+        self._run(["pg_ctl", "promote", "-w", "-t", "60", "-D", str(self.pgdata)])
+        self.standby_of = None
+
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = self._run(
             [
