@@ -73,12 +73,14 @@ $(VENV)/.test-installed: $(VENV)/.python-ok pyproject.toml constraints.txt
 
 # Debian packages the tests and the benchmark drive: installed when missing if we are root,
 # otherwise named with what to do. $(call debian_tool,command,package,what it is for,hint)
+# apt waits for a lock another install holds (a second make test started beside the first).
+APT_GET = DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 define debian_tool
 	@command -v $(1) >/dev/null || [ -x /usr/sbin/$(1) ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's $(2) for $(3)..."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null 2>&1 || \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; }; \
+	    $(APT_GET) install -y -qq $(2) >/dev/null 2>&1 || \
+	    { $(APT_GET) update -qq && $(APT_GET) install -y -qq $(2) >/dev/null; }; \
 	  else \
 	    echo "$(3) needs $(1): install it (Debian: apt-get install $(2))$(4)."; \
 	  fi; }
