@@ -326,8 +326,8 @@ async def measure_under_attack(
         await server.wait()
 
 
-async def profile(admin_url: str, requests: int) -> None:
-    """The bench query in process (the ASGI app, no sockets), under cProfile: time per
+async def profile(admin_url: str, requests: int, query: str) -> None:
+    """A bench query in process (the ASGI app, no sockets), under cProfile: time per
     request, then the functions that took the most time of their own."""
     import cProfile
     import pstats
@@ -348,7 +348,7 @@ async def profile(admin_url: str, requests: int) -> None:
         ) as client:
 
             async def send() -> None:
-                answer = await client.post("/graphql", json={"query": QUERY})
+                answer = await client.post("/graphql", json={"query": query})
                 assert "errors" not in answer.json(), answer.text[:300]
 
             for _ in range(20):  # warm the caches and the pool
@@ -387,8 +387,9 @@ async def run(arguments: argparse.Namespace) -> None:
         say("[2/3] preparing the data set")
         await prepare(admin_url, arguments.postings)
         if arguments.profile:
-            say(f"[3/3] profiling {arguments.profile} requests of the bench query")
-            await profile(admin_url, arguments.profile)
+            page = arguments.profile_page
+            say(f"[3/3] profiling {arguments.profile} requests of the {page} page")
+            await profile(admin_url, arguments.profile, FACETS_QUERY if page == "whole" else QUERY)
             return
         client = "wrk" if shutil.which("wrk") else "python"
         if client == "python":
@@ -462,6 +463,13 @@ def main() -> None:
         metavar="N",
         help="instead of measuring, profile N requests in process and print the top functions "
         "(BENCH_PROFILE_DUMP=FILE also saves the statistics for pstats)",
+    )
+    parser.add_argument(
+        "--profile-page",
+        choices=("plain", "whole"),
+        default="plain",
+        help="what --profile requests: the plain page, or the whole page with its total, "
+        "facets and histogram",
     )
     asyncio.run(run(parser.parse_args()))
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 import strawberry
 from bench.load import CANDIDATES, PROFILES, SEARCH
+from bench.servers import FACETS_QUERY
 from bench.servers import QUERY as BENCH
 from strawberry.extensions import FieldExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from jobgraph.console.examples import EXAMPLES
 from jobgraph.fields import PRELOADED, derived
+from jobgraph.graphql import execution
 from jobgraph.graphql.execution import LeanExecutionContext, _derived, _preloaded_name
 from jobgraph.graphql.schema import schema
 from tests.support.employers import employer_of
@@ -104,6 +106,35 @@ async def test_every_read_answers_the_same_bytes_both_ways(api, tenant):
         "{ myDisclosures { fields reason recipient } }",
     ):
         await both_ways(api, query, tenant=tenant, token=seeker)
+
+
+async def test_a_documents_shapers_are_compiled_at_its_first_request_only(api, monkeypatch):
+    """The whole search page (general execution: its facets are resolvers) has its
+    selections' shapers compiled at its first request and kept with its document: later
+    requests, on this site and another, compile none and still answer graphql-core's bytes.
+    A document with directives compiles them per request (its variables may select
+    differently), and answers each request's own selection."""
+    compiled = 0
+    compile_shaper = execution._shaper_of
+
+    def counted(steps):
+        nonlocal compiled
+        compiled += 1
+        return compile_shaper(steps)
+
+    monkeypatch.setattr(execution, "_shaper_of", counted)
+    first = await both_ways(api, FACETS_QUERY, tenant="kansai-jobs")
+    assert b'"edges":[{' in first and compiled > 0
+    at_first = compiled
+    assert await both_ways(api, FACETS_QUERY, tenant="kansai-jobs") == first
+    await both_ways(api, FACETS_QUERY, tenant="jobboard")
+    assert compiled == at_first
+
+    for skip in (False, True, False):
+        compiled = 0
+        answer = await both_ways(api, SHAPES, {"skip": skip}, tenant="kansai-jobs")
+        assert (b'"second"' in answer) is not skip
+        assert compiled > 0
 
 
 class _Shout(FieldExtension):

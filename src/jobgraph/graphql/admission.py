@@ -16,16 +16,17 @@ not (``compiled.py``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
-from graphql import DocumentNode, GraphQLError, validate
+from graphql import DocumentNode, GraphQLError, TokenKind, validate
 from strawberry.extensions import SchemaExtension
 
 from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import ErrorCode
 from jobgraph.graphql.context import Context
+from jobgraph.graphql.execution import SHAPER_BYTES, KeptShapers
 from jobgraph.graphql.limits import (
     Measures,
     first_root_field,
@@ -49,24 +50,44 @@ class KnownDocument:
     # Validation's errors (none: valid), once validated: only a document within the
     # site's limits is.
     errors: tuple[GraphQLError, ...] | None
-    bytes: int
+    bytes: int  # its parse and text; its kept shapers weigh apart (``weight``)
+    # The executor's shapers of its selections, kept for all its requests; None for a
+    # document with directives (they may select differently from one request to the next).
+    shapers: KeptShapers | None
+
+    @classmethod
+    def parsed(cls, query: str, document: DocumentNode) -> KnownDocument:
+        tokens, directives = _tokens(document)
+        shapers = None if directives else KeptShapers(most=tokens)
+        return cls(document, None, BYTES_PER_TOKEN * tokens + text_bytes(query), shapers)
+
+    @property
+    def weight(self) -> int:
+        kept = len(self.shapers.shapers) if self.shapers is not None else 0
+        return self.bytes + SHAPER_BYTES * kept
+
+
+def _tokens(document: DocumentNode) -> tuple[int, bool]:
+    """How many tokens a parsed document has, and whether it has a directive."""
+    tokens, directives = 0, False
+    token = document.loc.start_token if document.loc else None
+    while token is not None:
+        tokens += 1
+        directives = directives or token.kind is TokenKind.AT
+        token = token.next
+    return tokens, directives
 
 
 def document_bytes(query: str, document: DocumentNode) -> int:
     """What a parsed document keeps: its nodes, and its text (its locations hold it)."""
-    tokens = 0
-    token = document.loc.start_token if document.loc else None
-    while token is not None:
-        tokens += 1
-        token = token.next
-    return BYTES_PER_TOKEN * tokens + text_bytes(query)
+    return BYTES_PER_TOKEN * _tokens(document)[0] + text_bytes(query)
 
 
 DOCUMENTS: CacheSpec[tuple[str, int], KnownDocument] = CacheSpec(
     "documents",
     key="a document's text and the token limit it was read under",
     max_bytes=64 * 2**20,
-    weigh=lambda key, known: known.bytes + text_bytes(key[0]),
+    weigh=lambda key, known: known.weight + text_bytes(key[0]),
 )
 MEASURES: CacheSpec[tuple[str, str | None, bytes, int], Measures] = CacheSpec(
     "measures",
@@ -118,7 +139,7 @@ class Admission(SchemaExtension):
         yield  # parsed here where it was not kept, under the site's token limit
         document = execution_context.graphql_document
         if self.known is None and document is not None:
-            self.known = KnownDocument(document, None, document_bytes(query, document))
+            self.known = KnownDocument.parsed(query, document)
 
     def on_validate(self) -> Iterator[None]:
         execution_context = self.execution_context
@@ -180,7 +201,25 @@ class Admission(SchemaExtension):
             )
         )
         if known is not None:
-            limit = context.tenant.config.policy.api.max_tokens
-            kept = KnownDocument(known.document, errors, known.bytes)
-            DOCUMENTS.put((execution_context.query or "", limit), kept, context.services.caches)
+            self.known = replace(known, errors=errors)
+            self._keep(context)
         return errors
+
+    def on_execute(self) -> Iterator[None]:
+        """The document's kept shapers lent to the executor; the document weighed again
+        where it gained some."""
+        context, known = self.execution_context.context, self.known
+        if not isinstance(context, Context) or known is None or known.shapers is None:
+            yield
+            return
+        before = len(known.shapers.shapers)
+        context.kept_shapers = known.shapers
+        yield
+        if len(known.shapers.shapers) != before:
+            self._keep(context)
+
+    def _keep(self, context: Context) -> None:
+        assert self.known is not None
+        limit = context.tenant.config.policy.api.max_tokens
+        key = (self.execution_context.query or "", limit)
+        DOCUMENTS.put(key, self.known, context.services.caches)

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from jobgraph.db.engine import bind_pool
 from jobgraph.db.replicas import write_to_primary
 from jobgraph.errors import BadUserInput, TenantUnknown
+from jobgraph.graphql.execution import KeptShapers
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.graphql.services import Services
 from jobgraph.identity.http import viewer_from
@@ -39,6 +40,8 @@ class Context:
     # Over WebSocket: what proved the viewer (connection_init's payload), proved again
     # at each event of a subscription.
     credentials: Mapping[str, str] | None = None
+    # The shapers kept with the request's document, lent to the executor by Admission.
+    kept_shapers: KeptShapers | None = None
 
     @classmethod
     def of_request(cls, request: Request, response: Response) -> Context:
