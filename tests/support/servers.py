@@ -146,19 +146,41 @@ def copy_of_test_server(admin_url: str, name: str) -> Iterator[EmbeddedPostgres]
         )
     primary = make_url(admin_url)
     conninfo = f"host={primary.query['host']} user={primary.username}"
+    copy = uuid.uuid4().hex[:8]
+    # Through a slot of its own: another make test beside this one writes its test
+    # databases' copies to the log, and without a slot the primary recycled the segments
+    # before the standby had them (its replay then stood still for good).
     server = EmbeddedPostgres(
-        TEST_SETTINGS.data_dir, name=f"{name}-{uuid.uuid4().hex[:8]}", standby_of=conninfo
+        TEST_SETTINGS.data_dir,
+        name=f"{name}-{copy}",
+        standby_of=conninfo,
+        standby_slot=f"jobgraph_test_copy_{copy}",
     )
+    _drop_abandoned_slots(server)
     try:
         server.start()
     except EmbeddedPostgresError:
         shutil.rmtree(server.pgdata, ignore_errors=True)
+        server.drop_standby_slot()
         raise
     try:
         yield server
     finally:
         server.stop()
+        server.drop_standby_slot()
         shutil.rmtree(server.pgdata, ignore_errors=True)
+
+
+def _drop_abandoned_slots(copy: EmbeddedPostgres) -> None:
+    """The slots of copies whose test was killed before it dropped them (their data
+    directory is gone): the primary would keep WAL for them for ever."""
+    slots = copy.on_primary(
+        "SELECT slot_name FROM pg_replication_slots "
+        "WHERE NOT active AND slot_name LIKE 'jobgraph_test_copy_%'"
+    )
+    for slot in slots.split():
+        if not any(copy.pgdata.parent.glob(f"*-{slot.removeprefix('jobgraph_test_copy_')}")):
+            copy.on_primary(f"SELECT pg_drop_replication_slot('{slot}')")
 
 
 def on_server(url: str, server: EmbeddedPostgres) -> str:

@@ -120,12 +120,18 @@ class EmbeddedPostgres:
         name: str = "postgres",
         bin_dir: Path | None = None,
         standby_of: str | None = None,
+        standby_slot: str | None = None,
     ) -> None:
         """``standby_of``: a libpq connection string of a primary; the new data directory
-        is then its base backup, and the server a streaming read-only standby of it."""
+        is then its base backup, and the server a streaming read-only standby of it,
+        through the replication slot ``standby_slot`` where one is named (made on the
+        primary with the backup, dropped with ``drop_standby_slot``): the primary then keeps
+        every WAL segment the standby has not received, however much it writes meanwhile."""
         self.pgdata = (data_dir / name).resolve()
         self.bin = bin_dir or server_binaries()
         self.standby_of = standby_of
+        self.standby_slot = standby_slot
+        self._primary = standby_of  # kept once promoted, for its slot
         self._run_as = server_user(data_dir) if os.geteuid() == 0 else None
         self._owns_server = False
         self.relocated: Path | None = None
@@ -219,6 +225,23 @@ class EmbeddedPostgres:
         self._run(["pg_ctl", "promote", "-w", "-t", "60", "-D", str(self.pgdata)])
         self.standby_of = None
 
+    def drop_standby_slot(self) -> None:
+        """The replication slot this server was copied through, dropped on its primary
+        (once the server stopped streaming: stopped, or promoted), which then no longer
+        keeps WAL for it."""
+        if not self.standby_slot:
+            return
+        self.on_primary(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            f"WHERE slot_name = '{self.standby_slot}'"
+        )
+        self.standby_slot = None
+
+    def on_primary(self, sql: str) -> str:
+        """``sql`` run on the primary this server was copied from; what it printed."""
+        argv = ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"]
+        return self._run([*argv, "-d", str(self._primary), "-c", sql]).stdout.strip()
+
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = self._run(
             [
@@ -280,6 +303,8 @@ class EmbeddedPostgres:
         self._check_reachable(self.pgdata)
         argv = ["pg_basebackup", "-D", str(self.pgdata), "-d", str(self.standby_of)]
         argv += ["-R", "-X", "stream", "--checkpoint=fast", "--no-password"]
+        if self.standby_slot:
+            argv += ["--create-slot", "--slot", self.standby_slot]
         result = self._run(argv, check=False)
         if result.returncode != 0:
             shutil.rmtree(self.pgdata, ignore_errors=True)
