@@ -46,14 +46,17 @@ def say(message: str) -> None:
 
 
 def bench_tenants() -> list:
-    """The demo tenants, but for the per-address limit on callers without a key (the load
-    generator is one address standing in for a partner site's many visitors), and with
-    public reads over GET cacheable for a minute."""
+    """The demo tenants, but for the per-address limits on callers without a key, of
+    requests and of cost points (the load generator is one address standing in for a
+    partner site's many visitors), and with public reads over GET cacheable for a
+    minute."""
     configs = []
     for config in load_tenant_dir(PROJECT_ROOT / "tenants"):
         api = config.policy.api.model_copy(
             update={
                 "anonymous_requests_per_minute": 10**9,
+                "cost_budget": 10**7,
+                "cost_restore_per_second": 10**6,
                 "allow_get_queries": True,
                 "public_cache_max_age_s": 60,
             }

@@ -19,6 +19,7 @@ from jobgraph.jobs.search import SearchResults
 from tests.conftest import TEST_SETTINGS
 from tests.support.generated import SCALARS, against_the_app
 from tests.support.partners import ORIGIN, site_key
+from tests.support.responses import alike
 
 EVERY_JOB_FIELD = """
 fragment Posting on Job {
@@ -158,7 +159,7 @@ async def test_a_plan_answers_what_the_executor_answers(both, document, variable
     expected, expected_statements, _ = await answers(full, document, variables, {})
     got, statements, by_plan = await answers(planned, document, variables, {})
     assert got.status_code == expected.status_code
-    assert got.content == expected.content
+    assert alike(got.content) == alike(expected.content)
     assert headers_of(got) == headers_of(expected)
     assert statements == expected_statements
     assert by_plan == (1 if plannable else 0)
@@ -183,7 +184,7 @@ async def test_generated_public_reads_answer_alike_planned_or_not(both, document
     planned, full = both
     expected, expected_statements, _ = await answers(full, document, None, {})
     got, statements, _ = await answers(planned, document, None, {})
-    assert (got.status_code, got.content) == (expected.status_code, expected.content)
+    assert (got.status_code, alike(got.content)) == (expected.status_code, alike(expected.content))
     assert headers_of(got) == headers_of(expected)
     assert statements == expected_statements
 
@@ -208,10 +209,10 @@ async def test_site_keys_get_and_the_graphql_media_type_are_planned_alike(both):
     assert by_plan == 2 and by_full == 0
     for planned, full in zip(mine, theirs, strict=True):
         assert planned.status_code == full.status_code == 200
-        assert planned.content == full.content and b"errors" not in planned.content
+        assert alike(planned.content) == alike(full.content) and b"errors" not in planned.content
         assert planned.headers["content-type"] == full.headers["content-type"]
         assert planned.headers["content-type"].startswith("application/graphql-response+json")
-    assert mine[0].content == mine[1].content
+    assert alike(mine[0].content) == alike(mine[1].content)
 
 
 def test_planned_reads_are_the_schemas_last_extension():
@@ -246,8 +247,8 @@ async def test_an_extension_added_to_the_schema_applies_to_a_planned_read(api, m
         schema, "extensions", [*schema.extensions[:-1], NoTenantReads, schema.extensions[-1]]
     )
     body = await api.graphql(query, tenant="jobboard")
-    assert body == {
-        "data": None,
-        "errors": [{"message": "Not today.", "extensions": {"code": "FORBIDDEN"}}],
-    }
+    assert (body["data"], body["errors"]) == (
+        None,
+        [{"message": "Not today.", "extensions": {"code": "FORBIDDEN"}}],
+    )
     assert await planned_count(api) == before + 1

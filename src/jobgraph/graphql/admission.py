@@ -15,7 +15,7 @@ not (``compiled.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,10 +25,13 @@ from strawberry.extensions import SchemaExtension
 
 from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import ErrorCode
+from jobgraph.graphql import budget
+from jobgraph.graphql.budget import budgeted
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.execution import SHAPER_BYTES, KeptShapers
 from jobgraph.graphql.limits import (
     Measures,
+    actual_cost,
     first_root_field,
     measure,
     refusals,
@@ -37,6 +40,7 @@ from jobgraph.graphql.limits import (
     wrong_transport,
 )
 from jobgraph.policy.config import MAX_TOKENS_CEILING
+from jobgraph.ratelimit import Bucket
 from jobgraph.request_state import state_of
 
 # What a parsed document takes per token of its text (graphql-core 3.3's nodes with their
@@ -115,6 +119,8 @@ class Admission(SchemaExtension):
 
     def __init__(self) -> None:
         self.known: KnownDocument | None = None
+        self.measures: Measures | None = None
+        self.charged: Bucket | None = None  # the caller's bucket, the query's cost taken
 
     def on_parse(self) -> Iterator[None]:
         execution_context = self.execution_context
@@ -141,7 +147,7 @@ class Admission(SchemaExtension):
         if self.known is None and document is not None:
             self.known = KnownDocument.parsed(query, document)
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         execution_context = self.execution_context
         context = execution_context.context
         if not isinstance(context, Context) or execution_context.pre_execution_errors:
@@ -153,6 +159,11 @@ class Admission(SchemaExtension):
             execution_context.graphql_document, execution_context.operation_name
         )
         errors, reasons = self._refusals(context)
+        if not errors and budgeted(context):
+            errors, reasons = await self._charged(context)
+        elif self.measures is not None and budgeted(context):  # refused: nothing taken
+            bucket = await budget.take(context, 0)
+            self._report_cost(context, self.measures.cost, 0, bucket)
         if errors:
             execution_context.pre_execution_errors = errors
             state.outcome = "rejected"
@@ -162,6 +173,23 @@ class Admission(SchemaExtension):
             return
         execution_context.pre_execution_errors = list(self._validated(context))
         yield
+
+    async def _charged(self, context: Context) -> tuple[list[GraphQLError], list[str]]:
+        """The query's estimated cost taken from the caller's budget, or THROTTLED."""
+        assert self.measures is not None
+        requested = self.measures.cost
+        bucket = await budget.take(context, requested)
+        if not bucket.taken:
+            self._report_cost(context, requested, 0, bucket)
+            return [budget.refuse(context, requested, bucket)], ["budget"]
+        self.charged = bucket
+        self._report_cost(context, requested, requested, bucket)  # until it has run
+        return [], []
+
+    def _report_cost(self, context: Context, requested: int, actual: int, bucket: Bucket) -> None:
+        self.execution_context.extensions_results["cost"] = budget.cost_extension(
+            context, requested, actual, bucket
+        )
 
     def _refusals(self, context: Context) -> tuple[list[GraphQLError], list[str]]:
         execution_context = self.execution_context
@@ -181,6 +209,7 @@ class Admission(SchemaExtension):
             if kept is not None
             else measure(schema, document, operation_name, variables, page_ceiling)
         )
+        self.measures = found
         errors, reasons = refusals(context, found)
         if kept is None and not errors and key is not None:
             MEASURES.put(key, found, caches)  # a refused document leaves nothing
@@ -205,18 +234,29 @@ class Admission(SchemaExtension):
             self._keep(context)
         return errors
 
-    def on_execute(self) -> Iterator[None]:
-        """The document's kept shapers lent to the executor; the document weighed again
-        where it gained some."""
+    async def on_execute(self) -> AsyncIterator[None]:
+        """The document's kept shapers lent to the executor (the document weighed again
+        where it gained some); what the query did not use of its cost given back."""
         context, known = self.execution_context.context, self.known
-        if not isinstance(context, Context) or known is None or known.shapers is None:
+        if not isinstance(context, Context):
             yield
             return
-        before = len(known.shapers.shapers)
-        context.kept_shapers = known.shapers
+        shapers = known.shapers if known is not None else None
+        before = len(shapers.shapers) if shapers is not None else 0
+        context.kept_shapers = shapers
         yield
-        if len(known.shapers.shapers) != before:
+        if shapers is not None and len(shapers.shapers) != before:
             self._keep(context)
+        if self.charged is not None and self.measures is not None:
+            await self._settle_cost(context, self.measures, self.charged)
+
+    async def _settle_cost(self, context: Context, measures: Measures, bucket: Bucket) -> None:
+        result = self.execution_context.result
+        data = result.data if result is not None else None
+        actual = actual_cost(measures, data)
+        if actual < measures.cost:
+            bucket = await budget.take(context, actual - measures.cost)
+        self._report_cost(context, measures.cost, actual, bucket)
 
     def _keep(self, context: Context) -> None:
         assert self.known is not None

@@ -156,7 +156,8 @@ def _as_graphql_response(response: Response, request_error: bool) -> Response:
         body.pop("data", None)
         response.body = orjson.dumps(body)
         response.headers["content-length"] = str(len(response.body))
-        response.status_code = 400
+        if response.status_code == 200:  # a request error that set none (THROTTLED: 429)
+            response.status_code = 400
     response.headers["content-type"] = GRAPHQL_RESPONSE
     return response
 

@@ -15,7 +15,7 @@ viewer."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -44,7 +44,7 @@ from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from jobgraph.errors import ErrorCode
-from jobgraph.fields import KEYLESS
+from jobgraph.fields import DATABASE_COST, KEYLESS
 from jobgraph.graphql.context import Context
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
 from jobgraph.viewer import ViewerKind
@@ -58,6 +58,17 @@ def _metadata(definition: GraphQLField | None) -> dict[str, Any]:
     return getattr(declared, "metadata", None) or {}
 
 
+@dataclass(frozen=True)
+class PageCharge:
+    """A list's items as the cost counts them, for the actual cost (``actual_cost``): where
+    the list is in the response (response names from the root), the items counted, and
+    what each costs."""
+
+    path: tuple[str, ...]
+    items: int
+    item_cost: int
+
+
 @dataclass
 class Measures:
     depth: int = 0
@@ -65,6 +76,25 @@ class Measures:
     cost: int = 0
     introspection: bool = False
     needs_key: bool = False  # a root field other than a way to sign in
+    # The lists of objects outside any other list (a search page's edges, not each
+    # posting's similar jobs).
+    pages: list[PageCharge] = field(default_factory=list)
+
+
+def actual_cost(measures: Measures, data: dict[str, Any] | None) -> int:
+    """What a query cost once it ran: its estimate, less the items its lists did not
+    return (a search's last page, a search that found few). Lists within lists and the
+    counts are charged as estimated."""
+    if data is None:
+        return measures.cost
+    unused = 0
+    for page in measures.pages:
+        found: Any = data
+        for name in page.path:
+            found = found.get(name) if isinstance(found, dict) else None
+        returned = len(found) if isinstance(found, list) else 0
+        unused += max(0, page.items - returned) * page.item_cost
+    return measures.cost - unused
 
 
 class _Walker:
@@ -83,6 +113,8 @@ class _Walker:
         self.introspecting = 0
         # The `first` of each connection being measured, innermost last.
         self.pages: list[int] = []
+        # The response names down to the field being measured; None inside a list.
+        self.path: list[str] | None = []
 
     def selection_cost(
         self,
@@ -137,16 +169,32 @@ class _Walker:
         definition = parent.fields.get(name) if isinstance(parent, _FIELDS_OF) else None
         child_type = get_named_type(definition.type) if definition else None
         size = self.size_of(node, parent, definition)
+        own = 1 + int(_metadata(definition).get(DATABASE_COST, 0))
+        outer = self.path
+        path = None if outer is None else [*outer, (node.alias or node.name).value]
         if definition is not None and "first" in definition.args and _is_connection(child_type):
             # A connection's `first` counts its edges; its total, facets and page info are
-            # one each, however long the page.
+            # one each (and what each costs the database), however long the page.
             self.pages.append(size)
+            self.path = path
             try:
-                return 1 + self.selection_cost(node.selection_set, child_type, depth + 1, spreading)
+                return own + self.selection_cost(
+                    node.selection_set, child_type, depth + 1, spreading
+                )
             finally:
                 self.pages.pop()
-        children = self.selection_cost(node.selection_set, child_type, depth + 1, spreading)
-        return 1 + size * children
+                self.path = outer
+        listed = definition is not None and isinstance(
+            get_nullable_type(definition.type), GraphQLList
+        )
+        self.path = None if listed else path
+        try:
+            children = self.selection_cost(node.selection_set, child_type, depth + 1, spreading)
+        finally:
+            self.path = outer
+        if listed and path is not None and children:
+            self.measures.pages.append(PageCharge(tuple(path), size, children))
+        return own + size * children
 
     def size_of(self, node: FieldNode, parent: object, definition: GraphQLField | None) -> int:
         """How many items the field returns (1 for a single value)."""

@@ -180,6 +180,7 @@ class PublicReads:
                 scope, receive, send
             )
             return
+        state.shared_response = True
         await self._execute_and_keep(scope, receive, send, etag, cache_headers)
 
     def _etag(self, scope: Scope) -> tuple[str | None, _Verdict]:

@@ -17,7 +17,7 @@ from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
 from jobgraph.notifications.senders import Sender
 from jobgraph.observability import Metrics
-from jobgraph.ratelimit import RateLimiter
+from jobgraph.ratelimit import CostBuckets, RateLimiter
 from jobgraph.settings import Settings
 from jobgraph.shedding import LoadShedding
 from jobgraph.tenancy.hooks import TenancyHooks
@@ -54,3 +54,5 @@ class Services:
     replica_health: ReplicaHealth | None = None
     # Every cache this app keeps, each with its key, its bound in bytes and what clears it.
     caches: Caches = field(default_factory=Caches)
+    # Each caller's budget of cost points (graphql/budget.py), in Redis where configured.
+    budgets: CostBuckets = field(default_factory=CostBuckets)

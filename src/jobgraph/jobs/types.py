@@ -17,7 +17,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from jobgraph import places
 from jobgraph.errors import NotFound
-from jobgraph.fields import DERIVED, PRELOADED, Info, derived, parse_id
+from jobgraph.fields import DERIVED, PRELOADED, Info, database_cost, derived, parse_id
 from jobgraph.hygiene import json_for_html
 from jobgraph.identity.models import MemberRole
 from jobgraph.jobs import publishing, search
@@ -423,6 +423,15 @@ class Broadening:
     searched_for: str = strawberry.field(description="The search text the results are for.")
 
 
+# What the counts over a whole search cost in a caller's budget beyond their point each,
+# against about 450 for a page of 50 postings: the whole search page (a total, six facets
+# and a histogram, cold) took about ten times the plain page's time (`make bench`), most
+# of it the facets' grouped counts.
+TOTAL_COST = 300
+FACETS_COST = 3000
+HISTOGRAM_COST = 500
+
+
 @strawberry.type(
     description="A page of search results. totalCount and facets are counted only when asked for."
 )
@@ -452,7 +461,7 @@ class JobConnection:
             )
         return self.counting
 
-    @strawberry.field
+    @strawberry.field(metadata=database_cost(TOTAL_COST))
     async def total_count(self, info: Info) -> int:
         if self.counted_together:
             total, _facets = await self._counts(info)
@@ -464,7 +473,7 @@ class JobConnection:
         "pay, as a yearly figure in `currency`, from each of `bounds` up to the next: "
         "choose the buckets, e.g. [0, 3000000, 4000000, 6000000, 8000000]. Postings "
         "without a salary, or in another currency, are not counted.",
-        metadata=at_most(search.MAX_HISTOGRAM_BUCKETS),
+        metadata=at_most(search.MAX_HISTOGRAM_BUCKETS) | database_cost(HISTOGRAM_COST),
     )
     async def salary_histogram(
         self, info: Info, bounds: list[int], currency: str = "JPY"
@@ -478,7 +487,7 @@ class JobConnection:
             for low, high, number in zip(bounds, tops, counts, strict=True)
         ]
 
-    @strawberry.field
+    @strawberry.field(metadata=database_cost(FACETS_COST))
     async def facets(self, info: Info) -> JobFacets:
         _total, counts = await self._counts(info)
         values = {

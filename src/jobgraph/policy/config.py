@@ -109,6 +109,12 @@ class ApiPolicy(StrictModel):
     max_aliases: int = Field(default=30, ge=0, le=100)
     max_tokens: int = Field(default=2000, ge=50, le=MAX_TOKENS_CEILING)
     max_cost: int = Field(default=5000, ge=10, le=100_000)
+    # A budget of cost points per caller (graphql/budget.py): an account, a partner client,
+    # a site key's visitor (key and address) or an anonymous address has a bucket holding at
+    # most cost_budget points, refilled by cost_restore_per_second; a query takes its
+    # estimated cost before it runs and gets back what it did not use.
+    cost_budget: int = Field(default=20_000, ge=100, le=10_000_000)
+    cost_restore_per_second: int = Field(default=2_000, ge=1, le=1_000_000)
     # Introspection and "Did you mean" suggestions: for everyone, for signed-in people
     # (employers in the console, staff), or for no one.
     introspection: Literal["on", "signed_in", "off"] = "signed_in"
@@ -116,6 +122,15 @@ class ApiPolicy(StrictModel):
     # process of the service), and subscriptions one connection may run at once.
     live_connections_per_account: int = Field(default=5, ge=1, le=100)
     subscriptions_per_connection: int = Field(default=10, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _a_full_bucket_holds_the_costliest_query(self) -> Self:
+        if self.max_cost > self.cost_budget:
+            raise ValueError(
+                f"max_cost: {self.max_cost} is more than cost_budget ({self.cost_budget}): "
+                "a query the site allows must fit in a caller's full budget"
+            )
+        return self
 
 
 class Policy(StrictModel):

@@ -1,0 +1,87 @@
+"""Each caller's budget of cost points, as Shopify's and GitHub's GraphQL APIs keep one: a
+limit on what a caller asks of the service, not on how often it asks.
+
+A caller (an account, an operator, a partner client, a site key's visitor: the key and
+the address, an anonymous address) has a bucket per site of at most the site's
+``cost_budget`` points, refilled by ``cost_restore_per_second``. A query's estimated cost
+(``limits.measure``: a point a field, times its lists, and what its counts cost the
+database) is taken out before the query is validated or run; a bucket that does not hold
+it refuses the query with ``THROTTLED`` and ``Retry-After``. Once it ran, what it did not
+use is given back: the items its lists did not return (``limits.actual_cost``). Buckets
+are counted in Redis where JOBGRAPH_REDIS_URL is set, so that every process counts
+together (``ratelimit.CostBuckets``).
+
+Every response of a query that was measured carries ``extensions.cost``:
+``requestedQueryCost``, ``actualQueryCost`` and ``throttleStatus`` (``maximumAvailable``,
+``currentlyAvailable``, ``restoreRate``). A public read that caches and proxies share
+(``public_reads.py``) carries the costs but not the throttle status, which is the first
+caller's own. Subscriptions are limited by their connections, not by this budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from jobgraph.errors import ErrorCode
+from jobgraph.graphql.context import Context
+from jobgraph.ratelimit import Bucket
+from jobgraph.request_state import state_of
+from jobgraph.viewer import ViewerKind
+
+
+def caller_of(context: Context) -> str:
+    """Whose bucket a request draws on, on its site."""
+    viewer = context.viewer
+    if viewer.kind is ViewerKind.ANONYMOUS:
+        who = f"address:{context.client_address}"
+    elif viewer.kind is ViewerKind.SITE_KEY:  # a partner's page: each visitor its own
+        who = f"{viewer.actor}:{context.client_address}"
+    else:
+        who = viewer.actor
+    return f"{context.tenant.slug}:{who}"
+
+
+def budgeted(context: Any) -> bool:
+    """Whether a request draws on a budget: a query or mutation over HTTP."""
+    return isinstance(context, Context) and isinstance(context.request, Request)
+
+
+async def take(context: Context, points: int) -> Bucket:
+    """Take ``points`` from the caller's bucket (a negative number gives points back)."""
+    api = context.tenant.config.policy.api
+    return await context.services.budgets.take(
+        caller_of(context), points, api.cost_budget, api.cost_restore_per_second
+    )
+
+
+def throttled(requested: int, bucket: Bucket, wait: int) -> GraphQLError:
+    return GraphQLError(
+        f"This query costs {requested} points and your budget on this site holds "
+        f"{int(bucket.available)} now ({bucket.restore_rate} come back each second, up to "
+        f"{bucket.maximum}). Try again in {wait} seconds, or ask for fewer items or counts.",
+        extensions={"code": str(ErrorCode.THROTTLED), "retryAfter": wait},
+    )
+
+
+def refuse(context: Context, requested: int, bucket: Bucket) -> GraphQLError:
+    """The THROTTLED error, its response's status and Retry-After."""
+    wait = bucket.seconds_until(requested)
+    response = context.response
+    assert isinstance(response, Response)  # over HTTP (``budgeted``)
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return throttled(requested, bucket, wait)
+
+
+def cost_extension(context: Context, requested: int, actual: int, bucket: Bucket) -> dict[str, Any]:
+    cost: dict[str, Any] = {"requestedQueryCost": requested, "actualQueryCost": actual}
+    if not state_of(context.request.scope).shared_response:
+        cost["throttleStatus"] = {
+            "maximumAvailable": bucket.maximum,
+            "currentlyAvailable": int(bucket.available),
+            "restoreRate": bucket.restore_rate,
+        }
+    return cost

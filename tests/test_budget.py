@@ -1,0 +1,156 @@
+"""Each caller's budget of cost points (graphql/budget.py): every response says what its
+query cost and what the caller has left; a caller that spent its budget is throttled
+while others are served; buckets are shared through Redis."""
+
+from __future__ import annotations
+
+import pytest
+from bench.servers import FACETS_QUERY
+from bench.servers import QUERY as PLAIN_PAGE
+
+from jobgraph.jobs.types import FACETS_COST, HISTOGRAM_COST, TOTAL_COST
+from jobgraph.policy.config import ApiPolicy
+from jobgraph.ratelimit import CostBuckets
+from tests.conftest import Api
+from tests.support.servers import empty_redis_or_skip
+from tests.test_replicas import client_at
+
+PAGE = "query($n: Int!) { jobs(first: $n) { totalCount edges { node { id title } } } }"
+FEW = '{ jobs(first: 50, search: "engineer") { totalCount edges { node { id title } } } }'
+
+
+def cost_of(body: dict) -> dict:
+    return body["extensions"]["cost"]
+
+
+async def small_budget(reconfigure, points: int) -> None:
+    """The main site's callers get ``points``, and one back a second."""
+    api = {"cost_budget": points, "cost_restore_per_second": 1, "max_cost": points}
+    await reconfigure({"jobboard": {"policy": {"api": api}}})
+
+
+async def test_every_answer_says_what_it_cost_and_what_is_left(api):
+    body = await api.graphql(PAGE, {"n": 5}, tenant="jobboard")
+    assert len(body["data"]["jobs"]["edges"]) == 5
+    cost = cost_of(body)
+    # A point a field, times its page; and what counting the whole search costs.
+    assert cost["requestedQueryCost"] == cost["actualQueryCost"] == 1 + 1 + TOTAL_COST + 1 + 5 * 3
+    status = cost["throttleStatus"]
+    assert status["maximumAvailable"] == 20_000 and status["restoreRate"] == 2_000
+    assert 20_000 - cost["actualQueryCost"] <= status["currentlyAvailable"] <= 20_000
+
+    # A page the search cannot fill costs only what it returned.
+    body = await api.graphql(FEW, tenant="jobboard")
+    returned = len(body["data"]["jobs"]["edges"])
+    assert 0 < returned < 50
+    cost = cost_of(body)
+    assert cost["requestedQueryCost"] == 1 + 1 + TOTAL_COST + 1 + 50 * 3
+    assert cost["actualQueryCost"] == cost["requestedQueryCost"] - (50 - returned) * 3
+
+    # Refused by a limit, it cost nothing; a mutation has its cost too.
+    refused = await api.graphql(
+        "{ jobs(first: 50) { edges { node { similarJobs(first: 20) "
+        "{ id title tags company { id name } } } } } }",
+        tenant="jobboard",
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert cost_of(refused)["actualQueryCost"] == 0
+    signed_in = await api.graphql(
+        'mutation { login(email: "nobody@jobboard.test", password: "wrong-password") '
+        "{ accessToken } }",
+        tenant="jobboard",
+    )
+    assert cost_of(signed_in)["requestedQueryCost"] >= 1
+
+
+async def test_the_whole_search_page_costs_what_its_counts_cost_the_database(api):
+    plain = cost_of(await api.graphql(PLAIN_PAGE, tenant="kansai-jobs"))
+    whole = cost_of(await api.graphql(FACETS_QUERY, tenant="kansai-jobs"))
+    counts = TOTAL_COST + FACETS_COST + HISTOGRAM_COST
+    assert whole["requestedQueryCost"] > plain["requestedQueryCost"] + counts
+    assert whole["requestedQueryCost"] > 5 * plain["requestedQueryCost"]
+
+
+async def test_a_caller_over_its_budget_is_throttled_while_others_are_served(api, reconfigure):
+    await small_budget(reconfigure, 1000)
+    query = "{ jobs(first: 20) { totalCount edges { node { id title } } } }"
+    async with client_at(api.app, "192.0.2.10") as mine, client_at(api.app, "192.0.2.11") as other:
+        me, them = Api(api.app, mine), Api(api.app, other)
+        spent = [await me.post(query, tenant="jobboard") for _ in range(3)]
+        assert [answer.status_code for answer in spent] == [200, 200, 429]
+        throttled = spent[2].json()
+        error = throttled["errors"][0]
+        assert error["extensions"]["code"] == "THROTTLED"
+        assert "data" not in throttled or throttled["data"] is None
+        left = cost_of(throttled)["throttleStatus"]["currentlyAvailable"]
+        wanted = cost_of(throttled)["requestedQueryCost"]
+        assert left < wanted
+        # It says when the budget will hold the query again: a point comes back a second.
+        assert int(spent[2].headers["Retry-After"]) == error["extensions"]["retryAfter"]
+        assert wanted - left - 1 <= error["extensions"]["retryAfter"] <= wanted - left + 1
+        assert f"Try again in {error['extensions']['retryAfter']} seconds" in error["message"]
+
+        # Another caller, and the same caller on another site, are served.
+        assert (await them.post(query, tenant="jobboard")).status_code == 200
+        assert (await me.post(query, tenant="community")).status_code == 200
+        # A cheap query still fits in what is left.
+        assert (await me.post("{ tenant { slug } }", tenant="jobboard")).status_code == 200
+
+
+async def test_over_the_graphql_media_type_a_throttled_query_is_a_429(api, reconfigure):
+    await small_budget(reconfigure, 100)
+    query = "{ jobs(first: 10) { edges { node { id title company { name } } } } }"
+    headers = {"Accept": "application/graphql-response+json"}
+    answers = [await api.post(query, tenant="jobboard", headers=headers) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [200, 429]
+    assert answers[1].headers["content-type"].startswith("application/graphql-response+json")
+    assert "Retry-After" in answers[1].headers
+
+
+async def test_a_shared_public_answer_carries_no_callers_budget(api, reconfigure):
+    """A public read that caches and CDNs keep answers every visitor alike: its costs, not
+    the first caller's budget."""
+    await reconfigure(
+        {"jobboard": {"policy": {"api": {"allow_get_queries": True, "public_cache_max_age_s": 60}}}}
+    )
+    query = "{ jobs(first: 3) { edges { node { id title } } } }"
+    answer = await api.http.get(
+        "/graphql", params={"query": query}, headers={"Host": "jobboard.localhost"}
+    )
+    assert answer.headers["cache-control"].startswith("public")
+    cost = cost_of(answer.json())
+    assert cost["requestedQueryCost"] > 0 and "throttleStatus" not in cost
+
+
+def test_a_site_cannot_allow_a_query_its_budget_cannot_hold():
+    with pytest.raises(ValueError, match="must fit in a caller's full budget"):
+        ApiPolicy(max_cost=5000, cost_budget=1000)
+
+
+@pytest.mark.needs("redis")
+async def test_every_process_draws_on_one_bucket_where_redis_is_configured():
+    url = empty_redis_or_skip()
+    first, second = CostBuckets(url), CostBuckets(url)
+    try:
+        spent = await first.take("jobboard:address:192.0.2.1", 600, 1000, 1)
+        assert spent.taken and 399 <= spent.available <= 401
+        refused = await second.take("jobboard:address:192.0.2.1", 600, 1000, 1)
+        assert not refused.taken and 399 <= refused.available <= 402
+        given_back = await second.take("jobboard:address:192.0.2.1", -300, 1000, 1)
+        assert 699 <= given_back.available <= 702
+        assert (await first.take("jobboard:address:192.0.2.1", 600, 1000, 1)).taken
+        assert not first.redis.away and not second.redis.away
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_without_redis_a_process_counts_on_its_own(caplog):
+    buckets = CostBuckets("redis://127.0.0.1:1/0")
+    try:
+        assert (await buckets.take("k", 600, 1000, 1)).taken
+        assert not (await buckets.take("k", 600, 1000, 1)).taken
+        assert buckets.redis.away
+        assert "each process counts the cost budgets on its own" in caplog.text
+    finally:
+        await buckets.close()
