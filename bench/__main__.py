@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import dataclasses
+import functools
 import json
 import math
 import os
@@ -21,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -39,6 +43,9 @@ from jobgraph.tenancy.registry import TenantRegistry
 from jobgraph.tenancy.sync import sync_tenants
 
 ROOT = Path(__file__).resolve().parents[1]
+# The site of the expensive-query measurement, which keeps the default cost budget (the
+# others raise it: the load generator is one address standing for many visitors).
+BUDGETED = "jobboard"
 
 
 def say(message: str) -> None:
@@ -48,15 +55,15 @@ def say(message: str) -> None:
 def bench_tenants() -> list:
     """The demo tenants, but for the per-address limits on callers without a key, of
     requests and of cost points (the load generator is one address standing in for a
-    partner site's many visitors), and with public reads over GET cacheable for a
-    minute."""
+    partner site's many visitors; ``BUDGETED`` keeps its cost budget), and with public
+    reads over GET cacheable for a minute."""
     configs = []
     for config in load_tenant_dir(PROJECT_ROOT / "tenants"):
+        spent = {"cost_budget": 10**7, "cost_restore_per_second": 10**6}
         api = config.policy.api.model_copy(
             update={
                 "anonymous_requests_per_minute": 10**9,
-                "cost_budget": 10**7,
-                "cost_restore_per_second": 10**6,
+                **(spent if config.slug != BUDGETED else {}),
                 "allow_get_queries": True,
                 "public_cache_max_age_s": 60,
             }
@@ -176,6 +183,13 @@ wrk.headers["X-Tenant"] = "{tenant}"
 _WRK_GET = """wrk.path = {path}
 wrk.headers["X-Tenant"] = "{tenant}"
 """
+# Each request from a visitor of its own, as a proxy in front reports it.
+_WRK_VISITORS = """request = function()
+  wrk.headers["X-Forwarded-For"] = "10." .. math.random(0, 255) .. "." ..
+    math.random(0, 255) .. "." .. math.random(1, 254)
+  return wrk.format()
+end
+"""
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -199,26 +213,35 @@ def _found(pattern: str, report: str) -> re.Match[str]:
 
 
 async def load_with_wrk(
-    port: int, seconds: float, concurrency: int, method: str, query: str = QUERY
+    port: int,
+    seconds: float,
+    concurrency: int,
+    method: str,
+    query: str = QUERY,
+    tenant: str = TENANT,
+    visitors: bool = False,
 ) -> dict:
     """Debian's wrk (C, one event loop per thread), so that the client is not the
-    bottleneck: its report's throughput, percentiles and non-2xx responses."""
+    bottleneck: its report's throughput, percentiles and non-2xx responses. ``visitors``:
+    each request from an address of its own (X-Forwarded-For)."""
     path = "/graphql?" + urlencode({"query": query})
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         # The answer is right before it is fast.
         if method == "GET":
-            answer = await client.get(path, headers={"X-Tenant": TENANT})
+            answer = await client.get(path, headers={"X-Tenant": tenant})
         else:
             answer = await client.post(
-                "/graphql", json={"query": query}, headers={"X-Tenant": TENANT}
+                "/graphql", json={"query": query}, headers={"X-Tenant": tenant}
             )
         assert answer.status_code == 200 and "errors" not in answer.json(), answer.text[:300]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if method == "GET":
-            script.write(_WRK_GET.format(path=json.dumps(path), tenant=TENANT))
+            script.write(_WRK_GET.format(path=json.dumps(path), tenant=tenant))
         else:
             body = json.dumps(json.dumps({"query": query}))  # a Lua string literal
-            script.write(_WRK_POST.format(body=body, tenant=TENANT))
+            script.write(_WRK_POST.format(body=body, tenant=tenant))
+        if visitors:
+            script.write(_WRK_VISITORS)
     try:
         process = await asyncio.create_subprocess_exec(
             "wrk", "-t", "2", "-c", str(concurrency), "-d", f"{seconds:.0f}s", "--latency",
@@ -287,41 +310,86 @@ def resident_megabytes(pid: int) -> float:
     return int(_found(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024
 
 
+def cold_whole_page() -> str:
+    """The whole search page for a search word no one asked for before: nothing kept helps."""
+    return FACETS_QUERY.replace(
+        "jobs(first: 50,", f'jobs(first: 50, search: "{os.urandom(3).hex()}",'
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Attack:
+    """Attackers beside a normal client: what each sends, how its answers are told apart,
+    and where (a site; the server's settings)."""
+
+    name: str
+    tenant: str
+    document: Callable[[], str]
+    outcome: Callable[[httpx.Response], str]
+    # Each attacker and each of the normal client's requests from an address of its own
+    # (X-Forwarded-For, the bench's server trusting the loopback as its proxy).
+    own_addresses: bool = False
+
+
+ALIASES = Attack(
+    "the alias-and-fragment attack",
+    TENANT,
+    attack_document,
+    lambda answer: "refused" if "QUERY_TOO_COMPLEX" in answer.text else "answered",
+)
+EXPENSIVE = Attack(
+    "cold whole pages (a new search word each)",
+    BUDGETED,
+    cold_whole_page,
+    lambda answer: "throttled" if "THROTTLED" in answer.text else "answered",
+    own_addresses=True,
+)
+
+
 async def measure_under_attack(
-    admin_url: str, seconds: float, concurrency: int, attackers: int
+    admin_url: str, seconds: float, concurrency: int, attackers: int, attack: Attack
 ) -> dict:
     """A normal client's page (wrk, kept results) alone, then while ``attackers`` clients
-    send the attack as fast as they are answered: both p99s, and how much the worker's
-    memory grew."""
+    send ``attack`` as fast as they are answered: both p99s, what the attackers got, and
+    how much the worker's memory grew."""
     port = free_port()
+    env = {"JOBGRAPH_SEARCH_RESULTS_TTL_S": "30"}
+    if attack.own_addresses:
+        env["JOBGRAPH_TRUSTED_PROXIES"] = "127.0.0.1"
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.servers", "app", admin_url, str(port), cwd=ROOT,
-        env=os.environ | {"JOBGRAPH_SEARCH_RESULTS_TTL_S": "30"},
+        env=os.environ | env,
+    )  # fmt: skip
+    normal = functools.partial(
+        load_with_wrk, port, seconds, concurrency, "POST",
+        tenant=attack.tenant, visitors=attack.own_addresses,
     )  # fmt: skip
     try:
         await wait_until_up(port)
-        alone = await load_with_wrk(port, seconds, concurrency, "POST")
+        alone = await normal()
         before = resident_megabytes(server.pid)
-        refused = 0
+        outcomes: collections.Counter[str] = collections.Counter()
         stop = asyncio.Event()
 
-        async def attacker(client: httpx.AsyncClient) -> None:
-            nonlocal refused
-            while not stop.is_set():
-                answer = await client.post("/graphql", json={"query": attack_document()})
-                refused += "QUERY_TOO_COMPLEX" in answer.text
+        async def attacker(number: int) -> None:
+            headers = {"X-Tenant": attack.tenant}
+            if attack.own_addresses:
+                headers["X-Forwarded-For"] = f"198.51.100.{number + 1}"
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60
+            ) as client:
+                while not stop.is_set():
+                    answer = await client.post("/graphql", json={"query": attack.document()})
+                    outcomes[attack.outcome(answer)] += 1
 
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", headers={"X-Tenant": TENANT}, timeout=60
-        ) as client:
-            attacking = [asyncio.create_task(attacker(client)) for _ in range(attackers)]
-            attacked = await load_with_wrk(port, seconds, concurrency, "POST")
-            stop.set()
-            await asyncio.gather(*attacking)
+        attacking = [asyncio.create_task(attacker(number)) for number in range(attackers)]
+        attacked = await normal()
+        stop.set()
+        await asyncio.gather(*attacking)
         return {
             "alone": alone,
             "attacked": attacked,
-            "refused": refused,
+            "outcomes": dict(outcomes),
             "grew": resident_megabytes(server.pid) - before,
         }
     finally:
@@ -432,15 +500,17 @@ async def run(arguments: argparse.Namespace) -> None:
             f"the whole search page (total, facets, histogram) serves {ratio:.2f}x "
             "the plain executed page's throughput"
         )
-        if client == "wrk":
+        for attack in (ALIASES, EXPENSIVE) if client == "wrk" else ():
             attackers = 2
             found = await measure_under_attack(
-                admin_url, arguments.seconds, arguments.concurrency, attackers
+                admin_url, arguments.seconds, arguments.concurrency, attackers, attack
             )
             alone, attacked = found["alone"], found["attacked"]
+            got = ", ".join(
+                f"{number} {what}" for what, number in sorted(found["outcomes"].items())
+            )
             say(
-                f"under the alias-and-fragment attack ({attackers} clients, "
-                f"{found['refused']} documents refused), a normal client's p99 is "
+                f"under {attack.name} ({attackers} clients: {got}), a normal client's p99 is "
                 f"{attacked['p99'] / alone['p99']:.2f}x its p99 alone ({alone['p99']:.1f} -> "
                 f"{attacked['p99']:.1f} ms; throughput {attacked['rps'] / alone['rps']:.2f}x); "
                 f"the worker's memory grew {found['grew']:.0f} MB"
