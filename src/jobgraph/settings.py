@@ -158,8 +158,8 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None,
-        description="redis://host:6379/0 to share rate-limit counters between processes; "
-        "unset: each process counts in its own memory.",
+        description="redis://host:6379/0 to share rate-limit counters, cost budgets and live "
+        "connection counts between processes; unset: each process counts in its own memory.",
     )
     mail_sender: str = Field(
         default="file", description="Where mail goes: smtp, file (JOBGRAPH_MAIL_DIR) or console."
