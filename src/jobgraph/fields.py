@@ -37,8 +37,8 @@ DERIVED = "jobgraph.derived"
 
 # A field that has the database count over a whole search (its total, its facets, a
 # histogram) declares what it costs beyond its one point, in the cost walk's points
-# (``graphql/limits.py``): a page of 50 postings is about 450, and the whole search page's
-# counts took about ten times that page's database time (``python -m bench``).
+# (``graphql/limits.py``): a page of 50 postings is about 400, and the whole search page's
+# counts took about nine times that page's time (``python -m bench``).
 DATABASE_COST = "jobgraph.database_cost"
 
 
