@@ -72,7 +72,7 @@ async def test_the_whole_search_page_costs_what_its_counts_cost_the_database(api
 
 
 async def test_a_caller_over_its_budget_is_throttled_while_others_are_served(api, reconfigure):
-    await small_budget(reconfigure, 1000)
+    await small_budget(reconfigure, 600)
     query = "{ jobs(first: 20) { totalCount edges { node { id title } } } }"
     async with client_at(api.app, "192.0.2.10") as mine, client_at(api.app, "192.0.2.11") as other:
         me, them = Api(api.app, mine), Api(api.app, other)
