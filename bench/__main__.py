@@ -43,8 +43,8 @@ from jobgraph.tenancy.registry import TenantRegistry
 from jobgraph.tenancy.sync import sync_tenants
 
 ROOT = Path(__file__).resolve().parents[1]
-# The site of the expensive-query measurement, which keeps the default cost budget (the
-# others raise it: the load generator is one address standing for many visitors).
+# The site of the expensive-query measurement, which keeps its default cost budget for it
+# (elsewhere the bench raises it: the load generator is one address for many visitors).
 BUDGETED = "jobboard"
 
 
@@ -52,18 +52,18 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def bench_tenants() -> list:
+def bench_tenants(budgeted: str | None = None) -> list:
     """The demo tenants, but for the per-address limits on callers without a key, of
     requests and of cost points (the load generator is one address standing in for a
-    partner site's many visitors; ``BUDGETED`` keeps its cost budget), and with public
-    reads over GET cacheable for a minute."""
+    partner site's many visitors; the site ``budgeted`` keeps its cost budget), and with
+    public reads over GET cacheable for a minute."""
     configs = []
     for config in load_tenant_dir(PROJECT_ROOT / "tenants"):
         spent = {"cost_budget": 10**7, "cost_restore_per_second": 10**6}
         api = config.policy.api.model_copy(
             update={
                 "anonymous_requests_per_minute": 10**9,
-                **(spent if config.slug != BUDGETED else {}),
+                **(spent if config.slug != budgeted else {}),
                 "allow_get_queries": True,
                 "public_cache_max_age_s": 60,
             }
@@ -73,15 +73,24 @@ def bench_tenants() -> list:
     return configs
 
 
+async def sync_bench_tenants(admin_url: str, configs: list) -> None:
+    settings = Settings()
+    engine = create_engine(DatabaseUrls.from_admin(admin_url, settings).app, settings)
+    try:
+        async with session_factory(engine)() as session:
+            await sync_tenants(session, configs, hooks=tenancy_hooks())
+    finally:
+        await engine.dispose()
+
+
 async def prepare(admin_url: str, postings: int) -> None:
     settings = Settings()
     urls = DatabaseUrls.from_admin(admin_url, settings)
     say("  migrating")
     await asyncio.to_thread(upgrade, urls.admin, settings.app_db_password)
+    await sync_bench_tenants(admin_url, bench_tenants())
     engine = create_engine(urls.app, settings)
     sessions = session_factory(engine)
-    async with sessions() as session:
-        await sync_tenants(session, bench_tenants(), hooks=tenancy_hooks())
     async with sessions() as session:
         registry = await TenantRegistry.load(session)
         from sqlalchemy import func, select
@@ -356,6 +365,7 @@ async def measure_under_attack(
     env = {"JOBGRAPH_SEARCH_RESULTS_TTL_S": "30"}
     if attack.own_addresses:
         env["JOBGRAPH_TRUSTED_PROXIES"] = "127.0.0.1"
+        await sync_bench_tenants(admin_url, bench_tenants(budgeted=attack.tenant))
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.servers", "app", admin_url, str(port), cwd=ROOT,
         env=os.environ | env,
@@ -395,6 +405,8 @@ async def measure_under_attack(
     finally:
         server.terminate()
         await server.wait()
+        if attack.own_addresses:
+            await sync_bench_tenants(admin_url, bench_tenants())
 
 
 async def profile(admin_url: str, requests: int, query: str) -> None:

@@ -362,6 +362,16 @@ def provider() -> Iterator[Any]:
 
 
 @pytest.fixture
+async def unmetered(reconfigure: Any) -> None:
+    """The demo sites with cost budgets no test's one address can spend, for tests that
+    compare answers: a throttled answer says what the caller's bucket held at the time."""
+    unlimited = {"cost_budget": 10**7, "cost_restore_per_second": 10**6}
+    await reconfigure(
+        {slug: {"policy": {"api": unlimited}} for slug in ("jobboard", "kansai-jobs", "community")}
+    )
+
+
+@pytest.fixture
 def outbox(database_server: DatabaseServer, database: DatabaseUrls) -> Any:
     """The mail queued for an address: ``await outbox("ann@example.org", "KIND")``, oldest
     first, as (kind, subject, body) dicts."""

@@ -117,7 +117,7 @@ DOCUMENTS = [
 
 
 @pytest.fixture
-async def both(database, serve):
+async def both(database, serve, unmetered):
     """The same database served twice: with plans, and with the full executor only."""
     full_settings = TEST_SETTINGS.model_copy(update={"compiled_reads": False})
     async with serve(database) as planned, serve(database, full_settings) as full:

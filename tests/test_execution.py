@@ -58,7 +58,7 @@ async def both_ways(api, query: str, variables: dict | None = None, **kwargs) ->
 
 
 @pytest.mark.parametrize("tenant", ["jobboard", "kansai-jobs", "community"])
-async def test_every_read_answers_the_same_bytes_both_ways(api, tenant):
+async def test_every_read_answers_the_same_bytes_both_ways(api, unmetered, tenant):
     employer = await employer_of(api, tenant)
     job_id = await employer.post(title="Differential job", tags=["python", "graphql"])
     seeker_email = "seeker2@jobboard.test" if tenant != "community" else "seeker2@community.test"
@@ -109,7 +109,9 @@ async def test_every_read_answers_the_same_bytes_both_ways(api, tenant):
         await both_ways(api, query, tenant=tenant, token=seeker)
 
 
-async def test_a_documents_shapers_are_compiled_at_its_first_request_only(api, monkeypatch):
+async def test_a_documents_shapers_are_compiled_at_its_first_request_only(
+    api, unmetered, monkeypatch
+):
     """The whole search page (general execution: its facets are resolvers) has its
     selections' shapers compiled at its first request and kept with its document: later
     requests, on this site and another, compile none and still answer graphql-core's bytes.
