@@ -174,6 +174,12 @@ async def _temporary_database(
         await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+def client_at(app: object, address: str) -> httpx.AsyncClient:
+    """A client whose requests come from ``address`` (a visitor of its own)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
 class Api:
     """Talks to the app over HTTP (ASGI), as a tenant: ``await api.graphql(query, host=...)``."""
 

@@ -11,9 +11,8 @@ from bench.servers import QUERY as PLAIN_PAGE
 from jobgraph.jobs.types import FACETS_COST, HISTOGRAM_COST, TOTAL_COST
 from jobgraph.policy.config import ApiPolicy
 from jobgraph.ratelimit import CostBuckets
-from tests.conftest import Api
+from tests.conftest import Api, client_at
 from tests.support.servers import empty_redis_or_skip
-from tests.test_replicas import client_at
 
 PAGE = "query($n: Int!) { jobs(first: $n) { totalCount edges { node { id title } } } }"
 FEW = '{ jobs(first: 50, search: "engineer") { totalCount edges { node { id title } } } }'

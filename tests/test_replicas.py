@@ -10,7 +10,6 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import pytest
 
 from jobgraph.app import create_app
@@ -18,7 +17,7 @@ from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.engine import StatementCounter
 from jobgraph.db.replicas import RecentWriters
 from jobgraph.db.urls import DatabaseUrls
-from tests.conftest import TEST_SETTINGS, Api, DatabaseServer, database_name
+from tests.conftest import TEST_SETTINGS, Api, DatabaseServer, client_at, database_name
 from tests.support.employers import employer_of
 from tests.support.servers import REDIS_SERVER, copy_of_test_server, empty_redis_or_skip, on_server
 
@@ -85,12 +84,6 @@ async def _served(urls: DatabaseUrls, standby: Standby, **settings: object) -> A
     app = create_app(TEST_SETTINGS.model_copy(update=settings), urls)
     async with app.router.lifespan_context(app):
         yield app
-
-
-def client_at(app: object, address: str) -> httpx.AsyncClient:
-    """A client whose requests come from ``address`` (a visitor of its own)."""
-    transport = httpx.ASGITransport(app=app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @pytest.mark.needs("a-copy-of-the-test-server")

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobgraph.db.listening import Listener
 from jobgraph.errors import ServiceUnavailable
-from jobgraph.ratelimit import RedisReach
+from jobgraph.ratelimit import RedisReach, counting_client
 from jobgraph.waiting import RECONNECT_AFTER_S, resolve, stop, until
 
 log = logging.getLogger(__name__)
@@ -195,11 +195,7 @@ class ConnectionSlots:
 
     def __init__(self, redis_url: str | None = None) -> None:
         self._local: Counter[str] = Counter()
-        self._client = (
-            redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-            if redis_url
-            else None
-        )
+        self._client = counting_client(redis_url)
         self._held: dict[str, tuple[str, bool]] = {}  # slot: (key, counted in Redis)
         self._renewing: asyncio.Task[None] | None = None
         self.redis = RedisReach("live connections")

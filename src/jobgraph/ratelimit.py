@@ -114,6 +114,16 @@ class RateLimiter:
         raise RateLimited(f"{message} Try again in {retry_after} seconds.", retry_after)
 
 
+def counting_client(redis_url: str | None) -> redis.Redis | None:
+    """A Redis client for counting across processes, quick to give up (``REDIS_TIMEOUT_S``)
+    so that a request counts in its own process instead; None without a URL."""
+    if not redis_url:
+        return None
+    return redis.Redis.from_url(
+        redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+    )
+
+
 class RedisReach:
     """Whether Redis answers, for what a process counts there (``what``): while it does
     not, each process counts on its own; said once in the log when Redis stops answering,
@@ -185,15 +195,7 @@ class CostBuckets:
     be reached, each process counts on its own, and says so once."""
 
     def __init__(self, redis_url: str | None = None) -> None:
-        self._client = (
-            redis.Redis.from_url(
-                redis_url,
-                socket_timeout=REDIS_TIMEOUT_S,
-                socket_connect_timeout=REDIS_TIMEOUT_S,
-            )
-            if redis_url
-            else None
-        )
+        self._client = counting_client(redis_url)
         self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
         self.redis = RedisReach("the cost budgets")
 

@@ -57,15 +57,6 @@ async def take(context: Context, points: int) -> Bucket:
     )
 
 
-def throttled(requested: int, bucket: Bucket, wait: int) -> GraphQLError:
-    return GraphQLError(
-        f"This query costs {requested} points and your budget on this site holds "
-        f"{int(bucket.available)} now ({bucket.restore_rate} come back each second, up to "
-        f"{bucket.maximum}). Try again in {wait} seconds, or ask for fewer items or counts.",
-        extensions={"code": str(ErrorCode.THROTTLED), "retryAfter": wait},
-    )
-
-
 def refuse(context: Context, requested: int, bucket: Bucket) -> GraphQLError:
     """The THROTTLED error, its response's status and Retry-After."""
     wait = bucket.seconds_until(requested)
@@ -73,7 +64,12 @@ def refuse(context: Context, requested: int, bucket: Bucket) -> GraphQLError:
     assert isinstance(response, Response)  # over HTTP (``budgeted``)
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
-    return throttled(requested, bucket, wait)
+    return GraphQLError(
+        f"This query costs {requested} points and your budget on this site holds "
+        f"{int(bucket.available)} now ({bucket.restore_rate} come back each second, up to "
+        f"{bucket.maximum}). Try again in {wait} seconds, or ask for fewer items or counts.",
+        extensions={"code": str(ErrorCode.THROTTLED), "retryAfter": wait},
+    )
 
 
 def cost_extension(context: Context, requested: int, actual: int, bucket: Bucket) -> dict[str, Any]:
