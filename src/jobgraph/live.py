@@ -247,17 +247,21 @@ class ConnectionSlots:
             self.redis.lost(type(error).__name__)
 
     async def _keep_renewing(self) -> None:
-        assert self._client is not None
         while True:
             await asyncio.sleep(SLOT_TTL_S / 3)
-            held = [(key, slot) for slot, (key, in_redis) in self._held.items() if in_redis]
-            if not held:
-                continue
-            try:
-                keys, slots = zip(*held, strict=True)
-                await self._client.eval(_RENEW_SLOTS, len(keys), *keys, SLOT_TTL_S, *slots)
-            except (redis_errors.RedisError, OSError) as error:
-                self.redis.lost(type(error).__name__)
+            await self.renew()
+
+    async def renew(self) -> None:
+        """Due the slots this process holds in Redis ``SLOT_TTL_S`` from now."""
+        assert self._client is not None
+        held = [(key, slot) for slot, (key, in_redis) in self._held.items() if in_redis]
+        if not held:
+            return
+        try:
+            keys, slots = zip(*held, strict=True)
+            await self._client.eval(_RENEW_SLOTS, len(keys), *keys, SLOT_TTL_S, *slots)
+        except (redis_errors.RedisError, OSError) as error:
+            self.redis.lost(type(error).__name__)
 
 
 class LiveEvents:
