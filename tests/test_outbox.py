@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 from jobgraph.notifications.outbox import LEASE, deliver
 from jobgraph.notifications.senders import Mail
-from tests.conftest import PROJECT_ROOT, TEST_SETTINGS, code_in
+from tests.conftest import TEST_SETTINGS, code_in
 from tests.support.accounts import CONFIRM, register
+from tests.support.commands import jobgraph_command
 
 
 class HeldSender:
@@ -100,14 +98,8 @@ async def test_the_send_command_sends_a_queued_message_in_a_process_of_its_own(
     api, database, tmp_path
 ):
     await register(api, "jobboard", "command@example.org")
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "jobgraph", "notifications", "send"],
-        cwd=PROJECT_ROOT,
-        env=os.environ | {"DATABASE_URL": database.admin, "JOBGRAPH_MAIL_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = await jobgraph_command(
+        database, "notifications", "send", JOBGRAPH_MAIL_DIR=str(tmp_path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "sent 1, retrying 0, failed 0" in result.stdout + result.stderr

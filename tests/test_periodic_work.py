@@ -20,6 +20,7 @@ from standardwebhooks import Webhook
 from jobgraph.settings import PROJECT_ROOT
 from jobgraph.work.periodic import QUEUE_KINDS
 from tests.support.accounts import admin_token
+from tests.support.commands import jobgraph_command
 from tests.support.employers import employer_of
 from tests.support.servers import ServerOutput
 
@@ -194,15 +195,7 @@ async def test_readyz_tells_what_waits_to_be_sent_and_how_old_it_is(api, databas
 async def test_each_kind_also_runs_once_as_a_command_of_its_own(database, command, says, tmp_path):
     """The one-off commands run the same kinds in a process of their own (every table
     loaded: a command that knew only some would fail on their foreign keys)."""
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "jobgraph", *command],
-        cwd=PROJECT_ROOT,
-        env=os.environ | {"DATABASE_URL": database.admin, "JOBGRAPH_MAIL_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = await jobgraph_command(database, *command, JOBGRAPH_MAIL_DIR=str(tmp_path))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert all(said in output for said in says), output

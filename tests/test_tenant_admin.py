@@ -5,6 +5,8 @@ request, and tightened policies applied to the data already held."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,8 @@ from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.sync import export_tenants, sync_tenants
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, database_name, error_code
 from tests.support.accounts import admin_token
-from tests.support.tenants import TOKYO_PARTNER, create_tenant
+from tests.support.commands import jobgraph_command
+from tests.support.tenants import TOKYO_PARTNER, copy_of_the_test_tenants, create_tenant, edit
 
 SETTINGS = "query($slug: String) { tenantSettings(slug: $slug) { slug version source config } }"
 BRANDING = """mutation($b: BrandingInput!, $slug: String, $v: Int, $note: String) {
@@ -339,62 +342,132 @@ async def _with_session(urls, work):
         await engine.dispose()
 
 
-async def test_files_and_api_meet_sync_refuses_newer_api_changes_and_export_hands_back(
-    api, database, tmp_path
-):
+async def _sync(database, directory: Path, **options):
+    files = load_tenant_dir(directory)
+    return await _with_session(
+        database, lambda session: sync_tenants(session, files, hooks=tenancy_hooks(), **options)
+    )
+
+
+async def test_a_file_edit_is_applied_beside_an_api_change_of_another_key(api, database, tmp_path):
+    """An admin renames the site through the API; the file's author changes its colour:
+    the server starting (and `tenants sync`) applies the colour, keeps the name, and says
+    whose change the name is; the export then writes the name into the file, keeping the
+    colour, and the next sync finds nothing to do."""
+    files = copy_of_the_test_tenants(tmp_path)
     token = await admin_token(api, "community")
     await api.data(BRANDING, {"b": {"siteName": "Changed Online"}}, tenant="community", token=token)
-    files = load_tenant_dir(TEST_SETTINGS.tenants_dir)
+    edit(files / "community.toml", 'primary_color = "#2e7d32"', 'primary_color = "#000000"')
 
-    with pytest.raises(TenantConfigError, match="tenants export") as refused:
-        await _with_session(
-            database, lambda session: sync_tenants(session, files, hooks=tenancy_hooks())
-        )
-    assert [problem.file for problem in refused.value.problems] == ["community.toml"]
-    kept = await _with_session(
-        database,
-        lambda session: sync_tenants(session, files, hooks=tenancy_hooks(), keep_api_changes=True),
-    )
-    assert kept.kept == ["community"] and "community" not in kept.updated
+    async with api.announced():
+        at_start = await _sync(database, files, at_start=True)
+    assert at_start.updated == ["community"]
+    said = str(at_start)
+    assert "community.toml: branding.site_name: kept the site's value" in said, said
+    assert "the site says 'Changed Online'" in said and "by admin@community" in said, said
+    site = await api.data("{ tenant { branding { siteName primaryColor } } }", tenant="community")
+    assert site["tenant"]["branding"] == {"siteName": "Changed Online", "primaryColor": "#000000"}
 
-    # A copy exported elsewhere leaves the API change in charge: the old file still loses.
-    elsewhere = tmp_path / "copy"
+    again = await _sync(database, files)  # the standalone command: nothing left to decide
+    assert sorted(again.unchanged) == ["community", "jobboard", "kansai-jobs"]
+    assert again.kept == ["community"], "the site's own change is still named"
+
     await _with_session(
-        database, lambda session: export_tenants(session, elsewhere, hand_back=False)
+        database,
+        lambda session: export_tenants(session, files, hooks=tenancy_hooks(), hand_back=True),
     )
-    assert 'site_name = "Changed Online"' in (elsewhere / "community.toml").read_text()
-    with pytest.raises(TenantConfigError, match="tenants export"):
-        await _with_session(
-            database, lambda session: sync_tenants(session, files, hooks=tenancy_hooks())
-        )
+    written = (files / "community.toml").read_text()
+    assert 'site_name = "Changed Online"' in written and 'primary_color = "#000000"' in written
+    after_export = await _sync(database, files)
+    assert sorted(after_export.unchanged) == ["community", "jobboard", "kansai-jobs"]
+    assert after_export.kept == [] and "kept" not in str(after_export)
 
+
+async def test_a_key_changed_by_both_waits_for_a_choice(api, database, tmp_path):
+    """The admin and the file's author both rename the site: `tenants sync` (its own
+    process) stops, naming the key, both values, who changed it and the two choices; the
+    server starting keeps the site's name and reports the conflict each time until the
+    choice is made; the export will not overwrite the file's edit; --take-file applies it."""
+    files = copy_of_the_test_tenants(tmp_path)
+    token = await admin_token(api, "community")
+    await api.data(BRANDING, {"b": {"siteName": "Changed Online"}}, tenant="community", token=token)
+    edit(files / "community.toml", 'site_name = "Nihon Community Jobs"', 'site_name = "In File"')
+
+    refused = await jobgraph_command(database, "tenants", "sync", JOBGRAPH_TENANTS_DIR=str(files))
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert (
+        "community.toml: branding.site_name: the file says 'In File', the site says "
+        "'Changed Online' (changed through the API by admin@community" in refused.stderr
+    )
+    assert "--take-file" in refused.stderr and "--take-site" in refused.stderr
+
+    for _ in range(2):  # the conflict is not forgotten by being reported once
+        at_start = await _sync(database, files, at_start=True)
+        assert "community.toml: branding.site_name: CONFLICT" in str(at_start), str(at_start)
+    site = await api.data(SITE, tenant="community")
+    assert site["tenant"]["branding"]["siteName"] == "Changed Online"
+
+    exported = await jobgraph_command(
+        database, "tenants", "export", JOBGRAPH_TENANTS_DIR=str(files)
+    )
+    assert exported.returncode == 1 and "branding.site_name" in exported.stderr
+    assert "--take-site" in exported.stderr
+    assert 'site_name = "In File"' in (files / "community.toml").read_text()
+
+    async with api.announced():
+        taken = await jobgraph_command(
+            database, "tenants", "sync", "--take-file", JOBGRAPH_TENANTS_DIR=str(files)
+        )
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    assert "updated: community" in taken.stdout
+    history = (await api.data(HISTORY, tenant="community", token=token))["tenantHistory"]
+    assert history[0]["actor"] == "file:community.toml"
+    assert history[0]["changes"] == [
+        {"key": "branding.site_name", "before": "Changed Online", "after": "In File"}
+    ]
+    site = await api.data(SITE, tenant="community")
+    assert site["tenant"]["branding"]["siteName"] == "In File"
+    assert (await _sync(database, files)).kept == []
+
+
+async def test_taking_the_site_keeps_its_value_and_the_export_writes_it(api, database, tmp_path):
+    files = copy_of_the_test_tenants(tmp_path)
+    token = await admin_token(api, "community")
+    await api.data(BRANDING, {"b": {"siteName": "Changed Online"}}, tenant="community", token=token)
+    edit(files / "community.toml", 'site_name = "Nihon Community Jobs"', 'site_name = "In File"')
+    with pytest.raises(TenantConfigError, match="--take-file"):
+        await _sync(database, files)
+
+    taken = await _sync(database, files, take="site")
+    assert sorted(taken.unchanged) == ["community", "jobboard", "kansai-jobs"]
+    assert (await _sync(database, files)).kept == ["community"], "no conflict any more"
+    await _with_session(
+        database,
+        lambda session: export_tenants(session, files, hooks=tenancy_hooks(), hand_back=True),
+    )
+    assert 'site_name = "Changed Online"' in (files / "community.toml").read_text()
+
+
+async def test_an_export_elsewhere_is_a_copy_that_hands_nothing_back(api, database, tmp_path):
+    files = copy_of_the_test_tenants(tmp_path / "files")
+    token = await admin_token(api, "community")
+    await api.data(BRANDING, {"b": {"siteName": "Changed Online"}}, tenant="community", token=token)
+    elsewhere = tmp_path / "copy"
     written = await _with_session(
-        database, lambda session: export_tenants(session, tmp_path, hand_back=True)
+        database,
+        lambda session: export_tenants(session, elsewhere, hooks=tenancy_hooks(), hand_back=False),
     )
     assert sorted(path.name for path in written) == [
         "community.toml",
         "jobboard.toml",
         "kansai-jobs.toml",
     ]
-    assert 'site_name = "Changed Online"' in (tmp_path / "community.toml").read_text()
-    exported = load_tenant_dir(tmp_path)
-    again = await _with_session(
-        database, lambda session: sync_tenants(session, exported, hooks=tenancy_hooks())
-    )
-    assert sorted(again.unchanged) == ["community", "jobboard", "kansai-jobs"]
-
-    # After the export the files manage the tenant again; --force overwrites an API change.
-    await api.data(BRANDING, {"b": {"siteName": "Online Again"}}, tenant="community", token=token)
-    async with api.announced():
-        forced = await _with_session(
-            database,
-            lambda session: sync_tenants(session, files, hooks=tenancy_hooks(), force=True),
-        )
-    assert forced.updated == ["community"]
+    assert 'site_name = "Changed Online"' in (elsewhere / "community.toml").read_text()
+    # The unchanged files still name the site's change as the site's, and keep it.
+    report = await _sync(database, files)
+    assert report.kept == ["community"]
     site = await api.data(SITE, tenant="community")
-    assert site["tenant"]["branding"]["siteName"] == "Nihon Community Jobs"
-    history = (await api.data(HISTORY, tenant="community", token=token))["tenantHistory"]
-    assert history[0]["source"] == "FILE" and history[0]["actor"] == "file:community.toml"
+    assert site["tenant"]["branding"]["siteName"] == "Changed Online"
 
 
 async def test_postgresql_refuses_another_tenants_change_if_the_application_let_it_through(
@@ -442,15 +515,14 @@ async def test_a_tenant_stored_before_a_key_existed_syncs_as_unchanged(
 async def test_an_export_over_a_file_keeps_its_comments_and_changes_only_what_changed(
     api, database, tmp_path
 ):
-    import shutil
-
     for path in TEST_SETTINGS.tenants_dir.glob("*.toml"):
         shutil.copy(path, tmp_path / path.name)
     original = (tmp_path / "community.toml").read_text()
     token = await admin_token(api, "community")
     await api.data(BRANDING, {"b": {"siteName": "Kept Comments"}}, tenant="community", token=token)
     await _with_session(
-        database, lambda session: export_tenants(session, tmp_path, hand_back=False)
+        database,
+        lambda session: export_tenants(session, tmp_path, hooks=tenancy_hooks(), hand_back=False),
     )
     exported = (tmp_path / "community.toml").read_text()
     comments = [line for line in original.splitlines() if line.lstrip().startswith("#")]

@@ -1,7 +1,6 @@
 """Tenant files: the demo files are valid; every kind of bad file is reported with its file
 name, key and what is wrong; and a bad directory changes nothing in the database."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,14 @@ from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.models import TenantRow
 from jobgraph.tenancy.sync import sync_tenants
 from tests.conftest import TEST_SETTINGS
+from tests.support.tenants import copy_of_the_test_tenants, edit
 
 DEMO_DIR = PROJECT_ROOT / "tenants"
 
 
 @pytest.fixture
 def tenant_dir(tmp_path: Path) -> Path:
-    """A copy of the tests' tenants (those synced into every test database)."""
-    for path in TEST_SETTINGS.tenants_dir.glob("*.toml"):
-        shutil.copy(path, tmp_path / path.name)
-    return tmp_path
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1))
+    return copy_of_the_test_tenants(tmp_path)
 
 
 def problems_of(directory: Path) -> list[str]:

@@ -99,7 +99,11 @@ async def check_migrated(urls: DatabaseUrls, settings: Settings) -> None:
 
 
 async def sync_files(
-    urls: DatabaseUrls, settings: Settings, directory: Path, force: bool = False, keep: bool = False
+    urls: DatabaseUrls,
+    settings: Settings,
+    directory: Path,
+    take: Any = None,
+    at_start: bool = False,
 ) -> Any:
     from jobgraph.graphql.hooks import tenancy_hooks
     from jobgraph.tenancy.files import load_tenant_dir
@@ -110,22 +114,26 @@ async def sync_files(
     async def sync(sessions: Any) -> Any:
         async with sessions() as session:
             report = await sync_tenants(
-                session, configs, hooks=tenancy_hooks(), force=force, keep_api_changes=keep
+                session, configs, hooks=tenancy_hooks(), take=take, at_start=at_start
             )
-        detail(str(report))
+        for line in str(report).splitlines():
+            detail(line)
         return report
 
     return await with_app_engine(urls, settings, sync)
 
 
 async def export_files(
-    urls: DatabaseUrls, settings: Settings, directory: Path, hand_back: bool
+    urls: DatabaseUrls, settings: Settings, directory: Path, hand_back: bool, take_site: bool
 ) -> None:
+    from jobgraph.graphql.hooks import tenancy_hooks
     from jobgraph.tenancy.sync import export_tenants
 
     async def export(sessions: Any) -> None:
         async with sessions() as session:
-            written = await export_tenants(session, directory, hand_back=hand_back)
+            written = await export_tenants(
+                session, directory, hooks=tenancy_hooks(), hand_back=hand_back, take_site=take_site
+            )
         detail(f"wrote {', '.join(path.name for path in written)}")
 
     await with_app_engine(urls, settings, export)

@@ -95,7 +95,9 @@ def serve(
             if sync_tenants:
                 steps.run(
                     f"Syncing tenant files from {settings.tenants_dir}",
-                    lambda: run_async(sync_files(urls, settings, settings.tenants_dir, keep=True)),
+                    lambda: run_async(
+                        sync_files(urls, settings, settings.tenants_dir, at_start=True)
+                    ),
                 )
             if demo:
                 steps.run(

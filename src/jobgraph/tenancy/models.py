@@ -28,6 +28,9 @@ class TenantRow(Base):
     # Where the current version came from: FILE (tenants sync) or API (an admin's change).
     # `tenants sync` will not overwrite an API version unless forced.
     source: Mapped[str] = mapped_column(String(8), server_default="FILE")
+    # What the tenant's file said when `tenants sync` last applied it (None before
+    # migration 0028): the base from which a sync tells the file's edits from API changes.
+    file_config: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class TenantConfigVersion(Base):
