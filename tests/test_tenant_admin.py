@@ -397,7 +397,7 @@ async def test_a_key_changed_by_both_waits_for_a_choice(api, database, tmp_path)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert (
         "community.toml: branding.site_name: the file says 'In File', the site says "
-        "'Changed Online' (changed through the API by admin@community" in refused.stderr
+        "'Changed Online' (set by admin@community" in refused.stderr
     )
     assert "--take-file" in refused.stderr and "--take-site" in refused.stderr
 
@@ -510,6 +510,25 @@ async def test_a_tenant_stored_before_a_key_existed_syncs_as_unchanged(
     token = await admin_token(api, "jobboard")
     history = (await api.data(HISTORY, tenant="jobboard", token=token))["tenantHistory"]
     assert [h["version"] for h in history] == [1]
+
+
+async def test_a_file_setting_a_key_its_stored_site_predates_is_applied(
+    database, database_server, tmp_path
+):
+    """A site stored before the model had a key (and before sync remembered its file) has
+    that key at its default: a file that sets it is an edit to apply, not a conflict."""
+    connection = await database_server.admin(database_name(database))
+    try:
+        await connection.execute(
+            "UPDATE tenants SET config = config #- '{policy,api,cost_budget}', "
+            "file_config = NULL WHERE slug = 'jobboard'"
+        )
+    finally:
+        await connection.close()
+    files = copy_of_the_test_tenants(tmp_path)
+    edit(files / "jobboard.toml", "[policy.api]", "[policy.api]\ncost_budget = 50000")
+    report = await _sync(database, files)
+    assert report.updated == ["jobboard"] and report.kept == [], str(report)
 
 
 async def test_an_export_over_a_file_keeps_its_comments_and_changes_only_what_changed(

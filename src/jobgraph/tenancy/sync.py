@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomlkit
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,12 +42,12 @@ class SiteChange:
     key: str
     file: Any
     site: Any
-    changed_by: str  # "admin@… at 2026-12-04 03:10 UTC (version 3)"
+    changed_by: str  # "admin@example.jp at 2026-12-04 03:10 UTC (version 3)"
 
     def describe(self) -> str:
         return (
             f"the file says {_shown(self.file)}, the site says {_shown(self.site)} "
-            f"(changed through the API by {self.changed_by})"
+            f"(set by {self.changed_by})"
         )
 
 
@@ -222,18 +223,25 @@ async def _file_base(db: AsyncSession, row: TenantRow) -> dict[str, Any] | None:
     remembered, its current version if that came from the file, else the last version
     that did; None for a tenant no file ever set (every difference is then a conflict)."""
     if row.file_config is not None:
-        return row.file_config
-    if row.source == admin.FILE:
-        return row.config
-    return await db.scalar(
-        select(TenantConfigVersion.config)
-        .where(
-            TenantConfigVersion.tenant_slug == row.slug,
-            TenantConfigVersion.source == admin.FILE,
+        base = row.file_config
+    elif row.source == admin.FILE:
+        base = row.config
+    else:
+        base = await db.scalar(
+            select(TenantConfigVersion.config)
+            .where(
+                TenantConfigVersion.tenant_slug == row.slug,
+                TenantConfigVersion.source == admin.FILE,
+            )
+            .order_by(TenantConfigVersion.version.desc())
+            .limit(1)
         )
-        .order_by(TenantConfigVersion.version.desc())
-        .limit(1)
-    )
+    if base is None:
+        return None
+    try:  # a key the model gained since has its default in it, as on the site
+        return admin.config_document(TenantConfig.model_validate(base))
+    except ValidationError:
+        return dict(base)
 
 
 async def _who_changed(
