@@ -222,6 +222,7 @@ async def _file_base(db: AsyncSession, row: TenantRow) -> dict[str, Any] | None:
     """What the tenant's file said when last applied; for a tenant synced before that was
     remembered, its current version if that came from the file, else the last version
     that did; None for a tenant no file ever set (every difference is then a conflict)."""
+    base: dict[str, Any] | None
     if row.file_config is not None:
         base = row.file_config
     elif row.source == admin.FILE:
