@@ -4,10 +4,13 @@ served site: a client-credentials client made by the site's admin, no Origin, X-
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import re
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +68,80 @@ async def test_a_partners_server_searches_with_a_client_credentials_client(api, 
         assert code == 1 and out == ""
         assert err.startswith("error: ") and "401" in err, err
         assert "not those of an active client of this site: check both" in err
+
+
+TYPESCRIPT = PROJECT_ROOT / "clients" / "typescript"
+
+
+def _installed_typescript_example() -> Path:
+    """clients/typescript's packages, installed as its package-lock.json pins them (once per
+    checkout: sessions beside each other take turns)."""
+    installed = TYPESCRIPT / "node_modules" / ".package-lock.json"
+    with (TYPESCRIPT / ".npm-install.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock_file = TYPESCRIPT / "package-lock.json"
+        if not installed.exists() or installed.stat().st_mtime < lock_file.stat().st_mtime:
+            done = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=TYPESCRIPT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+    return TYPESCRIPT / "node_modules"
+
+
+@pytest.mark.needs("node")
+async def test_a_typescript_partner_generates_its_types_from_the_served_schema(
+    api, database, tmp_path
+):
+    """clients/typescript as a partner's developer uses it: graphql-codegen reads the site's
+    /schema.graphql (localhost, X-Tenant), tsc type-checks and builds the search against the
+    generated types, and the built search runs with a client-credentials client; a document
+    asking for a field the schema does not offer stops the generation, naming the field."""
+    if shutil.which("npm") is None:
+        skip_for_want_of("node", "npm is not installed")
+    modules = await asyncio.to_thread(_installed_typescript_example)
+    project = tmp_path / "partner"
+    shutil.copytree(
+        TYPESCRIPT,
+        project,
+        ignore=shutil.ignore_patterns("node_modules", "dist", "gql", ".npm-install.lock"),
+    )
+    (project / "node_modules").symlink_to(modules)
+    _, client_id, secret = await client(api, ["TENANT_READ", "JOBS_READ"], tenant="kansai-jobs")
+    expected = await api.data(
+        '{ jobs(search: "engineer", first: 5) { totalCount } }', tenant="kansai-jobs"
+    )
+
+    async def npm(*arguments: str, **environment: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            "npm", "run", "--silent", *arguments,
+            cwd=project, env={**os.environ, **environment},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await process.communicate()
+        assert process.returncode is not None
+        return process.returncode, out.decode()
+
+    async with listening(database) as port:
+        site = {"JOBGRAPH_URL": f"http://localhost:{port}", "JOBGRAPH_TENANT": "kansai-jobs"}
+        code, said = await npm("codegen", **site)
+        assert code == 0, said
+        assert (project / "src" / "gql" / "graphql.ts").exists()
+        code, said = await npm("build")
+        assert code == 0, said
+        code, said = await npm(
+            "search", "--", "engineer",
+            JOBGRAPH_CLIENT_ID=client_id, JOBGRAPH_CLIENT_SECRET=secret, **site,
+        )  # fmt: skip
+        assert code == 0, said
+        assert said.splitlines()[0] == f"{expected['jobs']['totalCount']} postings on kansai-jobs"
+
+        search = project / "src" / "search.ts"
+        document = search.read_text()
+        assert "totalCount\n      edges" in document, "the document this test edits"
+        search.write_text(document.replace("totalCount\n", "totalCount salaryCap\n", 1))
+        code, said = await npm("codegen", **site)
+        assert code != 0 and "salaryCap" in said, said
