@@ -17,6 +17,7 @@ from jobgraph.console.vendor import FILES, VENDOR_DIR
 from jobgraph.graphql.schema import schema
 from jobgraph.tenancy.files import load_tenant_dir
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, code_in, demo_code
+from tests.support.accounts import admin_token
 from tests.support.browser import (
     CHROMIUM_FLAGS,
     OUTPUT,
@@ -528,7 +529,14 @@ async def test_an_employer_signs_in_through_the_sites_own_provider(api, database
     assert provider.grants == {}, "the code was redeemed once"
 
 
-async def test_a_site_admin_manages_the_site_in_the_console(database):
+async def test_a_site_admin_manages_the_site_in_the_console(api, database):
+    # The site's own webhook endpoint, which hears of each change of its settings.
+    await api.data(
+        'mutation { createWebhookEndpoint(url: "http://127.0.0.1:9/hooks", '
+        "events: [SITE_SETTINGS_CHANGED]) { endpoint { id } } }",
+        tenant="jobboard",
+        token=await admin_token(api, "jobboard"),
+    )
     async with (
         listening(database) as port,
         console_signed_in(port, "admin@jobboard.test", DEMO_PASSWORD) as (page, problems),
@@ -559,29 +567,72 @@ async def test_a_site_admin_manages_the_site_in_the_console(database):
         assert "admin@jobboard.test" in await history.text_content()
         assert 'branding.primary_color: "#1f4e79" → "#123456"' in await history.text_content()
 
-        # Every problem of a change at once, each beside its key; nothing is saved.
-        await page.fill("#policy-statistics_min_cell", "1")
-        await page.fill("#policy-invitations_enabled", '"no"')
+        # Each key is drawn by its kind and explained by the model's own description.
+        assert await page.get_attribute("#policy-update_reminder_days", "type") == "number"
+        assert await page.get_attribute("#policy-update_reminder_days", "min") == "30"
+        full_name = page.locator("#policy-signup_requires_full_name")
+        assert await full_name.get_attribute("type") == "checkbox"
+        assert not await full_name.is_checked()
+        help_id = await full_name.get_attribute("aria-describedby")
+        assert "Registration asks for the full name" in await page.text_content(f"#{help_id}")
+        # Every problem of a change at once, each beside its key, a list's item beside its
+        # row; nothing is saved.
+        await page.fill("#policy-update_reminder_days", "10")
+        await full_name.check()
+        origins = page.locator("#policy-api-allowed_origins li")
+        before = await origins.count()
+        await page.click("#policy-api-allowed_origins-add")
+        new_origin = origins.nth(before).locator("input")
+        assert await page.evaluate("document.activeElement.className") == "row-value"
+        await new_origin.fill("www.example.jp")
         await page.click("#save-policy")
-        too_small = admin.locator('.problem[data-key="policy.statistics_min_cell"]')
+        too_small = admin.locator('.problem[data-key="policy.update_reminder_days"]')
         await too_small.filter(has_text="greater than").wait_for()
-        not_boolean = admin.locator('.problem[data-key="policy.invitations_enabled"]')
-        assert "valid boolean" in await not_boolean.text_content()
-        # Each key is explained as docs/tenants.md explains it.
-        row = admin.locator("tr", has=page.locator("#policy-invitations_enabled"))
-        assert "employers may `inviteCandidate`" in await row.text_content()
+        beside_row = origins.nth(before).locator(".problem")
+        assert "should match pattern" in await beside_row.text_content()
+        # Mended (the row removed by its button), the change is saved whole.
+        await page.fill("#policy-update_reminder_days", "200")
+        await origins.nth(before).locator(".remove-row").click()
+        await page.click("#save-policy")
+        await admin.locator("#admin-status", has_text="Policy saved.").wait_for()
+        changes = await admin.locator(".history > li").first.text_content()
+        assert "policy.update_reminder_days: 180 → 200" in changes, changes
+        assert "policy.signup_requires_full_name: false → true" in changes, changes
+        assert "allowed_origins" not in changes
+        assert await page.locator("#policy-signup_requires_full_name").is_checked()
 
         # One click restores the version before the change.
         await admin.locator("button.restore", has_text=f"Restore version {first_version}").click()
         await admin.locator("#admin-status", has_text="restored").wait_for()
         restored = await page.locator("#branding-primaryColor").input_value()
         assert restored == "#1f4e79"
+        assert not await page.locator("#policy-signup_requires_full_name").is_checked()
 
-        keys_before = await admin.locator("section", has_text="Site keys").locator("code").count()
+        # A site key is named, and shown with its id; a partner server's client is made
+        # here too, its secret shown once, and revoked.
+        await page.fill("#site-key-name", "careers page")
         await page.click("#new-site-key")
         await admin.locator("#admin-status", has_text="Site key created.").wait_for()
-        keys_after = await admin.locator("section", has_text="Site keys").locator("code").count()
-        assert keys_after == keys_before + 1
+        key_row = admin.locator("tr", has_text="careers page")
+        assert await key_row.locator("code").count() == 2, "its id and its key"
+        await page.fill("#client-name", "nightly import")
+        await page.click("#new-client")
+        created = admin.locator("#admin-status", has_text="Its secret is shown only now")
+        await created.wait_for()
+        assert "cs_" in await created.text_content()
+        client_row = admin.locator("tr", has_text="nightly import")
+        assert "JOBS_READ" in await client_row.text_content()
+        await client_row.get_by_role("button", name="Revoke").click()
+        await admin.locator("#admin-status", has_text="Client revoked.").wait_for()
+        assert "revoked" in await admin.locator("tr", has_text="nightly import").text_content()
+
+        # The site's webhook endpoint, with the deliveries its changes queued: one is sent
+        # again on request.
+        endpoint = admin.locator(".endpoints > li", has_text="http://127.0.0.1:9/hooks")
+        delivery = endpoint.locator("tr", has_text="SITE_SETTINGS_CHANGED").first
+        await delivery.wait_for()
+        await delivery.get_by_role("button", name="Deliver again").click()
+        await admin.locator("#admin-status", has_text="sent again soon").wait_for()
         await page.screenshot(path=OUTPUT / "site-settings.png", full_page=True)
 
         # Platform operators sign in on the same form.
@@ -596,6 +647,50 @@ async def test_a_site_admin_manages_the_site_in_the_console(database):
         await page.locator("#site-settings").wait_for(state="visible")
         await page.click("#site-settings")
         await admin.locator("h1", has_text="Site settings").wait_for()
+        assert problems == [], problems
+
+
+async def test_a_partner_sites_admin_edits_choices_and_lists_in_japanese(database):
+    """The settings screen of a ja-JP site speaks Japanese, descriptions included; a set
+    of choices is checkboxes, a list in a group (the feed's prefectures) is rows to remove
+    and add, focus staying where the admin acts; the saved change is what they chose."""
+    async with (
+        listening(database) as port,
+        console_signed_in(
+            port, "admin@kansai-jobs.test", DEMO_PASSWORD, host="kansai.jobboard.localhost"
+        ) as (page, problems),
+    ):
+        await page.locator("#site-settings").wait_for(state="visible")
+        await page.click("#site-settings")
+        await page.locator("label[for=second-factor-code]", has_text="リカバリーコード").wait_for()
+        await page.fill("#second-factor-code", demo_code())
+        await page.click("#verify-second-factor")
+        admin = page.locator("#admin")
+        await admin.locator("h1", has_text="サイト設定：kansai-jobs").wait_for()
+        assert await page.text_content("#save-policy") == "ポリシーを保存"
+        data_uses = page.locator("fieldset#policy-data_uses")
+        assert "サイトが行う求職者データの利用" in await data_uses.text_content()
+
+        await page.uncheck("#policy-data_uses-JOB_ALERT_MAIL")
+        prefectures = page.locator("#policy-feed-prefectures li")
+        assert await prefectures.locator("input").evaluate_all(
+            "inputs => inputs.map(input => input.value)"
+        ) == ["Osaka", "Kyoto", "Hyogo", "Nara"]
+        await prefectures.nth(3).get_by_role("button", name="Nara を削除").click()
+        focused = await page.evaluate("document.activeElement.value")
+        assert focused == "Hyogo", "focus moves to the row before the one removed"
+        await page.click("#policy-feed-prefectures-add")
+        await page.keyboard.type("和歌山県")
+        await page.click("#save-policy")
+        await admin.locator("#admin-status", has_text="ポリシーを保存しました。").wait_for()
+        changes = await admin.locator(".history > li").first.text_content()
+        assert "policy.data_uses:" in changes and "JOB_ALERT_MAIL" in changes.split("→")[0]
+        assert (
+            'policy.feed.prefectures: ["Osaka","Kyoto","Hyogo","Nara"] → '
+            '["Osaka","Kyoto","Hyogo","Wakayama"]' in changes
+        ), changes
+        assert not await page.locator("#policy-data_uses-JOB_ALERT_MAIL").is_checked()
+        await page.screenshot(path=OUTPUT / "site-settings-ja.png", full_page=True)
         assert problems == [], problems
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from jobgraph.cli import main
 from jobgraph.db.engine import create_engine, session_factory
 from jobgraph.graphql.hooks import tenancy_hooks
+from jobgraph.policy.describe import KINDS, policy_key_table, policy_keys
 from jobgraph.settings import PROJECT_ROOT, get_settings
 from jobgraph.tenancy.files import TenantConfigError, load_tenant_dir
 from jobgraph.tenancy.models import TenantRow
@@ -251,3 +252,27 @@ def test_serve_refuses_to_start_on_a_bad_tenant_file(database, tenant_dir, monke
         get_settings.cache_clear()
     assert result.exit_code == 1
     assert "jobboard.toml: policy.api.max_page_size: Input should be greater than" in result.output
+
+
+def _every_key(entries):
+    for entry in entries:
+        yield entry
+        yield from _every_key(entry.get("keys", ()))
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_every_policy_key_says_what_it_does_in_each_language(language):
+    """The settings screen draws every key with its description: a key added to the model
+    without one (``described()`` in policy/config.py) fails here."""
+    undescribed = [e["key"] for e in _every_key(policy_keys(language)) if not e["description"]]
+    assert undescribed == []
+    assert {e["kind"] for e in _every_key(policy_keys(language))} <= set(KINDS)
+
+
+def test_the_table_of_policy_keys_in_tenants_md_is_the_models():
+    manual = (PROJECT_ROOT / "docs" / "tenants.md").read_text(encoding="utf-8")
+    assert policy_key_table() in manual, (
+        "docs/tenants.md's table of policy keys differs from the model: replace it with the "
+        "output of `.venv/bin/python -c 'from jobgraph.policy.describe import policy_key_table; "
+        "print(policy_key_table())'`"
+    )

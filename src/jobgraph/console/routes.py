@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from jobgraph.console.examples import PLACEHOLDERS, examples_for
-from jobgraph.console.messages import messages_for
+from jobgraph.console.messages import language_of, messages_for
 from jobgraph.console.vendor import FILES, VENDOR_DIR, digest
 from jobgraph.errors import NotFound, error_response
+from jobgraph.policy.describe import policy_keys
 from jobgraph.policy.fields import DataUse
 from jobgraph.request_state import state_of
-from jobgraph.settings import PROJECT_ROOT
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.viewer import Scope
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -117,7 +117,9 @@ def _config(tenant: Tenant) -> dict[str, Any]:
         else None,
         "placeholders": PLACEHOLDERS,
         "messages": messages_for(tenant.config.branding.locale),
-        "policyHelp": policy_help(),
+        # The settings screen draws each policy key from the policy's own model.
+        "policyKeys": policy_keys(language_of(tenant.config.branding.locale)),
+        "clientScopes": [scope.name for scope in Scope],
         "resumeSearch": DataUse.RESUME_SEARCH in tenant.config.policy.data_uses,
         # Whether GraphiQL may ask for the schema before sign-in (policy.api.introspection).
         "anonymousIntrospection": tenant.config.policy.api.introspection == "on",
@@ -126,21 +128,6 @@ def _config(tenant: Tenant) -> dict[str, Any]:
             for e in examples_for(tenant.config)
         ],
     }
-
-
-@cache
-def policy_help() -> dict[str, dict[str, str]]:
-    """Each policy key's explanation, as docs/tenants.md's table "What each policy key
-    changes" gives it (for seekers; for employers and visitors): the settings screen
-    shows the same words the docs do."""
-    docs = PROJECT_ROOT / "docs" / "tenants.md"
-    if not docs.exists():
-        return {}
-    table = docs.read_text(encoding="utf-8").split("## What each policy key changes", 1)[-1]
-    help_texts = {}
-    for match in re.finditer(r"^\| `([^`]+)` \| (.*?) \| (.*?) \|$", table, re.MULTILINE):
-        help_texts[match[1]] = {"seekers": match[2], "others": match[3]}
-    return help_texts
 
 
 def _json_for_html(value: dict[str, Any]) -> str:

@@ -1,8 +1,11 @@
-// The site settings screen of the console, for the site's admins and platform operators:
-// branding with a live preview (the console itself), each policy key with its explanation
-// (docs/tenants.md) and value, every problem of a change beside its key, the history with
-// who changed what and one-click restore, and the site's keys, clients and documents. It
-// uses only the GraphQL API the console signs in to. Staff whose session has not passed the
+// The site settings screen of the console, for the site's admins and platform operators,
+// in the site's language: branding with a live preview (the console itself), each policy
+// key drawn by its kind from the policy's own model (the console's "policyKeys", made by
+// policy/describe.py: checkboxes, numbers with their bounds, choices, lists as rows) with
+// its description, every problem of a change beside its key (list items included), the
+// history with who changed what and one-click restore, the site's keys and partner-server
+// clients (created, named and revoked), trusted documents, and its webhook endpoints with
+// their deliveries. It uses only the GraphQL API the console signs in to. Staff whose session has not passed the
 // second factor pass it here first: with their authenticator app's code, or, the first
 // time, by enrolling one (a QR code drawn by the service, recovery codes shown once).
 (function () {
@@ -12,6 +15,11 @@
     siteKeys { id name key createdAt revokedAt }
     oauthClients { id name clientId scopes createdAt revokedAt }
     trustedDocuments { id client operation createdAt }
+  }`;
+  // Apart: the site's webhooks are its admins' (an operator is told so in their place).
+  const WEBHOOKS = `query SiteWebhooks { webhookEndpoints { id url events failingSince } }`;
+  const DELIVERIES = `query SiteWebhookDeliveries($e: ID!) {
+    webhookDeliveries(endpointId: $e, first: 5) { id event status attempts lastStatusCode createdAt }
   }`;
   const BRANDING = [
     ["site_name", "siteName", "text"],
@@ -33,9 +41,13 @@
   }
 
   const json = (value) => (value === undefined ? "" : JSON.stringify(value));
+  const idOf = (key) => "policy-" + key.replace(/\./g, "-");
 
-  function open(host, api, helpTexts, done) {
+  // site: the console's configuration (its messages, policyKeys and clientScopes).
+  function open(host, api, site, done) {
     let settings = null;
+    const t = (key, values) => Object.entries(values || {}).reduce(
+      (message, [name, value]) => message.split("{" + name + "}").join(value), site.messages[key]);
 
     async function load(message) {
       const answer = await api(SETTINGS);
@@ -49,6 +61,14 @@
         return;
       }
       settings = answer.data;
+      settings.deliveries = {};
+      const webhooks = await api(WEBHOOKS);
+      settings.webhooksRefused = webhooks.errors ? webhooks.errors[0].message : null;
+      settings.webhookEndpoints = webhooks.data ? webhooks.data.webhookEndpoints : [];
+      for (const endpoint of settings.webhookEndpoints) {
+        const found = await api(DELIVERIES, { e: endpoint.id });
+        settings.deliveries[endpoint.id] = found.data ? found.data.webhookDeliveries : [];
+      }
       draw(message);
     }
 
@@ -60,7 +80,9 @@
       ];
       host.querySelectorAll(".problem").forEach((node) => (node.textContent = ""));
       for (const { key, rule } of problems) {
+        // A list item's problem beside its row, else beside its list; else at the end.
         const place = host.querySelector(`.problem[data-key="${CSS.escape(key)}"]`) ||
+          host.querySelector(`.problem[data-key="${CSS.escape(key.replace(/\[\d+\]$/, ""))}"]`) ||
           host.querySelector(".problem[data-key='*']");
         if (!place) continue;
         place.textContent += (place.textContent ? " " : "") + (place.dataset.key === "*" ? key + ": " : "") + rule;
@@ -82,30 +104,28 @@
         status.textContent = answer.errors ? answer.errors[0].message : "";
         return Boolean(answer.errors);
       };
-      const heading = el("h1", {}, "Second factor");
-      const why = el("p", {}, "Staff reach settings and personal data only after a second " +
-        "factor: a code from an authenticator app on your phone (it holds for 12 hours).");
+      const heading = el("h1", {}, t("secondFactor"));
+      const why = el("p", {}, t("secondFactorWhy"));
       if (me.data && me.data.me.secondFactorEnrolled) {
         const code = el("input", { id: "second-factor-code", inputmode: "numeric",
-          autocomplete: "one-time-code", "aria-label": "Code" });
+          autocomplete: "one-time-code" });
         host.replaceChildren(heading, why, el("label", { for: "second-factor-code" },
-          "The code your app shows now, or a recovery code"), code,
+          t("secondFactorCode")), code,
         el("button", { type: "button", id: "verify-second-factor", onclick: async () => {
           const answer = await api("mutation ConsoleVerify($c: String!) { verifySecondFactor(code: $c) { secondFactorVerified } }", { c: code.value });
           if (!failed(answer)) then();
-        } }, "Verify"), status);
+        } }, t("verify")), status);
         return;
       }
       const password = el("input", { id: "enrol-password", type: "password",
-        autocomplete: "current-password", "aria-label": "Password" });
+        autocomplete: "current-password" });
       host.replaceChildren(heading, why,
-        el("p", {}, "You have none yet. Enrol an app (any TOTP app: FreeOTP, Aegis, Google " +
-          "Authenticator…): confirm your password to begin."),
-        el("label", { for: "enrol-password" }, "Your password"), password,
+        el("p", {}, t("enrolIntro")),
+        el("label", { for: "enrol-password" }, t("yourPassword")), password,
         el("button", { type: "button", id: "start-enrolment", onclick: async () => {
           const answer = await api("mutation ConsoleEnrol($p: String!) { enrolSecondFactor(currentPassword: $p) { secret qrCodeSvg } }", { p: password.value });
           if (!failed(answer)) showEnrolment(answer.data.enrolSecondFactor);
-        } }, "Begin"), status);
+        } }, t("begin")), status);
 
       function showEnrolment(enrolment) {
         // The QR code is drawn by the service itself: no image leaves for a third party.
@@ -113,26 +133,25 @@
         const svg = new DOMParser().parseFromString(enrolment.qrCodeSvg, "text/html").body.firstElementChild;
         svg.setAttribute("id", "second-factor-qr");
         svg.setAttribute("role", "img");
-        svg.setAttribute("aria-label", "QR code for your authenticator app");
+        svg.setAttribute("aria-label", t("qrCode"));
         const code = el("input", { id: "enrol-code", inputmode: "numeric",
-          autocomplete: "one-time-code", "aria-label": "Code" });
+          autocomplete: "one-time-code" });
         host.replaceChildren(heading,
-          el("p", {}, "Scan this with your authenticator app, or type the secret into it:"),
+          el("p", {}, t("scanThis")),
           document.importNode(svg, true),
-          el("p", {}, "Secret: ", el("code", { id: "second-factor-secret" }, enrolment.secret)),
-          el("label", { for: "enrol-code" }, "Then the code the app shows"), code,
+          el("p", {}, t("secret") + " ", el("code", { id: "second-factor-secret" }, enrolment.secret)),
+          el("label", { for: "enrol-code" }, t("thenTheCode")), code,
           el("button", { type: "button", id: "confirm-enrolment", onclick: async () => {
             const answer = await api("mutation ConsoleConfirmEnrolment($c: String!) { confirmSecondFactor(code: $c) }", { c: code.value });
             if (!failed(answer)) showRecoveryCodes(answer.data.confirmSecondFactor);
-          } }, "Confirm"), status);
+          } }, t("confirm")), status);
       }
 
       function showRecoveryCodes(codes) {
         host.replaceChildren(heading,
-          el("p", {}, "Enrolled. Keep these recovery codes somewhere safe: each works once " +
-            "instead of the app, if you lose your phone. They are shown only now."),
+          el("p", {}, t("recoveryCodes")),
           el("ol", { id: "recovery-codes" }, ...codes.map((code) => el("li", {}, el("code", {}, code)))),
-          el("button", { type: "button", id: "second-factor-done", onclick: then }, "Continue to the settings"));
+          el("button", { type: "button", id: "second-factor-done", onclick: then }, t("continueToSettings")));
       }
     }
 
@@ -167,109 +186,233 @@
         if (logo) logo.src = host.querySelector("#branding-logoUrl").value;
       }
       return el("section", { "aria-labelledby": "branding-title" },
-        el("h2", { id: "branding-title" }, "Branding"),
+        el("h2", { id: "branding-title" }, t("branding")),
         ...inputs,
         el("button", {
           type: "button", id: "save-branding",
           onclick: () => change(
             "mutation($b: BrandingInput!, $v: Int) { updateTenantBranding(branding: $b, expectedVersion: $v) { settings { version } } }",
-            { b: values() }, "Branding saved.")
-        }, "Save branding"));
+            { b: values() }, t("brandingSaved"))
+        }, t("saveBranding")));
+    }
+
+    // One policy key's control, by its kind; reading it back gives the key's new value.
+    function control(entry, value) {
+      const id = idOf(entry.key);
+      const problem = el("span", { class: "problem", "data-key": "policy." + entry.key, role: "alert" });
+      const help = el("p", { class: "help", id: id + "-help" }, entry.description);
+      const described = { "aria-describedby": id + "-help" };
+      let input;
+      let read;
+      if (entry.kind === "group") {
+        const inner = entry.keys.map((sub) => control(sub, (value || {})[sub.key.split(".").pop()]));
+        const node = el("fieldset", { class: "group", id: id },
+          el("legend", {}, entry.key), help, ...inner.map((c) => c.node), problem);
+        return { node: node, read: () => {
+          const out = {};
+          inner.forEach((c, index) => {
+            const name = entry.keys[index].key.split(".").pop();
+            const next = c.read();
+            if (json(next) !== json((value || {})[name])) out[name] = next;
+          });
+          return Object.keys(out).length ? Object.assign({}, value || {}, out) : value;
+        } };
+      }
+      const label = el("label", { for: id }, entry.key);
+      const fallback = t("defaultValue", { value: entry.default === null ? "—" : json(entry.default) });
+      if (entry.kind === "boolean" && !entry.nullable) {
+        input = el("input", { id: id, type: "checkbox", ...described });
+        input.checked = Boolean(value);
+        read = () => input.checked;
+      } else if (entry.kind === "boolean" || entry.kind === "choice") {
+        const options = entry.kind === "boolean" ? [["true", t("on")], ["false", t("off")]] :
+          entry.values.map((v) => [v, v]);
+        input = el("select", { id: id, ...described },
+          entry.nullable ? el("option", { value: "" }, fallback) : null,
+          ...options.map(([v, shown]) => el("option", { value: v }, shown)));
+        input.value = value === null || value === undefined ? "" : String(value);
+        read = () => input.value === "" ? null : entry.kind === "boolean" ? input.value === "true" : input.value;
+      } else if (entry.kind === "number") {
+        input = el("input", { id: id, type: "number", ...described, step: entry.integer ? "1" : "any",
+          min: entry.minimum ?? entry.above ?? undefined, max: entry.maximum ?? undefined,
+          placeholder: fallback });
+        input.value = value === null || value === undefined ? "" : String(value);
+        // Empty goes back to the default; what is typed is sent as typed (the server says
+        // what is wrong with it, beside this key).
+        read = () => input.value.trim() === "" ? null :
+          Number.isNaN(Number(input.value)) ? input.value : Number(input.value);
+      } else if (entry.kind === "choices") {
+        const boxes = entry.values.map((v) => {
+          const box = el("input", { type: "checkbox", id: id + "-" + v, value: v });
+          box.checked = (value || []).includes(v);
+          return el("label", { class: "choice", for: id + "-" + v }, box, " " + v);
+        });
+        const node = el("fieldset", { class: "choices", id: id, ...described },
+          el("legend", {}, entry.key), help, el("div", { class: "options" }, ...boxes), problem);
+        return { node: node, read: () => entry.values.filter((v) => node.querySelector(`#${CSS.escape(id + "-" + v)}`).checked) };
+      } else if (entry.kind === "list") {
+        const rows = el("ul", { class: "rows", id: id });
+        const addRow = (text, focus) => {
+          const index = rows.children.length;
+          const field = el("input", { type: "text", value: text, class: "row-value",
+            "aria-label": entry.key + " " + (index + 1) });
+          const row = el("li", {}, field,
+            el("button", { type: "button", class: "remove-row", "aria-label": t("remove", { value: text || entry.key + " " + (index + 1) }),
+              onclick: () => {
+                const next = row.nextElementSibling || row.previousElementSibling;
+                row.remove();
+                (next ? next.querySelector("input") : adder).focus();
+              } }, "×"),
+            el("span", { class: "problem", "data-key": `policy.${entry.key}[${index}]`, role: "alert" }));
+          rows.append(row);
+          if (focus) field.focus();
+        };
+        (value || []).forEach((text) => addRow(text, false));
+        const adder = el("button", { type: "button", class: "add-row", id: id + "-add",
+          onclick: () => addRow("", true) }, t("add"));
+        const node = el("fieldset", { class: "list", ...described },
+          el("legend", {}, entry.key), help, rows, adder, problem);
+        return { node: node, read: () => Array.from(rows.querySelectorAll(".row-value"))
+          .map((field) => field.value.trim()).filter((text) => text !== "") };
+      } else if (entry.kind === "text") {
+        input = el("input", { id: id, type: "text", ...described, placeholder: fallback });
+        input.value = value === null || value === undefined ? "" : value;
+        read = () => input.value.trim() === "" ? null : input.value.trim();
+      } else {
+        input = el("textarea", { id: id, rows: 4, ...described }, JSON.stringify(value, null, 1));
+        read = () => {
+          try { return input.value.trim() === "" ? null : JSON.parse(input.value); }
+          catch (error) { return { notJson: true }; }
+        };
+      }
+      return { node: el("div", { class: "field" }, label, input, help, problem), read: read };
     }
 
     function policySection(config) {
       const policy = config.policy || {};
-      const keys = Array.from(new Set([...Object.keys(helpTexts), ...Object.keys(policy)]))
-        .filter((key) => !key.startsWith("["));
-      const rows = keys.map((key) => {
-        const help = helpTexts[key] || {};
-        return el("tr", {},
-          el("th", { scope: "row" }, el("label", { for: "policy-" + key }, key)),
-          el("td", {}, help.seekers && help.seekers !== "—" ? el("p", {}, "Seekers: " + help.seekers) : null,
-            help.others && help.others !== "—" ? el("p", {}, "Employers and visitors: " + help.others) : null),
-          el("td", {},
-            el("textarea", { id: "policy-" + key, rows: 2, "data-key": key, placeholder: "(the default)" },
-              json(policy[key])),
-            el("span", { class: "problem", "data-key": "policy." + key, role: "alert" })));
-      });
+      const partner = Boolean(config.parent);
+      // A main site has no feed: it shows its own postings.
+      const entries = site.policyKeys.filter((entry) => entry.key !== "feed" || partner);
+      const controls = entries.map((entry) => [entry, control(entry, policy[entry.key])]);
       function patch() {
         const changes = {};
         const refused = [];
-        for (const input of host.querySelectorAll("textarea[data-key]")) {
-          const key = input.dataset.key;
-          if (input.value === json(policy[key])) continue;
-          try {
-            changes[key] = input.value.trim() === "" ? null : JSON.parse(input.value);
-          } catch (error) {
-            refused.push({ key: "policy." + key, rule: "is not a JSON value (strings in quotes)" });
-          }
+        for (const [entry, c] of controls) {
+          const next = c.read();
+          if (next && next.notJson) refused.push({ key: "policy." + entry.key, rule: t("notJson") });
+          else if (json(next) !== json(policy[entry.key])) changes[entry.key] = next;
         }
         return [changes, refused];
       }
       return el("section", { "aria-labelledby": "policy-title" },
-        el("h2", { id: "policy-title" }, "Policy"),
-        el("p", {}, "Values are JSON: true, 30, \"PRIVATE\", [\"SKILLS\"]; empty restores the default."),
-        el("table", {}, el("tbody", {}, ...rows)),
+        el("h2", { id: "policy-title" }, t("policy")),
+        el("p", {}, t("policyIntro")),
+        ...controls.map(([, c]) => c.node),
         el("span", { class: "problem", "data-key": "*", role: "alert" }),
         el("button", {
           type: "button", id: "save-policy",
           onclick: () => {
             const [changes, refused] = patch();
             if (refused.length) {
-              showProblems({ errors: [{ message: "Some values are not JSON.", extensions: { problems: refused } }] });
+              showProblems({ errors: [{ message: t("someNotJson"), extensions: { problems: refused } }] });
               return;
             }
             change(
               "mutation($c: JSON!, $v: Int) { updateTenantPolicy(changes: $c, expectedVersion: $v) { settings { version } } }",
-              { c: changes }, "Policy saved.");
+              { c: changes }, t("policySaved"));
           },
-        }, "Save policy"));
+        }, t("savePolicy")));
     }
 
     function historySection(history) {
       return el("section", { "aria-labelledby": "history-title" },
-        el("h2", { id: "history-title" }, "History"),
+        el("h2", { id: "history-title" }, t("history")),
         el("ol", { class: "history" }, ...history.map((entry) => el("li", {},
-          el("strong", {}, `Version ${entry.version}`),
-          ` · ${entry.actorName} · ${new Date(entry.changedAt).toLocaleString()}`,
+          el("strong", {}, t("version", { version: entry.version })),
+          ` · ${entry.actorName} · ${new Date(entry.changedAt).toLocaleString(document.documentElement.lang || undefined)}`,
           entry.note ? ` · “${entry.note}”` : null,
           el("ul", {}, ...entry.changes.slice(0, 12).map((c) =>
             el("li", {}, `${c.key}: ${json(c.before)} → ${json(c.after)}`))),
-          entry.version === settings.tenantSettings.version ? el("em", {}, " (current)") :
+          entry.version === settings.tenantSettings.version ? el("em", {}, " " + t("current")) :
             el("button", {
               type: "button", class: "restore",
               onclick: () => change(
                 "mutation($r: Int!) { restoreTenantVersion(version: $r, note: \"restored in the console\") { settings { version } } }",
-                { r: entry.version }, `Version ${entry.version} restored.`),
-            }, `Restore version ${entry.version}`)))));
+                { r: entry.version }, t("restored", { version: entry.version })),
+            }, t("restore", { version: entry.version }))))));
+    }
+
+    function table(headings, items, cells) {
+      return el("table", {},
+        el("thead", {}, el("tr", {}, ...headings.map((heading) => el("th", { scope: "col" }, heading)))),
+        el("tbody", {}, ...items.map((item) => el("tr", {}, ...cells(item).map((cell) => el("td", {}, cell))))));
     }
 
     function partnersSection(data) {
-      const rows = (items, cells) => el("table", {}, el("tbody", {}, ...items.map((item) =>
-        el("tr", {}, ...cells(item).map((cell) => el("td", {}, cell))))));
+      const keyName = el("input", { id: "site-key-name", type: "text", value: "" });
+      const clientName = el("input", { id: "client-name", type: "text", value: "" });
+      const scopes = site.clientScopes.map((scope) => {
+        const box = el("input", { type: "checkbox", id: "client-scope-" + scope, value: scope });
+        box.checked = true;
+        return el("label", { class: "choice", for: "client-scope-" + scope }, box, " " + scope);
+      });
+      const state = (item) => (item.revokedAt ? t("revoked") : t("active"));
       return el("section", { "aria-labelledby": "partners-title" },
-        el("h2", { id: "partners-title" }, "Site keys, clients and trusted documents"),
-        el("h3", {}, "Site keys"),
-        rows(data.siteKeys, (k) => [k.name, el("code", {}, k.key), k.revokedAt ? "revoked" : el("button", {
-          type: "button",
-          onclick: () => change("mutation($id: ID!) { revokeSiteKey(id: $id) { id } }", { id: k.id }, "Key revoked."),
-        }, "Revoke")]),
-        el("button", {
-          type: "button", id: "new-site-key",
-          onclick: () => change('mutation { createSiteKey(name: "console") { id } }', {}, "Site key created."),
-        }, "New site key"),
-        el("h3", {}, "Partner-server clients"),
-        rows(data.oauthClients, (c) => [c.name, el("code", {}, c.clientId), c.scopes.join(" "), c.revokedAt ? "revoked" : "active"]),
-        el("h3", {}, "Trusted documents"),
-        rows(data.trustedDocuments, (d) => [d.client, el("code", {}, d.operation), el("code", {}, d.id.slice(0, 19) + "…")]));
+        el("h2", { id: "partners-title" }, t("partners")),
+        el("h3", {}, t("siteKeys")),
+        table([t("columnName"), t("columnId"), t("columnKey"), t("columnState")], data.siteKeys,
+          (k) => [k.name, el("code", {}, k.id), el("code", {}, k.key), k.revokedAt ? state(k) : el("button", {
+            type: "button", "aria-label": `${t("revoke")} ${k.name} (${k.id})`,
+            onclick: () => change("mutation($id: ID!) { revokeSiteKey(id: $id) { id } }", { id: k.id }, t("keyRevoked")),
+          }, t("revoke"))]),
+        el("div", { class: "create" }, el("label", { for: "site-key-name" }, t("keyName")), keyName,
+          el("button", {
+            type: "button", id: "new-site-key",
+            onclick: () => change("mutation($n: String!) { createSiteKey(name: $n) { id } }",
+              { n: keyName.value.trim() || "console" }, t("siteKeyCreated")),
+          }, t("newSiteKey"))),
+        el("h3", {}, t("clients")),
+        table([t("columnName"), t("columnId"), t("scopes"), t("columnState")], data.oauthClients,
+          (c) => [c.name, el("code", {}, c.clientId), c.scopes.join(" "), c.revokedAt ? state(c) : el("button", {
+            type: "button", "aria-label": `${t("revoke")} ${c.name} (${c.clientId})`,
+            onclick: () => change("mutation($id: ID!) { revokeOAuthClient(id: $id) { id } }", { id: c.id }, t("clientRevoked")),
+          }, t("revoke"))]),
+        el("div", { class: "create" }, el("label", { for: "client-name" }, t("clientName")), clientName,
+          el("fieldset", { class: "choices" }, el("legend", {}, t("scopes")), ...scopes),
+          el("button", {
+            type: "button", id: "new-client",
+            onclick: async () => {
+              const chosen = site.clientScopes.filter((scope) => host.querySelector("#" + CSS.escape("client-scope-" + scope)).checked);
+              const answer = await api(
+                "mutation($n: String!, $s: [ClientScope!]!) { createOAuthClient(name: $n, scopes: $s) { clientSecret } }",
+                { n: clientName.value.trim() || "partner server", s: chosen });
+              if (answer.errors) showProblems(answer);
+              else await load(t("clientCreated", { secret: answer.data.createOAuthClient.clientSecret }));
+            },
+          }, t("newClient"))),
+        el("h3", {}, t("trustedDocuments")),
+        table([t("columnName"), t("columnId"), "sha256"], data.trustedDocuments,
+          (d) => [d.client, el("code", {}, d.operation), el("code", {}, d.id.slice(0, 19) + "…")]),
+        el("h3", {}, t("webhooks")),
+        data.webhookEndpoints.length ? el("ul", { class: "endpoints" }, ...data.webhookEndpoints.map((endpoint) =>
+          el("li", {}, el("code", {}, endpoint.url), " ", endpoint.events.join(", "),
+            el("h4", {}, t("deliveries")),
+            table(["", "", "", ""], data.deliveries[endpoint.id] || [], (d) => [
+              new Date(d.createdAt).toLocaleString(document.documentElement.lang || undefined),
+              d.event, `${d.status} (${d.attempts}${d.lastStatusCode ? ", HTTP " + d.lastStatusCode : ""})`,
+              el("button", {
+                type: "button", class: "redeliver", "aria-label": `${t("redeliver")} ${d.event} ${d.id}`,
+                onclick: () => change("mutation($d: ID!) { redeliverWebhook(deliveryId: $d) { id } }", { d: d.id }, t("redelivered")),
+              }, t("redeliver"))])))) :
+          el("p", {}, data.webhooksRefused || t("noWebhooks")));
     }
 
     function draw(message) {
       const config = settings.tenantSettings.config;
       host.replaceChildren(
         el("div", { class: "admin-head" },
-          el("h1", {}, `Site settings: ${settings.tenantSettings.slug} (version ${settings.tenantSettings.version})`),
-          el("button", { type: "button", id: "close-settings", onclick: done }, "Back to the console")),
+          el("h1", {}, t("settingsTitle", { slug: settings.tenantSettings.slug, version: settings.tenantSettings.version })),
+          el("button", { type: "button", id: "close-settings", onclick: done }, t("backToConsole"))),
         el("p", { id: "admin-status", role: "status" }, message || ""),
         brandingSection(config),
         policySection(config),

@@ -199,7 +199,7 @@
     window.jobgraphAdmin.open(
       byId("admin"),
       async (query, variables) => fetcher({ query: query, variables: variables || {} }),
-      config.policyHelp,
+      config,
       () => location.reload()
     );
   }
