@@ -318,6 +318,13 @@ class Job:
         return _company_of(info, self.row.company_id)
 
     @strawberry.field(
+        description="The posting's page on this site, made from the site's "
+        "policy.job_url_template; null where the site has not said where its job pages are."
+    )
+    def url(self, info: Info) -> str | None:
+        return publishing.job_url(info.context.tenant, self.row.id)
+
+    @strawberry.field(
         description="The posting as schema.org JobPosting JSON-LD for search engines (Google "
         "for Jobs), as data. To put it in a page, take jsonLdScript: serialized here, a "
         "title such as </script> would end the script element."
