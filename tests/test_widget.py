@@ -29,7 +29,9 @@ TEMPLATE_PAGE = """<!doctype html>
 </html>"""
 
 
-async def test_the_widget_searches_from_a_partners_page(api, database):
+async def test_the_widget_searches_from_a_partners_page(api, database, unmetered):
+    """One visitor's scripted minute of searching, in a few seconds: more than a person's
+    cost budget allows (tests/test_budget.py holds the budget), so the sites' are raised."""
     from playwright.async_api import async_playwright
 
     token = await admin_token(api, "kansai-jobs")
@@ -147,6 +149,16 @@ async def test_the_widget_searches_from_a_partners_page(api, database):
             await notice.filter(has_text="zzqxnotajob").wait_for()
             assert "engineer" in await notice.text_content()
             assert await results.count() > 0
+            # A misspelling finds nothing, and the respelling is offered as a button.
+            await widget.locator("input").fill("enginer")
+            await page.keyboard.press("Enter")
+            respelled = notice.get_by_role("button", name="engineer")
+            await respelled.wait_for()
+            assert (await notice.text_content()).startswith("もしかして")
+            await respelled.click()
+            await results.first.wait_for()
+            assert await widget.locator("input").input_value() == "engineer"
+            assert await notice.is_hidden()
 
             await page.goto(f"{allowed}/english.html")
             await results.nth(9).wait_for(timeout=15_000)

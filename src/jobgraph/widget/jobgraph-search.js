@@ -3,21 +3,28 @@
 // (or the `api` attribute's URL) with the site key, in the site's branding and language
 // (or the `lang` attribute's). Each result links to the posting's page; a <template> inside
 // the element, if any, is each result's markup (docs/tenants.md, "Embedding job search").
-const SEARCH = `query WidgetSearch($q: String, $filter: JobFilterInput, $after: String) {
+const RESULT = `edges { node { id title url category employmentType company { name }
+      location { city prefectureInfo { name nameJa } } } }
+    pageInfo { hasNextPage endCursor }`;
+// A new search: its results, their count, facets and what the search understood.
+const SEARCH = `query WidgetSearch($q: String, $filter: JobFilterInput) {
   tenant { branding { siteName primaryColor accentColor locale } }
-  jobs(search: $q, filter: $filter, first: 10, after: $after) {
+  jobs(search: $q, filter: $filter, first: 10) {
     totalCount
     suggestion
     broadened { droppedTerm searchedFor }
-    edges { node { id title url category employmentType company { name }
-      location { city prefectureInfo { name nameJa } } } }
-    pageInfo { hasNextPage endCursor }
+    ${RESULT}
     facets {
       category { value count }
       employmentType { value count }
       prefecture { value count prefecture { name nameJa } }
     }
   }
+}`;
+// "More": only the next results (the counts, the costliest part, are already shown).
+const MORE = `query WidgetMore($q: String, $filter: JobFilterInput, $after: String) {
+  tenant { branding { siteName primaryColor accentColor locale } }
+  jobs(search: $q, filter: $filter, first: 10, after: $after) { ${RESULT} }
 }`;
 
 const WORDS = {
@@ -169,14 +176,14 @@ class JobgraphSearch extends HTMLElement {
     const variables = {
       q: this.query || null,
       filter: Object.keys(this.filter).length ? this.filter : null,
-      after: after || null,
     };
+    if (after) variables.after = after;
     let body;
     try {
       const response = await fetch(this.endpoint, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-Site-Key": this.getAttribute("site-key") },
-        body: JSON.stringify({ query: SEARCH, variables }),
+        body: JSON.stringify({ query: after ? MORE : SEARCH, variables }),
       });
       body = await response.json();
     } catch (error) {
@@ -217,8 +224,13 @@ class JobgraphSearch extends HTMLElement {
       this.label();
     }
     const jobs = data.jobs;
-    this.status.textContent = jobs.totalCount ? this.words.found(jobs.totalCount) : this.words.none;
-    if (jobs.broadened) this.query = jobs.broadened.searchedFor;  // page on with it
+    if (!appending) {
+      this.status.textContent = jobs.totalCount ? this.words.found(jobs.totalCount) : this.words.none;
+      if (jobs.broadened) this.query = jobs.broadened.searchedFor;  // page on with it
+    } else {
+      this.status.textContent = this.found;
+    }
+    if (!appending) this.found = this.status.textContent;
     const items = jobs.edges.map(({ node }) => this.item(node));
     if (appending) this.list.append(...items);
     else this.list.replaceChildren(...items);
