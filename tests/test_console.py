@@ -19,12 +19,15 @@ from jobgraph.tenancy.files import load_tenant_dir
 from tests.conftest import DEMO_PASSWORD, TEST_SETTINGS, code_in, demo_code
 from tests.support.accounts import admin_token
 from tests.support.browser import (
+    AXE,
     CHROMIUM_FLAGS,
     OUTPUT,
+    accessibility_violations,
     chromium_path,
     console_signed_in,
     listening,
 )
+from tests.support.npm import installed
 from tests.support.tenants import TOKYO_PARTNER, create_tenant
 
 TEST_SETTINGS_TENANTS = {
@@ -126,6 +129,40 @@ async def test_the_console_page_is_branded_self_contained_and_locked_down(api):
         )
     missing = await api.http.get("/console/assets/..%2Fvendor.py")
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("host", "prompt"),
+    [
+        ("jobboard.localhost", "Sign in first"),
+        ("kansai.jobboard.localhost", "先にログインしてください"),
+    ],
+)
+async def test_the_consoles_first_screen_asks_to_sign_in_and_passes_axe(database, host, prompt):
+    """Before sign-in: the examples in their editors, a prompt to sign in in the site's
+    language, nothing refused in the result pane, and nothing axe-core finds wrong (the
+    console's own parts and GraphiQL as the console draws it)."""
+    from playwright.async_api import async_playwright
+
+    async with listening(database) as port, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await page.add_init_script(path=str(installed(AXE) / "axe-core" / "axe.min.js"))
+            await page.goto(f"http://{host}:{port}/console")
+            await page.locator("#graphiql[data-rendered-for=anonymous]").wait_for()
+            await page.locator(".graphiql-query-editor .CodeMirror textarea[aria-label]").wait_for(
+                state="attached"
+            )
+            assert (await page.text_content("#message")).startswith(prompt)
+            await page.wait_for_load_state("networkidle")  # any request the page makes, answered
+            result_pane = await page.locator(".graphiql-response").text_content()
+            assert "FORBIDDEN" not in result_pane and "error" not in result_pane.lower()
+            assert await accessibility_violations(page) == []
+        finally:
+            await browser.close()
 
 
 async def test_a_partner_site_offers_the_console_only_when_it_enables_it(api):
@@ -634,6 +671,7 @@ async def test_a_site_admin_manages_the_site_in_the_console(api, database):
         await delivery.get_by_role("button", name="Deliver again").click()
         await admin.locator("#admin-status", has_text="sent again soon").wait_for()
         await page.screenshot(path=OUTPUT / "site-settings.png", full_page=True)
+        assert await accessibility_violations(page, "#admin") == []
 
         # Platform operators sign in on the same form.
         await page.click("#close-settings")
@@ -691,6 +729,7 @@ async def test_a_partner_sites_admin_edits_choices_and_lists_in_japanese(databas
         ), changes
         assert not await page.locator("#policy-data_uses-JOB_ALERT_MAIL").is_checked()
         await page.screenshot(path=OUTPUT / "site-settings-ja.png", full_page=True)
+        assert await accessibility_violations(page, "#admin") == []
         assert problems == [], problems
 
 

@@ -4,19 +4,17 @@ served site: a client-credentials client made by the site's admin, no Origin, X-
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import re
 import shutil
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from jobgraph.settings import PROJECT_ROOT
 from tests.support.browser import listening
 from tests.support.needs import skip_for_want_of
+from tests.support.npm import installed
 from tests.support.partners import client
 
 EXAMPLES = {
@@ -73,25 +71,6 @@ async def test_a_partners_server_searches_with_a_client_credentials_client(api, 
 TYPESCRIPT = PROJECT_ROOT / "clients" / "typescript"
 
 
-def _installed_typescript_example() -> Path:
-    """clients/typescript's packages, installed as its package-lock.json pins them (once per
-    checkout: sessions beside each other take turns)."""
-    installed = TYPESCRIPT / "node_modules" / ".package-lock.json"
-    with (TYPESCRIPT / ".npm-install.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        lock_file = TYPESCRIPT / "package-lock.json"
-        if not installed.exists() or installed.stat().st_mtime < lock_file.stat().st_mtime:
-            done = subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=TYPESCRIPT,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            assert done.returncode == 0, done.stdout + done.stderr
-    return TYPESCRIPT / "node_modules"
-
-
 @pytest.mark.needs("node")
 async def test_a_typescript_partner_generates_its_types_from_the_served_schema(
     api, database, tmp_path
@@ -102,7 +81,7 @@ async def test_a_typescript_partner_generates_its_types_from_the_served_schema(
     asking for a field the schema does not offer stops the generation, naming the field."""
     if shutil.which("npm") is None:
         skip_for_want_of("node", "npm is not installed")
-    modules = await asyncio.to_thread(_installed_typescript_example)
+    modules = await asyncio.to_thread(installed, TYPESCRIPT)
     project = tmp_path / "partner"
     shutil.copytree(
         TYPESCRIPT,

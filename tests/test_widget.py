@@ -9,7 +9,13 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from tests.support.accounts import admin_token
-from tests.support.browser import CHROMIUM_FLAGS, OUTPUT, chromium_path, listening
+from tests.support.browser import (
+    CHROMIUM_FLAGS,
+    OUTPUT,
+    accessibility_violations,
+    chromium_path,
+    listening,
+)
 
 PAGE = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Partner jobs</title>
@@ -94,6 +100,7 @@ async def test_the_widget_searches_from_a_partners_page(api, database, unmetered
                 "https://jobs.kansai-partner.test/jobs/"
             )
             await page.screenshot(path=OUTPUT / "widget.png")
+            assert await accessibility_violations(page, "jobgraph-search") == []
 
             await widget.locator("button.more").focus()
             await page.keyboard.press("Enter")  # the next page, appended
@@ -166,6 +173,9 @@ async def test_the_widget_searches_from_a_partners_page(api, database, unmetered
             assert await widget.locator("input").get_attribute("aria-label") == "Search jobs"
             osaka = widget.locator('.facets button[data-facet="prefecture:Osaka"]')
             assert (await osaka.text_content()).startswith("Osaka (")
+            await osaka.click()  # a pressed facet and its chip, checked too
+            await widget.locator(".chips button[data-chip]").wait_for()
+            assert await accessibility_violations(page, "jobgraph-search") == []
 
             # The partner's own markup for a result, from a <template> in the element.
             await page.goto(f"{allowed}/template.html")

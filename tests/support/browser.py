@@ -16,6 +16,7 @@ import uvicorn
 from jobgraph.app import create_app
 from jobgraph.cli import server_options
 from tests.conftest import TEST_SETTINGS
+from tests.support.npm import installed
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "console"
 
@@ -78,6 +79,9 @@ async def console_signed_in(
         )
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            # axe-core for accessibility_violations, there before the page's own scripts
+            # (its Content-Security-Policy would refuse a script added later).
+            await page.add_init_script(path=str(installed(AXE) / "axe-core" / "axe.min.js"))
             problems: list[str] = []
             page.on("pageerror", lambda error: problems.append(str(error)))
             await page.goto(f"http://{host}:{port}/console")
@@ -87,3 +91,22 @@ async def console_signed_in(
             yield page, problems
         finally:
             await browser.close()
+
+
+AXE = Path(__file__).resolve().parent / "axe"
+
+
+async def accessibility_violations(page: Any, selector: str = "body") -> list[str]:
+    """What axe-core finds wrong with the part of ``page`` at ``selector`` (shadow roots
+    included) against WCAG 2.1 A and AA: each violation's rule, impact and first places."""
+    modules = await asyncio.to_thread(installed, AXE)
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(path=str(modules / "axe-core" / "axe.min.js"))
+    found = await page.evaluate(
+        """async (selector) => (await axe.run(document.querySelector(selector),
+            { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }))
+            .violations.map(v => `${v.id} (${v.impact}): ${v.help}: ` +
+              v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))""",
+        selector,
+    )
+    return list(found)

@@ -362,6 +362,8 @@
 
   const root = ReactDOM.createRoot(byId("graphiql"));
   function render() {
+    // Before sign-in, the first thing said is what to do (not an error in the result pane).
+    if (!session && !byId("message").textContent) say(text("signInFirst"));
     byId("sign-in").hidden = Boolean(session);
     byId("signed-in").hidden = !session;
     byId("who").textContent = session ? session.email : "";
@@ -401,6 +403,51 @@
     }, [props.who]);
     return props.children;
   }
+  // GraphiQL's editors (CodeMirror) type into a textarea of their own, with no label: each
+  // is named by its editor, for screen readers (axe-core's "label" rule; tests/test_console).
+  function labelEditors() {
+    const names = [
+      [".graphiql-query-editor", "editorOperation"],
+      [".graphiql-response", "editorResponse"],
+    ];
+    for (const textarea of byId("graphiql").querySelectorAll(".CodeMirror textarea:not([aria-label])")) {
+      let name = null;
+      for (const [selector, key] of names) if (textarea.closest(selector)) name = key;
+      if (!name && textarea.closest(".graphiql-editor-tool")) {
+        const editors = Array.from(textarea.closest(".graphiql-editor-tool").querySelectorAll(".graphiql-editor"));
+        name = editors.indexOf(textarea.closest(".graphiql-editor")) === 0 ? "editorVariables" : "editorHeaders";
+      }
+      if (name) textarea.setAttribute("aria-label", text(name));
+    }
+    // Its scrolling box can be reached by the keyboard too, to scroll a long operation.
+    for (const box of byId("graphiql").querySelectorAll(".CodeMirror-scroll:not([tabindex=\"0\"])")) {
+      box.setAttribute("tabindex", "0");
+    }
+  }
+  // GraphiQL's tab bar is a tablist whose tabs hold buttons (select, close) and end with an
+  // "add" button: interactive controls nested in tabs, and a tablist owning a button. It is
+  // given the roles of what it is: a toolbar of buttons, the active tab's marked current.
+  function toolbarTabs() {
+    for (const bar of byId("graphiql").querySelectorAll('ul.graphiql-tabs[role="tablist"]')) {
+      bar.setAttribute("role", "toolbar");
+    }
+    for (const tab of byId("graphiql").querySelectorAll("li.graphiql-tab")) {
+      const active = tab.classList.contains("graphiql-tab-active");
+      if (tab.getAttribute("role") !== "none") tab.setAttribute("role", "none");
+      if (tab.hasAttribute("aria-selected")) tab.removeAttribute("aria-selected");
+      const button = tab.querySelector(".graphiql-tab-button");
+      if (button && (button.getAttribute("aria-current") === "true") !== active) {
+        if (active) button.setAttribute("aria-current", "true");
+        else button.removeAttribute("aria-current");
+      }
+    }
+  }
+  new MutationObserver(() => {
+    labelEditors();
+    toolbarTabs();
+  }).observe(byId("graphiql"), {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["role", "aria-selected", "class"],
+  });
   render();
   providerReturn();
 })();
