@@ -47,9 +47,10 @@ def documents() -> None:
 
 @documents.command(
     "register",
-    help="Register a manifest's documents for a client of a tenant. "
-    "MANIFEST: a JSON list of documents, or an object mapping "
-    "sha256:<hex> ids to documents (the ids are checked).",
+    help="Register a manifest's documents for a client of a tenant. TENANT: the site's slug. "
+    "CLIENT: a site key's id (a UUID: the console's Site settings, or `{ siteKeys { id } }`) "
+    "or an OAuth client's id (cl_...). MANIFEST: a JSON list of documents, or an object "
+    "mapping sha256:<hex> ids to documents (the ids are checked).",
 )
 @click.argument("tenant")
 @click.argument("client")
