@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -277,6 +278,23 @@ async def test_an_employer_works_in_the_console_in_a_real_browser(
                 assert '"phone": null' in shown
             for canary in CANARIES:
                 assert canary not in shown
+
+            # A refused operation: on the Japanese site, what its code means comes first
+            # in Japanese, the server's English detail after it.
+            await page.evaluate(
+                "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
+                ".setValue('query Refused { jobs(first: -1) { totalCount } }')"
+            )
+            await page.click(".graphiql-execute-button")
+            await page.locator(".result-window", has_text="BAD_USER_INPUT").wait_for()
+            refused = await page.evaluate(
+                "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
+            )
+            message = json.loads(refused)["errors"][0]["message"]
+            if tenant == "kansai-jobs":
+                assert message.startswith("入力に誤りがあります。 "), message
+            else:
+                assert message[0].isascii(), message
             assert outside == [], outside
             assert problems == [], problems
 

@@ -104,6 +104,17 @@
       if (await refreshed()) result = await post(params, session.accessToken);
       else if (session) say(text("expired"));
     }
+    return inSiteLanguage(result);
+  }
+
+  // The server's messages are English: on a site in another language, each error first
+  // says what its code means in that language (the English detail follows it).
+  function inSiteLanguage(result) {
+    for (const error of (result && result.errors) || []) {
+      const code = error.extensions && error.extensions.code;
+      const meaning = code && config.messages["error." + code];
+      if (meaning) error.message = meaning + " " + error.message;
+    }
     return result;
   }
 
