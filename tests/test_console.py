@@ -737,13 +737,25 @@ async def test_a_partner_sites_admin_edits_choices_and_lists_in_japanese(databas
         assert focused == "Hyogo", "focus moves to the row before the one removed"
         await page.click("#policy-feed-prefectures-add")
         await page.keyboard.type("和歌山県")
+        await page.select_option("#policy-api-introspection", "off")  # a choice
+        await page.fill(  # a text, empty until set
+            "#policy-job_url_template", "https://jobs.kansai-partner.test/jobs/{id}"
+        )
         await page.click("#save-policy")
         await admin.locator("#admin-status", has_text="ポリシーを保存しました。").wait_for()
         changes = await admin.locator(".history > li").first.text_content()
-        assert "policy.data_uses:" in changes and "JOB_ALERT_MAIL" in changes.split("→")[0]
+        lines = await admin.locator(".history > li").first.locator("li").all_text_contents()
+        [data_uses] = [line for line in lines if line.startswith("policy.data_uses:")]
+        before, after = data_uses.split("→")
+        assert "JOB_ALERT_MAIL" in before and "JOB_ALERT_MAIL" not in after
         assert (
             'policy.feed.prefectures: ["Osaka","Kyoto","Hyogo","Nara"] → '
             '["Osaka","Kyoto","Hyogo","Wakayama"]' in changes
+        ), changes
+        assert 'policy.api.introspection: "signed_in" → "off"' in changes, changes
+        assert (
+            'policy.job_url_template: null → "https://jobs.kansai-partner.test/jobs/{id}"'
+            in changes
         ), changes
         assert not await page.locator("#policy-data_uses-JOB_ALERT_MAIL").is_checked()
         await page.screenshot(path=OUTPUT / "site-settings-ja.png", full_page=True)
