@@ -173,9 +173,22 @@ async def test_the_widget_searches_from_a_partners_page(api, database, unmetered
             assert await widget.locator("input").get_attribute("aria-label") == "Search jobs"
             osaka = widget.locator('.facets button[data-facet="prefecture:Osaka"]')
             assert (await osaka.text_content()).startswith("Osaka (")
+            assert (await results.first.locator("a").get_attribute("href")).startswith(
+                "https://jobs.kansai-partner.test/jobs/"
+            )
             await osaka.click()  # a pressed facet and its chip, checked too
-            await widget.locator(".chips button[data-chip]").wait_for()
+            english_chip = widget.locator(".chips button[data-chip]")
+            await english_chip.wait_for()
+            assert await english_chip.text_content() == "Osaka ×"
+            assert await english_chip.get_attribute("aria-label") == "Remove the filter Osaka"
+            assert (
+                await widget.evaluate("w => w.shadowRoot.activeElement.dataset.facet")
+                == "prefecture:Osaka"
+            )
             assert await accessibility_violations(page, "jobgraph-search") == []
+            await widget.locator("input").fill("engineer zzqxnotajob")
+            await page.keyboard.press("Enter")
+            await notice.filter(has_text="without “zzqxnotajob”").wait_for()
 
             # The partner's own markup for a result, from a <template> in the element.
             await page.goto(f"{allowed}/template.html")
