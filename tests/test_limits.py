@@ -430,15 +430,26 @@ async def test_a_limit_spent_just_before_its_window_turns_is_still_spent_just_af
     """Five sign-ins a minute means five: the library's sliding window floored the
     previous minute's share (4.98 of 5 counted as 4) and let a sixth through right after
     the minute turned."""
-    from limits.aio.storage import memory
-
+    from jobgraph import ratelimit
     from jobgraph.ratelimit import RateLimited, RateLimiter
 
     now = [1_800_000_059.7]  # the last 0.3 s of a minute (windows start on multiples of 60)
-    monkeypatch.setattr(memory, "time", SimpleNamespace(time=lambda: now[0]))
+    monkeypatch.setattr(
+        ratelimit, "time", SimpleNamespace(time=lambda: now[0], monotonic=lambda: now[0])
+    )
     limiter = RateLimiter()
     for _ in range(5):
         await limiter.hit("5/minute", "account", message="Too many.")
     now[0] += 0.6  # the next minute, 0.3 s in
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit("5/minute", "account", message="Too many.")
+    # The five weigh less as the minute goes on: one more fits once they weigh 4, when
+    # 48 s of the sliding minute lie past them (11.7 s from now).
+    assert refused.value.retry_after == 12
+    assert "Try again in 12 seconds" in str(refused.value)
+    now[0] += 11.6
     with pytest.raises(RateLimited):
         await limiter.hit("5/minute", "account", message="Too many.")
+    now[0] += 0.2
+    await limiter.hit("5/minute", "account", message="Too many.")
+    await limiter.hit("5/minute", "another account", message="Too many.")  # each key its own

@@ -202,7 +202,22 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
         return TenantResolution(TenantCors(scoped), lambda: services().registry.current())
 
     app = Starlette(
+        # Starlette tries each route in turn: the API, nearly every request, comes first.
         routes=[
+            Route(
+                "/graphql",
+                Shed(
+                    tenant_scoped(
+                        GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view()))),
+                        public_reads=True,
+                    )
+                ),
+                methods=["GET", "POST", "OPTIONS"],
+            ),
+            WebSocketRoute(
+                "/graphql",
+                TenantResolution(graphql_view(), lambda: services().registry.current()),
+            ),
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/.well-known/jwks.json", jwks),
@@ -227,20 +242,6 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             Route("/widget/jobgraph-search.js", widget_script),
             Route(
                 "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
-            ),
-            Route(
-                "/graphql",
-                Shed(
-                    tenant_scoped(
-                        GraphQLOverHttp(Authentication(TrustedDocuments(graphql_view()))),
-                        public_reads=True,
-                    )
-                ),
-                methods=["GET", "POST", "OPTIONS"],
-            ),
-            WebSocketRoute(
-                "/graphql",
-                TenantResolution(graphql_view(), lambda: services().registry.current()),
             ),
         ],
         lifespan=lifespan,

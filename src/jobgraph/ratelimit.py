@@ -1,5 +1,6 @@
-"""Rate limits, kept by the ``limits`` library: in Redis when JOBGRAPH_REDIS_URL is set, so
-that every process of the service counts together; in this process's memory otherwise.
+"""Rate limits, as sliding windows: in Redis when JOBGRAPH_REDIS_URL is set (by the ``limits``
+library), so that every process of the service counts together; in this process's memory
+otherwise (``LocalWindows``, the same count).
 While Redis cannot be reached, each process counts in its own memory (a limit then holds
 per process, not across them) and says so once in its log; it counts in Redis again as
 soon as Redis answers.
@@ -19,7 +20,7 @@ from typing import cast
 import redis.asyncio as redis
 import redis.exceptions as redis_errors
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, SlidingWindowCounterSupport
+from limits.aio.storage import SlidingWindowCounterSupport
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -70,11 +71,55 @@ class ExactSlidingWindow(SlidingWindowCounterRateLimiter):
 
 # How long a request waits for Redis before counting in this process instead.
 REDIS_TIMEOUT_S = 0.5
+# Keys one process counts without Redis (about 250 bytes each, so 25 MB at most): past
+# this many, the longest unused is let go.
+MAX_LOCAL_WINDOWS = 100_000
+
+
+class LocalWindows:
+    """ExactSlidingWindow's count, kept in this process's memory as plain numbers: windows
+    aligned as the library aligns them, the previous window's hits weighted by the share of
+    it still inside the sliding window, no rounding down. The library's memory storage
+    costs several awaited storage calls and a timer per key on every request."""
+
+    def __init__(self) -> None:
+        self._windows: OrderedDict[str, tuple[int, int, int]] = OrderedDict()
+
+    def hit(self, item: RateLimitItem, key: str) -> float | None:
+        """Count one hit of ``key``: None if it fits ``item``, else the seconds until one
+        would (nothing counted)."""
+        expiry, amount, now = item.get_expiry(), item.amount, time.time()
+        window = int(now // expiry)
+        kept = self._windows.pop(key, None)
+        previous = current = 0
+        if kept is not None and kept[0] == window:
+            previous, current = kept[1], kept[2]
+        elif kept is not None and kept[0] == window - 1:
+            previous = kept[2]
+        remaining = expiry - now % expiry  # of this window: the previous one's weight
+        if previous * remaining / expiry + current + 1 > amount:
+            self._windows[key] = (window, previous, current)
+            return _seconds_until_room(amount, previous, current, remaining, expiry)
+        self._windows[key] = (window, previous, current + 1)
+        if len(self._windows) > MAX_LOCAL_WINDOWS:
+            self._windows.popitem(last=False)
+        return None
+
+
+def _seconds_until_room(
+    amount: int, previous: int, current: int, remaining: float, expiry: int
+) -> float:
+    """When one more hit would fit, with no other hit meanwhile: later in this window as
+    the previous one's weight falls, or into the next, where this one's hits weigh."""
+    room = amount - 1 - current
+    if room >= 0 and previous:
+        return remaining - room * expiry / previous
+    return remaining + expiry * (1 - (amount - 1) / current)
 
 
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
-        self._local = ExactSlidingWindow(MemoryStorage())
+        self._local = LocalWindows()
         self._storage = (
             storage_from_string(
                 f"async+{redis_url}",
@@ -98,19 +143,22 @@ class RateLimiter:
     async def hit(self, limit: str, *key: str, message: str) -> None:
         """Count one hit of ``key`` against ``limit`` (e.g. "5/minute")."""
         item = _parsed(limit)
-        limiter = self._shared or self._local
-        try:
-            if await limiter.hit(item, *key):
+        wait: float | None = None
+        if self._shared is not None:
+            try:
+                if await self._shared.hit(item, *key):
+                    self.redis.answered()
+                    return
+                stats = await self._shared.get_window_stats(item, *key)
                 self.redis.answered()
+                wait = stats.reset_time - time.time()
+            except StorageError as error:
+                self.redis.lost(error.storage_error)
+        if wait is None:
+            wait = self._local.hit(item, item.key_for(*key))
+            if wait is None:
                 return
-            stats = await limiter.get_window_stats(item, *key)
-            self.redis.answered()
-        except StorageError as error:
-            self.redis.lost(error.storage_error)
-            if await self._local.hit(item, *key):
-                return
-            stats = await self._local.get_window_stats(item, *key)
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        retry_after = max(1, math.ceil(wait))
         raise RateLimited(f"{message} Try again in {retry_after} seconds.", retry_after)
 
 
