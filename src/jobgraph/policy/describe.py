@@ -5,8 +5,8 @@ test holds them equal), so a key added to the model is on both without another e
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from jobgraph.policy.config import Policy
 
@@ -16,14 +16,17 @@ from jobgraph.policy.config import Policy
 KINDS = ("boolean", "number", "choice", "choices", "list", "text", "group", "json")
 
 
-@cache
 def policy_keys(language: str = "en") -> tuple[dict[str, Any], ...]:
-    """Every policy key, in the model's order, for a screen in ``language`` (``ja`` or
-    ``en``): ``key`` (dotted, as problems name it), ``kind``, ``description``, ``default``,
+    """Every policy key, in the model's order, for a screen in ``language`` (``ja``, else
+    English): ``key`` (dotted, as problems name it), ``kind``, ``description``, ``default``,
     ``nullable`` (empty means "not set"), and by kind ``minimum``/``maximum``/``integer``,
     ``values`` or ``keys`` (a group's own)."""
+    return _DESCRIBED.get(language, _DESCRIBED["en"])
+
+
+def _described(japanese: bool) -> tuple[dict[str, Any], ...]:
     schema = Policy.model_json_schema()
-    return tuple(_keys(schema, schema, Policy().model_dump(mode="json"), "", language == "ja"))
+    return tuple(_keys(schema, schema, Policy().model_dump(mode="json"), "", japanese))
 
 
 def _keys(
@@ -137,3 +140,7 @@ def _values(entry: dict[str, Any]) -> str:
     else:
         shown = f"`{default}`"
     return f"{described} ({shown})"
+
+
+# Made once, at import, from the code alone (the model and its descriptions).
+_DESCRIBED: Final = MappingProxyType({"en": _described(False), "ja": _described(True)})
