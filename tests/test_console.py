@@ -648,11 +648,18 @@ async def test_a_site_admin_manages_the_site_in_the_console(api, database):
         # Mended (the row removed by its button), the change is saved whole.
         await page.fill("#policy-update_reminder_days", "200")
         await origins.nth(before).locator(".remove-row").click()
+        await page.check("#policy-resume_visibilities-PUBLIC")  # a set of choices
+        await page.select_option("#policy-api-introspection", "on")  # a choice
         await page.click("#save-policy")
         await admin.locator("#admin-status", has_text="Policy saved.").wait_for()
         changes = await admin.locator(".history > li").first.text_content()
         assert "policy.update_reminder_days: 180 → 200" in changes, changes
         assert "policy.signup_requires_full_name: false → true" in changes, changes
+        assert (
+            'policy.resume_visibilities: ["PRIVATE","SEARCHABLE"] → '
+            '["PRIVATE","SEARCHABLE","PUBLIC"]' in changes
+        ), changes
+        assert 'policy.api.introspection: "signed_in" → "on"' in changes, changes
         assert "allowed_origins" not in changes
         assert await page.locator("#policy-signup_requires_full_name").is_checked()
 
@@ -738,6 +745,10 @@ async def test_a_partner_sites_admin_edits_choices_and_lists_in_japanese(databas
         await page.click("#policy-feed-prefectures-add")
         await page.keyboard.type("和歌山県")
         await page.select_option("#policy-api-introspection", "off")  # a choice
+        await page.select_option("#policy-employer_console", "")  # yes/no, or the default
+        await page.fill(  # a table of lists, as JSON
+            "#policy-statistics_groups", '{"career_level": ["ENTRY", "MID"]}'
+        )
         await page.fill(  # a text, empty until set
             "#policy-job_url_template", "https://jobs.kansai-partner.test/jobs/{id}"
         )
@@ -753,6 +764,11 @@ async def test_a_partner_sites_admin_edits_choices_and_lists_in_japanese(databas
             '["Osaka","Kyoto","Hyogo","Wakayama"]' in changes
         ), changes
         assert 'policy.api.introspection: "signed_in" → "off"' in changes, changes
+        assert "policy.employer_console: true → null" in changes, changes
+        assert (
+            'policy.statistics_groups.career_level: ["ENTRY","MID","SENIOR","EXECUTIVE"] → '
+            '["ENTRY","MID"]' in changes
+        ), changes
         assert (
             'policy.job_url_template: null → "https://jobs.kansai-partner.test/jobs/{id}"'
             in changes
