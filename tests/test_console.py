@@ -769,6 +769,10 @@ async def test_a_partner_sites_admin_edits_choices_and_lists_in_japanese(databas
             'policy.statistics_groups.career_level: ["ENTRY","MID","SENIOR","EXECUTIVE"] → '
             '["ENTRY","MID"]' in changes
         ), changes
+        # The attributes deleted from the text are gone, not left as they were.
+        assert "policy.statistics_groups.nationality: [" in changes, changes
+        groups = await page.input_value("#policy-statistics_groups")
+        assert json.loads(groups) == {"career_level": ["ENTRY", "MID"]}
         assert (
             'policy.job_url_template: null → "https://jobs.kansai-partner.test/jobs/{id}"'
             in changes

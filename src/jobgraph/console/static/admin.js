@@ -281,8 +281,15 @@
       } else {
         input = el("textarea", { id: id, rows: 4, ...described }, JSON.stringify(value, null, 1));
         read = () => {
-          try { return input.value.trim() === "" ? null : JSON.parse(input.value); }
+          let next;
+          try { next = input.value.trim() === "" ? null : JSON.parse(input.value); }
           catch (error) { return { notJson: true }; }
+          // The change is a merge patch: a key deleted from the text is sent as null, so
+          // that it goes (else it would stay as it was).
+          if (next && typeof next === "object" && !Array.isArray(next)) {
+            for (const name of Object.keys(value || {})) if (!(name in next)) next[name] = null;
+          }
+          return next;
         };
       }
       return { node: el("div", { class: "field" }, label, input, help, problem), read: read };
