@@ -108,3 +108,47 @@ async def test_an_extension_the_schema_was_not_built_with_still_runs():
 
 def test_the_schema_finds_its_extensions_hooks_once():
     assert set(schema.hooks) >= set(schema.extensions)
+
+
+class FailsOnEntering(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        raise ValueError("entering")
+        yield  # a generator hook that never reaches its yield
+
+
+class FailsOnLeaving(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        raise KeyError("leaving")
+
+
+async def test_a_hook_failing_on_entering_leaves_the_hooks_entered_before_it():
+    """The hooks already entered are left (seeing the error), not abandoned half-run."""
+    runner = StagedExtensionsRunner(
+        None,  # type: ignore[arg-type]
+        [Generator(), AsyncGenerator(), FailsOnEntering()],
+        hook_table([Generator, AsyncGenerator, FailsOnEntering]),
+    )
+    assert await events_of(runner, fail=False) == [
+        "parse in",
+        "parse out",
+        "generator in",
+        "async generator in",
+        "async generator out",
+        "generator saw the error",
+        "raised entering",
+    ]
+
+
+async def test_a_hook_failing_on_leaving_is_seen_by_the_hooks_left_after_it():
+    classes = [Generator, AsyncGenerator, FailsOnLeaving]
+    staged = StagedExtensionsRunner(None, [kind() for kind in classes], hook_table(classes))  # type: ignore[arg-type]
+    strawberry = SchemaExtensionsRunner(None, [kind() for kind in classes])  # type: ignore[arg-type]
+    with pytest.raises(KeyError):
+        await events_of(strawberry, fail=False)
+    expected = EVENTS
+    with pytest.raises(KeyError):
+        await events_of(staged, fail=False)
+    assert expected == EVENTS
+    assert "generator saw the error" not in expected  # a KeyError, not the ValueError it awaits
+    assert expected[-1] == "async generator out"

@@ -5,14 +5,14 @@ Strawberry's runner looks every hook up again for every stage of every request a
 each in a context manager made for the occasion (``contextlib.contextmanager`` with its
 ``update_wrapper``): a measurable share of a kept search page (``python -m bench
 --profile``). Here a request enters the same hooks, in the same order and with the same
-exit semantics (an exit stack; a hook sees an error but cannot swallow it), through
-wrappers made once per class; a stage no extension hooks into costs nothing."""
+exit semantics (an exit stack's; a hook sees an error but cannot swallow it), driving the
+hooks' generators itself, with no context manager or exit stack made per hook and
+request; a stage no extension hooks into costs nothing."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType, TracebackType
 from typing import Any
@@ -24,17 +24,22 @@ from strawberry.types import ExecutionContext
 STAGES = ("on_operation", "on_parse", "on_validate", "on_execute")
 
 
+# How a hook runs: a generator or an async generator is entered up to its yield and left
+# after it; a plain or async function runs on entering only.
+GENERATOR, ASYNC_GENERATOR, CALL, AWAIT = "generator", "async generator", "call", "await"
+
+
 @dataclass(frozen=True)
 class Hook:
-    enter: Callable[[SchemaExtension], Any]  # a (sync or async) context manager's factory
-    is_async: bool
+    function: Callable[[SchemaExtension], Any]
+    kind: str
 
 
 Hooks = Mapping[str, Hook]
 
 
 def hooks_of(extension_class: type[SchemaExtension]) -> Hooks:
-    """The stages an extension class hooks into, each with its context manager's factory
+    """The stages an extension class hooks into, each with its function and how it runs
     (Strawberry's forms: a generator, an async generator, or a plain or async function
     run on entering)."""
     found = {}
@@ -43,30 +48,14 @@ def hooks_of(extension_class: type[SchemaExtension]) -> Hooks:
         if function is getattr(SchemaExtension, stage):
             continue
         if inspect.isasyncgenfunction(function):
-            found[stage] = Hook(asynccontextmanager(function), is_async=True)
+            found[stage] = Hook(function, ASYNC_GENERATOR)
         elif inspect.isgeneratorfunction(function):
-            found[stage] = Hook(contextmanager(function), is_async=False)
+            found[stage] = Hook(function, GENERATOR)
         elif inspect.iscoroutinefunction(function):
-            found[stage] = Hook(asynccontextmanager(_awaited(function)), is_async=True)
+            found[stage] = Hook(function, AWAIT)
         else:
-            found[stage] = Hook(contextmanager(_called(function)), is_async=False)
+            found[stage] = Hook(function, CALL)
     return MappingProxyType(found)
-
-
-def _awaited(function: Callable[..., Any]) -> Callable[[SchemaExtension], AsyncIterator[None]]:
-    async def hook(extension: SchemaExtension) -> AsyncIterator[None]:
-        await function(extension)
-        yield
-
-    return hook
-
-
-def _called(function: Callable[..., Any]) -> Callable[[SchemaExtension], Iterator[None]]:
-    def hook(extension: SchemaExtension) -> Iterator[None]:
-        function(extension)
-        yield
-
-    return hook
 
 
 def hook_table(extensions: Any) -> Mapping[type, Hooks]:
@@ -80,23 +69,36 @@ def hook_table(extensions: Any) -> Mapping[type, Hooks]:
 
 class _Stage:
     """One stage of one request: its extensions' hooks entered in order on the way in and
-    left in reverse on the way out, as Strawberry's context managers do."""
+    left in reverse on the way out, with the semantics of the context managers Strawberry
+    makes of them and of an exit stack (a hook sees the error of the stage or of a hook
+    left before it; a hook that stops after seeing it hides it from the hooks left after
+    it; the stage's own error is raised in the end whatever they do, a new one instead of
+    it), driving the generators directly: no context manager or exit stack per hook."""
 
     __slots__ = ("entered", "hooks")
 
     def __init__(self, hooks: list[tuple[Hook, SchemaExtension]]) -> None:
         self.hooks = hooks
-        self.entered: ExitStack | AsyncExitStack | None = None
+        self.entered: list[Any] = []  # the generators entered, in order
 
     async def __aenter__(self) -> None:
-        if not self.hooks:
-            return
-        stack = self.entered = AsyncExitStack()
-        for hook, extension in self.hooks:
-            if hook.is_async:
-                await stack.enter_async_context(hook.enter(extension))
-            else:
-                stack.enter_context(hook.enter(extension))
+        try:
+            for hook, extension in self.hooks:
+                if hook.kind is ASYNC_GENERATOR:
+                    running = hook.function(extension)
+                    await running.__anext__()
+                    self.entered.append(running)
+                elif hook.kind is GENERATOR:
+                    running = hook.function(extension)
+                    next(running)
+                    self.entered.append(running)
+                elif hook.kind is AWAIT:
+                    await hook.function(extension)
+                else:
+                    hook.function(extension)
+        except BaseException as error:  # the hooks entered so far are left, seeing it
+            await self.__aexit__(type(error), error, error.__traceback__)
+            raise
 
     async def __aexit__(
         self,
@@ -104,20 +106,40 @@ class _Stage:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # As Strawberry's: a hook may see an error but not swallow it.
-        if isinstance(self.entered, AsyncExitStack):
-            await self.entered.__aexit__(exc_type, exc, traceback)
+        seen = exc
+        while self.entered:
+            running = self.entered.pop()
+            is_async = inspect.isasyncgen(running)
+            try:
+                if seen is None:
+                    await running.__anext__() if is_async else next(running)
+                else:
+                    await running.athrow(seen) if is_async else running.throw(seen)
+                raise RuntimeError(f"the extension hook {running!r} did not stop")
+            except (StopIteration, StopAsyncIteration):
+                seen = None  # left normally, or it stopped after seeing the error
+            except BaseException as raised:
+                seen = raised
+        if seen is not None and seen is not exc:
+            raise seen
 
     def __enter__(self) -> None:
-        if not self.hooks:
-            return
-        stack = self.entered = ExitStack()
         for hook, extension in self.hooks:
-            if hook.is_async:
+            if hook.kind in (ASYNC_GENERATOR, AWAIT):
                 raise RuntimeError(
                     f"SchemaExtension hook {extension} cannot run in synchronous execution."
                 )
-            stack.enter_context(hook.enter(extension))
+        try:
+            for hook, extension in self.hooks:
+                if hook.kind is GENERATOR:
+                    running = hook.function(extension)
+                    next(running)
+                    self.entered.append(running)
+                else:
+                    hook.function(extension)
+        except BaseException as error:
+            self.__exit__(type(error), error, error.__traceback__)
+            raise
 
     def __exit__(
         self,
@@ -125,8 +147,18 @@ class _Stage:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if isinstance(self.entered, ExitStack):
-            self.entered.__exit__(exc_type, exc, traceback)
+        seen = exc
+        while self.entered:
+            running = self.entered.pop()
+            try:
+                next(running) if seen is None else running.throw(seen)
+                raise RuntimeError(f"the extension hook {running!r} did not stop")
+            except StopIteration:
+                seen = None
+            except BaseException as raised:
+                seen = raised
+        if seen is not None and seen is not exc:
+            raise seen
 
 
 class StagedExtensionsRunner(SchemaExtensionsRunner):
