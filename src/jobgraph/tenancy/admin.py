@@ -71,19 +71,21 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return merged
 
 
-def _leaves(document: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def leaves(document: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Each leaf of a configuration document with its path of keys (a list is one value,
+    as an admin sets it; an empty table is a leaf)."""
     if isinstance(document, dict) and document:
         for key, value in document.items():
-            yield from _leaves(value, f"{prefix}.{key}" if prefix else key)
+            yield from leaves(value, (*path, key))
     else:
-        yield prefix, document
+        yield path, document
 
 
 def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
     """Each key whose value differs, with its old and new value (lists are one value); for
     a new tenant, each key it starts with."""
-    before = dict(_leaves(old)) if old else {}
-    after = dict(_leaves(new))
+    before = {".".join(path): value for path, value in leaves(old)} if old else {}
+    after = {".".join(path): value for path, value in leaves(new)}
     return [
         {"key": key, "from": before.get(key), "to": after.get(key)}
         for key in sorted(before.keys() | after.keys())

@@ -180,7 +180,8 @@ async def reconcile(
     site = admin.config_document(TenantConfig.model_validate(row.config))
     base = await _file_base(db, row)
     base_leaves, file_leaves, site_leaves = (
-        _leaf_values(document) if document is not None else None for document in (base, file, site)
+        dict(admin.leaves(document)) if document is not None else None
+        for document in (base, file, site)
     )
     assert file_leaves is not None and site_leaves is not None
     reconciled = Reconciled(document=site, file_base=copy.deepcopy(file))
@@ -269,21 +270,6 @@ async def _who_changed(
         for key, version in last.items()
         if key in keys
     }
-
-
-def _leaf_values(document: dict[str, Any]) -> dict[tuple[str, ...], Any]:
-    """Each leaf of ``document`` by its path (a list is one value, as an admin sets it)."""
-    leaves: dict[tuple[str, ...], Any] = {}
-
-    def walk(value: Any, path: tuple[str, ...]) -> None:
-        if isinstance(value, dict) and value:
-            for key, item in value.items():
-                walk(item, (*path, key))
-        else:
-            leaves[path] = value
-
-    walk(document, ())
-    return leaves
 
 
 def _set_leaf(document: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

@@ -43,11 +43,10 @@
   const json = (value) => (value === undefined ? "" : JSON.stringify(value));
   const idOf = (key) => "policy-" + key.replace(/\./g, "-");
 
-  // site: the console's configuration (its messages, policyKeys and clientScopes).
-  function open(host, api, site, done) {
+  // site: the console's configuration (its policyKeys and clientScopes); t: the console's
+  // words in the site's language, with {name} filled in (console.js's text).
+  function open(host, api, site, t, done) {
     let settings = null;
-    const t = (key, values) => Object.entries(values || {}).reduce(
-      (message, [name, value]) => message.split("{" + name + "}").join(value), site.messages[key]);
 
     async function load(message) {
       const answer = await api(SETTINGS);

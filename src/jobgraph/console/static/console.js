@@ -211,6 +211,7 @@
       byId("admin"),
       async (query, variables) => fetcher({ query: query, variables: variables || {} }),
       config,
+      text,
       () => location.reload()
     );
   }
