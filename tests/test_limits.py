@@ -16,6 +16,7 @@ from jobgraph.graphql.schema import schema
 from jobgraph.policy.config import MAX_TOKENS_CEILING
 from tests.conftest import error_code
 from tests.support.generated import SCALARS
+from tests.support.servers import REDIS, empty_redis_or_skip
 
 
 def refusal(body: dict) -> dict:
@@ -453,3 +454,48 @@ async def test_a_limit_spent_just_before_its_window_turns_is_still_spent_just_af
     now[0] += 0.2
     await limiter.hit("5/minute", "account", message="Too many.")
     await limiter.hit("5/minute", "another account", message="Too many.")  # each key its own
+
+
+async def test_a_refused_hit_is_told_when_the_next_one_fits_not_when_a_count_changes(
+    monkeypatch,
+):
+    """Five sign-ins spent as a minute begins still weigh five as the next minute begins:
+    the sixth fits 72 s after them, not 60 (the library's reset time, after which the
+    client was refused again)."""
+    from jobgraph import ratelimit
+    from jobgraph.ratelimit import RateLimited, RateLimiter
+
+    now = [1_800_000_000.1]  # 0.1 s into a minute
+    monkeypatch.setattr(
+        ratelimit, "time", SimpleNamespace(time=lambda: now[0], monotonic=lambda: now[0])
+    )
+    limiter = RateLimiter()
+    for _ in range(5):
+        await limiter.hit("5/minute", "account", message="Too many.")
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit("5/minute", "account", message="Too many.")
+    assert refused.value.retry_after == 72
+    now[0] += 71.8
+    with pytest.raises(RateLimited):
+        await limiter.hit("5/minute", "account", message="Too many.")
+    now[0] += 0.2
+    await limiter.hit("5/minute", "account", message="Too many.")
+
+
+@pytest.mark.needs("redis")
+async def test_processes_counting_in_redis_are_told_the_same_wait():
+    """Where Redis counts, a window starts with its key's first hit: five hits at once
+    leave the sixth about 72 s to wait (60 if the library's reset time were told)."""
+    from jobgraph.ratelimit import RateLimited, RateLimiter
+
+    first, second = RateLimiter(empty_redis_or_skip()), RateLimiter(REDIS)
+    try:
+        for limiter in (first, second, first, second, first):
+            await limiter.hit("5/minute", "account", message="Too many.")
+        with pytest.raises(RateLimited) as refused:
+            await second.hit("5/minute", "account", message="Too many.")
+        assert 60 < refused.value.retry_after <= 72
+        assert not first.redis.away and not second.redis.away
+    finally:
+        await first.close()
+        await second.close()

@@ -59,14 +59,24 @@ class ExactSlidingWindow(SlidingWindowCounterRateLimiter):
     that spent its whole limit just before a window turned could spend one more just after
     (six sign-ins against five a minute). One more read of the counters per hit."""
 
-    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+    async def hit_or_wait(self, item: RateLimitItem, *identifiers: str) -> float | None:
+        """Count one hit: None if it fits ``item``, else the seconds until one would (the
+        library's own reset time is when the next count changes, which may still be too
+        soon: a client told to come back then was refused again)."""
         storage = cast(SlidingWindowCounterSupport, self.storage)
-        previous, previous_expires_in, current, _ = await storage.get_sliding_window(
-            item.key_for(*identifiers), item.get_expiry()
+        expiry = item.get_expiry()
+        previous, previous_ttl, current, current_ttl = await storage.get_sliding_window(
+            item.key_for(*identifiers), expiry
         )
-        if self._weighted_count(item, previous, previous_expires_in, current) + cost > item.amount:
-            return False
-        return await super().hit(item, *identifiers, cost=cost)
+        if self._weighted_count(item, previous, previous_ttl, current) + 1 <= item.amount:
+            if await super().hit(item, *identifiers):
+                return None
+            # Another process's hit came between the read and this one: read again.
+            return await self.hit_or_wait(item, *identifiers)
+        # The current counter lives two windows from its first hit; the previous one,
+        # until the current window ends.
+        remaining = current_ttl - expiry if current_ttl > expiry else previous_ttl
+        return seconds_until_room(item.amount, previous, current, remaining, expiry)
 
 
 # How long a request waits for Redis before counting in this process instead.
@@ -99,18 +109,20 @@ class LocalWindows:
         remaining = expiry - now % expiry  # of this window: the previous one's weight
         if previous * remaining / expiry + current + 1 > amount:
             self._windows[key] = (window, previous, current)
-            return _seconds_until_room(amount, previous, current, remaining, expiry)
+            return seconds_until_room(amount, previous, current, remaining, expiry)
         self._windows[key] = (window, previous, current + 1)
         if len(self._windows) > MAX_LOCAL_WINDOWS:
             self._windows.popitem(last=False)
         return None
 
 
-def _seconds_until_room(
+def seconds_until_room(
     amount: int, previous: int, current: int, remaining: float, expiry: int
 ) -> float:
     """When one more hit would fit, with no other hit meanwhile: later in this window as
-    the previous one's weight falls, or into the next, where this one's hits weigh."""
+    the previous one's weight falls, or into the next, where this one's hits weigh. Up to
+    a window and a share of the next (72 s for five a minute all spent as a window began:
+    the five still weigh more than four for the next window's first 12 s)."""
     room = amount - 1 - current
     if room >= 0 and previous:
         return remaining - room * expiry / previous
@@ -146,12 +158,10 @@ class RateLimiter:
         wait: float | None = None
         if self._shared is not None:
             try:
-                if await self._shared.hit(item, *key):
-                    self.redis.answered()
-                    return
-                stats = await self._shared.get_window_stats(item, *key)
+                wait = await self._shared.hit_or_wait(item, *key)
                 self.redis.answered()
-                wait = stats.reset_time - time.time()
+                if wait is None:
+                    return
             except StorageError as error:
                 self.redis.lost(error.storage_error)
         if wait is None:

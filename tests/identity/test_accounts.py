@@ -102,7 +102,9 @@ async def test_sign_in_is_rate_limited_per_account(api):
         LOGIN, {"email": "seeker2@jobboard.test", "password": "x" * 12}, tenant="jobboard"
     )
     assert error_code(body) == "RATE_LIMITED"
-    assert 1 <= body["errors"][0]["extensions"]["retryAfter"] <= 60
+    # Five a minute: the sixth fits within a minute and the 12 s the five still weigh
+    # more than four in the next (tests/test_limits.py pins when).
+    assert 1 <= body["errors"][0]["extensions"]["retryAfter"] <= 72
     # Another account from the same address is still allowed to try.
     assert (await api.sign_in("seeker3@jobboard.test", "jobboard"))["accessToken"]
 
