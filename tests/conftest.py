@@ -199,6 +199,17 @@ class Api:
     def statements(self) -> StatementCounter:
         return StatementCounter.of(self.app.state.services.engine)
 
+    async def indexed(self) -> None:
+        """Until this app's facet index of every pool holds the data version the app has
+        heard of (built now if need be): what a search's counts cost then does not depend
+        on whether a build in the background has finished."""
+        services = self.app.state.services
+        registry = await services.registry.current()
+        if services.facet_indexes is not None:
+            for pool in registry.pools():
+                version = services.registry.data_versions.get(pool, 0)
+                await services.facet_indexes.ready(pool, version)
+
     async def post(
         self,
         query: str,

@@ -155,6 +155,7 @@ async def test_a_plan_answers_what_the_executor_answers(both, document, variable
         # What this process keeps across apps (normalised search texts, the registry) is
         # there for both; what each app keeps of its searches is not.
         await api.post(document, variables, tenant="kansai-jobs")
+        await api.indexed()
         api.app.state.services.search_results = SearchResults()
     expected, expected_statements, _ = await answers(full, document, variables, {})
     got, statements, by_plan = await answers(planned, document, variables, {})
@@ -180,6 +181,7 @@ PUBLIC_DOCUMENTS = queries(
 async def test_generated_public_reads_answer_alike_planned_or_not(both, document):
     for api in both:
         await api.post(document, tenant="kansai-jobs")
+        await api.indexed()
         api.app.state.services.search_results = SearchResults()
     planned, full = both
     expected, expected_statements, _ = await answers(full, document, None, {})

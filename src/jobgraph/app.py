@@ -67,6 +67,7 @@ from jobgraph.identity.keys import KeyRing
 from jobgraph.identity.oauth import token_endpoint
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
+from jobgraph.jobs.facet_index import FacetIndexes
 from jobgraph.jobs.http import indeed_feed, job_json_ld, sitemap
 from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
@@ -154,6 +155,9 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             caches=caches,
             shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
             search_results=SearchResults(settings.search_results_ttl_s, caches),
+            facet_indexes=FacetIndexes(urls.read or urls.app, settings, caches)
+            if settings.facet_index_max_mb
+            else None,
             tenancy_hooks=tenancy_hooks(),
             identity_hooks=identity_hooks(),
             webhook_hooks=webhook_hooks(),
@@ -184,6 +188,8 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             await provider_keys.close()
             await app.state.services.limiter.close()
             await app.state.services.budgets.close()
+            if app.state.services.facet_indexes is not None:
+                await app.state.services.facet_indexes.close()
             await engine.dispose()
             if read_engine is not None:
                 assert replica_health is not None

@@ -98,6 +98,12 @@ class Cache(Generic[K, V]):
             _key, (_value, evicted) = self._entries.popitem(last=False)
             self.bytes -= evicted
 
+    def pop(self, key: K) -> None:
+        """Let go of ``key``'s entry, if any."""
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= entry[1]
+
     def clear(self) -> None:
         self._entries.clear()
         self.bytes = 0

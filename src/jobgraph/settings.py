@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         description="How long each process reuses a site's public search results (page, "
         "total, facets) while its data is unchanged; 0 keeps none.",
     )
+    facet_index_max_mb: int = Field(
+        default=256,
+        ge=0,
+        description="Memory each process may give its facet indexes (a search's total, "
+        "facets and histogram counted in memory: about 60 bytes a published posting, "
+        "jobs/facet_index.py); a pool whose index would not fit is counted by SQL. 0 "
+        "turns the indexes off.",
+    )
     compiled_reads: bool = Field(
         default=True,
         description="Run queries over public data (job search, job and company pages) by a "

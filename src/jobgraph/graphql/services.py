@@ -13,6 +13,7 @@ from jobgraph.db.replicas import RecentWriters, ReplicaHealth
 from jobgraph.identity.hooks import IdentityHooks
 from jobgraph.identity.oidc import ProviderKeys
 from jobgraph.identity.tokens import TokenService
+from jobgraph.jobs.facet_index import FacetIndexes
 from jobgraph.jobs.search import SearchResults
 from jobgraph.live import LiveEvents
 from jobgraph.notifications.senders import Sender
@@ -56,3 +57,5 @@ class Services:
     caches: Caches = field(default_factory=Caches)
     # Each caller's budget of cost points (graphql/budget.py), in Redis where configured.
     budgets: CostBuckets = field(default_factory=CostBuckets)
+    # Each pool's facet index (jobs/facet_index.py); None with JOBGRAPH_FACET_INDEX_MAX_MB=0.
+    facet_indexes: FacetIndexes | None = None

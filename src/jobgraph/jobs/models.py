@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     String,
@@ -121,6 +122,8 @@ class JobPosting(PoolOwned, Base):
     search_title: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
     search_body: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
     search_grams: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", deferred=True)
+    # Its number in the facet index's bitmaps (jobs/facet_index.py; migration 0029).
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True, deferred=True)
 
 
 class JobViewCount(Base):

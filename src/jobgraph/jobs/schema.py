@@ -10,6 +10,7 @@ import strawberry
 from jobgraph import places
 from jobgraph.fields import Info, parse_id
 from jobgraph.jobs import alerts, members, postings, search
+from jobgraph.jobs.facet_index import SiteCounts
 from jobgraph.jobs.inputs import CompanyInput, JobFilterInput, JobInput, JobPatch, job_query
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import posted_for, shown_on
@@ -63,6 +64,9 @@ class JobsQuery:
             context.tenant.version,
             context.data_version,
         )
+        indexes = context.services.facet_indexes
+        if indexes is not None:
+            scope = scope.counted_by(SiteCounts(indexes, context.tenant, context.data_version))
         query = job_query(search, filter, sort, max_per_company)
         return await connection(info, scope, query, first, after, broaden=True)
 

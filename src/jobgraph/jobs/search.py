@@ -13,7 +13,7 @@ from collections import namedtuple
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import orjson
 from sqlalchemy import (
@@ -111,6 +111,19 @@ class JobQuery:
         return JobSort.NEWEST if self.sort is JobSort.RELEVANCE and not self.text else self.sort
 
 
+class CountsInMemory(Protocol):
+    """Counts of a site's search without scanning it (jobs/facet_index.py): each answers
+    None where it cannot, and SQL counts instead."""
+
+    async def summary(self, db: AsyncSession, query: JobQuery) -> Summary | None: ...
+
+    async def count(self, db: AsyncSession, query: JobQuery) -> int | None: ...
+
+    async def histogram(
+        self, db: AsyncSession, query: JobQuery, bounds: list[int], currency: str
+    ) -> list[int] | None: ...
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which postings a listing may show, as disjoint branches (one per source tenant), so
@@ -121,12 +134,19 @@ class Scope:
     # Set for a site's public listing as of a data version (see ``cacheable``).
     results: SearchResults | None = None
     cache_key: tuple[Any, ...] | None = None
+    # Set for a site's public listing: its counts from memory where they can be.
+    counts: CountsInMemory | None = None
 
     def cacheable(self, results: SearchResults, *key: Any) -> Scope:
         """This scope's results may be kept in ``results`` under ``key`` and reused by
         any viewer: the key must change whenever the results could (the site's settings
         version and its pool's data version)."""
         return replace(self, results=results, cache_key=key)
+
+    def counted_by(self, counts: CountsInMemory) -> Scope:
+        """This scope's totals, facets and histograms may be counted by ``counts`` (the
+        facet index of its site), which must show exactly this scope's postings."""
+        return replace(self, counts=counts)
 
     @property
     def condition(self) -> ColumnElement[bool]:
@@ -675,6 +695,10 @@ async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
     query = await normalized(db, query)
 
     async def compute() -> int:
+        if scope.counts is not None:
+            counted = await scope.counts.count(db, query)
+            if counted is not None:
+                return counted
         where = (scope.condition, *conditions(query))
         return await db.scalar(select(func.count()).select_from(JobPosting).where(*where)) or 0
 
@@ -703,6 +727,10 @@ async def salary_histogram(
     query = await normalized(db, query)
 
     async def compute() -> list[int]:
+        if scope.counts is not None:
+            counted = await scope.counts.histogram(db, query, bounds, currency)
+            if counted is not None:
+                return counted
         bucket = func.width_bucket(JobPosting.salary_yearly_max, array(bounds, type_=BigInteger))
         statement = (
             select(bucket, func.count())
@@ -742,7 +770,15 @@ async def summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
     The facets are disjunctive, as a filter sidebar needs them: each counts under every
     filter of the search but its own, so a chosen prefecture still shows the others."""
     query = await normalized(db, query)
-    return await _reused_or(scope, "summary", query, (), lambda: _summary(db, scope, query))
+
+    async def compute() -> Summary:
+        if scope.counts is not None:
+            counted = await scope.counts.summary(db, query)
+            if counted is not None:
+                return counted
+        return await _summary(db, scope, query)
+
+    return await _reused_or(scope, "summary", query, (), compute)
 
 
 async def _summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
