@@ -25,8 +25,9 @@ audit: $(VENV)/.test-installed
 	$(BIN)/pip install --quiet pip-audit
 	$(BIN)/pip-audit --strict --no-deps --disable-pip -r constraints.txt
 
+# `make bench BENCH="--postings 1000000"`: the same at another scale (its own data set).
 bench: $(VENV)/.test-installed wrk
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 # `make load LOAD=--restart-postgres`: PostgreSQL stopped and started again under the load,
 # seekers applying meanwhile (bench/load.py).

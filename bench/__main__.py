@@ -4,7 +4,9 @@ with orjson, both measured in the same run with the same client.
 
 Options: --postings N (at least 50,000 by default), --seconds S per server, --concurrency C.
 The data set lives in the embedded PostgreSQL .data/postgres-bench (or DATABASE_URL's
-server, database jobgraph_bench) and is reused by later runs of the same size.
+server, database jobgraph_bench) and is reused by later runs of the same size; another
+size has a server of its own (.data/postgres-bench-1000000 for `make bench
+BENCH="--postings 1000000"`, which takes about half an hour to load the first time).
 """
 
 from __future__ import annotations
@@ -125,6 +127,15 @@ async def prepare(admin_url: str, postings: int) -> None:
     await admin.dispose()
 
 
+DEFAULT_POSTINGS = 50_000
+
+
+def bench_server(postings: int) -> str:
+    """The embedded server of a data set's size: one per size, so that a run of another
+    size neither reloads nor reuses the default's."""
+    return "postgres-bench" if postings == DEFAULT_POSTINGS else f"postgres-bench-{postings}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -140,6 +151,42 @@ async def wait_until_up(port: int) -> None:
             except httpx.TransportError:
                 await asyncio.sleep(0.05)
     raise RuntimeError(f"the server on port {port} did not start")
+
+
+async def until_indexed(port: int, query: str) -> None:
+    """Until the server counts whole pages from its facet index, as a service up for a
+    while does: the first such page starts its build in the background (its time is
+    reported, once the build is done, as the index's entry at /metrics)."""
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers={"X-Tenant": TENANT}, timeout=60
+    ) as client:
+        started = time.monotonic()
+        await client.post("/graphql", json={"query": query})
+        while time.monotonic() - started < 300:
+            metrics = await client.get("/metrics", headers={"Authorization": "Bearer bench"})
+            if re.search(
+                r'^jobgraph_cache_entries\{cache="facet_indexes"\} [1-9]', metrics.text, re.M
+            ):
+                waited = time.monotonic() - started
+                say(f"  the facet index was ready {waited:.1f} s after the first whole page")
+                return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("no facet index was built within five minutes")
+
+
+async def one_at_a_time(port: int, query: str, requests: int = 50) -> float:
+    """The median time of ``requests`` requests sent one after another (nearly all of it
+    the server's: the client is on the same machine), in milliseconds."""
+    took = []
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers={"X-Tenant": TENANT}, timeout=60
+    ) as client:
+        for _ in range(requests):
+            started = time.perf_counter()
+            answer = await client.post("/graphql", json={"query": query})
+            took.append((time.perf_counter() - started) * 1000)
+            assert "errors" not in answer.json(), answer.text[:300]
+    return statistics.median(took)
 
 
 async def load(port: int, seconds: float, concurrency: int, query: str = QUERY) -> dict:
@@ -287,10 +334,14 @@ async def measure(kind: str, admin_url: str, seconds: float, concurrency: int, c
     query = FACETS_QUERY if kind == "facets" else QUERY
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.servers", server_kind, admin_url, str(port), cwd=ROOT,
-        env=os.environ | {"JOBGRAPH_SEARCH_RESULTS_TTL_S": ttl},
+        env=os.environ | {"JOBGRAPH_SEARCH_RESULTS_TTL_S": ttl, "JOBGRAPH_METRICS_TOKEN": "bench"},
     )  # fmt: skip
     try:
         await wait_until_up(port)
+        if kind == "facets":
+            await until_indexed(port, query)
+            alone = await one_at_a_time(port, query)
+            say(f"  one whole page alone (no other request): median {alone:.1f} ms")
         if client == "wrk":
             method = "GET" if kind == "cached" else "POST"
             return await load_with_wrk(port, seconds, concurrency, method, query)
@@ -462,7 +513,7 @@ async def run(arguments: argparse.Namespace) -> None:
             .render_as_string(hide_password=False)
         )
     else:
-        embedded = EmbeddedPostgres(PROJECT_ROOT / ".data", name="postgres-bench")
+        embedded = EmbeddedPostgres(PROJECT_ROOT / ".data", name=bench_server(arguments.postings))
         say(f"[1/3] starting the embedded PostgreSQL in {embedded.pgdata}")
         embedded.start()
         admin_url = embedded.url()
@@ -538,7 +589,7 @@ def main() -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--postings", type=int, default=50_000)
+    parser.add_argument("--postings", type=int, default=DEFAULT_POSTINGS)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(

@@ -276,3 +276,27 @@ async def test_the_indexes_memory_is_bounded_and_reported_at_metrics(api):
         (await api.app.state.services.registry.current()).pools()
     )
     assert metric_of(metrics, "jobgraph_cache_bytes", "facet_index_sets") > 0
+
+
+async def test_two_configurations_of_one_site_count_each_its_own_share(api):
+    """A site's share is kept by the site as the registry holds it, not by its name and
+    version (which a configuration made elsewhere, as here, may repeat)."""
+    services = api.app.state.services
+    registry = await services.registry.current()
+    main, partner = registry.get("jobboard"), registry.get("kansai-jobs")
+    indexes = FacetIndexes("", TEST_SETTINGS, Caches())
+    async with services.sessions() as session:
+        bind_pool(session, main.pool_id)
+        names = (await session.scalars(select(Company.name).limit(1))).all()
+        index = await build(session, main.pool_id)
+        assert index is not None and indexes.keep(index)
+        for exclude in ([], names):
+            feed = partner.policy.feed.model_copy(
+                update={"prefectures": [], "exclude_companies": exclude}
+            )
+            policy = partner.policy.model_copy(update={"feed": feed})
+            site = replace(partner, config=partner.config.model_copy(update={"policy": policy}))
+            counted = await SiteCounts(indexes, site, index.version, now=NOW).count(
+                session, JobQuery()
+            )
+            assert counted == await search.count(session, search.shown_on(site, NOW), JobQuery())

@@ -70,7 +70,8 @@ def db_clean() -> None:
     from jobgraph.db.embedded import EmbeddedPostgres
 
     settings = get_settings()
-    for name in ("postgres", "postgres-test", "postgres-bench"):
+    benches = sorted(path.name for path in settings.data_dir.glob("postgres-bench-*"))
+    for name in ("postgres", "postgres-test", "postgres-bench", *benches):
         embedded = EmbeddedPostgres(settings.data_dir, name)
         if embedded.pgdata.exists() or embedded.relocated is not None:
             click.echo(f"removing {embedded.pgdata}")

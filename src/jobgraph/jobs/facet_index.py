@@ -46,7 +46,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from jobgraph import places
-from jobgraph.caches import Caches, CacheSpec, text_bytes
+from jobgraph.caches import CacheEvent, Caches, CacheSpec, text_bytes
 from jobgraph.db.engine import bind_pool, create_engine, session_factory
 from jobgraph.jobs import search
 from jobgraph.jobs.models import JobPosting
@@ -222,13 +222,21 @@ INDEXES: CacheSpec[str, FacetIndex] = CacheSpec(
     max_bytes=256 * 2**20,
     weigh=lambda _pool, index: index.nbytes,
 )
-# What is made from an index per request and reused: a site's scope (before its time
-# conditions), the postings at or past a salary or date bound, a search text's matches.
+# What is made from an index per request and reused: the postings at or past a salary
+# or date bound, a search text's matches.
 DERIVED: CacheSpec[tuple[Any, ...], FrozenBitMap] = CacheSpec(
     "facet_index_sets",
-    key="a pool's data version, and a site's version, a bound or a search's terms",
+    key="a pool's data version, and a bound or a search's terms",
     max_bytes=64 * 2**20,
     weigh=lambda key, bitmap: bitmap.__sizeof__() + text_bytes(str(key)),
+)
+# The postings each site carries (before the time conditions), by index and site.
+SITE_POSTINGS: CacheSpec[tuple[str, int, int], tuple[Tenant, FrozenBitMap]] = CacheSpec(
+    "facet_index_sites",
+    key="a pool's data version and a site as the registry holds it",
+    max_bytes=32 * 2**20,
+    weigh=lambda _key, kept: kept[1].__sizeof__() + 128,
+    cleared_by=(CacheEvent.SITES_CHANGED,),
 )
 # After a failed build, how long before a request starts another.
 RETRY_AFTER_S = 30.0
@@ -456,12 +464,14 @@ class SiteCounts:
     def _shown(self, index: FacetIndex, now: int) -> FrozenBitMap:
         """The postings the site shows at ``now`` (see ``search.shown_on``)."""
         site = self._site
-        key = (index.pool_id, index.version, "site", site.slug, site.version)
+        # By the site as the registry holds it (a new configuration is a new object).
+        key = (index.pool_id, index.version, id(site))
         caches = self._indexes.caches
-        posted = DERIVED.get(key, caches)
-        if posted is None:
-            posted = FrozenBitMap(_posted_for(index, site))
-            DERIVED.put(key, posted, caches)
+        kept = SITE_POSTINGS.get(key, caches)
+        if kept is None or kept[0] is not site:
+            kept = (site, FrozenBitMap(_posted_for(index, site)))
+            SITE_POSTINGS.put(key, kept, caches)
+        posted = kept[1]
         shown = posted - index.expired_by(now)
         periods = [site.policy.confirm_listings_every_days]
         if site.parent_policy is not None:
