@@ -86,7 +86,8 @@ async def sync_bench_tenants(admin_url: str, configs: list) -> None:
 
 
 async def prepare(admin_url: str, postings: int) -> None:
-    settings = Settings()
+    # Loading a large data set runs longer statements and transactions than a request may.
+    settings = Settings(statement_timeout_ms=3_600_000)
     urls = DatabaseUrls.from_admin(admin_url, settings)
     say("  migrating")
     await asyncio.to_thread(upgrade, urls.admin, settings.app_db_password)
@@ -168,7 +169,14 @@ async def until_indexed(port: int, query: str) -> None:
                 r'^jobgraph_cache_entries\{cache="facet_indexes"\} [1-9]', metrics.text, re.M
             ):
                 waited = time.monotonic() - started
-                say(f"  the facet index was ready {waited:.1f} s after the first whole page")
+                held = re.search(
+                    r'^jobgraph_cache_bytes\{cache="facet_indexes"\} (\S+)', metrics.text, re.M
+                )
+                megabytes = float(held[1]) / 2**20 if held else math.nan
+                say(
+                    f"  the facet index was ready {waited:.1f} s after the first whole page "
+                    f"and holds {megabytes:.1f} MB"
+                )
                 return
             await asyncio.sleep(0.1)
     raise RuntimeError("no facet index was built within five minutes")
