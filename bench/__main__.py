@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+from sqlalchemy import text
 
 from bench.servers import FACETS_QUERY, QUERY, TENANT
 from jobgraph.db.embedded import EmbeddedPostgres
@@ -107,8 +108,12 @@ async def prepare(admin_url: str, postings: int) -> None:
                 bind_pool(pool_session, pool)
                 counted += await pool_session.scalar(select(func.count(JobPosting.id))) or 0
     per_scale = sum(size.postings for size in BASE_SIZES.values())
-    scale = math.ceil(postings / per_scale)
-    if counted >= scale * per_scale:
+    # Past the default size only the postings grow (copies of the default set's, each
+    # published at another time): the demo's seekers, companies and applications at a
+    # million postings would take hours to load and measure nothing more here.
+    scale = math.ceil(min(postings, DEFAULT_POSTINGS) / per_scale)
+    wanted = max(postings, scale * per_scale)
+    if counted >= wanted:
         say(f"  reusing the data set ({counted:,} postings)")
     else:
         say(f"  loading {scale * per_scale:,} postings (scale {scale}); this takes a while")
@@ -120,6 +125,8 @@ async def prepare(admin_url: str, postings: int) -> None:
             reset=True,
             progress=lambda line: say(f"    {line}"),
         )
+        if wanted > scale * per_scale:
+            await copy_postings(urls.admin, settings, wanted)
     await engine.dispose()
     # Fresh statistics, as autovacuum would have them on a database that has been running.
     admin = create_engine(urls.admin, settings, isolation_level="AUTOCOMMIT")
@@ -129,6 +136,43 @@ async def prepare(admin_url: str, postings: int) -> None:
 
 
 DEFAULT_POSTINGS = 50_000
+
+
+async def copy_postings(admin_url: str, settings: Settings, wanted: int) -> None:
+    """Copies of every pool's postings until the pools hold ``wanted`` together, each copy
+    published (and confirmed, and expiring) some hours earlier than its original, in
+    batches of one copy of the set."""
+    from jobgraph.jobs.models import JobPosting
+
+    generated = {"id", "seq", "created_at", "updated_at", "expiry_announced_at"}
+    generated |= {"salary_yearly_min", "salary_yearly_max"}
+    generated |= {"search_title", "search_body", "search_grams"}  # a trigger fills them
+    columns = [c.name for c in JobPosting.__table__.columns if c.name not in generated]
+    shifted = {
+        name: f"{name} - make_interval(hours => :copy * 7)"
+        for name in ("published_at", "expires_at", "confirmed_at")
+    }
+    listed = ", ".join(columns)
+    chosen = ", ".join(shifted.get(name, name) for name in columns)
+    admin = create_engine(admin_url, settings, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            counted = await connection.exec_driver_sql(
+                "SELECT count(*), max(seq) FROM job_postings"
+            )
+            have, last = counted.one()
+            copies = math.ceil(wanted / have) - 1
+            for copy in range(1, copies + 1):
+                await connection.execute(
+                    text(
+                        f"INSERT INTO job_postings ({listed}) SELECT {chosen} FROM job_postings "
+                        "WHERE seq <= :last"
+                    ),
+                    {"copy": copy, "last": last},
+                )
+                say(f"    copies: {copy} of {copies} ({have * (copy + 1):,} postings)")
+    finally:
+        await admin.dispose()
 
 
 def bench_server(postings: int) -> str:
