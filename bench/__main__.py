@@ -157,9 +157,7 @@ async def copy_postings(admin_url: str, settings: Settings, wanted: int) -> None
     admin = create_engine(admin_url, settings, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
-            counted = await connection.exec_driver_sql(
-                "SELECT count(*), max(seq) FROM job_postings"
-            )
+            counted = await connection.execute(text("SELECT count(*), max(seq) FROM job_postings"))
             have, last = counted.one()
             copies = math.ceil(wanted / have) - 1
             for copy in range(1, copies + 1):

@@ -383,6 +383,11 @@ async def build(session: AsyncSession, pool_id: str) -> FacetIndex | None:
     )
 
 
+# What a search matches: the index, the site's postings its text matches, and each
+# filter's postings by its name in JobFilter.
+Matching = tuple[FacetIndex, FrozenBitMap, dict[str, FrozenBitMap]]
+
+
 class SiteCounts:
     """A site's search counts from its pool's index (``search.CountsInMemory``): each
     method answers None where the index cannot (not current, an unknown filter), and the
@@ -395,6 +400,8 @@ class SiteCounts:
         self._site = site
         self._version = version
         self._now = now  # None: the clock at each request
+        # The last query's matching sets: a page's counts and histogram ask for the same.
+        self._matched: tuple[JobQuery, Matching] | None = None
 
     async def summary(self, db: AsyncSession, query: JobQuery) -> search.Summary | None:
         found = await self._matching(db, query)
@@ -444,11 +451,11 @@ class SiteCounts:
         ]
         return [here - above for here, above in zip(at_least, [*at_least[1:], 0], strict=True)]
 
-    async def _matching(
-        self, db: AsyncSession, query: JobQuery
-    ) -> tuple[FacetIndex, FrozenBitMap, dict[str, FrozenBitMap]] | None:
+    async def _matching(self, db: AsyncSession, query: JobQuery) -> Matching | None:
         """The index, the site's postings the search text matches, and each filter's
         postings by its name in JobFilter; None where the index cannot answer."""
+        if self._matched is not None and self._matched[0] is query:
+            return self._matched[1]
         index = self._indexes.current(self._site.pool_id, self._version)
         if index is None:
             return None
@@ -459,6 +466,7 @@ class SiteCounts:
         base = self._shown(index, now)
         if query.text:
             base = base & await self._text(db, index, query)
+        self._matched = query, (index, base, filters)
         return index, base, filters
 
     def _shown(self, index: FacetIndex, now: int) -> FrozenBitMap:
@@ -524,7 +532,7 @@ class SiteCounts:
             kept = keep(self, index, value)
             if kept is None:
                 return None
-            found[name] = FrozenBitMap(kept)
+            found[name] = kept if isinstance(kept, FrozenBitMap) else FrozenBitMap(kept)
         return found
 
 
