@@ -39,6 +39,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
@@ -161,7 +162,7 @@ class FacetIndex:
     # The same for postings not confirmed since some moment, by confirmation period.
     _stale: dict[int, tuple[int, FrozenBitMap]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def nbytes(self) -> int:
         """What it holds, and room for its expired and stale sets (at most its postings
         each, for up to three confirmation periods)."""
@@ -481,10 +482,7 @@ class SiteCounts:
             SITE_POSTINGS.put(key, kept, caches)
         posted = kept[1]
         shown = posted - index.expired_by(now)
-        periods = [site.policy.confirm_listings_every_days]
-        if site.parent_policy is not None:
-            periods.append(site.parent_policy.confirm_listings_every_days)
-        days = min((period for period in periods if period is not None), default=None)
+        days = search.confirmation_period(site)
         if days is not None:
             # Whole days of 24 hours (PostgreSQL's days follow the session's time zone:
             # the same in UTC and in Japan, which has no daylight saving).

@@ -181,17 +181,22 @@ def shown_on(tenant: Tenant, now: datetime | None = None) -> Scope:
     return kept[1]
 
 
+def confirmation_period(tenant: Tenant) -> int | None:
+    """Within how many days a posting the site shows must have been confirmed, if any: the
+    stricter of the site's and (a partner's) its main site's, so that a main site's stale
+    posting leaves its partners too."""
+    periods = [tenant.policy.confirm_listings_every_days]
+    if tenant.parent_policy is not None:
+        periods.append(tenant.parent_policy.confirm_listings_every_days)
+    return min((period for period in periods if period is not None), default=None)
+
+
 def _shown_on(tenant: Tenant, moment: ColumnElement[datetime]) -> Scope:
     scope = posted_for(tenant).narrowed(
         JobPosting.status == constant(JobStatus.PUBLISHED),
         or_(JobPosting.expires_at.is_(None), JobPosting.expires_at > moment),
     )
-    # The stricter of the site's and (a partner's) its main site's: a main site's stale
-    # posting leaves its partners too.
-    periods = [tenant.policy.confirm_listings_every_days]
-    if tenant.parent_policy is not None:
-        periods.append(tenant.parent_policy.confirm_listings_every_days)
-    days = min((period for period in periods if period is not None), default=None)
+    days = confirmation_period(tenant)
     if days is not None:
         # Confirmed within the site's period: a stale listing leaves by itself.
         period = func.make_interval(0, 0, 0, constant(int(days)))
