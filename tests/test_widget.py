@@ -84,13 +84,24 @@ async def test_the_widget_searches_from_a_partners_page(api, database, unmetered
             page = await browser.new_page()
             problems: list[str] = []
             page.on("pageerror", lambda error: problems.append(str(error)))
+            answered: list[str] = []  # each search's answer, by its media type
+            page.on(
+                "response",
+                lambda response: (
+                    answered.append(response.headers.get("content-type", ""))
+                    if response.request.method == "POST"
+                    else None
+                ),
+            )
             await page.goto(f"{allowed}/jobs.html")
             widget = page.locator("jobgraph-search")
             results = widget.locator("li")
             await results.nth(9).wait_for(timeout=15_000)
             status = widget.locator('[role="status"]')
-            # The site's language (ja-JP) and colours, whatever the partner page's.
-            assert (await status.text_content()).endswith("件の求人")
+            # The site's language (ja-JP) and colours, whatever the partner page's; the count
+            # and facets follow the results, in a later part of the same answer (@defer).
+            await status.filter(has_text="件の求人").wait_for()
+            assert answered[0].startswith("multipart/mixed"), answered
             primary = await widget.evaluate("w => w.style.getPropertyValue('--primary')")
             assert primary == "#7a1f3d"
             total = int((await status.text_content()).split()[0])

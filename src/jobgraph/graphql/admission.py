@@ -251,8 +251,8 @@ class Admission(SchemaExtension):
             await self._settle_cost(context, self.measures, self.charged)
 
     async def _settle_cost(self, context: Context, measures: Measures, bucket: Bucket) -> None:
-        result = self.execution_context.result
-        data = result.data if result is not None else None
+        # A result in parts has no data here: charged its estimate (incremental.py).
+        data = getattr(self.execution_context.result, "data", None)
         actual = actual_cost(measures, data)
         if actual < measures.cost:
             bucket = await budget.take(context, actual - measures.cost)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql.execution import ExperimentalIncrementalExecutionResults as IncrementalResults
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
@@ -18,7 +20,8 @@ from jobgraph.caches import CacheEvent, CacheSpec, text_bytes
 from jobgraph.db.engine import bind_pool
 from jobgraph.errors import BadUserInput, error_body, error_response
 from jobgraph.graphql.context import Context
-from jobgraph.graphql.results import settle
+from jobgraph.graphql.incremental import each_part
+from jobgraph.graphql.results import settle, settle_part
 from jobgraph.graphql.schema import schema
 from jobgraph.graphql.services import Services
 from jobgraph.graphql.subscriptions import LiveConnection, TextWebSocket
@@ -104,20 +107,50 @@ class GraphQLView(GraphQL[Context, None]):
             root_value=None,
             request_data=GraphQLRequestData(query, variables, operation_name, extensions),
         )
+        if isinstance(result, IncrementalResults):
+            return await self._in_parts(request, result, sub_response)
         response_data = await self.process_result(request=request, result=result)
         if result.errors:
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data=response_data, sub_response=sub_response)
 
+    async def _in_parts(
+        self, request: Request, result: IncrementalResults, sub_response: Response
+    ) -> Response:
+        """A result in parts (``incremental.py``), streamed as Strawberry's ``run`` streams
+        one: each payload as it is settled, in multipart/mixed."""
+        transport = self.multipart_transport_class()
+
+        async def payloads() -> AsyncGenerator[object, None]:
+            pending: list[Any] = []
+            payload, pending = await self._process_stream_result(
+                request, result.initial_result, pending
+            )
+            yield payload
+            async for later in result.subsequent_results:
+                payload, pending = await self._process_stream_result(request, later, pending)
+                yield payload
+
+        return await self.create_streaming_response(
+            request,
+            transport.stream(payloads, self.encode_json_string),
+            sub_response,
+            headers=transport.headers,
+        )
+
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         # Every result over HTTP passes here, parse and validation failures included.
         result = await super().execute_single(*args, **kwargs)
         context: Context = kwargs["context"]
-        await settle(context, result)
+        whole = result.initial_result if isinstance(result, IncrementalResults) else result
+        await settle(context, whole)
+        if isinstance(result, IncrementalResults):  # each later part settled as it leaves
+            later = each_part(result, lambda payload: settle_part(context, payload))
+            result = IncrementalResults(whole, later)
         # A request error (no execution: parse, validation, limits) has no path and no data.
-        errors = result.errors or []
+        errors = whole.errors or []
         state_of(context.request.scope).request_error = (
-            result.data is None and bool(errors) and all(error.path is None for error in errors)
+            whole.data is None and bool(errors) and all(error.path is None for error in errors)
         )
         return result
 

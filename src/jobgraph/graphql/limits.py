@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    BooleanValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -32,6 +33,7 @@ from graphql import (
     IntValueNode,
     NullValueNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -45,6 +47,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from jobgraph.errors import ErrorCode
 from jobgraph.fields import DATABASE_COST, KEYLESS
+from jobgraph.graphql import incremental
 from jobgraph.graphql.context import Context
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
 from jobgraph.viewer import ViewerKind
@@ -76,6 +79,7 @@ class Measures:
     cost: int = 0
     introspection: bool = False
     needs_key: bool = False  # a root field other than a way to sign in
+    deferred: bool = False  # part of its result deferred (@defer, @stream: incremental.py)
     # The lists of objects outside any other list (a search page's edges, not each
     # posting's similar jobs).
     pages: list[PageCharge] = field(default_factory=list)
@@ -127,6 +131,8 @@ class _Walker:
             return 0
         cost = 0
         for selection in selection_set.selections:
+            if _deferring(selection, self.variables):
+                self.measures.deferred = True
             if isinstance(selection, FieldNode):
                 cost += self.field_cost(selection, parent, depth, spreading)
             elif isinstance(selection, InlineFragmentNode):
@@ -232,6 +238,20 @@ def _as_int(given: object) -> int:
     if isinstance(given, float) and given.is_integer():
         return int(given)
     return DEFAULT_PAGE_SIZE  # not an Int (true, "50"): coercion refuses it before any work
+
+
+def _deferring(selection: SelectionNode, variables: dict[str, Any]) -> bool:
+    """Whether a selection defers (@defer, @stream), its ``if`` as the request sets it."""
+    for directive in selection.directives or ():
+        if directive.name.value not in incremental.DIRECTIVES:
+            continue
+        condition = next((a.value for a in directive.arguments or () if a.name.value == "if"), None)
+        if isinstance(condition, BooleanValueNode):
+            return condition.value
+        if isinstance(condition, VariableNode):
+            return variables.get(condition.name.value) is not False
+        return True
+    return False
 
 
 def _root_keyless(root: object) -> set[str]:
@@ -385,6 +405,10 @@ def refusals(context: Context, found: Measures) -> tuple[list[GraphQLError], lis
             )
         )
         return errors, reasons
+    why = incremental.refusal(context.request, found.introspection) if found.deferred else None
+    if why is not None:
+        reasons.append("transport")
+        errors.append(GraphQLError(why, extensions={"code": str(ErrorCode.BAD_USER_INPUT)}))
     if found.introspection and not introspection_allowed(context):
         reasons.append("introspection")
         errors.append(

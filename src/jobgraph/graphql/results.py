@@ -1,8 +1,13 @@
-"""What every GraphQL result passes before it leaves, over HTTP or WebSocket."""
+"""What every GraphQL result passes before it leaves, over HTTP or WebSocket, whole or in
+parts (``incremental.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from graphql import GraphQLError
+from graphql.execution import CompletedResult, SubsequentIncrementalExecutionResult
 from strawberry.types import ExecutionResult
 
 from jobgraph.graphql.context import Context
@@ -11,24 +16,49 @@ from jobgraph.graphql.limits import introspection_allowed
 from jobgraph.request_state import state_of
 
 
-async def settle(context: Context | None, result: ExecutionResult) -> None:
-    """What every result passes before it leaves, over HTTP or WebSocket: the record of
-    what it discloses is written first, or the result does not leave (no disclosure goes
-    unrecorded); its errors are shaped (codes, masked surprises)."""
-    if context is not None and context.disclosures.pending:
-        try:
-            async with context.transaction() as db:
-                await context.disclosures.flush(db, context.tenant, context.viewer.actor)
-        except Exception as error:
-            result.data = None
-            result.errors = [
-                GraphQLError("The disclosure record could not be written.", original_error=error)
-            ]
+async def settle(context: Context | None, result: ExecutionResult | Any) -> None:
+    """What every result (or a deferred result's first payload) passes before it leaves:
+    the record of what it discloses is written first, or the result does not leave (no
+    disclosure goes unrecorded); its errors are shaped (codes, masked surprises)."""
+    unrecorded = await _recorded(context)
+    if unrecorded is not None:
+        result.data = None
+        result.errors = [unrecorded]
     if result.errors:
         if context is not None and any(
             over_token_limit(error) is not None for error in result.errors
         ):
             context.services.metrics.rejected.labels("tokens").inc()
             state_of(context.request.scope).outcome = "rejected"
-        suggestions = context is None or introspection_allowed(context)
-        result.errors = [shape_error(error, suggestions) for error in result.errors]
+        result.errors = _shaped(context, result.errors)
+
+
+async def settle_part(context: Context, payload: SubsequentIncrementalExecutionResult) -> None:
+    """The same for each later payload of a deferred result: what it discloses recorded
+    first, or its parts leave as completed with that error and without their data."""
+    unrecorded = await _recorded(context)
+    if unrecorded is not None:
+        ids = {part.id for part in payload.incremental or ()}
+        ids |= {done.id for done in payload.completed or ()}
+        payload.incremental = None
+        payload.completed = [CompletedResult(id, [unrecorded]) for id in sorted(ids)]
+    for part in [*(payload.incremental or ()), *(payload.completed or ())]:
+        if part.errors:
+            part.errors = _shaped(context, part.errors)
+
+
+async def _recorded(context: Context | None) -> GraphQLError | None:
+    """What was shown so far recorded as disclosed; the error where it could not be."""
+    if context is None or not context.disclosures.pending:
+        return None
+    try:
+        async with context.transaction() as db:
+            await context.disclosures.flush(db, context.tenant, context.viewer.actor)
+    except Exception as error:
+        return GraphQLError("The disclosure record could not be written.", original_error=error)
+    return None
+
+
+def _shaped(context: Context | None, errors: Iterable[GraphQLError]) -> list[GraphQLError]:
+    suggestions = context is None or introspection_allowed(context)
+    return [shape_error(error, suggestions) for error in errors]

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -15,6 +16,7 @@ from jobgraph.communications.schema import CommunicationsMutation, Communication
 from jobgraph.graphql.admission import Admission
 from jobgraph.graphql.compiled import PlannedReads
 from jobgraph.graphql.execution import LeanExecutionContext
+from jobgraph.graphql.incremental import FirstPayloadExtensions
 from jobgraph.graphql.replicas import ReadsAfterWrites
 from jobgraph.graphql.stages import StagedExtensionsRunner, hook_table
 from jobgraph.graphql.visibility import IntrospectionVisibility
@@ -86,7 +88,12 @@ schema = JobgraphSchema(
     subscription=Subscription,
     # Plain leaves of every item read straight from their objects (graphql/execution.py).
     execution_context_class=LeanExecutionContext,
+    # @defer and @stream, answered in parts over multipart/mixed (graphql/incremental.py).
+    config=StrawberryConfig(enable_experimental_incremental_execution=True),
     extensions=[
+        # First, so that it runs last: a deferred result's first payload carries the
+        # request's extensions (its cost), as a whole result does.
+        FirstPayloadExtensions,
         # The site's token limit while the document is read, then its other limits, then
         # validation; parsed and validated once per document (graphql/admission.py).
         Admission,

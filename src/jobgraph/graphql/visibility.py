@@ -88,9 +88,10 @@ class IntrospectionVisibility(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         yield
         execution_context = self.execution_context
-        result = execution_context.result
+        # A result in parts (incremental.py) never introspects: refused before it runs.
+        data = getattr(execution_context.result, "data", None)
         viewer = getattr(execution_context.context, "viewer", None)
-        if result is None or not result.data or viewer is None:
+        if not data or viewer is None:
             return
         keys = introspection_keys(
             execution_context.graphql_document, execution_context.operation_name
@@ -101,7 +102,7 @@ class IntrospectionVisibility(SchemaExtension):
             execution_context.schema._schema, viewer, execution_context.context.tenant
         )
         for key in keys:
-            _prune(result.data.get(key), hidden)
+            _prune(data.get(key), hidden)
 
 
 # Who may read a site's public schema: whoever calls without signing in.

@@ -6,18 +6,21 @@
 const RESULT = `edges { node { id title url category employmentType company { name }
       location { city prefectureInfo { name nameJa } } } }
     pageInfo { hasNextPage endCursor }`;
-// A new search: its results, their count, facets and what the search understood.
+// A new search: its results and what the search understood first, then (deferred: they
+// cost the most) their count and facets.
 const SEARCH = `query WidgetSearch($q: String, $filter: JobFilterInput) {
   tenant { branding { siteName primaryColor accentColor locale } }
   jobs(search: $q, filter: $filter, first: 10) {
-    totalCount
     suggestion
     broadened { droppedTerm searchedFor }
     ${RESULT}
-    facets {
-      category { value count }
-      employmentType { value count }
-      prefecture { value count prefecture { name nameJa } }
+    ... @defer(label: "counts") {
+      totalCount
+      facets {
+        category { value count }
+        employmentType { value count }
+        prefecture { value count prefecture { name nameJa } }
+      }
     }
   }
 }`;
@@ -118,6 +121,47 @@ li { padding: .5rem 0; border-bottom: 1px solid #ddd; }
 [role="status"] { min-height: 1.2em; margin: .4rem 0; }
 `;
 
+// An answer's JSON payloads as they arrive: one for a whole answer, several for one in
+// parts (multipart/mixed: each part's headers, then Content-Length bytes of JSON).
+const PARTS = "multipart/mixed";
+
+async function* payloads(response) {
+  if (!(response.headers.get("content-type") || "").startsWith(PARTS)) {
+    yield await response.json();
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = new Uint8Array(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    const joined = new Uint8Array(buffer.length + value.length);
+    joined.set(buffer);
+    joined.set(value, buffer.length);
+    buffer = joined;
+    for (;;) {
+      const end = headersEnd(buffer);
+      if (end < 0) break;
+      const head = decoder.decode(buffer.subarray(0, end));
+      const length = Number((head.match(/content-length:\s*(\d+)/i) || [])[1]);
+      if (buffer.length < end + length) break;
+      yield JSON.parse(decoder.decode(buffer.subarray(end, end + length)));
+      buffer = buffer.subarray(end + length);
+    }
+  }
+}
+
+// Where a part's body begins: after its first empty line (CR LF CR LF); -1 until it came.
+function headersEnd(bytes) {
+  for (let i = 3; i < bytes.length; i++) {
+    if (bytes[i - 3] === 13 && bytes[i - 2] === 10 && bytes[i - 1] === 13 && bytes[i] === 10) {
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
 class JobgraphSearch extends HTMLElement {
   connectedCallback() {
     if (this.shadowRoot) return;
@@ -125,6 +169,7 @@ class JobgraphSearch extends HTMLElement {
     this.endpoint = this.getAttribute("api") || new URL("/graphql", import.meta.url).href;
     this.words = WORDS[this.language(null)] || WORDS.en;
     this.filter = {};
+    this.runs = 0;
     this.template = this.querySelector("template");
     root.innerHTML = `<style>${STYLE}</style>
       <form role="search"><input type="search">
@@ -172,34 +217,46 @@ class JobgraphSearch extends HTMLElement {
   }
 
   async search(after) {
+    const run = ++this.runs;  // a newer search's answer replaces this one's parts
     this.status.textContent = this.words.loading;
     const variables = {
       q: this.query || null,
       filter: Object.keys(this.filter).length ? this.filter : null,
     };
     if (after) variables.after = after;
-    let body;
+    let jobs;
     try {
       const response = await fetch(this.endpoint, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Site-Key": this.getAttribute("site-key") },
+        headers: { "Content-Type": "application/json", Accept: `${PARTS}, application/json`,
+          "X-Site-Key": this.getAttribute("site-key") },
         body: JSON.stringify({ query: after ? MORE : SEARCH, variables }),
       });
-      body = await response.json();
+      for await (const body of payloads(response)) {
+        if (run !== this.runs) return;
+        const errors = body.errors || (body.incremental || []).flatMap((part) => part.errors || []);
+        if (errors.length) return this.failWith(errors[0]);
+        if (body.data) {
+          jobs = body.data.jobs;
+          this.show(body.data, Boolean(after));
+        }
+        // The counts, deferred: they follow the rows (one deferred part, at "jobs").
+        for (const part of body.incremental || []) Object.assign(jobs, part.data);
+        if (body.incremental) this.showCounts(jobs);
+      }
     } catch (error) {
+      if (run !== this.runs) return;
       // A browser hides a refused origin behind a network error: say what to check.
       this.fail(navigator.onLine ? this.words.origin(location.origin) : this.words.network);
-      return;
     }
-    if (body.errors) {
-      const code = body.errors[0].extensions && body.errors[0].extensions.code;
-      this.fail(
-        code === "UNAUTHENTICATED" ? this.words.key
-        : code === "FORBIDDEN" ? this.words.origin(location.origin)
-        : body.errors[0].message);
-      return;
-    }
-    this.show(body.data, Boolean(after));
+  }
+
+  failWith(error) {
+    const code = error.extensions && error.extensions.code;
+    this.fail(
+      code === "UNAUTHENTICATED" ? this.words.key
+      : code === "FORBIDDEN" ? this.words.origin(location.origin)
+      : error.message);
   }
 
   // An error replaces what was shown: no stale results under it. The filters stay, to
@@ -224,24 +281,31 @@ class JobgraphSearch extends HTMLElement {
       this.label();
     }
     const jobs = data.jobs;
-    if (!appending) {
-      this.status.textContent = jobs.totalCount ? this.words.found(jobs.totalCount) : this.words.none;
-      if (jobs.broadened) this.query = jobs.broadened.searchedFor;  // page on with it
-    } else {
-      this.status.textContent = this.found;
-    }
-    if (!appending) this.found = this.status.textContent;
+    if (!appending && jobs.broadened) this.query = jobs.broadened.searchedFor;  // page on with it
+    if (appending) this.status.textContent = this.found;
+    else if (!jobs.edges.length) this.status.textContent = this.words.none;
     const items = jobs.edges.map(({ node }) => this.item(node));
     if (appending) this.list.append(...items);
     else this.list.replaceChildren(...items);
     this.after = jobs.pageInfo.endCursor;
     this.more.hidden = !jobs.pageInfo.hasNextPage;
-    if (!appending) {
-      this.showNotice(jobs);
-      this.showChips();
-      this.showFacets(jobs.facets);
+    if (appending) {
+      this.restoreFocus(items);
+      return;
     }
-    this.restoreFocus(items);
+    this.showNotice(jobs);
+    this.showChips();
+    this.shownItems = items;
+    if ("totalCount" in jobs) this.showCounts(jobs);  // not deferred after all
+  }
+
+  // The count and the facets of a new search, which arrive after its first results; focus
+  // goes where it belongs once the facets are drawn (a facet pressed is drawn anew).
+  showCounts(jobs) {
+    this.status.textContent = jobs.totalCount ? this.words.found(jobs.totalCount) : this.words.none;
+    this.found = this.status.textContent;
+    this.showFacets(jobs.facets);
+    this.restoreFocus(this.shownItems || []);
   }
 
   // A result: the element's <template> if it has one (data-job="title", "link",
