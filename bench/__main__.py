@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import text
 
+from bench.cpu import measure_cpu
 from bench.servers import FACETS_QUERY, QUERY, TENANT
 from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.engine import create_engine, session_factory
@@ -394,7 +395,9 @@ async def measure(kind: str, admin_url: str, seconds: float, concurrency: int, c
             say(f"  one whole page alone (no other request): median {alone:.1f} ms")
         if client == "wrk":
             method = "GET" if kind == "cached" else "POST"
-            return await load_with_wrk(port, seconds, concurrency, method, query)
+            cpu = asyncio.create_task(measure_cpu(server.pid, seconds * 0.1, seconds * 0.8))
+            found = await load_with_wrk(port, seconds, concurrency, method, query)
+            return found | {"cpu": await cpu}
         if kind == "cached":  # the Python client measures itself more than a cache
             return {"rps": math.nan, "p50": math.nan, "p99": math.nan, "errors": 0}
         return await load(port, seconds, concurrency, query)
@@ -596,6 +599,8 @@ async def run(arguments: argparse.Namespace) -> None:
                 f"  {kind:8} {r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 "
                 f"{r['p99']:6.1f} ms  errors {r['errors']}"
             )
+            if "cpu" in r:
+                say(f"  {r['cpu'].line()}")
         baseline = results["baseline"]
         for kind, what in (
             ("app", "executed"),

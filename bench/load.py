@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.__main__ import ROOT, free_port, prepare, say, wait_until_up
+from bench.cpu import measure_cpu
 from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.demo import DEMO_PASSWORD
 from jobgraph.settings import PROJECT_ROOT
@@ -370,10 +371,12 @@ async def run(clients: int, seconds: float, workers: int, restart: bool = False)
                 ]
             if shutil.which("wrk"):
                 loading = asyncio.create_task(load_with_wrk(port, mix, clients, seconds))
+                cpu = asyncio.create_task(measure_cpu(server.pid, seconds * 0.1, seconds * 0.8))
                 await asyncio.gather(*beside)
                 lines = await loading
                 for line in lines.values():
                     say(line)
+                say((await cpu).line())
                 if restart:
                     check_applications(embedded, applied)
                 if any("leaked canaries 0" not in line for line in lines.values()):

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from graphql import DocumentNode, GraphQLError, TokenKind, validate
+from graphql.execution import ExperimentalIncrementalExecutionResults as IncrementalResults
 from strawberry.extensions import SchemaExtension
 
 from jobgraph.caches import CacheSpec, text_bytes
@@ -28,7 +29,7 @@ from jobgraph.errors import ErrorCode
 from jobgraph.graphql import budget
 from jobgraph.graphql.budget import budgeted
 from jobgraph.graphql.context import Context
-from jobgraph.graphql.execution import SHAPER_BYTES, KeptShapers
+from jobgraph.graphql.execution import SHAPER_BYTES, KeptWork
 from jobgraph.graphql.limits import (
     Measures,
     actual_cost,
@@ -57,17 +58,17 @@ class KnownDocument:
     bytes: int  # its parse and text; its kept shapers weigh apart (``weight``)
     # The executor's shapers of its selections, kept for all its requests; None for a
     # document with directives (they may select differently from one request to the next).
-    shapers: KeptShapers | None
+    shapers: KeptWork | None
 
     @classmethod
     def parsed(cls, query: str, document: DocumentNode) -> KnownDocument:
         tokens, directives = _tokens(document)
-        shapers = None if directives else KeptShapers(most=tokens)
+        shapers = None if directives else KeptWork(most=tokens)
         return cls(document, None, BYTES_PER_TOKEN * tokens + text_bytes(query), shapers)
 
     @property
     def weight(self) -> int:
-        kept = len(self.shapers.shapers) if self.shapers is not None else 0
+        kept = len(self.shapers) if self.shapers is not None else 0
         return self.bytes + SHAPER_BYTES * kept
 
 
@@ -242,13 +243,23 @@ class Admission(SchemaExtension):
             yield
             return
         shapers = known.shapers if known is not None else None
-        before = len(shapers.shapers) if shapers is not None else 0
-        context.kept_shapers = shapers
+        before = len(shapers) if shapers is not None else 0
+        context.kept_work = shapers
         yield
-        if shapers is not None and len(shapers.shapers) != before:
+        if shapers is not None and len(shapers) != before:
             self._keep(context)
         if self.charged is not None and self.measures is not None:
             await self._settle_cost(context, self.measures, self.charged)
+        result = self.execution_context.result
+        if isinstance(result, IncrementalResults):
+            # Strawberry leaves a result in parts without the request's extensions: the
+            # first part carries them (its cost), as a whole result does. The schema's
+            # first extension, this runs last.
+            initial = result.initial_result
+            initial.extensions = {
+                **(initial.extensions or {}),
+                **self.execution_context.extensions_results,
+            }
 
     async def _settle_cost(self, context: Context, measures: Measures, bucket: Bucket) -> None:
         # A result in parts has no data here: charged its estimate (incremental.py).

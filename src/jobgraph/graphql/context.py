@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket
 from jobgraph.db.engine import bind_pool
 from jobgraph.db.replicas import write_to_primary
 from jobgraph.errors import BadUserInput, TenantUnknown
-from jobgraph.graphql.execution import KeptShapers
+from jobgraph.graphql.execution import KeptWork
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.graphql.services import Services
 from jobgraph.identity.http import viewer_from
@@ -41,7 +41,7 @@ class Context:
     # at each event of a subscription.
     credentials: Mapping[str, str] | None = None
     # The shapers kept with the request's document, lent to the executor by Admission.
-    kept_shapers: KeptShapers | None = None
+    kept_work: KeptWork | None = None
 
     @classmethod
     def of_request(cls, request: Request, response: Response) -> Context:

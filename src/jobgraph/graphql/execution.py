@@ -282,24 +282,41 @@ def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
 
 
 # What one kept shaper takes: its compiled function and namespace, its key (measured with
-# tracemalloc on CPython 3.11: about 1.7 KB each for the whole search page's ten).
+# tracemalloc on CPython 3.11: about 1.7 KB each for the whole search page's ten); a
+# kept selection's work is counted alike.
 SHAPER_BYTES = 4 * 1024
 
 
-class KeptShapers:
-    """The shapers of one document's selections, compiled once and kept with the document
-    for all its requests (``admission.KnownDocument``): keyed by an object type and the
-    selection's field nodes, which live as long as the document that holds them. Only for
-    a document without directives: without ``@skip``, ``@include`` or ``@defer`` a
-    selection's subfields are the same whatever the request's variables. At most ``most``
-    are kept (what the document's weight allows for them); the rest are compiled per
-    request."""
+class KeptWork:
+    """What one document's requests work out once and keep with the document
+    (``admission.KnownDocument``): the shapers of its selections, keyed by an object type
+    and the selection's field nodes, and what resolvers derive from their field's
+    selection (``selections``: a search page's columns, keyed by the field's nodes), which
+    live as long as the document that holds them. Only for a document without
+    directives: without ``@skip``, ``@include`` or ``@defer`` a selection's subfields are
+    the same whatever the request's variables. At most ``most`` of each are kept (what the
+    document's weight allows for them); the rest are worked out per request."""
 
-    __slots__ = ("most", "shapers")
+    __slots__ = ("most", "selections", "shapers")
 
     def __init__(self, most: int) -> None:
         self.most = most
         self.shapers: dict[tuple[GraphQLObjectType, tuple[int, ...]], Shaper | None] = {}
+        self.selections: dict[tuple[int, ...], Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.shapers) + len(self.selections)
+
+    def selection(self, nodes: Any, work_out: Callable[[], Any]) -> Any:
+        """What ``work_out`` derives from a field's selection (``nodes``: its field nodes
+        in this document), worked out once."""
+        key = tuple(map(id, nodes))
+        found = self.selections.get(key)
+        if found is None:
+            found = work_out()
+            if len(self.selections) < self.most:
+                self.selections[key] = found
+        return found
 
 
 def _unwrapped(graphql_type: GraphQLOutputType) -> tuple[bool, GraphQLOutputType]:
@@ -432,10 +449,10 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _shaper(self, return_type: GraphQLObjectType, field_details_list: Any) -> Shaper | None:
         """The shaper of this selection of ``return_type``: the one kept with the request's
-        document (``KeptShapers``), or else worked out once per request (keyed as
+        document (``KeptWork``), or else worked out once per request (keyed as
         graphql-core keys its collected subfields: by the selection's identity, kept alive
         with it)."""
-        kept: KeptShapers | None = getattr(self.context_value, "kept_shapers", None)
+        kept: KeptWork | None = getattr(self.context_value, "kept_work", None)
         if kept is not None:
             key = (return_type, tuple(id(details.node) for details in field_details_list))
             if key in kept.shapers:

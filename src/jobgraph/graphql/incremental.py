@@ -9,19 +9,18 @@ Where it applies: queries and mutations over POST from a client that accepts
 (``refusal``), as is introspection, which is answered whole. Every payload passes what a
 whole result passes before it leaves (``results.settle_part``): what it discloses is
 recorded first, its errors are shaped. The first payload carries the request's
-extensions (``extensions.cost``); a deferred query is charged its estimate, as its lists
-arrive in parts."""
+extensions (``extensions.cost``: ``Admission``); a deferred query is charged its
+estimate, as its lists arrive in parts."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 # A result in parts: the first payload, and the later ones as they come.
 from graphql.execution import ExperimentalIncrementalExecutionResults as IncrementalResults
 from starlette.requests import HTTPConnection, Request
-from strawberry.extensions import SchemaExtension
 
 DIRECTIVES = frozenset({"defer", "stream"})
 MULTIPART = "multipart/mixed"
@@ -48,23 +47,6 @@ def refusal(request: HTTPConnection, introspection: bool) -> str | None:
             "the directive."
         )
     return None
-
-
-class FirstPayloadExtensions(SchemaExtension):
-    """The request's extensions (its cost) on a deferred result's first payload, where
-    Strawberry leaves them off: the first extension, so that it runs last, after every
-    other has put its results."""
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        execution_context = self.execution_context
-        result = execution_context.result
-        if isinstance(result, IncrementalResults) and execution_context.extensions_results:
-            initial = result.initial_result
-            initial.extensions = {
-                **(initial.extensions or {}),
-                **execution_context.extensions_results,
-            }
 
 
 async def each_part(

@@ -16,7 +16,6 @@ from jobgraph.communications.schema import CommunicationsMutation, Communication
 from jobgraph.graphql.admission import Admission
 from jobgraph.graphql.compiled import PlannedReads
 from jobgraph.graphql.execution import LeanExecutionContext
-from jobgraph.graphql.incremental import FirstPayloadExtensions
 from jobgraph.graphql.replicas import ReadsAfterWrites
 from jobgraph.graphql.stages import StagedExtensionsRunner, hook_table
 from jobgraph.graphql.visibility import IntrospectionVisibility
@@ -91,9 +90,6 @@ schema = JobgraphSchema(
     # @defer and @stream, answered in parts over multipart/mixed (graphql/incremental.py).
     config=StrawberryConfig(enable_experimental_incremental_execution=True),
     extensions=[
-        # First, so that it runs last: a deferred result's first payload carries the
-        # request's extensions (its cost), as a whole result does.
-        FirstPayloadExtensions,
         # The site's token limit while the document is read, then its other limits, then
         # validation; parsed and validated once per document (graphql/admission.py).
         Admission,

@@ -621,6 +621,24 @@ def effective_status(row: JobPosting) -> JobStatus:
     return JobStatus(row.status)
 
 
+def _page_selection(info: Info) -> tuple[search.Reads, frozenset[str]]:
+    """What a search page's selection reads and asks (``page_reads``, ``selected_names``),
+    kept with the request's document where it is (``execution.KeptWork``)."""
+
+    def work_out() -> tuple[search.Reads, frozenset[str]]:
+        selected = info.selected_fields  # worked out by Strawberry on each call: once here
+        asked = frozenset(selected_names(selected, info.field_name))
+        return page_reads(selected, info.field_name), asked
+
+    kept = info.context.kept_work
+    if kept is None:
+        return work_out()
+    found: tuple[search.Reads, frozenset[str]] = kept.selection(
+        info._raw_info.field_nodes, work_out
+    )
+    return found
+
+
 async def connection(
     info: Info,
     scope: search.Scope,
@@ -632,10 +650,9 @@ async def connection(
     db = info.context.db
     size = page_size(info.context.tenant.max_page_size, first)
     query = await search.normalized(db, query)  # once, for page and counts
-    # The columns its fields read (a listing leaves descriptions in the database).
-    selected = info.selected_fields  # worked out by Strawberry on each call: once here
-    reads = page_reads(selected, info.field_name)
-    asked = selected_names(selected, info.field_name)
+    # The columns its fields read (a listing leaves descriptions in the database), and
+    # the fields asked of the connection: once per document where it is kept.
+    reads, asked = _page_selection(info)
     # Nothing but the page asked of the database (no counts, no field loading more): its
     # statement runs in a short transaction of its own, on the driver.
     alone = asked <= _PAGE_ONLY and None not in (reads.posting, reads.company)
