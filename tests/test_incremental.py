@@ -131,3 +131,20 @@ async def test_what_a_later_part_discloses_is_recorded(api, deferred):
         "myDisclosures"
     ]
     assert {field for row in record for field in row["fields"]} == {"FULL_NAME", "PHONE"}
+
+
+async def test_an_error_in_a_later_part_has_its_code_and_spares_the_rows(api):
+    query = (
+        "{ jobs(first: 2) { edges { node { id } } "
+        "... @defer { salaryHistogram(bounds: [4000000, 3000000]) { min count } } } }"
+    )
+    parts = parts_of(await api.post(query, tenant="kansai-jobs", headers={"Accept": PARTS}))
+    assert len(parts[0]["data"]["jobs"]["edges"]) == 2
+    errors = [
+        error
+        for part in parts[1:]
+        for entry in [*part.get("incremental", []), *part.get("completed", [])]
+        for error in entry.get("errors", [])
+    ]
+    assert [error["extensions"]["code"] for error in errors] == ["BAD_USER_INPUT"], parts
+    assert "must rise" in errors[0]["message"]
