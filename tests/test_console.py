@@ -295,6 +295,22 @@ async def test_an_employer_works_in_the_console_in_a_real_browser(
                 assert message.startswith("入力に誤りがあります。 "), message
             else:
                 assert message[0].isascii(), message
+
+            # A query that defers its count: GraphiQL shows the parts put together.
+            await page.evaluate(
+                "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
+                ".setValue('query Deferred { jobs(first: 2) { edges { node { id } } "
+                "... @defer { totalCount } } }')"
+            )
+            await page.click(".graphiql-execute-button")
+            await page.locator(".result-window", has_text="totalCount").wait_for()
+            deferred = json.loads(
+                await page.evaluate(
+                    "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
+                )
+            )
+            assert len(deferred["data"]["jobs"]["edges"]) == 2, deferred
+            assert deferred["data"]["jobs"]["totalCount"] > 0 and "errors" not in deferred
             assert outside == [], outside
             assert problems == [], problems
 

@@ -81,7 +81,7 @@ from jobgraph.tenancy.http import TenantResolution
 from jobgraph.tenancy.registry import RegistryCache
 from jobgraph.tenancy.static import tenant_static_file
 from jobgraph.waiting import stop
-from jobgraph.widget.routes import widget_script
+from jobgraph.widget.routes import WIDGET_PATH, widget_script
 from jobgraph.work.periodic import run_work
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ def create_app(settings: Settings, urls: DatabaseUrls, *, work: bool | None = No
             Route("/sitemap.xml", tenant_scoped(request_response(sitemap))),
             Route("/feeds/indeed.xml", tenant_scoped(request_response(indeed_feed))),
             Route("/jobs/{id}/jsonld", tenant_scoped(request_response(job_json_ld))),
-            Route("/widget/jobgraph-search.js", widget_script),
+            Route(WIDGET_PATH, widget_script),
             Route(
                 "/oauth/token", tenant_scoped(request_response(token_endpoint)), methods=["POST"]
             ),

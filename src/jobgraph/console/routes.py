@@ -27,6 +27,7 @@ from jobgraph.policy.fields import DataUse
 from jobgraph.request_state import state_of
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Scope
+from jobgraph.widget.routes import WIDGET_PATH
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -104,6 +105,8 @@ def _config(tenant: Tenant) -> dict[str, Any]:
         "tenant": tenant.slug,
         "siteName": tenant.config.branding.site_name,
         "endpoint": "/graphql",
+        # What reads a result in parts (@defer): the widget's module, which exports it.
+        "partsReader": WIDGET_PATH,
         "passwordLogin": auth.password_login,
         # Sign-in through the tenant's provider: authorization code with PKCE, the console
         # being the public client `audience`.

@@ -122,10 +122,11 @@ li { padding: .5rem 0; border-bottom: 1px solid #ddd; }
 `;
 
 // An answer's JSON payloads as they arrive: one for a whole answer, several for one in
-// parts (multipart/mixed: each part's headers, then Content-Length bytes of JSON).
-const PARTS = "multipart/mixed";
+// parts (multipart/mixed: each part's headers, then Content-Length bytes of JSON). The
+// console reads results in parts with it too (console/static/console.js).
+export const PARTS = "multipart/mixed";
 
-async function* payloads(response) {
+export async function* payloads(response) {
   if (!(response.headers.get("content-type") || "").startsWith(PARTS)) {
     yield await response.json();
     return;

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 SCRIPT = Path(__file__).parent / "jobgraph-search.js"
+WIDGET_PATH = "/widget/jobgraph-search.js"
 
 
 @cache

@@ -7,10 +7,12 @@
   const byId = (id) => document.getElementById(id);
   let session = JSON.parse(sessionStorage.getItem(sessionKey) || "null");
 
+  // A result, or for a query that defers part of it (@defer, @stream) its parts as they
+  // come, read by the widget's reader (one copy of it, loaded only then).
   async function post(body, token) {
     const headers = {
       "Content-Type": "application/json",
-      Accept: "application/graphql-response+json, application/json",
+      Accept: "multipart/mixed, application/graphql-response+json, application/json",
     };
     if (token) headers.Authorization = "Bearer " + token;
     const response = await fetch(config.endpoint, {
@@ -19,7 +21,15 @@
       body: JSON.stringify(body),
       credentials: "omit",
     });
+    if ((response.headers.get("content-type") || "").startsWith("multipart/mixed")) {
+      const reader = await import(config.partsReader);
+      return inParts(reader.payloads(response));
+    }
     return response.json();
+  }
+
+  async function* inParts(payloads) {
+    for await (const payload of payloads) yield inSiteLanguage(payload);
   }
 
   const firstErrorCode = (result) =>
