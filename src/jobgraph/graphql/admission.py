@@ -55,20 +55,21 @@ class KnownDocument:
     # Validation's errors (none: valid), once validated: only a document within the
     # site's limits is.
     errors: tuple[GraphQLError, ...] | None
-    bytes: int  # its parse and text; its kept shapers weigh apart (``weight``)
-    # The executor's shapers of its selections, kept for all its requests; None for a
-    # document with directives (they may select differently from one request to the next).
-    shapers: KeptWork | None
+    bytes: int  # its parse and text; its kept work weighs apart (``weight``)
+    # What its requests work out once (the executor's shapers of its selections, what
+    # resolvers derive from theirs), kept for all its requests; None for a document with
+    # directives (they may select differently from one request to the next).
+    work: KeptWork | None
 
     @classmethod
     def parsed(cls, query: str, document: DocumentNode) -> KnownDocument:
         tokens, directives = _tokens(document)
-        shapers = None if directives else KeptWork(most=tokens)
-        return cls(document, None, BYTES_PER_TOKEN * tokens + text_bytes(query), shapers)
+        work = None if directives else KeptWork(most=tokens)
+        return cls(document, None, BYTES_PER_TOKEN * tokens + text_bytes(query), work)
 
     @property
     def weight(self) -> int:
-        kept = len(self.shapers) if self.shapers is not None else 0
+        kept = len(self.work) if self.work is not None else 0
         return self.bytes + SHAPER_BYTES * kept
 
 
@@ -236,17 +237,18 @@ class Admission(SchemaExtension):
         return errors
 
     async def on_execute(self) -> AsyncIterator[None]:
-        """The document's kept shapers lent to the executor (the document weighed again
-        where it gained some); what the query did not use of its cost given back."""
+        """The document's kept work lent to the executor and the resolvers (the document
+        weighed again where it gained some); what the query did not use of its cost given
+        back; a result in parts given the request's extensions."""
         context, known = self.execution_context.context, self.known
         if not isinstance(context, Context):
             yield
             return
-        shapers = known.shapers if known is not None else None
-        before = len(shapers) if shapers is not None else 0
-        context.kept_work = shapers
+        work = known.work if known is not None else None
+        before = len(work) if work is not None else 0
+        context.kept_work = work
         yield
-        if shapers is not None and len(shapers) != before:
+        if work is not None and len(work) != before:
             self._keep(context)
         if self.charged is not None and self.measures is not None:
             await self._settle_cost(context, self.measures, self.charged)
