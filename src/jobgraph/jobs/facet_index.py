@@ -80,11 +80,17 @@ ORDERED_COLUMNS = {
     "confirmed": "(extract(epoch FROM coalesce(confirmed_at, published_at)) * 1000000)::bigint",
 }
 _PUBLISHED = "pool_id = :pool AND status = 'PUBLISHED'"
-# Posting numbers as PostgreSQL sends them to a build: packed, four bytes each (int4send),
-# not as an array. A pool's array of a million numbers became a million Python ints in
-# one decode (about 36 MB and tens of milliseconds of the event loop each, several per
-# build); packed bytes become an array in one copy (``_unpacked``).
-_PACKED_NUMBERS = "string_agg(int4send(seq::int4), ''::bytea)"
+
+
+def _packed(numbers: str, order: str = "") -> str:
+    """Posting numbers as PostgreSQL sends them to a build: packed, four bytes each
+    (int4send), not as an array. A pool's array of a million numbers became a million
+    Python ints in one decode (about 36 MB and tens of milliseconds of the event loop
+    each, several per build); packed bytes become an array in one copy (``_unpacked``)."""
+    ordered = f" ORDER BY {order}" if order else ""
+    return f"string_agg(int4send({numbers}::int4), ''::bytea{ordered})"
+
+
 _VALUES = text(
     "SELECT CASE "
     + " ".join(
@@ -92,16 +98,16 @@ _VALUES = text(
     )
     + " END, coalesce("
     + ", ".join(f"{column}::text" for column in VALUE_COLUMNS)
-    + f"), {_PACKED_NUMBERS} FROM job_postings WHERE {_PUBLISHED} GROUP BY GROUPING SETS ("
+    + f"), {_packed('seq')} FROM job_postings WHERE {_PUBLISHED} GROUP BY GROUPING SETS ("
     + ", ".join(f"({column})" for column in VALUE_COLUMNS)
     + ")"
 )
 _TAGS = text(
-    f"SELECT tag, {_PACKED_NUMBERS} FROM job_postings, unnest(tags) AS tag WHERE {_PUBLISHED} "
+    f"SELECT tag, {_packed('seq')} FROM job_postings, unnest(tags) AS tag WHERE {_PUBLISHED} "
     "GROUP BY tag"
 )
 _COMPANY_NAMES = text(
-    f"SELECT c.name, {_PACKED_NUMBERS.replace('seq', 'p.seq')} FROM job_postings p "
+    f"SELECT c.name, {_packed('p.seq')} FROM job_postings p "
     "JOIN companies c "
     "ON c.pool_id = p.pool_id AND c.id = p.company_id "
     "WHERE p.pool_id = :pool AND p.status = 'PUBLISHED' GROUP BY c.name"
@@ -109,18 +115,18 @@ _COMPANY_NAMES = text(
 _ORDERED = text(
     "SELECT "
     + ", ".join(
-        "(SELECT ARRAY[string_agg(int4send(seq::int4), ''::bytea ORDER BY v, seq), "
+        f"(SELECT ARRAY[{_packed('seq', order='v, seq')}, "
         "string_agg(int8send(v), ''::bytea ORDER BY v, seq)] "
         f"FROM (SELECT seq, {expression} AS v FROM job_postings WHERE {_PUBLISHED}) o "
         "WHERE v IS NOT NULL)"
         for expression in ORDERED_COLUMNS.values()
     )
-    + f", (SELECT {_PACKED_NUMBERS} FROM job_postings WHERE "
+    + f", (SELECT {_packed('seq')} FROM job_postings WHERE "
     + _PUBLISHED
     + "), (SELECT version FROM pool_data_versions WHERE pool_id = :pool)"
 )
 _LAST_NUMBER = text(f"SELECT max(seq) FROM job_postings WHERE {_PUBLISHED}")
-# The numbers an index holds: PostgreSQL sends them packed as int4 (see _PACKED_NUMBERS).
+# The numbers an index holds: PostgreSQL sends them packed as int4 (see _packed).
 MAX_NUMBER = 2**31 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -136,6 +142,10 @@ def _unpacked(kind: str, packed: bytes | None) -> array[int]:
     return numbers
 
 
+# About a millisecond of work on a bitmap's numbers between two turns of the event loop.
+_NUMBERS_BETWEEN_TURNS = 200_000
+
+
 async def _bitmaps(rows: Iterable[Any]) -> AsyncIterator[tuple[tuple[Any, ...], FrozenBitMap]]:
     """Each row's key (its columns but the last) and its packed numbers (the last) as a
     bitmap, the event loop let serve requests between every so many numbers: a large
@@ -148,10 +158,6 @@ async def _bitmaps(rows: Iterable[Any]) -> AsyncIterator[tuple[tuple[Any, ...], 
         if since >= _NUMBERS_BETWEEN_TURNS:
             since = 0
             await asyncio.sleep(0)
-
-
-# About a millisecond of work on a bitmap's numbers between two turns of the event loop.
-_NUMBERS_BETWEEN_TURNS = 200_000
 
 
 def microseconds(moment: datetime) -> int:
