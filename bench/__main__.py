@@ -6,7 +6,8 @@ Options: --postings N (at least 50,000 by default), --seconds S per server, --co
 The data set lives in the embedded PostgreSQL .data/postgres-bench (or DATABASE_URL's
 server, database jobgraph_bench) and is reused by later runs of the same size; another
 size has a server of its own (.data/postgres-bench-1000000 for `make bench
-BENCH="--postings 1000000"`, which takes about half an hour to load the first time).
+BENCH="--postings 1000000"`, which takes a few minutes to load the first time: past the
+default size only the postings grow, copied by PostgreSQL).
 """
 
 from __future__ import annotations

@@ -4,10 +4,13 @@ parts (``incremental.py``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from graphql import GraphQLError
-from graphql.execution import CompletedResult, SubsequentIncrementalExecutionResult
+from graphql.execution import (
+    CompletedResult,
+    InitialIncrementalExecutionResult,
+    SubsequentIncrementalExecutionResult,
+)
 from strawberry.types import ExecutionResult
 
 from jobgraph.graphql.context import Context
@@ -16,7 +19,9 @@ from jobgraph.graphql.limits import introspection_allowed
 from jobgraph.request_state import state_of
 
 
-async def settle(context: Context | None, result: ExecutionResult | Any) -> None:
+async def settle(
+    context: Context | None, result: ExecutionResult | InitialIncrementalExecutionResult
+) -> None:
     """What every result (or a deferred result's first payload) passes before it leaves:
     the record of what it discloses is written first, or the result does not leave (no
     disclosure goes unrecorded); its errors are shaped (codes, masked surprises)."""
