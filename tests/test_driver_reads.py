@@ -4,12 +4,14 @@ rows SQLAlchemy gives, value for value and type for type, counted like any state
 import asyncio
 import contextlib
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from jobgraph.db.engine import bind_pool, kept_rows, plain_rows
+from jobgraph.db.driver import POOL_SETTING
+from jobgraph.db.engine import bind_pool, create_engine, kept_rows, plain_rows, session_factory
 from jobgraph.jobs.enums import JobSort, RemoteOption
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import ALL_READS, JobFilter, JobQuery, page_statement, shown_on
+from jobgraph.settings import Settings
 from tests.conftest import database_name
 
 
@@ -41,7 +43,7 @@ async def test_a_page_read_on_the_driver_is_the_page_sqlalchemy_reads(api):
         assert sent == 2  # the transaction's pool setting, the page
 
 
-async def test_a_read_alone_is_the_same_page_in_a_transaction_of_its_own(api):
+async def test_a_read_alone_is_the_same_page_without_a_transaction(api):
     services = api.app.state.services
     partner = (await services.registry.current()).get("kansai-jobs")
     statement = page_statement(shown_on(partner), JobQuery(sort=JobSort.NEWEST), 20, None)
@@ -51,8 +53,35 @@ async def test_a_read_alone_is_the_same_page_in_a_transaction_of_its_own(api):
         before = api.statements.count
         alone = await kept_rows(session, statement, alone=True)
         assert not session.in_transaction()  # it never began the session's
-        assert api.statements.count - before == 2  # the pool's setting, the page
+        assert api.statements.count - before == 1  # the page (its connection's pool is set)
     assert alone == in_the_session
+
+
+async def test_a_pool_a_read_alone_left_on_its_connection_is_cleared_before_any_other_use(
+    database,
+):
+    """A read alone leaves its pool as its connection's setting, for the next read alone:
+    a session's transaction, or a connection used without one, never sees it."""
+    engine = create_engine(database.app, Settings(db_pool_size=1))
+    sessions = session_factory(engine)
+    setting = text(f"SELECT pg_backend_pid(), current_setting('{POOL_SETTING}', true)")
+    every_posting = select(JobPosting.pool_id).distinct()
+    try:
+        async with bind_pool(sessions(), "jobboard") as session:
+            assert await kept_rows(session, every_posting, alone=True) == [["jobboard"]]
+            backend = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+        async with bind_pool(sessions(), "community") as session:  # the same connection
+            assert await kept_rows(session, every_posting, alone=True) == [["community"]]
+        async with engine.connect() as connection:  # no pool of its own
+            assert tuple((await connection.execute(setting)).one()) == (backend, "")
+            assert (await connection.execute(every_posting)).all() == []
+        async with bind_pool(sessions(), "community") as session:
+            assert await kept_rows(session, every_posting, alone=True) == [["community"]]
+        async with sessions() as unbound:  # a session bound to no pool
+            assert (await unbound.execute(setting)).one()[1] == ""
+            assert (await unbound.execute(every_posting)).all() == []
+    finally:
+        await engine.dispose()
 
 
 async def test_row_level_security_holds_for_a_read_alone(api):

@@ -16,7 +16,7 @@ Create Date: 2026-11-25
 
 from alembic import op
 
-from jobgraph.db.engine import POOL_SETTING
+from jobgraph.db.driver import POOL_SETTING
 from jobgraph.db.urls import APP_ROLE, SEARCH_ROLE
 
 revision = "0005"

@@ -9,7 +9,7 @@ Create Date: 2026-12-03 18:00:00
 
 from alembic import op
 
-from jobgraph.db.engine import POOL_SETTING
+from jobgraph.db.driver import POOL_SETTING
 
 revision = "0025"
 down_revision = "0024"

@@ -10,10 +10,15 @@ every transaction does (``engine.py``): the same transaction, the same pool, the
 replica or primary as the session's other statements.
 
 A read that is all its request asks of the database (a search page without counts) runs
-instead in a short transaction of its own on a pooled connection: BEGIN and the pool's
-setting in one message, the page, ROLLBACK; the session's transaction machinery is not
-needed at all. Its rows are what the session would have read at READ COMMITTED: what was
-committed when the statement started.
+instead alone, in the implicit transaction of its one statement, on a pooled connection
+that carries the request's pool as its session's setting: one round trip where a
+transaction of its own took three (BEGIN with the setting, the page, ROLLBACK). The
+connection keeps that setting for the next read alone of the same pool; any other use of
+it clears the setting first, in the probe every checkout sends anyway (``engine.py``), so
+that a transaction never sees a pool it did not set. Behind a transaction pooler, where a
+session's setting may stay on a server another client gets next, the read keeps its
+transaction of its own. Its rows are what the session would have read at READ COMMITTED:
+what was committed when the statement started.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import asyncpg
 from sqlalchemy import ARRAY, Engine, Select
@@ -123,17 +129,26 @@ def driver_select(statement: Select[Any], dialect: Dialect) -> DriverSelect:
 
 
 # A pool's id is a site's slug (tenancy/config.py): safe to write into the SQL as it is.
+POOL_SETTING = "jobgraph.pool"
 _POOL_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
-def begin_for(pool_id: str, timeouts: dict[str, str] | None) -> str | None:
-    """BEGIN and the transaction's settings as one simple-protocol message (one round
-    trip), or None where the pool's id is not a plain slug."""
-    if not _POOL_ID.match(pool_id):
-        return None
-    settings = {"jobgraph.pool": pool_id, **(timeouts or {})}
-    if not all(_POOL_ID.match(value) or value.isdigit() for value in settings.values()):
-        return None
+def reads_alone(pool_id: str, timeouts: dict[str, str] | None) -> bool:
+    """Whether a read for ``pool_id`` can be read alone: its settings are plain slugs and
+    numbers, written into the SQL as they are."""
+    values = [pool_id, *(timeouts or {}).values()]
+    return all(_POOL_ID.match(value) or value.isdigit() for value in values) and bool(
+        _POOL_ID.match(pool_id)
+    )
+
+
+def _carried(pool_id: str) -> str:
+    return f"SELECT set_config('{POOL_SETTING}', '{pool_id}', false)"
+
+
+def _in_transaction(pool_id: str, timeouts: dict[str, str]) -> str:
+    """BEGIN and the transaction's settings as one simple-protocol message."""
+    settings = {POOL_SETTING: pool_id, **timeouts}
     calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
     return f"BEGIN; SELECT {calls}"
 
@@ -141,6 +156,20 @@ def begin_for(pool_id: str, timeouts: dict[str, str] | None) -> str | None:
 # Set while a read checks out a connection whose first statement probes it anyway: the
 # pool's ping on checkout (engine.py) is then a round trip for nothing.
 PROBES_ITSELF: ContextVar[bool] = ContextVar("jobgraph_probes_itself", default=False)
+
+# The pool a pooled connection's session carries as its setting (a read alone set it),
+# by driver connection: a new connection carries none.
+CARRIED_POOL: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
+
+
+def carries_pool(driver: Any) -> bool:
+    return driver in CARRIED_POOL
+
+
+def forget_pool(driver: Any) -> str:
+    """The message that clears a connection's pool, to send before any other use of it."""
+    CARRIED_POOL.pop(driver, None)
+    return f"SELECT set_config('{POOL_SETTING}', '', false)"
 
 
 # What the driver says of a connection the server closed, depending on how far it got
@@ -162,11 +191,14 @@ def _dropped(error: BaseException) -> bool:
     return isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith("57P")
 
 
-async def read_alone(engine: Engine, begin: str, select: DriverSelect) -> list[Any]:
-    """The rows of ``select`` in a transaction of its own (``begin``, from ``begin_for``)
-    on a connection of ``engine``'s pool. Its first message probes the connection, as the
-    pool's ping would: one found dead is dropped and the next one tried (after a restart,
-    every pooled connection may be)."""
+async def read_alone(
+    engine: Engine, pool_id: str, select: DriverSelect, timeouts: dict[str, str] | None
+) -> list[Any]:
+    """The rows of ``select`` read alone for ``pool_id`` on a connection of ``engine``'s
+    pool (see the module's doc; ``timeouts``: those a transaction pooler makes each
+    transaction set). Its first message probes the connection, as the pool's ping would:
+    one found dead is dropped and the next one tried (after a restart, every pooled
+    connection may be); a read is safe to send again."""
     attempts = engine.pool.size() + 1  # type: ignore[attr-defined]
     for attempt in range(1, attempts + 1):
         probing = PROBES_ITSELF.set(True)
@@ -177,19 +209,21 @@ async def read_alone(engine: Engine, begin: str, select: DriverSelect) -> list[A
         driver = connection.driver_connection
         assert driver is not None
         try:
-            try:
-                await driver.execute(begin)
-            except Exception as error:
-                if not _dropped(error) or attempt == attempts:
-                    raise
-                await greenlet_spawn(connection.invalidate)
-                continue
-            rows = await select.fetch(driver)
-            await driver.execute("ROLLBACK")  # it only read
-        except BaseException:
+            if timeouts is not None:
+                await driver.execute(_in_transaction(pool_id, timeouts))
+                rows = await select.fetch(driver)
+                await driver.execute("ROLLBACK")  # it only read
+            else:
+                if CARRIED_POOL.get(driver) != pool_id:
+                    await driver.execute(_carried(pool_id))
+                    CARRIED_POOL[driver] = pool_id
+                rows = await select.fetch(driver)
+        except BaseException as error:
             # Whatever state a failure or a cancellation left it in, it leaves the pool.
             if connection.is_valid:
                 await greenlet_spawn(connection.invalidate)
+            if isinstance(error, Exception) and _dropped(error) and attempt < attempts:
+                continue
             raise
         finally:
             await greenlet_spawn(connection.close)

@@ -23,11 +23,18 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
-from jobgraph.db.driver import PROBES_ITSELF, begin_for, driver_select, read_alone
+from jobgraph.db.driver import (
+    POOL_SETTING,
+    PROBES_ITSELF,
+    carries_pool,
+    driver_select,
+    forget_pool,
+    read_alone,
+    reads_alone,
+)
 from jobgraph.db.replicas import RoutingSession
 from jobgraph.settings import Settings
 
-POOL_SETTING = "jobgraph.pool"
 _SET_POOL = text(f"SELECT set_config('{POOL_SETTING}', :pool, true)")
 
 
@@ -87,8 +94,10 @@ def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if driver.is_closed():
             raise DisconnectionError("closed connection")
         return
+    # A pool a read alone left as the session's setting is cleared by the probe itself.
+    probe = forget_pool(driver) if carries_pool(driver) else "SELECT 1"
     try:
-        await_(driver.execute("SELECT 1"))
+        await_(driver.execute(probe))
     except Exception as error:  # any failure: the pool discards it and tries another
         raise DisconnectionError(f"dropped connection ({type(error).__name__})") from error
 
@@ -149,11 +158,11 @@ class RequestSession(AsyncSession):
                 engine = self.sync_session.get_bind()
                 assert isinstance(engine, Engine)  # sessions bind to engines
                 pool_id = self.sync_session.info.get("pool_id") or ""
-                begin = begin_for(pool_id, _per_transaction.get(engine))
-                if begin is not None:
+                timeouts = _per_transaction.get(engine)
+                if reads_alone(pool_id, timeouts):
                     select = driver_select(statement, engine.dialect)
-                    rows = await read_alone(engine, begin, select)
-                    _sent_on_driver(engine, begin, select.sql)
+                    rows = await read_alone(engine, pool_id, select, timeouts)
+                    _sent_on_driver(engine, select.sql)
                     return rows
             connection = await self.connection()  # the transaction begun: its pool set
             select = driver_select(statement, connection.dialect)
@@ -274,7 +283,9 @@ _counters: WeakKeyDictionary[Engine, StatementCounter] = WeakKeyDictionary()
 class StatementCounter:
     """Counts the SQL statements an engine sends, so tests and logs can tell how many
     statements a request issued, and keeps the last few: through SQLAlchemy (its events)
-    and on the driver (``db/driver.py``) alike."""
+    and on the driver (``db/driver.py``) alike. A connection's upkeep is not counted:
+    the probe on checkout, and the pool a read alone sets as its connection's setting,
+    are sent or not depending on which connection the pool hands out."""
 
     def __init__(self) -> None:
         self.count = 0

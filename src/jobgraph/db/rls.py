@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from jobgraph.db.engine import POOL_SETTING
+from jobgraph.db.driver import POOL_SETTING
 
 # With no pool set for the transaction, current_setting() is NULL or '' and no row matches.
 _IN_POOL = f"pool_id = current_setting('{POOL_SETTING}', true)"
