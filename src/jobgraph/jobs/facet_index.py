@@ -495,21 +495,39 @@ class SiteCounts:
         ]
         return [here - above for here, above in zip(at_least, [*at_least[1:], 0], strict=True)]
 
+    def in_memory(self, query: JobQuery) -> bool:
+        return self._kept_matching(query) is not None
+
     async def _matching(self, db: AsyncSession, query: JobQuery) -> Matching | None:
         """The index, the site's postings the search text matches, and each filter's
         postings by its name in JobFilter; None where the index cannot answer."""
+        found = self._kept_matching(query)
+        if found is None and query.text:
+            index = self._indexes.current(self._site.pool_id, self._version)
+            # No statement for a search whose filters the index cannot count.
+            if index is not None and self._filters(index, query.filter) is not None:
+                found = self._kept_matching(query, await self._text(db, index, query))
+        return found
+
+    def _kept_matching(self, query: JobQuery, text: FrozenBitMap | None = None) -> Matching | None:
+        """``_matching`` where nothing is left to read: the search text's matches kept
+        (or given), or no text; None otherwise."""
         if self._matched is not None and self._matched[0] is query:
             return self._matched[1]
         index = self._indexes.current(self._site.pool_id, self._version)
         if index is None:
             return None
+        if query.text and text is None:
+            text = DERIVED.get(_text_key(index, query), self._indexes.caches)
+            if text is None:
+                return None
         filters = self._filters(index, query.filter)
         if filters is None:
             return None
         now = microseconds(self._now or datetime.now(UTC))
         base = self._shown(index, now)
-        if query.text:
-            base = base & await self._text(db, index, query)
+        if text is not None:
+            base = base & text
         self._matched = query, (index, base, filters)
         return index, base, filters
 
@@ -535,7 +553,7 @@ class SiteCounts:
 
     async def _text(self, db: AsyncSession, index: FacetIndex, query: JobQuery) -> FrozenBitMap:
         """The pool's postings a search text matches: one statement, kept per version."""
-        key = (index.pool_id, index.version, "text", query.text, query.terms)
+        key = _text_key(index, query)
         caches = self._indexes.caches
         found = DERIVED.get(key, caches)
         if found is None:
@@ -575,6 +593,10 @@ class SiteCounts:
                 return None
             found[name] = kept if isinstance(kept, FrozenBitMap) else FrozenBitMap(kept)
         return found
+
+
+def _text_key(index: FacetIndex, query: JobQuery) -> tuple[Any, ...]:
+    return (index.pool_id, index.version, "text", query.text, query.terms)
 
 
 def _posted_for(index: FacetIndex, site: Tenant) -> BitMap:

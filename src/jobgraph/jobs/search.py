@@ -123,6 +123,10 @@ class CountsInMemory(Protocol):
         self, db: AsyncSession, query: JobQuery, bounds: list[int], currency: str
     ) -> list[int] | None: ...
 
+    def in_memory(self, query: JobQuery) -> bool:
+        """Whether the counts of ``query`` are answered now without any statement."""
+        ...
+
 
 @dataclass(frozen=True)
 class Scope:

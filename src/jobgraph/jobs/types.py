@@ -524,6 +524,7 @@ def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
 
 # The fields of a page that ask nothing more of the database than its own statement.
 _PAGE_ONLY = frozenset({"edges", "pageInfo", "broadened", "suggestion", "__typename"})
+_PAGE_AND_COUNTS = _PAGE_ONLY | {"totalCount", "facets", "salaryHistogram"}
 
 # What every page reads of a posting and its company: what Job.of and Company.of read.
 PAGE_READS = search.Reads(
@@ -653,9 +654,14 @@ async def connection(
     # The columns its fields read (a listing leaves descriptions in the database), and
     # the fields asked of the connection: once per document where it is kept.
     reads, asked = _page_selection(info)
-    # Nothing but the page asked of the database (no counts, no field loading more): its
-    # statement runs in a short transaction of its own, on the driver.
-    alone = asked <= _PAGE_ONLY and None not in (reads.posting, reads.company)
+    # Nothing but the page asked of the database (no field loading more; counts, if
+    # asked, answered from memory now): its statement is read alone, on the driver.
+    alone = None not in (reads.posting, reads.company) and (
+        asked <= _PAGE_ONLY
+        or (
+            asked <= _PAGE_AND_COUNTS and scope.counts is not None and scope.counts.in_memory(query)
+        )
+    )
     page = await search.search_page(db, scope, query, size, after, reads, alone)
     broadening = None
     if broaden and not page.rows and after is None:
