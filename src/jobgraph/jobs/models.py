@@ -62,6 +62,16 @@ class JobPosting(PoolOwned, Base):
             text("published_at DESC"),
             text("id DESC"),
         ),
+        # The same by prefecture: the drill-down a partner's search page opens with.
+        Index(
+            "ix_job_postings_listing_by_prefecture",
+            "pool_id",
+            "tenant_slug",
+            "status",
+            "prefecture",
+            text("published_at DESC"),
+            text("id DESC"),
+        ),
         Index(
             "ix_job_postings_salary",
             "pool_id",
