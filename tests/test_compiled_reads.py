@@ -94,6 +94,31 @@ DOCUMENTS = [
         id="over the site's page limit",
     ),
     pytest.param(
+        '{ jobs(first: 5, filter: {prefecture: "Osaka"}) { totalCount '
+        "edges { node { id title company { name } } } pageInfo { hasNextPage } "
+        "facets { category { value count } prefecture { value count prefecture { code } } "
+        "line { value count line { name } } } "
+        "salaryHistogram(bounds: [0, 4000000]) { min max count } "
+        'yen: salaryHistogram(bounds: [0, 3000000], currency: "jpy") { count } } }',
+        None,
+        True,
+        id="the whole search page, counted from memory",
+    ),
+    pytest.param(
+        "query($bounds: [Int!]!) { jobs(first: 2) { totalCount "
+        "salaryHistogram(bounds: $bounds) { count } edges { node { id } } } }",
+        {"bounds": [0, 4000000]},
+        False,
+        id="a histogram's bounds in variables",
+    ),
+    pytest.param(
+        "{ jobs(first: 2) { totalCount salaryHistogram(bounds: [5, 1]) { count } "
+        "edges { node { id } } } }",
+        None,
+        False,
+        id="a histogram's error (its page not read twice)",
+    ),
+    pytest.param(
         "{ jobs(first: 2) { totalCount facets { category { value count } } "
         "edges { node { id similarJobs(first: 2) { id } } } } }",
         None,
@@ -254,3 +279,25 @@ async def test_an_extension_added_to_the_schema_applies_to_a_planned_read(api, m
         [{"message": "Not today.", "extensions": {"code": "FORBIDDEN"}}],
     )
     assert await planned_count(api) == before + 1
+
+
+async def test_a_root_field_a_plan_resolved_is_not_resolved_again(database, serve, unmetered):
+    """A plan that resolved a root field and could not shape its value (here a
+    histogram's bounds, refused) hands the value to the executor, which reports the error
+    at its field: the page's statement runs once, as without plans (nothing kept between
+    requests to hide a second run)."""
+    document = (
+        "{ jobs(first: 2) { totalCount salaryHistogram(bounds: [5, 1]) { count } "
+        "edges { node { id } } } }"
+    )
+    settings = TEST_SETTINGS.model_copy(update={"search_results_ttl_s": 0})
+    async with serve(database, settings) as api:
+        await api.post(document, None, tenant="kansai-jobs")  # its plan made
+        await api.indexed()
+        before = api.statements.count
+        body = (await api.post(document, None, tenant="kansai-jobs")).json()
+        assert api.statements.count - before == 1  # the page, read alone, once
+    assert body["data"] is None  # non-null up to the root
+    [error] = body["errors"]
+    assert error["path"] == ["jobs", "salaryHistogram"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -5,9 +5,18 @@ the limits read."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    ListValueNode,
+    ObjectValueNode,
+    ValueNode,
+    VariableNode,
+)
+from graphql.execution.values import get_argument_values
 
 from jobgraph.errors import BadUserInput
 
@@ -27,6 +36,11 @@ KEYLESS = "jobgraph.keyless"
 # with it (a search page's postings with their companies): ``metadata={PRELOADED: name}``;
 # the execution then reads it as a plain field (``graphql/execution.py``).
 PRELOADED = "jobgraph.preloaded"
+# The same for a field with arguments: the attribute holds a dict of its values by
+# ``arguments_key`` of the field's arguments (a search page's salary histograms, worked out
+# with the page where its counts are in memory). Only a document that writes those
+# arguments out (no variables) has them read so.
+PRELOADED_BY_ARGUMENTS = "jobgraph.preloaded_by_arguments"
 # A resolver that needs only its object (no info, no arguments, synchronous), marked with
 # ``metadata=derived("column", ...)``, naming the columns of its object's row it reads: the
 # execution calls it with the object and completes its value as a plain field's; a search
@@ -48,6 +62,37 @@ def database_cost(points: int) -> dict[str, int]:
 
 def derived(*reads: str) -> dict[str, frozenset[str]]:
     return {DERIVED: frozenset(reads)}
+
+
+def literal_arguments(field: GraphQLField, node: FieldNode) -> dict[str, Any] | None:
+    """A field node's argument values where the document writes them out, defaults
+    included; None where any names a variable (they change by request)."""
+
+    def uses_variables(value: ValueNode) -> bool:
+        if isinstance(value, VariableNode):
+            return True
+        if isinstance(value, ListValueNode):
+            return any(uses_variables(item) for item in value.values)
+        if isinstance(value, ObjectValueNode):
+            return any(uses_variables(item.value) for item in value.fields)
+        return False
+
+    if any(uses_variables(argument.value) for argument in node.arguments or ()):
+        return None
+    return get_argument_values(field, node)
+
+
+def arguments_key(arguments: dict[str, Any]) -> tuple[object, ...]:
+    """A field's argument values (as graphql-core coerces them) as a key: lists as tuples."""
+
+    def frozen(value: object) -> object:
+        if isinstance(value, list):
+            return tuple(frozen(item) for item in value)
+        if isinstance(value, dict):
+            return tuple(sorted((name, frozen(item)) for name, item in value.items()))
+        return value
+
+    return tuple(sorted((name, frozen(value)) for name, value in arguments.items()))
 
 
 def keyless() -> dict[str, bool]:

@@ -75,6 +75,7 @@ class Plan:
         if isinstance(coerced, list):  # errors: the full path reports them
             return None
         data: dict[str, Any] = {}
+        resolved: dict[str, Any] = {}
         for root in self.root_fields:
             if root.field is None:
                 data[root.response_name] = "Query"
@@ -89,8 +90,12 @@ class Plan:
             value = root.field.resolve(None, info, **arguments)
             if inspect.isawaitable(value):
                 value = await value
+            resolved[root.response_name] = value
             shaped = root.shape(value)
             if shaped is NOT_SHAPED:
+                # The executor completes what was resolved (a page's statement is not run
+                # twice), reporting what the shape could not take.
+                context.resolved_roots = resolved
                 return None
             data[root.response_name] = shaped
         return data

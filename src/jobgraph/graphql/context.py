@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection, Request
@@ -42,6 +43,9 @@ class Context:
     credentials: Mapping[str, str] | None = None
     # The shapers kept with the request's document, lent to the executor by Admission.
     kept_work: KeptWork | None = None
+    # Root fields a plan resolved but could not shape, by response name: the executor
+    # completes them without resolving them again (graphql/compiled.py).
+    resolved_roots: dict[str, Any] | None = None
 
     @classmethod
     def of_request(cls, request: Request, response: Response) -> Context:

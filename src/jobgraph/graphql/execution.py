@@ -20,6 +20,7 @@ from operator import attrgetter
 from typing import Any, cast
 
 from graphql import (
+    FieldNode,
     GraphQLField,
     GraphQLID,
     GraphQLList,
@@ -34,7 +35,13 @@ from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from jobgraph.fields import DERIVED, PRELOADED
+from jobgraph.fields import (
+    DERIVED,
+    PRELOADED,
+    PRELOADED_BY_ARGUMENTS,
+    arguments_key,
+    literal_arguments,
+)
 
 _NOT_PLAIN = object()  # what a reader returns when the field must take the full path
 NOT_SHAPED = _NOT_PLAIN
@@ -104,6 +111,37 @@ def _derived(field: GraphQLField) -> Callable[[Any], Any] | None:
         return None
     function: Callable[[Any], Any] = resolver.wrapped_func
     return function
+
+
+def preloaded_with_arguments(field: GraphQLField, node: FieldNode) -> Callable[[Any], Any] | None:
+    """How a PRELOADED_BY_ARGUMENTS field's value is read off its object for this node's
+    arguments (None on the object: not loaded), or None where the field is not one, is
+    guarded, or the node's arguments name variables (the key would change by request)."""
+    definition = field.extensions.get("strawberry-definition")
+    if definition is None or definition.permission_classes or definition.extensions:
+        return None
+    name = (definition.metadata or {}).get(PRELOADED_BY_ARGUMENTS)
+    arguments = literal_arguments(field, node) if name is not None else None
+    if arguments is None:
+        return None
+    key = arguments_key(arguments)
+    loaded_by_key = attrgetter(str(name))
+
+    def value_of(source: Any) -> Any:
+        loaded = loaded_by_key(source)
+        return None if loaded is None else loaded.get(key)
+
+    return value_of
+
+
+def _loaded_leaf(value_of: Callable[[Any], Any], complete: Callable[[Any], Any]) -> Reader:
+    """A preloaded leaf (a count): None on its object means not loaded, for the full path."""
+
+    def step(source: Any) -> Any:
+        value = value_of(source)
+        return _NOT_PLAIN if value is None else complete(value)
+
+    return step
 
 
 def _value_of(field: GraphQLField) -> Callable[[Any], Any] | None:
@@ -343,10 +381,16 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         fields = parent_type.fields
+        # Root fields a plan resolved and could not shape (graphql/compiled.py): completed
+        # from their values, not resolved again.
+        resolved = getattr(self.context_value, "resolved_roots", None) if path is None else None
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 field = fields.get(field_details_list[0].node.name.value)
                 _field, read, value_of, preloaded = plan_of(field) if field else _NONE
+                if resolved and field is not None and response_name in resolved:
+                    read, preloaded = None, None
+                    value_of = _constant(resolved.pop(response_name))
                 if read is not None:
                     try:
                         value = read(source_value)
@@ -501,9 +545,16 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 continue
             if preloaded is not None:
                 value_of = attrgetter(preloaded)
+            elif value_of is None and len(details) == 1:
+                value_of = preloaded_with_arguments(field, details[0].node)
             if value_of is None:
                 return None
-            step = self._nested_step(field.type, details, value_of)
+            leaf = _leaf(field.type)
+            step = (
+                _loaded_leaf(value_of, leaf)
+                if leaf is not None
+                else self._nested_step(field.type, details, value_of)
+            )
             if step is None:
                 return None
             steps.append((response_name, step))

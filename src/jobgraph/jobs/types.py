@@ -11,13 +11,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField
 from strawberry.utils.str_converters import to_camel_case
 
 from jobgraph import places
-from jobgraph.errors import NotFound
-from jobgraph.fields import DERIVED, PRELOADED, Info, database_cost, derived, parse_id
+from jobgraph.errors import BadUserInput, NotFound
+from jobgraph.fields import (
+    DERIVED,
+    PRELOADED,
+    PRELOADED_BY_ARGUMENTS,
+    Info,
+    arguments_key,
+    database_cost,
+    derived,
+    literal_arguments,
+    parse_id,
+)
 from jobgraph.hygiene import json_for_html
 from jobgraph.identity.models import MemberRole
 from jobgraph.jobs import publishing, search
@@ -450,6 +461,11 @@ class JobConnection:
     # Both totalCount and facets asked: one statement answers both (see _counts).
     counted_together: strawberry.Private[bool] = False
     counting: strawberry.Private[asyncio.Task[search.Summary] | None] = None
+    # Counted with the page where the facet index answers from memory (``count_now``):
+    # the fields then read them as plain values, and the whole page can be planned.
+    total: strawberry.Private[int | None] = None
+    facet_counts: strawberry.Private[JobFacets | None] = None
+    histograms: strawberry.Private[dict[tuple[object, ...], list[SalaryBucket]] | None] = None
     suggestion: str | None = strawberry.field(
         default=None,
         description="Set when the search as given found nothing, not even broadened, and "
@@ -468,7 +484,7 @@ class JobConnection:
             )
         return self.counting
 
-    @strawberry.field(metadata=database_cost(TOTAL_COST))
+    @strawberry.field(metadata=database_cost(TOTAL_COST) | {PRELOADED: "total"})
     async def total_count(self, info: Info) -> int:
         if self.counted_together:
             total, _facets = await self._counts(info)
@@ -480,7 +496,9 @@ class JobConnection:
         "pay, as a yearly figure in `currency`, from each of `bounds` up to the next: "
         "choose the buckets, e.g. [0, 3000000, 4000000, 6000000, 8000000]. Postings "
         "without a salary, or in another currency, are not counted.",
-        metadata=at_most(search.MAX_HISTOGRAM_BUCKETS) | database_cost(HISTOGRAM_COST),
+        metadata=at_most(search.MAX_HISTOGRAM_BUCKETS)
+        | database_cost(HISTOGRAM_COST)
+        | {PRELOADED_BY_ARGUMENTS: "histograms"},
     )
     async def salary_histogram(
         self, info: Info, bounds: list[int], currency: str = "JPY"
@@ -488,24 +506,57 @@ class JobConnection:
         counts = await search.salary_histogram(
             info.context.db, self.scope, self.query, bounds, currency.upper()
         )
-        tops: list[int | None] = [*bounds[1:], None]
-        return [
-            SalaryBucket(min=low, max=high, count=number)
-            for low, high, number in zip(bounds, tops, counts, strict=True)
-        ]
+        return _buckets(bounds, counts)
 
-    @strawberry.field(metadata=database_cost(FACETS_COST))
+    @strawberry.field(metadata=database_cost(FACETS_COST) | {PRELOADED: "facet_counts"})
     async def facets(self, info: Info) -> JobFacets:
         _total, counts = await self._counts(info)
-        values = {
-            name: [FacetValue(value=value, count=number) for value, number in pairs]
-            for name, pairs in counts.items()
-        }
-        for item in values["prefecture"]:
-            item.prefecture = Prefecture.named(item.value)
-        for item in values["nearest_station"]:
-            item.station = Station.named(item.value)
-        return JobFacets(**values, line=_line_facet(counts["nearest_station"]))
+        return _facets(counts)
+
+    async def count_now(
+        self, db: Any, asked: frozenset[str], histograms: tuple[Histogram, ...]
+    ) -> None:
+        """Counts what the page asks (``asked``; ``histograms``: those its document writes
+        out), where the counts are in memory: no statement, no task per field."""
+        if "facets" in asked:
+            total, counts = await search.summary(db, self.scope, self.query)
+            self.total, self.facet_counts = total, _facets(counts)
+        elif "totalCount" in asked:
+            self.total = await search.count(db, self.scope, self.query)
+        if histograms:
+            self.histograms = {}
+            for key, bounds, currency in histograms:
+                try:
+                    buckets = await search.salary_histogram(
+                        db, self.scope, self.query, bounds, currency.upper()
+                    )
+                except BadUserInput:
+                    continue  # its field reports it, where it is asked
+                self.histograms[key] = _buckets(bounds, buckets)
+
+
+# A histogram a page's document writes out: its arguments' key, its bounds, its currency.
+Histogram = tuple[tuple[object, ...], list[int], str]
+
+
+def _buckets(bounds: list[int], counts: list[int]) -> list[SalaryBucket]:
+    tops: list[int | None] = [*bounds[1:], None]
+    return [
+        SalaryBucket(min=low, max=high, count=number)
+        for low, high, number in zip(bounds, tops, counts, strict=True)
+    ]
+
+
+def _facets(counts: dict[str, list[tuple[str, int]]]) -> JobFacets:
+    values = {
+        name: [FacetValue(value=value, count=number) for value, number in pairs]
+        for name, pairs in counts.items()
+    }
+    for item in values["prefecture"]:
+        item.prefecture = Prefecture.named(item.value)
+    for item in values["nearest_station"]:
+        item.station = Station.named(item.value)
+    return JobFacets(**values, line=_line_facet(counts["nearest_station"]))
 
 
 def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
@@ -524,7 +575,8 @@ def _line_facet(stations: list[tuple[str, int]]) -> list[FacetValue]:
 
 # The fields of a page that ask nothing more of the database than its own statement.
 _PAGE_ONLY = frozenset({"edges", "pageInfo", "broadened", "suggestion", "__typename"})
-_PAGE_AND_COUNTS = _PAGE_ONLY | {"totalCount", "facets", "salaryHistogram"}
+_COUNTS = frozenset({"totalCount", "facets", "salaryHistogram"})
+_PAGE_AND_COUNTS = _PAGE_ONLY | _COUNTS
 
 # What every page reads of a posting and its company: what Job.of and Company.of read.
 PAGE_READS = search.Reads(
@@ -622,22 +674,56 @@ def effective_status(row: JobPosting) -> JobStatus:
     return JobStatus(row.status)
 
 
-def _page_selection(info: Info) -> tuple[search.Reads, frozenset[str]]:
-    """What a search page's selection reads and asks (``page_reads``, ``selected_names``),
-    kept with the request's document where it is (``execution.KeptWork``)."""
+PageSelection = tuple[search.Reads, frozenset[str], tuple[Histogram, ...]]
 
-    def work_out() -> tuple[search.Reads, frozenset[str]]:
+
+def _page_selection(info: Info) -> PageSelection:
+    """What a search page's selection reads and asks (``page_reads``, ``selected_names``)
+    and the histograms its document writes out, kept with the request's document where it
+    is (``execution.KeptWork``)."""
+
+    def work_out() -> PageSelection:
         selected = info.selected_fields  # worked out by Strawberry on each call: once here
         asked = frozenset(selected_names(selected, info.field_name))
-        return page_reads(selected, info.field_name), asked
+        histograms = _written_histograms(info) if "salaryHistogram" in asked else ()
+        return page_reads(selected, info.field_name), asked, histograms
 
     kept = info.context.kept_work
     if kept is None:
         return work_out()
-    found: tuple[search.Reads, frozenset[str]] = kept.selection(
-        info._raw_info.field_nodes, work_out
-    )
+    found: PageSelection = kept.selection(info._raw_info.field_nodes, work_out)
     return found
+
+
+def _written_histograms(info: Info) -> tuple[Histogram, ...]:
+    """The salary histograms asked of this page whose arguments its document writes out
+    (not variables), each with its arguments' key as the execution keys them."""
+    raw = info._raw_info
+    connection_type: Any = raw.return_type
+    while hasattr(connection_type, "of_type"):
+        connection_type = connection_type.of_type
+    histogram = connection_type.fields["salaryHistogram"]
+    found: dict[tuple[object, ...], Histogram] = {}
+    pending = [selection for node in raw.field_nodes for selection in _selections(node)]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, FieldNode):
+            if selection.name.value == "salaryHistogram" and not selection.directives:
+                arguments = literal_arguments(histogram, selection)
+                if arguments is not None:
+                    key = arguments_key(arguments)
+                    found[key] = (key, list(arguments["bounds"]), str(arguments["currency"]))
+        elif isinstance(selection, InlineFragmentNode):
+            pending.extend(_selections(selection))
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = raw.fragments.get(selection.name.value)
+            if fragment is not None:
+                pending.extend(_selections(fragment))
+    return tuple(found.values())
+
+
+def _selections(node: Any) -> list[Any]:
+    return list(node.selection_set.selections) if node.selection_set is not None else []
 
 
 async def connection(
@@ -653,14 +739,16 @@ async def connection(
     query = await search.normalized(db, query)  # once, for page and counts
     # The columns its fields read (a listing leaves descriptions in the database), and
     # the fields asked of the connection: once per document where it is kept.
-    reads, asked = _page_selection(info)
-    # Nothing but the page asked of the database (no field loading more; counts, if
-    # asked, answered from memory now): its statement is read alone, on the driver.
+    reads, asked, histograms = _page_selection(info)
+    # Counts asked and answered from memory now: worked out with the page.
+    counted_now = (
+        not asked.isdisjoint(_COUNTS) and scope.counts is not None and scope.counts.in_memory(query)
+    )
+    counted_query = query  # a broadened search's counts are counted by its fields
+    # Nothing but the page asked of the database (no field loading more, no count but
+    # from memory): its statement is read alone, on the driver.
     alone = None not in (reads.posting, reads.company) and (
-        asked <= _PAGE_ONLY
-        or (
-            asked <= _PAGE_AND_COUNTS and scope.counts is not None and scope.counts.in_memory(query)
-        )
+        asked <= _PAGE_ONLY or (asked <= _PAGE_AND_COUNTS and counted_now)
     )
     page = await search.search_page(db, scope, query, size, after, reads, alone)
     broadening = None
@@ -685,7 +773,7 @@ async def connection(
             for row, company, cursor in zip(page.rows, page.companies, page.cursors, strict=True)
         ]
     )
-    return JobConnection(
+    found = JobConnection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next,
@@ -699,6 +787,9 @@ async def connection(
         broadened=broadening,
         suggestion=suggestion,
     )
+    if counted_now and query is counted_query:
+        await found.count_now(db, asked, histograms)
+    return found
 
 
 @strawberry.type(description="A seeker's saved search; alerts mail its new matches.")
