@@ -14,9 +14,11 @@ schema's last extension). The result then leaves as every result does.
 
 Anything a plan does not take is executed by graphql-core as before: a document it cannot
 plan, variables that do not coerce, a resolver that raises, a value the shape refuses (a
-null where the schema says non-null). A differential test runs generated documents over
-the public roots through both and compares the responses byte for byte
-(``tests/test_compiled_reads.py``). ``JOBGRAPH_COMPILED_READS=false`` turns plans off."""
+null where the schema says non-null, a count not worked out with its page). A root field
+already resolved is then handed to the executor as its value (``Context.resolved_roots``)
+and completed, not resolved again: a page's statement runs once. A differential test runs
+generated documents over the public roots through both and compares the responses byte for
+byte (``tests/test_compiled_reads.py``). ``JOBGRAPH_COMPILED_READS=false`` turns plans off."""
 
 from __future__ import annotations
 
