@@ -126,17 +126,24 @@ async def test_what_a_document_keeps_weighs_no_less_than_the_memory_it_takes(
     for number in range(2):  # what the first requests make once (statements, views)
         await api.graphql(a_large_document(number, fields, page), tenant="jobboard")
     await api.indexed()  # the facet indexes, and their connection: no document's
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before, weighed_before = tracemalloc.get_traced_memory()[0], caches.bytes
-        await api.graphql(a_large_document(2, fields, page), tenant="jobboard")
+    measured = []
+    # Twice, each a new document: tracemalloc counts whatever else the process allocates
+    # meanwhile (in two full runs of five, 0.5-0.9 MB more in one request, its source not
+    # found), which two measurements do not both meet; what a document keeps, both do.
+    for number in (2, 3):
         gc.collect()
-        kept, weighed = tracemalloc.get_traced_memory()[0] - before, caches.bytes - weighed_before
-    finally:
-        tracemalloc.stop()
+        tracemalloc.start()
+        try:
+            before, weighed_before = tracemalloc.get_traced_memory()[0], caches.bytes
+            await api.graphql(a_large_document(number, fields, page), tenant="jobboard")
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0] - before
+            measured.append((kept, caches.bytes - weighed_before))
+        finally:
+            tracemalloc.stop()
+    kept, weighed = min(measured)
     assert weighed > 40_000, "the document was kept"
-    assert kept <= weighed + 64 * 1024, (kept, weighed)
+    assert kept <= weighed + 64 * 1024, measured
 
 
 async def test_the_caches_keep_to_their_bounds_under_a_thousand_large_documents(one_address):

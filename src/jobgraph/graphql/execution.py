@@ -75,12 +75,18 @@ def _of_strings(graphql_type: Any) -> bool:
     return inner in (GraphQLString, GraphQLID)
 
 
-def _unguarded(field: GraphQLField) -> Any:
+def _unguarded(field: GraphQLField, with_arguments: bool = False) -> Any:
     """The field's Strawberry definition where nothing stands between a caller and its
-    value (no arguments, no permissions, no field extension: an extension may check or
-    change what the field gives, and only the full path runs it), or None."""
+    value (no arguments unless ``with_arguments``, no permissions, no field extension: an
+    extension may check or change what the field gives, and only the full path runs it),
+    or None."""
     definition = field.extensions.get("strawberry-definition")
-    if definition is None or field.args or definition.permission_classes or definition.extensions:
+    if (
+        definition is None
+        or (field.args and not with_arguments)
+        or definition.permission_classes
+        or definition.extensions
+    ):
         return None
     return definition
 
@@ -117,8 +123,8 @@ def preloaded_with_arguments(field: GraphQLField, node: FieldNode) -> Callable[[
     """How a PRELOADED_BY_ARGUMENTS field's value is read off its object for this node's
     arguments (None on the object: not loaded), or None where the field is not one, is
     guarded, or the node's arguments name variables (the key would change by request)."""
-    definition = field.extensions.get("strawberry-definition")
-    if definition is None or definition.permission_classes or definition.extensions:
+    definition = _unguarded(field, with_arguments=True)
+    if definition is None:
         return None
     name = (definition.metadata or {}).get(PRELOADED_BY_ARGUMENTS)
     arguments = literal_arguments(field, node) if name is not None else None
