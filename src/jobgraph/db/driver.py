@@ -136,9 +136,8 @@ _POOL_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 def reads_alone(pool_id: str, timeouts: dict[str, str] | None) -> bool:
     """Whether a read for ``pool_id`` can be read alone: its settings are plain slugs and
     numbers, written into the SQL as they are."""
-    values = [pool_id, *(timeouts or {}).values()]
-    return all(_POOL_ID.match(value) or value.isdigit() for value in values) and bool(
-        _POOL_ID.match(pool_id)
+    return bool(_POOL_ID.match(pool_id)) and all(
+        _POOL_ID.match(value) or value.isdigit() for value in (timeouts or {}).values()
     )
 
 
@@ -169,7 +168,7 @@ def carries_pool(driver: Any) -> bool:
 def forget_pool(driver: Any) -> str:
     """The message that clears a connection's pool, to send before any other use of it."""
     CARRIED_POOL.pop(driver, None)
-    return f"SELECT set_config('{POOL_SETTING}', '', false)"
+    return _carried("")
 
 
 # What the driver says of a connection the server closed, depending on how far it got
