@@ -68,15 +68,21 @@ async def test_a_pool_a_read_alone_left_on_its_connection_is_cleared_before_any_
     every_posting = select(JobPosting.pool_id).distinct()
     try:
         async with bind_pool(sessions(), "jobboard") as session:
-            assert await kept_rows(session, every_posting, alone=True) == [["jobboard"]]
+            assert [list(row) for row in await kept_rows(session, every_posting, alone=True)] == [
+                ["jobboard"]
+            ]
             backend = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
         async with bind_pool(sessions(), "community") as session:  # the same connection
-            assert await kept_rows(session, every_posting, alone=True) == [["community"]]
+            assert [list(row) for row in await kept_rows(session, every_posting, alone=True)] == [
+                ["community"]
+            ]
         async with engine.connect() as connection:  # no pool of its own
             assert tuple((await connection.execute(setting)).one()) == (backend, "")
             assert (await connection.execute(every_posting)).all() == []
         async with bind_pool(sessions(), "community") as session:
-            assert await kept_rows(session, every_posting, alone=True) == [["community"]]
+            assert [list(row) for row in await kept_rows(session, every_posting, alone=True)] == [
+                ["community"]
+            ]
         async with sessions() as unbound:  # a session bound to no pool
             assert (await unbound.execute(setting)).one()[1] == ""
             assert (await unbound.execute(every_posting)).all() == []

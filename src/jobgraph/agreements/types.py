@@ -10,6 +10,7 @@ from jobgraph.agreements.consent import ConsentPurpose
 from jobgraph.agreements.documents import DocumentKind
 from jobgraph.agreements.models import ConsentRecord
 from jobgraph.agreements.models import LegalDocument as LegalDocumentRow
+from jobgraph.fields import show_id
 
 strawberry.enum(DocumentKind, name="LegalDocumentKind", description="PRIVACY: the privacy policy.")
 
@@ -26,7 +27,7 @@ class LegalDocument:
     @classmethod
     def of(cls, row: LegalDocumentRow) -> LegalDocument:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             kind=DocumentKind(row.kind),
             version=row.version,
             title=row.title,

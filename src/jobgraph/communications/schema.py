@@ -7,7 +7,7 @@ import strawberry
 from jobgraph.communications import service
 from jobgraph.communications.models import InquiryStatus
 from jobgraph.communications.types import Inquiry, InquiryReceipt
-from jobgraph.fields import Info, keyless, parse_id
+from jobgraph.fields import Info, keyless, parse_id, show_id
 from jobgraph.paging import page_size
 from jobgraph.permissions import Visitor, staff
 from jobgraph.policy.staff import Power
@@ -60,7 +60,7 @@ class CommunicationsMutation:
             row = await service.send_inquiry(
                 db, context.tenant, account_id, subject, body, name, reply_to
             )
-        return InquiryReceipt(id=strawberry.ID(str(row.id)), received_at=row.created_at)
+        return InquiryReceipt(id=show_id(row.id), received_at=row.created_at)
 
     @strawberry.mutation(
         permission_classes=[staff(Power.READ_INQUIRIES)],

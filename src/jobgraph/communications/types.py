@@ -8,6 +8,7 @@ import strawberry
 
 from jobgraph.communications.models import Inquiry as InquiryRow
 from jobgraph.communications.models import InquiryStatus
+from jobgraph.fields import show_id
 
 strawberry.enum(
     InquiryStatus,
@@ -32,7 +33,7 @@ class Inquiry:
     @classmethod
     def of(cls, row: InquiryRow) -> Inquiry:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             status=InquiryStatus(row.status),
             subject=row.subject,
             body=row.body,

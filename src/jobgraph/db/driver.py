@@ -86,8 +86,11 @@ class DriverSelect:
         return self.rows(await driver.fetch(self.sql, *self.arguments()))
 
     def rows(self, records: list[Any]) -> list[Any]:
-        """The records' values as SQLAlchemy would give them (only a few types convert)."""
+        """The records' values as SQLAlchemy would give them (only a few types convert):
+        where none does, the records themselves (read-only sequences, sliced as tuples)."""
         converting = [(index, convert) for index, convert in enumerate(self.columns) if convert]
+        if not converting:
+            return records
         rows = []
         for record in records:
             row = list(record)

@@ -9,7 +9,7 @@ import strawberry
 
 from jobgraph.agreements import documents
 from jobgraph.errors import BadUserInput, Forbidden
-from jobgraph.fields import Info, keyless, parse_id
+from jobgraph.fields import Info, keyless, parse_id, show_id
 from jobgraph.identity import (
     accounts,
     partners,
@@ -131,7 +131,7 @@ async def _me(info: Info, *, tenant_admin: bool | None = None) -> Me:
         context.db, context.tenant, account.id
     )
     return Me(
-        id=strawberry.ID(str(account.id)),
+        id=show_id(account.id),
         email=account.email,
         full_name=account.full_name,
         is_tenant_admin=context.viewer.tenant_admin if tenant_admin is None else tenant_admin,
@@ -139,7 +139,7 @@ async def _me(info: Info, *, tenant_admin: bool | None = None) -> Me:
         second_factor_verified=context.viewer.second_factor_fresh,
         memberships=[
             Membership(
-                company_id=strawberry.ID(str(membership.company_id)),
+                company_id=show_id(membership.company_id),
                 company_name=membership.company_name,
                 role=membership.role,
             )
@@ -167,7 +167,7 @@ class IdentityQuery:
         rows = await sessions.live_sessions(context.db, context.viewer.signed_in_account)
         return [
             SignInSession(
-                id=strawberry.ID(str(row.id)),
+                id=show_id(row.id),
                 site=row.tenant_slug,
                 created_at=row.created_at,
                 last_used_at=row.last_used_at,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from jobgraph.fields import show_id
 from jobgraph.identity.models import OAuthClient as OAuthClientRow
 from jobgraph.identity.models import SiteKey as SiteKeyRow
 from jobgraph.viewer import Scope
@@ -115,7 +116,7 @@ class SiteKey:
     @classmethod
     def of(cls, row: SiteKeyRow) -> SiteKey:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             name=row.name,
             key=row.key,
             created_at=row.created_at,
@@ -137,7 +138,7 @@ class OAuthClient:
     @classmethod
     def of(cls, row: OAuthClientRow) -> OAuthClient:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             name=row.name,
             client_id=row.client_id,
             scopes=[Scope(scope) for scope in row.scopes],

@@ -28,6 +28,7 @@ from jobgraph.fields import (
     derived,
     literal_arguments,
     parse_id,
+    show_id,
 )
 from jobgraph.hygiene import json_for_html
 from jobgraph.identity.models import MemberRole
@@ -88,7 +89,7 @@ class Company:
 
     @classmethod
     def of(cls, row: CompanyRow) -> Company:
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, row=row)
+        return cls(id=show_id(row.id), name=row.name, row=row)
 
     @strawberry.field(metadata=derived("description"))
     def description(self) -> str:
@@ -239,7 +240,7 @@ class Job:
     @classmethod
     def of(cls, row: JobPosting, company: CompanyRow | None = None) -> Job:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             title=row.title,
             tags=row.tags,
             row=row,
@@ -803,7 +804,7 @@ class SavedSearch:
     @classmethod
     def of(cls, row: SavedSearchRow) -> SavedSearch:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             name=row.name,
             search=row.query.get("search"),
             frequency=AlertFrequency(row.frequency),

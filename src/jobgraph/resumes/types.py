@@ -15,7 +15,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from jobgraph.errors import Forbidden
-from jobgraph.fields import Info
+from jobgraph.fields import Info, show_id
 from jobgraph.jobs.types import Job
 from jobgraph.paging import at_most
 from jobgraph.policy.disclosure import (
@@ -339,7 +339,7 @@ class Application:
     @classmethod
     def of(cls, row: ApplicationRow) -> Application:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             status=ApplicationStatus(row.status),
             applied_at=row.created_at,
             row=row,
@@ -418,7 +418,7 @@ class Invitation:
     @classmethod
     def of(cls, row: InvitationRow) -> Invitation:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             status=InvitationStatus(row.status),
             message=row.message,
             sent_at=row.created_at,

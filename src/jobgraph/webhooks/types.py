@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from jobgraph.fields import show_id
 from jobgraph.webhooks.models import DeliveryStatus, WebhookEvent
 from jobgraph.webhooks.models import WebhookDelivery as DeliveryRow
 from jobgraph.webhooks.models import WebhookEndpoint as EndpointRow
@@ -38,10 +39,10 @@ class WebhookEndpoint:
     @classmethod
     def of(cls, row: EndpointRow) -> WebhookEndpoint:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             url=row.url,
             events=[WebhookEvent(event) for event in row.events],
-            company_id=strawberry.ID(str(row.company_id)) if row.company_id else None,
+            company_id=show_id(row.company_id) if row.company_id else None,
             failing_since=row.failing_since,
             created_at=row.created_at,
         )
@@ -77,7 +78,7 @@ class WebhookDelivery:
     @classmethod
     def of(cls, row: DeliveryRow) -> WebhookDelivery:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=show_id(row.id),
             event=WebhookEvent(row.event),
             status=DeliveryStatus(row.status),
             attempts=row.attempts,
