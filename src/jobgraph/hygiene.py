@@ -21,9 +21,14 @@ FORBIDDEN = re.compile(
 )
 
 
+# What ASCII text (a document, most input) may not hold: its control characters. Searched
+# about six times faster than the whole class, which its other characters cannot be in.
+_FORBIDDEN_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def forbidden_character(text: str) -> str | None:
     """The first character text input may not hold, as U+XXXX, or None."""
-    found = FORBIDDEN.search(text)
+    found = (_FORBIDDEN_ASCII if text.isascii() else FORBIDDEN).search(text)
     return f"U+{ord(found[0]):04X}" if found else None
 
 
