@@ -14,7 +14,9 @@ and nulls come out as they always did.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from keyword import iskeyword
 from operator import attrgetter
 from typing import Any, cast
@@ -248,18 +250,38 @@ def _constant(value: Any) -> Callable[[Any], Any]:
 Shaper = Callable[[Any], Any]  # an object to its response, or _NOT_PLAIN
 
 
-def _object_step(get: Callable[[Any], Any], shape: Shaper, non_null: bool) -> Reader:
+@dataclass(frozen=True)
+class _Nested:
+    """What a step into a plain object or list of objects reads (``attribute``: the plain
+    attribute it is, or None) and shapes it with: what a parent's shaper needs to shape it
+    in its own body (``_shaper_of``)."""
+
+    attribute: str | None
+    shape: Shaper
+    non_null: bool
+    listed: bool
+    items_non_null: bool = False
+
+
+def _object_step(
+    get: Callable[[Any], Any], shape: Shaper, non_null: bool, attribute: str | None = None
+) -> Reader:
     def step(source: Any) -> Any:
         value = get(source)
         if value is None:
             return _NOT_PLAIN if non_null else None
         return shape(value)
 
+    step.nested = _Nested(attribute, shape, non_null, listed=False)  # type: ignore[attr-defined]
     return step
 
 
 def _list_step(
-    get: Callable[[Any], Any], shape: Shaper, non_null: bool, items_non_null: bool
+    get: Callable[[Any], Any],
+    shape: Shaper,
+    non_null: bool,
+    items_non_null: bool,
+    attribute: str | None = None,
 ) -> Reader:
     def step(source: Any) -> Any:
         values = get(source)
@@ -267,6 +289,7 @@ def _list_step(
             return _NOT_PLAIN if non_null else None
         return _shaped_list(values, shape, items_non_null)
 
+    step.nested = _Nested(attribute, shape, non_null, True, items_non_null)  # type: ignore[attr-defined]
     return step
 
 
@@ -285,44 +308,100 @@ def _shaped_list(values: Any, shape: Shaper, items_non_null: bool) -> Any:
     return shaped
 
 
+# How deep a shaper writes its nested objects' shaping into its own body (a search page:
+# the connection, its edges, their nodes, their companies); deeper ones are called. Each
+# level nests a block or two (Python allows 20 loops and 100 indents).
+_INLINE_DEPTH = 6
+
+
+def _identifier(name: str | None) -> bool:
+    return name is not None and name.isidentifier() and not iskeyword(name)
+
+
 def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
     """The shaper of an object's selection, compiled into one function: each field read in
-    turn (a plain attribute inline; a string, the common case, taken as it is), the first
-    value the shape cannot take ending it with _NOT_PLAIN, the response built in one go.
-    It does what a loop over ``steps`` would, without a call and a lookup per field."""
+    turn (a plain attribute inline; a string, the common case, taken as it is), a plain
+    object or list of objects shaped in the same body (``_INLINE_DEPTH``), the first value
+    the shape cannot take ending it with _NOT_PLAIN (as it would end every shaper above
+    it), each response built in one go. It does what a loop over ``steps`` and the nested
+    shapers' would, without a call and a lookup per field and item."""
     namespace: dict[str, Any] = {"NOT": _NOT_PLAIN}
     lines = ["def shape(source):"]
-    for index, (name, step) in enumerate(steps):
-        value, check = f"v{index}", f"    if v{index} is NOT: return NOT"
-        namespace[f"name{index}"] = name
-        attribute = step.attribute if isinstance(step, _LeafReader) else None
-        if (
-            isinstance(step, _LeafReader)
-            and attribute is not None
-            and attribute.isidentifier()
-            and not iskeyword(attribute)
-        ):
-            namespace[f"complete{index}"] = step.complete
-            read = [f"    {value} = source.{attribute}"]
-            if step.strings:
-                lines += [
-                    *read,
-                    f"    if type({value}) is not str:",
-                    f"        {value} = complete{index}({value})",
-                    "    " + check,
-                ]
-            else:
-                lines += [*read, f"    {value} = complete{index}({value})", check]
-        else:
-            namespace[f"step{index}"] = step
-            lines += [f"    {value} = step{index}(source)", check]
-    fields = ", ".join(f"name{index}: v{index}" for index in range(len(steps)))
-    lines.append(f"    return {{{fields}}}")
+    shaped = _shaping(steps, "source", "    ", lines, namespace, itertools.count(), 0)
+    lines.append(f"    return {shaped}")
     # Only identifiers of this module and the schema's own attribute names are written
     # into the source; every value (names in the response, completers) is bound by name.
     exec("\n".join(lines), namespace)
     shape: Shaper = namespace["shape"]
+    shape.steps = steps  # type: ignore[attr-defined]  # for the shapers that inline it
     return shape
+
+
+def _shaping(
+    steps: list[tuple[str, Reader]],
+    source: str,
+    indent: str,
+    lines: list[str],
+    namespace: dict[str, Any],
+    numbers: Iterator[int],
+    depth: int,
+) -> str:
+    """Appends to ``lines`` the shaping of the object named ``source`` by ``steps``, at
+    ``indent``; answers the expression of its response."""
+    fields = []
+    for name, step in steps:
+        index = next(numbers)
+        value, check = f"v{index}", f"{indent}if v{index} is NOT: return NOT"
+        namespace[f"name{index}"] = name
+        fields.append(f"name{index}: {value}")
+        nested: _Nested | None = getattr(step, "nested", None)
+        if isinstance(step, _LeafReader) and _identifier(step.attribute):
+            namespace[f"complete{index}"] = step.complete
+            lines.append(f"{indent}{value} = {source}.{step.attribute}")
+            if step.strings:
+                lines += [
+                    f"{indent}if type({value}) is not str:",
+                    f"{indent}    {value} = complete{index}({value})",
+                    f"    {check}",
+                ]
+            else:
+                lines += [f"{indent}{value} = complete{index}({value})", check]
+        elif (
+            nested is not None
+            and depth < _INLINE_DEPTH
+            and _identifier(nested.attribute)
+            and hasattr(nested.shape, "steps")
+        ):
+            got, inner = f"g{index}", indent + "    "
+            lines += [
+                f"{indent}{got} = {source}.{nested.attribute}",
+                f"{indent}if {got} is None:",
+                f"{inner}return NOT" if nested.non_null else f"{inner}{value} = None",
+                f"{indent}else:",
+            ]
+            if nested.listed:
+                item, body = f"i{index}", inner + "    "
+                missing = (
+                    "return NOT" if nested.items_non_null else f"{value}.append(None); continue"
+                )
+                lines += [
+                    f"{inner}{value} = []",
+                    f"{inner}for {item} in {got}:",
+                    f"{body}if {item} is None: {missing}",
+                ]
+                shaped = _shaping(
+                    nested.shape.steps, item, body, lines, namespace, numbers, depth + 1
+                )
+                lines.append(f"{body}{value}.append({shaped})")
+            else:
+                shaped = _shaping(
+                    nested.shape.steps, got, inner, lines, namespace, numbers, depth + 1
+                )
+                lines.append(f"{inner}{value} = {shaped}")
+        else:
+            namespace[f"step{index}"] = step
+            lines += [f"{indent}{value} = step{index}({source})", check]
+    return "{" + ", ".join(fields) + "}"
 
 
 # What one kept shaper takes: its compiled function and namespace, its key (measured with
@@ -555,11 +634,21 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 value_of = preloaded_with_arguments(field, details[0].node)
             if value_of is None:
                 return None
+            # The attribute a plain or preloaded field reads (None on a preloaded one: not
+            # loaded, for the full path; inlined only where the field is non-null, so that
+            # None ends the shape).
+            attribute = (
+                _plain_name(field)
+                if preloaded is None
+                else preloaded
+                if isinstance(field.type, GraphQLNonNull)
+                else None
+            )
             leaf = _leaf(field.type)
             step = (
                 _loaded_leaf(value_of, leaf)
                 if leaf is not None
-                else self._nested_step(field.type, details, value_of)
+                else self._nested_step(field.type, details, value_of, attribute)
             )
             if step is None:
                 return None
@@ -567,18 +656,24 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return _shaper_of(steps)
 
     def _nested_step(
-        self, field_type: GraphQLOutputType, details: Any, value_of: Callable[[Any], Any]
+        self,
+        field_type: GraphQLOutputType,
+        details: Any,
+        value_of: Callable[[Any], Any],
+        attribute: str | None = None,
     ) -> Reader | None:
+        """The step into an object or list of objects read by ``value_of`` (``attribute``:
+        the plain attribute it reads, if it is one), or None where it cannot be shaped."""
         non_null, inner = _unwrapped(field_type)
         if isinstance(inner, GraphQLObjectType):
             shape = self._shaper(inner, details)
-            return None if shape is None else _object_step(value_of, shape, non_null)
+            return None if shape is None else _object_step(value_of, shape, non_null, attribute)
         if isinstance(inner, GraphQLList):
             items_non_null, item_type = _unwrapped(inner.of_type)
             if isinstance(item_type, GraphQLObjectType):
                 shape = self._shaper(item_type, details)
                 if shape is not None:
-                    return _list_step(value_of, shape, non_null, items_non_null)
+                    return _list_step(value_of, shape, non_null, items_non_null, attribute)
         return None
 
     def _complete_plain(
