@@ -30,6 +30,7 @@ from typing import Any, cast
 from graphql import (
     DocumentNode,
     FieldNode,
+    GraphQLError,
     GraphQLField,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -44,6 +45,7 @@ from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from jobgraph.caches import CacheSpec, text_bytes
+from jobgraph.fields import literal_arguments
 from jobgraph.graphql.admission import document_bytes
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.execution import NOT_SHAPED, LeanExecutionContext, Reader
@@ -58,6 +60,9 @@ class _RootField:
     node: FieldNode
     info: Any  # Strawberry's resolve info, built once: context and variables per request
     shape: Reader
+    # Its argument values where the document writes them all out (no variable): the same
+    # for every request, coerced once (Strawberry's conversion builds new objects of them).
+    literal_arguments: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,9 @@ class Plan:
                 data[root.response_name] = "Query"
                 continue
             info = root.info._replace(context=context, variable_values=coerced.coerced)
-            arguments = (
-                get_argument_values(root.field, root.node, coerced)
-                if root.field.args or root.node.arguments
-                else {}
-            )
+            arguments = root.literal_arguments
+            if arguments is None:
+                arguments = get_argument_values(root.field, root.node, coerced)
             assert root.field.resolve is not None
             value = root.field.resolve(None, info, **arguments)
             if inspect.isawaitable(value):
@@ -152,7 +155,11 @@ def compile_plan(
         nodes = [detail.node for detail in details]
         path = Path(None, response_name, "Query")
         info = executor.build_resolve_info(field, nodes, root_type, path)
-        root_fields.append(_RootField(response_name, field, node, info, shape))
+        try:
+            literal = literal_arguments(field, node)
+        except GraphQLError:  # each request's coercion reports it
+            literal = None
+        root_fields.append(_RootField(response_name, field, node, info, shape, literal))
     kept = PLAN_BYTES + document_bytes(query, document)
     return Plan(document, operation, tuple(root_fields), kept)
 

@@ -7,7 +7,6 @@ import base64
 import binascii
 import difflib
 import itertools
-import json
 import time
 import uuid
 from collections import namedtuple
@@ -652,7 +651,7 @@ class SearchResults:
 
 def _described(query: JobQuery) -> tuple[Any, ...]:
     """What tells one search from another, as a key."""
-    filters = json.dumps(query.filter.as_json(), sort_keys=True)
+    filters = orjson.dumps(query.filter.as_json(), option=orjson.OPT_SORT_KEYS)
     return (query.text, query.terms, query.sort, query.max_per_company, filters)
 
 
