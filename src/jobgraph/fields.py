@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import strawberry
@@ -59,6 +60,22 @@ DATABASE_COST = "jobgraph.database_cost"
 
 def database_cost(points: int) -> dict[str, int]:
     return {DATABASE_COST: points}
+
+
+@dataclass
+class Counting:
+    """Where one request's counts over a whole search were worked out: from memory (a
+    facet index, ``jobs/facet_index.py``) or by the database (SQL, or the statement that
+    finds a search text's matches). A query whose every such count came from memory cost
+    the database nothing for them: it is given their DATABASE_COST back once it ran
+    (``graphql/admission.py``)."""
+
+    in_memory: bool = False
+    in_database: bool = False
+
+    @property
+    def spared_the_database(self) -> bool:
+        return self.in_memory and not self.in_database
 
 
 def derived(*reads: str) -> dict[str, frozenset[str]]:

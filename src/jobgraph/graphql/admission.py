@@ -266,7 +266,7 @@ class Admission(SchemaExtension):
     async def _settle_cost(self, context: Context, measures: Measures, bucket: Bucket) -> None:
         # A result in parts has no data here: charged its estimate (incremental.py).
         data = getattr(self.execution_context.result, "data", None)
-        actual = actual_cost(measures, data)
+        actual = actual_cost(measures, data, context.counting.spared_the_database)
         if actual < measures.cost:
             bucket = await budget.take(context, actual - measures.cost)
         self._report_cost(context, measures.cost, actual, bucket)

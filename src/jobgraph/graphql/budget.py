@@ -7,7 +7,8 @@ the address, an anonymous address) has a bucket per site of at most the site's
 (``limits.measure``: a point a field, times its lists, and what its counts cost the
 database) is taken out before the query is validated or run; a bucket that does not hold
 it refuses the query with ``THROTTLED`` and ``Retry-After``. Once it ran, what it did not
-use is given back: the items its lists did not return (``limits.actual_cost``). Buckets
+use is given back: the items its lists did not return, and its counts' cost to the
+database where they all came from memory (``limits.actual_cost``, ``fields.Counting``). Buckets
 are counted in Redis where JOBGRAPH_REDIS_URL is set, so that every process counts
 together (``ratelimit.CostBuckets``).
 

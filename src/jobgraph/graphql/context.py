@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from jobgraph.db.engine import bind_pool
 from jobgraph.db.replicas import write_to_primary
 from jobgraph.errors import BadUserInput, TenantUnknown
+from jobgraph.fields import Counting
 from jobgraph.graphql.execution import KeptWork
 from jobgraph.graphql.loaders import Loaders
 from jobgraph.graphql.services import Services
@@ -46,6 +47,8 @@ class Context:
     # Root fields a plan resolved but could not shape, by response name: the executor
     # completes them without resolving them again (graphql/compiled.py).
     resolved_roots: dict[str, Any] | None = None
+    # Where its counts over a whole search were worked out (fields.Counting).
+    counting: Counting = field(default_factory=Counting)
 
     @classmethod
     def of_request(cls, request: Request, response: Response) -> Context:

@@ -83,14 +83,20 @@ class Measures:
     # The lists of objects outside any other list (a search page's edges, not each
     # posting's similar jobs).
     pages: list[PageCharge] = field(default_factory=list)
+    # What its counts outside any list cost the database (DATABASE_COST), in its cost.
+    database: int = 0
 
 
-def actual_cost(measures: Measures, data: dict[str, Any] | None) -> int:
+def actual_cost(
+    measures: Measures, data: dict[str, Any] | None, counted_in_memory: bool = False
+) -> int:
     """What a query cost once it ran: its estimate, less the items its lists did not
-    return (a search's last page, a search that found few). Lists within lists and the
-    counts are charged as estimated."""
+    return (a search's last page, a search that found few), and less its counts' cost to
+    the database where every count came from memory (``counted_in_memory``:
+    ``fields.Counting``). Lists within lists and their counts are charged as estimated."""
     if data is None:
         return measures.cost
+    spared = measures.database if counted_in_memory else 0
     unused = 0
     for page in measures.pages:
         found: Any = data
@@ -98,7 +104,7 @@ def actual_cost(measures: Measures, data: dict[str, Any] | None) -> int:
             found = found.get(name) if isinstance(found, dict) else None
         returned = len(found) if isinstance(found, list) else 0
         unused += max(0, page.items - returned) * page.item_cost
-    return measures.cost - unused
+    return measures.cost - unused - spared
 
 
 class _Walker:
@@ -175,8 +181,11 @@ class _Walker:
         definition = parent.fields.get(name) if isinstance(parent, _FIELDS_OF) else None
         child_type = get_named_type(definition.type) if definition else None
         size = self.size_of(node, parent, definition)
-        own = 1 + int(_metadata(definition).get(DATABASE_COST, 0))
+        database = int(_metadata(definition).get(DATABASE_COST, 0))
+        own = 1 + database
         outer = self.path
+        if outer is not None:  # outside any list: counted once, given back if spared
+            self.measures.database += database
         path = None if outer is None else [*outer, (node.alias or node.name).value]
         if definition is not None and "first" in definition.args and _is_connection(child_type):
             # A connection's `first` counts its edges; its total, facets and page info are

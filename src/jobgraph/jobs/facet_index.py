@@ -50,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from jobgraph import places
 from jobgraph.caches import CacheEvent, Caches, CacheSpec, text_bytes
 from jobgraph.db.engine import bind_pool, create_engine, session_factory
+from jobgraph.fields import Counting
 from jobgraph.jobs import search
 from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import FACET_FILTERS, FACETS, MAX_FACET_VALUES, JobFilter, JobQuery
@@ -438,12 +439,19 @@ class SiteCounts:
     caller counts with SQL."""
 
     def __init__(
-        self, indexes: FacetIndexes, site: Tenant, version: int, now: datetime | None = None
+        self,
+        indexes: FacetIndexes,
+        site: Tenant,
+        version: int,
+        now: datetime | None = None,
+        counting: Counting | None = None,
     ) -> None:
         self._indexes = indexes
         self._site = site
         self._version = version
         self._now = now  # None: the clock at each request
+        # Where the request's counts were worked out (the caller records its SQL).
+        self._counting = counting or Counting()
         # The last query's matching sets: a page's counts and histogram ask for the same.
         self._matched: tuple[JobQuery, Matching] | None = None
 
@@ -502,11 +510,15 @@ class SiteCounts:
         """The index, the site's postings the search text matches, and each filter's
         postings by its name in JobFilter; None where the index cannot answer."""
         found = self._kept_matching(query)
+        counting = self._counting
         if found is None and query.text:
             index = self._indexes.current(self._site.pool_id, self._version)
             # No statement for a search whose filters the index cannot count.
             if index is not None and self._filters(index, query.filter) is not None:
+                counting.in_database = True  # the text's matches: one statement
                 found = self._kept_matching(query, await self._text(db, index, query))
+        if found is not None:
+            counting.in_memory = True
         return found
 
     def _kept_matching(self, query: JobQuery, text: FrozenBitMap | None = None) -> Matching | None:

@@ -58,15 +58,21 @@ class JobsQuery:
     ) -> JobConnection:
         context = info.context
         # The same for every viewer of the site, while its settings and data stay as they are.
-        scope = shown_on(context.tenant).cacheable(
-            context.services.search_results,
-            context.tenant.slug,
-            context.tenant.version,
-            context.data_version,
+        scope = (
+            shown_on(context.tenant)
+            .cacheable(
+                context.services.search_results,
+                context.tenant.slug,
+                context.tenant.version,
+                context.data_version,
+            )
+            .recording(context.counting)
         )
         indexes = context.services.facet_indexes
         if indexes is not None:
-            scope = scope.counted_by(SiteCounts(indexes, context.tenant, context.data_version))
+            scope = scope.counted_by(
+                SiteCounts(indexes, context.tenant, context.data_version, counting=context.counting)
+            )
         query = job_query(search, filter, sort, max_per_company)
         return await connection(info, scope, query, first, after, broaden=True)
 

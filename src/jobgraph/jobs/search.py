@@ -43,6 +43,7 @@ from jobgraph import places
 from jobgraph.caches import Cache, CacheEvent, Caches, CacheSpec, each, text_bytes
 from jobgraph.db.engine import kept_rows, plain_rows
 from jobgraph.errors import BadUserInput
+from jobgraph.fields import Counting
 from jobgraph.jobs.enums import (
     Category,
     EmploymentType,
@@ -141,6 +142,8 @@ class Scope:
     cache_key: tuple[Any, ...] | None = None
     # Set for a site's public listing: its counts from memory where they can be.
     counts: CountsInMemory | None = None
+    # Where a request's counts over it were worked out, for their cost (fields.Counting).
+    counting: Counting | None = None
 
     def cacheable(self, results: SearchResults, *key: Any) -> Scope:
         """This scope's results may be kept in ``results`` under ``key`` and reused by
@@ -152,6 +155,15 @@ class Scope:
         """This scope's totals, facets and histograms may be counted by ``counts`` (the
         facet index of its site), which must show exactly this scope's postings."""
         return replace(self, counts=counts)
+
+    def recording(self, counting: Counting) -> Scope:
+        """Where its counts are worked out (kept, from memory, by SQL) is recorded in
+        ``counting``: one request's."""
+        return replace(self, counting=counting)
+
+    def counted_by_sql(self) -> None:
+        if self.counting is not None:
+            self.counting.in_database = True
 
     @property
     def condition(self) -> ColumnElement[bool]:
@@ -668,6 +680,8 @@ async def _reused_or(
     key = (scope.cache_key, kind, *_described(query), *page)
     kept: T | None = scope.results.get(key)
     if kept is not None:
+        if kind != "page" and scope.counting is not None:
+            scope.counting.in_memory = True  # a count kept: nothing asked of the database
         return kept
     found = await compute()
     scope.results.keep(key, found)
@@ -718,6 +732,7 @@ async def count(db: AsyncSession, scope: Scope, query: JobQuery) -> int:
             counted = await scope.counts.count(db, query)
             if counted is not None:
                 return counted
+        scope.counted_by_sql()
         where = (scope.condition, *conditions(query))
         return await db.scalar(select(func.count()).select_from(JobPosting).where(*where)) or 0
 
@@ -750,6 +765,7 @@ async def salary_histogram(
             counted = await scope.counts.histogram(db, query, bounds, currency)
             if counted is not None:
                 return counted
+        scope.counted_by_sql()
         bucket = func.width_bucket(JobPosting.salary_yearly_max, array(bounds, type_=BigInteger))
         statement = (
             select(bucket, func.count())
@@ -795,6 +811,7 @@ async def summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
             counted = await scope.counts.summary(db, query)
             if counted is not None:
                 return counted
+        scope.counted_by_sql()
         return await _summary(db, scope, query)
 
     return await _reused_or(scope, "summary", query, (), compute)
