@@ -2,7 +2,8 @@
 jobgraph over HTTP, against a baseline that runs the same SQL with asyncpg and writes JSON
 with orjson, both measured in the same run with the same client.
 
-Options: --postings N (at least 50,000 by default), --seconds S per server, --concurrency C.
+Options: --postings N (at least 50,000 by default), --seconds S per server, --concurrency C,
+--rounds R (every server measured R times in turn: each ratio's median and range).
 The data set lives in the embedded PostgreSQL .data/postgres-bench (or DATABASE_URL's
 server, database jobgraph_bench) and is reused by later runs of the same size; another
 size has a server of its own (.data/postgres-bench-1000000 for `make bench
@@ -590,34 +591,36 @@ async def run(arguments: argparse.Namespace) -> None:
             f"[3/3] measuring {arguments.seconds:.0f} s per server with {client}, "
             f"{arguments.concurrency} connections, tenant {TENANT}"
         )
-        results = {}
-        for kind in ("baseline", "app", "kept", "cached", "facets"):
-            results[kind] = await measure(
-                kind, admin_url, arguments.seconds, arguments.concurrency, client
-            )
-            r = results[kind]
-            say(
-                f"  {kind:8} {r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 "
-                f"{r['p99']:6.1f} ms  errors {r['errors']}"
-            )
-            if "cpu" in r:
-                say(f"  {r['cpu'].line()}")
-        baseline = results["baseline"]
+        rounds: list[dict[str, dict]] = []
+        for number in range(1, arguments.rounds + 1):
+            if arguments.rounds > 1:
+                say(f"  round {number} of {arguments.rounds}")
+            results = {}
+            for kind in ("baseline", "app", "kept", "cached", "facets"):
+                results[kind] = await measure(
+                    kind, admin_url, arguments.seconds, arguments.concurrency, client
+                )
+                r = results[kind]
+                say(
+                    f"  {kind:8} {r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 "
+                    f"{r['p99']:6.1f} ms  errors {r['errors']}"
+                )
+                if "cpu" in r:
+                    say(f"  {r['cpu'].line()}")
+            rounds.append(results)
         for kind, what in (
             ("app", "executed"),
             ("kept", "executed, search results kept"),
             ("cached", "cached public read"),
             ("facets", "executed, with total, facets and salary histogram"),
         ):
-            r = results[kind]
             say(
-                f"jobgraph ({what}) serves {r['rps'] / baseline['rps']:.2f}x the baseline's "
-                f"throughput (p50 latency {r['p50'] / baseline['p50']:.2f}x)"
+                f"jobgraph ({what}) serves {_ratio(rounds, kind, 'baseline', 'rps')} the "
+                f"baseline's throughput (p50 latency {_ratio(rounds, kind, 'baseline', 'p50')})"
             )
-        ratio = results["facets"]["rps"] / results["app"]["rps"]
         say(
-            f"the whole search page (total, facets, histogram) serves {ratio:.2f}x "
-            "the plain executed page's throughput"
+            f"the whole search page (total, facets, histogram) serves "
+            f"{_ratio(rounds, 'facets', 'app', 'rps')} the plain executed page's throughput"
         )
         for attack in (ALIASES, EXPENSIVE) if client == "wrk" else ():
             attackers = 2
@@ -639,6 +642,16 @@ async def run(arguments: argparse.Namespace) -> None:
             embedded.stop()
 
 
+def _ratio(rounds: list[dict[str, dict]], kind: str, against: str, measure: str) -> str:
+    """``kind``'s ``measure`` over ``against``'s, each round against its own (a busy
+    machine moves both between rounds): the median of the rounds, and their range."""
+    ratios = sorted(round_[kind][measure] / round_[against][measure] for round_ in rounds)
+    if len(ratios) == 1:
+        return f"{ratios[0]:.2f}x"
+    spread = f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
+    return f"{statistics.median(ratios):.2f}x (median of {len(ratios)} rounds, {spread})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -648,6 +661,13 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=DEFAULT_POSTINGS)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every server this many times, one after another, and report each "
+        "ratio's median and range over the rounds (a shared machine's speed drifts)",
+    )
     parser.add_argument(
         "--profile",
         type=int,

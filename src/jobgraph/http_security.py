@@ -46,17 +46,31 @@ def origin_allowed(origin: str | None, allowed: Sequence[str], hostnames: Sequen
     )
 
 
-def with_default_headers(send: Send, defaults: dict[str, str]) -> Send:
-    """``send``, adding each of ``defaults`` the response does not set itself."""
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+
+def raw_headers(headers: dict[str, str]) -> RawHeaders:
+    """Headers as ASGI sends them (lower-case latin-1 names), for ``with_default_headers``."""
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    )
+
+
+def with_default_headers(send: Send, defaults: RawHeaders) -> Send:
+    """``send``, adding each of ``defaults`` the response does not set itself (what
+    MutableHeaders.setdefault does, one pass over the response's headers for them all)."""
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            for name, value in defaults.items():
-                headers.setdefault(name, value)
+            headers = message["headers"] = list(message.get("headers", ()))
+            present = {name for name, _value in headers}
+            headers.extend(default for default in defaults if default[0] not in present)
         await send(message)
 
     return sending
+
+
+_API_SECURITY_HEADERS = raw_headers(API_SECURITY_HEADERS)
 
 
 class SecurityHeaders:
@@ -67,7 +81,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, with_default_headers(send, API_SECURITY_HEADERS))
+        await self.app(scope, receive, with_default_headers(send, _API_SECURITY_HEADERS))
 
 
 class TenantCors:

@@ -43,7 +43,7 @@ from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import error_response
 from jobgraph.graphql.limits import chosen_operation, first_root_field
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
-from jobgraph.http_security import with_default_headers
+from jobgraph.http_security import raw_headers, with_default_headers
 from jobgraph.identity.http import limit_anonymous
 from jobgraph.ratelimit import RateLimited
 from jobgraph.request_state import state_of
@@ -77,6 +77,7 @@ PUBLIC_ROOTS = frozenset({"jobs", "job", "company", "tenant", "prefectures", "ra
 # Fields of public types that are not public: a posting's statistics are its company's.
 PRIVATE_FIELDS = frozenset({("Job", "viewCount"), ("Job", "applicantCount")})
 PRIVATE = "private, no-store"
+_PRIVATE_HEADERS = raw_headers({"Cache-Control": PRIVATE})
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class PublicReads:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         etag, verdict = self._etag(scope)
         if etag is None:
-            await self.app(scope, receive, with_default_headers(send, {"Cache-Control": PRIVATE}))
+            await self.app(scope, receive, with_default_headers(send, _PRIVATE_HEADERS))
             return
         state = state_of(scope)
         tenant = state.tenant
