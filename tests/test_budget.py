@@ -81,6 +81,14 @@ async def test_the_whole_search_page_costs_what_its_counts_cost_the_database(api
     assert again["requestedQueryCost"] == whole["requestedQueryCost"]
     assert again["actualQueryCost"] == whole["actualQueryCost"] - counts
 
+    # One count that needed the database, beside one from memory: both are charged.
+    both = (
+        '{ known: jobs(first: 1, search: "engineer") { totalCount } '
+        'new: jobs(first: 1, search: "designer") { totalCount } }'
+    )
+    mixed = cost_of(await api.graphql(both, tenant="kansai-jobs"))
+    assert mixed["requestedQueryCost"] - mixed["actualQueryCost"] < TOTAL_COST
+
 
 async def test_a_caller_over_its_budget_is_throttled_while_others_are_served(api, reconfigure):
     # No count: it costs the same whether counts come from memory or not.

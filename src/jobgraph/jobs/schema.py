@@ -58,15 +58,11 @@ class JobsQuery:
     ) -> JobConnection:
         context = info.context
         # The same for every viewer of the site, while its settings and data stay as they are.
-        scope = (
-            shown_on(context.tenant)
-            .cacheable(
-                context.services.search_results,
-                context.tenant.slug,
-                context.tenant.version,
-                context.data_version,
-            )
-            .recording(context.counting)
+        scope = shown_on(context.tenant).cacheable(
+            context.services.search_results,
+            context.tenant.slug,
+            context.tenant.version,
+            context.data_version,
         )
         indexes = context.services.facet_indexes
         if indexes is not None:

@@ -737,6 +737,8 @@ async def connection(
 ) -> JobConnection:
     db = info.context.db
     size = page_size(info.context.tenant.max_page_size, first)
+    # Every connection's counts say where they were worked out, for the query's cost.
+    scope = scope.recording(info.context.counting)
     query = await search.normalized(db, query)  # once, for page and counts
     # The columns its fields read (a listing leaves descriptions in the database), and
     # the fields asked of the connection: once per document where it is kept.
