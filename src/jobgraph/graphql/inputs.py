@@ -9,8 +9,9 @@ each of the schema's input types a builder that does what Strawberry's conversio
 (``strawberry/types/arguments.py``, ``convert_argument``) with the names and types found
 once: a null stays null, a scalar or an enum is taken as graphql-core parsed it, a list of
 them is copied (graphql-core shares a default between requests), and anything else (a
-nested input) goes through Strawberry's own conversion. ``tests/test_inputs.py`` compares
-both on every input type of the schema."""
+nested input) goes through Strawberry's own conversion. A type with a ``Maybe`` field keeps
+Strawberry's (which checks a Maybe's null in the document only for types without a builder
+of their own). ``tests/test_inputs.py`` compares both on every input type of the schema."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ from strawberry.types.base import (
 )
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 
-# How a field's given value becomes its Python value: taken as it is, copied (a list),
-# converted by Strawberry unless null, or by Strawberry whatever it is (a Maybe: Some(...)).
-AS_IS, COPIED, CONVERTED, STRAWBERRYS = "as is", "copied", "converted", "strawberry's"
+# How a field's given value becomes its Python value: taken as it is, copied (a list), or
+# converted by Strawberry unless null.
+AS_IS, COPIED, CONVERTED = "as is", "copied", "converted"
 
 
 def _leaf(type_: Any, scalars: Mapping[object, Any]) -> bool:
@@ -45,8 +46,6 @@ def _leaf(type_: Any, scalars: Mapping[object, Any]) -> bool:
 
 
 def _how(type_: Any, scalars: Mapping[object, Any]) -> str:
-    if isinstance(type_, StrawberryMaybe):
-        return STRAWBERRYS
     if _leaf(type_, scalars):
         return AS_IS
     listed = type_.of_type if isinstance(type_, StrawberryOptional) else type_
@@ -78,7 +77,7 @@ def _builder(definition: StrawberryObjectDefinition, schema: Schema) -> Builder:
             if name not in value:
                 continue
             given = value[name]
-            if how is AS_IS or (given is None and how is not STRAWBERRYS):
+            if how is AS_IS or given is None:
                 kwargs[python_name] = given
             elif how is COPIED:
                 kwargs[python_name] = list(given)
@@ -93,7 +92,13 @@ def convert_inputs(schema: Schema) -> None:
     """Give every input type of ``schema`` that builds with Strawberry's conversion a
     builder of its own (this module's doc)."""
     for definition in input_definitions(schema):
-        if definition.from_input is None:
+        # A type with a Maybe field keeps Strawberry's conversion: one that builds its own
+        # value opts out of Strawberry's check of a Maybe's null in the document.
+        maybe = any(
+            isinstance(field.resolve_type(type_definition=definition), StrawberryMaybe)
+            for field in definition.fields
+        )
+        if definition.from_input is None and not maybe:
             definition.from_input = _builder(definition, schema)
 
 
