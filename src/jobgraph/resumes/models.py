@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,7 +59,14 @@ class Resume(PoolOwned, Base):
     __table_args__ = (
         _account_fk(),
         UniqueConstraint("pool_id", "account_id"),
-        Index("ix_resumes_visibility", "pool_id", "visibility"),
+        # Public profiles and candidate search: one visibility, newest first.
+        Index(
+            "ix_resumes_newest_by_visibility",
+            "pool_id",
+            "visibility",
+            text("updated_at DESC"),
+            text("id DESC"),
+        ),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
