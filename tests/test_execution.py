@@ -176,3 +176,13 @@ def test_a_field_with_an_extension_is_never_read_past_it():
     assert _derived(fields["guardedDerived"]) is None
     assert _preloaded_name(fields["preloaded"]) == "name"
     assert _preloaded_name(fields["guardedPreloaded"]) is None
+
+
+def test_a_resumes_fields_are_read_off_it_but_its_address():
+    """A page of resumes (public profiles, candidate search) calls no resolver with a
+    resolve info per resume and field: each field's resolver needs only its Resume (the
+    policy's decision and the request's record travel with it), but the e-mail address,
+    which a loader may have to fetch."""
+    resume = schema._schema.type_map["Resume"]
+    on_the_full_path = {name for name, field in resume.fields.items() if _derived(field) is None}
+    assert on_the_full_path == {"email"}

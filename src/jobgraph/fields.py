@@ -46,8 +46,8 @@ PRELOADED_BY_ARGUMENTS = "jobgraph.preloaded_by_arguments"
 # A resolver that needs only its object (no info, no arguments, synchronous), marked with
 # ``metadata=derived("column", ...)``, naming the columns of its object's row it reads: the
 # execution calls it with the object and completes its value as a plain field's; a search
-# page reads from the database only the columns its query's fields read. Its value is
-# worked out only when a query asks for it.
+# page reads from the database only the columns its query's fields read (a Resume, read
+# whole, names none). Its value is worked out only when a query asks for it.
 DERIVED = "jobgraph.derived"
 
 

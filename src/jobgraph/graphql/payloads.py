@@ -91,11 +91,12 @@ async def applicant_fields(
     """Webhooks' hook (``webhooks/hooks.py``): the applicant as the endpoint may see them
     (``applicant_seen_by``), executed, and recorded as disclosed to the endpoint in the
     caller's transaction; None where it sees nothing."""
-    seen = await applicant_seen_by(db, registry, endpoint, data)
+    recorder = DisclosureRecorder()
+    seen = await applicant_seen_by(db, registry, endpoint, data, recorder)
     if seen is None:
         return None
     site, resume = seen
-    context = PayloadContext(Loaders(db, site))
+    context = PayloadContext(Loaders(db, site), recorder)
     document = parse(applicant_selection(resume.decision.disclosed))
     result = execute(PAYLOAD_SCHEMA, document, root_value=resume, context_value=context)
     if inspect.isawaitable(result):

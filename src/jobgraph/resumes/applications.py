@@ -19,6 +19,7 @@ from jobgraph.jobs.models import JobPosting
 from jobgraph.jobs.search import shown_on
 from jobgraph.live import Topic
 from jobgraph.policy.disclosure import endpoint_disclosure, searchable_visibilities
+from jobgraph.policy.record import DisclosureRecorder
 from jobgraph.resumes.models import Application, Invitation, Resume
 from jobgraph.resumes.service import (
     EMPLOYER_MOVES,
@@ -303,11 +304,13 @@ async def applicant_seen_by(
     registry: TenantRegistry,
     endpoint: WebhookEndpoint,
     data: Mapping[str, Any],
+    recorder: DisclosureRecorder,
 ) -> tuple[Tenant, ResumeView] | None:
     """The applicant of an ``application.received`` event (``data`` holds its ids) as a
     company's endpoint may see them (``endpoint_disclosure``: the site applied on must
     allow it, and the company must still see the application), with the site the endpoint
-    is registered on; None where it sees nothing (the default: ids only, no resume read)."""
+    is registered on, what it is shown noted in ``recorder``; None where it sees nothing
+    (the default: ids only, no resume read)."""
     site = registry.get(endpoint.tenant_slug)
     if endpoint.company_id is None or site is None or "applicationId" not in data:
         return None
@@ -324,6 +327,6 @@ async def applicant_seen_by(
     resume = await own_resume(db, application.account_id)
     if resume is None:
         return None
-    seen = ResumeView.of(resume, disclosure, endpoint.company_id)
+    seen = ResumeView.of(resume, disclosure, recorder, endpoint.company_id)
     seen.purpose = f"webhook to {endpoint.url}"
     return site, seen

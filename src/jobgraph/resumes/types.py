@@ -15,7 +15,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from jobgraph.errors import Forbidden
-from jobgraph.fields import Info, show_id
+from jobgraph.fields import Info, derived, show_id
 from jobgraph.jobs.types import Job
 from jobgraph.paging import at_most
 from jobgraph.policy.disclosure import (
@@ -29,6 +29,7 @@ from jobgraph.policy.disclosure import (
 )
 from jobgraph.policy.fields import last_jobs
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
+from jobgraph.policy.record import DisclosureRecorder
 from jobgraph.policy.types import ResumeField, ResumeVisibility
 from jobgraph.resumes.models import Application as ApplicationRow
 from jobgraph.resumes.models import Invitation as InvitationRow
@@ -59,6 +60,14 @@ def discloses(*resume_fields: ResumeField, **metadata: Any) -> dict[str, Any]:
     return {DISCLOSES: frozenset(resume_fields), **metadata}
 
 
+def _of_the_resume(*resume_fields: ResumeField, **metadata: Any) -> dict[str, Any]:
+    """A Resume field whose resolver needs only its Resume (``derived``): the decision and
+    the record it reveals by travel with the Resume, so the lean execution calls it with
+    its object, as it reads a plain field, rather than with a resolve info per resume and
+    field (``graphql/execution.py``)."""
+    return discloses(*resume_fields, **derived(), **metadata)
+
+
 def personal(
     resume_field: ResumeField,
     read: Callable[[ResumeRow], Any],
@@ -68,15 +77,15 @@ def personal(
     """A field of a Resume that shows one class of its data, read from its row by ``read``
     where the policy's decision allows it (recorded as shown), else null."""
 
-    def resolve(self: Resume, info: Info) -> Any:
+    def resolve(self: Resume) -> Any:
         if not self.decision.allows(resume_field):
             return None
-        return self.reveal(info, resume_field, read(self.row))
+        return self.reveal(resume_field, read(self.row))
 
     return strawberry.field(
         resolver=resolve,
         description=description,
-        metadata=discloses(resume_field, **{READS: read}, **(metadata or {})),
+        metadata=_of_the_resume(resume_field, **{READS: read}, **(metadata or {})),
     )
 
 
@@ -129,14 +138,26 @@ class Resume:
     row: strawberry.Private[ResumeRow]
     facts: strawberry.Private[ResumeFacts]
     decision: strawberry.Private[Disclosure]
+    # Where what is shown of it is noted: the request's record (its context's).
+    recorder: strawberry.Private[DisclosureRecorder]
     company_id: strawberry.Private[uuid.UUID | None]
     purpose: strawberry.Private[str | None] = None
 
     @classmethod
     def of(
-        cls, row: ResumeRow, decision: Disclosure, company_id: uuid.UUID | None = None
+        cls,
+        row: ResumeRow,
+        decision: Disclosure,
+        recorder: DisclosureRecorder,
+        company_id: uuid.UUID | None = None,
     ) -> Resume:
-        return cls(row=row, facts=facts_of(row), decision=decision, company_id=company_id)
+        return cls(
+            row=row,
+            facts=facts_of(row),
+            decision=decision,
+            recorder=recorder,
+            company_id=company_id,
+        )
 
     @classmethod
     def as_seen(
@@ -146,7 +167,9 @@ class Resume:
         when the viewer may not know it exists."""
         context = info.context
         decision = resume_disclosure(context.viewer, context.tenant, facts_of(row), access)
-        return cls.of(row, decision, company_id) if decision.visible else None
+        if not decision.visible:
+            return None
+        return cls.of(row, decision, context.disclosures, company_id)
 
     @classmethod
     def own(cls, info: Info, row: ResumeRow) -> Resume:
@@ -156,15 +179,15 @@ class Resume:
             raise Forbidden("This resume is not yours.")
         return seen
 
-    def reveal(self, info: Info, resume_field: ResumeField, value: T) -> T | None:
+    def reveal(self, resume_field: ResumeField, value: T) -> T | None:
         if not self.decision.allows(resume_field):
             return None
-        self.record(info, resume_field)
+        self.record(resume_field)
         return value
 
-    def record(self, info: Info, resume_field: ResumeField) -> None:
+    def record(self, resume_field: ResumeField) -> None:
         """Notes that this field's value was shown (once per request in the record)."""
-        info.context.disclosures.note(
+        self.recorder.note(
             self.facts,
             self.decision,
             resume_field,
@@ -191,10 +214,10 @@ class Resume:
 
     async def _address(self, info: Info) -> str | None:
         account = await info.context.loaders.account_by_id.load(self.row.account_id)
-        return self.reveal(info, ResumeField.EMAIL, account.email if account else None)
+        return self.reveal(ResumeField.EMAIL, account.email if account else None)
 
-    def _work_history(self, info: Info) -> list[WorkExperience] | None:
-        items = self.reveal(info, ResumeField.WORK_HISTORY, self.row.work_history)
+    def _work_history(self) -> list[WorkExperience] | None:
+        items = self.reveal(ResumeField.WORK_HISTORY, self.row.work_history)
         if items is None:
             return None
         last = last_jobs(items)
@@ -210,18 +233,18 @@ class Resume:
         ]
         if any(shown[index].employer for index in last):
             # The last employer shown inside the work history is recorded as itself.
-            self.record(info, ResumeField.LAST_EMPLOYER)
+            self.record(ResumeField.LAST_EMPLOYER)
         return shown
 
     # The fields, in the schema's order.
-    disclosure: ResumeDisclosure = strawberry.field(resolver=_disclosure, metadata=discloses())
+    disclosure: ResumeDisclosure = strawberry.field(resolver=_disclosure, metadata=_of_the_resume())
     visibility: ResumeVisibility | None = strawberry.field(
         resolver=_visibility,
         description="Who may find and read it (its owner's choice).",
-        metadata=discloses(),
+        metadata=_of_the_resume(),
     )
     updated_at: datetime = strawberry.field(
-        resolver=lambda self: self.row.updated_at, metadata=discloses()
+        resolver=lambda self: self.row.updated_at, metadata=_of_the_resume()
     )
     full_name: str | None = personal(ResumeField.FULL_NAME, lambda row: row.full_name)
     birth_date: date | None = personal(ResumeField.BIRTH_DATE, lambda row: row.birth_date)
@@ -266,7 +289,7 @@ class Resume:
 
     work_history: list[WorkExperience] | None = strawberry.field(
         resolver=_work_history,
-        metadata=discloses(
+        metadata=_of_the_resume(
             ResumeField.WORK_HISTORY, ResumeField.LAST_EMPLOYER, **at_most(MAX_WORK_HISTORY)
         ),
     )
