@@ -1,6 +1,7 @@
-"""Rate limits, as sliding windows: in Redis when JOBGRAPH_REDIS_URL is set (by the ``limits``
-library), so that every process of the service counts together; in this process's memory
-otherwise (``LocalWindows``, the same count).
+"""Rate limits, as sliding windows: in Redis when JOBGRAPH_REDIS_URL is set, so that every
+process of the service counts together (one script per hit, ``_HIT_WINDOW``); in this
+process's memory otherwise (``LocalWindows``, the same count). Limits are written as the
+``limits`` library parses them ("5/minute").
 While Redis cannot be reached, each process counts in its own memory (a limit then holds
 per process, not across them) and says so once in its log; it counts in Redis again as
 soon as Redis answers.
@@ -15,15 +16,10 @@ import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import cast
 
 import redis.asyncio as redis
 import redis.exceptions as redis_errors
 from limits import RateLimitItem, parse
-from limits.aio.storage import SlidingWindowCounterSupport
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
-from limits.errors import StorageError
-from limits.storage import storage_from_string
 
 from jobgraph.caches import CacheSpec, each
 from jobgraph.errors import ErrorCode, JobgraphError
@@ -51,32 +47,6 @@ class RateLimited(JobgraphError):
 
 
 log = logging.getLogger(__name__)
-
-
-class ExactSlidingWindow(SlidingWindowCounterRateLimiter):
-    """The library's sliding window counter (two counters per key, whatever its limit),
-    without its rounding down: it floors the previous window's weighted share, so a key
-    that spent its whole limit just before a window turned could spend one more just after
-    (six sign-ins against five a minute). One more read of the counters per hit."""
-
-    async def hit_or_wait(self, item: RateLimitItem, *identifiers: str) -> float | None:
-        """Count one hit: None if it fits ``item``, else the seconds until one would (the
-        library's own reset time is when the next count changes, which may still be too
-        soon: a client told to come back then was refused again)."""
-        storage = cast(SlidingWindowCounterSupport, self.storage)
-        expiry = item.get_expiry()
-        previous, previous_ttl, current, current_ttl = await storage.get_sliding_window(
-            item.key_for(*identifiers), expiry
-        )
-        if self._weighted_count(item, previous, previous_ttl, current) + 1 <= item.amount:
-            if await super().hit(item, *identifiers):
-                return None
-            # Another process's hit came between the read and this one: read again.
-            return await self.hit_or_wait(item, *identifiers)
-        # The current counter lives two windows from its first hit; the previous one,
-        # until the current window ends.
-        remaining = current_ttl - expiry if current_ttl > expiry else previous_ttl
-        return seconds_until_room(item.amount, previous, current, remaining, expiry)
 
 
 # How long a request waits for Redis before counting in this process instead.
@@ -129,47 +99,78 @@ def seconds_until_room(
     return remaining + expiry * (1 - (amount - 1) / current)
 
 
+# One hit of a key in Redis (KEYS[1]; ARGV: the limit's amount and its window in seconds),
+# counted as LocalWindows counts it: the previous window's hits weighted by the share of it
+# still inside the sliding window, no rounding down; a window starts with its key's first
+# hit (after two windows without one, the next hit starts anew). Redis's clock, so that
+# every process sees the same windows. Answers whether the hit was counted, and the counts
+# and the rest of the window a refused one waits on.
+_HIT_WINDOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local amount, expiry = tonumber(ARGV[1]), tonumber(ARGV[2])
+local kept = redis.call('HMGET', KEYS[1], 'start', 'previous', 'current')
+local start, previous, current = now, 0, 0
+if kept[1] then
+  start, previous, current = tonumber(kept[1]), tonumber(kept[2]), tonumber(kept[3])
+  local passed = math.floor((now - start) / expiry)
+  if passed >= 2 then
+    start, previous, current = now, 0, 0
+  elseif passed == 1 then
+    start, previous, current = start + expiry, current, 0
+  end
+end
+local remaining = start + expiry - now
+if previous * remaining / expiry + current + 1 > amount then
+  return {0, previous, current, tostring(remaining)}
+end
+redis.call('HSET', KEYS[1], 'start', tostring(start), 'previous', previous,
+  'current', current + 1)
+redis.call('PEXPIRE', KEYS[1], math.ceil((start + 2 * expiry - now) * 1000))
+return {1, previous, current, tostring(remaining)}
+"""
+
+
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
         self._local = LocalWindows()
-        self._storage = (
-            storage_from_string(
-                f"async+{redis_url}",
-                implementation="redispy",
-                wrap_exceptions=True,
-                socket_connect_timeout=REDIS_TIMEOUT_S,
-                socket_timeout=REDIS_TIMEOUT_S,
-            )
-            if redis_url
-            else None
-        )
-        self._shared = ExactSlidingWindow(self._storage) if self._storage is not None else None
+        self._client = counting_client(redis_url)
+        self._hit = self._client.register_script(_HIT_WINDOW) if self._client else None
         self.redis = RedisReach("the rate limits")
 
     async def close(self) -> None:
-        # limits keeps its Redis client on the storage's bridge and does not close it.
-        client = getattr(getattr(self._storage, "bridge", None), "storage", None)
-        if client is not None:
-            await client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def hit(self, limit: str, *key: str, message: str) -> None:
         """Count one hit of ``key`` against ``limit`` (e.g. "5/minute")."""
         item = _parsed(limit)
         wait: float | None = None
-        if self._shared is not None:
+        if self._hit is not None:
             try:
-                wait = await self._shared.hit_or_wait(item, *key)
+                wait = await self._shared_hit(item, item.key_for(*key))
                 self.redis.answered()
                 if wait is None:
                     return
-            except StorageError as error:
-                self.redis.lost(error.storage_error)
+            except (redis_errors.RedisError, OSError) as error:
+                self.redis.lost(type(error).__name__)
         if wait is None:
             wait = self._local.hit(item, item.key_for(*key))
             if wait is None:
                 return
         retry_after = max(1, math.ceil(wait))
         raise RateLimited(f"{message} Try again in {retry_after} seconds.", retry_after)
+
+    async def _shared_hit(self, item: RateLimitItem, key: str) -> float | None:
+        """One hit counted in Redis: None if it fits, else the seconds until one would."""
+        assert self._hit is not None
+        expiry = item.get_expiry()
+        counted, previous, current, remaining = await self._hit(
+            keys=[f"jobgraph:rate:{key}"], args=[item.amount, expiry]
+        )
+        if counted:
+            return None
+        return seconds_until_room(item.amount, previous, current, float(remaining), expiry)
 
 
 def counting_client(redis_url: str | None) -> redis.Redis | None:
@@ -254,6 +255,7 @@ class CostBuckets:
 
     def __init__(self, redis_url: str | None = None) -> None:
         self._client = counting_client(redis_url)
+        self._take = self._client.register_script(_TAKE_POINTS) if self._client else None
         self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
         self.redis = RedisReach("the cost budgets")
 
@@ -264,10 +266,10 @@ class CostBuckets:
     async def take(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
         """Take ``cost`` points from ``key``'s bucket if it holds them (a negative cost
         gives points back, up to the maximum)."""
-        if self._client is not None:
+        if self._take is not None:
             try:
-                taken, points = await self._client.eval(
-                    _TAKE_POINTS, 1, f"jobgraph:cost:{key}", cost, maximum, restore_rate
+                taken, points = await self._take(
+                    keys=[f"jobgraph:cost:{key}"], args=[cost, maximum, restore_rate]
                 )
                 self.redis.answered()
                 return Bucket(bool(taken), float(points), maximum, restore_rate)
