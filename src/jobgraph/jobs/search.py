@@ -9,11 +9,9 @@ import difflib
 import itertools
 import time
 import uuid
-from collections import namedtuple
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 import orjson
@@ -42,6 +40,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from jobgraph import places
 from jobgraph.caches import Cache, CacheEvent, Caches, CacheSpec, each, text_bytes
 from jobgraph.db.engine import kept_rows, plain_rows
+from jobgraph.db.views import RowView
 from jobgraph.errors import BadUserInput
 from jobgraph.fields import Counting
 from jobgraph.jobs.enums import (
@@ -451,7 +450,7 @@ def _sort_keys(query: JobQuery) -> list[ColumnElement[Any] | InstrumentedAttribu
 
 @dataclass(frozen=True)
 class Page:
-    # Read-only rows with the models' attributes (see _View), not ORM entities.
+    # Read-only rows with the models' attributes (see RowView), not ORM entities.
     rows: list[JobPosting]
     companies: list[Company]  # of each row
     cursors: list[str]
@@ -513,30 +512,8 @@ class Reads:
 ALL_READS = Reads(None, None)
 
 
-@dataclass(frozen=True)
-class _View:
-    """What a page reads of a posting or a company (``Reads``) into a read-only row with
-    the model's attribute names: reading any other attribute is an error, never a
-    statement per row. Built with a tuple's cost, not an ORM entity's (identity map,
-    instance state, attribute events: the most of a page's time in Python)."""
-
-    columns: tuple[Any, ...]
-    row: Callable[[Any], Any]
-
-    @classmethod
-    def of(cls, model: Any, reads: frozenset[str] | None) -> _View:
-        columns = tuple(
-            attribute.columns[0]
-            for attribute in model.__mapper__.column_attrs
-            if not attribute.deferred and (reads is None or attribute.key in reads)
-        )
-        view = namedtuple(f"{model.__name__}View", [column.key for column in columns])  # type: ignore[misc]
-        # view._make without its Python frame: a slice of the row's own columns.
-        return cls(columns, partial(tuple.__new__, view))
-
-
 # Few sets of columns come: the fields a site's documents select.
-VIEWS: CacheSpec[Reads, tuple[_View, _View]] = CacheSpec(
+VIEWS: CacheSpec[Reads, tuple[RowView, RowView]] = CacheSpec(
     "column_views",
     key="the columns a document reads of a posting and of its company",
     max_bytes=8 * 2**20,
@@ -544,11 +521,11 @@ VIEWS: CacheSpec[Reads, tuple[_View, _View]] = CacheSpec(
 )
 
 
-def _views(reads: Reads) -> tuple[_View, _View]:
+def _views(reads: Reads) -> tuple[RowView, RowView]:
     """The views of a posting and its company that read these columns."""
     views = VIEWS.get(reads)
     if views is None:
-        views = (_View.of(JobPosting, reads.posting), _View.of(Company, reads.company))
+        views = (RowView.of(JobPosting, reads.posting), RowView.of(Company, reads.company))
         VIEWS.put(reads, views)
     return views
 
@@ -714,7 +691,7 @@ async def search_page(
         )
         shown = rows[:size]
         return Page(
-            # Read-only rows answering the models' attributes (see _View).
+            # Read-only rows answering the models' attributes (see RowView).
             rows=[posting.row(row[: ends[0]]) for row in shown],
             companies=[of_company.row(row[ends[0] : ends[1]]) for row in shown],
             cursors=[encode_cursor(row[ends[1] :]) for row in shown],

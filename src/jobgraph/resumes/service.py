@@ -17,7 +17,9 @@ from sqlalchemy import ColumnElement, Select, TextClause, and_, delete, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
-from jobgraph.db.engine import in_pool, rows_changed
+from jobgraph.caches import CacheSpec, text_bytes
+from jobgraph.db.engine import in_pool, kept_rows, rows_changed
+from jobgraph.db.views import RowView
 from jobgraph.errors import BadUserInput, NotFound
 from jobgraph.identity.models import Account
 from jobgraph.jobs.models import Company
@@ -208,9 +210,10 @@ async def search_candidates(
 ) -> list[Resume]:
     """Searchable resumes matching filters on fields resume search discloses, and nothing
     else: a filter on a withheld field could reveal it through what it finds."""
+    visibilities = tuple(str(v) for v in searchable_visibilities(tenant))
     conditions: list[ColumnElement[bool] | TextClause] = [
         Resume.pool_id == tenant.pool_id,
-        Resume.visibility.in_([str(v) for v in searchable_visibilities(tenant)]),
+        Resume.visibility.in_(visibilities),
     ]
     for language, level in languages:
         conditions.append(Resume.languages.contains([{"language": language, "level": level}]))
@@ -226,13 +229,19 @@ async def search_candidates(
         conditions.append(Resume.desired_locations.overlap(desired_locations))
     if experience_years:
         conditions.append(_MONTHS_OF_WORK.bindparams(months=experience_years * 12))
-    rows = await db.scalars(
-        select(Resume)
-        .where(and_(*conditions))
-        .order_by(Resume.updated_at.desc(), Resume.id.desc())
-        .limit(size)
+    key = (
+        tenant.pool_id,
+        *visibilities,
+        tuple(languages),
+        tuple(skills),
+        education_level,
+        career_level,
+        tuple(desired_categories),
+        tuple(desired_locations),
+        experience_years,
+        size,
     )
-    return list(rows)
+    return await _resume_page(db, key, conditions, size)
 
 
 async def withdraw_visibilities(
@@ -285,13 +294,42 @@ async def withdraw_visibilities(
 
 async def public_profiles(db: AsyncSession, tenant: Tenant, size: int) -> list[Resume]:
     """The pool's PUBLIC resumes, newest first (the policy decides what each shows)."""
-    rows = await db.scalars(
-        select(Resume)
-        .where(Resume.pool_id == tenant.pool_id, Resume.visibility == ResumeVisibility.PUBLIC)
-        .order_by(Resume.updated_at.desc(), Resume.id.desc())
-        .limit(size)
-    )
-    return list(rows)
+    conditions = [
+        Resume.pool_id == tenant.pool_id,
+        Resume.visibility == ResumeVisibility.PUBLIC,
+    ]
+    return await _resume_page(db, (tenant.pool_id, "public profiles", size), conditions, size)
+
+
+# A page of resumes is read whole, into read-only rows with the model's attributes: the
+# policy decides what of each is shown, and nothing of it is changed.
+RESUME_ROWS = RowView.of(Resume)
+# Their statements, built once and kept (run on the driver: ``db/driver.py``).
+RESUME_PAGES: CacheSpec[tuple[Any, ...], Select[Any]] = CacheSpec(
+    "resume_page_statements",
+    key="a pool, the visibilities and filters of a page of resumes, its size",
+    max_bytes=16 * 2**20,
+    weigh=lambda key, _kept: 32 * 1024 + text_bytes(str(key)),
+)
+
+
+async def _resume_page(
+    db: AsyncSession,
+    key: tuple[Any, ...],
+    conditions: Sequence[ColumnElement[bool] | TextClause],
+    size: int,
+) -> list[Resume]:
+    """The newest ``size`` resumes meeting ``conditions`` (which ``key`` says all of)."""
+    statement = RESUME_PAGES.get(key)
+    if statement is None:
+        statement = (
+            select(*RESUME_ROWS.columns)
+            .where(and_(*conditions))
+            .order_by(Resume.updated_at.desc(), Resume.id.desc())
+            .limit(size)
+        )
+        RESUME_PAGES.put(key, statement)
+    return [RESUME_ROWS.row(row) for row in await kept_rows(db, statement)]
 
 
 async def set_visibility(
