@@ -138,11 +138,16 @@ class ResumesQuery:
             desired_locations or [],
             experience_years,
         )
-        secret = context.services.settings.secret_key
-        return [
-            Candidate(candidate_id=service.candidate_id(secret, company, row.id), resume=seen)
+        seen = [
+            resume
             for row in rows
-            if (seen := Resume.as_seen(info, row, Access.search(), company_id=company))
+            if (resume := Resume.as_seen(info, row, Access.search(), company_id=company))
+        ]
+        secret = context.services.settings.secret_key
+        ids = service.candidate_ids(secret, company, [resume.row.id for resume in seen])
+        return [
+            Candidate(candidate_id=id_, resume=resume)
+            for id_, resume in zip(ids, seen, strict=True)
         ]
 
     @strawberry.field(

@@ -171,9 +171,18 @@ def _candidate_cipher(secret_key: str) -> AESSIV:
     return AESSIV(hashlib.sha512(f"candidate-ids:{secret_key}".encode()).digest())
 
 
-def candidate_id(secret_key: str, company_id: uuid.UUID, resume_id: uuid.UUID) -> str:
-    token = _candidate_cipher(secret_key).encrypt(resume_id.bytes, [company_id.bytes])
-    return "cand_" + base64.urlsafe_b64encode(token).decode().rstrip("=")
+def candidate_ids(
+    secret_key: str, company_id: uuid.UUID, resume_ids: Sequence[uuid.UUID]
+) -> list[str]:
+    """The ids under which ``company_id`` sees these resumes (one cipher for them all)."""
+    cipher = _candidate_cipher(secret_key)
+    return [
+        "cand_"
+        + base64.urlsafe_b64encode(cipher.encrypt(resume_id.bytes, [company_id.bytes]))
+        .decode()
+        .rstrip("=")
+        for resume_id in resume_ids
+    ]
 
 
 def resume_of_candidate(secret_key: str, company_id: uuid.UUID, candidate: str) -> uuid.UUID:
