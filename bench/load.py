@@ -7,8 +7,9 @@ canaries: demo seekers' contact details in any response (must be zero).
 The clients are Debian's wrk (C), one process per operation holding its share of the
 connections, all at once; without wrk, a Python client (which is then the bottleneck).
 
-Options: --clients C (200), --seconds S (60), --workers W (2). Uses the benchmark's data
-set.
+Options: --clients C (200), --seconds S (60), --workers W (2), --only WORD (only the
+operations whose name holds WORD, all the clients on them: what one operation costs alone,
+its cores used per request). Uses the benchmark's data set.
 
 --restart-postgres: a third of the way in, PostgreSQL is stopped for a few seconds and
 started again, while, beside the load, seekers apply to postings one after another (a
@@ -310,7 +311,9 @@ def check_applications(embedded: EmbeddedPostgres, applied: Applied) -> None:
         raise SystemExit("an acknowledged application is missing, or an unexpected error")
 
 
-async def run(clients: int, seconds: float, workers: int, restart: bool = False) -> None:
+async def run(
+    clients: int, seconds: float, workers: int, restart: bool = False, only: str = ""
+) -> None:
     embedded = EmbeddedPostgres(PROJECT_ROOT / ".data", name="postgres-bench")
     say(f"[1/3] starting the embedded PostgreSQL in {embedded.pgdata}")
     embedded.start()
@@ -359,7 +362,10 @@ async def run(clients: int, seconds: float, workers: int, restart: bool = False)
                     {"query": CANDIDATES, "variables": {"c": company}},
                 ),
             }
-            say(f"[3/3] {clients} clients for {seconds:.0f} s on a mix of tenants and viewers")
+            mix = {name: operation for name, operation in mix.items() if only in name}
+            if not mix:
+                raise SystemExit(f"no operation's name holds {only!r}")
+            say(f"[3/3] {clients} clients for {seconds:.0f} s on {', '.join(mix)}")
             back, applied = asyncio.Event(), Applied()
             back.set()
             beside = []
@@ -439,9 +445,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--restart-postgres", action="store_true")
+    parser.add_argument("--only", default="", metavar="WORD")
     arguments = parser.parse_args()
     asyncio.run(
-        run(arguments.clients, arguments.seconds, arguments.workers, arguments.restart_postgres)
+        run(
+            arguments.clients,
+            arguments.seconds,
+            arguments.workers,
+            arguments.restart_postgres,
+            arguments.only,
+        )
     )
 
 
