@@ -166,6 +166,33 @@ async def test_every_process_draws_on_one_bucket_where_redis_is_configured():
         await second.close()
 
 
+@pytest.mark.needs("redis")
+async def test_points_given_back_reach_redis_with_the_next_take_or_on_their_own():
+    """What a query did not use waits in its process, which reports the bucket as it will
+    be; another process sees the points once this one's next take carries them (anyone's
+    take), or once they are sent on their own, shortly after."""
+    url = empty_redis_or_skip()
+    first, second = CostBuckets(url), CostBuckets(url)
+    caller = "jobboard:address:192.0.2.1"
+    try:
+        spent = await first.take(caller, 900, 1000, 1)
+        assert spent.taken and 99 <= spent.available <= 101
+        back = first.give_back(caller, 500, spent)
+        assert 599 <= back.available <= 601
+        assert not (await second.take(caller, 550, 1000, 1)).taken  # not there yet
+        await first.take("jobboard:address:192.0.2.2", 1, 1000, 1)  # carries them
+        taken = await second.take(caller, 550, 1000, 1)
+        assert taken.taken and 49 <= taken.available <= 52
+
+        second.give_back(caller, 550, taken)
+        await second.all_given_back()  # sent on their own
+        assert (await first.take(caller, 590, 1000, 1)).taken
+        assert not first.redis.away and not second.redis.away
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_without_redis_a_process_counts_on_its_own(caplog):
     buckets = CostBuckets("redis://127.0.0.1:1/0")
     try:

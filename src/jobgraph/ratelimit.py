@@ -11,6 +11,7 @@ A refused hit raises ``RateLimited`` with the seconds to wait, which the API rep
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -208,27 +209,37 @@ class RedisReach:
             self.away = False
 
 
-# A caller's bucket of cost points (graphql/budget.py): refilled at its restore rate up to
-# its maximum, a request's cost taken out when there is enough; a refund is a negative
-# cost. A full bucket keeps no state (its Redis key expires when it would be full again).
-_TAKE_POINTS = """
+# Callers' buckets of cost points (graphql/budget.py), each refilled at its restore rate up
+# to its maximum, settled in one call: KEYS are buckets, ARGV a cost, maximum and restore
+# rate for each; a cost is taken out where the bucket holds it, and a negative cost (points
+# given back) always is. Answers whether the last one was taken, and what it holds. A full
+# bucket keeps no state (its key expires when it would be full again).
+_SETTLE_POINTS = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local cost, maximum, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local kept = redis.call('HMGET', KEYS[1], 'points', 'at')
-local points = maximum
-if kept[1] then
-  points = math.min(maximum, tonumber(kept[1]) + (now - tonumber(kept[2])) * rate)
+local taken, points = 0, 0
+for i = 1, #KEYS do
+  local at = (i - 1) * 3
+  local cost, maximum = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local rate = tonumber(ARGV[at + 3])
+  local kept = redis.call('HMGET', KEYS[i], 'points', 'at')
+  points = maximum
+  if kept[1] then
+    points = math.min(maximum, tonumber(kept[1]) + (now - tonumber(kept[2])) * rate)
+  end
+  taken = 0
+  if points >= cost then
+    points = math.min(maximum, points - cost)
+    taken = 1
+  end
+  redis.call('HSET', KEYS[i], 'points', tostring(points), 'at', tostring(now))
+  redis.call('EXPIRE', KEYS[i], math.ceil((maximum - points) / rate) + 1)
 end
-local taken = 0
-if points >= cost then
-  points = math.min(maximum, points - cost)
-  taken = 1
-end
-redis.call('HSET', KEYS[1], 'points', tostring(points), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil((maximum - points) / rate) + 1)
 return {taken, tostring(points)}
 """
+
+# Points a process gives back wait at most this long in it for a take to carry them.
+GIVE_BACK_WITHIN_S = 0.05
 
 # Buckets one process keeps without Redis (only those not full: about 200 bytes each, so
 # 20 MB at most): past this many, the longest unused is let go.
@@ -251,31 +262,104 @@ class Bucket:
 class CostBuckets:
     """Each caller's cost points, where every process counts together: in Redis where
     JOBGRAPH_REDIS_URL is set, else in this process (then the only one). While Redis cannot
-    be reached, each process counts on its own, and says so once."""
+    be reached, each process counts on its own, and says so once.
+
+    What a query did not use is given back without a call of its own: the points wait in
+    the process (``give_back``) and ride along with its next take, whoever's it is, or go
+    on their own within GIVE_BACK_WITHIN_S; a request's budget then costs one call to
+    Redis, not two. Until they arrive, another process sees the bucket that much lower
+    (stricter, never looser)."""
 
     def __init__(self, redis_url: str | None = None) -> None:
         self._client = counting_client(redis_url)
-        self._take = self._client.register_script(_TAKE_POINTS) if self._client else None
+        self._settle = self._client.register_script(_SETTLE_POINTS) if self._client else None
         self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
+        # Points given back, not yet sent, by Redis key: points, maximum, restore rate.
+        self._given_back: dict[str, tuple[int, int, int]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+        self._all_sent = asyncio.Event()
+        self._all_sent.set()
         self.redis = RedisReach("the cost budgets")
 
     async def close(self) -> None:
+        await self._send_given_back()
+        await self.all_given_back()
         if self._client is not None:
             await self._client.aclose()
 
+    async def all_given_back(self) -> None:
+        """Until every point this process gave back so far is in Redis (or lost with it)."""
+        await self._all_sent.wait()
+
     async def take(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
         """Take ``cost`` points from ``key``'s bucket if it holds them (a negative cost
-        gives points back, up to the maximum)."""
-        if self._take is not None:
+        gives points back at once, up to the maximum)."""
+        if self._settle is not None:
+            keys, arguments = self._given_back_now()
+            keys.append(f"jobgraph:cost:{key}")
+            arguments += [cost, maximum, restore_rate]
             try:
-                taken, points = await self._take(
-                    keys=[f"jobgraph:cost:{key}"], args=[cost, maximum, restore_rate]
-                )
+                taken, points = await self._settle(keys=keys, args=arguments)
                 self.redis.answered()
                 return Bucket(bool(taken), float(points), maximum, restore_rate)
             except (redis_errors.RedisError, OSError) as error:
                 self.redis.lost(type(error).__name__)
+            finally:
+                self._sent()
         return self._take_here(key, cost, maximum, restore_rate)
+
+    def give_back(self, key: str, points: int, after: Bucket) -> Bucket:
+        """Give ``points`` back to ``key``'s bucket, which ``after`` is the take of: in
+        Redis with this process's next call there, in this process at once otherwise; the
+        bucket as it will be."""
+        if self._settle is None or self.redis.away:
+            return self._take_here(key, -points, after.maximum, after.restore_rate)
+        redis_key = f"jobgraph:cost:{key}"
+        waiting = self._given_back.get(redis_key, (0, 0, 0))[0]
+        self._given_back[redis_key] = (waiting + points, after.maximum, after.restore_rate)
+        self._all_sent.clear()
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(GIVE_BACK_WITHIN_S, self._send_soon)
+        available = min(after.maximum, after.available + points)
+        return Bucket(after.taken, available, after.maximum, after.restore_rate)
+
+    def _given_back_now(self) -> tuple[list[str], list[int]]:
+        """The points waiting to be given back, as a settle's keys and arguments: handed
+        to the call that sends them."""
+        keys, arguments = [], []
+        for key, (points, maximum, restore_rate) in self._given_back.items():
+            keys.append(key)
+            arguments += [-points, maximum, restore_rate]
+        self._given_back = {}
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        return keys, arguments
+
+    def _sent(self) -> None:
+        if not self._given_back and not self._sending:
+            self._all_sent.set()
+
+    def _send_soon(self) -> None:
+        self._timer = None
+        task = asyncio.get_running_loop().create_task(self._send_given_back())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+        task.add_done_callback(lambda _task: self._sent())
+
+    async def _send_given_back(self) -> None:
+        keys, arguments = self._given_back_now()
+        if not keys or self._settle is None:
+            self._sent()
+            return
+        try:
+            await self._settle(keys=keys, args=arguments)
+            self.redis.answered()
+        except (redis_errors.RedisError, OSError) as error:
+            self.redis.lost(type(error).__name__)  # what was given back is lost with it
+        finally:
+            self._sent()
 
     def _take_here(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
         now = time.monotonic()

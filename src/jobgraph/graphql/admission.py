@@ -268,7 +268,7 @@ class Admission(SchemaExtension):
         data = getattr(self.execution_context.result, "data", None)
         actual = actual_cost(measures, data, context.counting.spared_the_database)
         if actual < measures.cost:
-            bucket = await budget.take(context, actual - measures.cost)
+            bucket = budget.give_back(context, measures.cost - actual, bucket)
         self._report_cost(context, measures.cost, actual, bucket)
 
     def _keep(self, context: Context) -> None:

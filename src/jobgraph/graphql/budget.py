@@ -10,7 +10,8 @@ it refuses the query with ``THROTTLED`` and ``Retry-After``. Once it ran, what i
 use is given back: the items its lists did not return, and its counts' cost to the
 database where they all came from memory (``limits.actual_cost``, ``fields.Counting``). Buckets
 are counted in Redis where JOBGRAPH_REDIS_URL is set, so that every process counts
-together (``ratelimit.CostBuckets``).
+together (``ratelimit.CostBuckets``; what is given back reaches Redis with the process's
+next take, or within 50 ms).
 
 Every response of a query that was measured carries ``extensions.cost``:
 ``requestedQueryCost``, ``actualQueryCost`` and ``throttleStatus`` (``maximumAvailable``,
@@ -51,11 +52,17 @@ def budgeted(context: Any) -> bool:
 
 
 async def take(context: Context, points: int) -> Bucket:
-    """Take ``points`` from the caller's bucket (a negative number gives points back)."""
+    """Take ``points`` from the caller's bucket."""
     api = context.tenant.config.policy.api
     return await context.services.budgets.take(
         caller_of(context), points, api.cost_budget, api.cost_restore_per_second
     )
+
+
+def give_back(context: Context, points: int, after: Bucket) -> Bucket:
+    """Give ``points`` back to the caller's bucket, which ``after`` is the take of (they
+    reach Redis with the process's next call there: ``CostBuckets.give_back``)."""
+    return context.services.budgets.give_back(caller_of(context), points, after)
 
 
 def refuse(context: Context, requested: int, bucket: Bucket) -> GraphQLError:
