@@ -220,24 +220,28 @@ async def search_candidates(
     """Searchable resumes matching filters on fields resume search discloses, and nothing
     else: a filter on a withheld field could reveal it through what it finds."""
     visibilities = tuple(str(v) for v in searchable_visibilities(tenant))
-    conditions: list[ColumnElement[bool] | TextClause] = [
-        Resume.pool_id == tenant.pool_id,
-        Resume.visibility.in_(visibilities),
-    ]
-    for language, level in languages:
-        conditions.append(Resume.languages.contains([{"language": language, "level": level}]))
-    if skills:
-        conditions.append(Resume.skills.contains(skills))
-    if education_level:
-        conditions.append(Resume.education_level == education_level)
-    if career_level:
-        conditions.append(Resume.career_level == career_level)
-    if desired_categories:
-        conditions.append(Resume.desired_categories.overlap(desired_categories))
-    if desired_locations:
-        conditions.append(Resume.desired_locations.overlap(desired_locations))
-    if experience_years:
-        conditions.append(_MONTHS_OF_WORK.bindparams(months=experience_years * 12))
+
+    def conditions() -> list[ColumnElement[bool] | TextClause]:
+        found: list[ColumnElement[bool] | TextClause] = [
+            Resume.pool_id == tenant.pool_id,
+            Resume.visibility.in_(visibilities),
+        ]
+        for language, level in languages:
+            found.append(Resume.languages.contains([{"language": language, "level": level}]))
+        if skills:
+            found.append(Resume.skills.contains(skills))
+        if education_level:
+            found.append(Resume.education_level == education_level)
+        if career_level:
+            found.append(Resume.career_level == career_level)
+        if desired_categories:
+            found.append(Resume.desired_categories.overlap(desired_categories))
+        if desired_locations:
+            found.append(Resume.desired_locations.overlap(desired_locations))
+        if experience_years:
+            found.append(_MONTHS_OF_WORK.bindparams(months=experience_years * 12))
+        return found
+
     key = (
         tenant.pool_id,
         *visibilities,
@@ -303,11 +307,15 @@ async def withdraw_visibilities(
 
 async def public_profiles(db: AsyncSession, tenant: Tenant, size: int) -> list[Resume]:
     """The pool's PUBLIC resumes, newest first (the policy decides what each shows)."""
-    conditions = [
-        Resume.pool_id == tenant.pool_id,
-        Resume.visibility == ResumeVisibility.PUBLIC,
-    ]
-    return await _resume_page(db, (tenant.pool_id, "public profiles", size), conditions, size)
+    return await _resume_page(
+        db,
+        (tenant.pool_id, "public profiles", size),
+        lambda: [
+            Resume.pool_id == tenant.pool_id,
+            Resume.visibility == ResumeVisibility.PUBLIC,
+        ],
+        size,
+    )
 
 
 # A page of resumes is read whole, into read-only rows with the model's attributes: the
@@ -325,15 +333,16 @@ RESUME_PAGES: CacheSpec[tuple[Any, ...], Select[Any]] = CacheSpec(
 async def _resume_page(
     db: AsyncSession,
     key: tuple[Any, ...],
-    conditions: Sequence[ColumnElement[bool] | TextClause],
+    conditions: Callable[[], Sequence[ColumnElement[bool] | TextClause]],
     size: int,
 ) -> list[Resume]:
-    """The newest ``size`` resumes meeting ``conditions`` (which ``key`` says all of)."""
+    """The newest ``size`` resumes meeting ``conditions`` (which ``key`` says all of),
+    by a statement built on the first page of its key."""
     statement = RESUME_PAGES.get(key)
     if statement is None:
         statement = (
             select(*RESUME_ROWS.columns)
-            .where(and_(*conditions))
+            .where(and_(*conditions()))
             .order_by(Resume.updated_at.desc(), Resume.id.desc())
             .limit(size)
         )
