@@ -166,10 +166,17 @@ class Resume:
         """The resume as the policy module lets this viewer see it by this path; None
         when the viewer may not know it exists."""
         context = info.context
-        decision = resume_disclosure(context.viewer, context.tenant, facts_of(row), access)
+        facts = facts_of(row)
+        decision = resume_disclosure(context.viewer, context.tenant, facts, access)
         if not decision.visible:
             return None
-        return cls.of(row, decision, context.disclosures, company_id)
+        return cls(
+            row=row,
+            facts=facts,
+            decision=decision,
+            recorder=context.disclosures,
+            company_id=company_id,
+        )
 
     @classmethod
     def own(cls, info: Info, row: ResumeRow) -> Resume:
