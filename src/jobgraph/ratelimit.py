@@ -58,10 +58,12 @@ MAX_LOCAL_WINDOWS = 100_000
 
 
 class LocalWindows:
-    """ExactSlidingWindow's count, kept in this process's memory as plain numbers: windows
-    aligned as the library aligns them, the previous window's hits weighted by the share of
-    it still inside the sliding window, no rounding down. The library's memory storage
-    costs several awaited storage calls and a timer per key on every request."""
+    """The sliding window counter ``_HIT_WINDOW`` keeps in Redis, kept in this process's
+    memory as plain numbers (its windows aligned on the clock, as the ``limits`` library
+    aligns them in memory; Redis's start at a key's first hit), the previous window's hits
+    weighted by the share of it still inside the sliding window, no rounding down. The
+    library's memory storage costs several awaited storage calls and a timer per key on
+    every request."""
 
     def __init__(self) -> None:
         self._windows: OrderedDict[str, tuple[int, int, int]] = OrderedDict()
@@ -146,17 +148,18 @@ class RateLimiter:
     async def hit(self, limit: str, *key: str, message: str) -> None:
         """Count one hit of ``key`` against ``limit`` (e.g. "5/minute")."""
         item = _parsed(limit)
+        counted = item.key_for(*key)
         wait: float | None = None
         if self._hit is not None:
             try:
-                wait = await self._shared_hit(item, item.key_for(*key))
+                wait = await self._shared_hit(item, counted)
                 self.redis.answered()
                 if wait is None:
                     return
             except (redis_errors.RedisError, OSError) as error:
                 self.redis.lost(type(error).__name__)
         if wait is None:
-            wait = self._local.hit(item, item.key_for(*key))
+            wait = self._local.hit(item, counted)
             if wait is None:
                 return
         retry_after = max(1, math.ceil(wait))
