@@ -155,10 +155,11 @@ async def test_every_process_draws_on_one_bucket_where_redis_is_configured():
     try:
         spent = await first.take("jobboard:address:192.0.2.1", 600, 1000, 1)
         assert spent.taken and 399 <= spent.available <= 401
+        # The first process holds a lease of a tenth of the bucket (100 points).
         refused = await second.take("jobboard:address:192.0.2.1", 600, 1000, 1)
-        assert not refused.taken and 399 <= refused.available <= 402
+        assert not refused.taken and 299 <= refused.available <= 302
         given_back = await second.take("jobboard:address:192.0.2.1", -300, 1000, 1)
-        assert 699 <= given_back.available <= 702
+        assert 599 <= given_back.available <= 602
         assert (await first.take("jobboard:address:192.0.2.1", 600, 1000, 1)).taken
         assert not first.redis.away and not second.redis.away
     finally:
@@ -175,19 +176,81 @@ async def test_points_given_back_reach_redis_with_the_next_take_or_on_their_own(
     first, second = CostBuckets(url), CostBuckets(url)
     caller = "jobboard:address:192.0.2.1"
     try:
-        spent = await first.take(caller, 900, 1000, 1)
-        assert spent.taken and 99 <= spent.available <= 101
+        spent = await first.take(caller, 999, 1000, 1)  # too near the limit for a lease
+        assert spent.taken and 0 <= spent.available <= 2
         back = first.give_back(caller, 500, spent)
-        assert 599 <= back.available <= 601
-        assert not (await second.take(caller, 550, 1000, 1)).taken  # not there yet
+        assert 500 <= back.available <= 502
+        assert not (await second.take(caller, 450, 1000, 1)).taken  # not there yet
         await first.take("jobboard:address:192.0.2.2", 1, 1000, 1)  # carries them
-        taken = await second.take(caller, 550, 1000, 1)
-        assert taken.taken and 49 <= taken.available <= 52
+        taken = await second.take(caller, 450, 1000, 1)
+        assert taken.taken and 50 <= taken.available <= 53
 
-        second.give_back(caller, 550, taken)
+        second.give_back(caller, 450, taken)
         await second.all_given_back()  # sent on their own
-        assert (await first.take(caller, 590, 1000, 1)).taken
+        assert (await first.take(caller, 490, 1000, 1)).taken
         assert not first.redis.away and not second.redis.away
+    finally:
+        await first.close()
+        await second.close()
+
+
+def points_in_redis(url: str, caller: str) -> float:
+    import redis
+
+    return float(redis.Redis.from_url(url).hget(f"jobgraph:cost:{caller}", "points") or "nan")
+
+
+@pytest.mark.needs("redis")
+async def test_a_process_spends_a_lease_of_a_callers_points_without_calling_redis():
+    """A bucket holding plenty lends a process a tenth of itself: the caller's next
+    queries there spend it without a call (Redis's count does not move); one it cannot
+    cover hands it back in the same call; what is left goes back when the lease ends."""
+    url = empty_redis_or_skip()
+    buckets = CostBuckets(url, lease_s=3600)
+    caller = "jobboard:address:192.0.2.1"
+    try:
+        # 1,000 points refilled by one a second: a lease is 100.
+        first = await buckets.take(caller, 4, 1000, 1)
+        assert first.taken and points_in_redis(url, caller) == 1000 - 4 - 100
+        second = await buckets.take(caller, 4, 1000, 1)
+        assert second.taken and points_in_redis(url, caller) == 1000 - 4 - 100
+        assert 992 <= second.available <= 994
+        third = await buckets.take(caller, 200, 1000, 1)  # the lease holds 96
+        # The lease's 96 handed back, 200 taken, a new lease of 100.
+        assert third.taken and 692 <= points_in_redis(url, caller) <= 695
+    finally:
+        await buckets.close()
+    assert points_in_redis(url, caller) >= 792  # its lease handed back on closing
+
+    briefly = CostBuckets(url, lease_s=0.05)
+    try:
+        assert (await briefly.take(caller, 100, 1000, 1)).taken
+        assert points_in_redis(url, caller) < 700
+        await briefly.all_given_back()  # the lease ended on its own
+        assert points_in_redis(url, caller) >= 792 - 100
+    finally:
+        await briefly.close()
+
+
+@pytest.mark.needs("redis")
+async def test_near_its_limit_a_caller_is_counted_in_redis_by_every_process():
+    """No lease is taken from a bucket running low: every take is counted in Redis, so a
+    caller is refused at its limit whichever process it asks. A lease one process still
+    holds is missing from the others' count (stricter, never looser) until it ends."""
+    url = empty_redis_or_skip()
+    first, second = CostBuckets(url, lease_s=3600), CostBuckets(url, lease_s=3600)
+    caller = "jobboard:address:192.0.2.1"
+    try:
+        # 1,000 points refilled by one a second: a lease is 100.
+        assert (await first.take(caller, 500, 1000, 1)).taken  # and a lease
+        assert 400 <= points_in_redis(url, caller) <= 402
+        assert (await second.take(caller, 250, 1000, 1)).taken  # no lease: too near
+        assert 150 <= points_in_redis(url, caller) <= 153
+        refused = await second.take(caller, 200, 1000, 1)
+        assert not refused.taken and 150 <= refused.available <= 153
+        first.end_leases()
+        await first.all_given_back()
+        assert (await second.take(caller, 200, 1000, 1)).taken
     finally:
         await first.close()
         await second.close()

@@ -213,36 +213,47 @@ class RedisReach:
 
 
 # Callers' buckets of cost points (graphql/budget.py), each refilled at its restore rate up
-# to its maximum, settled in one call: KEYS are buckets, ARGV a cost, maximum and restore
-# rate for each; a cost is taken out where the bucket holds it, and a negative cost (points
-# given back) always is. Answers whether the last one was taken, and what it holds. A full
-# bucket keeps no state (its key expires when it would be full again).
+# to its maximum, settled in one call: KEYS are buckets, ARGV a cost, maximum, restore rate
+# and lease for each; a cost is taken out where the bucket holds it, and a negative cost
+# (points given back) always is. A lease (``CostBuckets``) is taken beside a cost only where
+# the bucket holds at least two leases beyond it, so that a bucket running low is counted
+# here, exactly, by every process. Answers whether the last cost was taken, what its bucket
+# holds, and the points leased. A full bucket keeps no state (its key expires when it would
+# be full again).
 _SETTLE_POINTS = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local taken, points = 0, 0
+local taken, points, leased = 0, 0, 0
 for i = 1, #KEYS do
-  local at = (i - 1) * 3
+  local at = (i - 1) * 4
   local cost, maximum = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
-  local rate = tonumber(ARGV[at + 3])
+  local rate, lease = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
   local kept = redis.call('HMGET', KEYS[i], 'points', 'at')
   points = maximum
   if kept[1] then
     points = math.min(maximum, tonumber(kept[1]) + (now - tonumber(kept[2])) * rate)
   end
-  taken = 0
+  taken, leased = 0, 0
   if points >= cost then
-    points = math.min(maximum, points - cost)
+    if lease > 0 and points >= cost + 2 * lease then
+      leased = lease
+    end
+    points = math.min(maximum, points - cost - leased)
     taken = 1
   end
   redis.call('HSET', KEYS[i], 'points', tostring(points), 'at', tostring(now))
   redis.call('EXPIRE', KEYS[i], math.ceil((maximum - points) / rate) + 1)
 end
-return {taken, tostring(points)}
+return {taken, tostring(points), leased}
 """
 
 # Points a process gives back wait at most this long in it for a take to carry them.
 GIVE_BACK_WITHIN_S = 0.05
+# How long a process keeps a lease of a caller's points: then what is left of it goes
+# back to Redis (with the next take, or on its own).
+LEASE_S = 1.0
+# A lease is this share of its bucket.
+LEASE_SHARE = 0.1
 
 # Buckets one process keeps without Redis (only those not full: about 200 bytes each, so
 # 20 MB at most): past this many, the longest unused is let go.
@@ -262,78 +273,175 @@ class Bucket:
         return max(1, math.ceil((cost - self.available) / self.restore_rate))
 
 
+@dataclass
+class _Lease:
+    """A caller's points this process took from Redis ahead of its queries: ``points``
+    left to spend, ``kept``: what Redis held beside them at ``at`` (monotonic), of a
+    bucket of ``maximum`` refilled by ``restore_rate``."""
+
+    points: float
+    kept: float
+    maximum: int
+    restore_rate: int
+    at: float
+    until: float
+
+    def of(self, maximum: int, restore_rate: int) -> bool:
+        """Whether it is of a bucket of this size (a site's policy may change it)."""
+        return self.maximum == maximum and self.restore_rate == restore_rate
+
+    def bucket(self, now: float, taken: bool = True) -> Bucket:
+        """The caller's bucket as this process knows it: Redis's part refilled since."""
+        maximum, rate = self.maximum, self.restore_rate
+        redis_part = min(maximum, self.kept + (now - self.at) * rate)
+        return Bucket(taken, min(maximum, redis_part + self.points), maximum, rate)
+
+
 class CostBuckets:
     """Each caller's cost points, where every process counts together: in Redis where
     JOBGRAPH_REDIS_URL is set, else in this process (then the only one). While Redis cannot
     be reached, each process counts on its own, and says so once.
 
-    What a query did not use is given back without a call of its own: the points wait in
-    the process (``give_back``) and ride along with its next take, whoever's it is, or go
-    on their own within GIVE_BACK_WITHIN_S; a request's budget then costs one call to
-    Redis, not two. Until they arrive, another process sees the bucket that much lower
-    (stricter, never looser)."""
+    A call to Redis costs a process about a tenth of a millisecond, as much as a tenth of a
+    search page, so most requests make none:
+    - **Leases.** A take from a bucket that holds plenty also takes a lease (a tenth of
+      the bucket), which the caller's next queries in this process
+      spend without a call. A take the lease cannot cover hands the lease back in the same
+      call, so Redis then counts the caller's whole bucket; a lease is only taken where the
+      bucket holds two beyond the cost, so a caller near its limit is counted in Redis, one
+      call a query, by every process. What a lease has left goes back after LEASE_S.
+    - **Points given back ride along.** What a query did not use goes to its caller's lease
+      or waits in the process (``give_back``) and rides along with its next take, whoever's
+      it is, or goes on its own within GIVE_BACK_WITHIN_S.
+    Until they arrive, another process sees the bucket that much lower (stricter, never
+    looser): by at most a lease and a query's unused part, for at most LEASE_S."""
 
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(self, redis_url: str | None = None, lease_s: float = LEASE_S) -> None:
         self._client = counting_client(redis_url)
         self._settle = self._client.register_script(_SETTLE_POINTS) if self._client else None
         self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
+        self._lease_s = lease_s
+        self._leases: OrderedDict[str, _Lease] = OrderedDict()  # by key, oldest first
         # Points given back, not yet sent, by Redis key: points, maximum, restore rate.
-        self._given_back: dict[str, tuple[int, int, int]] = {}
+        self._given_back: dict[str, tuple[float, int, int]] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self._lease_timer: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._all_sent = asyncio.Event()
         self._all_sent.set()
         self.redis = RedisReach("the cost budgets")
 
     async def close(self) -> None:
+        if self._lease_timer is not None:
+            self._lease_timer.cancel()
+            self._lease_timer = None
+        self.end_leases()
         await self._send_given_back()
         await self.all_given_back()
         if self._client is not None:
             await self._client.aclose()
 
     async def all_given_back(self) -> None:
-        """Until every point this process gave back so far is in Redis (or lost with it)."""
+        """Until every point this process gave back or holds in a lease so far is in Redis
+        (or lost with it)."""
         await self._all_sent.wait()
 
     async def take(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
         """Take ``cost`` points from ``key``'s bucket if it holds them (a negative cost
         gives points back at once, up to the maximum)."""
-        if self._settle is not None:
-            keys, arguments = self._given_back_now()
-            keys.append(f"jobgraph:cost:{key}")
-            arguments += [cost, maximum, restore_rate]
-            try:
-                taken, points = await self._settle(keys=keys, args=arguments)
-                self.redis.answered()
-                return Bucket(bool(taken), float(points), maximum, restore_rate)
-            except (redis_errors.RedisError, OSError) as error:
-                self.redis.lost(type(error).__name__)
-            finally:
-                self._sent()
-        return self._take_here(key, cost, maximum, restore_rate)
+        if self._settle is None:
+            return self._take_here(key, cost, maximum, restore_rate)
+        now = time.monotonic()
+        lease = self._leases.get(key)
+        if lease is not None:
+            if 0 <= cost <= lease.points and now < lease.until and lease.of(maximum, restore_rate):
+                lease.points -= cost
+                return lease.bucket(now)
+            self._end_lease(key)  # handed back in this take's call
+        keys, arguments = self._given_back_now()
+        keys.append(f"jobgraph:cost:{key}")
+        leasing = int(maximum * LEASE_SHARE) if cost > 0 else 0
+        arguments += [cost, maximum, restore_rate, leasing]
+        try:
+            taken, points, leased = await self._settle(keys=keys, args=arguments)
+            self.redis.answered()
+        except (redis_errors.RedisError, OSError) as error:
+            self.redis.lost(type(error).__name__)
+            return self._take_here(key, cost, maximum, restore_rate)
+        finally:
+            self._sent()
+        if leased:
+            now = time.monotonic()
+            self._lease(key, _Lease(leased, float(points), maximum, restore_rate, now, now))
+        return Bucket(bool(taken), float(points) + float(leased), maximum, restore_rate)
 
     def give_back(self, key: str, points: int, after: Bucket) -> Bucket:
-        """Give ``points`` back to ``key``'s bucket, which ``after`` is the take of: in
-        Redis with this process's next call there, in this process at once otherwise; the
-        bucket as it will be."""
+        """Give ``points`` back to ``key``'s bucket, which ``after`` is the take of: to the
+        caller's lease in this process, else in Redis with this process's next call there,
+        in this process at once without Redis; the bucket as it will be."""
         if self._settle is None or self.redis.away:
             return self._take_here(key, -points, after.maximum, after.restore_rate)
-        redis_key = f"jobgraph:cost:{key}"
-        waiting = self._given_back.get(redis_key, (0, 0, 0))[0]
-        self._given_back[redis_key] = (waiting + points, after.maximum, after.restore_rate)
-        self._all_sent.clear()
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(GIVE_BACK_WITHIN_S, self._send_soon)
+        lease = self._leases.get(key)
+        now = time.monotonic()
+        if lease is not None and now < lease.until:
+            lease.points += points
+            return lease.bucket(now, after.taken)
+        self._give_back_later(f"jobgraph:cost:{key}", points, after.maximum, after.restore_rate)
         available = min(after.maximum, after.available + points)
         return Bucket(after.taken, available, after.maximum, after.restore_rate)
 
-    def _given_back_now(self) -> tuple[list[str], list[int]]:
+    def end_leases(self) -> None:
+        """Hand back what every lease has left (with the next call to Redis)."""
+        for key in list(self._leases):
+            self._end_lease(key)
+
+    def _lease(self, key: str, lease: _Lease) -> None:
+        lease.until = lease.at + self._lease_s
+        earlier = self._leases.pop(key, None)
+        if earlier is not None:  # another request of the caller's leased meanwhile
+            lease.points += earlier.points
+        self._leases[key] = lease
+        self._all_sent.clear()
+        if self._lease_timer is None:
+            self._lease_timer = asyncio.get_running_loop().call_later(
+                self._lease_s, self._end_old_leases
+            )
+
+    def _end_lease(self, key: str) -> None:
+        lease = self._leases.pop(key)
+        if lease.points > 0:
+            redis_key = f"jobgraph:cost:{key}"
+            self._give_back_later(redis_key, lease.points, lease.maximum, lease.restore_rate)
+        else:
+            self._sent()
+
+    def _end_old_leases(self) -> None:
+        self._lease_timer = None
+        now = time.monotonic()
+        while self._leases:
+            key, lease = next(iter(self._leases.items()))
+            if lease.until > now:
+                self._lease_timer = asyncio.get_running_loop().call_later(
+                    lease.until - now, self._end_old_leases
+                )
+                break
+            self._end_lease(key)
+
+    def _give_back_later(self, redis_key: str, points: float, maximum: int, rate: int) -> None:
+        waiting = self._given_back.get(redis_key, (0, 0, 0))[0]
+        self._given_back[redis_key] = (waiting + points, maximum, rate)
+        self._all_sent.clear()
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(GIVE_BACK_WITHIN_S, self._send_soon)
+
+    def _given_back_now(self) -> tuple[list[str], list[float]]:
         """The points waiting to be given back, as a settle's keys and arguments: handed
         to the call that sends them."""
-        keys, arguments = [], []
+        keys: list[str] = []
+        arguments: list[float] = []
         for key, (points, maximum, restore_rate) in self._given_back.items():
             keys.append(key)
-            arguments += [-points, maximum, restore_rate]
+            arguments += [-points, maximum, restore_rate, 0]
         self._given_back = {}
         if self._timer is not None:
             self._timer.cancel()
@@ -341,7 +449,7 @@ class CostBuckets:
         return keys, arguments
 
     def _sent(self) -> None:
-        if not self._given_back and not self._sending:
+        if not self._given_back and not self._sending and not self._leases:
             self._all_sent.set()
 
     def _send_soon(self) -> None:

@@ -10,8 +10,9 @@ it refuses the query with ``THROTTLED`` and ``Retry-After``. Once it ran, what i
 use is given back: the items its lists did not return, and its counts' cost to the
 database where they all came from memory (``limits.actual_cost``, ``fields.Counting``). Buckets
 are counted in Redis where JOBGRAPH_REDIS_URL is set, so that every process counts
-together (``ratelimit.CostBuckets``; what is given back reaches Redis with the process's
-next take, or within 50 ms).
+together (``ratelimit.CostBuckets``: a process leases a tenth of a bucket that holds
+plenty for a second, so that most queries make no call; what is given back reaches Redis
+with the process's next take, or within 50 ms).
 
 Every response of a query that was measured carries ``extensions.cost``:
 ``requestedQueryCost``, ``actualQueryCost`` and ``throttleStatus`` (``maximumAvailable``,
