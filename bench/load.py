@@ -311,6 +311,18 @@ def check_applications(embedded: EmbeddedPostgres, applied: Applied) -> None:
         raise SystemExit("an acknowledged application is missing, or an unexpected error")
 
 
+async def read_until_up(output: asyncio.StreamReader, up: asyncio.Event) -> None:
+    """`jobgraph serve`'s output: ``up`` set once it says it is up (every worker listening:
+    clients that open their connections at once would otherwise all reach the first), the
+    rest read and dropped to its end."""
+    while line := await output.readline():
+        if line.startswith(b"It is up"):
+            up.set()
+            break
+    while await output.read(65536):
+        pass
+
+
 async def run(
     clients: int, seconds: float, workers: int, restart: bool = False, only: str = ""
 ) -> None:
@@ -335,8 +347,16 @@ async def run(
                 "DATABASE_URL": embedded.url(), "JOBGRAPH_LOG_LEVEL": "warning",
                 "JOBGRAPH_REDIS_URL": redis,
             },
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
+        assert server.stdout is not None
+        up = asyncio.Event()
+        reading = asyncio.create_task(read_until_up(server.stdout, up))
+        waiting = asyncio.create_task(up.wait())
+        await asyncio.wait({reading, waiting}, timeout=180, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if not up.is_set():
+            raise SystemExit("jobgraph serve did not say it was up within 3 minutes")
         await wait_until_up(port)
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         async with httpx.AsyncClient(

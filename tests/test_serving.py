@@ -1,15 +1,20 @@
 """How uvicorn serves connections (serving.py): every connection sends at once (TCP_NODELAY),
-also on the listening socket uvicorn's workers get, which asyncio does not know as TCP."""
+also on the listening socket uvicorn's workers get, which asyncio does not know as TCP; with
+several workers, each listens on a socket of its own and the kernel spreads connections."""
 
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
+import time
+from multiprocessing.reduction import ForkingPickler
 
+import pytest
 from uvicorn.importer import import_from_string
 
 from jobgraph.cli import server_options
-from jobgraph.serving import NoDelayHTTPProtocol, no_delay
+from jobgraph.serving import NoDelayHTTPProtocol, no_delay, reuse_port_supported, workers_socket
 from tests.conftest import TEST_SETTINGS
 
 
@@ -45,3 +50,38 @@ async def test_connections_send_at_once_on_the_socket_uvicorns_workers_get():
 
 def test_the_server_uses_the_protocol_that_sets_it():
     assert import_from_string(server_options(TEST_SETTINGS)["http"]) is NoDelayHTTPProtocol
+
+
+def accept_all(listeners: list[socket.socket], expected: int) -> list[int]:
+    """How many connections each listener accepts, until ``expected`` in all (or 10 s)."""
+    accepted = [0] * len(listeners)
+    deadline = time.monotonic() + 10
+    while sum(accepted) < expected and time.monotonic() < deadline:
+        ready, _, _ = select.select(listeners, [], [], deadline - time.monotonic())
+        for listener in ready:
+            connection, _address = listener.accept()
+            connection.close()
+            accepted[listeners.index(listener)] += 1
+    return accepted
+
+
+@pytest.mark.skipif(not reuse_port_supported(), reason="the kernel does not balance SO_REUSEPORT")
+def test_each_worker_listens_on_a_socket_of_its_own_and_connections_are_spread_over_them():
+    supervisor = workers_socket("127.0.0.1", 0)
+    address = supervisor.getsockname()
+    # Handed to two workers as uvicorn hands a worker its sockets (pickled for spawn).
+    workers = [ForkingPickler.loads(ForkingPickler.dumps(supervisor)) for _ in range(2)]
+    clients = []
+    try:
+        for worker in workers:
+            assert worker.getsockname() == address and worker.fileno() != supervisor.fileno()
+            worker.listen(64)
+        # Sockets of their own, not the supervisor's shared: it still does not listen.
+        assert supervisor.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 0
+        clients = [socket.create_connection(address, timeout=10) for _ in range(40)]
+        accepted = accept_all(workers, 40)
+        assert sum(accepted) == 40
+        assert all(accepted), f"every worker gets connections, not one all: {accepted}"
+    finally:
+        for sock in (*clients, *workers, supervisor):
+            sock.close()

@@ -118,6 +118,12 @@ def test_two_workers_share_rate_limits_live_connections_and_the_registry_and_sto
         if line.get("message") == "request" and line.get("path") == "/graphql"
     }
     assert len(served_by) == 2, "both workers answered requests"
+    # Said once both workers serve: until then the kernel hands every new connection to
+    # the one listening, and a client opening its connections at once would have one worker.
+    lines = output.splitlines()
+    up = next(at for at, line in enumerate(lines) if line.startswith("It is up: open"))
+    started = [at for at, line in enumerate(lines) if "Application startup complete" in line]
+    assert len(started) == 2 and max(started) < up, output[-2000:]
 
 
 def test_several_workers_without_redis_are_refused_saying_why():

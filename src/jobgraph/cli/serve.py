@@ -108,11 +108,7 @@ def serve(
                 f"process{'es' if workers > 1 else ''} (Ctrl-C stops the server"
                 f"{' and its embedded database' if not settings.database_url else ''})"
             )
-            threading.Thread(
-                target=_announce_when_up,
-                args=(bind_host, bind_port, _where_to_start(settings, bind_port, demo)),
-                daemon=True,
-            ).start()
+            where_to_start = _where_to_start(settings, bind_port, demo)
             # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
             # handler it found: make that an orderly exit, so the embedded database stops too.
             signal.signal(signal.SIGTERM, _exit_quietly)
@@ -124,12 +120,17 @@ def serve(
             if workers == 1:
                 app = create_app(settings, urls)
                 tune_collector()
+                threading.Thread(
+                    target=_announce_when_up,
+                    args=(bind_host, bind_port, where_to_start),
+                    daemon=True,
+                ).start()
                 uvicorn.run(app, **options)
             else:
                 # Each worker process builds its own app, with the database this one
                 # started; uvicorn's supervisor stops them all on SIGTERM or Ctrl-C.
                 os.environ[WORKER_URLS] = json.dumps(dataclasses.asdict(urls))
-                uvicorn.run("jobgraph.app:worker_app", factory=True, workers=workers, **options)
+                _supervise_workers(workers, options, where_to_start)
     except NotMigratedError as error:
         fail(error)
     except Exception as error:
@@ -139,6 +140,40 @@ def serve(
         if isinstance(error, (TenantConfigError, EmbeddedPostgresError)):
             fail(error)
         raise
+
+
+# How long `serve` waits for its workers to start before it stops saying when they are up.
+WORKERS_START_WITHIN_S = 120
+
+
+def _supervise_workers(workers: int, options: dict[str, Any], when_up: str) -> None:
+    """uvicorn's supervisor of ``workers`` processes (what ``uvicorn.run`` starts for
+    them), each listening on a socket of its own where the kernel spreads connections over
+    them (``serving.workers_socket``); ``when_up`` printed once every one serves. Until
+    then the kernel gives every connection to the workers already listening, so a client
+    that opens its connections at once (a benchmark's) waits for this line."""
+    from uvicorn import Config
+    from uvicorn.supervisors import Multiprocess
+
+    from jobgraph.serving import workers_socket
+
+    class Workers(Multiprocess):
+        def init_processes(self) -> None:
+            super().init_processes()
+            deadline = time.monotonic() + WORKERS_START_WITHIN_S
+            for process in self.processes:
+                left = deadline - time.monotonic()
+                if not process.wait_until_ready(max(left, 0), self.should_exit):
+                    return  # the supervisor's loop restarts or stops it and says why
+            click.echo(when_up)
+
+    config = Config("jobgraph.app:worker_app", factory=True, workers=workers, **options)
+    try:
+        sock = workers_socket(config.host, config.port)
+    except OSError as error:
+        fail(f"Cannot listen on {config.host}:{config.port}: {error.strerror or error}.")
+    with contextlib.suppress(KeyboardInterrupt):
+        Workers(config, sockets=[sock]).run()
 
 
 def _announce_when_up(host: str, port: int, text: str) -> None:
