@@ -499,3 +499,73 @@ async def test_processes_counting_in_redis_are_told_the_same_wait():
     finally:
         await first.close()
         await second.close()
+
+
+def hits_in_redis(limit: str, *key: str) -> int:
+    """The current window's count of ``key`` against ``limit``, as Redis holds it."""
+    import redis
+    from limits import parse
+
+    counted = redis.Redis.from_url(REDIS).hget(
+        f"jobgraph:rate:{parse(limit).key_for(*key)}", "current"
+    )
+    return int(counted or 0)
+
+
+@pytest.mark.needs("redis")
+async def test_a_process_leases_a_tenth_of_a_high_limit_and_gives_back_what_it_did_not_use():
+    """Requests a minute per address: a hit counts a tenth of the limit more in Redis, and
+    the next hits of that address in this process make no call (Redis's count does not
+    move); what the lease did not use goes back when it ends."""
+    from jobgraph.ratelimit import RateLimiter
+
+    empty_redis_or_skip()
+    limiter = RateLimiter(REDIS, lease_s=3600)
+    key = ("anonymous", "jobboard", "198.51.100.1")
+    try:
+        await limiter.hit("1000/minute", *key, message="Too many.")
+        assert hits_in_redis("1000/minute", *key) == 1 + 100
+        for _ in range(50):
+            await limiter.hit("1000/minute", *key, message="Too many.")
+        assert hits_in_redis("1000/minute", *key) == 1 + 100
+        limiter.end_leases()
+        await limiter.all_returned()
+        assert hits_in_redis("1000/minute", *key) == 51
+    finally:
+        await limiter.close()
+
+    briefly = RateLimiter(REDIS, lease_s=0.05)
+    try:
+        await briefly.hit("1000/minute", *key, message="Too many.")
+        assert hits_in_redis("1000/minute", *key) == 51 + 1 + 100
+        await briefly.all_returned()  # the lease ended on its own
+        assert hits_in_redis("1000/minute", *key) == 52
+        # Sign-ins (five a minute) are never leased: each is counted where it happens.
+        await briefly.hit("5/minute", "account", message="Too many.")
+        assert hits_in_redis("5/minute", "account") == 1
+    finally:
+        await briefly.close()
+
+
+@pytest.mark.needs("redis")
+async def test_near_its_limit_every_hit_is_counted_in_redis_by_every_process():
+    """No lease where the window lacks room for two beyond the hit: every process counts
+    there, so the limit holds exactly across them; hits one process still holds leased
+    count as spent for the others (stricter, never looser) until they come back."""
+    from jobgraph.ratelimit import RateLimited, RateLimiter
+
+    empty_redis_or_skip()
+    first, second = RateLimiter(REDIS, lease_s=3600), RateLimiter(REDIS, lease_s=3600)
+    key = ("anonymous", "jobboard", "198.51.100.1")
+    try:
+        await first.hit("100/minute", *key, message="Too many.")  # 1 and a lease of 10
+        for _ in range(89):  # leases while there is room, then hit by hit
+            await second.hit("100/minute", *key, message="Too many.")
+        with pytest.raises(RateLimited):  # 100 counted, 10 of them the first's lease, unused
+            await second.hit("100/minute", *key, message="Too many.")
+        first.end_leases()
+        await first.all_returned()
+        await second.hit("100/minute", *key, message="Too many.")
+    finally:
+        await first.close()
+        await second.close()

@@ -1,7 +1,9 @@
 """Rate limits, as sliding windows: in Redis when JOBGRAPH_REDIS_URL is set, so that every
-process of the service counts together (one script per hit, ``_HIT_WINDOW``); in this
-process's memory otherwise (``LocalWindows``, the same count). Limits are written as the
-``limits`` library parses them ("5/minute").
+process of the service counts together (one script per hit, ``_HIT_WINDOW``; a high
+limit's hits leased a tenth at a time, ``RateLimiter``); in this process's memory otherwise
+(``LocalWindows``, the same count). Limits are written as the ``limits`` library parses
+them ("5/minute"). Each caller's budget of cost points is kept here too (``CostBuckets``),
+its points leased the same way (``Leases``).
 While Redis cannot be reached, each process counts in its own memory (a limit then holds
 per process, not across them) and says so once in its log; it counts in Redis again as
 soon as Redis answers.
@@ -16,7 +18,9 @@ import logging
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import redis.asyncio as redis
 import redis.exceptions as redis_errors
@@ -102,16 +106,19 @@ def seconds_until_room(
     return remaining + expiry * (1 - (amount - 1) / current)
 
 
-# One hit of a key in Redis (KEYS[1]; ARGV: the limit's amount and its window in seconds),
-# counted as LocalWindows counts it: the previous window's hits weighted by the share of it
-# still inside the sliding window, no rounding down; a window starts with its key's first
-# hit (after two windows without one, the next hit starts anew). Redis's clock, so that
-# every process sees the same windows. Answers whether the hit was counted, and the counts
-# and the rest of the window a refused one waits on.
+# One hit of a key in Redis (KEYS[1]; ARGV: the limit's amount, its window in seconds and
+# the hits a process would lease beside it), counted as LocalWindows counts it: the previous
+# window's hits weighted by the share of it still inside the sliding window, no rounding
+# down; a window starts with its key's first hit (after two windows without one, the next
+# hit starts anew). Redis's clock, so that every process sees the same windows. The lease
+# is counted too where the window has room for two beyond the hit (``RateLimiter``).
+# Answers whether the hit was counted, the counts and the rest of the window a refused one
+# waits on, the hits leased, and the window's start (which a lease's return names).
 _HIT_WINDOW = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local amount, expiry = tonumber(ARGV[1]), tonumber(ARGV[2])
+local lease = tonumber(ARGV[3])
 local kept = redis.call('HMGET', KEYS[1], 'start', 'previous', 'current')
 local start, previous, current = now, 0, 0
 if kept[1] then
@@ -124,24 +131,139 @@ if kept[1] then
   end
 end
 local remaining = start + expiry - now
-if previous * remaining / expiry + current + 1 > amount then
-  return {0, previous, current, tostring(remaining)}
+local counted = previous * remaining / expiry + current
+if counted + 1 > amount then
+  return {0, previous, current, tostring(remaining), 0, tostring(start)}
+end
+local leased = 0
+if lease > 0 and counted + 1 + 2 * lease <= amount then
+  leased = lease
 end
 redis.call('HSET', KEYS[1], 'start', tostring(start), 'previous', previous,
-  'current', current + 1)
+  'current', current + 1 + leased)
 redis.call('PEXPIRE', KEYS[1], math.ceil((start + 2 * expiry - now) * 1000))
-return {1, previous, current, tostring(remaining)}
+return {1, previous, current, tostring(remaining), leased, tostring(start)}
 """
+
+# Hits leased and not used, given back (KEYS: the windows; ARGV: for each, the hits, the
+# start of the window they were counted in and its length): taken off that window's count,
+# or off the previous one's where the window has turned since.
+_RETURN_HITS = """
+for i = 1, #KEYS do
+  local at = (i - 1) * 3
+  local hits, start = tonumber(ARGV[at + 1]), ARGV[at + 2]
+  local expiry = tonumber(ARGV[at + 3])
+  local kept = redis.call('HMGET', KEYS[i], 'start', 'previous', 'current')
+  if kept[1] == start then
+    redis.call('HSET', KEYS[i], 'current', math.max(0, tonumber(kept[3]) - hits))
+  elseif kept[1] and tonumber(kept[1]) == tonumber(start) + expiry then
+    redis.call('HSET', KEYS[i], 'previous', math.max(0, tonumber(kept[2]) - hits))
+  end
+end
+return 0
+"""
+
+# Limits of at least so many hits a window are leased (``RateLimiter``): a tenth of it.
+LEASE_FROM_HITS = 100
+HITS_LEASE_SHARE = 0.1
+# How long a process keeps hits leased: then what is left goes back.
+HITS_LEASE_S = 1.0
+
+
+class _Expiring(Protocol):
+    until: float  # monotonic
+
+
+L = TypeVar("L", bound=_Expiring)
+
+
+class Leases(Generic[L]):
+    """What a process holds ahead of its requests (hits of a window, a caller's points),
+    by key, oldest first, at most ``most``: each handed to ``ended`` once its ``until``
+    has passed (one timer, for the oldest), or when the most are held (the oldest)."""
+
+    def __init__(self, ended: Callable[[list[L]], None], most: int) -> None:
+        self._held: OrderedDict[str, L] = OrderedDict()
+        self._ended = ended
+        self._most = most
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def get(self, key: str) -> L | None:
+        return self._held.get(key)
+
+    def pop(self, key: str) -> L | None:
+        return self._held.pop(key, None)
+
+    def put(self, key: str, lease: L) -> None:
+        """Hold ``lease`` (the caller ends any it replaces: ``pop`` it first)."""
+        self._held[key] = lease
+        if len(self._held) > self._most:
+            self._ended([self._held.popitem(last=False)[1]])
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(
+                max(0.0, lease.until - time.monotonic()), self._end_old
+            )
+
+    def end_all(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        held, self._held = list(self._held.values()), OrderedDict()
+        self._ended(held)
+
+    def _end_old(self) -> None:
+        self._timer = None
+        now, ended = time.monotonic(), []
+        while self._held:
+            key, lease = next(iter(self._held.items()))
+            if lease.until > now:
+                self._timer = asyncio.get_running_loop().call_later(
+                    lease.until - now, self._end_old
+                )
+                break
+            ended.append(self._held.pop(key))
+        self._ended(ended)
+
+
+@dataclass
+class _HitsLease:
+    """Hits of a window this process counted in Redis ahead of its requests."""
+
+    redis_key: str
+    hits: int
+    start: str  # the window's, as Redis holds it
+    expiry: int
+    until: float  # monotonic
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None = None) -> None:
+    """Sliding windows of hits, shared through Redis where configured. A call to Redis
+    costs a process about a tenth of a millisecond, a share of every request: a limit of
+    at least LEASE_FROM_HITS a window (requests a minute per address or site key, not
+    sign-ins) is leased a tenth at a time, counted in Redis with a hit where the window has
+    room for two leases beyond it, and the next hits of its key in this process take no
+    call. What a lease leaves unused goes back after HITS_LEASE_S (or its window's end,
+    if sooner): until then the other processes count it as spent (stricter, never looser),
+    and a key near its limit is counted in Redis hit by hit by every process."""
+
+    def __init__(self, redis_url: str | None = None, lease_s: float = HITS_LEASE_S) -> None:
         self._local = LocalWindows()
         self._client = counting_client(redis_url)
         self._hit = self._client.register_script(_HIT_WINDOW) if self._client else None
+        self._return = self._client.register_script(_RETURN_HITS) if self._client else None
+        self._lease_s = lease_s
+        self._leases: Leases[_HitsLease] = Leases(self._return_soon, MAX_LOCAL_WINDOWS)
+        self._returning: set[asyncio.Task[None]] = set()
+        self._all_back = asyncio.Event()
+        self._all_back.set()
         self.redis = RedisReach("the rate limits")
 
     async def close(self) -> None:
+        self.end_leases()
+        await self.all_returned()
         if self._client is not None:
             await self._client.aclose()
 
@@ -151,6 +273,10 @@ class RateLimiter:
         counted = item.key_for(*key)
         wait: float | None = None
         if self._hit is not None:
+            lease = self._leases.get(counted)
+            if lease is not None and lease.hits > 0 and time.monotonic() < lease.until:
+                lease.hits -= 1
+                return
             try:
                 wait = await self._shared_hit(item, counted)
                 self.redis.answered()
@@ -169,12 +295,56 @@ class RateLimiter:
         """One hit counted in Redis: None if it fits, else the seconds until one would."""
         assert self._hit is not None
         expiry = item.get_expiry()
-        counted, previous, current, remaining = await self._hit(
-            keys=[f"jobgraph:rate:{key}"], args=[item.amount, expiry]
+        leasing = int(item.amount * HITS_LEASE_SHARE) if item.amount >= LEASE_FROM_HITS else 0
+        redis_key = f"jobgraph:rate:{key}"
+        counted, previous, current, remaining, leased, start = await self._hit(
+            keys=[redis_key], args=[item.amount, expiry, leasing]
         )
-        if counted:
-            return None
-        return seconds_until_room(item.amount, previous, current, float(remaining), expiry)
+        if not counted:
+            return seconds_until_room(item.amount, previous, current, float(remaining), expiry)
+        if leased:
+            now = time.monotonic()
+            until = now + min(self._lease_s, float(remaining))
+            self._lease(key, _HitsLease(redis_key, leased, start.decode(), expiry, until))
+        return None
+
+    def _lease(self, key: str, lease: _HitsLease) -> None:
+        earlier = self._leases.pop(key)
+        if earlier is not None:  # another request of the key's leased meanwhile
+            self._return_soon([earlier])
+        self._all_back.clear()
+        self._leases.put(key, lease)
+
+    def end_leases(self) -> None:
+        """Give back what every lease left unused (at once, in the background)."""
+        self._leases.end_all()
+
+    def _return_soon(self, leases: list[_HitsLease]) -> None:
+        task = asyncio.get_running_loop().create_task(self._return_hits(leases))
+        self._returning.add(task)
+        task.add_done_callback(self._returned)
+
+    def _returned(self, task: asyncio.Task[None]) -> None:
+        self._returning.discard(task)
+        if not self._returning and not len(self._leases):
+            self._all_back.set()
+
+    async def _return_hits(self, leases: list[_HitsLease]) -> None:
+        unused = [lease for lease in leases if lease.hits > 0]
+        if not unused or self._return is None:
+            return
+        arguments: list[Any] = []
+        for lease in unused:
+            arguments += [lease.hits, lease.start, lease.expiry]
+        try:
+            await self._return(keys=[lease.redis_key for lease in unused], args=arguments)
+            self.redis.answered()
+        except (redis_errors.RedisError, OSError) as error:
+            self.redis.lost(type(error).__name__)  # counted as spent: stricter, not looser
+
+    async def all_returned(self) -> None:
+        """Until every hit leased so far is used or back in Redis (or lost with it)."""
+        await self._all_back.wait()
 
 
 def counting_client(redis_url: str | None) -> redis.Redis | None:
@@ -279,6 +449,7 @@ class _Lease:
     left to spend, ``kept``: what Redis held beside them at ``at`` (monotonic), of a
     bucket of ``maximum`` refilled by ``restore_rate``."""
 
+    redis_key: str
     points: float
     kept: float
     maximum: int
@@ -321,20 +492,16 @@ class CostBuckets:
         self._settle = self._client.register_script(_SETTLE_POINTS) if self._client else None
         self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
         self._lease_s = lease_s
-        self._leases: OrderedDict[str, _Lease] = OrderedDict()  # by key, oldest first
+        self._leases: Leases[_Lease] = Leases(self._end_leases, MAX_LOCAL_BUCKETS)
         # Points given back, not yet sent, by Redis key: points, maximum, restore rate.
         self._given_back: dict[str, tuple[float, int, int]] = {}
         self._timer: asyncio.TimerHandle | None = None
-        self._lease_timer: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._all_sent = asyncio.Event()
         self._all_sent.set()
         self.redis = RedisReach("the cost budgets")
 
     async def close(self) -> None:
-        if self._lease_timer is not None:
-            self._lease_timer.cancel()
-            self._lease_timer = None
         self.end_leases()
         await self._send_given_back()
         await self.all_given_back()
@@ -357,7 +524,8 @@ class CostBuckets:
             if 0 <= cost <= lease.points and now < lease.until and lease.of(maximum, restore_rate):
                 lease.points -= cost
                 return lease.bucket(now)
-            self._end_lease(key)  # handed back in this take's call
+            self._leases.pop(key)
+            self._end_leases([lease])  # handed back in this take's call
         keys, arguments = self._given_back_now()
         keys.append(f"jobgraph:cost:{key}")
         leasing = int(maximum * LEASE_SHARE) if cost > 0 else 0
@@ -372,7 +540,9 @@ class CostBuckets:
             self._sent()
         if leased:
             now = time.monotonic()
-            self._lease(key, _Lease(leased, float(points), maximum, restore_rate, now, now))
+            redis_key = f"jobgraph:cost:{key}"
+            lease = _Lease(redis_key, leased, float(points), maximum, restore_rate, now, now)
+            self._lease(key, lease)
         return Bucket(bool(taken), float(points) + float(leased), maximum, restore_rate)
 
     def give_back(self, key: str, points: int, after: Bucket) -> Bucket:
@@ -392,40 +562,22 @@ class CostBuckets:
 
     def end_leases(self) -> None:
         """Hand back what every lease has left (with the next call to Redis)."""
-        for key in list(self._leases):
-            self._end_lease(key)
+        self._leases.end_all()
 
     def _lease(self, key: str, lease: _Lease) -> None:
         lease.until = lease.at + self._lease_s
-        earlier = self._leases.pop(key, None)
+        earlier = self._leases.pop(key)
         if earlier is not None:  # another request of the caller's leased meanwhile
             lease.points += earlier.points
-        self._leases[key] = lease
         self._all_sent.clear()
-        if self._lease_timer is None:
-            self._lease_timer = asyncio.get_running_loop().call_later(
-                self._lease_s, self._end_old_leases
-            )
+        self._leases.put(key, lease)
 
-    def _end_lease(self, key: str) -> None:
-        lease = self._leases.pop(key)
-        if lease.points > 0:
-            redis_key = f"jobgraph:cost:{key}"
-            self._give_back_later(redis_key, lease.points, lease.maximum, lease.restore_rate)
-        else:
-            self._sent()
-
-    def _end_old_leases(self) -> None:
-        self._lease_timer = None
-        now = time.monotonic()
-        while self._leases:
-            key, lease = next(iter(self._leases.items()))
-            if lease.until > now:
-                self._lease_timer = asyncio.get_running_loop().call_later(
-                    lease.until - now, self._end_old_leases
-                )
-                break
-            self._end_lease(key)
+    def _end_leases(self, leases: list[_Lease]) -> None:
+        for lease in leases:
+            if lease.points > 0:
+                maximum, rate = lease.maximum, lease.restore_rate
+                self._give_back_later(lease.redis_key, lease.points, maximum, rate)
+        self._sent()
 
     def _give_back_later(self, redis_key: str, points: float, maximum: int, rate: int) -> None:
         waiting = self._given_back.get(redis_key, (0, 0, 0))[0]
@@ -449,7 +601,7 @@ class CostBuckets:
         return keys, arguments
 
     def _sent(self) -> None:
-        if not self._given_back and not self._sending and not self._leases:
+        if not self._given_back and not self._sending and not len(self._leases):
             self._all_sent.set()
 
     def _send_soon(self) -> None:
