@@ -548,6 +548,32 @@ async def test_a_process_leases_a_tenth_of_a_high_limit_and_gives_back_what_it_d
 
 
 @pytest.mark.needs("redis")
+async def test_hits_leased_in_a_window_that_has_turned_go_back_to_it_as_the_previous_one():
+    import redis
+    from limits import parse
+
+    from jobgraph.ratelimit import RateLimiter
+
+    empty_redis_or_skip()
+    limiter = RateLimiter(REDIS, lease_s=3600)
+    key = ("anonymous", "jobboard", "198.51.100.1")
+    window = f"jobgraph:rate:{parse('1000/minute').key_for(*key)}"
+    try:
+        await limiter.hit("1000/minute", *key, message="Too many.")  # 1 and a lease of 100
+        await limiter.hit("1000/minute", *key, message="Too many.")  # from the lease
+        # The minute turns (as the next hit would find it): its 101 become the previous.
+        client = redis.Redis.from_url(REDIS)
+        start = float(client.hget(window, "start"))
+        client.hset(window, mapping={"start": repr(start + 60), "previous": 101, "current": 0})
+        limiter.end_leases()
+        await limiter.all_returned()
+        assert int(client.hget(window, "previous")) == 101 - 99
+        assert int(client.hget(window, "current")) == 0
+    finally:
+        await limiter.close()
+
+
+@pytest.mark.needs("redis")
 async def test_near_its_limit_every_hit_is_counted_in_redis_by_every_process():
     """No lease where the window lacks room for two beyond the hit: every process counts
     there, so the limit holds exactly across them; hits one process still holds leased

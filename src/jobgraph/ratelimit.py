@@ -147,7 +147,8 @@ return {1, previous, current, tostring(remaining), leased, tostring(start)}
 
 # Hits leased and not used, given back (KEYS: the windows; ARGV: for each, the hits, the
 # start of the window they were counted in and its length): taken off that window's count,
-# or off the previous one's where the window has turned since.
+# or off the previous one's where the window has turned since (a start Redis wrote with
+# tostring's 14 digits: compared within a millisecond).
 _RETURN_HITS = """
 for i = 1, #KEYS do
   local at = (i - 1) * 3
@@ -156,7 +157,7 @@ for i = 1, #KEYS do
   local kept = redis.call('HMGET', KEYS[i], 'start', 'previous', 'current')
   if kept[1] == start then
     redis.call('HSET', KEYS[i], 'current', math.max(0, tonumber(kept[3]) - hits))
-  elseif kept[1] and tonumber(kept[1]) == tonumber(start) + expiry then
+  elseif kept[1] and math.abs(tonumber(kept[1]) - tonumber(start) - expiry) < 0.001 then
     redis.call('HSET', KEYS[i], 'previous', math.max(0, tonumber(kept[2]) - hits))
   end
 end
