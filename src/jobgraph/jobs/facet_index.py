@@ -504,8 +504,8 @@ class SiteCounts:
         ]
         return [here - above for here, above in zip(at_least, [*at_least[1:], 0], strict=True)]
 
-    async def ready(self, db: AsyncSession, query: JobQuery) -> bool:
-        return await self._matching(db, query) is not None
+    def in_memory(self, query: JobQuery) -> bool:
+        return self._kept_matching(query) is not None
 
     async def _matching(self, db: AsyncSession, query: JobQuery) -> Matching | None:
         """The index, the site's postings the search text matches, and each filter's

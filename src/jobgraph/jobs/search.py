@@ -124,9 +124,8 @@ class CountsInMemory(Protocol):
         self, db: AsyncSession, query: JobQuery, bounds: list[int], currency: str
     ) -> list[int] | None: ...
 
-    async def ready(self, db: AsyncSession, query: JobQuery) -> bool:
-        """Whether the counts of ``query`` are answered from memory, once what only the
-        database knows of it is read (a search text's matches: one statement)."""
+    def in_memory(self, query: JobQuery) -> bool:
+        """Whether the counts of ``query`` are answered now without any statement."""
         ...
 
 

@@ -743,15 +743,9 @@ async def connection(
     # The columns its fields read (a listing leaves descriptions in the database), and
     # the fields asked of the connection: once per document where it is kept.
     reads, asked, histograms = _page_selection(info)
-    # Counts asked and answered from memory now: worked out with the page (a search
-    # text's matches read first where they are not kept), so that a whole page is shaped
-    # at once, by its plan where it has one. (A search that finds nothing and is
-    # broadened has its broader search counted by its fields: its text's matches read
-    # here are then not used.)
+    # Counts asked and answered from memory now: worked out with the page.
     counted_now = (
-        not asked.isdisjoint(_COUNTS)
-        and scope.counts is not None
-        and await scope.counts.ready(db, query)
+        not asked.isdisjoint(_COUNTS) and scope.counts is not None and scope.counts.in_memory(query)
     )
     counted_query = query  # a broadened search's counts are counted by its fields
     # Nothing but the page asked of the database (no field loading more, no count but
