@@ -85,3 +85,24 @@ def test_each_worker_listens_on_a_socket_of_its_own_and_connections_are_spread_o
     finally:
         for sock in (*clients, *workers, supervisor):
             sock.close()
+
+
+@pytest.mark.skipif(not reuse_port_supported(), reason="the kernel does not balance SO_REUSEPORT")
+def test_a_port_another_server_listens_on_is_refused_not_shared():
+    """A second `jobgraph serve --workers 2` on a port already served fails to start, as it
+    would without SO_REUSEPORT, rather than silently sharing the first one's connections."""
+    first = workers_socket("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    worker = ForkingPickler.loads(ForkingPickler.dumps(first))
+    plain = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        worker.listen()
+        with pytest.raises(OSError):
+            workers_socket("127.0.0.1", port)
+        plain.bind(("127.0.0.1", 0))
+        plain.listen()
+        with pytest.raises(OSError):
+            workers_socket("127.0.0.1", plain.getsockname()[1])
+    finally:
+        for sock in (plain, worker, first):
+            sock.close()

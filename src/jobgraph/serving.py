@@ -54,6 +54,13 @@ def workers_socket(host: str, port: int) -> socket.socket:
     kernel balances, else one bound as uvicorn binds it (shared by every worker)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     reuse_port = reuse_port_supported()
+    if reuse_port and port:
+        # SO_REUSEPORT would let this bind beside another server of the same user on the
+        # port (a second `jobgraph serve`), silently sharing its connections: a plain bind
+        # first fails there, as it would without the option.
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
     sock = (WorkersSocket if reuse_port else socket.socket)(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse_port:
