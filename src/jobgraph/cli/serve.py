@@ -162,9 +162,15 @@ def _supervise_workers(workers: int, options: dict[str, Any], when_up: str) -> N
             super().init_processes()
             deadline = time.monotonic() + WORKERS_START_WITHIN_S
             for process in self.processes:
-                left = deadline - time.monotonic()
-                if not process.wait_until_ready(max(left, 0), self.should_exit):
-                    return  # the supervisor's loop restarts or stops it and says why
+                # A second at a time: a signal meanwhile (Ctrl-C, SIGTERM) is for the
+                # supervisor's loop to handle, a dead or slow worker for it to restart.
+                while not process.wait_until_ready(1, self.should_exit):
+                    if (
+                        self.signal_queue
+                        or not process.process.is_alive()
+                        or time.monotonic() > deadline
+                    ):
+                        return
             click.echo(when_up)
 
     config = Config("jobgraph.app:worker_app", factory=True, workers=workers, **options)
