@@ -528,7 +528,8 @@ class CostBuckets:
             self._leases.pop(key)
             self._end_leases([lease])  # handed back in this take's call
         keys, arguments = self._given_back_now()
-        keys.append(f"jobgraph:cost:{key}")
+        redis_key = f"jobgraph:cost:{key}"
+        keys.append(redis_key)
         leasing = int(maximum * LEASE_SHARE) if cost > 0 else 0
         arguments += [cost, maximum, restore_rate, leasing]
         try:
@@ -541,9 +542,10 @@ class CostBuckets:
             self._sent()
         if leased:
             now = time.monotonic()
-            redis_key = f"jobgraph:cost:{key}"
-            lease = _Lease(redis_key, leased, float(points), maximum, restore_rate, now, now)
-            self._lease(key, lease)
+            until = now + self._lease_s
+            self._lease(
+                key, _Lease(redis_key, leased, float(points), maximum, restore_rate, now, until)
+            )
         return Bucket(bool(taken), float(points) + float(leased), maximum, restore_rate)
 
     def give_back(self, key: str, points: int, after: Bucket) -> Bucket:
@@ -566,7 +568,6 @@ class CostBuckets:
         self._leases.end_all()
 
     def _lease(self, key: str, lease: _Lease) -> None:
-        lease.until = lease.at + self._lease_s
         earlier = self._leases.pop(key)
         if earlier is not None:  # another request of the caller's leased meanwhile
             lease.points += earlier.points
