@@ -1,6 +1,9 @@
 """The search partner sites embed: syndication, Japanese and English text, filters, sorts,
 keyset pages, facets and the statements a page costs."""
 
+import base64
+
+import orjson
 import pytest
 
 from jobgraph.jobs.search import SearchResults
@@ -161,6 +164,22 @@ async def test_keyset_pages_cover_everything_once_and_survive_inserts(api, emplo
         after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
     assert len(seen) == len(set(seen)), "no posting twice"
     assert len(seen) in (total, total + 1), "none skipped (the new one may sort in later)"
+
+
+async def test_a_cursor_given_out_before_cursors_held_microseconds_still_pages(api):
+    first = await jobs(api, "jobboard", sort="NEWEST", first=5)
+    last = first["edges"][-1]["node"]
+    # As cursors were written until then: the publication time as ISO text, and the id.
+    before = base64.urlsafe_b64encode(orjson.dumps([last["publishedAt"], last["id"]])).decode()
+    after_old = await jobs(api, "jobboard", sort="NEWEST", first=5, after=before)
+    after_new = await jobs(
+        api, "jobboard", sort="NEWEST", first=5, after=first["pageInfo"]["endCursor"]
+    )
+    assert before != first["pageInfo"]["endCursor"]
+    assert [edge["node"]["id"] for edge in after_old["edges"]] == [
+        edge["node"]["id"] for edge in after_new["edges"]
+    ]
+    assert len(after_new["edges"]) == 5
 
 
 async def test_page_size_is_capped_by_the_tenant_policy(api):
