@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 import orjson
@@ -111,6 +112,13 @@ class JobQuery:
     @property
     def effective_sort(self) -> JobSort:
         return JobSort.NEWEST if self.sort is JobSort.RELEVANCE and not self.text else self.sort
+
+    @cached_property
+    def described(self) -> tuple[Any, ...]:
+        """What tells one search from another, as a key: worked out once per query (a whole
+        page keys its page, statement, counts and histogram by it)."""
+        filters = orjson.dumps(self.filter.as_json(), option=orjson.OPT_SORT_KEYS)
+        return (self.text, self.terms, self.sort, self.max_per_company, filters)
 
 
 class CountsInMemory(Protocol):
@@ -572,7 +580,7 @@ def page_statement(
     Of each posting and its company, the columns ``reads`` names."""
     if after is not None:
         return _page_statement(scope, query, size, after, reads)
-    key = (id(scope.branches), scope.pool_id, *_described(query), size, reads)
+    key = (id(scope.branches), scope.pool_id, *query.described, size, reads)
     kept = FIRST_PAGES.get(key)
     if kept is None or kept[0] is not scope.branches:
         kept = (scope.branches, _page_statement(scope, query, size, None, reads))
@@ -660,12 +668,6 @@ class SearchResults:
             self._kept.put(key, (time.monotonic() + self.ttl_s, value))
 
 
-def _described(query: JobQuery) -> tuple[Any, ...]:
-    """What tells one search from another, as a key."""
-    filters = orjson.dumps(query.filter.as_json(), option=orjson.OPT_SORT_KEYS)
-    return (query.text, query.terms, query.sort, query.max_per_company, filters)
-
-
 async def _reused_or(
     scope: Scope,
     kind: str,
@@ -676,7 +678,7 @@ async def _reused_or(
     """The result of ``compute()``, or what the scope's cache holds of it."""
     if scope.results is None or scope.cache_key is None:
         return await compute()
-    key = (scope.cache_key, kind, *_described(query), *page)
+    key = (scope.cache_key, kind, *query.described, *page)
     kept: T | None = scope.results.get(key)
     if kept is not None:
         if kind != "page" and scope.counting is not None:
