@@ -1,5 +1,7 @@
 """The schema's extensions at each stage of a request (operation, parsing, validation,
-execution), with each extension class's hooks found once, when the schema is built.
+execution), with each extension class's hooks found once, when the schema is built, and
+each stage's hooks for the extensions a request runs paired once per sequence of classes
+(``HookTable``).
 
 Strawberry's runner looks every hook up again for every stage of every request and wraps
 each in a context manager made for the occasion (``contextlib.contextmanager`` with its
@@ -12,7 +14,7 @@ request; a stage no extension hooks into costs nothing."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType, TracebackType
 from typing import Any
@@ -58,12 +60,62 @@ def hooks_of(extension_class: type[SchemaExtension]) -> Hooks:
     return MappingProxyType(found)
 
 
-def hook_table(extensions: Any) -> Mapping[type, Hooks]:
+# The hooks of one stage, in order, each with the position of its extension in a request's.
+StagePlan = tuple[tuple[Hook, int], ...]
+
+
+class HookTable(Mapping[type, Hooks]):
+    """Each extension class's hooks, and the hooks of each stage for each sequence of
+    extension classes a request runs (the same on every request of a schema): worked out
+    once, so that entering a stage only pairs the hooks with the request's extensions."""
+
+    def __init__(self, hooks: Mapping[type, Hooks]) -> None:
+        self._hooks = hooks
+        self._plans: dict[tuple[type, ...], dict[str, StagePlan]] = {}
+
+    def __getitem__(self, kind: type) -> Hooks:
+        return self._hooks[kind]
+
+    def __iter__(self) -> Iterator[type]:
+        return iter(self._hooks)
+
+    def __len__(self) -> int:
+        return len(self._hooks)
+
+    def plan(self, classes: tuple[type, ...]) -> dict[str, StagePlan]:
+        """Each stage's hooks for extensions of these classes, in this order (an extension
+        the schema was not built with is looked up here)."""
+        found = self._plans.get(classes)
+        if found is None:
+            known = [self._hooks.get(kind) or hooks_of(kind) for kind in classes]
+            found = {
+                stage: tuple(
+                    (hooks[stage], position)
+                    for position, hooks in enumerate(known)
+                    if stage in hooks
+                )
+                for stage in STAGES
+            }
+            if len(self._plans) < _MOST_PLANS:  # a schema runs one sequence, tests a few
+                self._plans[classes] = found
+        return found
+
+
+_MOST_PLANS = 64
+
+
+def hook_table(extensions: Any) -> HookTable:
     """Each extension class's hooks, for a schema's configured extensions (classes,
     factories or, deprecated, instances)."""
     classes = [type(e) if isinstance(e, SchemaExtension) else e for e in extensions]
-    return MappingProxyType(
-        {c: hooks_of(c) for c in classes if isinstance(c, type) and issubclass(c, SchemaExtension)}
+    return HookTable(
+        MappingProxyType(
+            {
+                c: hooks_of(c)
+                for c in classes
+                if isinstance(c, type) and issubclass(c, SchemaExtension)
+            }
+        )
     )
 
 
@@ -79,7 +131,8 @@ class _Stage:
 
     def __init__(self, hooks: list[tuple[Hook, SchemaExtension]]) -> None:
         self.hooks = hooks
-        self.entered: list[Any] = []  # the generators entered, in order
+        # The generators entered, in order, each with whether it is an async one.
+        self.entered: list[tuple[Any, bool]] = []
 
     async def __aenter__(self) -> None:
         try:
@@ -87,11 +140,11 @@ class _Stage:
                 if hook.kind is ASYNC_GENERATOR:
                     running = hook.function(extension)
                     await running.__anext__()
-                    self.entered.append(running)
+                    self.entered.append((running, True))
                 elif hook.kind is GENERATOR:
                     running = hook.function(extension)
                     next(running)
-                    self.entered.append(running)
+                    self.entered.append((running, False))
                 elif hook.kind is AWAIT:
                     await hook.function(extension)
                 else:
@@ -108,8 +161,7 @@ class _Stage:
     ) -> None:
         seen = exc
         while self.entered:
-            running = self.entered.pop()
-            is_async = inspect.isasyncgen(running)
+            running, is_async = self.entered.pop()
             try:
                 if seen is None:
                     await running.__anext__() if is_async else next(running)
@@ -134,7 +186,7 @@ class _Stage:
                 if hook.kind is GENERATOR:
                     running = hook.function(extension)
                     next(running)
-                    self.entered.append(running)
+                    self.entered.append((running, False))
                 else:
                     hook.function(extension)
         except BaseException as error:
@@ -149,7 +201,7 @@ class _Stage:
     ) -> None:
         seen = exc
         while self.entered:
-            running = self.entered.pop()
+            running, _is_async = self.entered.pop()
             try:
                 next(running) if seen is None else running.throw(seen)
                 raise RuntimeError(f"the extension hook {running!r} did not stop")
@@ -166,21 +218,14 @@ class StagedExtensionsRunner(SchemaExtensionsRunner):
         self,
         execution_context: ExecutionContext,
         extensions: list[SchemaExtension],
-        table: Mapping[type, Hooks],
+        table: HookTable,
     ) -> None:
         super().__init__(execution_context, extensions)
-        self.table = table
+        self.plan = table.plan(tuple(type(extension) for extension in extensions))
 
     def _stage(self, name: str) -> _Stage:
-        hooks = []
-        for extension in self.extensions:
-            kind = type(extension)
-            # An extension the schema was not built with (a test's) is looked up here.
-            known = self.table.get(kind) or hooks_of(kind)
-            hook = known.get(name)
-            if hook is not None:
-                hooks.append((hook, extension))
-        return _Stage(hooks)
+        extensions = self.extensions
+        return _Stage([(hook, extensions[position]) for hook, position in self.plan[name]])
 
     def operation(self) -> Any:
         return self._stage("on_operation")
