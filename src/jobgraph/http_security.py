@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobgraph.request_state import state_of
+from jobgraph.request_state import request_headers, state_of
 
 API_SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -70,6 +69,38 @@ def with_default_headers(send: Send, defaults: RawHeaders) -> Send:
     return sending
 
 
+def set_header(message: Message, name: bytes, value: bytes) -> None:
+    """A response start's header ``name`` (lower-case) set to ``value``, replacing any it
+    had: what ``MutableHeaders(scope=message)[name] = value`` does, in one pass."""
+    headers = [header for header in message.get("headers", ()) if header[0] != name]
+    headers.append((name, value))
+    message["headers"] = headers
+
+
+def add_vary(message: Message, value: bytes) -> None:
+    """``value`` added to a response start's Vary header: what Starlette's
+    ``add_vary_header`` does (joined to the first Vary, the others dropped), in one pass."""
+    headers: list[tuple[bytes, bytes]] = []
+    joined = False
+    for name, existing in message.get("headers", ()):
+        if name == b"vary":
+            if joined:
+                continue
+            existing, joined = existing + b", " + value, True
+        headers.append((name, existing))
+    if not joined:
+        headers.append((b"vary", value))
+    message["headers"] = headers
+
+
+def header_value(message: Message, name: bytes) -> bytes | None:
+    """A response start's first header ``name`` (lower-case), or None."""
+    for found, value in message.get("headers", ()):
+        if found == name:
+            return bytes(value)
+    return None
+
+
 _API_SECURITY_HEADERS = raw_headers(API_SECURITY_HEADERS)
 
 
@@ -94,7 +125,7 @@ class TenantCors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
         origin = headers.get("origin")
         config = state_of(scope).tenant.config
         # The request's origin where the site allows it, else None.
@@ -119,10 +150,9 @@ class TenantCors:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                response_headers.add_vary_header("Origin")
+                add_vary(message, b"Origin")
                 if allowed is not None:
-                    response_headers["Access-Control-Allow-Origin"] = allowed
+                    set_header(message, b"access-control-allow-origin", allowed.encode("latin-1"))
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

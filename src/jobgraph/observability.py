@@ -17,14 +17,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.caches import current as current_caches
 from jobgraph.errors import NotFound, Unauthenticated, error_response
-from jobgraph.request_state import state_if_any
+from jobgraph.http_security import set_header
+from jobgraph.request_state import request_headers, state_if_any
 
 if TYPE_CHECKING:
     from jobgraph.caches import Caches
@@ -207,7 +207,7 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = Headers(scope=scope).get("x-request-id", "")
+        given = request_headers(scope).get("x-request-id", "")
         # 32 random hex digits, as uuid4().hex gives, without building a UUID.
         request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
@@ -218,7 +218,7 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+                set_header(message, b"x-request-id", request_id.encode("latin-1"))
             await send(message)
 
         try:

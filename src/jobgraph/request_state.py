@@ -1,5 +1,6 @@
 """What the middlewares learn of a request and pass on to what runs after them: one typed
-object in the ASGI scope, made where the request's site is known (``TenantResolution``)."""
+object in the ASGI scope, made where the request's site is known (``TenantResolution``);
+and the request's headers, read once (``request_headers``)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,22 @@ class RequestState:
 
     def attach(self, scope: Scope) -> None:
         scope[_KEY] = self
+
+
+_HEADERS = "jobgraph.headers"
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name (a repeated one: its first, as Starlette's
+    ``Headers.get`` answers), read once per request: the middlewares each asked Starlette's
+    ``Headers`` anew, a scan of the list and a KeyError for every header not sent."""
+    found: dict[str, str] | None = scope.get(_HEADERS)
+    if found is None:
+        found = {}
+        for name, value in scope["headers"]:
+            found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        scope[_HEADERS] = found
+    return found
 
 
 def state_of(scope: Scope) -> RequestState:

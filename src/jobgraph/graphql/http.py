@@ -28,7 +28,7 @@ from jobgraph.graphql.subscriptions import LiveConnection, TextWebSocket
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.graphql.visibility import public_sdl
 from jobgraph.http_security import origin_allowed
-from jobgraph.request_state import state_of
+from jobgraph.request_state import request_headers, state_of
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -71,7 +71,7 @@ class GraphQLView(GraphQL[Context, None]):
                 status_code=400 if graphql_response else 200,
                 media_type=GRAPHQL_RESPONSE if graphql_response else "application/json",
             )
-        if isinstance(request, Request) and wants_graphql_response(request.headers):
+        if isinstance(request, Request) and wants_graphql_response(request_headers(request.scope)):
             return _as_graphql_response(response, state_of(request.scope).request_error)
         return response
 
@@ -83,10 +83,11 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(request, Request) or request.method != "POST":
             return None
         payload = state_of(request.scope).payload
+        headers = request_headers(request.scope)
         if (
             payload is None
-            or _media_type(request.headers.get("content-type", "")) != "application/json"
-            or self._get_stream_transport_from_headers(request.headers) is not None
+            or _media_type(headers.get("content-type", "")) != "application/json"
+            or self._get_stream_transport_from_headers(headers) is not None
         ):
             return None
         query, variables = payload.get("query"), payload.get("variables")

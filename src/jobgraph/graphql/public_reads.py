@@ -35,7 +35,7 @@ from graphql import (
     is_leaf_type,
     parse,
 )
-from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,7 +46,7 @@ from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
 from jobgraph.http_security import raw_headers, with_default_headers
 from jobgraph.identity.http import limit_anonymous
 from jobgraph.ratelimit import RateLimited
-from jobgraph.request_state import state_of
+from jobgraph.request_state import request_headers, state_of
 
 # The types whose every field is public: the same for every viewer, no personal data, no
 # disclosure to record. A test walks the schema from these and checks both.
@@ -170,7 +170,7 @@ class PublicReads:
             "ETag": etag,
             "Vary": "Accept, Origin",
         }
-        if etag in _tags(Headers(scope=scope).get("if-none-match", "")):
+        if etag in _tags(request_headers(scope).get("if-none-match", "")):
             state.outcome = "not modified"
             await Response(status_code=304, headers=cache_headers)(scope, receive, send)
             return
@@ -190,7 +190,7 @@ class PublicReads:
         api = state.tenant.config.policy.api
         if scope["method"] != "GET" or not api.public_cache_max_age_s or not api.allow_get_queries:
             return None, no
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
         if "authorization" in headers or "x-site-key" in headers:
             return None, no
         params = QueryParams(scope["query_string"])
@@ -267,4 +267,6 @@ def _tags(header: str) -> set[str]:
 
 
 def _media_type(scope: Scope) -> str:
-    return GRAPHQL_RESPONSE if wants_graphql_response(Headers(scope=scope)) else "application/json"
+    return (
+        GRAPHQL_RESPONSE if wants_graphql_response(request_headers(scope)) else "application/json"
+    )

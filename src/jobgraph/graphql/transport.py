@@ -8,13 +8,14 @@ import asyncio
 import base64
 import hashlib
 import html
+from collections.abc import Mapping
 
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import BadUserInput, ServiceUnavailable, error_response
-from jobgraph.request_state import state_of
+from jobgraph.request_state import request_headers, state_of
 
 MAX_BODY_BYTES = 64 * 1024
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -101,7 +102,7 @@ class GraphQLOverHttp:
             await error_response(error)(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
         method = scope["method"]
         if method == "POST":
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -142,9 +143,9 @@ def _a_browser_visiting(scope: Scope) -> bool:
     return (
         scope["method"] == "GET"
         and not scope["query_string"]
-        and "text/html" in Headers(scope=scope).get("accept", "")
+        and "text/html" in request_headers(scope).get("accept", "")
     )
 
 
-def wants_graphql_response(headers: Headers) -> bool:
+def wants_graphql_response(headers: Mapping[str, str]) -> bool:
     return GRAPHQL_RESPONSE in headers.get("accept", "")

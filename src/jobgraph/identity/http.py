@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph.errors import Forbidden, JobgraphError, Unauthenticated, error_response
@@ -26,7 +25,7 @@ from jobgraph.identity.roles import account_viewer
 from jobgraph.identity.second_factor import is_fresh
 from jobgraph.identity.tokens import OPERATOR_AUDIENCE
 from jobgraph.ratelimit import RateLimited
-from jobgraph.request_state import state_of
+from jobgraph.request_state import request_headers, state_of
 from jobgraph.tenancy.registry import Tenant
 from jobgraph.viewer import Viewer, ViewerKind
 
@@ -41,7 +40,7 @@ class Authentication:
             return
         state = state_of(scope)
         services = scope["app"].state.services
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
         try:
             if "authorization" in headers or "x-site-key" in headers:
                 async with state.db.begin():  # credentials are proved in the database

@@ -7,13 +7,13 @@ to another's visitors from the cache."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobgraph.errors import TenantUnknown, error_response
-from jobgraph.request_state import RequestState
+from jobgraph.http_security import add_vary, header_value, set_header
+from jobgraph.request_state import RequestState, request_headers
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
 
@@ -26,7 +26,7 @@ class TenantResolution:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
         registry = await self.registry()
         tenant, problem = self._resolve(headers, registry)
         if tenant is None:
@@ -38,7 +38,9 @@ class TenantResolution:
             send = _kept_private(send)
         await self.app(scope, receive, send)
 
-    def _resolve(self, headers: Headers, registry: TenantRegistry) -> tuple[Tenant | None, str]:
+    def _resolve(
+        self, headers: Mapping[str, str], registry: TenantRegistry
+    ) -> tuple[Tenant | None, str]:
         slug = headers.get("x-tenant")
         if slug:
             return registry.get(slug), (
@@ -58,11 +60,10 @@ def _kept_private(send: Send) -> Send:
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            control = headers.get("cache-control")
-            if control is not None and "public" in control:
-                headers["cache-control"] = control.replace("public", "private")
-            headers.add_vary_header("X-Tenant")
+            control = header_value(message, b"cache-control")
+            if control is not None and b"public" in control:
+                set_header(message, b"cache-control", control.replace(b"public", b"private"))
+            add_vary(message, b"X-Tenant")
         await send(message)
 
     return sending
