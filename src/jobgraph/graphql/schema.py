@@ -10,6 +10,7 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from jobgraph.agreements.schema import AgreementsMutation, AgreementsQuery
 from jobgraph.communications.schema import CommunicationsMutation, CommunicationsQuery
@@ -66,10 +67,42 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (ResumesSubscription,))
 
 
+class KnownOperation(ExecutionContext):
+    """Strawberry's execution context with its operation's name and type worked out once
+    per document: Strawberry walks the document's definitions again on every access, and a
+    request asks a dozen times (its extensions, the plan, the executor)."""
+
+    @property
+    def operation_name(self) -> str | None:
+        known = self.__dict__.get("_known_name")
+        document = self.graphql_document
+        if known is None or known[0] is not document:
+            known = (document, ExecutionContext.operation_name.fget(self))  # type: ignore[attr-defined]
+            self.__dict__["_known_name"] = known
+        name: str | None = known[1]
+        return name
+
+    @property
+    def operation_type(self) -> OperationType:
+        known = self.__dict__.get("_known_type")
+        document = self.graphql_document
+        if known is None or known[0] is not document:
+            # Raised as Strawberry raises it (no document, an unknown name): nothing kept.
+            known = (document, ExecutionContext.operation_type.fget(self))  # type: ignore[attr-defined]
+            self.__dict__["_known_type"] = known
+        operation: OperationType = known[1]
+        return operation
+
+
 class JobgraphSchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.hooks = hook_table([*self.extensions, *self.get_extensions()])
+
+    def _create_execution_context(self, *args: Any, **kwargs: Any) -> ExecutionContext:
+        context = super()._create_execution_context(*args, **kwargs)
+        context.__class__ = KnownOperation  # the same object, its operation kept
+        return context
 
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
