@@ -42,7 +42,9 @@ class Viewer:
 
     @classmethod
     def anonymous(cls) -> Viewer:
-        return cls(ViewerKind.ANONYMOUS)
+        # One for every request: a viewer never changes (frozen, its sets frozen), and a
+        # frozen dataclass sets each of its fields with object.__setattr__.
+        return _ANONYMOUS
 
     @property
     def signed_in_account(self) -> uuid.UUID:
@@ -76,3 +78,6 @@ class Viewer:
         if self.kind is ViewerKind.SITE_KEY:
             return f"site-key:{self.site_key_id}"
         return "anonymous"
+
+
+_ANONYMOUS = Viewer(ViewerKind.ANONYMOUS)
