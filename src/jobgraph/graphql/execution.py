@@ -15,6 +15,7 @@ and nulls come out as they always did.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from keyword import iskeyword
@@ -176,19 +177,40 @@ def _reader(field: GraphQLField) -> Reader | None:
     item = _leaf(listed.of_type)
     if item is None:
         return None
+    return _ListReader(_plain_name(field), value_of, item, _of_strings(listed.of_type), non_null)
 
-    strings = _of_strings(listed.of_type)
 
-    def read_list(source: Any) -> Any:
-        values = value_of(source)
+class _ListReader:
+    """A plain or derived list of leaves, completed: what the shaper's compiler writes
+    inline where the field is a plain attribute of strings (a posting's tags)."""
+
+    __slots__ = ("attribute", "item", "non_null", "strings", "value_of")
+
+    def __init__(
+        self,
+        attribute: str | None,
+        value_of: Callable[[Any], Any],
+        item: Callable[[Any], Any],
+        strings: bool,
+        non_null: bool,
+    ) -> None:
+        self.attribute = attribute
+        self.value_of = value_of
+        self.item = item
+        self.strings = strings  # of Strings or IDs: a list of str is its own value
+        self.non_null = non_null
+
+    def __call__(self, source: Any) -> Any:
+        values = self.value_of(source)
         if values is None:
-            return _NOT_PLAIN if non_null else None
-        if strings and set(map(type, values)) <= {str}:  # tags: strings are their own
+            return _NOT_PLAIN if self.non_null else None
+        if self.strings and _STRINGS.issuperset(map(type, values)):  # tags: their own
             return list(values)
-        completed = [item(value) for value in values]
+        completed = [self.item(value) for value in values]
         return _NOT_PLAIN if _NOT_PLAIN in completed else completed
 
-    return read_list
+
+_STRINGS = frozenset({str})
 
 
 class _LeafReader:
@@ -316,6 +338,11 @@ def _shaped_list(values: Any, shape: Shaper, items_non_null: bool) -> Any:
 _INLINE_DEPTH = 6
 
 
+# A response name (a field's name or its alias) is a GraphQL name: safe to write as a
+# string literal, so that each response is built with constant keys.
+_RESPONSE_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+
 def _identifier(name: str | None) -> bool:
     return name is not None and name.isidentifier() and not iskeyword(name)
 
@@ -340,7 +367,7 @@ def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
     the shape cannot take ending it with _NOT_PLAIN (as it would end every shaper above
     it), each response built in one go. It does what a loop over ``steps`` and the nested
     shapers' would, without a call and a lookup per field and item."""
-    namespace: dict[str, Any] = {"NOT": _NOT_PLAIN}
+    namespace: dict[str, Any] = {"NOT": _NOT_PLAIN, "STRINGS": _STRINGS}
     lines = ["def shape(source):"]
     shaped = _shaping(steps, "source", "    ", lines, namespace, itertools.count(), 0)
     lines.append(f"    return {shaped}")
@@ -372,10 +399,25 @@ def _shaping(
     for name, step in steps:
         index = next(numbers)
         value, check = f"v{index}", f"{indent}if v{index} is NOT: return NOT"
-        namespace[f"name{index}"] = name
-        fields.append(f"name{index}: {value}")
+        if _RESPONSE_NAME.match(name):  # a GraphQL name: written as a constant
+            fields.append(f"{name!r}: {value}")
+        else:
+            namespace[f"name{index}"] = name
+            fields.append(f"name{index}: {value}")
         nested: _Nested | None = getattr(step, "nested", None)
-        if isinstance(step, _LeafReader) and _identifier(step.attribute):
+        if isinstance(step, _ListReader) and step.strings and _identifier(step.attribute):
+            namespace[f"step{index}"] = step
+            lines += [
+                f"{indent}{value} = {source}.{step.attribute}",
+                f"{indent}if {value} is None:",
+                f"{indent}    return NOT" if step.non_null else f"{indent}    pass",
+                f"{indent}elif STRINGS.issuperset(map(type, {value})):",
+                f"{indent}    {value} = list({value})",
+                f"{indent}else:",
+                f"{indent}    {value} = step{index}({source})",
+                f"    {check}",
+            ]
+        elif isinstance(step, _LeafReader) and _identifier(step.attribute):
             namespace[f"complete{index}"] = step.complete
             lines.append(f"{indent}{value} = {source}.{step.attribute}")
             if step.strings:
