@@ -2,11 +2,14 @@
 keyset pages, facets and the statements a page costs."""
 
 import base64
+from dataclasses import replace
 
 import orjson
 import pytest
+from sqlalchemy import true
 
-from jobgraph.jobs.search import SearchResults
+from jobgraph.fields import Counting
+from jobgraph.jobs.search import Scope, SearchResults
 from tests.conftest import TEST_SETTINGS, error_code
 from tests.support.employers import employer_of
 
@@ -481,3 +484,13 @@ async def test_a_page_reads_the_columns_each_field_declares(api, path, field, se
     for edge in everything["jobs"]["edges"]:
         edge["node"].pop("jsonLd")
     assert narrowed == everything
+
+
+def test_a_scope_changed_is_what_dataclasses_replace_makes_of_it():
+    results, counting = SearchResults(30), Counting()
+    scope = Scope("jobboard", (true(),))
+    changed = scope.cacheable(results, "jobboard", 3).counted_by(None).recording(counting)
+    assert changed == replace(
+        scope, results=results, cache_key=("jobboard", 3), counts=None, counting=counting
+    )
+    assert scope.results is None and scope.counting is None  # the scope itself unchanged

@@ -157,17 +157,24 @@ class Scope:
         """This scope's results may be kept in ``results`` under ``key`` and reused by
         any viewer: the key must change whenever the results could (the site's settings
         version and its pool's data version)."""
-        return replace(self, results=results, cache_key=key)
+        return self._with(results=results, cache_key=key)
 
     def counted_by(self, counts: CountsInMemory) -> Scope:
         """This scope's totals, facets and histograms may be counted by ``counts`` (the
         facet index of its site), which must show exactly this scope's postings."""
-        return replace(self, counts=counts)
+        return self._with(counts=counts)
 
     def recording(self, counting: Counting) -> Scope:
         """Where its counts are worked out (kept, from memory, by SQL) is recorded in
         ``counting``: one request's."""
-        return replace(self, counting=counting)
+        return self._with(counting=counting)
+
+    def _with(self, **changes: Any) -> Scope:
+        """This scope with ``changes``: what dataclasses.replace makes of it (no field of
+        it computed at init) without working out its fields again, three times a search."""
+        changed = object.__new__(Scope)
+        changed.__dict__.update(self.__dict__, **changes)
+        return changed
 
     def counted_by_sql(self) -> None:
         if self.counting is not None:
