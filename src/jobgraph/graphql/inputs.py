@@ -102,6 +102,21 @@ def convert_inputs(schema: Schema) -> None:
             definition.from_input = _builder(definition, schema)
 
 
+def pin_argument_names(schema: Schema) -> None:
+    """Give every field argument of ``schema`` its GraphQL name, the one Strawberry gives it:
+    Strawberry converts an argument's Python name to camelCase on every call of its field
+    (``convert_arguments``), a root field's half a dozen on every request."""
+    names = schema.config.name_converter
+    for known in schema.schema_converter.type_map.values():
+        definition = known.definition
+        if not isinstance(definition, StrawberryObjectDefinition) or definition.is_input:
+            continue
+        for field in definition.fields:
+            for argument in field.arguments:
+                if argument.graphql_name is None:
+                    argument.graphql_name = names.from_argument(argument)
+
+
 def input_definitions(schema: Schema) -> list[StrawberryObjectDefinition]:
     """The schema's input types."""
     return [

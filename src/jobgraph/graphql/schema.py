@@ -17,7 +17,7 @@ from jobgraph.communications.schema import CommunicationsMutation, Communication
 from jobgraph.graphql.admission import Admission
 from jobgraph.graphql.compiled import PlannedReads
 from jobgraph.graphql.execution import LeanExecutionContext
-from jobgraph.graphql.inputs import convert_inputs
+from jobgraph.graphql.inputs import convert_inputs, pin_argument_names
 from jobgraph.graphql.replicas import ReadsAfterWrites
 from jobgraph.graphql.stages import StagedExtensionsRunner, hook_table
 from jobgraph.graphql.visibility import IntrospectionVisibility
@@ -137,8 +137,10 @@ schema = JobgraphSchema(
         PlannedReads,
     ],
 )
-# Input objects built by a conversion worked out once per type (graphql/inputs.py).
+# Input objects built by a conversion worked out once per type, arguments named once
+# (graphql/inputs.py).
 convert_inputs(schema)
+pin_argument_names(schema)
 
 
 def schema_sdl() -> str:
