@@ -65,6 +65,9 @@ __all__ = [
     "SalaryPeriod",
 ]
 
+# An instance made without its __init__ (``Job.of``, ``Company.of``).
+_new = object.__new__
+
 strawberry.enum(Category, description="The kind of work.")
 strawberry.enum(EmploymentType, name="EmploymentType")
 strawberry.enum(RemoteOption, name="RemoteOption")
@@ -89,7 +92,11 @@ class Company:
 
     @classmethod
     def of(cls, row: CompanyRow) -> Company:
-        return cls(id=show_id(row.id), name=row.name, row=row)
+        # Every field set at once, as __init__ would set them (a search page makes one
+        # per posting; tests/jobs/test_types.py holds both alike).
+        company = _new(cls)
+        company.__dict__ = {"id": show_id(row.id), "name": row.name, "row": row}
+        return company
 
     @strawberry.field(metadata=derived("description"))
     def description(self) -> str:
@@ -239,14 +246,18 @@ class Job:
 
     @classmethod
     def of(cls, row: JobPosting, company: CompanyRow | None = None) -> Job:
-        return cls(
-            id=show_id(row.id),
-            title=row.title,
-            tags=row.tags,
-            row=row,
-            company_row=company,
-            loaded_company=Company.of(company) if company is not None else None,
-        )
+        # Every field set at once, as __init__ would set them (a search page makes fifty;
+        # tests/jobs/test_types.py holds both alike).
+        job = _new(cls)
+        job.__dict__ = {
+            "id": show_id(row.id),
+            "title": row.title,
+            "tags": row.tags,
+            "row": row,
+            "company_row": company,
+            "loaded_company": Company.of(company) if company is not None else None,
+        }
+        return job
 
     @strawberry.field(metadata=derived("description"))
     def description(self) -> str:
