@@ -712,7 +712,9 @@ async def search_page(
     query = await normalized(db, query)
 
     posting, of_company = _views(reads)
-    ends = len(posting.columns), len(posting.columns) + len(of_company.columns)
+    # Where a row's posting ends, then its company: its cursor's columns follow.
+    posting_end = len(posting.columns)
+    company_end = posting_end + len(of_company.columns)
 
     async def compute() -> Page:
         statement = page_statement(scope, query, size, after, reads)
@@ -721,11 +723,12 @@ async def search_page(
             kept_rows(db, statement, alone) if after is None else plain_rows(db, statement)
         )
         shown = rows[:size]
+        as_posting, as_company = posting.row, of_company.row
         return Page(
             # Read-only rows answering the models' attributes (see RowView).
-            rows=[posting.row(row[: ends[0]]) for row in shown],
-            companies=[of_company.row(row[ends[0] : ends[1]]) for row in shown],
-            cursors=[encode_cursor(row[ends[1] :]) for row in shown],
+            rows=[as_posting(row[:posting_end]) for row in shown],
+            companies=[as_company(row[posting_end:company_end]) for row in shown],
+            cursors=[encode_cursor(row[company_end:]) for row in shown],
             has_next=len(rows) > size,
         )
 
