@@ -186,3 +186,18 @@ def test_a_resumes_fields_are_read_off_it_but_its_address():
     resume = schema._schema.type_map["Resume"]
     on_the_full_path = {name for name, field in resume.fields.items() if _derived(field) is None}
     assert on_the_full_path == {"email"}
+
+
+async def test_a_kept_page_asked_by_several_documents_answers_each_its_own_selection(
+    api, unmetered
+):
+    """A kept page keeps the response its last document's shaper made of it: another
+    document asking the same page between two requests of the first still gets its own
+    selection, and the first its own again, each what graphql-core answers."""
+    short = "{ jobs(first: 5, sort: NEWEST) { edges { node { id } } } }"
+    long = "{ jobs(first: 5, sort: NEWEST) { edges { cursor node { title id tags } } } }"
+    answers = {}
+    for query in (short, long, short, long, long):
+        answer = await both_ways(api, query, tenant="kansai-jobs")
+        assert answers.setdefault(query, answer) == answer
+    assert answers[short] != answers[long] and b'"title"' in answers[long]

@@ -113,6 +113,19 @@ def arguments_key(arguments: dict[str, Any]) -> tuple[object, ...]:
     return tuple(sorted((name, frozen(value)) for name, value in arguments.items()))
 
 
+class KeptList(list[Any]):
+    """A list of a field's objects kept for many requests (a kept search page's edges):
+    the execution keeps the response it shaped of them with it (``shaped``: the shaper's
+    key and its response), so that the next request of the same document shapes nothing.
+    One response is kept, the last document's; whoever keeps the list counts its bytes."""
+
+    __slots__ = ("shaped",)
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self.shaped: tuple[object, list[Any]] | None = None
+
+
 def keyless() -> dict[str, bool]:
     return {KEYLESS: True}
 

@@ -44,6 +44,7 @@ from jobgraph.fields import (
     DERIVED,
     PRELOADED,
     PRELOADED_BY_ARGUMENTS,
+    KeptList,
     arguments_key,
     literal_arguments,
 )
@@ -367,7 +368,7 @@ def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
     the shape cannot take ending it with _NOT_PLAIN (as it would end every shaper above
     it), each response built in one go. It does what a loop over ``steps`` and the nested
     shapers' would, without a call and a lookup per field and item."""
-    namespace: dict[str, Any] = {"NOT": _NOT_PLAIN, "STRINGS": _STRINGS}
+    namespace: dict[str, Any] = {"NOT": _NOT_PLAIN, "STRINGS": _STRINGS, "KEPT": KeptList}
     lines = ["def shape(source):"]
     shaped = _shaping(steps, "source", "    ", lines, namespace, itertools.count(), 0)
     lines.append(f"    return {shaped}")
@@ -442,19 +443,29 @@ def _shaping(
                 f"{indent}else:",
             ]
             if nested.listed:
-                item, body = f"i{index}", inner + "    "
+                # A kept list's response, shaped by this shaper before, is taken as it is.
+                memo, key, shaping = f"m{index}", f"key{index}", inner + "    "
+                namespace[key] = object()  # this shaper's, for the lists it shapes
+                item, body = f"i{index}", shaping + "    "
                 missing = (
                     "return NOT" if nested.items_non_null else f"{value}.append(None); continue"
                 )
                 lines += [
-                    f"{inner}{value} = []",
-                    f"{inner}for {item} in {got}:",
+                    f"{inner}{memo} = {got}.shaped if type({got}) is KEPT else None",
+                    f"{inner}if {memo} is not None and {memo}[0] is {key}:",
+                    f"{inner}    {value} = {memo}[1]",
+                    f"{inner}else:",
+                    f"{shaping}{value} = []",
+                    f"{shaping}for {item} in {got}:",
                     f"{body}if {item} is None: {missing}",
                 ]
                 shaped = _shaping(
                     nested.shape.steps, item, body, lines, namespace, numbers, depth + 1
                 )
-                lines.append(f"{body}{value}.append({shaped})")
+                lines += [
+                    f"{body}{value}.append({shaped})",
+                    f"{shaping}if type({got}) is KEPT: {got}.shaped = ({key}, {value})",
+                ]
             else:
                 shaped = _shaping(
                     nested.shape.steps, got, inner, lines, namespace, numbers, depth + 1

@@ -44,7 +44,7 @@ from jobgraph.caches import Cache, CacheEvent, Caches, CacheSpec, each, text_byt
 from jobgraph.db.engine import kept_rows, plain_rows
 from jobgraph.db.views import RowView
 from jobgraph.errors import BadUserInput
-from jobgraph.fields import Counting
+from jobgraph.fields import Counting, KeptList
 from jobgraph.jobs.enums import (
     Category,
     EmploymentType,
@@ -471,8 +471,9 @@ class Page:
     companies: list[Company]  # of each row
     cursors: list[str]
     has_next: bool
-    # What the API shows of it, built once however often a kept page is asked for.
-    _shown: list[Any] = field(default_factory=list, compare=False, repr=False)
+    # What the API shows of it, built once however often a kept page is asked for; the
+    # execution keeps with it the response it shaped of it (fields.KeptList).
+    _shown: KeptList = field(default_factory=KeptList, compare=False, repr=False)
 
     def shown(self, build: Callable[[], list[Any]]) -> list[Any]:
         if not self._shown and self.rows:
@@ -644,8 +645,10 @@ def _page_statement(
     )
 
 
-# A kept posting row with its company's (measured with tracemalloc: about 3 KB).
-ROW_BYTES = 4 * 1024
+# A kept posting row with its company's and what the API shows of them (measured with
+# tracemalloc: about 3 KB), and the response shaped of it, kept with it (three dicts and
+# a list: under 1 KB).
+ROW_BYTES = 5 * 1024
 KEPT_RESULTS: CacheSpec[tuple[Any, ...], tuple[float, Any]] = CacheSpec(
     "search_results",
     key="a site's version, its pool's data version and a search (see SearchResults)",
