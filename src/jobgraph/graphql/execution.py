@@ -25,8 +25,10 @@ from typing import Any, cast
 
 from graphql import (
     FieldNode,
+    GraphQLBoolean,
     GraphQLField,
     GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -62,18 +64,37 @@ def _leaf(graphql_type: Any) -> Callable[[Any], Any] | None:
     if not is_leaf_type(inner):
         return None
     coerce = inner.coerce_output_value
-    # A string is its own String or ID (what graphql-core's serialisers answer for one).
-    as_is = str if inner in (GraphQLString, GraphQLID) else None
+    # A string is its own String or ID, a bool its own Boolean, an int in range its own Int
+    # (what graphql-core's serialisers answer for them).
+    as_is = _OWN_TYPES.get(inner)
+    small_int = inner is GraphQLInt
 
     def complete(value: Any) -> Any:
         if value is None:
             return _NOT_PLAIN if non_null else None
         if type(value) is as_is:
             return value
+        if small_int and type(value) is int and _MIN_INT <= value <= _MAX_INT:
+            return value
         coerced = coerce(value)
         return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
 
     return complete
+
+
+_OWN_TYPES: dict[Any, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+_MIN_INT, _MAX_INT = -(2**31), 2**31 - 1  # GraphQL's Int: 32 bits
+
+
+def _own_value(graphql_type: Any) -> str | None:
+    """The condition, on a value named ``{v}``, under which a leaf of ``graphql_type`` is
+    its own response (as ``_leaf``'s completer decides), for the shaper's compiler; None
+    where every value is completed."""
+    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    if inner is GraphQLInt:
+        return f"type({{v}}) is int and {_MIN_INT} <= {{v}} <= {_MAX_INT}"
+    own = _OWN_TYPES.get(inner)
+    return None if own is None else f"type({{v}}) is {own.__name__}"
 
 
 def _of_strings(graphql_type: Any) -> bool:
@@ -170,7 +191,7 @@ def _reader(field: GraphQLField) -> Reader | None:
         return None
     whole = _leaf(field.type)
     if whole is not None:
-        return _LeafReader(_plain_name(field), value_of, whole, _of_strings(field.type))
+        return _LeafReader(_plain_name(field), value_of, whole, _own_value(field.type))
     non_null = isinstance(field.type, GraphQLNonNull)
     listed = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
     if not isinstance(listed, GraphQLList):
@@ -218,19 +239,19 @@ class _LeafReader:
     """A plain or derived leaf field's value, completed: what the shaper's compiler writes
     inline where the field is a plain attribute (``_shaper_of``)."""
 
-    __slots__ = ("attribute", "complete", "strings", "value_of")
+    __slots__ = ("attribute", "complete", "own", "value_of")
 
     def __init__(
         self,
         attribute: str | None,
         value_of: Callable[[Any], Any],
         complete: Callable[[Any], Any],
-        strings: bool,
+        own: str | None,
     ) -> None:
         self.attribute = attribute
         self.value_of = value_of
         self.complete = complete
-        self.strings = strings  # a String or an ID: a str is its own value
+        self.own = own  # when a value is its own response (``_own_value``), or None
 
     def __call__(self, source: Any) -> Any:
         return self.complete(self.value_of(source))
@@ -421,9 +442,9 @@ def _shaping(
         elif isinstance(step, _LeafReader) and _identifier(step.attribute):
             namespace[f"complete{index}"] = step.complete
             lines.append(f"{indent}{value} = {source}.{step.attribute}")
-            if step.strings:
+            if step.own is not None:
                 lines += [
-                    f"{indent}if type({value}) is not str:",
+                    f"{indent}if not ({step.own.format(v=value)}):",
                     f"{indent}    {value} = complete{index}({value})",
                     f"    {check}",
                 ]
