@@ -41,6 +41,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
@@ -475,7 +476,10 @@ class SiteCounts:
                 for value, bitmap in index.values[facet].items()
                 if (count := counted_in(bitmap))
             ]
-            counts.sort(key=lambda pair: (-pair[1], pair[0]))
+            # Most first, ties by value: two sorts by C's keys (a sort keeps ties' order),
+            # not a Python key a value.
+            counts.sort(key=_VALUE)
+            counts.sort(key=_COUNT, reverse=True)
             facets[facet] = counts[:MAX_FACET_VALUES]
         return len(everything), facets
 
@@ -606,6 +610,9 @@ class SiteCounts:
                 return None
             found[name] = kept if isinstance(kept, FrozenBitMap) else FrozenBitMap(kept)
         return found
+
+
+_VALUE, _COUNT = itemgetter(0), itemgetter(1)
 
 
 def _text_key(index: FacetIndex, query: JobQuery) -> tuple[Any, ...]:
