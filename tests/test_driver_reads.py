@@ -6,7 +6,7 @@ import contextlib
 
 from sqlalchemy import func, select, text
 
-from jobgraph.db.driver import POOL_SETTING
+from jobgraph.db.driver import POOL_SETTING, READS_ALONE
 from jobgraph.db.engine import bind_pool, create_engine, kept_rows, plain_rows, session_factory
 from jobgraph.jobs.enums import JobSort, RemoteOption
 from jobgraph.jobs.models import JobPosting
@@ -57,11 +57,12 @@ async def test_a_read_alone_is_the_same_page_without_a_transaction(api):
     assert alone == in_the_session
 
 
-async def test_a_pool_a_read_alone_left_on_its_connection_is_cleared_before_any_other_use(
+async def test_a_pool_a_read_alone_leaves_on_its_connection_reaches_no_other_use(
     database,
 ):
-    """A read alone leaves its pool as its connection's setting, for the next read alone:
-    a session's transaction, or a connection used without one, never sees it."""
+    """A read alone leaves its pool as its connection's setting, for the next read alone
+    (of another pool: set anew): a session's transaction, or a connection used without
+    one, never sees it (reads alone have connections of their own)."""
     engine = create_engine(database.app, Settings(db_pool_size=1))
     sessions = session_factory(engine)
     setting = text(f"SELECT pg_backend_pid(), current_setting('{POOL_SETTING}', true)")
@@ -117,7 +118,7 @@ async def test_a_read_alone_stopped_mid_statement_leaves_no_connection_behind(ap
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    assert services.engine.pool.checkedout() == 0
+    assert READS_ALONE[services.engine.sync_engine].in_use() == 0
     for _ in range(services.settings.db_pool_size + 1):  # every pooled connection in turn
         async with bind_pool(services.sessions(), "jobboard") as session:
             rows = await kept_rows(session, select(JobPosting.id).limit(5), alone=True)
@@ -138,3 +139,18 @@ async def test_a_read_alone_replaces_connections_the_server_dropped(api, databas
     )
     async with bind_pool(services.sessions(), "jobboard") as session:
         assert len(await kept_rows(session, statement, alone=True)) == 5
+
+
+async def test_a_disposed_engine_closes_its_connections_of_reads_alone(database, database_server):
+    """Reads alone have connections of their own beside the engine's pool: they close
+    with the engine, and none is left open on the server."""
+    engine = create_engine(database.app, Settings(db_pool_size=2))
+    async with bind_pool(session_factory(engine)(), "jobboard") as session:
+        [(backend,)] = await kept_rows(session, select(func.pg_backend_pid()), alone=True)
+    assert READS_ALONE[engine.sync_engine].in_use() == 0
+    alive = f"SELECT 1 FROM pg_stat_activity WHERE pid = {int(backend)}"
+    assert await database_server.fetch(alive)
+    await engine.dispose()
+    async with asyncio.timeout(10):
+        while await database_server.fetch(alive):
+            pass  # each check is a round trip; the server ends the backend as it sees the close

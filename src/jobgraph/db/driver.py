@@ -10,21 +10,23 @@ every transaction does (``engine.py``): the same transaction, the same pool, the
 replica or primary as the session's other statements.
 
 A read that is all its request asks of the database (a search page without counts) runs
-instead alone, in the implicit transaction of its one statement, on a pooled connection
-that carries the request's pool as its session's setting: one round trip where a
+instead alone, in the implicit transaction of its one statement, on a connection of reads
+alone (``ReadsAlone``: an asyncpg pool beside the engine's, as large, that nothing else
+uses) that carries the request's pool as its session's setting: one round trip where a
 transaction of its own took three (BEGIN with the setting, the page, ROLLBACK). The
-connection keeps that setting for the next read alone of the same pool; any other use of
-it clears the setting first, in the probe every checkout sends anyway (``engine.py``), so
-that a transaction never sees a pool it did not set. Behind a transaction pooler, where a
-session's setting may stay on a server another client gets next, the read keeps its
-transaction of its own. Its rows are what the session would have read at READ COMMITTED:
-what was committed when the statement started.
+connection keeps that setting for the next read alone of the same pool; no transaction
+ever runs on it, so none sees a pool it did not set. Taking one is asyncpg's: a checkout
+from SQLAlchemy's pool cost two greenlets and its bookkeeping, more than the read's own
+Python. Behind a transaction pooler, where a session's setting may stay on a server
+another client gets next, the read keeps its transaction of its own. Its rows are what
+the session would have read at READ COMMITTED: what was committed when the statement
+started.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -33,7 +35,6 @@ import asyncpg
 from sqlalchemy import ARRAY, Engine, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import greenlet_spawn
 
 from jobgraph.caches import CacheSpec, each
 
@@ -155,23 +156,67 @@ def _in_transaction(pool_id: str, timeouts: dict[str, str]) -> str:
     return f"BEGIN; SELECT {calls}"
 
 
-# Set while a read checks out a connection whose first statement probes it anyway: the
-# pool's ping on checkout (engine.py) is then a round trip for nothing.
-PROBES_ITSELF: ContextVar[bool] = ContextVar("jobgraph_probes_itself", default=False)
+class AloneConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg is untyped
+    """A connection of reads alone: it knows the pool its session carries (None: none)."""
 
-# The pool a pooled connection's session carries as its setting (a read alone set it),
-# by driver connection: a new connection carries none.
-CARRIED_POOL: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
+    __slots__ = ("_carried",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._carried: str | None = None
+
+    def carried(self) -> str | None:
+        return self._carried
+
+    def carries(self, pool_id: str) -> None:
+        self._carried = pool_id
 
 
-def carries_pool(driver: Any) -> bool:
-    return driver in CARRIED_POOL
+async def _kept_as_is(_connection: Any) -> None:
+    """A connection of reads alone goes back as it is: its pool setting is kept for the
+    next read (asyncpg's reset would clear it with a statement of its own)."""
 
 
-def forget_pool(driver: Any) -> str:
-    """The message that clears a connection's pool, to send before any other use of it."""
-    CARRIED_POOL.pop(driver, None)
-    return _carried("")
+class ReadsAlone:
+    """The connections reads alone run on, of one engine's database: at most ``most`` (the
+    engine's pool size), opened as a read first needs one, each carrying the pool of its
+    last read, closed with the engine (``close``)."""
+
+    def __init__(self, connect: dict[str, Any], most: int) -> None:
+        self.most = most
+        self._connect = connect  # asyncpg.connect's arguments
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(
+                        min_size=0,
+                        max_size=self.most,
+                        connection_class=AloneConnection,
+                        reset=_kept_as_is,
+                        # No timer armed at each release; a connection the server closed
+                        # is replaced where a read finds it so.
+                        max_inactive_connection_lifetime=0,
+                        **self._connect,
+                    )
+        return self._pool
+
+    def in_use(self) -> int:
+        """How many of its connections a read holds now."""
+        pool = self._pool
+        return 0 if pool is None else pool.get_size() - pool.get_idle_size()
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()  # nothing runs on them once their engine is disposed
+
+
+# Each engine's connections of reads alone (db/engine.py's create_engine registers them).
+READS_ALONE: WeakKeyDictionary[Engine, ReadsAlone] = WeakKeyDictionary()
 
 
 # What the driver says of a connection the server closed, depending on how far it got
@@ -196,38 +241,32 @@ def _dropped(error: BaseException) -> bool:
 async def read_alone(
     engine: Engine, pool_id: str, select: DriverSelect, timeouts: dict[str, str] | None
 ) -> list[Any]:
-    """The rows of ``select`` read alone for ``pool_id`` on a connection of ``engine``'s
-    pool (see the module's doc; ``timeouts``: those a transaction pooler makes each
-    transaction set). Its first message probes the connection, as the pool's ping would:
-    one found dead is dropped and the next one tried (after a restart, every pooled
-    connection may be); a read is safe to send again."""
-    attempts = engine.pool.size() + 1  # type: ignore[attr-defined]
-    for attempt in range(1, attempts + 1):
-        probing = PROBES_ITSELF.set(True)
-        try:
-            connection = await greenlet_spawn(engine.raw_connection)
-        finally:
-            PROBES_ITSELF.reset(probing)
-        driver = connection.driver_connection
-        assert driver is not None
+    """The rows of ``select`` read alone for ``pool_id`` on a connection of reads alone of
+    ``engine``'s database (see the module's doc; ``timeouts``: those a transaction pooler
+    makes each transaction set). Its first message probes the connection: one found dead
+    is dropped and the next one tried (after a restart, every open one may be); a read is
+    safe to send again."""
+    lane = READS_ALONE[engine]
+    pool = await lane.pool()
+    for attempt in range(1, lane.most + 2):
+        connection = await pool.acquire()
         try:
             if timeouts is not None:
-                await driver.execute(_in_transaction(pool_id, timeouts))
-                rows = await select.fetch(driver)
-                await driver.execute("ROLLBACK")  # it only read
+                await connection.execute(_in_transaction(pool_id, timeouts))
+                rows = await select.fetch(connection)
+                await connection.execute("ROLLBACK")  # it only read
             else:
-                if CARRIED_POOL.get(driver) != pool_id:
-                    await driver.execute(_carried(pool_id))
-                    CARRIED_POOL[driver] = pool_id
-                rows = await select.fetch(driver)
+                if connection.carried() != pool_id:
+                    await connection.execute(_carried(pool_id))
+                    connection.carries(pool_id)
+                rows = await select.fetch(connection)
         except BaseException as error:
-            # Whatever state a failure or a cancellation left it in, it leaves the pool.
-            if connection.is_valid:
-                await greenlet_spawn(connection.invalidate)
-            if isinstance(error, Exception) and _dropped(error) and attempt < attempts:
+            # Whatever state a failure or a cancellation left it in, it is closed.
+            connection.terminate()
+            if isinstance(error, Exception) and _dropped(error) and attempt <= lane.most:
                 continue
             raise
         finally:
-            await greenlet_spawn(connection.close)
+            await pool.release(connection)
         return rows
     raise AssertionError("unreachable: the last attempt returns or raises")

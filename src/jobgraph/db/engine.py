@@ -25,10 +25,9 @@ from sqlalchemy.util.concurrency import await_
 
 from jobgraph.db.driver import (
     POOL_SETTING,
-    PROBES_ITSELF,
-    carries_pool,
+    READS_ALONE,
+    ReadsAlone,
     driver_select,
-    forget_pool,
     read_alone,
     reads_alone,
 )
@@ -70,8 +69,27 @@ def create_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
     if settings.transaction_pooling:
         _per_transaction[engine.sync_engine] = timeouts
     event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
+    _reads_alone(engine, connect_args, settings.db_pool_size)
     StatementCounter.attach(engine)
     return engine
+
+
+# What create_engine's connect_args say to SQLAlchemy's adapter, not to asyncpg.
+_ADAPTER_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
+
+
+def _reads_alone(engine: AsyncEngine, connect_args: dict[str, Any], most: int) -> None:
+    """The engine's connections of reads alone (db/driver.py): asyncpg's, to the same
+    database with the same settings, closed with the engine."""
+    sync = engine.sync_engine
+    _args, options = sync.dialect.create_connect_args(sync.url)
+    connect = {**options, **connect_args}
+    lane = ReadsAlone(
+        {key: value for key, value in connect.items() if key not in _ADAPTER_ONLY}, most
+    )
+    READS_ALONE[sync] = lane
+    # Disposing runs in a greenlet (AsyncEngine.dispose): the lane closes in it.
+    event.listen(sync, "engine_disposed", lambda _engine: await_(lane.close()))
 
 
 def _unique_statement_name() -> str:
@@ -90,14 +108,8 @@ def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     ROLLBACK (three round trips); one simple-protocol query is one, and is safe under
     PgBouncer's transaction mode too (no prepared statement)."""
     driver = dbapi_connection.driver_connection
-    if PROBES_ITSELF.get():  # its first statement probes it (db/driver.py)
-        if driver.is_closed():
-            raise DisconnectionError("closed connection")
-        return
-    # A pool a read alone left as the session's setting is cleared by the probe itself.
-    probe = forget_pool(driver) if carries_pool(driver) else "SELECT 1"
     try:
-        await_(driver.execute(probe))
+        await_(driver.execute("SELECT 1"))
     except Exception as error:  # any failure: the pool discards it and tries another
         raise DisconnectionError(f"dropped connection ({type(error).__name__})") from error
 
