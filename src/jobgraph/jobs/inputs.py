@@ -100,6 +100,11 @@ def _line(text: str | None) -> str | None:
     return found.name
 
 
+# A search without a filter, one for all: a filter never changes (frozen, its lists never
+# appended to), and a frozen dataclass sets each of its thirteen fields one by one.
+NO_FILTER = search.JobFilter()
+
+
 def job_query(
     text: str | None,
     filter: JobFilterInput | None,
@@ -118,7 +123,7 @@ def job_query(
         )
     return search.JobQuery(
         text=text,
-        filter=filter.to_filter() if filter else search.JobFilter(),
+        filter=filter.to_filter() if filter else NO_FILTER,
         sort=sort,
         max_per_company=max_per_company,
     )
