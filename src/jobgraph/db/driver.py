@@ -209,7 +209,7 @@ class ReadsAlone:
         pool = self._pool
         return 0 if pool is None else pool.get_size() - pool.get_idle_size()
 
-    async def close(self) -> None:
+    def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.terminate()  # nothing runs on them once their engine is disposed
@@ -249,6 +249,8 @@ async def read_alone(
     lane = READS_ALONE[engine]
     pool = await lane.pool()
     for attempt in range(1, lane.most + 2):
+        # With every connection busy, it waits as long as its request may
+        # (JOBGRAPH_REQUEST_TIMEOUT_S); asyncpg's own timeout would start a task each time.
         connection = await pool.acquire()
         try:
             if timeouts is not None:

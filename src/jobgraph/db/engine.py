@@ -88,8 +88,7 @@ def _reads_alone(engine: AsyncEngine, connect_args: dict[str, Any], most: int) -
         {key: value for key, value in connect.items() if key not in _ADAPTER_ONLY}, most
     )
     READS_ALONE[sync] = lane
-    # Disposing runs in a greenlet (AsyncEngine.dispose): the lane closes in it.
-    event.listen(sync, "engine_disposed", lambda _engine: await_(lane.close()))
+    event.listen(sync, "engine_disposed", lambda _engine: lane.close())
 
 
 def _unique_statement_name() -> str:
