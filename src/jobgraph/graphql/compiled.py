@@ -9,7 +9,8 @@ field's selection is turned into a shaper (``LeanExecutionContext.value_shaper``
 request with that document then runs the same pipeline (every schema extension, every
 limit), and at execution the plan coerces its variables, calls each root field's resolver
 exactly as graphql-core would (the same function, with its permission classes and argument
-conversion, and a real resolve info), and shapes the result (``PlannedReads``, the
+conversion, and a real resolve info; a null the resolver's own default is, left to it),
+and shapes the result (``PlannedReads``, the
 schema's last extension). The result then leaves as every result does.
 
 Anything a plan does not take is executed by graphql-core as before: a document it cannot
@@ -159,6 +160,8 @@ def compile_plan(
             literal = literal_arguments(field, node)
         except GraphQLError:  # each request's coercion reports it
             literal = None
+        if literal is not None:
+            literal = _given(field, literal)
         root_fields.append(_RootField(response_name, field, node, info, shape, literal))
     kept = PLAN_BYTES + document_bytes(query, document)
     return Plan(document, operation, tuple(root_fields), kept)
@@ -166,6 +169,19 @@ def compile_plan(
 
 def _as_is(value: Any) -> Any:
     return value
+
+
+def _given(field: GraphQLField, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments a root resolver is called with, less each null its own default is
+    (its Python default None): the resolver gets the same value, and Strawberry does not
+    convert it on every request (a search's four nulls graphql-core fills in)."""
+    definition = field.extensions.get("strawberry-definition")
+    if definition is None:
+        return arguments
+    nulls = {argument.graphql_name for argument in definition.arguments if argument.default is None}
+    return {
+        name: value for name, value in arguments.items() if value is not None or name not in nulls
+    }
 
 
 @dataclass(frozen=True)
