@@ -59,8 +59,7 @@ Reader = Callable[[Any], Any]
 
 def _leaf(graphql_type: Any) -> Callable[[Any], Any] | None:
     """A completer of a leaf value of ``graphql_type`` (possibly non-null), or None."""
-    non_null = isinstance(graphql_type, GraphQLNonNull)
-    inner = graphql_type.of_type if non_null else graphql_type
+    non_null, inner = _unwrapped(graphql_type)
     if not is_leaf_type(inner):
         return None
     coerce = inner.coerce_output_value
@@ -90,7 +89,7 @@ def _own_value(graphql_type: Any) -> str | None:
     """The condition, on a value named ``{v}``, under which a leaf of ``graphql_type`` is
     its own response (as ``_leaf``'s completer decides), for the shaper's compiler; None
     where every value is completed."""
-    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    _non_null, inner = _unwrapped(graphql_type)
     if inner is GraphQLInt:
         return f"type({{v}}) is int and {_MIN_INT} <= {{v}} <= {_MAX_INT}"
     own = _OWN_TYPES.get(inner)
@@ -98,8 +97,8 @@ def _own_value(graphql_type: Any) -> str | None:
 
 
 def _of_strings(graphql_type: Any) -> bool:
-    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
-    return inner in (GraphQLString, GraphQLID)
+    """Whether a leaf of ``graphql_type`` is a String or an ID: a str is its own value."""
+    return _OWN_TYPES.get(_unwrapped(graphql_type)[1]) is str
 
 
 def _unguarded(field: GraphQLField, with_arguments: bool = False) -> Any:
