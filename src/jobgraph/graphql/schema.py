@@ -74,24 +74,26 @@ class KnownOperation(ExecutionContext):
 
     @property
     def operation_name(self) -> str | None:
-        known = self.__dict__.get("_known_name")
-        document = self.graphql_document
-        if known is None or known[0] is not document:
-            known = (document, ExecutionContext.operation_name.fget(self))  # type: ignore[attr-defined]
-            self.__dict__["_known_name"] = known
-        name: str | None = known[1]
+        name: str | None = self._per_document("_known_name", ExecutionContext.operation_name)
         return name
 
     @property
     def operation_type(self) -> OperationType:
-        known = self.__dict__.get("_known_type")
+        operation: OperationType = self._per_document(
+            "_known_type", ExecutionContext.operation_type
+        )
+        return operation
+
+    def _per_document(self, key: str, strawberrys: Any) -> Any:
+        """Strawberry's property ``strawberrys`` of this context, kept under ``key`` while
+        its document stays the same (one it raises, as Strawberry raises it, is not kept:
+        no document, an unknown operation name)."""
+        known = self.__dict__.get(key)
         document = self.graphql_document
         if known is None or known[0] is not document:
-            # Raised as Strawberry raises it (no document, an unknown name): nothing kept.
-            known = (document, ExecutionContext.operation_type.fget(self))  # type: ignore[attr-defined]
-            self.__dict__["_known_type"] = known
-        operation: OperationType = known[1]
-        return operation
+            known = (document, strawberrys.fget(self))
+            self.__dict__[key] = known
+        return known[1]
 
 
 class JobgraphSchema(strawberry.Schema):
