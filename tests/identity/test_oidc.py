@@ -6,7 +6,7 @@ import time
 import pytest
 from joserfc.jwk import RSAKey
 
-from tests.conftest import error_code
+from tests.conftest import database_name, error_code
 
 ME = "{ me { id email fullName } }"
 
@@ -30,6 +30,22 @@ async def test_a_provider_token_signs_in_and_maps_to_one_local_account(oidc_api,
     again = (await oidc_api.data(ME, tenant="jobboard", token=provider.token()))["me"]
     assert again["id"] == first["id"]
     assert provider.requests == 1, "the provider's keys are cached"
+
+
+async def test_the_account_a_first_sign_in_makes_is_kept_whatever_its_request_does(
+    oidc_api, provider, database, database_server
+):
+    # The proof's own transaction commits the new account before the query runs: a query
+    # the schema refuses does not take it back.
+    refused = await oidc_api.graphql(
+        "{ me { noSuchField } }", tenant="jobboard", token=provider.token()
+    )
+    assert error_code(refused) == "GRAPHQL_VALIDATION_FAILED", refused
+    [(accounts,)] = await database_server.fetch(
+        "SELECT count(*) FROM accounts WHERE email = 'ext.user@example.org'",
+        database_name(database),
+    )
+    assert accounts == 1
 
 
 async def test_provider_tokens_are_checked_like_our_own(oidc_api, provider):

@@ -87,6 +87,19 @@ async def test_resume_search_finds_only_searchable_resumes_with_personal_data_wi
     assert len(found) == 20
 
 
+async def test_a_signed_in_search_is_proved_and_read_in_one_transaction(api):
+    employer = await employer_of(api, "jobboard")
+    search = (SEARCH, {"c": employer.company_id})
+    await api.data(*search, tenant="jobboard", token=employer.token)
+    before = api.statements.count
+    assert (await api.data(*search, tenant="jobboard", token=employer.token))["searchCandidates"]
+    sent = list(api.statements.recent)[before - api.statements.count :]
+    # The pool set once (a transaction for the proof and another for the reads would set
+    # it twice), the token's session proved, the page of resumes.
+    assert len(sent) == 3, sent
+    assert "set_config" in sent[0] and "auth_sessions" in sent[1] and "FROM resumes" in sent[2]
+
+
 async def test_candidate_ids_are_stable_per_employer_and_differ_between_employers(api):
     first = await employer_of(api, "jobboard")
     ids = [
@@ -133,6 +146,33 @@ async def test_public_profiles_show_the_public_fields_only_where_offered(api):
         check(profile, EXPECTED[("community", "public")])
     assert (await api.data(PUBLIC, tenant="jobboard"))["publicProfiles"] == []
     assert "+81-90" not in json.dumps(profiles) and "@community.test" not in json.dumps(profiles)
+
+
+async def test_a_page_of_profiles_is_read_and_recorded_in_one_transaction(api):
+    await api.data(PUBLIC, tenant="community")
+    before = api.statements.count
+    assert len((await api.data(PUBLIC, tenant="community"))["publicProfiles"]) == 10
+    sent = list(api.statements.recent)[before - api.statements.count :]
+    # The pool set once (a second transaction would set it again), the page, its record.
+    assert len(sent) == 3, sent
+    assert "set_config" in sent[0] and "FROM resumes" in sent[1]
+    assert sent[2].startswith("INSERT INTO disclosures")
+
+
+async def test_profiles_whose_record_cannot_be_written_are_not_shown(
+    api, database, database_server
+):
+    name = database_name(database)
+    await database_server.execute("REVOKE INSERT ON disclosures FROM jobgraph_app", name)
+    try:
+        body = await api.graphql(PUBLIC, tenant="community")
+    finally:
+        await database_server.execute("GRANT INSERT ON disclosures TO jobgraph_app", name)
+    assert body["data"] is None, body
+    assert error_code(body) == "INTERNAL", body  # logged with its cause
+    assert "+81-90" not in json.dumps(body) and "Seeker" not in json.dumps(body)
+    # Nothing was left half done: the next request reads and records as before.
+    assert len((await api.data(PUBLIC, tenant="community"))["publicProfiles"]) == 10
 
 
 async def test_every_query_shape_gets_the_same_answer_and_one_record(api):

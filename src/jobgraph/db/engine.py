@@ -288,6 +288,20 @@ def _set_pool_for_transaction(session: Session, _transaction: Any, connection: A
         connection.execute(_SET_POOL, {"pool": pool_id})
 
 
+_FLUSHED = "jobgraph.flushed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED] = True
+
+
+def flushed(session: AsyncSession) -> bool:
+    """Whether the session has written changes since it was last asked (its writes are
+    flushed to the database before they commit: ``new`` and ``dirty`` are empty then)."""
+    return bool(session.sync_session.info.pop(_FLUSHED, False))
+
+
 _counters: WeakKeyDictionary[Engine, StatementCounter] = WeakKeyDictionary()
 
 

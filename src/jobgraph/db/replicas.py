@@ -51,6 +51,11 @@ def write_to_primary(session: Any) -> None:
     session.sync_session.info.pop(_READ_FROM, None)
 
 
+def on_primary(session: Any) -> bool:
+    """Whether this session reads from the primary (its reads not sent to a replica)."""
+    return _READ_FROM not in session.sync_session.info
+
+
 class ReplicaHealth:
     """Whether the read replica answers. A connection to it that fails (refused, or dropped
     under a statement) marks it away: the request that met the failure is answered

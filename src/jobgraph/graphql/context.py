@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from jobgraph.db.engine import bind_pool
-from jobgraph.db.replicas import write_to_primary
+from jobgraph.db.replicas import on_primary, write_to_primary
 from jobgraph.errors import BadUserInput, TenantUnknown
 from jobgraph.fields import Counting
 from jobgraph.graphql.execution import KeptWork
@@ -131,6 +131,26 @@ class Context:
             self.services.live.rolled_back(self.db)
             raise
         await self.services.live.committed(self.db)
+
+    async def record_disclosures(self) -> None:
+        """What the request showed so far, written as disclosed. Where the transaction that
+        read it is still open, unchanged and on the primary, in it, with one commit: no
+        second checkout, BEGIN and COMMIT for a page of resumes. Where that fails (its
+        transaction broken by a field's error), or there is none, in one of its own."""
+        db, recorder = self.db, self.disclosures
+        if db.in_transaction() and not (db.new or db.dirty or db.deleted) and on_primary(db):
+            try:
+                await recorder.flush(db, self.tenant, self.viewer.actor)
+                await db.commit()
+            except Exception:
+                await db.rollback()
+            else:
+                await self.services.live.committed(db)
+                recorder.clear()
+                return
+        async with self.transaction() as db:
+            await recorder.flush(db, self.tenant, self.viewer.actor)
+        recorder.clear()
 
     def site(self, slug: str) -> Tenant:
         """A site of this request's pool by its slug (where an application was made)."""

@@ -55,4 +55,6 @@ async def route_query(context: Context) -> None:
     if services.replica_health is not None and services.replica_health.away:
         return
     if not await writers.any_of(*writer_keys(context)):
+        if context.db.in_transaction():  # the viewer's proof: its primary connection back
+            await context.db.commit()
         read_from(context.db, replica.sync_engine)

@@ -57,8 +57,7 @@ async def _recorded(context: Context | None) -> GraphQLError | None:
     if context is None or not context.disclosures.pending:
         return None
     try:
-        async with context.transaction() as db:
-            await context.disclosures.flush(db, context.tenant, context.viewer.actor)
+        await context.record_disclosures()
     except Exception as error:
         return GraphQLError("The disclosure record could not be written.", original_error=error)
     return None

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from jobgraph.db.engine import flushed
 from jobgraph.errors import Forbidden, JobgraphError, Unauthenticated, error_response
 from jobgraph.http_security import origin_allowed
 from jobgraph.identity.models import OperatorSession
@@ -43,8 +44,7 @@ class Authentication:
         headers = request_headers(scope)
         try:
             if "authorization" in headers or "x-site-key" in headers:
-                async with state.db.begin():  # credentials are proved in the database
-                    viewer = await viewer_from(headers, state.tenant, state.db, services)
+                viewer = await proved(headers, state.tenant, state.db, services)
             else:
                 viewer = Viewer.anonymous()
             if viewer.kind is ViewerKind.ANONYMOUS and not state.anonymous_counted:
@@ -66,6 +66,24 @@ class Authentication:
             return
         state.viewer = viewer
         await self.app(scope, receive, send)
+
+
+async def proved(
+    credentials: Mapping[str, str], tenant: Tenant, db: AsyncSession, services: Any
+) -> Viewer:
+    """``viewer_from`` in a transaction the request's reads then go on in: a proof that
+    only read leaves it open (the request's first read needs no second checkout, BEGIN
+    and pool setting); one that wrote (an account made at a first sign-in through the
+    site's provider) commits at once, whatever the request does next."""
+    transaction = await db.begin()
+    try:
+        viewer = await viewer_from(credentials, tenant, db, services)
+    except BaseException:
+        await transaction.rollback()
+        raise
+    if flushed(db):
+        await transaction.commit()
+    return viewer
 
 
 async def viewer_from(

@@ -54,13 +54,13 @@ async def listed(db: AsyncSession, tenant: Tenant) -> list[TrustedDocument]:
 
 
 async def registered(db: AsyncSession, tenant: Tenant, client: str, digest: str) -> str | None:
-    """The document ``client`` registered on the site under this hash (hex), or None."""
-    async with db.begin():
-        document: str | None = await db.scalar(
-            select(TrustedDocument.document).where(
-                TrustedDocument.tenant_slug == tenant.slug,
-                TrustedDocument.client == client,
-                TrustedDocument.document_hash == digest,
-            )
+    """The document ``client`` registered on the site under this hash (hex), or None:
+    read in the request's transaction (its viewer's proof, its query's reads)."""
+    document: str | None = await db.scalar(
+        select(TrustedDocument.document).where(
+            TrustedDocument.tenant_slug == tenant.slug,
+            TrustedDocument.client == client,
+            TrustedDocument.document_hash == digest,
         )
+    )
     return document

@@ -50,8 +50,9 @@ class DisclosureRecorder:
         return bool(self._seen)
 
     async def flush(self, db: AsyncSession, tenant: Site, recipient: str) -> None:
-        """What was shown, recorded as disclosed to ``recipient`` (a viewer's actor, a
-        webhook endpoint's name)."""
+        """What was shown, written as disclosed to ``recipient`` (a viewer's actor, a
+        webhook endpoint's name) in ``db``'s transaction; kept noted until ``clear``,
+        once that transaction has committed (a write that rolls back is tried again)."""
         if not self._seen:
             return
         rows = [
@@ -71,6 +72,9 @@ class DisclosureRecorder:
         # The table's own insert, ids made by PostgreSQL: the ORM's bulk insert and a
         # uuid4 per row were most of this in Python.
         await db.execute(insert(cast(Table, DisclosureRecord.__table__)), rows)
+
+    def clear(self) -> None:
+        """What was noted so far is recorded (its transaction committed)."""
         self._seen.clear()
 
 
