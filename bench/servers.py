@@ -131,7 +131,7 @@ def main() -> None:
     if kind == "app":
         from jobgraph.app import create_app, tune_collector
 
-        target = create_app(settings, urls, work=False)  # measured: requests alone
+        target = create_app(settings, urls, work=False, warm=True)  # measured: requests alone
         tune_collector()  # as `jobgraph serve` runs it
     else:
         target = baseline_app(urls.app)

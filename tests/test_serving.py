@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import select
+import signal
 import socket
 import time
 from multiprocessing.reduction import ForkingPickler
@@ -15,7 +16,8 @@ from uvicorn.importer import import_from_string
 
 from jobgraph.cli import server_options
 from jobgraph.serving import NoDelayHTTPProtocol, no_delay, reuse_port_supported, workers_socket
-from tests.conftest import TEST_SETTINGS
+from tests.conftest import TEST_SETTINGS, database_name
+from tests.support.servers import ServerOutput, free_port, metric, start_server
 
 
 async def accepted_no_delay(set_it: bool) -> int:
@@ -106,3 +108,36 @@ def test_a_port_another_server_listens_on_is_refused_not_shared():
     finally:
         for sock in (plain, worker, first):
             sock.close()
+
+
+METRICS_TOKEN = "serving-test-metrics"
+POOL_SIZE = 3
+
+
+def test_a_served_process_is_ready_for_its_first_searches_before_it_says_it_is_up(
+    database, database_server
+):
+    """`jobgraph serve` warms each process before it serves: a cold one, started under
+    load, answered its first searches many times slower (each counted by SQL while its
+    facet indexes were built, each waiting for a connection to be opened)."""
+    port = free_port()
+    server = start_server(
+        port, "--no-sync-tenants", "--workers", "1", DATABASE_URL=database.admin,
+        JOBGRAPH_METRICS_TOKEN=METRICS_TOKEN, JOBGRAPH_DB_POOL_SIZE=str(POOL_SIZE),
+    )  # fmt: skip
+    output = ServerOutput(server)
+    try:
+        output.until("It is up: open", seconds=60)
+        indexes = metric(port, 'jobgraph_cache_bytes{cache="facet_indexes"}', METRICS_TOKEN)
+        assert indexes > 0, "every pool's facet index is built before the first search"
+        connections = asyncio.run(
+            database_server.fetch(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = 'jobgraph_app' "
+                f"AND datname = '{database_name(database)}' AND application_name = 'jobgraph'"
+            )
+        )[0][0]
+        assert connections >= 2 * POOL_SIZE, "its pool's and its reads alone's, all open"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        server.stdout.close()

@@ -1,6 +1,7 @@
 """The search partner sites embed: syndication, Japanese and English text, filters, sorts,
 keyset pages, facets and the statements a page costs."""
 
+import asyncio
 import base64
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ from sqlalchemy import true
 
 from jobgraph.fields import Counting
 from jobgraph.jobs.search import Scope, SearchResults
-from tests.conftest import TEST_SETTINGS, error_code
+from tests.conftest import TEST_SETTINGS, database_name, error_code
 from tests.support.employers import employer_of
 
 SEARCH = """query($search: String, $filter: JobFilterInput, $sort: JobSort, $first: Int,
@@ -418,6 +419,49 @@ async def test_a_repeated_search_is_answered_from_kept_results_until_the_data_ch
     after = (await api.data(query, tenant="jobboard"))["jobs"]
     assert after["totalCount"] == first["jobs"]["totalCount"] + 1
     assert job_id in [edge["node"]["id"] for edge in after["edges"]]
+
+
+async def test_a_new_search_asked_by_many_at_once_runs_its_statements_once(
+    api, database, database_server
+):
+    query = (
+        "query($c: Category!) { jobs(first: 5, filter: {categories: [$c]}) "
+        "{ edges { node { id } } } }"
+    )
+    await warm_registry(api, "jobboard")
+    before = api.statements.count
+    await api.data(query, {"c": "SALES"}, tenant="jobboard")
+    alone = api.statements.count - before
+    # Told when all five requests have found the search's results missing.
+    results, missing, all_missed = api.app.state.services.search_results, [], asyncio.Event()
+    work_out = results.computed
+
+    async def computed(key, compute):
+        missing.append(key)
+        if len(missing) == 5:
+            all_missed.set()
+        return await work_out(key, compute)
+
+    results.computed = computed
+    # The postings locked by the admin: the first request's page waits in PostgreSQL
+    # until all five have asked.
+    admin = await database_server.admin(database_name(database))
+    try:
+        locked = admin.transaction()
+        await locked.start()
+        await admin.execute("LOCK TABLE job_postings IN ACCESS EXCLUSIVE MODE")
+        before = api.statements.count
+        asked = [
+            asyncio.create_task(api.data(query, {"c": "ENGINEERING"}, tenant="jobboard"))
+            for _ in range(5)
+        ]
+        await asyncio.wait_for(all_missed.wait(), timeout=30)
+        await locked.rollback()
+    finally:
+        await admin.close()
+    answers = await asyncio.gather(*asked)
+    assert all(answer == answers[0] for answer in answers) and answers[0]["jobs"]["edges"]
+    assert api.statements.count - before == alone
 
 
 async def test_a_listing_leaves_the_descriptions_in_the_database_until_asked(api):

@@ -118,7 +118,7 @@ def serve(
                 "log_level": settings.log_level.lower(),
             }
             if workers == 1:
-                app = create_app(settings, urls)
+                app = create_app(settings, urls, warm=True)
                 tune_collector()
                 threading.Thread(
                     target=_announce_when_up,

@@ -204,6 +204,13 @@ class ReadsAlone:
                     )
         return self._pool
 
+    async def open(self, count: int) -> None:
+        """``count`` connections opened now (at most ``most``), left idle for reads."""
+        pool = await self.pool()
+        held = await asyncio.gather(*(pool.acquire() for _ in range(min(count, self.most))))
+        for connection in held:
+            await pool.release(connection)
+
     def in_use(self) -> int:
         """How many of its connections a read holds now."""
         pool = self._pool

@@ -91,6 +91,16 @@ def _reads_alone(engine: AsyncEngine, connect_args: dict[str, Any], most: int) -
     event.listen(sync, "engine_disposed", lambda _engine: lane.close())
 
 
+async def open_connections(engine: AsyncEngine, count: int) -> None:
+    """``count`` connections of the engine's pool and of its reads alone opened now and
+    left idle: each costs its server a process and an authentication (milliseconds of
+    CPU on both sides), which a process's first requests would otherwise wait for."""
+    held = await asyncio.gather(*(engine.connect() for _ in range(count)))
+    for connection in held:
+        await connection.close()
+    await READS_ALONE[engine.sync_engine].open(count)
+
+
 def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid.uuid4().hex}__"
 

@@ -3,6 +3,7 @@ keyset pagination, and facet counts. Text matching lives in SQL (migration 0004)
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import difflib
@@ -668,6 +669,8 @@ class SearchResults:
     def __init__(self, ttl_s: float = 30.0, caches: Caches | None = None) -> None:
         self.ttl_s = ttl_s
         self._kept = caches.cache(KEPT_RESULTS) if caches is not None else Cache(KEPT_RESULTS)
+        # What is being worked out now, by key: its result once there (see ``computed``).
+        self._computing: dict[tuple[Any, ...], asyncio.Future[tuple[bool, Any]]] = {}
 
     def get(self, key: tuple[Any, ...]) -> Any:
         entry = self._kept.get(key)
@@ -676,6 +679,36 @@ class SearchResults:
     def keep(self, key: tuple[Any, ...], value: Any) -> None:
         if self.ttl_s > 0:
             self._kept.put(key, (time.monotonic() + self.ttl_s, value))
+
+    async def computed(
+        self, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]
+    ) -> tuple[T, bool]:
+        """``compute()``'s result, kept, and whether this request worked it out: once for
+        all the requests of this process that ask for it at once. A process starting under
+        load, or a popular search whose results just expired, would otherwise run the same
+        statements once for each of a hundred waiting requests, each making the others
+        wait longer. A request that waited on another whose work failed or was cancelled
+        works it out itself (that failure was the other's)."""
+        running = self._computing.get(key) if self.ttl_s > 0 else None
+        if running is not None:
+            done, value = await asyncio.shield(running)
+            return (value, False) if done else (await compute(), True)
+        future: asyncio.Future[tuple[bool, Any]] | None = None
+        if self.ttl_s > 0:
+            future = self._computing[key] = asyncio.get_running_loop().create_future()
+        try:
+            value = await compute()
+        except BaseException:
+            if future is not None:
+                future.set_result((False, None))
+            raise
+        finally:
+            if future is not None:
+                del self._computing[key]
+        self.keep(key, value)
+        if future is not None:
+            future.set_result((True, value))
+        return value, True
 
 
 async def _reused_or(
@@ -690,13 +723,13 @@ async def _reused_or(
         return await compute()
     key = (scope.cache_key, kind, *query.described, *page)
     kept: T | None = scope.results.get(key)
-    if kept is not None:
-        if kind != "page" and scope.counting is not None:
-            scope.counting.in_memory = True  # a count kept: nothing asked of the database
-        return kept
-    found = await compute()
-    scope.results.keep(key, found)
-    return found
+    result, worked_out = (
+        (kept, False) if kept is not None else await scope.results.computed(key, compute)
+    )
+    if not worked_out and kind != "page" and scope.counting is not None:
+        # Kept, or worked out by another request: nothing asked of the database.
+        scope.counting.in_memory = True
+    return result
 
 
 async def search_page(
