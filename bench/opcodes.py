@@ -1,4 +1,4 @@
-"""`python -m bench.opcodes [--page plain|whole|kept|empty] [--files N]`: how many Python
+"""`python -m bench.opcodes [--page plain|whole|kept|empty|profiles] [--files N]`: how many Python
 bytecode instructions one request of a bench page runs in the app, in process (no
 sockets), counted with ``sys.settrace``: the same number on every run of the same code,
 where times on a shared machine drift by a tenth between runs. Use it to compare two
@@ -8,8 +8,9 @@ measured with ``make bench``. ``--files N`` also lists the N functions that ran 
 
 Pages: plain (the bench's page, executed), whole (with its total, facets and histogram,
 from the facet index), kept (the plain page, its search results kept), empty (``{
-__typename }``: what every request pays). Uses the benchmark's data set (``make bench``
-loads it)."""
+__typename }``: what every request pays), profiles (`make load`'s page of 20 public
+profiles, each field decided by the policy and recorded as disclosed). Uses the
+benchmark's data set (``make bench`` loads it)."""
 
 from __future__ import annotations
 
@@ -24,25 +25,32 @@ from typing import Any
 import orjson
 
 from bench.__main__ import DEFAULT_POSTINGS, bench_server, prepare, say
+from bench.load import PROFILES
 from bench.servers import FACETS_QUERY, QUERY, TENANT
 from jobgraph.app import create_app, tune_collector
 from jobgraph.db.embedded import EmbeddedPostgres
 from jobgraph.db.urls import DatabaseUrls
 from jobgraph.settings import PROJECT_ROOT, Settings
 
-PAGES = {"plain": QUERY, "whole": FACETS_QUERY, "kept": QUERY, "empty": "{ __typename }"}
+PAGES = {
+    "plain": (TENANT, QUERY),
+    "whole": (TENANT, FACETS_QUERY),
+    "kept": (TENANT, QUERY),
+    "empty": (TENANT, "{ __typename }"),
+    "profiles": ("community", PROFILES),
+}
 WARM_UP = 300  # requests before counting: caches, plans and the facet index ready
 COUNTED = 20
 
 
-def asgi_request(app: Any, query: str) -> Callable[[], Any]:
-    """A function sending one POST of ``query`` to ``app`` as uvicorn would; it checks the
-    answer has no errors."""
+def asgi_request(app: Any, tenant: str, query: str) -> Callable[[], Any]:
+    """A function sending one POST of ``query`` to ``app`` for ``tenant`` as uvicorn
+    would; it checks the answer has no errors."""
     body = orjson.dumps({"query": query})
     headers = [
         (b"host", b"127.0.0.1"),
         (b"content-type", b"application/json"),
-        (b"x-tenant", TENANT.encode()),
+        (b"x-tenant", tenant.encode()),
         (b"content-length", str(len(body)).encode()),
     ]
 
@@ -92,7 +100,7 @@ async def count(admin_url: str, page: str, files: int) -> None:
     app = create_app(settings, DatabaseUrls.from_admin(admin_url, settings), work=False)
     async with app.router.lifespan_context(app):
         tune_collector()
-        send_one = asgi_request(app, PAGES[page])
+        send_one = asgi_request(app, *PAGES[page])
         for _ in range(WARM_UP):
             await send_one()
         services = app.state.services

@@ -8,9 +8,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from graphql import GraphQLError
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from jobgraph.cli import main
+from jobgraph.db.engine import create_engine
 from jobgraph.db.migrate import head_revision
 from jobgraph.graphql.errors import shape_error
 from jobgraph.settings import get_settings
@@ -28,6 +30,22 @@ async def test_migrations_match_the_models(database):
     finally:
         await engine.dispose()
     assert diff == [], "models and migrations differ; add a migration for: " + repr(diff)
+
+
+async def test_json_values_read_as_json_reads_them(database):
+    engine = create_engine(database.app, TEST_SETTINGS)
+    try:
+        async with engine.connect() as connection:
+            read = await connection.execute(
+                text(
+                    """SELECT '{"n": 123456789012345678901234567890, "s": "大阪"}'::jsonb, """
+                    """'  [1, 2.5] '::json, '[]'::jsonb"""
+                )
+            )
+            values = list(read.one())
+    finally:
+        await engine.dispose()
+    assert values == [{"n": 123456789012345678901234567890, "s": "大阪"}, [1, 2.5], []]
 
 
 async def test_ready_on_a_migrated_database(api):
