@@ -126,6 +126,18 @@ class KeptList(list[Any]):
         self.shaped: tuple[object, list[Any]] | None = None
 
 
+class KeptCounts(dict[str, Any]):
+    """A search's counts by facet, kept for many requests (with its search results): the
+    objects the API shows of them (``shown``) are made once, by the first request that
+    shows them, not by every request. Whoever keeps the counts counts their bytes."""
+
+    __slots__ = ("shown",)
+
+    def __init__(self, counts: Any = ()) -> None:
+        super().__init__(counts)
+        self.shown: Any = None
+
+
 def keyless() -> dict[str, bool]:
     return {KEYLESS: True}
 

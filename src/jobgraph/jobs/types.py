@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
@@ -23,6 +23,7 @@ from jobgraph.fields import (
     PRELOADED,
     PRELOADED_BY_ARGUMENTS,
     Info,
+    KeptCounts,
     arguments_key,
     database_cost,
     derived,
@@ -560,6 +561,18 @@ def _buckets(bounds: list[int], counts: list[int]) -> list[SalaryBucket]:
 
 
 def _facets(counts: dict[str, list[tuple[str, int]]]) -> JobFacets:
+    """The facets the API shows of a search's counts: made once per kept search (a whole
+    page's facets are a hundred and more values, each a FacetValue with its place)."""
+    shown = getattr(counts, "shown", None)
+    if shown is not None:
+        return cast(JobFacets, shown)
+    facets = _made_facets(counts)
+    if isinstance(counts, KeptCounts):
+        counts.shown = facets
+    return facets
+
+
+def _made_facets(counts: dict[str, list[tuple[str, int]]]) -> JobFacets:
     values = {
         name: [FacetValue(value=value, count=number) for value, number in pairs]
         for name, pairs in counts.items()
