@@ -4,6 +4,8 @@ while others are served; buckets are shared through Redis."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from bench.servers import FACETS_QUERY
 from bench.servers import QUERY as PLAIN_PAGE
@@ -230,6 +232,22 @@ async def test_a_process_spends_a_lease_of_a_callers_points_without_calling_redi
         assert points_in_redis(url, caller) >= 792 - 100
     finally:
         await briefly.close()
+
+
+@pytest.mark.needs("redis")
+async def test_a_burst_of_one_callers_queries_asks_redis_once_and_shares_its_lease():
+    """Twenty queries of one caller at once, no lease held: one call takes its points and
+    a lease of a tenth of the bucket, which the others spend without a call."""
+    url = empty_redis_or_skip()
+    buckets = CostBuckets(url, lease_s=3600)
+    caller = "jobboard:address:192.0.2.9"
+    try:
+        taken = await asyncio.gather(*(buckets.take(caller, 4, 1000, 1) for _ in range(20)))
+        assert all(bucket.taken for bucket in taken)
+        assert points_in_redis(url, caller) == 1000 - 4 - 100
+    finally:
+        await buckets.close()
+    assert 920 - 1 <= points_in_redis(url, caller) <= 921  # the lease's 24 back
 
 
 @pytest.mark.needs("redis")

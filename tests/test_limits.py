@@ -1,5 +1,6 @@
 """Hostile documents, each refused before any resolver runs, with the exact refusal."""
 
+import asyncio
 import json
 import time
 from types import SimpleNamespace
@@ -545,6 +546,28 @@ async def test_a_process_leases_a_tenth_of_a_high_limit_and_gives_back_what_it_d
         assert hits_in_redis("5/minute", "account") == 1
     finally:
         await briefly.close()
+
+
+@pytest.mark.needs("redis")
+async def test_a_burst_of_one_callers_requests_asks_redis_once_and_shares_its_lease():
+    """Fifty requests of one address at once, no lease held: one call counts a hit and
+    leases a tenth of the limit, and the other requests spend that lease (each asking on
+    its own leased a tenth each, handing back the one before)."""
+    from jobgraph.ratelimit import RateLimiter
+
+    empty_redis_or_skip()
+    limiter = RateLimiter(REDIS, lease_s=3600)
+    key = ("anonymous", "jobboard", "198.51.100.7")
+    try:
+        await asyncio.gather(
+            *(limiter.hit("1000/minute", *key, message="Too many.") for _ in range(50))
+        )
+        assert hits_in_redis("1000/minute", *key) == 1 + 100
+        limiter.end_leases()
+        await limiter.all_returned()
+        assert hits_in_redis("1000/minute", *key) == 50
+    finally:
+        await limiter.close()
 
 
 @pytest.mark.needs("redis")

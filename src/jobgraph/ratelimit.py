@@ -14,11 +14,12 @@ A refused hit raises ``RateLimited`` with the seconds to wait, which the API rep
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -240,6 +241,38 @@ class _HitsLease:
     until: float  # monotonic
 
 
+class Asking:
+    """Which keys a request of this process is asking Redis about now, so that the others
+    of that key wait for its answer (the lease it brings) rather than ask too: a hundred
+    requests of one caller at once, with no lease left, made a hundred calls, each leasing
+    a tenth of the caller's allowance and handing back the one before."""
+
+    def __init__(self) -> None:
+        self._calls: dict[str, asyncio.Future[None]] = {}
+
+    async def answered(self, key: str) -> bool:
+        """Once another request's call about ``key`` is answered, if one is under way
+        (then True: look for its lease)."""
+        call = self._calls.get(key)
+        if call is None:
+            return False
+        await asyncio.shield(call)
+        return True
+
+    @contextlib.contextmanager
+    def asking(self, key: str) -> Iterator[None]:
+        """This request's call about ``key``; others asking meanwhile ask on their own."""
+        if key in self._calls:
+            yield
+            return
+        call = self._calls[key] = asyncio.get_running_loop().create_future()
+        try:
+            yield
+        finally:
+            del self._calls[key]
+            call.set_result(None)
+
+
 class RateLimiter:
     """Sliding windows of hits, shared through Redis where configured. A call to Redis
     costs a process about a tenth of a millisecond, a share of every request: a limit of
@@ -257,6 +290,7 @@ class RateLimiter:
         self._return = self._client.register_script(_RETURN_HITS) if self._client else None
         self._lease_s = lease_s
         self._leases: Leases[_HitsLease] = Leases(self._return_soon, MAX_LOCAL_WINDOWS)
+        self._asking = Asking()
         self._returning: set[asyncio.Task[None]] = set()
         self._all_back = asyncio.Event()
         self._all_back.set()
@@ -274,12 +308,13 @@ class RateLimiter:
         counted = item.key_for(*key)
         wait: float | None = None
         if self._hit is not None:
-            lease = self._leases.get(counted)
-            if lease is not None and lease.hits > 0 and time.monotonic() < lease.until:
-                lease.hits -= 1
+            if self._spent_lease(counted) or (
+                await self._asking.answered(counted) and self._spent_lease(counted)
+            ):
                 return
             try:
-                wait = await self._shared_hit(item, counted)
+                with self._asking.asking(counted):
+                    wait = await self._shared_hit(item, counted)
                 self.redis.answered()
                 if wait is None:
                     return
@@ -291,6 +326,14 @@ class RateLimiter:
                 return
         retry_after = max(1, math.ceil(wait))
         raise RateLimited(f"{message} Try again in {retry_after} seconds.", retry_after)
+
+    def _spent_lease(self, key: str) -> bool:
+        """One hit of ``key`` taken from its lease in this process, if it holds one."""
+        lease = self._leases.get(key)
+        if lease is not None and lease.hits > 0 and time.monotonic() < lease.until:
+            lease.hits -= 1
+            return True
+        return False
 
     async def _shared_hit(self, item: RateLimitItem, key: str) -> float | None:
         """One hit counted in Redis: None if it fits, else the seconds until one would."""
@@ -494,6 +537,7 @@ class CostBuckets:
         self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
         self._lease_s = lease_s
         self._leases: Leases[_Lease] = Leases(self._end_leases, MAX_LOCAL_BUCKETS)
+        self._asking = Asking()
         # Points given back, not yet sent, by Redis key: points, maximum, restore rate.
         self._given_back: dict[str, tuple[float, int, int]] = {}
         self._timer: asyncio.TimerHandle | None = None
@@ -519,14 +563,35 @@ class CostBuckets:
         gives points back at once, up to the maximum)."""
         if self._settle is None:
             return self._take_here(key, cost, maximum, restore_rate)
-        now = time.monotonic()
-        lease = self._leases.get(key)
+        taken = self._from_lease(key, cost, maximum, restore_rate)
+        if taken is None and await self._asking.answered(key):
+            taken = self._from_lease(key, cost, maximum, restore_rate)
+        if taken is not None:
+            return taken
+        lease = self._leases.pop(key)
         if lease is not None:
-            if 0 <= cost <= lease.points and now < lease.until and lease.of(maximum, restore_rate):
-                lease.points -= cost
-                return lease.bucket(now)
-            self._leases.pop(key)
             self._end_leases([lease])  # handed back in this take's call
+        with self._asking.asking(key):
+            return await self._settled(key, cost, maximum, restore_rate)
+
+    def _from_lease(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket | None:
+        """``cost`` taken from ``key``'s lease in this process, if it holds one that covers
+        it (None: Redis must count it)."""
+        lease = self._leases.get(key)
+        now = time.monotonic()
+        if (
+            lease is not None
+            and 0 <= cost <= lease.points
+            and now < lease.until
+            and lease.of(maximum, restore_rate)
+        ):
+            lease.points -= cost
+            return lease.bucket(now)
+        return None
+
+    async def _settled(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
+        """``cost`` taken in Redis (or here, while Redis cannot be reached)."""
+        assert self._settle is not None  # Redis is configured (take)
         keys, arguments = self._given_back_now()
         redis_key = f"jobgraph:cost:{key}"
         keys.append(redis_key)
