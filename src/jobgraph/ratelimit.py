@@ -14,12 +14,11 @@ A refused hit raises ``RateLimited`` with the seconds to wait, which the API rep
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -29,6 +28,7 @@ from limits import RateLimitItem, parse
 
 from jobgraph.caches import CacheSpec, each
 from jobgraph.errors import ErrorCode, JobgraphError
+from jobgraph.waiting import Together
 
 # Limits as sites' policies write them ("5/minute"), parsed.
 LIMITS: CacheSpec[str, RateLimitItem] = CacheSpec(
@@ -241,38 +241,6 @@ class _HitsLease:
     until: float  # monotonic
 
 
-class Asking:
-    """Which keys a request of this process is asking Redis about now, so that the others
-    of that key wait for its answer (the lease it brings) rather than ask too: a hundred
-    requests of one caller at once, with no lease left, made a hundred calls, each leasing
-    a tenth of the caller's allowance and handing back the one before."""
-
-    def __init__(self) -> None:
-        self._calls: dict[str, asyncio.Future[None]] = {}
-
-    async def answered(self, key: str) -> bool:
-        """Once another request's call about ``key`` is answered, if one is under way
-        (then True: look for its lease)."""
-        call = self._calls.get(key)
-        if call is None:
-            return False
-        await asyncio.shield(call)
-        return True
-
-    @contextlib.contextmanager
-    def asking(self, key: str) -> Iterator[None]:
-        """This request's call about ``key``; others asking meanwhile ask on their own."""
-        if key in self._calls:
-            yield
-            return
-        call = self._calls[key] = asyncio.get_running_loop().create_future()
-        try:
-            yield
-        finally:
-            del self._calls[key]
-            call.set_result(None)
-
-
 class RateLimiter:
     """Sliding windows of hits, shared through Redis where configured. A call to Redis
     costs a process about a tenth of a millisecond, a share of every request: a limit of
@@ -290,7 +258,10 @@ class RateLimiter:
         self._return = self._client.register_script(_RETURN_HITS) if self._client else None
         self._lease_s = lease_s
         self._leases: Leases[_HitsLease] = Leases(self._return_soon, MAX_LOCAL_WINDOWS)
-        self._asking = Asking()
+        # One call to Redis about a key at a time: a hundred requests of one caller at once,
+        # with no lease left, made a hundred calls, each leasing a tenth of the caller's
+        # allowance and handing back the one before; the others spend the lease it brings.
+        self._asking = Together()
         self._returning: set[asyncio.Task[None]] = set()
         self._all_back = asyncio.Event()
         self._all_back.set()
@@ -308,12 +279,15 @@ class RateLimiter:
         counted = item.key_for(*key)
         wait: float | None = None
         if self._hit is not None:
-            if self._spent_lease(counted) or (
-                await self._asking.answered(counted) and self._spent_lease(counted)
-            ):
+            if self._spent_lease(counted):
                 return
             try:
-                with self._asking.asking(counted):
+                wait, own = await self._asking.result(
+                    counted, lambda: self._shared_hit(item, counted)
+                )
+                if not own:  # another request's call, answered: spend the lease it brought
+                    if self._spent_lease(counted):
+                        return
                     wait = await self._shared_hit(item, counted)
                 self.redis.answered()
                 if wait is None:
@@ -537,7 +511,7 @@ class CostBuckets:
         self._local: OrderedDict[str, tuple[float, float]] = OrderedDict()  # points, at
         self._lease_s = lease_s
         self._leases: Leases[_Lease] = Leases(self._end_leases, MAX_LOCAL_BUCKETS)
-        self._asking = Asking()
+        self._asking = Together()  # one call to Redis about a key at a time (RateLimiter)
         # Points given back, not yet sent, by Redis key: points, maximum, restore rate.
         self._given_back: dict[str, tuple[float, int, int]] = {}
         self._timer: asyncio.TimerHandle | None = None
@@ -564,15 +538,16 @@ class CostBuckets:
         if self._settle is None:
             return self._take_here(key, cost, maximum, restore_rate)
         taken = self._from_lease(key, cost, maximum, restore_rate)
-        if taken is None and await self._asking.answered(key):
-            taken = self._from_lease(key, cost, maximum, restore_rate)
         if taken is not None:
             return taken
-        lease = self._leases.pop(key)
-        if lease is not None:
-            self._end_leases([lease])  # handed back in this take's call
-        with self._asking.asking(key):
-            return await self._settled(key, cost, maximum, restore_rate)
+        bucket, own = await self._asking.result(
+            key, lambda: self._settled(key, cost, maximum, restore_rate)
+        )
+        if own:
+            return bucket
+        # Another request's call, answered: spend the lease it brought, or ask on its own.
+        taken = self._from_lease(key, cost, maximum, restore_rate)
+        return taken if taken is not None else await self._settled(key, cost, maximum, restore_rate)
 
     def _from_lease(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket | None:
         """``cost`` taken from ``key``'s lease in this process, if it holds one that covers
@@ -590,8 +565,12 @@ class CostBuckets:
         return None
 
     async def _settled(self, key: str, cost: int, maximum: int, restore_rate: int) -> Bucket:
-        """``cost`` taken in Redis (or here, while Redis cannot be reached)."""
+        """``cost`` taken in Redis (or here, while Redis cannot be reached); a lease held
+        that does not cover it handed back in the same call."""
         assert self._settle is not None  # Redis is configured (take)
+        lease = self._leases.pop(key)
+        if lease is not None:
+            self._end_leases([lease])
         keys, arguments = self._given_back_now()
         redis_key = f"jobgraph:cost:{key}"
         keys.append(redis_key)

@@ -3,7 +3,6 @@ keyset pagination, and facet counts. Text matching lives in SQL (migration 0004)
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import difflib
@@ -56,6 +55,7 @@ from jobgraph.jobs.enums import (
 )
 from jobgraph.jobs.models import Company, JobPosting
 from jobgraph.tenancy.registry import Tenant
+from jobgraph.waiting import Together
 
 T = TypeVar("T")
 
@@ -681,8 +681,7 @@ class SearchResults:
     def __init__(self, ttl_s: float = 30.0, caches: Caches | None = None) -> None:
         self.ttl_s = ttl_s
         self._kept = caches.cache(KEPT_RESULTS) if caches is not None else Cache(KEPT_RESULTS)
-        # What is being worked out now, by key: its result once there (see ``computed``).
-        self._computing: dict[tuple[Any, ...], asyncio.Future[tuple[bool, Any]]] = {}
+        self._computing = Together()  # what is being worked out now, by key
 
     def get(self, key: tuple[Any, ...]) -> Any:
         entry = self._kept.get(key)
@@ -696,31 +695,19 @@ class SearchResults:
         self, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]
     ) -> tuple[T, bool]:
         """``compute()``'s result, kept, and whether this request worked it out: once for
-        all the requests of this process that ask for it at once. A process starting under
-        load, or a popular search whose results just expired, would otherwise run the same
-        statements once for each of a hundred waiting requests, each making the others
-        wait longer. A request that waited on another whose work failed or was cancelled
-        works it out itself (that failure was the other's)."""
-        running = self._computing.get(key) if self.ttl_s > 0 else None
-        if running is not None:
-            done, value = await asyncio.shield(running)
-            return (value, False) if done else (await compute(), True)
-        future: asyncio.Future[tuple[bool, Any]] | None = None
-        if self.ttl_s > 0:
-            future = self._computing[key] = asyncio.get_running_loop().create_future()
-        try:
+        all the requests of this process that ask for it at once (``Together``). A process
+        starting under load, or a popular search whose results just expired, would
+        otherwise run the same statements once for each of a hundred waiting requests,
+        each making the others wait longer."""
+
+        async def work_out() -> T:
             value = await compute()
-        except BaseException:
-            if future is not None:
-                future.set_result((False, None))
-            raise
-        finally:
-            if future is not None:
-                del self._computing[key]
-        self.keep(key, value)
-        if future is not None:
-            future.set_result((True, value))
-        return value, True
+            self.keep(key, value)
+            return value
+
+        if self.ttl_s <= 0:
+            return await compute(), True
+        return await self._computing.result(key, work_out)
 
 
 async def _reused_or(
