@@ -846,13 +846,18 @@ FACET_FILTERS = {
 Summary: TypeAlias = tuple[int, dict[str, list[tuple[str, int]]]]
 
 
-async def summary(db: AsyncSession, scope: Scope, query: JobQuery) -> Summary:
+# A search's total and its counts by facet as the API's fields take them (kept with the
+# facets they show, see fields.KeptCounts).
+KeptSummary: TypeAlias = tuple[int, KeptCounts]
+
+
+async def summary(db: AsyncSession, scope: Scope, query: JobQuery) -> KeptSummary:
     """The total and the counts by each facet for the current search, in one statement.
     The facets are disjunctive, as a filter sidebar needs them: each counts under every
     filter of the search but its own, so a chosen prefecture still shows the others."""
     query = await normalized(db, query)
 
-    async def compute() -> Summary:
+    async def compute() -> KeptSummary:
         counted = None if scope.counts is None else await scope.counts.summary(db, query)
         if counted is None:
             scope.counted_by_sql()

@@ -473,7 +473,7 @@ class JobConnection:
     scope: strawberry.Private[search.Scope]
     # Both totalCount and facets asked: one statement answers both (see _counts).
     counted_together: strawberry.Private[bool] = False
-    counting: strawberry.Private[asyncio.Task[search.Summary] | None] = None
+    counting: strawberry.Private[asyncio.Task[search.KeptSummary] | None] = None
     # Counted with the page where the facet index answers from memory (``count_now``):
     # the fields then read them as plain values, and the whole page can be planned.
     total: strawberry.Private[int | None] = None
@@ -490,7 +490,7 @@ class JobConnection:
         "a broader one: tell the visitor, and page on with its searchedFor.",
     )
 
-    def _counts(self, info: Info) -> asyncio.Task[search.Summary]:
+    def _counts(self, info: Info) -> asyncio.Task[search.KeptSummary]:
         if self.counting is None:
             self.counting = asyncio.ensure_future(
                 search.summary(info.context.db, self.scope, self.query)
@@ -560,16 +560,12 @@ def _buckets(bounds: list[int], counts: list[int]) -> list[SalaryBucket]:
     ]
 
 
-def _facets(counts: dict[str, list[tuple[str, int]]]) -> JobFacets:
+def _facets(counts: KeptCounts) -> JobFacets:
     """The facets the API shows of a search's counts: made once per kept search (a whole
     page's facets are a hundred and more values, each a FacetValue with its place)."""
-    shown = getattr(counts, "shown", None)
-    if shown is not None:
-        return cast(JobFacets, shown)
-    facets = _made_facets(counts)
-    if isinstance(counts, KeptCounts):
-        counts.shown = facets
-    return facets
+    if counts.shown is None:
+        counts.shown = _made_facets(counts)
+    return cast(JobFacets, counts.shown)
 
 
 def _made_facets(counts: dict[str, list[tuple[str, int]]]) -> JobFacets:
