@@ -444,6 +444,9 @@ class Attack:
     # Each attacker and each of the normal client's requests from an address of its own
     # (X-Forwarded-For, the bench's server trusting the loopback as its proxy).
     own_addresses: bool = False
+    # Whether its answers may be "throttled": the normal client is then measured again
+    # once every attacker has spent what its bucket held when the attack began.
+    budgeted: bool = False
 
 
 ALIASES = Attack(
@@ -457,6 +460,17 @@ EXPENSIVE = Attack(
     BUDGETED,
     cold_whole_page,
     lambda answer: "throttled" if "THROTTLED" in answer.text else "answered",
+    own_addresses=True,
+    budgeted=True,
+)
+# What two clients cost a normal one anyway, asking the cheapest query there is as fast
+# as they are answered: the attacks above are measured against it, so that what is left
+# is what choosing expensive queries gains an attacker.
+CHEAPEST = Attack(
+    "the cheapest query ({ __typename })",
+    BUDGETED,
+    lambda: "{ __typename }",
+    lambda answer: "answered" if answer.status_code == 200 else "refused",
     own_addresses=True,
 )
 
@@ -497,17 +511,19 @@ async def measure_under_attack(
                 while not stop.is_set():
                     answer = await client.post("/graphql", json={"query": attack.document()})
                     outcomes[attack.outcome(answer)] += 1
+                    if attack.outcome(answer) == "throttled":
+                        spent[number].set()
 
+        spent = [asyncio.Event() for _ in range(attackers)]
         attacking = [asyncio.create_task(attacker(number)) for number in range(attackers)]
         attacked = await normal()
+        found = {"alone": alone, "attacked": attacked, "outcomes": dict(outcomes)}
+        if attack.budgeted:  # and again once every attacker has spent its bucket
+            await asyncio.gather(*(event.wait() for event in spent))
+            found["sustained"] = await normal()
         stop.set()
         await asyncio.gather(*attacking)
-        return {
-            "alone": alone,
-            "attacked": attacked,
-            "outcomes": dict(outcomes),
-            "grew": resident_megabytes(server.pid) - before,
-        }
+        return found | {"grew": resident_megabytes(server.pid) - before}
     finally:
         server.terminate()
         await server.wait()
@@ -515,7 +531,7 @@ async def measure_under_attack(
             await sync_bench_tenants(admin_url, bench_tenants())
 
 
-async def profile(admin_url: str, requests: int, query: str) -> None:
+async def profile(admin_url: str, requests: int, query: Callable[[], str]) -> None:
     """A bench query in process (the ASGI app, no sockets), under cProfile: time per
     request, then the functions that took the most time of their own."""
     import cProfile
@@ -537,7 +553,7 @@ async def profile(admin_url: str, requests: int, query: str) -> None:
         ) as client:
 
             async def send() -> None:
-                answer = await client.post("/graphql", json={"query": query})
+                answer = await client.post("/graphql", json={"query": query()})
                 assert "errors" not in answer.json(), answer.text[:300]
 
             for _ in range(20):  # warm the caches and the pool
@@ -578,7 +594,8 @@ async def run(arguments: argparse.Namespace) -> None:
         if arguments.profile:
             page = arguments.profile_page
             say(f"[3/3] profiling {arguments.profile} requests of the {page} page")
-            await profile(admin_url, arguments.profile, FACETS_QUERY if page == "whole" else QUERY)
+            pages = {"plain": lambda: QUERY, "whole": lambda: FACETS_QUERY, "cold": cold_whole_page}
+            await profile(admin_url, arguments.profile, pages[page])
             return
         client = "wrk" if shutil.which("wrk") else "python"
         if client == "python":
@@ -592,7 +609,7 @@ async def run(arguments: argparse.Namespace) -> None:
             f"{arguments.concurrency} connections, tenant {TENANT}"
         )
         rounds: list[dict[str, dict]] = []
-        for number in range(1, arguments.rounds + 1):
+        for number in range(1, 0 if arguments.attacks_only else arguments.rounds + 1):
             if arguments.rounds > 1:
                 say(f"  round {number} of {arguments.rounds}")
             results = {}
@@ -609,34 +626,56 @@ async def run(arguments: argparse.Namespace) -> None:
                     say(f"  {r['cpu'].line()}")
             rounds.append(results)
         for kind, what in (
-            ("app", "executed"),
-            ("kept", "executed, search results kept"),
-            ("cached", "cached public read"),
-            ("facets", "executed, with total, facets and salary histogram"),
+            ()
+            if arguments.attacks_only
+            else (
+                ("app", "executed"),
+                ("kept", "executed, search results kept"),
+                ("cached", "cached public read"),
+                ("facets", "executed, with total, facets and salary histogram"),
+            )
         ):
             say(
                 f"jobgraph ({what}) serves {_ratio(rounds, kind, 'baseline', 'rps')} the "
                 f"baseline's throughput (p50 latency {_ratio(rounds, kind, 'baseline', 'p50')})"
             )
-        say(
-            f"the whole search page (total, facets, histogram) serves "
-            f"{_ratio(rounds, 'facets', 'app', 'rps')} the plain executed page's throughput"
-        )
-        for attack in (ALIASES, EXPENSIVE) if client == "wrk" else ():
+        if rounds:
+            say(
+                f"the whole search page (total, facets, histogram) serves "
+                f"{_ratio(rounds, 'facets', 'app', 'rps')} the plain executed page's throughput"
+            )
+        slowed: dict[str, float] = {}
+        for attack in (CHEAPEST, ALIASES, EXPENSIVE) if client == "wrk" else ():
             attackers = 2
             found = await measure_under_attack(
                 admin_url, arguments.seconds, arguments.concurrency, attackers, attack
             )
             alone, attacked = found["alone"], found["attacked"]
+            slowed[attack.name] = attacked["p99"] / alone["p99"]
             got = ", ".join(
                 f"{number} {what}" for what, number in sorted(found["outcomes"].items())
             )
+            against = (
+                f", {slowed[attack.name] / slowed[CHEAPEST.name]:.2f}x its p99 beside "
+                "clients asking the cheapest query"
+                if attack is not CHEAPEST
+                else ""
+            )
             say(
                 f"under {attack.name} ({attackers} clients: {got}), a normal client's p99 is "
-                f"{attacked['p99'] / alone['p99']:.2f}x its p99 alone ({alone['p99']:.1f} -> "
+                f"{slowed[attack.name]:.2f}x its p99 alone{against} ({alone['p99']:.1f} -> "
                 f"{attacked['p99']:.1f} ms; throughput {attacked['rps'] / alone['rps']:.2f}x); "
                 f"the worker's memory grew {found['grew']:.0f} MB"
             )
+            if "sustained" in found:
+                sustained = found["sustained"]
+                say(
+                    f"  once each attacker had spent its full bucket (the attack sustained), "
+                    f"{sustained['p99'] / alone['p99']:.2f}x its p99 alone, "
+                    f"{sustained['p99'] / alone['p99'] / slowed[CHEAPEST.name]:.2f}x beside "
+                    f"clients asking the cheapest query ({sustained['p99']:.1f} ms; throughput "
+                    f"{sustained['rps'] / alone['rps']:.2f}x)"
+                )
     finally:
         if embedded is not None:
             embedded.stop()
@@ -669,6 +708,11 @@ def main() -> None:
         "ratio's median and range over the rounds (a shared machine's speed drifts)",
     )
     parser.add_argument(
+        "--attacks-only",
+        action="store_true",
+        help="measure only a normal client beside attackers (the servers' ratios skipped)",
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         default=0,
@@ -678,10 +722,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile-page",
-        choices=("plain", "whole"),
+        choices=("plain", "whole", "cold"),
         default="plain",
-        help="what --profile requests: the plain page, or the whole page with its total, "
-        "facets and histogram",
+        help="what --profile requests: the plain page, the whole page with its total, "
+        "facets and histogram, or the whole page for a new search word each time (a new "
+        "document: nothing kept helps)",
     )
     asyncio.run(run(parser.parse_args()))
 

@@ -5,6 +5,7 @@ while others are served; buckets are shared through Redis."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 from bench.servers import FACETS_QUERY
@@ -118,6 +119,44 @@ async def test_a_caller_over_its_budget_is_throttled_while_others_are_served(api
         assert (await me.post(query, tenant="community")).status_code == 200
         # A cheap query still fits in what is left.
         assert (await me.post("{ tenant { slug } }", tenant="jobboard")).status_code == 200
+
+
+async def test_a_caller_that_does_not_wait_as_told_is_refused_unread_until_it_has(
+    api, reconfigure, monkeypatch
+):
+    """Refused for its budget, told to wait, it sends an expensive query again: from then
+    on, until that wait ends, its queries are refused before they are read (reading a
+    new document costs the service more than refusing it). Others are served."""
+    from jobgraph.graphql import budget
+
+    query = "{ jobs(first: 20) { edges { node { id title tags } } } }"
+    price = cost_of(await api.graphql(query, tenant="jobboard"))["actualQueryCost"]
+    await small_budget(reconfigure, price * 3 // 2)
+    now = [1000.0]
+    monkeypatch.setattr(budget, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    async with client_at(api.app, "192.0.2.20") as mine, client_at(api.app, "192.0.2.21") as other:
+        me, them = Api(api.app, mine), Api(api.app, other)
+        assert (await me.post(query, tenant="jobboard")).status_code == 200
+        first = (await me.post(query, tenant="jobboard")).json()["errors"][0]
+        assert "Try again in" in first["message"]
+        # Within the wait: a cheap query that fits is served; the costly one is read
+        # and refused again...
+        assert (await me.post("{ tenant { slug } }", tenant="jobboard")).status_code == 200
+        again = await me.post(query, tenant="jobboard")
+        assert again.status_code == 429 and "without reading" not in again.text
+        # ...and from then on nothing is read: not even a document that does not parse.
+        unread = await me.post("{ tenant { slug ", tenant="jobboard")
+        assert unread.status_code == 429
+        [error] = unread.json()["errors"]
+        assert error["extensions"]["code"] == "THROTTLED"
+        assert "without reading them" in error["message"]
+        wait = int(unread.headers["Retry-After"])
+        assert error["extensions"]["retryAfter"] == wait >= 1
+        assert (await them.post(query, tenant="jobboard")).status_code == 200
+
+        now[0] += wait  # the wait it was told has ended: its queries are read again
+        read = (await me.post("{ tenant { slug ", tenant="jobboard")).json()["errors"][0]
+        assert read["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
 
 
 async def test_over_the_graphql_media_type_a_throttled_query_is_a_429(api, reconfigure):

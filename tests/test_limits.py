@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
-from jobgraph.graphql.limits import written_aliases
+from jobgraph.graphql.limits import Written, read_ahead
 from jobgraph.graphql.schema import schema
 from jobgraph.policy.config import MAX_TOKENS_CEILING
 from tests.conftest import error_code
@@ -374,12 +374,46 @@ async def test_a_query_string_has_the_bodys_size_cap(api):
 
 
 def test_aliases_are_counted_in_selections_only_while_the_document_is_read():
-    document = """query Q($f: JobFilterInput = {remote: [FULL]}, $n: Int) {
-      a: jobs(first: $n, filter: {prefecture: "Osaka"}) { b: totalCount }
+    document = r'''query Q($f: JobFilterInput = {remote: [FULL]} @dir(x: {y: 1}), $n: Int) {
+      a: jobs(first: $n, filter: {prefecture: "Osaka: (x", search: """g: ) \""" h:""" }) {
+        b: totalCount }
+      # e: a comment, "with a quote
       jobs @include(if: true) { totalCount }
-    } fragment F on Job { c: id d: title }"""
-    assert written_aliases(document, 2000) == 4
-    assert written_aliases(document, 10) is None, "more tokens than the limit: not counted"
+    } fragment F on Job { c: id d :title }'''
+    assert read_ahead(document, 2000) == Written(tokens=_lexed(document), aliases=4)
+    assert read_ahead(document, 10).tokens == 11, "tokens counted to one over the limit"
+
+
+# Pieces of text that read differently inside and outside strings and comments.
+_PIECES = st.sampled_from(
+    [" ", "\n", ",", "\t", "a", "b1", "_c", "(", ")", "{", "}", ":", "...", "$", "@", "!",
+     "=", "[", "]", "|", "&", "1", "-2", "3.5", "4e-1", "#", "# a: (b\n", '"', "\\", '"""',
+     '"x: (y"', '"\\"z"', '"""q: ) \\""" r"""', '"""\n"a"\n"""']
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=40), limit=st.integers(1, 30))
+def test_the_tokens_read_ahead_are_those_the_lexer_reads(pieces, limit):
+    """Any text the lexer reads whole: the same tokens, counted to one over the limit."""
+    from graphql import GraphQLSyntaxError
+
+    text = "".join(pieces)
+    try:
+        lexed = _lexed(text)
+    except GraphQLSyntaxError:
+        return  # not GraphQL's tokens: the parser says so
+    assert read_ahead(text, limit).tokens == min(lexed, limit + 1)
+
+
+def _lexed(document: str) -> int:
+    """The tokens graphql-core's lexer reads in a document (what its parser counts)."""
+    from graphql.language import Lexer, Source, TokenKind
+
+    lexer, tokens = Lexer(Source(document)), 0
+    while lexer.advance().kind is not TokenKind.EOF:
+        tokens += 1
+    return tokens
 
 
 async def test_a_document_with_too_many_written_aliases_is_refused_before_it_is_parsed(api):
@@ -423,7 +457,9 @@ def test_the_aliases_read_from_the_text_are_those_the_parser_finds(document, eve
     AddAliases.fields, CountAliases.count = 0, 0
     aliased = print_ast(visit(parse(document), AddAliases()))
     visit(parse(aliased), CountAliases())
-    assert written_aliases(aliased, MAX_TOKENS_CEILING) == CountAliases.count
+    assert read_ahead(aliased, MAX_TOKENS_CEILING) == Written(
+        tokens=_lexed(aliased), aliases=CountAliases.count
+    )
 
 
 async def test_a_limit_spent_just_before_its_window_turns_is_still_spent_just_after(

@@ -1,11 +1,14 @@
 """What a GraphQL document passes before it runs, on every path, in this order:
 
-1. the site's token limit and its limit of aliases, while it is read: a document over
-   either is refused before it is parsed (``written_aliases``; graphql-core's
-   ``max_tokens`` with the site's number);
+0. its caller, over HTTP: one that sent again, told to wait, queries its budget could not
+   hold is refused unread until the wait ends (``budget.refused_unread``);
+1. the site's token limit and its limit of aliases, read ahead of the parser: a document
+   over either is refused unparsed (``read_ahead``; graphql-core's ``max_tokens`` with the
+   site's number stays as a second guard);
 2. the site's limits on the parsed document, with the request's variables as graphql-core
    will coerce them: a site key where the site asks for one, introspection, depth, aliases,
-   cost (``limits.py``), and the transport (subscriptions over WebSocket only);
+   cost (``limits.py``), and the transport (subscriptions over WebSocket only); then its
+   cost taken from the caller's budget (``budget.py``);
 3. validation against the schema.
 
 Parsing and validating cost more than resolving a search page, so each document is parsed
@@ -35,9 +38,10 @@ from jobgraph.graphql.limits import (
     actual_cost,
     first_root_field,
     measure,
+    read_ahead,
     refusals,
     too_many_aliases,
-    written_aliases,
+    too_many_tokens,
     wrong_transport,
 )
 from jobgraph.policy.config import MAX_TOKENS_CEILING
@@ -131,6 +135,8 @@ class Admission(SchemaExtension):
             execution_context.parse_options["max_tokens"] = MAX_TOKENS_CEILING
             yield
             return
+        if budgeted(context) and (unread := budget.refused_unread(context)) is not None:
+            raise self._rejected(context, "budget", unread)
         api = context.tenant.config.policy.api
         limit = api.max_tokens
         execution_context.parse_options["max_tokens"] = limit
@@ -138,16 +144,23 @@ class Admission(SchemaExtension):
         self.known = DOCUMENTS.get((query, limit), context.services.caches)
         if self.known is not None:
             execution_context.graphql_document = self.known.document
-        else:  # the aliases it writes out, refused before it is parsed
-            aliases = written_aliases(query, limit)
-            if aliases is not None and aliases > api.max_aliases:
-                state_of(context.request.scope).outcome = "rejected"
-                context.services.metrics.rejected.labels("aliases").inc()
-                raise too_many_aliases(aliases, api.max_aliases)
+        else:  # its tokens and the aliases it writes out, refused before it is parsed
+            written = read_ahead(query, limit)
+            if written.tokens > limit:
+                raise self._rejected(context, "tokens", too_many_tokens(limit))
+            if written.aliases > api.max_aliases:
+                refusal = too_many_aliases(written.aliases, api.max_aliases)
+                raise self._rejected(context, "aliases", refusal)
         yield  # parsed here where it was not kept, under the site's token limit
         document = execution_context.graphql_document
         if self.known is None and document is not None:
             self.known = KnownDocument.parsed(query, document)
+
+    @staticmethod
+    def _rejected(context: Context, reason: str, refusal: GraphQLError) -> GraphQLError:
+        state_of(context.request.scope).outcome = "rejected"
+        context.services.metrics.rejected.labels(reason).inc()
+        return refusal
 
     async def on_validate(self) -> AsyncIterator[None]:
         execution_context = self.execution_context

@@ -18,16 +18,26 @@ Every response of a query that was measured carries ``extensions.cost``:
 ``requestedQueryCost``, ``actualQueryCost`` and ``throttleStatus`` (``maximumAvailable``,
 ``currentlyAvailable``, ``restoreRate``). A public read that caches and proxies share
 (``public_reads.py``) carries the costs but not the throttle status, which is the first
-caller's own. Subscriptions are limited by their connections, not by this budget."""
+caller's own. Subscriptions are limited by their connections, not by this budget.
+
+A caller told to wait that sends again, in that wait, a query its bucket cannot hold is
+refused unread (before its document is read) until the wait ends: reading a new document
+costs more than refusing it, and a caller choosing expensive queries could otherwise keep
+the service reading them at no cost to its budget. A cheap query that fits after a first
+refusal is served. Each process keeps what it told whom (``TOLD_TO_WAIT``)."""
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import ErrorCode
 from jobgraph.graphql.context import Context
 from jobgraph.ratelimit import Bucket
@@ -66,19 +76,66 @@ def give_back(context: Context, points: int, after: Bucket) -> Bucket:
     return context.services.budgets.give_back(caller_of(context), points, after)
 
 
+@dataclass(frozen=True)
+class Told:
+    """A caller refused for its budget: until when it was told to wait (monotonic), and
+    how many of its queries were refused so in that wait."""
+
+    until: float
+    refusals: int
+
+
+TOLD_TO_WAIT: CacheSpec[str, Told] = CacheSpec(
+    "told_to_wait",
+    key="a caller refused for its budget on a site (caller_of); an entry whose wait has "
+    "ended is disregarded and replaced by the caller's next refusal",
+    max_bytes=2**20,
+    weigh=lambda caller, _told: text_bytes(caller) + 64,
+)
+
+
 def refuse(context: Context, requested: int, bucket: Bucket) -> GraphQLError:
-    """The THROTTLED error, its response's status and Retry-After."""
+    """The THROTTLED error, its response's status and Retry-After; the wait it tells
+    remembered (``TOLD_TO_WAIT``)."""
     wait = bucket.seconds_until(requested)
+    caller, now, caches = caller_of(context), time.monotonic(), context.services.caches
+    told = TOLD_TO_WAIT.get(caller, caches)
+    refusals = told.refusals + 1 if told is not None and told.until > now else 1
+    TOLD_TO_WAIT.put(caller, Told(now + wait, refusals), caches)
+    return _throttled(
+        context,
+        f"This query costs {requested} points and your budget on this site holds "
+        f"{int(bucket.available)} now ({bucket.restore_rate} come back each second, up to "
+        f"{bucket.maximum}). Try again in {wait} seconds, or ask for fewer items or counts.",
+        wait,
+    )
+
+
+def refused_unread(context: Context) -> GraphQLError | None:
+    """THROTTLED before the document is read, for a caller that, told to wait, sent a
+    query its budget could not hold again within that wait; None for any other."""
+    told = TOLD_TO_WAIT.get(caller_of(context), context.services.caches)
+    if told is None or told.refusals < 2:
+        return None
+    left = told.until - time.monotonic()
+    if left <= 0:
+        return None
+    wait = math.ceil(left)
+    return _throttled(
+        context,
+        f"You were asked to wait and sent again queries your budget on this site could not "
+        f"hold; until that wait ends this site refuses your queries without reading them. "
+        f"Try again in {wait} seconds.",
+        wait,
+    )
+
+
+def _throttled(context: Context, message: str, wait: int) -> GraphQLError:
     response = context.response
     assert isinstance(response, Response)  # over HTTP (``budgeted``)
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
-    return GraphQLError(
-        f"This query costs {requested} points and your budget on this site holds "
-        f"{int(bucket.available)} now ({bucket.restore_rate} come back each second, up to "
-        f"{bucket.maximum}). Try again in {wait} seconds, or ask for fewer items or counts.",
-        extensions={"code": str(ErrorCode.THROTTLED), "retryAfter": wait},
-    )
+    return GraphQLError(message, extensions={"code": str(ErrorCode.THROTTLED), "retryAfter": wait})
 
 
 def cost_extension(context: Context, requested: int, actual: int, bucket: Bucket) -> dict[str, Any]:

@@ -13,11 +13,13 @@ from graphql import GraphQLError
 
 from jobgraph.db.outages import is_database_outage, log_outage, outage_message
 from jobgraph.errors import ErrorCode, JobgraphError
+from jobgraph.graphql.limits import too_many_tokens
 
 log = logging.getLogger("jobgraph.errors")
 
 
-# graphql-core's parser, stopped by the site's token limit (graphql/admission.py).
+# graphql-core's parser, stopped by the site's token limit (graphql/admission.py: a document
+# the read ahead counted over it never gets there).
 _OVER_TOKEN_LIMIT = re.compile(r"^Syntax Error: Document contains more than (\d+) tokens")
 
 
@@ -41,11 +43,8 @@ def shape_error(error: GraphQLError, suggestions: bool = True) -> GraphQLError:
         return _replace(error, original.message, extensions)
     if (limit := over_token_limit(error)) is not None:
         # Refused while it was read, for its size: before any other work.
-        return _replace(
-            error,
-            f"The document has more than {limit} tokens, the most this site accepts.",
-            {"code": str(ErrorCode.QUERY_TOO_COMPLEX), "limit": limit},
-        )
+        refusal = too_many_tokens(limit)
+        return _replace(error, refusal.message, dict(refusal.extensions or {}))
     if original is None:
         code = (
             ErrorCode.GRAPHQL_PARSE_FAILED
