@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
-from jobgraph.graphql.limits import Written, read_ahead
+from jobgraph.graphql.limits import Written
 from jobgraph.graphql.schema import schema
 from jobgraph.policy.config import MAX_TOKENS_CEILING
 from tests.conftest import error_code
@@ -322,7 +322,7 @@ async def test_the_sites_limits_come_before_a_document_is_planned_or_kept(api):
         body = await api.graphql(over_aliases, tenant="jobboard")
         assert refusal(body)["extensions"]["code"] == "QUERY_TOO_COMPLEX"
         assert "aliases" in refusal(body)["message"]
-        spread = " ".join(f"b{i}: jobs(first: 1) {{ totalCount }} ...F" for i in range(400))
+        spread = " ".join("jobs(first: 1) { totalCount } ...F" for _ in range(400))
         over_tokens = f"# {attempt}\nquery {{ {spread} }} {FRAGMENT}"
         body = await api.graphql(over_tokens, tenant="jobboard")
         assert refusal(body)["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": 2000}
@@ -380,8 +380,9 @@ def test_aliases_are_counted_in_selections_only_while_the_document_is_read():
       # e: a comment, "with a quote
       jobs @include(if: true) { totalCount }
     } fragment F on Job { c: id d :title }'''
-    assert read_ahead(document, 2000) == Written(tokens=_lexed(document), aliases=4)
-    assert read_ahead(document, 10).tokens == 11, "tokens counted to one over the limit"
+    written = Written.read(document)
+    assert (written.tokens(2000), written.aliases()) == (_lexed(document), 4)
+    assert written.tokens(10) == 11, "tokens counted to one over the limit"
 
 
 # Pieces of text that read differently inside and outside strings and comments.
@@ -403,7 +404,7 @@ def test_the_tokens_read_ahead_are_those_the_lexer_reads(pieces, limit):
         lexed = _lexed(text)
     except GraphQLSyntaxError:
         return  # not GraphQL's tokens: the parser says so
-    assert read_ahead(text, limit).tokens == min(lexed, limit + 1)
+    assert Written.read(text).tokens(limit) == min(lexed, limit + 1)
 
 
 def _lexed(document: str) -> int:
@@ -496,9 +497,9 @@ def test_the_aliases_read_from_the_text_are_those_the_parser_finds(document, eve
     AddAliases.fields, CountAliases.count = 0, 0
     aliased = print_ast(visit(parse(document), AddAliases()))
     visit(parse(aliased), CountAliases())
-    assert read_ahead(aliased, MAX_TOKENS_CEILING) == Written(
-        tokens=_lexed(aliased), aliases=CountAliases.count
-    )
+    written = Written.read(aliased)
+    assert written.aliases() == CountAliases.count
+    assert written.tokens(MAX_TOKENS_CEILING) == _lexed(aliased)
 
 
 async def test_a_limit_spent_just_before_its_window_turns_is_still_spent_just_after(

@@ -2,9 +2,9 @@
 
 0. its caller, over HTTP: one that sent again, told to wait, queries its budget could not
    hold is refused unread until the wait ends (``budget.refused_unread``);
-1. the site's token limit and its limit of aliases, read ahead of the parser: a document
-   over either is refused unparsed (``read_ahead``; graphql-core's ``max_tokens`` with the
-   site's number stays as a second guard);
+1. the site's limit of aliases and its token limit, read ahead of the parser: a document
+   over either is refused unparsed (``limits.Written``; graphql-core's ``max_tokens`` with
+   the site's number stays as a second guard);
 2. the site's limits on the parsed document, with the request's variables as graphql-core
    will coerce them: a site key where the site asks for one, introspection, depth, aliases,
    cost (``limits.py``), and the transport (subscriptions over WebSocket only); then its
@@ -35,10 +35,10 @@ from jobgraph.graphql.context import Context
 from jobgraph.graphql.execution import SHAPER_BYTES, KeptWork
 from jobgraph.graphql.limits import (
     Measures,
+    Written,
     actual_cost,
     first_root_field,
     measure,
-    read_ahead,
     refusals,
     too_many_aliases,
     too_many_tokens,
@@ -144,13 +144,13 @@ class Admission(SchemaExtension):
         self.known = DOCUMENTS.get((query, limit), context.services.caches)
         if self.known is not None:
             execution_context.graphql_document = self.known.document
-        else:  # its tokens and the aliases it writes out, refused before it is parsed
-            written = read_ahead(query, limit)
-            if written.tokens > limit:
-                raise self._rejected(context, "tokens", too_many_tokens(limit))
-            if written.aliases > api.max_aliases:
-                refusal = too_many_aliases(written.aliases, api.max_aliases)
+        else:  # the aliases it writes out and its tokens, refused before it is parsed
+            written = Written.read(query)
+            if (aliases := written.aliases()) > api.max_aliases:
+                refusal = too_many_aliases(aliases, api.max_aliases)
                 raise self._rejected(context, "aliases", refusal)
+            if written.tokens(limit) > limit:
+                raise self._rejected(context, "tokens", too_many_tokens(limit))
         yield  # parsed here where it was not kept, under the site's token limit
         document = execution_context.graphql_document
         if self.known is None and document is not None:

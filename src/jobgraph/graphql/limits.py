@@ -317,7 +317,7 @@ def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]
     return values
 
 
-# A document's text as it is read ahead of the parser (``read_ahead``), by regular
+# A document's text as it is read ahead of the parser (``Written``), by regular
 # expressions that each read the whole text in C: a loop over its tokens in Python cost
 # as much as parsing a small document. GraphQL's lexical grammar: comments, and strings
 # and block strings (whose text may hold anything: each is one token), set aside first;
@@ -341,33 +341,34 @@ _ALIAS = re.compile(r"[_0-9A-Za-z][\s,\ufeff]*:")
 
 @dataclass(frozen=True)
 class Written:
-    """What a document's text holds, read before it is parsed: its tokens (at most one
-    over the limit it was read under: more are not counted) and the aliases written in it
-    (a fragment spread several times counts once here; the measure of the parsed
-    document counts each spread)."""
+    """A document's text as it is read ahead of graphql-core's parser, several times
+    faster: a document over a site's limits is refused unparsed. A text that is not
+    GraphQL is counted as far as it reads; the parser says what is wrong."""
 
-    tokens: int
-    aliases: int
+    bare: str  # its names, numbers and punctuators: comments and strings set aside
+    strings: int
 
-
-def read_ahead(query: str, token_limit: int) -> Written:
-    """The tokens and aliases of a document's text, read ahead of graphql-core's parser
-    and several times faster: a document over a site's limits is refused unparsed. A text
-    that is not GraphQL is counted as far as it reads; the parser says what is wrong."""
-    bare, strings = query, 0
-    if "#" in query or '"' in query:
+    @classmethod
+    def read(cls, query: str) -> Written:
+        if "#" not in query and '"' not in query:
+            return cls(query, 0)
         parts = _TEXT_COMMENT_OR_STRING.findall(query)  # (a run of text, a string)
         strings = sum(1 for _text, string in parts if string)
-        bare = " ".join(text for text, _string in parts if text)
-    strings = min(strings, token_limit + 1)
-    room = token_limit + 1 - strings
-    tokens = strings + len(list(itertools.islice(_BARE_TOKEN.finditer(bare), room)))
-    if tokens > token_limit:  # refused for its tokens: its aliases do not matter
-        return Written(tokens, 0)
-    selections, removed = bare, 1
-    while removed:  # the innermost parentheses first
-        selections, removed = _PARENTHESIZED.subn(" ", selections)
-    return Written(tokens, len(_ALIAS.findall(selections)))
+        return cls(" ".join(text for text, _string in parts if text), strings)
+
+    def tokens(self, limit: int) -> int:
+        """Its tokens, counted to one over ``limit`` (more are not read)."""
+        strings = min(self.strings, limit + 1)
+        more = itertools.islice(_BARE_TOKEN.finditer(self.bare), limit + 1 - strings)
+        return strings + len(list(more))
+
+    def aliases(self) -> int:
+        """The aliases written in it (a fragment spread several times counts once here;
+        the measure of the parsed document counts each spread)."""
+        selections, removed = self.bare, 1
+        while removed:  # the innermost parentheses first
+            selections, removed = _PARENTHESIZED.subn(" ", selections)
+        return len(_ALIAS.findall(selections))
 
 
 def too_many_tokens(limit: int) -> GraphQLError:
