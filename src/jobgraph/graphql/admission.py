@@ -37,6 +37,7 @@ from jobgraph.graphql.limits import (
     Measures,
     Written,
     actual_cost,
+    count_rejected,
     first_root_field,
     measure,
     refusals,
@@ -158,8 +159,7 @@ class Admission(SchemaExtension):
 
     @staticmethod
     def _rejected(context: Context, reason: str, refusal: GraphQLError) -> GraphQLError:
-        state_of(context.request.scope).outcome = "rejected"
-        context.services.metrics.rejected.labels(reason).inc()
+        count_rejected(context, reason)
         return refusal
 
     async def on_validate(self) -> AsyncIterator[None]:
@@ -181,9 +181,7 @@ class Admission(SchemaExtension):
             self._report_cost(context, self.measures.cost, 0, bucket)
         if errors:
             execution_context.pre_execution_errors = errors
-            state.outcome = "rejected"
-            for reason in reasons:
-                context.services.metrics.rejected.labels(reason).inc()
+            count_rejected(context, *reasons)
             yield
             return
         execution_context.pre_execution_errors = list(self._validated(context))

@@ -51,6 +51,7 @@ from jobgraph.fields import DATABASE_COST, KEYLESS
 from jobgraph.graphql import incremental
 from jobgraph.graphql.context import Context
 from jobgraph.paging import DEFAULT_PAGE_SIZE, MAX_ITEMS
+from jobgraph.request_state import state_of
 from jobgraph.viewer import ViewerKind
 
 INTROSPECTION_FIELDS = {"__schema", "__type"}
@@ -369,6 +370,14 @@ class Written:
         while removed:  # the innermost parentheses first
             selections, removed = _PARENTHESIZED.subn(" ", selections)
         return len(_ALIAS.findall(selections))
+
+
+def count_rejected(context: Context, *reasons: str) -> None:
+    """A request refused before it ran: its outcome in the request log, and each reason
+    counted at /metrics (``jobgraph_rejected_queries_total``)."""
+    state_of(context.request.scope).outcome = "rejected"
+    for reason in reasons:
+        context.services.metrics.rejected.labels(reason).inc()
 
 
 def too_many_tokens(limit: int) -> GraphQLError:

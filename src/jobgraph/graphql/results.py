@@ -15,8 +15,7 @@ from strawberry.types import ExecutionResult
 
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.errors import over_token_limit, shape_error
-from jobgraph.graphql.limits import introspection_allowed
-from jobgraph.request_state import state_of
+from jobgraph.graphql.limits import count_rejected, introspection_allowed
 
 
 async def settle(
@@ -33,8 +32,7 @@ async def settle(
         if context is not None and any(
             over_token_limit(error) is not None for error in result.errors
         ):
-            context.services.metrics.rejected.labels("tokens").inc()
-            state_of(context.request.scope).outcome = "rejected"
+            count_rejected(context, "tokens")
         result.errors = _shaped(context, result.errors)
 
 
