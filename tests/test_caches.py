@@ -11,6 +11,7 @@ import pkgutil
 import re
 import tracemalloc
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,29 @@ async def one_address(api, reconfigure):
     return api
 
 
+async def kept_and_weighed(
+    caches: Caches, requests: list[Callable[[], Awaitable[object]]]
+) -> list[tuple[int, int]]:
+    """For each request: the memory the process kept after it (tracemalloc) and what the
+    caches said they gained. Measured more than once: tracemalloc counts whatever else the
+    process allocates meanwhile (in two full runs of five, 0.5-0.9 MB more in one request,
+    its source not found), which two measurements do not both meet; what a request
+    keeps, both do."""
+    measured = []
+    for request in requests:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before, weighed_before = tracemalloc.get_traced_memory()[0], caches.bytes
+            await request()
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0] - before
+            measured.append((kept, caches.bytes - weighed_before))
+        finally:
+            tracemalloc.stop()
+    return measured
+
+
 @pytest.mark.parametrize(
     ("fields", "page"),
     [
@@ -126,24 +150,41 @@ async def test_what_a_document_keeps_weighs_no_less_than_the_memory_it_takes(
     for number in range(2):  # what the first requests make once (statements, views)
         await api.graphql(a_large_document(number, fields, page), tenant="jobboard")
     await api.indexed()  # the facet indexes, and their connection: no document's
-    measured = []
-    # Twice, each a new document: tracemalloc counts whatever else the process allocates
-    # meanwhile (in two full runs of five, 0.5-0.9 MB more in one request, its source not
-    # found), which two measurements do not both meet; what a document keeps, both do.
-    for number in (2, 3):
-        gc.collect()
-        tracemalloc.start()
-        try:
-            before, weighed_before = tracemalloc.get_traced_memory()[0], caches.bytes
-            await api.graphql(a_large_document(number, fields, page), tenant="jobboard")
-            gc.collect()
-            kept = tracemalloc.get_traced_memory()[0] - before
-            measured.append((kept, caches.bytes - weighed_before))
-        finally:
-            tracemalloc.stop()
+    measured = await kept_and_weighed(
+        caches,
+        [
+            lambda number=number: api.graphql(
+                a_large_document(number, fields, page), tenant="jobboard"
+            )
+            for number in (2, 3)
+        ],
+    )
     kept, weighed = min(measured)
     assert weighed > 40_000, "the document was kept"
     assert kept <= weighed + 64 * 1024, measured
+
+
+async def test_kept_search_results_weigh_no_less_than_the_memory_they_take(one_address):
+    """Each new search keeps its page (its records, the postings and companies shown of
+    them, the response shaped of them): what the caches say they gained is at least what
+    the process really kept."""
+    api, caches = one_address, one_address.app.state.services.caches
+    query = (
+        "query($least: Int) { jobs(first: 30, filter: {salaryAtLeast: $least}) "
+        "{ edges { cursor node { id title tags company { id name } } } } }"
+    )
+
+    async def search(least: int) -> None:
+        body = await api.graphql(query, {"least": least}, tenant="jobboard")
+        assert len(body["data"]["jobs"]["edges"]) == 30
+
+    for least in (1, 2):  # the document, its plan, the statement: kept once
+        await search(least)
+    # Each a search of its own, kept.
+    measured = await kept_and_weighed(caches, [lambda: search(3), lambda: search(4)])
+    kept, weighed = min(measured)
+    assert kept > 30 * 1024, "the page was kept"
+    assert kept <= weighed + 16 * 1024, measured
 
 
 async def test_the_caches_keep_to_their_bounds_under_a_thousand_large_documents(one_address):

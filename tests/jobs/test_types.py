@@ -4,13 +4,14 @@ import dataclasses
 import uuid
 from types import SimpleNamespace
 
-from jobgraph.jobs.types import Company, Job
+from jobgraph.jobs.types import Company, Job, JobEdge
 
 
-def test_a_job_and_its_company_made_of_rows_are_what_their_init_makes():
+def test_an_edge_its_job_and_company_made_of_rows_are_what_their_init_makes():
     company_row = SimpleNamespace(id=uuid.uuid4(), name="Quokka Ltd")
     row = SimpleNamespace(id=uuid.uuid4(), title="Keeper", tags=["outdoors"])
-    made = Job.of(row, company_row)
+    edge = JobEdge.of(row, company_row, "cursor")
+    made = edge.node
     company = Company(id=str(company_row.id), name="Quokka Ltd", row=company_row)
     expected = Job(
         id=str(row.id),
@@ -20,8 +21,14 @@ def test_a_job_and_its_company_made_of_rows_are_what_their_init_makes():
         company_row=company_row,
         loaded_company=company,
     )
+    edge_expected = JobEdge(node=expected, cursor="cursor")
     # Every field __init__ sets, a new one included: one the shortcut forgot is missing.
-    for kind, one, other in ((Job, made, expected), (Company, made.loaded_company, company)):
+    made_and_expected = (
+        (JobEdge, edge, edge_expected),
+        (Job, made, expected),
+        (Company, made.loaded_company, company),
+    )
+    for kind, one, other in made_and_expected:
         for field in dataclasses.fields(kind):
             if field.init:
                 assert getattr(one, field.name) == getattr(other, field.name), field.name

@@ -4,7 +4,6 @@ keyset pagination, and facet counts. Text matching lives in SQL (migration 0004)
 from __future__ import annotations
 
 import base64
-import binascii
 import difflib
 import itertools
 import time
@@ -22,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -466,36 +466,77 @@ def _sort_keys(query: JobQuery) -> list[ColumnElement[Any] | InstrumentedAttribu
 
 
 @dataclass(frozen=True)
+class Layout:
+    """How a page's record reads: the columns of its posting (``posting``), up to
+    ``posting_end``, then its company's (``company``), up to ``company_end``, then its
+    cursor."""
+
+    posting: RowView
+    company: RowView
+    posting_end: int
+    company_end: int
+
+    @classmethod
+    def of(cls, posting: RowView, company: RowView) -> Layout:
+        posting_end = len(posting.columns)
+        return cls(posting, company, posting_end, posting_end + len(company.columns))
+
+
+@dataclass(frozen=True)
 class Page:
-    # Read-only rows with the models' attributes (see RowView), not ORM entities.
-    rows: list[JobPosting]
-    companies: list[Company]  # of each row
-    cursors: list[str]
+    # The records shown, as the statement read them (``Layout``); each row, its company
+    # and its cursor are made of them where they are asked for.
+    records: list[Any]
+    layout: Layout
     has_next: bool
     # What the API shows of it, built once however often a kept page is asked for; the
     # execution keeps with it the response it shaped of it (fields.KeptList).
     _shown: KeptList = field(default_factory=KeptList, compare=False, repr=False)
 
-    def shown(self, build: Callable[[], list[Any]]) -> list[Any]:
-        if not self._shown and self.rows:
-            self._shown.extend(build())
+    @cached_property
+    def rows(self) -> list[JobPosting]:
+        """Read-only rows with the models' attributes (see RowView), not ORM entities."""
+        as_posting, end = self.layout.posting.row, self.layout.posting_end
+        return [as_posting(record[:end]) for record in self.records]
+
+    def shown(self, build: Callable[[Any, Any, str], Any]) -> list[Any]:
+        """What the API shows of each row (``build(posting, company, cursor)``), in one
+        pass over the records (a page's fifty postings cost more in Python than its
+        statement), once."""
+        if not self._shown and self.records:
+            layout = self.layout
+            as_posting, as_company = layout.posting.row, layout.company.row
+            posting_end, company_end = layout.posting_end, layout.company_end
+            self._shown.extend(
+                [
+                    build(
+                        as_posting(record[:posting_end]),
+                        as_company(record[posting_end:company_end]),
+                        record[company_end],
+                    )
+                    for record in self.records
+                ]
+            )
         return self._shown
 
 
-_URL_SAFE = bytes.maketrans(b"+/", b"-_")
-
-
 # A cursor holds a posting's publication time as microseconds since 1970, read as such
-# (an integer costs the driver nothing; a timestamp cost it a datetime a row, more than
-# the rest of the cursor). extract(epoch) is exact: a numeric.
+# (extract(epoch) is exact: a numeric), with the page's other sort keys.
 _PUBLISHED_MICROS = cast(func.extract("epoch", JobPosting.published_at) * 1_000_000, BigInteger)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _cursor_columns(keys: list[Any]) -> list[Any]:
-    """What a page reads of each row for its cursor: its sort keys, its publication time
-    in microseconds."""
-    return [_PUBLISHED_MICROS if key is JobPosting.published_at else key for key in keys]
+def _cursor(keys: list[Any]) -> ColumnElement[str]:
+    """A row's cursor, written by PostgreSQL as it reads the row: its sort keys (its
+    publication time in microseconds) as a JSON array, in URL-safe base64. Written in
+    Python, each cursor cost a page more than its JSON (a call to orjson and to base64 a
+    row, and two more columns to read)."""
+    values = [_PUBLISHED_MICROS if key is JobPosting.published_at else key for key in keys]
+    text_of = func.convert_to(cast(func.json_build_array(*values), String), constant("UTF8"))
+    # base64 breaks its lines every 76 characters: the translation drops the breaks.
+    return func.translate(
+        func.encode(text_of, constant("base64")), constant("+/\n"), constant("-_"), type_=String
+    )
 
 
 def _published(value: Any) -> datetime:
@@ -504,16 +545,6 @@ def _published(value: Any) -> datetime:
     if isinstance(value, int):
         return _EPOCH + timedelta(microseconds=value)
     return datetime.fromisoformat(value)
-
-
-def encode_cursor(values: list[Any]) -> str:
-    # orjson writes an id (asyncpg's UUID) as its text.
-    # base64.urlsafe_b64encode's own steps, without its two Python calls (50 a page).
-    return (
-        binascii.b2a_base64(orjson.dumps(values, default=str), newline=False)
-        .translate(_URL_SAFE)
-        .decode()
-    )
 
 
 def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
@@ -552,7 +583,7 @@ ALL_READS = Reads(None, None)
 
 
 # Few sets of columns come: the fields a site's documents select.
-VIEWS: CacheSpec[Reads, tuple[RowView, RowView]] = CacheSpec(
+VIEWS: CacheSpec[Reads, Layout] = CacheSpec(
     "column_views",
     key="the columns a document reads of a posting and of its company",
     max_bytes=8 * 2**20,
@@ -560,13 +591,15 @@ VIEWS: CacheSpec[Reads, tuple[RowView, RowView]] = CacheSpec(
 )
 
 
-def _views(reads: Reads) -> tuple[RowView, RowView]:
-    """The views of a posting and its company that read these columns."""
-    views = VIEWS.get(reads)
-    if views is None:
-        views = (RowView.of(JobPosting, reads.posting), RowView.of(Company, reads.company))
-        VIEWS.put(reads, views)
-    return views
+def _layout(reads: Reads) -> Layout:
+    """The views of a posting and its company that read these columns, in a record."""
+    layout = VIEWS.get(reads)
+    if layout is None:
+        layout = Layout.of(
+            RowView.of(JobPosting, reads.posting), RowView.of(Company, reads.company)
+        )
+        VIEWS.put(reads, layout)
+    return layout
 
 
 # First pages' statements by scope (kept alive with them) and search: a site's popular
@@ -636,9 +669,9 @@ def _page_statement(
         where = [JobPosting.pool_id == constant(scope.pool_id), JobPosting.id.in_(firsts)]
     # The company of each posting in the same statement: a page never needs a second one.
     company = and_(Company.pool_id == JobPosting.pool_id, Company.id == JobPosting.company_id)
-    posting, of_company = _views(reads)
+    layout = _layout(reads)
     return (
-        select(*posting.columns, *of_company.columns, *_cursor_columns(keys))
+        select(*layout.posting.columns, *layout.company.columns, _cursor(keys))
         .join_from(JobPosting, Company, company)
         .where(*where)
         .order_by(*order)
@@ -659,7 +692,7 @@ def _kept_bytes(_key: tuple[Any, ...], entry: tuple[float, Any]) -> int:
     kept = entry[1]
     if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], KeptCounts):
         return ROW_BYTES + FACET_VALUE_BYTES * sum(len(values) for values in kept[1].values())
-    return ROW_BYTES * (len(getattr(kept, "rows", ())) + 1)
+    return ROW_BYTES * (len(getattr(kept, "records", ())) + 1)
 
 
 KEPT_RESULTS: CacheSpec[tuple[Any, ...], tuple[float, Any]] = CacheSpec(
@@ -746,10 +779,7 @@ async def search_page(
     else (``kept_rows``)."""
     query = await normalized(db, query)
 
-    posting, of_company = _views(reads)
-    # Where a row's posting ends, then its company: its cursor's columns follow.
-    posting_end = len(posting.columns)
-    company_end = posting_end + len(of_company.columns)
+    layout = _layout(reads)
 
     async def compute() -> Page:
         statement = page_statement(scope, query, size, after, reads)
@@ -757,15 +787,7 @@ async def search_page(
         rows = await (
             kept_rows(db, statement, alone) if after is None else plain_rows(db, statement)
         )
-        shown = rows[:size]
-        as_posting, as_company = posting.row, of_company.row
-        return Page(
-            # Read-only rows answering the models' attributes (see RowView).
-            rows=[as_posting(row[:posting_end]) for row in shown],
-            companies=[as_company(row[posting_end:company_end]) for row in shown],
-            cursors=[encode_cursor(row[company_end:]) for row in shown],
-            has_next=len(rows) > size,
-        )
+        return Page(records=rows[:size], layout=layout, has_next=len(rows) > size)
 
     return await _reused_or(scope, "page", query, (size, after, reads), compute)
 

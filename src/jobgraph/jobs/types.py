@@ -402,6 +402,14 @@ class JobEdge:
     node: Job
     cursor: str
 
+    @classmethod
+    def of(cls, row: JobPosting, company: CompanyRow, cursor: str) -> JobEdge:
+        """A search page's edge of a posting read with its company (``search.Page``)."""
+        # Set at once, as __init__ would set them (fifty a page; tests/jobs/test_types.py).
+        edge = _new(cls)
+        edge.__dict__ = {"node": Job.of(row, company), "cursor": cursor}
+        return edge
+
 
 @strawberry.type
 class PageInfo:
@@ -775,27 +783,22 @@ async def connection(
     )
     page = await search.search_page(db, scope, query, size, after, reads, alone)
     broadening = None
-    if broaden and not page.rows and after is None:
+    if broaden and not page.records and after is None:
         # Nothing found: the same search without its most narrowing term, if that finds any.
         broader = await search.broadened(db, scope, query)
         if broader is not None:
             wider = await search.search_page(db, scope, broader[0], size, None, reads)
-            if wider.rows:
+            if wider.records:
                 query, page = broader[0], wider
                 broadening = Broadening(dropped_term=broader[1], searched_for=query.text or "")
     suggestion = None
-    if broaden and not page.rows and after is None:
+    if broaden and not page.records and after is None:
         spelled = await search.respelled(db, scope, query)
         if spelled is not None:
             respelled = await search.normalized(db, replace(query, text=spelled, terms=None))
-            if (await search.search_page(db, scope, respelled, 1, None, PAGE_READS)).rows:
+            if (await search.search_page(db, scope, respelled, 1, None, PAGE_READS)).records:
                 suggestion = spelled
-    edges = page.shown(
-        lambda: [
-            JobEdge(node=Job.of(row, company), cursor=cursor)
-            for row, company, cursor in zip(page.rows, page.companies, page.cursors, strict=True)
-        ]
-    )
+    edges = page.shown(JobEdge.of)
     found = JobConnection(
         edges=edges,
         page_info=PageInfo(
