@@ -25,9 +25,15 @@ def cost_of(body: dict) -> dict:
     return body["extensions"]["cost"]
 
 
-async def small_budget(reconfigure, points: int) -> None:
-    """The main site's callers get ``points``, and one back a second."""
-    api = {"cost_budget": points, "cost_restore_per_second": 1, "max_cost": points}
+async def small_budget(reconfigure, points: int, read_cost_per_token: int = 0) -> None:
+    """The main site's callers get ``points``, and one back a second; reading a new
+    document free unless said (what most tests here check is what the query costs)."""
+    api = {
+        "cost_budget": points,
+        "cost_restore_per_second": 1,
+        "max_cost": points,
+        "read_cost_per_token": read_cost_per_token,
+    }
     await reconfigure({"jobboard": {"policy": {"api": api}}})
 
 
@@ -41,7 +47,10 @@ async def test_every_answer_says_what_it_cost_and_what_is_left(api):
     assert cost["actualQueryCost"] == cost["requestedQueryCost"] - TOTAL_COST
     status = cost["throttleStatus"]
     assert status["maximumAvailable"] == 20_000 and status["restoreRate"] == 2_000
-    assert 20_000 - cost["actualQueryCost"] <= status["currentlyAvailable"] <= 20_000
+    # A document new to the server: reading it was paid for too.
+    assert cost["readCost"] > 0
+    spent = cost["actualQueryCost"] + cost["readCost"]
+    assert 20_000 - spent <= status["currentlyAvailable"] <= 20_000
 
     # A page the search cannot fill costs only what it returned (and its count, which
     # needed the database to find what the text matches).
@@ -91,6 +100,54 @@ async def test_the_whole_search_page_costs_what_its_counts_cost_the_database(api
     )
     mixed = cost_of(await api.graphql(both, tenant="kansai-jobs"))
     assert mixed["requestedQueryCost"] - mixed["actualQueryCost"] < TOTAL_COST
+
+
+async def test_a_new_document_costs_its_reading_once_and_its_values_as_variables_nothing(
+    api, reconfigure
+):
+    """Reading a document the server has not read costs its caller a price per token, before
+    it is read; the same document again, whatever its variables, costs nothing to read."""
+    per_token = 25  # the default
+    short = "query($n: Int!) { jobs(first: $n) { edges { node { id } } } }"
+    longer = "query($n: Int!) { jobs(first: $n) { edges { cursor node { id title tags } } } }"
+    first = cost_of(await api.graphql(short, {"n": 3}, tenant="jobboard"))
+    assert first["readCost"] > 0 and first["readCost"] % per_token == 0
+    # A price a token: the longer document, three tokens more, costs three prices more.
+    assert cost_of(await api.graphql(longer, {"n": 3}, tenant="jobboard"))["readCost"] == (
+        first["readCost"] + 3 * per_token
+    )
+    again = cost_of(await api.graphql(short, {"n": 7}, tenant="jobboard"))
+    assert again["readCost"] == 0
+    assert again["requestedQueryCost"] > first["requestedQueryCost"]  # its own values'
+
+    # A site may make reading free.
+    await reconfigure({"jobboard": {"policy": {"api": {"read_cost_per_token": 0}}}})
+    free = cost_of(await api.graphql(short.replace("id", "id title"), {"n": 3}, tenant="jobboard"))
+    assert free["readCost"] == 0
+
+
+async def test_a_new_document_whose_reading_the_budget_cannot_hold_is_refused_unread(
+    api, reconfigure
+):
+    query = "{ jobs(first: 20) { edges { node { id title tags } } } }"
+    await api.graphql(query, tenant="jobboard")  # read once: it costs no reading now
+    price = cost_of(await api.graphql(query, tenant="jobboard"))["actualQueryCost"]
+    await small_budget(reconfigure, price + 60, read_cost_per_token=20)
+    async with client_at(api.app, "192.0.2.30") as mine, client_at(api.app, "192.0.2.31") as other:
+        me, them = Api(api.app, mine), Api(api.app, other)
+        known = await me.post(query, tenant="jobboard")
+        assert known.status_code == 200 and cost_of(known.json())["readCost"] == 0
+        # Sixty points left: a new document of four tokens (80 points) is refused before
+        # it is read, even one that would not parse.
+        refused = await me.post("{ tenant { slug ", tenant="jobboard")
+        assert refused.status_code == 429
+        [error] = refused.json()["errors"]
+        assert error["extensions"]["code"] == "THROTTLED"
+        assert "new to the server: reading it costs 80 points" in error["message"]
+        assert f"Try again in {refused.headers['Retry-After']} seconds" in error["message"]
+        # Another caller, its budget full, has it read (and is told it does not parse).
+        read = (await them.post("{ tenant { slug ", tenant="jobboard")).json()["errors"][0]
+        assert read["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
 
 
 async def test_a_caller_over_its_budget_is_throttled_while_others_are_served(api, reconfigure):
@@ -181,7 +238,8 @@ async def test_a_shared_public_answer_carries_no_callers_budget(api, reconfigure
     )
     assert answer.headers["cache-control"].startswith("public")
     cost = cost_of(answer.json())
-    assert cost["requestedQueryCost"] > 0 and "throttleStatus" not in cost
+    assert cost["requestedQueryCost"] > 0
+    assert "throttleStatus" not in cost and "readCost" not in cost
 
 
 def test_a_site_cannot_allow_a_query_its_budget_cannot_hold():

@@ -101,8 +101,13 @@ WHOLE_PAGE = (
 
 @pytest.fixture
 async def one_address(api, reconfigure):
-    """The app, taking any number of requests from one address."""
-    await reconfigure({"jobboard": {"policy": {"api": {"anonymous_requests_per_minute": 10**6}}}})
+    """The app, taking any number of requests (and new documents) from one address."""
+    unlimited = {
+        "anonymous_requests_per_minute": 10**6,
+        "cost_budget": 10**7,
+        "cost_restore_per_second": 10**6,
+    }
+    await reconfigure({"jobboard": {"policy": {"api": unlimited}}})
     return api
 
 

@@ -4,7 +4,8 @@
    hold is refused unread until the wait ends (``budget.refused_unread``);
 1. the site's limit of aliases and its token limit, read ahead of the parser: a document
    over either is refused unparsed (``limits.Written``; graphql-core's ``max_tokens`` with
-   the site's number stays as a second guard);
+   the site's number stays as a second guard); over HTTP, what reading a new document
+   costs taken from the caller's budget, or the document refused unparsed (``budget.py``);
 2. the site's limits on the parsed document, with the request's variables as graphql-core
    will coerce them: a site key where the site asks for one, introspection, depth, aliases,
    cost (``limits.py``), and the transport (subscriptions over WebSocket only); then its
@@ -18,7 +19,7 @@ not (``compiled.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -128,8 +129,9 @@ class Admission(SchemaExtension):
         self.known: KnownDocument | None = None
         self.measures: Measures | None = None
         self.charged: Bucket | None = None  # the caller's bucket, the query's cost taken
+        self.read_cost = 0  # what reading its document cost the caller (a new one)
 
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:
         execution_context = self.execution_context
         context = execution_context.context
         if not isinstance(context, Context):  # outside a site's request: the platform's
@@ -150,12 +152,25 @@ class Admission(SchemaExtension):
             if (aliases := written.aliases()) > api.max_aliases:
                 refusal = too_many_aliases(aliases, api.max_aliases)
                 raise self._rejected(context, "aliases", refusal)
-            if written.tokens(limit) > limit:
+            tokens = written.tokens(limit)
+            if tokens > limit:
                 raise self._rejected(context, "tokens", too_many_tokens(limit))
+            if budgeted(context):
+                await self._charge_reading(context, budget.read_cost(api, tokens))
         yield  # parsed here where it was not kept, under the site's token limit
         document = execution_context.graphql_document
         if self.known is None and document is not None:
             self.known = KnownDocument.parsed(query, document)
+
+    async def _charge_reading(self, context: Context, points: int) -> None:
+        """What reading a new document costs, taken from the caller's budget, or
+        THROTTLED before it is read."""
+        if points == 0:
+            return
+        bucket = await budget.take(context, points)
+        if not bucket.taken:
+            raise self._rejected(context, "budget", budget.refuse_reading(context, points, bucket))
+        self.read_cost = points
 
     @staticmethod
     def _rejected(context: Context, reason: str, refusal: GraphQLError) -> GraphQLError:
@@ -201,7 +216,7 @@ class Admission(SchemaExtension):
 
     def _report_cost(self, context: Context, requested: int, actual: int, bucket: Bucket) -> None:
         self.execution_context.extensions_results["cost"] = budget.cost_extension(
-            context, requested, actual, bucket
+            context, requested, actual, bucket, self.read_cost
         )
 
     def _refusals(self, context: Context) -> tuple[list[GraphQLError], list[str]]:

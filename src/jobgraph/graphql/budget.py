@@ -15,10 +15,19 @@ plenty for a second, so that most queries make no call; what is given back reach
 with the process's next take, or within 50 ms).
 
 Every response of a query that was measured carries ``extensions.cost``:
-``requestedQueryCost``, ``actualQueryCost`` and ``throttleStatus`` (``maximumAvailable``,
-``currentlyAvailable``, ``restoreRate``). A public read that caches and proxies share
-(``public_reads.py``) carries the costs but not the throttle status, which is the first
-caller's own. Subscriptions are limited by their connections, not by this budget.
+``requestedQueryCost``, ``actualQueryCost``, ``readCost`` and ``throttleStatus``
+(``maximumAvailable``, ``currentlyAvailable``, ``restoreRate``). A public read that caches
+and proxies share (``public_reads.py``) carries the query's costs but not what reading it
+cost or the throttle status, which are the first caller's own. Subscriptions are limited
+by their connections, not by this budget.
+
+Reading a document the server has not read before (parsing and validating it) costs more
+than running a search page (a new whole page: about as much as the rest of its work), so a
+caller pays for it too, before it is read: the site's ``read_cost_per_token`` for each of
+its tokens (counted ahead of the parser: ``limits.Written``), at most ``max_cost``, taken
+from the same bucket; a bucket that does not hold it refuses the document unparsed. A
+document each process has read (``admission.DOCUMENTS``) is free to read again: a client
+sends its values as variables. ``extensions.cost.readCost`` says what reading cost.
 
 A caller told to wait that sends again, in that wait, a query its bucket cannot hold is
 refused unread (before its document is read) until the wait ends: reading a new document
@@ -40,6 +49,7 @@ from starlette.responses import Response
 from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import ErrorCode
 from jobgraph.graphql.context import Context
+from jobgraph.policy.config import ApiPolicy
 from jobgraph.ratelimit import Bucket
 from jobgraph.request_state import state_of
 from jobgraph.viewer import ViewerKind
@@ -70,6 +80,11 @@ async def take(context: Context, points: int) -> Bucket:
     )
 
 
+def read_cost(api: ApiPolicy, tokens: int) -> int:
+    """What reading a new document of ``tokens`` tokens costs on a site."""
+    return min(tokens * api.read_cost_per_token, api.max_cost)
+
+
 def give_back(context: Context, points: int, after: Bucket) -> Bucket:
     """Give ``points`` back to the caller's bucket, which ``after`` is the take of (they
     reach Redis with the process's next call there: ``CostBuckets.give_back``)."""
@@ -95,20 +110,43 @@ TOLD_TO_WAIT: CacheSpec[str, Told] = CacheSpec(
 
 
 def refuse(context: Context, requested: int, bucket: Bucket) -> GraphQLError:
-    """The THROTTLED error, its response's status and Retry-After; the wait it tells
-    remembered (``TOLD_TO_WAIT``)."""
-    wait = bucket.seconds_until(requested)
+    """The THROTTLED error of a query the bucket cannot hold, its response's status and
+    Retry-After; the wait it tells remembered (``TOLD_TO_WAIT``)."""
+    wait = _told_to_wait(context, bucket.seconds_until(requested))
+    return _throttled(
+        context,
+        f"This query costs {requested} points and {_holds(bucket)}. Try again in {wait} "
+        "seconds, or ask for fewer items or counts.",
+        wait,
+    )
+
+
+def refuse_reading(context: Context, points: int, bucket: Bucket) -> GraphQLError:
+    """The THROTTLED error of a new document whose reading the bucket cannot hold."""
+    wait = _told_to_wait(context, bucket.seconds_until(points))
+    return _throttled(
+        context,
+        f"This document is new to the server: reading it costs {points} points and "
+        f"{_holds(bucket)}. Try again in {wait} seconds; a document sent before, its values "
+        "as variables, costs nothing to read.",
+        wait,
+    )
+
+
+def _holds(bucket: Bucket) -> str:
+    return (
+        f"your budget on this site holds {int(bucket.available)} now ({bucket.restore_rate} "
+        f"come back each second, up to {bucket.maximum})"
+    )
+
+
+def _told_to_wait(context: Context, wait: int) -> int:
+    """``wait``, remembered as told to the caller (``TOLD_TO_WAIT``)."""
     caller, now, caches = caller_of(context), time.monotonic(), context.services.caches
     told = TOLD_TO_WAIT.get(caller, caches)
     refusals = told.refusals + 1 if told is not None and told.until > now else 1
     TOLD_TO_WAIT.put(caller, Told(now + wait, refusals), caches)
-    return _throttled(
-        context,
-        f"This query costs {requested} points and your budget on this site holds "
-        f"{int(bucket.available)} now ({bucket.restore_rate} come back each second, up to "
-        f"{bucket.maximum}). Try again in {wait} seconds, or ask for fewer items or counts.",
-        wait,
-    )
+    return wait
 
 
 def refused_unread(context: Context) -> GraphQLError | None:
@@ -138,9 +176,13 @@ def _throttled(context: Context, message: str, wait: int) -> GraphQLError:
     return GraphQLError(message, extensions={"code": str(ErrorCode.THROTTLED), "retryAfter": wait})
 
 
-def cost_extension(context: Context, requested: int, actual: int, bucket: Bucket) -> dict[str, Any]:
+def cost_extension(
+    context: Context, requested: int, actual: int, bucket: Bucket, read: int = 0
+) -> dict[str, Any]:
     cost: dict[str, Any] = {"requestedQueryCost": requested, "actualQueryCost": actual}
+    # What the caller paid and holds is the first caller's own in a response others share.
     if not state_of(context.request.scope).shared_response:
+        cost["readCost"] = read
         cost["throttleStatus"] = {
             "maximumAvailable": bucket.maximum,
             "currentlyAvailable": int(bucket.available),

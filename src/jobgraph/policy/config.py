@@ -227,6 +227,20 @@ class ApiPolicy(StrictModel):
         ge=1,
         le=1_000_000,
     )
+    # Reading a document the server has not read before (parsing and validating it) costs
+    # the service more than running a search page (graphql/budget.py): its caller pays for
+    # it, before it is read.
+    read_cost_per_token: int = described(
+        "The cost points a caller pays per token of a document the server has not read "
+        "before (parsing and validating it), at most max_cost; 0: reading is free. A document "
+        "sent again, its values as variables, costs nothing to read.",
+        "サーバーがまだ読んでいない文書のトークン1つごとに呼び出し元が支払うコストポイント"
+        "（構文解析と検証の分）。上限は max_cost。0 なら無料。値を変数にして同じ文書を"
+        "送り直せば、読む費用はかかりません。",
+        default=25,
+        ge=0,
+        le=1000,
+    )
     # Introspection and "Did you mean" suggestions: for everyone, for signed-in people
     # (employers in the console, staff), or for no one.
     introspection: Literal["on", "signed_in", "off"] = described(
