@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import threading
 import time
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -415,6 +416,31 @@ def _lexed(document: str) -> int:
     while lexer.advance().kind is not TokenKind.EOF:
         tokens += 1
     return tokens
+
+
+async def test_other_requests_are_answered_while_a_new_document_is_validated(api, monkeypatch):
+    """Validating a new whole page takes longer than a dozen cheap requests: it runs beside
+    the event loop, which answers others meanwhile. Here one validation waits until
+    another request has been answered; on the event loop it would wait for ever."""
+    from jobgraph.graphql import admission
+
+    cheap = "{ __typename }"
+    assert (await api.graphql(cheap, tenant="jobboard"))["data"]  # read: not validated again
+    entered, answered = threading.Event(), threading.Event()
+    validate = admission.validate
+
+    def validate_once_another_is_answered(*arguments):
+        entered.set()
+        assert answered.wait(timeout=30), "no other request was answered meanwhile"
+        return validate(*arguments)
+
+    monkeypatch.setattr(admission, "validate", validate_once_another_is_answered)
+    document = f"{{ tenant {{ slug }} }} # new: {time.monotonic_ns()}"
+    new = asyncio.create_task(api.graphql(document, tenant="jobboard"))
+    assert await asyncio.to_thread(entered.wait, 30)
+    assert (await api.graphql(cheap, tenant="jobboard"))["data"] == {"__typename": "Query"}
+    answered.set()
+    assert (await new)["data"] == {"tenant": {"slug": "jobboard"}}
 
 
 async def test_a_document_with_too_many_written_aliases_is_refused_before_it_is_parsed(api):

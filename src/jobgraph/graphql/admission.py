@@ -19,6 +19,7 @@ not (``compiled.py``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -199,7 +200,7 @@ class Admission(SchemaExtension):
             count_rejected(context, *reasons)
             yield
             return
-        execution_context.pre_execution_errors = list(self._validated(context))
+        execution_context.pre_execution_errors = list(await self._validated(context))
         yield
 
     async def _charged(self, context: Context) -> tuple[list[GraphQLError], list[str]]:
@@ -243,15 +244,22 @@ class Admission(SchemaExtension):
             MEASURES.put(key, found, caches)  # a refused document leaves nothing
         return errors, reasons
 
-    def _validated(self, context: Context) -> tuple[GraphQLError, ...]:
-        """Validation's errors: the kept ones, or found now and kept with the document."""
+    async def _validated(self, context: Context) -> tuple[GraphQLError, ...]:
+        """Validation's errors: the kept ones, or found now and kept with the document.
+
+        A new document is validated on a thread of its own: validating a whole page takes
+        longer than a dozen cheap requests, and on the event loop every other request
+        waited for it; on a thread they are served between its slices of the interpreter
+        (``sys.getswitchinterval()``, 5 ms), so a caller sending new documents slows its
+        own answers more than others'. Validation reads the schema and the document only."""
         execution_context = self.execution_context
         known = self.known
         if known is not None and known.errors is not None:
             return known.errors
         assert execution_context.graphql_document is not None
         errors = tuple(
-            validate(
+            await asyncio.to_thread(
+                validate,
                 execution_context.schema._schema,
                 execution_context.graphql_document,
                 execution_context.validation_rules,
