@@ -5,9 +5,12 @@ Demo seekers' resumes: on jobboard, odd-numbered seekers are SEARCHABLE and even
 PRIVATE; on community, even ones are PUBLIC and odd ones PRIVATE. Their phone numbers end in
 their number, their last employer is "Last Employer <tenant> <n> KK"."""
 
+import asyncio
 import json
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from tests.conftest import database_name, error_code
 from tests.support.disclosure import (
@@ -157,6 +160,36 @@ async def test_a_page_of_profiles_is_read_and_recorded_in_one_transaction(api):
     assert len(sent) == 3, sent
     assert "set_config" in sent[0] and "FROM resumes" in sent[1]
     assert "INSERT INTO disclosures" in sent[2]
+
+
+async def test_the_transaction_begins_in_the_message_that_probes_its_connection(api):
+    """The connection the pool hands out is probed (one the server dropped is replaced), and
+    that probe is the transaction's BEGIN and pool, one round trip where three were sent
+    (the probe, BEGIN, the pool): asyncpg's log of what it sent, page and record between."""
+    await api.data(PUBLIC, tenant="community")
+    engine = api.app.state.services.engine.sync_engine
+    sent: list[str] = []
+    logged = []
+
+    def log(dbapi_connection: Any, *_: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        driver.add_query_logger(log_query)
+        logged.append(driver)
+
+    def log_query(query: Any) -> None:
+        sent.append(query.query)
+
+    event.listen(engine, "checkout", log, insert=True)  # before the probe
+    try:
+        assert len((await api.data(PUBLIC, tenant="community"))["publicProfiles"]) == 10
+        await asyncio.sleep(0)  # asyncpg calls its loggers soon after, not at once
+    finally:
+        event.remove(engine, "checkout", log)
+        for driver in logged:
+            driver.remove_query_logger(log_query)
+    assert sent[0] == "BEGIN; SELECT set_config('jobgraph.pool', 'community', true)", sent
+    assert sent[-1] == "COMMIT", sent
+    assert not [query for query in sent[1:] if query.startswith(("BEGIN", "SELECT 1"))], sent
 
 
 async def test_profiles_whose_record_cannot_be_written_are_not_shown(

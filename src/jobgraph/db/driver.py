@@ -137,9 +137,10 @@ POOL_SETTING = "jobgraph.pool"
 _POOL_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
-def reads_alone(pool_id: str, timeouts: dict[str, str] | None) -> bool:
-    """Whether a read for ``pool_id`` can be read alone: its settings are plain slugs and
-    numbers, written into the SQL as they are."""
+def written_as_is(pool_id: str, timeouts: dict[str, str] | None) -> bool:
+    """Whether a transaction's settings (its pool, the timeouts a transaction pooler makes
+    it set) are plain slugs and numbers, written into the SQL as they are: what a read
+    alone and a transaction begun by its connection's probe (``engine.py``) need."""
     return bool(_POOL_ID.match(pool_id)) and all(
         _POOL_ID.match(value) or value.isdigit() for value in (timeouts or {}).values()
     )
@@ -149,7 +150,7 @@ def _carried(pool_id: str) -> str:
     return f"SELECT set_config('{POOL_SETTING}', '{pool_id}', false)"
 
 
-def _in_transaction(pool_id: str, timeouts: dict[str, str]) -> str:
+def in_transaction(pool_id: str, timeouts: dict[str, str]) -> str:
     """BEGIN and the transaction's settings as one simple-protocol message."""
     settings = {POOL_SETTING: pool_id, **timeouts}
     calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
@@ -261,7 +262,7 @@ async def read_alone(
         connection = await pool.acquire()
         try:
             if timeouts is not None:
-                await connection.execute(_in_transaction(pool_id, timeouts))
+                await connection.execute(in_transaction(pool_id, timeouts))
                 rows = await select.fetch(connection)
                 await connection.execute("ROLLBACK")  # it only read
             else:

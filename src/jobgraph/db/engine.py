@@ -1,16 +1,23 @@
 """Engines and sessions. Every transaction of a session bound to a pool first sets the pool
 for PostgreSQL's row-level security, local to that transaction, so a pooled connection never
-carries one request's pool into the next."""
+carries one request's pool into the next.
+
+A session's transaction begins in the message that probes its connection as the pool hands
+it out (``_probe_on_checkout``): BEGIN and the transaction's settings, one round trip where
+the probe, BEGIN and the settings took three. Under `make load` a round trip cost a worker
+more CPU than anything else of a resume page (the sending system call above all)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import json.scanner
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
@@ -30,8 +37,9 @@ from jobgraph.db.driver import (
     READS_ALONE,
     ReadsAlone,
     driver_select,
+    in_transaction,
     read_alone,
-    reads_alone,
+    written_as_is,
 )
 from jobgraph.db.replicas import RoutingSession
 from jobgraph.settings import Settings
@@ -71,7 +79,10 @@ def create_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
     )
     if settings.transaction_pooling:
         _per_transaction[engine.sync_engine] = timeouts
-    event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
+    probe = functools.partial(
+        _probe_on_checkout, engine.sync_engine, timeouts if settings.transaction_pooling else None
+    )
+    event.listen(engine.sync_engine, "checkout", probe)
     _reads_alone(engine, connect_args, settings.db_pool_size)
     StatementCounter.attach(engine)
     return engine
@@ -129,16 +140,54 @@ def pooled_by_transaction(engine: AsyncEngine) -> bool:
     return engine.sync_engine in _per_transaction
 
 
-def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+# The pool the transaction about to begin is for, while a RequestSession's operation that
+# may begin one runs (``RequestSession._turn``): its checkout's probe begins it.
+_BEGINS_FOR: ContextVar[str | None] = ContextVar("jobgraph_begins_for", default=None)
+
+
+class _Begun:
+    """A transaction the checkout's probe began, in the place of the one SQLAlchemy's
+    asyncpg adapter would begin at the first statement (``_transaction``): the adapter
+    commits or rolls it back as its own."""
+
+    __slots__ = ("driver", "pool_id")
+
+    def __init__(self, driver: Any, pool_id: str) -> None:
+        self.driver = driver
+        self.pool_id = pool_id
+
+    async def commit(self) -> None:
+        await self.driver.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        if not self.driver.is_closed():
+            await self.driver.execute("ROLLBACK")
+
+
+def _probe_on_checkout(
+    engine: Engine, timeouts: dict[str, str] | None, dbapi_connection: Any, *_args: Any
+) -> None:
     """A connection the server dropped (restart, idle timeout, terminated) is replaced
-    before a request uses it. SQLAlchemy's own pre-ping wraps its probe in BEGIN and
-    ROLLBACK (three round trips); one simple-protocol query is one, and is safe under
-    PgBouncer's transaction mode too (no prepared statement)."""
+    before a request uses it: the pool tries another on the DisconnectionError. The probe
+    is one simple-protocol message (safe under PgBouncer's transaction mode: no prepared
+    statement); SQLAlchemy's own pre-ping wraps its probe in BEGIN and ROLLBACK, three round
+    trips. For a RequestSession about to begin a transaction (``_BEGINS_FOR``), the probe
+    is that transaction's BEGIN and settings, and the adapter takes it as begun."""
     driver = dbapi_connection.driver_connection
+    pool_id = _BEGINS_FOR.get()
+    if pool_id is not None and not written_as_is(pool_id, timeouts):
+        pool_id = None  # begun as usual: its settings sent as parameters (after_begin)
+    probe = "SELECT 1" if pool_id is None else in_transaction(pool_id, timeouts or {})
     try:
-        await_(driver.execute("SELECT 1"))
+        await_(driver.execute(probe))
     except Exception as error:  # any failure: the pool discards it and tries another
         raise DisconnectionError(f"dropped connection ({type(error).__name__})") from error
+    if pool_id is not None:
+        dbapi_connection._transaction = _Begun(driver, pool_id)
+        # Counted as the statement it stands for (after_begin would have sent it).
+        counter = _counters.get(engine)
+        if counter is not None:
+            counter.sent(_SET_POOL.text)
 
 
 class _Turns:
@@ -175,30 +224,45 @@ class RequestSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._turns = _Turns()
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """The session's turn; an operation that may begin its transaction begins it in
+        the probe of the connection it checks out (``_probe_on_checkout``)."""
         async with self._turns.turn():
+            pool_id = self.sync_session.info.get("pool_id")
+            if pool_id is None:
+                yield
+                return
+            begins = _BEGINS_FOR.set(pool_id)
+            try:
+                yield
+            finally:
+                _BEGINS_FOR.reset(begins)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn():
             return await super().execute(*args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turns.turn():
+        async with self._turn():
             return await super().scalar(*args, **kwargs)
 
     async def scalars(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turns.turn():
+        async with self._turn():
             return await super().scalars(*args, **kwargs)
 
     async def rows(self, statement: Executable) -> list[Any]:
-        async with self._turns.turn():
+        async with self._turn():
             return await _core_rows(self, statement)
 
     async def kept_rows(self, statement: Select[Any], alone: bool = False) -> list[Any]:
-        async with self._turns.turn():
+        async with self._turn():
             if alone and not self.in_transaction():
                 engine = self.sync_session.get_bind()
                 assert isinstance(engine, Engine)  # sessions bind to engines
                 pool_id = self.sync_session.info.get("pool_id") or ""
                 timeouts = _per_transaction.get(engine)
-                if reads_alone(pool_id, timeouts):
+                if written_as_is(pool_id, timeouts):
                     select = driver_select(statement, engine.dialect)
                     rows = await read_alone(engine, pool_id, select, timeouts)
                     _sent_on_driver(engine, select.sql)
@@ -210,23 +274,23 @@ class RequestSession(AsyncSession):
             return rows
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turns.turn():
+        async with self._turn():
             return await super().get(*args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._turns.turn():
+        async with self._turn():
             await super().flush(*args, **kwargs)
 
     async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        async with self._turns.turn():
+        async with self._turn():
             await super().refresh(*args, **kwargs)
 
     async def rollback(self) -> None:
-        async with self._turns.turn():
+        async with self._turn():
             await super().rollback()
 
     async def commit(self) -> None:
-        async with self._turns.turn():
+        async with self._turn():
             await super().commit()
 
 
@@ -309,6 +373,11 @@ _SET_POOL_AND_TIMEOUTS = text(
 @event.listens_for(Session, "after_begin")
 def _set_pool_for_transaction(session: Session, _transaction: Any, connection: Any) -> None:
     pool_id = session.info.get("pool_id")
+    begun = getattr(connection.connection.dbapi_connection, "_transaction", None)
+    if type(begun) is _Begun:
+        if begun.pool_id != pool_id:  # begun for another session's pool: this one's own
+            connection.execute(_SET_POOL, {"pool": pool_id or ""})
+        return  # begun by the probe, its settings with it
     timeouts = _per_transaction.get(connection.engine)
     if timeouts is not None:  # one statement still, whatever it sets
         connection.execute(_SET_POOL_AND_TIMEOUTS, {"pool": pool_id or "", **timeouts})
