@@ -5,6 +5,8 @@ __typename and errors, on every demo site."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import strawberry
 from bench.load import CANDIDATES, PROFILES, SEARCH
@@ -18,6 +20,7 @@ from jobgraph.fields import PRELOADED, derived
 from jobgraph.graphql import execution
 from jobgraph.graphql.execution import LeanExecutionContext, _derived, _preloaded_name
 from jobgraph.graphql.schema import schema
+from jobgraph.jobs.types import JobEdge
 from tests.support.employers import employer_of
 from tests.support.responses import alike
 
@@ -120,10 +123,10 @@ async def test_a_documents_shapers_are_compiled_at_its_first_request_only(
     compiled = 0
     compile_shaper = execution._shaper_of
 
-    def counted(steps):
+    def counted(steps, *owner):
         nonlocal compiled
         compiled += 1
-        return compile_shaper(steps)
+        return compile_shaper(steps, *owner)
 
     monkeypatch.setattr(execution, "_shaper_of", counted)
     first = await both_ways(api, FACETS_QUERY, tenant="kansai-jobs")
@@ -138,6 +141,51 @@ async def test_a_documents_shapers_are_compiled_at_its_first_request_only(
         answer = await both_ways(api, SHAPES, {"skip": skip}, tenant="kansai-jobs")
         assert (b'"second"' in answer) is not skip
         assert compiled > 0
+
+
+# Selections of a page's edges: those that read only what a record holds (aliases,
+# fragments, __typename, any order) are shaped off the records; the last two read a field
+# worked out from a posting or its company, and have the objects made.
+OFF_RECORDS = [
+    "{{ jobs(first: {n}) {{ edges {{ c: cursor node {{ __typename i: id title tags "
+    "company {{ __typename name n2: name id }} }} }} }} }}",
+    "{{ jobs(first: {n}) {{ edges {{ node {{ ...J company {{ ...C }} }} }} }} }} "
+    "fragment J on Job {{ id t: title }} fragment C on Company {{ id }}",
+    "{{ jobs(first: {n}) {{ pageInfo {{ startCursor endCursor }} edges {{ cursor }} }} }}",
+    "{{ jobs(first: {n}) {{ edges {{ __typename node {{ company {{ name }} }} }} }} }}",
+]
+OFF_OBJECTS = [
+    "{{ jobs(first: {n}) {{ edges {{ node {{ id description }} }} }} }}",
+    "{{ jobs(first: {n}) {{ edges {{ cursor node {{ company {{ name logoUrl }} }} }} }} }}",
+]
+
+
+async def test_a_pages_edges_are_shaped_off_its_records_as_off_its_objects(
+    api, unmetered, monkeypatch
+):
+    """A page's edges whose selection reads only what its statement's records hold are
+    shaped off the records, and no edge, posting or company object is made (a page of
+    fifty cost more in Python than its statement); a selection that reads more has the
+    objects made, one per posting. Either way, graphql-core's own execution answers the
+    same bytes."""
+    made = 0
+    edge_of = JobEdge.of
+
+    def counted(*arguments: Any) -> JobEdge:
+        nonlocal made
+        made += 1
+        return edge_of(*arguments)
+
+    monkeypatch.setattr(JobEdge, "of", counted)
+    # Each document its own page size: a page kept for one is not another's.
+    for size, (query, objects) in enumerate(
+        [(query, 0) for query in OFF_RECORDS] + [(query, 1) for query in OFF_OBJECTS], 2
+    ):
+        document = query.format(n=size)
+        made = 0
+        edges = (await api.data(document, tenant="jobboard"))["jobs"]["edges"]
+        assert len(edges) == size and made == objects * size, (document, made)
+        assert b'"edges":[{' in await both_ways(api, document, tenant="jobboard")
 
 
 class _Shout(FieldExtension):

@@ -5,6 +5,7 @@ the limits read."""
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -124,6 +125,74 @@ class KeptList(list[Any]):
     def __init__(self, items: Any = ()) -> None:
         super().__init__(items)
         self.shaped: tuple[object, list[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where a plain attribute of a list's objects lies in the record each object is made
+    of (``RecordList``): the value at ``index`` (with ``tail``, the record from ``index``
+    on), converted by ``convert`` (None: as it is); with ``same_record``, the attribute is
+    another object made of the same record (a posting's company, read with it)."""
+
+    index: int = 0
+    convert: Callable[[Any], Any] | None = None
+    tail: bool = False
+    same_record: bool = False
+
+
+class RecordColumns(dict[tuple[type, str], Column]):
+    """The columns of one layout of records, by the class of the object and its attribute;
+    and the shapers compiled for it (``shapers``: by the selection's own shaper, as long as
+    that lives), which execution.py makes and keeps."""
+
+    __slots__ = ("shapers",)
+
+    def __init__(self, columns: dict[tuple[type, str], Column]) -> None:
+        super().__init__(columns)
+        self.shapers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+class RecordList(KeptList):
+    """A list of a field's objects and the records they are made of (a search page's
+    edges, made of the rows its statement read): a shaper whose selection reads only
+    attributes ``columns`` places shapes the records as they are, and no object is made;
+    anything else that reads the list (another selection, graphql-core's own execution)
+    has the objects made, once, by ``make``, at its first read."""
+
+    __slots__ = ("_make", "columns", "records")
+
+    def __init__(
+        self, records: list[Any], columns: RecordColumns, make: Callable[[Any], Any]
+    ) -> None:
+        super().__init__()
+        self.records = records
+        self.columns = columns
+        self._make: Callable[[Any], Any] | None = make
+
+    def made(self) -> RecordList:
+        """The list, its objects made (once)."""
+        make = self._make
+        if make is not None:
+            self._make = None
+            list.extend(self, [make(record) for record in self.records])
+        return self
+
+    def __iter__(self) -> Any:
+        return list.__iter__(self.made())
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: Any) -> Any:
+        return list.__getitem__(self.made(), index)
+
+    def __reversed__(self) -> Any:
+        return list.__reversed__(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        return list.__eq__(self.made(), other)
+
+    __hash__ = None  # type: ignore[assignment]  # as a list's
 
 
 class KeptCounts(dict[str, Any]):

@@ -49,6 +49,8 @@ from jobgraph.fields import (
     PRELOADED,
     PRELOADED_BY_ARGUMENTS,
     KeptList,
+    RecordColumns,
+    RecordList,
     arguments_key,
     literal_arguments,
 )
@@ -291,7 +293,11 @@ def _itself(value: Any) -> Any:
 
 
 def _constant(value: Any) -> Callable[[Any], Any]:
-    return lambda _source: value
+    def constant(_source: Any) -> Any:
+        return value
+
+    constant.value = value  # type: ignore[attr-defined]  # for the records' shaper
+    return constant
 
 
 Shaper = Callable[[Any], Any]  # an object to its response, or _NOT_PLAIN
@@ -383,17 +389,36 @@ SHAPER_CODE: CacheSpec[str, CodeType] = CacheSpec(
 )
 
 
-def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
+def _shaper_of(steps: list[tuple[str, Reader]], owner: type | None = None) -> Shaper:
     """The shaper of an object's selection, compiled into one function: each field read in
     turn (a plain attribute inline; a string, the common case, taken as it is), a plain
     object or list of objects shaped in the same body (``_INLINE_DEPTH``), the first value
     the shape cannot take ending it with _NOT_PLAIN (as it would end every shaper above
     it), each response built in one go. It does what a loop over ``steps`` and the nested
-    shapers' would, without a call and a lookup per field and item."""
-    namespace: dict[str, Any] = {"NOT": _NOT_PLAIN, "STRINGS": _STRINGS, "KEPT": KeptList}
+    shapers' would, without a call and a lookup per field and item. ``owner``: the class
+    of the objects it shapes, where known (a list of them may be shaped off its records:
+    ``_records_shaper``)."""
+    namespace: dict[str, Any] = {
+        "NOT": _NOT_PLAIN,
+        "STRINGS": _STRINGS,
+        "KEPT": _KEPT_LISTS,
+        "RECORDS": RecordList,
+        "RECORDS_SHAPED": _records_shaped,
+    }
     lines = ["def shape(source):"]
     shaped = _shaping(steps, "source", "    ", lines, namespace, itertools.count(), 0)
     lines.append(f"    return {shaped}")
+    shape: Shaper = _compiled(lines, namespace)["shape"]
+    shape.steps = steps  # type: ignore[attr-defined]  # for the shapers that inline it
+    shape.owner = owner  # type: ignore[attr-defined]
+    return shape
+
+
+_KEPT_LISTS = frozenset({KeptList, RecordList})
+
+
+def _compiled(lines: list[str], namespace: dict[str, Any]) -> dict[str, Any]:
+    """``lines`` run in ``namespace`` (their code kept by their source, SHAPER_CODE)."""
     # Only identifiers of this module and the schema's own attribute names are written
     # into the source; every value (names in the response, completers) is bound by name.
     source = "\n".join(lines)
@@ -402,9 +427,30 @@ def _shaper_of(steps: list[tuple[str, Reader]]) -> Shaper:
         code = compile(source, "<shaper>", "exec")
         SHAPER_CODE.put(source, code)
     exec(code, namespace)
-    shape: Shaper = namespace["shape"]
-    shape.steps = steps  # type: ignore[attr-defined]  # for the shapers that inline it
-    return shape
+    return namespace
+
+
+def _completed_items(step: _ListReader) -> Callable[[Any], Any]:
+    """A list's items completed one by one (the value read, not None)."""
+
+    def complete(values: Any) -> Any:
+        completed = [step.item(value) for value in values]
+        return _NOT_PLAIN if _NOT_PLAIN in completed else completed
+
+    return complete
+
+
+class _Unreadable(Exception):
+    """A selection the records' shaper cannot read off a record (``_records_shaper``)."""
+
+
+# How the shaper's code reads an attribute of an object: (the object's class, if known, the
+# expression of the object, the attribute) -> the expression of its value.
+AttributeRead = Callable[[Any, str, str | None], str]
+
+
+def _attribute(_owner: Any, source: str, attribute: str | None) -> str:
+    return f"{source}.{attribute}"
 
 
 def _shaping(
@@ -415,9 +461,15 @@ def _shaping(
     namespace: dict[str, Any],
     numbers: Iterator[int],
     depth: int,
+    owner: Any = None,
+    read: AttributeRead = _attribute,
 ) -> str:
-    """Appends to ``lines`` the shaping of the object named ``source`` by ``steps``, at
-    ``indent``; answers the expression of its response."""
+    """Appends to ``lines`` the shaping of the object named ``source`` (of class
+    ``owner``) by ``steps``, at ``indent``, each attribute read as ``read`` writes it;
+    answers the expression of its response. A records' shaper (``read`` other than
+    ``_attribute``) reads no list of objects and calls no step with its object: it
+    raises _Unreadable where the selection would."""
+    on_records = read is not _attribute
     fields = []
     for name, step in steps:
         index = next(numbers)
@@ -431,18 +483,23 @@ def _shaping(
         if isinstance(step, _ListReader) and step.strings and _identifier(step.attribute):
             namespace[f"step{index}"] = step
             lines += [
-                f"{indent}{value} = {source}.{step.attribute}",
+                f"{indent}{value} = {read(owner, source, step.attribute)}",
                 f"{indent}if {value} is None:",
                 f"{indent}    return NOT" if step.non_null else f"{indent}    pass",
                 f"{indent}elif STRINGS.issuperset(map(type, {value})):",
                 f"{indent}    {value} = list({value})",
                 f"{indent}else:",
-                f"{indent}    {value} = step{index}({source})",
+                # Items to complete one by one: off a record, its value read above.
+                f"{indent}    {value} = items{index}({value})"
+                if on_records
+                else f"{indent}    {value} = step{index}({source})",
                 f"    {check}",
             ]
+            if on_records:
+                namespace[f"items{index}"] = _completed_items(step)
         elif isinstance(step, _LeafReader) and _identifier(step.attribute):
             namespace[f"complete{index}"] = step.complete
-            lines.append(f"{indent}{value} = {source}.{step.attribute}")
+            lines.append(f"{indent}{value} = {read(owner, source, step.attribute)}")
             if step.own is not None:
                 lines += [
                     f"{indent}if not ({step.own.format(v=value)}):",
@@ -458,50 +515,130 @@ def _shaping(
             and hasattr(nested.shape, "steps")
         ):
             got, inner = f"g{index}", indent + "    "
+            if on_records and nested.listed:
+                raise _Unreadable(nested.attribute)
             lines += [
-                f"{indent}{got} = {source}.{nested.attribute}",
+                f"{indent}{got} = {read(owner, source, nested.attribute)}",
                 f"{indent}if {got} is None:",
                 f"{inner}return NOT" if nested.non_null else f"{inner}{value} = None",
                 f"{indent}else:",
             ]
             if nested.listed:
-                # A kept list's response, shaped by this shaper before, is taken as it is.
+                # A kept list's response, shaped by this shaper before, is taken as it is;
+                # a list of records is shaped off them where they hold what it selects.
                 memo, key, shaping = f"m{index}", f"key{index}", inner + "    "
                 namespace[key] = object()  # this shaper's, for the lists it shapes
-                item, body = f"i{index}", shaping + "    "
+                namespace[f"shape{index}"] = nested.shape
+                item, loop = f"i{index}", shaping + "    "
+                body = loop + "    "
                 missing = (
                     "return NOT" if nested.items_non_null else f"{value}.append(None); continue"
                 )
                 lines += [
-                    f"{inner}{memo} = {got}.shaped if type({got}) is KEPT else None",
+                    f"{inner}{memo} = {got}.shaped if type({got}) in KEPT else None",
                     f"{inner}if {memo} is not None and {memo}[0] is {key}:",
                     f"{inner}    {value} = {memo}[1]",
                     f"{inner}else:",
-                    f"{shaping}{value} = []",
-                    f"{shaping}for {item} in {got}:",
+                    f"{shaping}{value} = (RECORDS_SHAPED({got}, shape{index})"
+                    f" if type({got}) is RECORDS else NOT)",
+                    f"{shaping}if {value} is NOT:",
+                    f"{loop}{value} = []",
+                    f"{loop}for {item} in {got}:",
                     f"{body}if {item} is None: {missing}",
                 ]
                 shaped = _shaping(
-                    nested.shape.steps, item, body, lines, namespace, numbers, depth + 1
+                    nested.shape.steps,
+                    item,
+                    body,
+                    lines,
+                    namespace,
+                    numbers,
+                    depth + 1,
+                    getattr(nested.shape, "owner", None),
                 )
                 lines += [
                     f"{body}{value}.append({shaped})",
-                    f"{shaping}if type({got}) is KEPT: {got}.shaped = ({key}, {value})",
+                    f"{shaping}if type({got}) in KEPT: {got}.shaped = ({key}, {value})",
                 ]
             else:
                 shaped = _shaping(
-                    nested.shape.steps, got, inner, lines, namespace, numbers, depth + 1
+                    nested.shape.steps,
+                    got,
+                    inner,
+                    lines,
+                    namespace,
+                    numbers,
+                    depth + 1,
+                    getattr(nested.shape, "owner", None),
+                    read,
                 )
                 lines.append(f"{inner}{value} = {shaped}")
+        elif on_records:  # a constant (__typename) is read off nothing; anything else is
+            if not hasattr(step, "value"):
+                raise _Unreadable(name)
+            namespace[f"const{index}"] = step.value
+            lines.append(f"{indent}{value} = const{index}")
         else:
             namespace[f"step{index}"] = step
             lines += [f"{indent}{value} = step{index}({source})", check]
     return "{" + ", ".join(fields) + "}"
 
 
+def _records_shaped(items: RecordList, shape: Shaper) -> Any:
+    """The response of a list of records whose items ``shape`` would shape, shaped off
+    the records (``_records_shaper``, compiled once per layout and selection), or
+    _NOT_PLAIN where the selection reads what a record does not hold or a value the shape
+    cannot take: the objects are then made and shaped."""
+    shapers = items.columns.shapers
+    compiled = shapers.get(shape)
+    if compiled is None:
+        compiled = shapers[shape] = _records_shaper(shape, items.columns) or _unreadable
+    return compiled(items.records)
+
+
+def _unreadable(_records: list[Any]) -> Any:
+    return _NOT_PLAIN
+
+
+def _records_shaper(shape: Any, columns: RecordColumns) -> Callable[[list[Any]], Any] | None:
+    """What ``shape`` does to each object of a RecordList, done to each record instead:
+    every attribute its selection reads taken from where ``columns`` places it (a
+    posting's title: ``r[1]``; its id: ``convert(r[3])``), an object made of the same
+    record read off it too; None where its selection reads an attribute the columns do
+    not place, a list of objects, or calls a step with its object."""
+    namespace: dict[str, Any] = {"NOT": _NOT_PLAIN, "STRINGS": _STRINGS}
+
+    def read(owner: Any, source: str, attribute: str | None) -> str:
+        column = columns.get((owner, str(attribute)))
+        if column is None:
+            raise _Unreadable(attribute)
+        if column.same_record:
+            return source
+        taken = f"{source}[{column.index}:]" if column.tail else f"{source}[{column.index}]"
+        if column.convert is None:
+            return taken
+        name = f"convert{column.index}{'_tail' if column.tail else ''}"
+        namespace[name] = column.convert
+        return f"{name}({taken})"
+
+    lines = ["def shape_records(records):", "    shaped = []", "    for r in records:"]
+    numbers = itertools.count()
+    try:
+        item = _shaping(
+            shape.steps, "r", "        ", lines, namespace, numbers, 0, shape.owner, read
+        )
+    except _Unreadable:
+        return None
+    lines += [f"        shaped.append({item})", "    return shaped"]
+    function: Callable[[list[Any]], Any] = _compiled(lines, namespace)["shape_records"]
+    return function
+
+
 # What one kept shaper takes: its compiled function and namespace, its key (measured with
-# tracemalloc on CPython 3.11: about 1.7 KB each for the whole search page's ten); a
-# kept selection's work is counted alike.
+# tracemalloc on CPython 3.11: about 1.7 KB each for the whole search page's ten), and the
+# records' shaper of a list of its objects, of about as much (``_records_shaped``: kept
+# with its layout's columns as long as the shaper lives); a kept selection's work is
+# counted alike.
 SHAPER_BYTES = 4 * 1024
 
 
@@ -773,7 +910,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if step is None:
                 return None
             steps.append((response_name, step))
-        return _shaper_of(steps)
+        definition = return_type.extensions.get("strawberry-definition")
+        return _shaper_of(steps, getattr(definition, "origin", None))
 
     def _nested_step(
         self,

@@ -44,7 +44,7 @@ from jobgraph.caches import Cache, CacheEvent, Caches, CacheSpec, each, text_byt
 from jobgraph.db.engine import kept_rows, plain_rows
 from jobgraph.db.views import RowView
 from jobgraph.errors import BadUserInput
-from jobgraph.fields import Counting, KeptCounts, KeptList
+from jobgraph.fields import Counting, KeptCounts, RecordColumns, RecordList
 from jobgraph.jobs.enums import (
     Category,
     EmploymentType,
@@ -475,6 +475,9 @@ class Layout:
     company: RowView
     posting_end: int
     company_end: int
+    # Where the API's objects read each of their fields in such a record (types.py works
+    # them out once per layout: ``RecordColumns``), with the shapers compiled for them.
+    columns: list[RecordColumns] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def of(cls, posting: RowView, company: RowView) -> Layout:
@@ -489,9 +492,9 @@ class Page:
     records: list[Any]
     layout: Layout
     has_next: bool
-    # What the API shows of it, built once however often a kept page is asked for; the
-    # execution keeps with it the response it shaped of it (fields.KeptList).
-    _shown: KeptList = field(default_factory=KeptList, compare=False, repr=False)
+    # What the API shows of it, made once however often a kept page is asked for; the
+    # execution keeps with it the response it shaped of it (fields.RecordList).
+    _shown: list[RecordList] = field(default_factory=list, compare=False, repr=False)
 
     @cached_property
     def rows(self) -> list[JobPosting]:
@@ -499,25 +502,35 @@ class Page:
         as_posting, end = self.layout.posting.row, self.layout.posting_end
         return [as_posting(record[:end]) for record in self.records]
 
-    def shown(self, build: Callable[[Any, Any, str], Any]) -> list[Any]:
-        """What the API shows of each row (``build(posting, company, cursor)``), in one
-        pass over the records (a page's fifty postings cost more in Python than its
-        statement), once."""
-        if not self._shown and self.records:
+    def shown(
+        self, build: Callable[[Any, Any, str], Any], columns: Callable[[Layout], RecordColumns]
+    ) -> RecordList:
+        """What the API shows of each row (``build(posting, company, cursor)``), once: a
+        shaper whose selection reads only what ``columns(layout)`` places in a record reads
+        it off the records (a page's fifty postings cost more in Python than its
+        statement); anything else has the objects made, in one pass over the records."""
+        if not self._shown:
             layout = self.layout
+            if not layout.columns:
+                layout.columns.append(columns(layout))
             as_posting, as_company = layout.posting.row, layout.company.row
             posting_end, company_end = layout.posting_end, layout.company_end
-            self._shown.extend(
-                [
-                    build(
-                        as_posting(record[:posting_end]),
-                        as_company(record[posting_end:company_end]),
-                        encode_cursor(record[company_end:]),
-                    )
-                    for record in self.records
-                ]
-            )
-        return self._shown
+
+            def make(record: Any) -> Any:
+                return build(
+                    as_posting(record[:posting_end]),
+                    as_company(record[posting_end:company_end]),
+                    encode_cursor(record[company_end:]),
+                )
+
+            self._shown.append(RecordList(self.records, layout.columns[0], make))
+        return self._shown[0]
+
+    def cursor(self, index: int) -> str | None:
+        """The cursor of the record at ``index`` (-1: the last), None on an empty page."""
+        if not self.records:
+            return None
+        return encode_cursor(self.records[index][self.layout.company_end :])
 
 
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")

@@ -22,8 +22,10 @@ from jobgraph.fields import (
     DERIVED,
     PRELOADED,
     PRELOADED_BY_ARGUMENTS,
+    Column,
     Info,
     KeptCounts,
+    RecordColumns,
     arguments_key,
     database_cost,
     derived,
@@ -409,6 +411,27 @@ class JobEdge:
         edge = _new(cls)
         edge.__dict__ = {"node": Job.of(row, company), "cursor": cursor}
         return edge
+
+    @staticmethod
+    def columns(layout: search.Layout) -> RecordColumns:
+        """Where each plain field of an edge, its posting and its company lies in a record
+        of ``layout``: what ``of`` (with ``Job.of`` and ``Company.of``) reads of it, field by
+        field, for a shaper that reads the records themselves (``fields.RecordList``)."""
+        posting_end = layout.posting_end
+        found: dict[tuple[type, str], Column] = {
+            (JobEdge, "cursor"): Column(layout.company_end, search.encode_cursor, tail=True),
+            (JobEdge, "node"): Column(same_record=True),
+            (Job, "loaded_company"): Column(same_record=True),
+        }
+        for owner, view, start, shown in (
+            (Job, layout.posting, 0, ("id", "title", "tags")),
+            (Company, layout.company, posting_end, ("id", "name")),
+        ):
+            for index, column in enumerate(view.columns, start):
+                if column.key in shown:
+                    convert = show_id if column.key == "id" else None
+                    found[(owner, column.key)] = Column(index, convert)
+        return RecordColumns(found)
 
 
 @strawberry.type
@@ -798,14 +821,13 @@ async def connection(
             respelled = await search.normalized(db, replace(query, text=spelled, terms=None))
             if (await search.search_page(db, scope, respelled, 1, None, PAGE_READS)).records:
                 suggestion = spelled
-    edges = page.shown(JobEdge.of)
     found = JobConnection(
-        edges=edges,
+        edges=page.shown(JobEdge.of, JobEdge.columns),
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=page.cursor(0),
+            end_cursor=page.cursor(-1),
         ),
         query=query,
         scope=scope,
