@@ -10,6 +10,10 @@ object (``DERIVED``), called with it. Everything else,
 and a plain leaf whose value would be an error (null where the schema says non-null, a
 value its type refuses), goes through graphql-core's own ``execute_field``: errors, paths
 and nulls come out as they always did.
+
+A list of objects made of the records a statement read (``fields.RecordList``: a search
+page's edges) is shaped off the records themselves where its selection reads only what
+the list's columns place in them (``_records_shaper``): no object is made for it.
 """
 
 from __future__ import annotations
