@@ -475,9 +475,10 @@ class Layout:
     company: RowView
     posting_end: int
     company_end: int
-    # Where the API's objects read each of their fields in such a record (types.py works
-    # them out once per layout: ``RecordColumns``), with the shapers compiled for them.
-    columns: list[RecordColumns] = field(default_factory=list, compare=False, repr=False)
+    # Where the API's objects read each of their fields in such a record, by the function
+    # that works them out (types.py's ``JobEdge.columns``), once per layout, with the
+    # shapers compiled for them.
+    columns: dict[Any, RecordColumns] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, posting: RowView, company: RowView) -> Layout:
@@ -511,8 +512,9 @@ class Page:
         statement); anything else has the objects made, in one pass over the records."""
         if not self._shown:
             layout = self.layout
-            if not layout.columns:
-                layout.columns.append(columns(layout))
+            placed = layout.columns.get(columns)
+            if placed is None:
+                placed = layout.columns[columns] = columns(layout)
             as_posting, as_company = layout.posting.row, layout.company.row
             posting_end, company_end = layout.posting_end, layout.company_end
 
@@ -523,7 +525,7 @@ class Page:
                     encode_cursor(record[company_end:]),
                 )
 
-            self._shown.append(RecordList(self.records, layout.columns[0], make))
+            self._shown.append(RecordList(self.records, placed, make))
         return self._shown[0]
 
     def cursor(self, index: int) -> str | None:
