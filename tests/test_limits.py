@@ -443,6 +443,45 @@ async def test_other_requests_are_answered_while_a_new_document_is_validated(api
     assert (await new)["data"] == {"tenant": {"slug": "jobboard"}}
 
 
+async def test_a_new_document_brought_by_several_requests_at_once_is_validated_once(
+    api, unmetered, monkeypatch
+):
+    """When many clients start at once, each worker's first requests bring the same few
+    documents: one validation each serves all the requests that wait for it. Here the
+    validation waits until every request has asked for it; validated per request, each
+    would wait its 30 s out and the count would be five."""
+    from jobgraph.graphql import admission
+
+    bringing, validations = 5, []
+    everyone_asked = threading.Event()
+    validate = admission.validate
+
+    def validate_once_everyone_asked(*arguments):
+        validations.append(arguments)
+        everyone_asked.wait(timeout=30)
+        return validate(*arguments)
+
+    validating = api.app.state.services.validating
+    result = validating.result
+    asked = 0
+
+    async def counted(key, work):
+        nonlocal asked
+        asked += 1
+        if asked == bringing:
+            everyone_asked.set()
+        return await result(key, work)
+
+    monkeypatch.setattr(admission, "validate", validate_once_everyone_asked)
+    monkeypatch.setattr(validating, "result", counted)
+    document = f"{{ tenant {{ slug }} }} # new: {time.monotonic_ns()}"
+    answers = await asyncio.gather(
+        *(api.graphql(document, tenant="jobboard") for _ in range(bringing))
+    )
+    assert [answer["data"] for answer in answers] == [{"tenant": {"slug": "jobboard"}}] * 5
+    assert len(validations) == 1
+
+
 async def test_a_document_with_too_many_written_aliases_is_refused_before_it_is_parsed(api):
     aliased = " ".join(f"a{i}: tenant {{ slug }}" for i in range(140))
     body = await api.graphql(f"{{ {aliased} }} }}", tenant="jobboard")  # one brace too many

@@ -123,6 +123,11 @@ def _measures_key(
     return (query, operation_name, encoded, page_ceiling)
 
 
+async def _validation(schema: Any, document: DocumentNode, rules: Any) -> tuple[GraphQLError, ...]:
+    """Validation's errors, found on a thread of their own (``Admission._validated``)."""
+    return tuple(await asyncio.to_thread(validate, schema, document, rules))
+
+
 class Admission(SchemaExtension):
     """The steps above, for every request over HTTP and every subscription."""
 
@@ -251,19 +256,23 @@ class Admission(SchemaExtension):
         longer than a dozen cheap requests, and on the event loop every other request
         waited for it; on a thread they are served between its slices of the interpreter
         (``sys.getswitchinterval()``, 5 ms), so a caller sending new documents slows its
-        own answers more than others'. Validation reads the schema and the document only."""
+        own answers more than others'. Validation reads the schema and the document only.
+
+        And once for all the requests that bring the same text under the same rules at
+        once: when 200 clients start together, each worker's first ten requests each
+        validated the same few documents on threads of their own (28 validations a worker
+        in its first moment, 11-23 ms each as they shared the interpreter), and the
+        queue behind them waited past its limit and was shed."""
         execution_context = self.execution_context
         known = self.known
         if known is not None and known.errors is not None:
             return known.errors
-        assert execution_context.graphql_document is not None
-        errors = tuple(
-            await asyncio.to_thread(
-                validate,
-                execution_context.schema._schema,
-                execution_context.graphql_document,
-                execution_context.validation_rules,
-            )
+        document = execution_context.graphql_document
+        assert document is not None
+        schema, rules = execution_context.schema._schema, execution_context.validation_rules
+        key = (execution_context.query, context.tenant.config.policy.api.max_tokens, *rules)
+        errors, _validated_here = await context.services.validating.result(
+            key, lambda: _validation(schema, document, rules)
         )
         if known is not None:
             self.known = replace(known, errors=errors)

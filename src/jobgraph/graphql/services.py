@@ -23,6 +23,7 @@ from jobgraph.settings import Settings
 from jobgraph.shedding import LoadShedding
 from jobgraph.tenancy.hooks import TenancyHooks
 from jobgraph.tenancy.registry import RegistryCache
+from jobgraph.waiting import Together
 from jobgraph.webhooks.hooks import WebhookHooks
 
 
@@ -59,3 +60,6 @@ class Services:
     budgets: CostBuckets = field(default_factory=CostBuckets)
     # Each pool's facet index (jobs/facet_index.py); None with JOBGRAPH_FACET_INDEX_MAX_MB=0.
     facet_indexes: FacetIndexes | None = None
+    # The new documents being validated now (graphql/admission.py): each once for all
+    # the requests that bring it at once.
+    validating: Together = field(default_factory=Together)
