@@ -109,12 +109,16 @@ def _of_strings(graphql_type: Any) -> bool:
     return _OWN_TYPES.get(_unwrapped(graphql_type)[1]) is str
 
 
+# Where Strawberry keeps, in a GraphQL field's or type's extensions, its own definition.
+_DEFINITION = "strawberry-definition"
+
+
 def _unguarded(field: GraphQLField, with_arguments: bool = False) -> Any:
     """The field's Strawberry definition where nothing stands between a caller and its
     value (no arguments unless ``with_arguments``, no permissions, no field extension: an
     extension may check or change what the field gives, and only the full path runs it),
     or None."""
-    definition = field.extensions.get("strawberry-definition")
+    definition = field.extensions.get(_DEFINITION)
     if (
         definition is None
         or (field.args and not with_arguments)
@@ -235,6 +239,10 @@ class _ListReader:
             return _NOT_PLAIN if self.non_null else None
         if self.strings and _STRINGS.issuperset(map(type, values)):  # tags: their own
             return list(values)
+        return self.completed(values)
+
+    def completed(self, values: Any) -> Any:
+        """The items of a list read (not None), completed one by one."""
         completed = [self.item(value) for value in values]
         return _NOT_PLAIN if _NOT_PLAIN in completed else completed
 
@@ -434,16 +442,6 @@ def _compiled(lines: list[str], namespace: dict[str, Any]) -> dict[str, Any]:
     return namespace
 
 
-def _completed_items(step: _ListReader) -> Callable[[Any], Any]:
-    """A list's items completed one by one (the value read, not None)."""
-
-    def complete(values: Any) -> Any:
-        completed = [step.item(value) for value in values]
-        return _NOT_PLAIN if _NOT_PLAIN in completed else completed
-
-    return complete
-
-
 class _Unreadable(Exception):
     """A selection the records' shaper cannot read off a record (``_records_shaper``)."""
 
@@ -500,7 +498,7 @@ def _shaping(
                 f"    {check}",
             ]
             if on_records:
-                namespace[f"items{index}"] = _completed_items(step)
+                namespace[f"items{index}"] = step.completed
         elif isinstance(step, _LeafReader) and _identifier(step.attribute):
             namespace[f"complete{index}"] = step.complete
             lines.append(f"{indent}{value} = {read(owner, source, step.attribute)}")
@@ -914,7 +912,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if step is None:
                 return None
             steps.append((response_name, step))
-        definition = return_type.extensions.get("strawberry-definition")
+        definition = return_type.extensions.get(_DEFINITION)
         return _shaper_of(steps, getattr(definition, "origin", None))
 
     def _nested_step(
