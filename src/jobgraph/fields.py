@@ -130,14 +130,19 @@ class KeptList(list[Any]):
 @dataclass(frozen=True)
 class Column:
     """Where a plain attribute of a list's objects lies in the record each object is made
-    of (``RecordList``): the value at ``index`` (with ``tail``, the record from ``index``
-    on), converted by ``convert`` (None: as it is); with ``same_record``, the attribute is
-    another object made of the same record (a posting's company, read with it)."""
+    of (``RecordList``): the value at ``index`` converted by ``convert`` (None: as it is;
+    with ``spread``, the ``spread`` values from ``index`` on, each an argument of
+    ``convert``); with ``same_record``, the attribute is another object made of the same
+    record (a posting's company, read with it)."""
 
     index: int = 0
-    convert: Callable[[Any], Any] | None = None
-    tail: bool = False
+    convert: Callable[..., Any] | None = None
+    spread: int = 0
     same_record: bool = False
+
+    def __post_init__(self) -> None:
+        if self.spread and self.convert is None:
+            raise ValueError("values spread over several columns are converted into one")
 
 
 class RecordColumns(dict[tuple[type, str], Column]):

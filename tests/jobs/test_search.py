@@ -5,6 +5,7 @@ import asyncio
 import base64
 import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -164,8 +165,8 @@ async def test_keyset_pages_cover_everything_once_and_survive_inserts(api, emplo
     seen = [edge["node"]["id"] for edge in first_page["edges"]]
     after = first_page["pageInfo"]["endCursor"]
     while after:
-        # A cursor is a URL's word: URL-safe base64.
-        assert re.fullmatch(r"[A-Za-z0-9_-]+=*", after), after
+        # A cursor is a URL's word: only characters a URL never escapes (RFC 3986).
+        assert re.fullmatch(r"[A-Za-z0-9._~-]+", after), after
         page = await jobs(api, "jobboard", sort=sort, search=search, first=7, after=after)
         seen += [edge["node"]["id"] for edge in page["edges"]]
         after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
@@ -173,20 +174,27 @@ async def test_keyset_pages_cover_everything_once_and_survive_inserts(api, emplo
     assert len(seen) in (total, total + 1), "none skipped (the new one may sort in later)"
 
 
-async def test_a_cursor_given_out_before_cursors_held_microseconds_still_pages(api):
+async def test_cursors_given_out_by_earlier_versions_still_page(api):
     first = await jobs(api, "jobboard", sort="NEWEST", first=5)
     last = first["edges"][-1]["node"]
-    # As cursors were written until then: the publication time as ISO text, and the id.
-    before = base64.urlsafe_b64encode(orjson.dumps([last["publishedAt"], last["id"]])).decode()
-    after_old = await jobs(api, "jobboard", sort="NEWEST", first=5, after=before)
+    published = datetime.fromisoformat(last["publishedAt"])
+    micros = (published - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    # As cursors were written before: base64 of a JSON list of the publication time (as
+    # ISO text, later as microseconds since 1970) and the id.
+    earlier = [
+        base64.urlsafe_b64encode(orjson.dumps([when, last["id"]])).decode()
+        for when in (last["publishedAt"], micros)
+    ]
     after_new = await jobs(
         api, "jobboard", sort="NEWEST", first=5, after=first["pageInfo"]["endCursor"]
     )
-    assert before != first["pageInfo"]["endCursor"]
-    assert [edge["node"]["id"] for edge in after_old["edges"]] == [
-        edge["node"]["id"] for edge in after_new["edges"]
-    ]
     assert len(after_new["edges"]) == 5
+    for before in earlier:
+        assert before != first["pageInfo"]["endCursor"]
+        after_old = await jobs(api, "jobboard", sort="NEWEST", first=5, after=before)
+        assert [edge["node"]["id"] for edge in after_old["edges"]] == [
+            edge["node"]["id"] for edge in after_new["edges"]
+        ]
 
 
 async def test_page_size_is_capped_by_the_tenant_policy(api):
@@ -197,9 +205,20 @@ async def test_page_size_is_capped_by_the_tenant_policy(api):
     assert len((await jobs(api, "community", first=30))["edges"]) == 30
 
 
-async def test_a_forged_cursor_is_a_clear_error(api):
-    body = await api.graphql(SEARCH, {"after": "bm90IGEgY3Vyc29y"}, tenant="jobboard")
-    assert error_code(body) == "BAD_USER_INPUT"
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "bm90IGEgY3Vyc29y",  # base64 of no JSON
+        base64.urlsafe_b64encode(b'[{"a": 1}, 2]').decode(),  # JSON of other values
+        "1793259120000000~not-an-id",
+        "~",
+        "1~2~7e5f8a52-6f3f-4bd5-9a34-11f3e25f7a10",  # a cursor of another sort
+        "2026-01-01~7e5f8a52-6f3f-4bd5-9a34-11f3e25f7a10",
+    ],
+)
+async def test_a_forged_cursor_is_a_clear_error(api, forged):
+    body = await api.graphql(SEARCH, {"after": forged}, tenant="jobboard")
+    assert error_code(body) == "BAD_USER_INPUT", body
     assert body["errors"][0]["extensions"]["field"] == "after"
 
 

@@ -519,12 +519,16 @@ def _shaping(
             got, inner = f"g{index}", indent + "    "
             if on_records and nested.listed:
                 raise _Unreadable(nested.attribute)
-            lines += [
-                f"{indent}{got} = {read(owner, source, nested.attribute)}",
-                f"{indent}if {got} is None:",
-                f"{inner}return NOT" if nested.non_null else f"{inner}{value} = None",
-                f"{indent}else:",
-            ]
+            taken = read(owner, source, nested.attribute)
+            if on_records and taken == source:  # made of the same record: there it is
+                got, inner = source, indent
+            else:
+                lines += [
+                    f"{indent}{got} = {taken}",
+                    f"{indent}if {got} is None:",
+                    f"{inner}return NOT" if nested.non_null else f"{inner}{value} = None",
+                    f"{indent}else:",
+                ]
             if nested.listed:
                 # A kept list's response, shaped by this shaper before, is taken as it is;
                 # a list of records is shaped off them where they hold what it selects.
@@ -616,10 +620,11 @@ def _records_shaper(shape: Any, columns: RecordColumns) -> Callable[[list[Any]],
             raise _Unreadable(attribute)
         if column.same_record:
             return source
-        taken = f"{source}[{column.index}:]" if column.tail else f"{source}[{column.index}]"
+        indexes = range(column.index, column.index + max(column.spread, 1))
+        taken = ", ".join(f"{source}[{index}]" for index in indexes)
         if column.convert is None:
             return taken
-        name = f"convert{column.index}{'_tail' if column.tail else ''}"
+        name = f"convert{column.index}_{column.spread}"
         namespace[name] = column.convert
         return f"{name}({taken})"
 

@@ -419,7 +419,11 @@ class JobEdge:
         field, for a shaper that reads the records themselves (``fields.RecordList``)."""
         posting_end = layout.posting_end
         found: dict[tuple[type, str], Column] = {
-            (JobEdge, "cursor"): Column(layout.company_end, search.encode_cursor, tail=True),
+            (JobEdge, "cursor"): Column(
+                layout.company_end,
+                search.CURSOR_OF_WIDTH[layout.cursor_width],
+                spread=layout.cursor_width,
+            ),
             (JobEdge, "node"): Column(same_record=True),
             (Job, "loaded_company"): Column(same_record=True),
         }
