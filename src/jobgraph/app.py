@@ -134,6 +134,7 @@ def create_app(
             settings.redis_url if settings.live_events == "redis" else None,
             slots_url=settings.redis_url,
         )
+        shedding = LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s)
         app.state.services = Services(
             settings=settings,
             engine=engine,
@@ -154,9 +155,9 @@ def create_app(
             limiter=RateLimiter(settings.redis_url),
             budgets=CostBuckets(settings.redis_url),
             provider_keys=provider_keys,
-            metrics=Metrics(engine.pool, live, caches),
+            metrics=Metrics(engine.pool, live, caches, in_flight=lambda: shedding.running),
             caches=caches,
-            shedding=LoadShedding(settings.max_concurrent_requests, settings.queue_timeout_s),
+            shedding=shedding,
             search_results=SearchResults(settings.search_results_ttl_s, caches),
             facet_indexes=FacetIndexes(urls.read or urls.app, settings, caches)
             if settings.facet_index_max_mb

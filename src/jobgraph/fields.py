@@ -133,12 +133,15 @@ class Column:
     of (``RecordList``): the value at ``index`` converted by ``convert`` (None: as it is;
     with ``spread``, the ``spread`` values from ``index`` on, each an argument of
     ``convert``); with ``same_record``, the attribute is another object made of the same
-    record (a posting's company, read with it)."""
+    record (a posting's company, read with it). ``gives``: the type every value it gives
+    has, where known (never None): a shaper then takes a string as a String without
+    looking."""
 
     index: int = 0
     convert: Callable[..., Any] | None = None
     spread: int = 0
     same_record: bool = False
+    gives: type | None = None
 
     def __post_init__(self) -> None:
         if self.spread and self.convert is None:

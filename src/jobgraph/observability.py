@@ -10,7 +10,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -72,7 +72,9 @@ def configure_logging(level: str, fmt: str) -> None:
 class Metrics:
     """One registry per app, so that several apps in one process (tests) do not collide."""
 
-    def __init__(self, engine_pool: Any, live: LiveEvents, caches: Caches) -> None:
+    def __init__(
+        self, engine_pool: Any, live: LiveEvents, caches: Caches, in_flight: Callable[[], int]
+    ) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(_CacheCollector(caches))
         # `operation` is bounded: a trusted document's id, else the operation's first root
@@ -89,6 +91,9 @@ class Metrics:
             ["tenant"],
             registry=self.registry,
         )
+        # Each label set's count and latency, found once (as many as the metrics hold):
+        # prometheus_client's labels() checks and locks on every call.
+        self._served: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self.rejected = Counter(
             "jobgraph_rejected_queries_total",
             "Queries refused before execution, by reason.",
@@ -101,11 +106,12 @@ class Metrics:
             "general executor (graphql/compiled.py).",
             registry=self.registry,
         )
-        self.in_flight = Gauge(
+        running = Gauge(
             "jobgraph_graphql_requests_in_flight",
             "GraphQL requests being served now (each holds one of the load shedder's turns).",
             registry=self.registry,
         )
+        running.set_function(in_flight)
         pool_in_use = Gauge(
             "jobgraph_db_pool_checked_out", "Database connections in use.", registry=self.registry
         )
@@ -139,6 +145,15 @@ class Metrics:
             ["queue"],
             registry=self.registry,
         )
+
+    def served(self, tenant: str, operation: str, outcome: str, seconds: float) -> None:
+        """One request served: counted by its labels, its latency observed."""
+        key = (tenant, operation, outcome)
+        children = self._served.get(key)
+        if children is None:
+            children = self._served[key] = (self.requests.labels(*key), self.latency.labels(tenant))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_work(self, backlog: Mapping[str, Any] | None) -> None:
         for queue, found in (backlog or {}).items():
@@ -250,5 +265,4 @@ class RequestLog:
         services = getattr(getattr(app, "state", None), "services", None)
         if services is not None and scope["path"] != "/metrics":
             measured = (state and state.measured_operation) or "-"
-            services.metrics.requests.labels(slug, measured, outcome).inc()
-            services.metrics.latency.labels(slug).observe(seconds)
+            services.metrics.served(slug, measured, outcome, seconds)

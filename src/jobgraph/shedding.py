@@ -19,19 +19,22 @@ class LoadShedding:
     def __init__(self, limit: int, wait: float) -> None:
         self.turns = asyncio.Semaphore(limit)
         self.wait = wait
+        self.running = 0  # requests holding a turn now (a metric reads it)
 
     async def acquire(self) -> bool:
         if not self.turns.locked():  # a turn is free: no timer to set
             await self.turns.acquire()
-            return True
-        try:
-            async with asyncio.timeout(self.wait):
-                await self.turns.acquire()
-        except TimeoutError:
-            return False
+        else:
+            try:
+                async with asyncio.timeout(self.wait):
+                    await self.turns.acquire()
+            except TimeoutError:
+                return False
+        self.running += 1
         return True
 
     def release(self) -> None:
+        self.running -= 1
         self.turns.release()
 
 
@@ -52,7 +55,6 @@ class Shed:
             await error_response(busy, headers={"Retry-After": "1"})(scope, receive, send)
             return
         try:
-            with services.metrics.in_flight.track_inprogress():
-                await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
         finally:
             services.shedding.release()

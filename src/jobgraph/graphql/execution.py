@@ -101,7 +101,12 @@ def _own_value(graphql_type: Any) -> str | None:
     if inner is GraphQLInt:
         return f"type({{v}}) is int and {_MIN_INT} <= {{v}} <= {_MAX_INT}"
     own = _OWN_TYPES.get(inner)
-    return None if own is None else f"type({{v}}) is {own.__name__}"
+    return None if own is None else _of_type(own)
+
+
+def _of_type(kind: type) -> str:
+    """The condition that a value named ``{v}`` is of exactly this type."""
+    return f"type({{v}}) is {kind.__name__}"
 
 
 def _of_strings(graphql_type: Any) -> bool:
@@ -502,7 +507,10 @@ def _shaping(
         elif isinstance(step, _LeafReader) and _identifier(step.attribute):
             namespace[f"complete{index}"] = step.complete
             lines.append(f"{indent}{value} = {read(owner, source, step.attribute)}")
-            if step.own is not None:
+            gives = getattr(read, "gives", _gives_unknown)(owner, step.attribute)
+            if step.own is not None and gives is not None and step.own == _of_type(gives):
+                pass  # every value read there is its own response
+            elif step.own is not None:
                 lines += [
                     f"{indent}if not ({step.own.format(v=value)}):",
                     f"{indent}    {value} = complete{index}({value})",
@@ -606,6 +614,10 @@ def _unreadable(_records: list[Any]) -> Any:
     return _NOT_PLAIN
 
 
+def _gives_unknown(_owner: Any, _attribute: str | None) -> type | None:
+    return None
+
+
 def _records_shaper(shape: Any, columns: RecordColumns) -> Callable[[list[Any]], Any] | None:
     """What ``shape`` does to each object of a RecordList, done to each record instead:
     every attribute its selection reads taken from where ``columns`` places it (a
@@ -627,6 +639,12 @@ def _records_shaper(shape: Any, columns: RecordColumns) -> Callable[[list[Any]],
         name = f"convert{column.index}_{column.spread}"
         namespace[name] = column.convert
         return f"{name}({taken})"
+
+    def gives(owner: Any, attribute: str | None) -> type | None:
+        column = columns.get((owner, str(attribute)))
+        return None if column is None else column.gives
+
+    read.gives = gives  # type: ignore[attr-defined]  # what it reads is of that type
 
     lines = ["def shape_records(records):", "    shaped = []", "    for r in records:"]
     numbers = itertools.count()

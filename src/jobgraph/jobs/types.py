@@ -423,6 +423,7 @@ class JobEdge:
                 layout.company_end,
                 search.CURSOR_OF_WIDTH[layout.cursor_width],
                 spread=layout.cursor_width,
+                gives=str,
             ),
             (JobEdge, "node"): Column(same_record=True),
             (Job, "loaded_company"): Column(same_record=True),
@@ -432,9 +433,11 @@ class JobEdge:
             (Company, layout.company, posting_end, ("id", "name")),
         ):
             for index, column in enumerate(view.columns, start):
-                if column.key in shown:
-                    convert = show_id if column.key == "id" else None
-                    found[(owner, column.key)] = Column(index, convert)
+                if column.key == "id":
+                    found[(owner, column.key)] = Column(index, show_id, gives=str)
+                elif column.key in shown:
+                    text = column.type.python_type is str and not column.nullable
+                    found[(owner, column.key)] = Column(index, gives=str if text else None)
         return RecordColumns(found)
 
 
