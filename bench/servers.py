@@ -130,14 +130,15 @@ def main() -> None:
     urls = DatabaseUrls.from_admin(admin_url, settings)
     if kind == "app":
         from jobgraph.app import create_app, tune_collector
+        from jobgraph.cli.serve import server_options
 
         target = create_app(settings, urls, work=False, warm=True)  # measured: requests alone
-        tune_collector()  # as `jobgraph serve` runs it
+        tune_collector()  # as `jobgraph serve` runs it, on its connections
+        options = server_options(settings)
     else:
-        target = baseline_app(urls.app)
-    uvicorn.run(
-        target, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
-    )
+        target = baseline_app(urls.app)  # on uvicorn as it comes
+        options = {"access_log": False, "lifespan": "on"}
+    uvicorn.run(target, host="127.0.0.1", port=port, **options | {"log_level": "warning"})
 
 
 if __name__ == "__main__":

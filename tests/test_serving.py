@@ -15,7 +15,13 @@ import pytest
 from uvicorn.importer import import_from_string
 
 from jobgraph.cli import server_options
-from jobgraph.serving import NoDelayHTTPProtocol, no_delay, reuse_port_supported, workers_socket
+from jobgraph.serving import (
+    JoinedWrites,
+    NoDelayHTTPProtocol,
+    no_delay,
+    reuse_port_supported,
+    workers_socket,
+)
 from tests.conftest import TEST_SETTINGS, database_name
 from tests.support.servers import ServerOutput, free_port, metric, start_server
 
@@ -141,3 +147,54 @@ def test_a_served_process_is_ready_for_its_first_searches_before_it_says_it_is_u
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         server.stdout.close()
+
+
+class RecordingTransport(asyncio.Transport):
+    """A transport that keeps what it is asked to send, in order, one entry a write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.sent.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.sent.append(b"<closed>")
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+
+async def test_a_responses_head_and_body_leave_in_one_write():
+    transport = RecordingTransport()
+    joined = JoinedWrites(transport)
+    # As uvicorn writes a response: its status line and headers, then its body.
+    joined.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+    assert transport.sent == [], "the head waits for what follows it"
+    joined.write(b"{}")
+    assert transport.sent == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"]
+    await asyncio.sleep(0)  # the loop's turn ends: nothing more leaves
+    assert len(transport.sent) == 1
+
+
+async def test_a_lone_write_leaves_when_the_loops_turn_ends_and_before_a_close():
+    transport = RecordingTransport()
+    joined = JoinedWrites(transport)
+    joined.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    await asyncio.sleep(0)  # the turn ends
+    assert transport.sent == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    joined.write(b"last words")
+    joined.close()
+    assert transport.sent[1:] == [b"last words", b"<closed>"]
+    await asyncio.sleep(0)
+    assert len(transport.sent) == 3, "nothing is written after the close"
+    joined.write(b"dropped")
+    joined.abort()
+    await asyncio.sleep(0)
+    assert b"dropped" not in transport.sent

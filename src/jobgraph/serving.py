@@ -11,15 +11,64 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 
 class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
-    """uvicorn's HTTP protocol, with Nagle's algorithm off on every connection. asyncio
-    turns it off only for sockets it recognises as TCP, and with several workers uvicorn
+    """uvicorn's HTTP protocol, with Nagle's algorithm off on every connection, and each
+    response's head and body sent as one (``JoinedWrites``). asyncio turns Nagle's
+    algorithm off only for sockets it recognises as TCP, and with several workers uvicorn
     hands each its listening socket in a form it does not (no protocol number): every
     keep-alive response after a connection's first then waits about 40 ms for the client's
     delayed acknowledgement (Kludex/uvicorn#3149)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         no_delay(transport)
-        super().connection_made(transport)
+        super().connection_made(JoinedWrites(transport))
+
+
+class JoinedWrites:
+    """A connection's transport whose writes in one turn of the event loop leave as one.
+    uvicorn writes a response's status line and headers, then its body, each at once:
+    two system calls and (without Nagle's algorithm) two packets, each waking the client.
+    Here a write is held until the next one, which takes it along (a response's body
+    follows its head at once), or until the loop's turn ends; closing sends what is held
+    first. Everything else is the transport's own."""
+
+    __slots__ = ("_held", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: bytes | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        held = self._held
+        if held is None:
+            self._held = bytes(data)
+            asyncio.get_running_loop().call_soon(self.flush)
+        else:
+            self._held = None
+            self._transport.write(held + data)
+
+    def writelines(self, lines: Any) -> None:
+        self.write(b"".join(lines))
+
+    def flush(self) -> None:
+        """Sends what is held, if anything."""
+        held, self._held = self._held, None
+        if held is not None and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def no_delay(transport: asyncio.BaseTransport) -> None:
