@@ -451,13 +451,47 @@ class _Unreadable(Exception):
     """A selection the records' shaper cannot read off a record (``_records_shaper``)."""
 
 
-# How the shaper's code reads an attribute of an object: (the object's class, if known, the
-# expression of the object, the attribute) -> the expression of its value.
-AttributeRead = Callable[[Any, str, str | None], str]
+class _ObjectRead:
+    """How a shaper's code reads an attribute of an object: ``read`` (the object's class,
+    if known, the expression of the object, the attribute) -> the expression of its
+    value; ``gives``: the type every such value has, where known (None: not known)."""
+
+    def read(self, _owner: Any, source: str, attribute: str | None) -> str:
+        return f"{source}.{attribute}"
+
+    def gives(self, _owner: Any, _attribute: str | None) -> type | None:
+        return None
 
 
-def _attribute(_owner: Any, source: str, attribute: str | None) -> str:
-    return f"{source}.{attribute}"
+class _RecordRead(_ObjectRead):
+    """An attribute read off the record its object would be made of, where ``columns``
+    places it (a posting's title: ``r[1]``; its id: ``convert(r[3])``); each converter in
+    ``namespace``, under a name of its own."""
+
+    def __init__(self, columns: RecordColumns, namespace: dict[str, Any]) -> None:
+        self.columns = columns
+        self.namespace = namespace
+
+    def read(self, owner: Any, source: str, attribute: str | None) -> str:
+        column = self.columns.get((owner, str(attribute)))
+        if column is None:
+            raise _Unreadable(attribute)
+        if column.same_record:
+            return source
+        indexes = range(column.index, column.index + max(column.spread, 1))
+        taken = ", ".join(f"{source}[{index}]" for index in indexes)
+        if column.convert is None:
+            return taken
+        name = f"convert{column.index}_{column.spread}"
+        self.namespace[name] = column.convert
+        return f"{name}({taken})"
+
+    def gives(self, owner: Any, attribute: str | None) -> type | None:
+        column = self.columns.get((owner, str(attribute)))
+        return None if column is None else column.gives
+
+
+_OF_OBJECTS = _ObjectRead()
 
 
 def _shaping(
@@ -469,14 +503,15 @@ def _shaping(
     numbers: Iterator[int],
     depth: int,
     owner: Any = None,
-    read: AttributeRead = _attribute,
+    reads: _ObjectRead = _OF_OBJECTS,
 ) -> str:
     """Appends to ``lines`` the shaping of the object named ``source`` (of class
-    ``owner``) by ``steps``, at ``indent``, each attribute read as ``read`` writes it;
-    answers the expression of its response. A records' shaper (``read`` other than
-    ``_attribute``) reads no list of objects and calls no step with its object: it
-    raises _Unreadable where the selection would."""
-    on_records = read is not _attribute
+    ``owner``) by ``steps``, at ``indent``, each attribute read as ``reads`` writes it;
+    answers the expression of its response. A records' shaper (``reads`` a _RecordRead)
+    reads no list of objects and calls no step with its object: it raises _Unreadable
+    where the selection would."""
+    on_records = reads is not _OF_OBJECTS
+    read = reads.read
     fields = []
     for name, step in steps:
         index = next(numbers)
@@ -507,7 +542,7 @@ def _shaping(
         elif isinstance(step, _LeafReader) and _identifier(step.attribute):
             namespace[f"complete{index}"] = step.complete
             lines.append(f"{indent}{value} = {read(owner, source, step.attribute)}")
-            gives = getattr(read, "gives", _gives_unknown)(owner, step.attribute)
+            gives = reads.gives(owner, step.attribute)
             if step.own is not None and gives is not None and step.own == _of_type(gives):
                 pass  # every value read there is its own response
             elif step.own is not None:
@@ -584,7 +619,7 @@ def _shaping(
                     numbers,
                     depth + 1,
                     getattr(nested.shape, "owner", None),
-                    read,
+                    reads,
                 )
                 lines.append(f"{inner}{value} = {shaped}")
         elif on_records:  # a constant (__typename) is read off nothing; anything else is
@@ -614,43 +649,26 @@ def _unreadable(_records: list[Any]) -> Any:
     return _NOT_PLAIN
 
 
-def _gives_unknown(_owner: Any, _attribute: str | None) -> type | None:
-    return None
-
-
 def _records_shaper(shape: Any, columns: RecordColumns) -> Callable[[list[Any]], Any] | None:
     """What ``shape`` does to each object of a RecordList, done to each record instead:
-    every attribute its selection reads taken from where ``columns`` places it (a
-    posting's title: ``r[1]``; its id: ``convert(r[3])``), an object made of the same
-    record read off it too; None where its selection reads an attribute the columns do
-    not place, a list of objects, or calls a step with its object."""
+    every attribute its selection reads taken from where ``columns`` places it
+    (``_RecordRead``), an object made of the same record read off it too; None where its
+    selection reads an attribute the columns do not place, a list of objects, or calls a
+    step with its object."""
     namespace: dict[str, Any] = {"NOT": _NOT_PLAIN, "STRINGS": _STRINGS}
-
-    def read(owner: Any, source: str, attribute: str | None) -> str:
-        column = columns.get((owner, str(attribute)))
-        if column is None:
-            raise _Unreadable(attribute)
-        if column.same_record:
-            return source
-        indexes = range(column.index, column.index + max(column.spread, 1))
-        taken = ", ".join(f"{source}[{index}]" for index in indexes)
-        if column.convert is None:
-            return taken
-        name = f"convert{column.index}_{column.spread}"
-        namespace[name] = column.convert
-        return f"{name}({taken})"
-
-    def gives(owner: Any, attribute: str | None) -> type | None:
-        column = columns.get((owner, str(attribute)))
-        return None if column is None else column.gives
-
-    read.gives = gives  # type: ignore[attr-defined]  # what it reads is of that type
-
     lines = ["def shape_records(records):", "    shaped = []", "    for r in records:"]
     numbers = itertools.count()
     try:
         item = _shaping(
-            shape.steps, "r", "        ", lines, namespace, numbers, 0, shape.owner, read
+            shape.steps,
+            "r",
+            "        ",
+            lines,
+            namespace,
+            numbers,
+            0,
+            shape.owner,
+            _RecordRead(columns, namespace),
         )
     except _Unreadable:
         return None
