@@ -4,6 +4,8 @@ rows SQLAlchemy gives, value for value and type for type, counted like any state
 import asyncio
 import contextlib
 
+import asyncpg
+import pytest
 from sqlalchemy import func, select, text
 
 from jobgraph.db.driver import POOL_SETTING, READS_ALONE
@@ -154,3 +156,50 @@ async def test_a_disposed_engine_closes_its_connections_of_reads_alone(database,
     async with asyncio.timeout(10):
         while await database_server.fetch(alive):
             pass  # each check is a round trip; the server ends the backend as it sees the close
+
+
+async def test_reads_beyond_the_connections_wait_their_turn_and_a_stopped_one_gives_up_its_own(
+    database,
+):
+    """Two connections for reads alone; while both are held, three reads wait. One stopped
+    while it waits takes nothing with it; the others get the connections as they come back,
+    in turn, and no more than two ever open."""
+    engine = create_engine(database.app, Settings(db_pool_size=2))
+    lane = READS_ALONE[engine.sync_engine]
+    try:
+        held = [await lane.acquire(), await lane.acquire()]
+        waiting = [asyncio.create_task(lane.acquire()) for _ in range(3)]
+        await asyncio.sleep(0)  # each runs up to its wait
+        assert lane.in_use() == 2 and lane.waiting() == 3
+        waiting[0].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting[0]
+        assert lane.waiting() == 2
+        for connection in held:
+            lane.release(connection)
+        second, third = await asyncio.gather(*waiting[1:])
+        assert {second, third} == set(held), "the same two connections, handed on"
+        for connection in (second, third):
+            assert await connection.fetchval("SELECT 1") == 1
+            lane.release(connection)
+        assert lane.in_use() == 0 and lane.waiting() == 0
+        async with bind_pool(session_factory(engine)(), "jobboard") as session:
+            [(backend,)] = await kept_rows(session, select(func.pg_backend_pid()), alone=True)
+        assert backend in {connection.get_server_pid() for connection in held}
+    finally:
+        await engine.dispose()
+
+
+async def test_a_closed_lane_refuses_reads_and_those_waiting(database):
+    engine = create_engine(database.app, Settings(db_pool_size=1))
+    lane = READS_ALONE[engine.sync_engine]
+    held = await lane.acquire()
+    waiting = asyncio.create_task(lane.acquire())
+    await asyncio.sleep(0)  # it runs up to its wait for the one connection
+    assert lane.waiting() == 1
+    await engine.dispose()
+    with pytest.raises(asyncpg.InterfaceError, match="closed"):
+        await waiting
+    with pytest.raises(asyncpg.InterfaceError, match="closed"):
+        await lane.acquire()
+    assert held.is_closed()

@@ -11,22 +11,23 @@ replica or primary as the session's other statements.
 
 A read that is all its request asks of the database (a search page without counts) runs
 instead alone, in the implicit transaction of its one statement, on a connection of reads
-alone (``ReadsAlone``: an asyncpg pool beside the engine's, as large, that nothing else
-uses) that carries the request's pool as its session's setting: one round trip where a
-transaction of its own took three (BEGIN with the setting, the page, ROLLBACK). The
-connection keeps that setting for the next read alone of the same pool; no transaction
-ever runs on it, so none sees a pool it did not set. Taking one is asyncpg's: a checkout
-from SQLAlchemy's pool cost two greenlets and its bookkeeping, more than the read's own
-Python. Behind a transaction pooler, where a session's setting may stay on a server
-another client gets next, the read keeps its transaction of its own. Its rows are what
-the session would have read at READ COMMITTED: what was committed when the statement
-started.
+alone (``ReadsAlone``: asyncpg connections beside the engine's pool, as many, that
+nothing else uses) that carries the request's pool as its session's setting: one round
+trip where a transaction of its own took three (BEGIN with the setting, the page,
+ROLLBACK). The connection keeps that setting for the next read alone of the same pool; no
+transaction ever runs on it, so none sees a pool it did not set. Taking one costs a list's
+pop: a checkout from SQLAlchemy's pool cost two greenlets and its bookkeeping, asyncpg's
+pool a task at each release. Behind a transaction pooler, where a session's setting may
+stay on a server another client gets next, the read keeps its transaction of its own. Its
+rows are what the session would have read at READ COMMITTED: what was committed when the
+statement started.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -173,54 +174,105 @@ class AloneConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg is u
         self._carried = pool_id
 
 
-async def _kept_as_is(_connection: Any) -> None:
-    """A connection of reads alone goes back as it is: its pool setting is kept for the
-    next read (asyncpg's reset would clear it with a statement of its own)."""
-
-
 class ReadsAlone:
     """The connections reads alone run on, of one engine's database: at most ``most`` (the
     engine's pool size), opened as a read first needs one, each carrying the pool of its
-    last read, closed with the engine (``close``)."""
+    last read, closed with the engine (``close``). Its own few lines, not asyncpg's pool:
+    that one's acquire and release cost a read 19 µs (its release starts a task, and it
+    resets a connection, which would clear the pool the connection carries). A read takes
+    an idle connection, or opens one while fewer than ``most`` are open, or waits for one
+    in turn; a connection given back closed (its read failed or was stopped) frees its
+    place for a new one."""
 
     def __init__(self, connect: dict[str, Any], most: int) -> None:
         self.most = most
         self._connect = connect  # asyncpg.connect's arguments
-        self._pool: asyncpg.Pool | None = None
-        self._opening = asyncio.Lock()
+        self._idle: list[AloneConnection] = []
+        self._open: set[AloneConnection] = set()
+        self._opening = 0
+        # Reads waiting for a connection, first come first served; each is handed one, or
+        # None: a place freed, to open a connection in.
+        self._waiting: deque[asyncio.Future[AloneConnection | None]] = deque()
+        self._closed = False
 
-    async def pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            async with self._opening:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(
-                        min_size=0,
-                        max_size=self.most,
-                        connection_class=AloneConnection,
-                        reset=_kept_as_is,
-                        # No timer armed at each release; a connection the server closed
-                        # is replaced where a read finds it so.
-                        max_inactive_connection_lifetime=0,
-                        **self._connect,
-                    )
-        return self._pool
+    async def acquire(self) -> AloneConnection:
+        """A connection for one read; give it back with ``release``, whatever happens."""
+        while True:
+            if self._closed:
+                raise asyncpg.InterfaceError("the engine's connections of reads alone are closed")
+            if self._idle:
+                return self._idle.pop()
+            if len(self._open) + self._opening < self.most:
+                return await self._opened()
+            waiter: asyncio.Future[AloneConnection | None] = (
+                asyncio.get_running_loop().create_future()
+            )
+            self._waiting.append(waiter)
+            try:
+                handed = await waiter
+            except BaseException:  # stopped while waiting: what it was handed goes on
+                if waiter.done() and not waiter.cancelled():
+                    self._hand_on(waiter.result())
+                else:
+                    self._waiting.remove(waiter)
+                raise
+            if handed is not None:
+                return handed
+
+    async def _opened(self) -> AloneConnection:
+        self._opening += 1
+        try:
+            connection: AloneConnection = await asyncpg.connect(
+                connection_class=AloneConnection, **self._connect
+            )
+        except BaseException:
+            self._opening -= 1
+            self._hand_on(None)  # the place it would have taken is free again
+            raise
+        self._opening -= 1
+        self._open.add(connection)
+        return connection
+
+    def release(self, connection: AloneConnection) -> None:
+        """A connection back from its read: to the first read waiting, or idle; one closed
+        gives its place up."""
+        if connection.is_closed():
+            self._open.discard(connection)
+            self._hand_on(None)
+        else:
+            self._hand_on(connection)
+
+    def _hand_on(self, handed: AloneConnection | None) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(handed)
+                return
+        if handed is not None:
+            self._idle.append(handed)
 
     async def open(self, count: int) -> None:
         """``count`` connections opened now (at most ``most``), left idle for reads."""
-        pool = await self.pool()
-        held = await asyncio.gather(*(pool.acquire() for _ in range(min(count, self.most))))
+        held = await asyncio.gather(*(self.acquire() for _ in range(min(count, self.most))))
         for connection in held:
-            await pool.release(connection)
+            self.release(connection)
 
     def in_use(self) -> int:
-        """How many of its connections a read holds now."""
-        pool = self._pool
-        return 0 if pool is None else pool.get_size() - pool.get_idle_size()
+        """How many of its connections a read holds now (or is opening)."""
+        return len(self._open) + self._opening - len(self._idle)
+
+    def waiting(self) -> int:
+        """How many reads wait for a connection now."""
+        return sum(not waiter.done() for waiter in self._waiting)
 
     def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.terminate()  # nothing runs on them once their engine is disposed
+        self._closed = True
+        for connection in self._open:
+            connection.terminate()  # nothing runs on them once their engine is disposed
+        self._open.clear()
+        self._idle.clear()
+        while self._waiting:  # each finds the lane closed
+            self._hand_on(None)
 
 
 # Each engine's connections of reads alone (db/engine.py's create_engine registers them).
@@ -255,11 +307,10 @@ async def read_alone(
     is dropped and the next one tried (after a restart, every open one may be); a read is
     safe to send again."""
     lane = READS_ALONE[engine]
-    pool = await lane.pool()
     for attempt in range(1, lane.most + 2):
         # With every connection busy, it waits as long as its request may
-        # (JOBGRAPH_REQUEST_TIMEOUT_S); asyncpg's own timeout would start a task each time.
-        connection = await pool.acquire()
+        # (JOBGRAPH_REQUEST_TIMEOUT_S).
+        connection = await lane.acquire()
         try:
             if timeouts is not None:
                 await connection.execute(in_transaction(pool_id, timeouts))
@@ -277,6 +328,6 @@ async def read_alone(
                 continue
             raise
         finally:
-            await pool.release(connection)
+            lane.release(connection)
         return rows
     raise AssertionError("unreachable: the last attempt returns or raises")
