@@ -203,3 +203,22 @@ async def test_a_closed_lane_refuses_reads_and_those_waiting(database):
     with pytest.raises(asyncpg.InterfaceError, match="closed"):
         await lane.acquire()
     assert held.is_closed()
+
+
+async def test_a_connection_given_back_as_a_waiting_read_is_stopped_goes_to_the_next(database):
+    engine = create_engine(database.app, Settings(db_pool_size=1))
+    lane = READS_ALONE[engine.sync_engine]
+    try:
+        held = await lane.acquire()
+        first, second = (asyncio.create_task(lane.acquire()) for _ in range(2))
+        await asyncio.sleep(0)  # both run up to their wait
+        first.cancel()
+        lane.release(held)  # before the stopped read has run again
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert await second is held
+        assert lane.waiting() == 0 and lane.in_use() == 1
+        lane.release(held)
+        assert lane.in_use() == 0
+    finally:
+        await engine.dispose()

@@ -213,7 +213,7 @@ class ReadsAlone:
             except BaseException:  # stopped while waiting: what it was handed goes on
                 if waiter.done() and not waiter.cancelled():
                     self._hand_on(waiter.result())
-                else:
+                elif waiter in self._waiting:  # (a release may have passed it over already)
                     self._waiting.remove(waiter)
                 raise
             if handed is not None:
