@@ -17,7 +17,7 @@ import json.scanner
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
@@ -198,22 +198,45 @@ class _Turns:
         self._owner: asyncio.Task[Any] | None = None
         self._depth = 0
 
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def take(self) -> None:
         task = asyncio.current_task()
         if self._owner is task:
             self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
             return
-        async with self._lock:
-            self._owner, self._depth = task, 1
-            try:
-                yield
-            finally:
-                self._owner, self._depth = None, 0
+        await self._lock.acquire()
+        self._owner, self._depth = task, 1
+
+    def give_back(self) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
+class _Turn:
+    """A RequestSession's turn for one operation; an operation that may begin its
+    transaction begins it in the probe of the connection it checks out
+    (``_probe_on_checkout``). A class, not an async generator: every statement of a
+    request takes one, and a generator cost it two more objects and the loop's
+    bookkeeping of each."""
+
+    __slots__ = ("_begins", "_session")
+
+    def __init__(self, session: RequestSession) -> None:
+        self._session = session
+        self._begins: Token[str | None] | None = None
+
+    async def __aenter__(self) -> None:
+        session = self._session
+        await session._turns.take()
+        pool_id = session.sync_session.info.get("pool_id")
+        if pool_id is not None:
+            self._begins = _BEGINS_FOR.set(pool_id)
+
+    async def __aexit__(self, *_exception: object) -> None:
+        if self._begins is not None:
+            _BEGINS_FOR.reset(self._begins)
+        self._session._turns.give_back()
 
 
 class RequestSession(AsyncSession):
@@ -224,20 +247,8 @@ class RequestSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._turns = _Turns()
 
-    @contextlib.asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
-        """The session's turn; an operation that may begin its transaction begins it in
-        the probe of the connection it checks out (``_probe_on_checkout``)."""
-        async with self._turns.turn():
-            pool_id = self.sync_session.info.get("pool_id")
-            if pool_id is None:
-                yield
-                return
-            begins = _BEGINS_FOR.set(pool_id)
-            try:
-                yield
-            finally:
-                _BEGINS_FOR.reset(begins)
+    def _turn(self) -> _Turn:
+        return _Turn(self)
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn():
