@@ -57,9 +57,8 @@ class CacheSpec(Generic[K, V]):
         registry = caches if caches is not None else current.get()
         if registry is None:
             return None
-        # ``of`` and ``Caches.cache`` inlined: a request looks a dozen caches up.
-        cache = registry._caches.get(self.name) or registry.cache(self)
-        return cache.get(key)
+        # ``of`` inlined: a request looks a dozen caches up.
+        return registry.cache(self).get(key)
 
     def put(self, key: K, value: V, caches: Caches | None = None) -> None:
         """Keep ``value`` under ``key`` (``of``'s cache; nowhere outside an app)."""

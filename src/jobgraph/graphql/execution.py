@@ -543,16 +543,16 @@ def _shaping(
             namespace[f"complete{index}"] = step.complete
             lines.append(f"{indent}{value} = {read(owner, source, step.attribute)}")
             gives = reads.gives(owner, step.attribute)
-            if step.own is not None and gives is not None and step.own == _of_type(gives):
-                pass  # every value read there is its own response
-            elif step.own is not None:
+            # Where every value read there is of the leaf's own type, it is its response.
+            trusted = gives is not None and step.own == _of_type(gives)
+            if step.own is None:
+                lines += [f"{indent}{value} = complete{index}({value})", check]
+            elif not trusted:
                 lines += [
                     f"{indent}if not ({step.own.format(v=value)}):",
                     f"{indent}    {value} = complete{index}({value})",
                     f"    {check}",
                 ]
-            else:
-                lines += [f"{indent}{value} = complete{index}({value})", check]
         elif (
             nested is not None
             and depth < _INLINE_DEPTH

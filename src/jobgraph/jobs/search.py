@@ -576,11 +576,11 @@ CURSOR_SEPARATOR = "~"
 
 
 def _cursor_of_two(first: Any, second: Any) -> str:
-    return f"{first}~{second}"
+    return f"{first}{CURSOR_SEPARATOR}{second}"
 
 
 def _cursor_of_three(first: Any, second: Any, third: Any) -> str:
-    return f"{first}~{second}~{third}"
+    return f"{first}{CURSOR_SEPARATOR}{second}{CURSOR_SEPARATOR}{third}"
 
 
 CURSOR_OF_WIDTH: dict[int, Callable[..., str]] = {2: _cursor_of_two, 3: _cursor_of_three}
