@@ -81,3 +81,26 @@ async def test_responses_name_the_allowed_origin_and_never_a_wildcard(api):
     )
     assert "access-control-allow-origin" not in foreign.headers
     assert foreign.status_code == 200, "CORS is the browser's to enforce on reads"
+
+
+async def test_every_layers_headers_arrive_together_each_once(api):
+    """CORS, the tenant header's Vary, the request id, the private cache policy and the
+    security headers are each added by a different layer, in one pass as the response
+    starts: each is there, once, and Vary is one header naming both."""
+    response = await api.http.post(
+        "/graphql",
+        json=QUERY,
+        headers={
+            "X-Tenant": "jobboard",
+            "Origin": JOBBOARD_ORIGIN,
+            "X-Request-Id": "partner-req-000123",
+        },
+    )
+    names = [name for name, _value in response.headers.raw]
+    assert len(names) == len(set(names)), names
+    assert response.headers["access-control-allow-origin"] == JOBBOARD_ORIGIN
+    assert response.headers["vary"] == "Origin, X-Tenant"
+    assert response.headers["x-request-id"] == "partner-req-000123"
+    assert response.headers["cache-control"] == "private, no-store"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["content-type"] == "application/json"

@@ -19,11 +19,11 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph.caches import current as current_caches
 from jobgraph.errors import NotFound, Unauthenticated, error_response
-from jobgraph.http_security import set_header
+from jobgraph.http_security import response_headers
 from jobgraph.request_state import request_headers, state_if_any
 
 if TYPE_CHECKING:
@@ -227,18 +227,13 @@ class RequestLog:
         request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                set_header(message, b"x-request-id", request_id.encode("latin-1"))
-            await send(message)
-
+        # Echoed in the response (its headers are edited as it starts: SecurityHeaders).
+        edits = response_headers(scope)
+        edits.replace(b"x-request-id", request_id.encode("latin-1"))
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send)
         finally:
+            status = 500 if edits.status is None else edits.status
             self._record(scope, status, time.perf_counter() - started, request_id)
 
     @staticmethod

@@ -43,7 +43,7 @@ from jobgraph.caches import CacheSpec, text_bytes
 from jobgraph.errors import error_response
 from jobgraph.graphql.limits import chosen_operation, first_root_field
 from jobgraph.graphql.transport import GRAPHQL_RESPONSE, wants_graphql_response
-from jobgraph.http_security import raw_headers, with_default_headers
+from jobgraph.http_security import DefaultHeaders, response_headers
 from jobgraph.identity.http import limit_anonymous
 from jobgraph.ratelimit import RateLimited
 from jobgraph.request_state import request_headers, state_of
@@ -77,13 +77,16 @@ PUBLIC_ROOTS = frozenset({"jobs", "job", "company", "tenant", "prefectures", "ra
 # Fields of public types that are not public: a posting's statistics are its company's.
 PRIVATE_FIELDS = frozenset({("Job", "viewCount"), ("Job", "applicantCount")})
 PRIVATE = "private, no-store"
-_PRIVATE_HEADERS = raw_headers({"Cache-Control": PRIVATE})
+_PRIVATE_HEADERS = DefaultHeaders.of({"Cache-Control": PRIVATE})
 
 
 @dataclass(frozen=True)
 class _Verdict:
     public: bool
     label: str = "-"  # the first root field, for metrics
+
+
+_NOT_PUBLIC = _Verdict(False)
 
 
 def public_fields(
@@ -152,7 +155,8 @@ class PublicReads:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         etag, verdict = self._etag(scope)
         if etag is None:
-            await self.app(scope, receive, with_default_headers(send, _PRIVATE_HEADERS))
+            response_headers(scope).default(_PRIVATE_HEADERS)
+            await self.app(scope, receive, send)
             return
         state = state_of(scope)
         tenant = state.tenant
@@ -186,7 +190,7 @@ class PublicReads:
 
     def _etag(self, scope: Scope) -> tuple[str | None, _Verdict]:
         """The ETag of a cacheable public read, or None if the request is not one."""
-        state, no = state_of(scope), _Verdict(False)
+        state, no = state_of(scope), _NOT_PUBLIC
         api = state.tenant.config.policy.api
         if scope["method"] != "GET" or not api.public_cache_max_age_s or not api.allow_get_queries:
             return None, no

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph.errors import TenantUnknown, error_response
-from jobgraph.http_security import add_vary, header_value, set_header
+from jobgraph.http_security import response_headers
 from jobgraph.request_state import RequestState, request_headers
 from jobgraph.tenancy.registry import Tenant, TenantRegistry
 
@@ -35,7 +35,11 @@ class TenantResolution:
             return
         RequestState(tenant=tenant, sites=registry).attach(scope)
         if scope["type"] == "http" and "x-tenant" in headers:
-            send = _kept_private(send)
+            # Its answer is kept private to the client, and varies by X-Tenant for any
+            # cache that keys on it.
+            edits = response_headers(scope)
+            edits.keep_private()
+            edits.vary_on(b"X-Tenant")
         await self.app(scope, receive, send)
 
     def _resolve(
@@ -52,18 +56,3 @@ class TenantResolution:
             f"No tenant serves the host '{host}'. Use one of the "
             "tenant's hostnames, or send X-Tenant: <slug>."
         )
-
-
-def _kept_private(send: Send) -> Send:
-    """``send``, with a response that a shared cache would keep made private to the client
-    (its max-age stays), and ``Vary: X-Tenant`` for any cache that keys on it."""
-
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            control = header_value(message, b"cache-control")
-            if control is not None and b"public" in control:
-                set_header(message, b"cache-control", control.replace(b"public", b"private"))
-            add_vary(message, b"X-Tenant")
-        await send(message)
-
-    return sending
