@@ -5,6 +5,7 @@ __typename and errors, on every demo site."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from jobgraph.graphql import execution
 from jobgraph.graphql.execution import LeanExecutionContext, _derived, _preloaded_name
 from jobgraph.graphql.schema import schema
 from jobgraph.jobs.types import JobEdge
+from tests.conftest import database_name
 from tests.support.employers import employer_of
 from tests.support.responses import alike
 
@@ -186,6 +188,34 @@ async def test_a_pages_edges_are_shaped_off_its_records_as_off_its_objects(
         edges = (await api.data(document, tenant="jobboard"))["jobs"]["edges"]
         assert len(edges) == size and made == objects * size, (document, made)
         assert b'"edges":[{' in await both_ways(api, document, tenant="jobboard")
+
+
+async def test_a_null_tag_written_past_the_api_answers_as_graphql_core_answers_it(
+    api, unmetered, database, database_server
+):
+    """The API writes no null tag, but the column would take one from another program: a
+    page whose tags are read off its records as they are answers such a tag as
+    graphql-core does (an error in its place, the posting null), never a null String."""
+    employer = await employer_of(api, "jobboard")
+    job_id = await employer.post(title="A tag gone null", tags=["python", "sql"])
+    nulled = f"UPDATE job_postings SET tags = ARRAY['python', NULL] WHERE id = '{job_id}'"
+    async with api.announced():
+        await database_server.execute(nulled, database=database_name(database))
+    page = "{ jobs(first: 3, sort: NEWEST) { edges { cursor node { id tags } } } }"
+    lean = await api.post(page, tenant="jobboard")
+    schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    try:
+        plain = await api.post(page, tenant="jobboard")
+    finally:
+        schema.execution_context_class = LeanExecutionContext
+    # Each error has a reference of its own to find it in the log.
+    assert _unreferenced(lean.content) == _unreferenced(plain.content)
+    [error] = lean.json()["errors"]
+    assert error["path"] == ["jobs", "edges", 0, "node", "tags", 1]
+
+
+def _unreferenced(content: bytes) -> bytes:
+    return re.sub(rb'(reference[ ":]+)[0-9a-f]+', rb"\1_", alike(content))
 
 
 class _Shout(FieldExtension):

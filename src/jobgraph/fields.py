@@ -132,19 +132,23 @@ class Column:
     """Where a plain attribute of a list's objects lies in the record each object is made
     of (``RecordList``): the value at ``index`` converted by ``convert`` (None: as it is;
     with ``spread``, the ``spread`` values from ``index`` on, each an argument of
-    ``convert``); with ``same_record``, the attribute is another object made of the same
-    record (a posting's company, read with it). ``gives``: the type every value it gives
-    has, where known (never None): a shaper then takes a string as a String without
-    looking."""
+    ``convert``, or written as text joined by ``joined``); with ``same_record``, the
+    attribute is another object made of the same record (a posting's company, read with
+    it). ``gives``: the type every value it gives has, where known (never None): a shaper
+    then takes a string as a String without looking; ``items``: of a list it gives, the
+    type of every item but the null ones (a text array's: ``str``): a shaper then takes
+    the list as a list of Strings once it has seen no null in it."""
 
     index: int = 0
     convert: Callable[..., Any] | None = None
     spread: int = 0
+    joined: str | None = None
     same_record: bool = False
     gives: type | None = None
+    items: type | None = None
 
     def __post_init__(self) -> None:
-        if self.spread and self.convert is None:
+        if self.spread and self.convert is None and self.joined is None:
             raise ValueError("values spread over several columns are converted into one")
 
 

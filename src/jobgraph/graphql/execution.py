@@ -462,6 +462,10 @@ class _ObjectRead:
     def gives(self, _owner: Any, _attribute: str | None) -> type | None:
         return None
 
+    def items(self, _owner: Any, _attribute: str | None) -> type | None:
+        """Of a list read there, the type of every item but null ones, where known."""
+        return None
+
 
 class _RecordRead(_ObjectRead):
     """An attribute read off the record its object would be made of, where ``columns``
@@ -479,6 +483,10 @@ class _RecordRead(_ObjectRead):
         if column.same_record:
             return source
         indexes = range(column.index, column.index + max(column.spread, 1))
+        if column.joined is not None:  # one f-string, its separator bound by name
+            separator = f"joined{column.index}"
+            self.namespace[separator] = column.joined
+            return 'f"' + ("{" + separator + "}").join(f"{{{source}[{i}]}}" for i in indexes) + '"'
         taken = ", ".join(f"{source}[{index}]" for index in indexes)
         if column.convert is None:
             return taken
@@ -489,6 +497,10 @@ class _RecordRead(_ObjectRead):
     def gives(self, owner: Any, attribute: str | None) -> type | None:
         column = self.columns.get((owner, str(attribute)))
         return None if column is None else column.gives
+
+    def items(self, owner: Any, attribute: str | None) -> type | None:
+        column = self.columns.get((owner, str(attribute)))
+        return None if column is None else column.items
 
 
 _OF_OBJECTS = _ObjectRead()
@@ -524,21 +536,30 @@ def _shaping(
         nested: _Nested | None = getattr(step, "nested", None)
         if isinstance(step, _ListReader) and step.strings and _identifier(step.attribute):
             namespace[f"step{index}"] = step
-            lines += [
-                f"{indent}{value} = {read(owner, source, step.attribute)}",
-                f"{indent}if {value} is None:",
-                f"{indent}    return NOT" if step.non_null else f"{indent}    pass",
-                f"{indent}elif STRINGS.issuperset(map(type, {value})):",
-                f"{indent}    {value} = list({value})",
-                f"{indent}else:",
-                # Items to complete one by one: off a record, its value read above.
+            # Items to complete one by one: off a record, its value read above.
+            one_by_one = (
                 f"{indent}    {value} = items{index}({value})"
                 if on_records
-                else f"{indent}    {value} = step{index}({source})",
-                f"    {check}",
-            ]
+                else f"{indent}    {value} = step{index}({source})"
+            )
             if on_records:
                 namespace[f"items{index}"] = step.completed
+            lines.append(f"{indent}{value} = {read(owner, source, step.attribute)}")
+            gives, items = reads.gives(owner, step.attribute), reads.items(owner, step.attribute)
+            if gives is list and items is str:
+                # A list (never None) of strings and nulls (a text array, as the driver
+                # reads it, not shared): its own response unless it holds a null.
+                lines += [f"{indent}if None in {value}:", one_by_one, f"    {check}"]
+            else:
+                lines += [
+                    f"{indent}if {value} is None:",
+                    f"{indent}    return NOT" if step.non_null else f"{indent}    pass",
+                    f"{indent}elif STRINGS.issuperset(map(type, {value})):",
+                    f"{indent}    {value} = list({value})",
+                    f"{indent}else:",
+                    one_by_one,
+                    f"    {check}",
+                ]
         elif isinstance(step, _LeafReader) and _identifier(step.attribute):
             namespace[f"complete{index}"] = step.complete
             lines.append(f"{indent}{value} = {read(owner, source, step.attribute)}")

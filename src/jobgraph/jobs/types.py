@@ -421,8 +421,8 @@ class JobEdge:
         found: dict[tuple[type, str], Column] = {
             (JobEdge, "cursor"): Column(
                 layout.company_end,
-                search.CURSOR_OF_WIDTH[layout.cursor_width],
                 spread=layout.cursor_width,
+                joined=search.CURSOR_SEPARATOR,  # as encode_cursor writes it
                 gives=str,
             ),
             (JobEdge, "node"): Column(same_record=True),
@@ -436,9 +436,21 @@ class JobEdge:
                 if column.key == "id":
                     found[(owner, column.key)] = Column(index, show_id, gives=str)
                 elif column.key in shown:
-                    text = column.type.python_type is str and not column.nullable
-                    found[(owner, column.key)] = Column(index, gives=str if text else None)
+                    found[(owner, column.key)] = _column_of(index, column)
         return RecordColumns(found)
+
+
+def _column_of(index: int, column: Any) -> Column:
+    """A plain column as a record holds it: a non-null text column gives strings; a
+    non-null text array, a list of strings and nulls (as the driver reads it)."""
+    if column.nullable:
+        return Column(index)
+    if column.type.python_type is str:
+        return Column(index, gives=str)
+    item_type = getattr(column.type, "item_type", None)  # an ARRAY's
+    if column.type.python_type is list and item_type is not None and item_type.python_type is str:
+        return Column(index, gives=list, items=str)
+    return Column(index)
 
 
 @strawberry.type
