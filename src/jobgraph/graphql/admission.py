@@ -20,7 +20,7 @@ not (``compiled.py``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -137,12 +137,16 @@ class Admission(SchemaExtension):
         self.charged: Bucket | None = None  # the caller's bucket, the query's cost taken
         self.read_cost = 0  # what reading its document cost the caller (a new one)
 
-    async def on_parse(self) -> AsyncIterator[None]:
+    # Parsing's and validation's hooks run on entering their stage only (coroutines, not
+    # async generators: the event loop tracks each of those in a weak set, a measurable
+    # share of a page; Strawberry runs such a hook so, though its type says generators
+    # only): what follows parsing is done as validation begins. Execution's is a plain
+    # generator: nothing it does awaits.
+    async def on_parse(self) -> None:  # type: ignore[override]
         execution_context = self.execution_context
         context = execution_context.context
         if not isinstance(context, Context):  # outside a site's request: the platform's
             execution_context.parse_options["max_tokens"] = MAX_TOKENS_CEILING
-            yield
             return
         if budgeted(context) and (unread := budget.refused_unread(context)) is not None:
             raise self._rejected(context, "budget", unread)
@@ -163,10 +167,7 @@ class Admission(SchemaExtension):
                 raise self._rejected(context, "tokens", too_many_tokens(limit))
             if budgeted(context):
                 await self._charge_reading(context, budget.read_cost(api, tokens))
-        yield  # parsed here where it was not kept, under the site's token limit
-        document = execution_context.graphql_document
-        if self.known is None and document is not None:
-            self.known = KnownDocument.parsed(query, document)
+        # Parsed next where it was not kept, under the site's token limit.
 
     async def _charge_reading(self, context: Context, points: int) -> None:
         """What reading a new document costs, taken from the caller's budget, or
@@ -183,11 +184,13 @@ class Admission(SchemaExtension):
         count_rejected(context, reason)
         return refusal
 
-    async def on_validate(self) -> AsyncIterator[None]:
+    async def on_validate(self) -> None:  # type: ignore[override]
         execution_context = self.execution_context
         context = execution_context.context
+        document = execution_context.graphql_document
+        if self.known is None and document is not None and isinstance(context, Context):
+            self.known = KnownDocument.parsed(execution_context.query or "", document)
         if not isinstance(context, Context) or execution_context.pre_execution_errors:
-            yield
             return
         state = state_of(context.request.scope)
         state.operation = execution_context.operation_name or "anonymous"
@@ -203,10 +206,8 @@ class Admission(SchemaExtension):
         if errors:
             execution_context.pre_execution_errors = errors
             count_rejected(context, *reasons)
-            yield
             return
         execution_context.pre_execution_errors = list(await self._validated(context))
-        yield
 
     async def _charged(self, context: Context) -> tuple[list[GraphQLError], list[str]]:
         """The query's estimated cost taken from the caller's budget, or THROTTLED."""
@@ -279,7 +280,7 @@ class Admission(SchemaExtension):
             self._keep(context)
         return errors
 
-    async def on_execute(self) -> AsyncIterator[None]:
+    def on_execute(self) -> Iterator[None]:
         """The document's kept work lent to the executor and the resolvers (the document
         weighed again where it gained some); what the query did not use of its cost given
         back; a result in parts given the request's extensions."""
@@ -294,7 +295,7 @@ class Admission(SchemaExtension):
         if work is not None and len(work) != before:
             self._keep(context)
         if self.charged is not None and self.measures is not None:
-            await self._settle_cost(context, self.measures, self.charged)
+            self._settle_cost(context, self.measures, self.charged)
         result = self.execution_context.result
         if isinstance(result, IncrementalResults):
             # Strawberry leaves a result in parts without the request's extensions: the
@@ -306,7 +307,7 @@ class Admission(SchemaExtension):
                 **self.execution_context.extensions_results,
             }
 
-    async def _settle_cost(self, context: Context, measures: Measures, bucket: Bucket) -> None:
+    def _settle_cost(self, context: Context, measures: Measures, bucket: Bucket) -> None:
         # A result in parts has no data here: charged its estimate (incremental.py).
         data = getattr(self.execution_context.result, "data", None)
         actual = actual_cost(measures, data, context.counting.spared_the_database)

@@ -24,7 +24,6 @@ byte (``tests/test_compiled_reads.py``). ``JOBGRAPH_COMPILED_READS=false`` turns
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -209,7 +208,9 @@ class PlannedReads(SchemaExtension):
     run: the site's token limit while parsing, validation, the site's limits on the
     coerced variables, introspection's visibility, the replica's routing."""
 
-    async def on_execute(self) -> AsyncIterator[None]:
+    # A coroutine, run on entering: no async generator for the event loop to track.
+    # Strawberry runs such a hook so (its type says generators only).
+    async def on_execute(self) -> None:  # type: ignore[override]
         execution_context = self.execution_context
         context = execution_context.context
         if isinstance(context, Context) and context.services.settings.compiled_reads:
@@ -217,7 +218,6 @@ class PlannedReads(SchemaExtension):
             if data is not None:
                 execution_context.result = GraphQLExecutionResult(data=data, errors=None)
                 context.services.metrics.compiled_reads.inc()
-        yield
 
 
 async def _planned_data(

@@ -72,27 +72,29 @@ class KnownOperation(ExecutionContext):
     per document: Strawberry walks the document's definitions again on every access, and a
     request asks a dozen times (its extensions, the plan, the executor)."""
 
+    # Each: the document it was worked out for, and the answer (None: not yet).
+    _known_name: tuple[Any, str | None] | None = None
+    _known_type: tuple[Any, OperationType] | None = None
+
     @property
     def operation_name(self) -> str | None:
-        name: str | None = self._per_document("_known_name", ExecutionContext.operation_name)
-        return name
+        known = self._known_name
+        if known is None or known[0] is not self.graphql_document:
+            # One Strawberry raises (no document, an unknown name) is not kept.
+            known = self._known_name = (
+                self.graphql_document,
+                ExecutionContext.operation_name.fget(self),  # type: ignore[attr-defined]
+            )
+        return known[1]
 
     @property
     def operation_type(self) -> OperationType:
-        operation: OperationType = self._per_document(
-            "_known_type", ExecutionContext.operation_type
-        )
-        return operation
-
-    def _per_document(self, key: str, strawberrys: Any) -> Any:
-        """Strawberry's property ``strawberrys`` of this context, kept under ``key`` while
-        its document stays the same (one it raises, as Strawberry raises it, is not kept:
-        no document, an unknown operation name)."""
-        known = self.__dict__.get(key)
-        document = self.graphql_document
-        if known is None or known[0] is not document:
-            known = (document, strawberrys.fget(self))
-            self.__dict__[key] = known
+        known = self._known_type
+        if known is None or known[0] is not self.graphql_document:
+            known = self._known_type = (
+                self.graphql_document,
+                ExecutionContext.operation_type.fget(self),  # type: ignore[attr-defined]
+            )
         return known[1]
 
 
