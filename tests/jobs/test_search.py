@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import true
 
 from jobgraph.fields import Counting
-from jobgraph.jobs.search import Scope, SearchResults
+from jobgraph.jobs.search import JobFilter, Scope, SearchResults
 from tests.conftest import TEST_SETTINGS, database_name, error_code
 from tests.support.employers import employer_of
 
@@ -560,3 +560,12 @@ def test_a_scope_changed_is_what_dataclasses_replace_makes_of_it():
         scope, results=results, cache_key=("jobboard", 3), counts=None, counting=counting
     )
     assert scope.results is None and scope.counting is None  # the scope itself unchanged
+
+
+def test_a_filter_worked_out_as_a_key_saves_as_it_did_before():
+    """A search keys its results by its filter, worked out once and kept on it; a saved
+    search (an alert) stores the same filter's values, and only them."""
+    chosen = JobFilter(prefecture="Osaka", tags=["python"])
+    assert chosen.key == orjson.dumps({"prefecture": "Osaka", "tags": ["python"]})
+    assert chosen.as_json() == {"prefecture": "Osaka", "tags": ["python"]}
+    assert JobFilter.from_json(chosen.as_json()) == chosen

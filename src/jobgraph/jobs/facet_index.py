@@ -599,9 +599,7 @@ class SiteCounts:
         """Each filter given, as the postings it keeps, by its name in JobFilter (as
         ``search._filter_conditions`` names them); None for a filter not known here."""
         found: dict[str, FrozenBitMap] = {}
-        for name, value in given.__dict__.items():
-            if value is None or value == []:
-                continue
+        for name, value in given.chosen().items():
             keep = _FILTERS.get(name)
             if keep is None:
                 return None

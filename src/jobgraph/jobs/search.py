@@ -9,7 +9,7 @@ import itertools
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -76,15 +76,29 @@ class JobFilter:
     posted_since: datetime | None = None
     tags: list[str] = field(default_factory=list)
 
+    def chosen(self) -> dict[str, Any]:
+        """The filters given, by field name (its ``__dict__`` also holds its ``key``)."""
+        return {
+            name: value
+            for name in _FILTER_FIELDS
+            if (value := getattr(self, name)) is not None and value != []
+        }
+
     def as_json(self) -> dict[str, Any]:
         """For saved searches: plain JSON values."""
-        values = {key: value for key, value in self.__dict__.items() if value not in (None, [])}
+        values = self.chosen()
         for key, value in values.items():
             if isinstance(value, datetime):
                 values[key] = value.isoformat()
             elif isinstance(value, uuid.UUID):
                 values[key] = str(value)
         return values
+
+    @cached_property
+    def key(self) -> bytes:
+        """The filter as a key (its JSON, keys sorted): worked out once per filter (a
+        search without one shares ``inputs.NO_FILTER``)."""
+        return orjson.dumps(self.as_json(), option=orjson.OPT_SORT_KEYS)
 
     @classmethod
     def from_json(cls, values: dict[str, Any]) -> JobFilter:
@@ -96,6 +110,10 @@ class JobFilter:
         if "japanese_level_at_most" in parsed:
             parsed["japanese_level_at_most"] = JapaneseLevel(parsed["japanese_level_at_most"])
         return cls(**parsed)
+
+
+# A filter's fields by name.
+_FILTER_FIELDS = tuple(filter_field.name for filter_field in fields(JobFilter))
 
 
 @dataclass(frozen=True)
@@ -117,8 +135,7 @@ class JobQuery:
     def described(self) -> tuple[Any, ...]:
         """What tells one search from another, as a key: worked out once per query (a whole
         page keys its page, statement, counts and histogram by it)."""
-        filters = orjson.dumps(self.filter.as_json(), option=orjson.OPT_SORT_KEYS)
-        return (self.text, self.terms, self.sort, self.max_per_company, filters)
+        return (self.text, self.terms, self.sort, self.max_per_company, self.filter.key)
 
 
 class CountsInMemory(Protocol):
