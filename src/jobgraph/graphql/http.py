@@ -39,6 +39,14 @@ class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        return _SubResponse()
+
+    def create_response(
+        self, response_data: Any, sub_response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        return _Answer(self.encode_json(response_data), sub_response)
+
     def parse_json(self, data: str | bytes) -> object:
         # orjson's error is a json.JSONDecodeError, which the view answers with a 400.
         return orjson.loads(data)
@@ -175,6 +183,35 @@ class GraphQLView(GraphQL[Context, None]):
                 sites=state.sites,
             )
         return context
+
+
+class _SubResponse(Response):
+    """What a request's resolvers set on its response (a status, headers: THROTTLED's
+    429 and Retry-After), as Strawberry's view makes it, without the headers Starlette
+    would work out and Strawberry then delete (a pass over them each)."""
+
+    def __init__(self) -> None:
+        self.status_code = None  # type: ignore[assignment]  # none set
+        self.background = None
+        self.body = b""
+        self.raw_headers = []
+
+
+class _Answer(Response):
+    """A GraphQL result's JSON, with what the resolvers set (``_SubResponse``): the
+    response Strawberry's view makes, its two headers written as they are."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, sub_response: Response) -> None:
+        self.status_code = sub_response.status_code or 200
+        self.background = sub_response.background
+        self.body = body
+        self.raw_headers = [
+            (b"content-length", str(len(body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+            *sub_response.raw_headers,
+        ]
 
 
 def _media_type(content_type: str) -> str:
