@@ -60,8 +60,9 @@ def hooks_of(extension_class: type[SchemaExtension]) -> Hooks:
     return MappingProxyType(found)
 
 
-# The hooks of one stage, in order, each with the position of its extension in a request's.
-StagePlan = tuple[tuple[Hook, int], ...]
+# The hooks of one stage, in order: each one's function, how it runs, and the position of
+# its extension in a request's.
+StagePlan = tuple[tuple[Callable[[SchemaExtension], Any], str, int], ...]
 
 
 class HookTable(Mapping[type, Hooks]):
@@ -90,7 +91,7 @@ class HookTable(Mapping[type, Hooks]):
             known = [self._hooks.get(kind) or hooks_of(kind) for kind in classes]
             found = {
                 stage: tuple(
-                    (hooks[stage], position)
+                    (hooks[stage].function, hooks[stage].kind, position)
                     for position, hooks in enumerate(known)
                     if stage in hooks
                 )
@@ -127,28 +128,30 @@ class _Stage:
     it; the stage's own error is raised in the end whatever they do, a new one instead of
     it), driving the generators directly: no context manager or exit stack per hook."""
 
-    __slots__ = ("entered", "hooks")
+    __slots__ = ("entered", "extensions", "plan")
 
-    def __init__(self, hooks: list[tuple[Hook, SchemaExtension]]) -> None:
-        self.hooks = hooks
+    def __init__(self, plan: StagePlan, extensions: list[SchemaExtension]) -> None:
+        self.plan = plan
+        self.extensions = extensions
         # The generators entered, in order, each with whether it is an async one.
         self.entered: list[tuple[Any, bool]] = []
 
     async def __aenter__(self) -> None:
+        extensions = self.extensions
         try:
-            for hook, extension in self.hooks:
-                if hook.kind is ASYNC_GENERATOR:
-                    running = hook.function(extension)
-                    await running.__anext__()
-                    self.entered.append((running, True))
-                elif hook.kind is GENERATOR:
-                    running = hook.function(extension)
+            for function, kind, position in self.plan:
+                if kind is AWAIT:
+                    await function(extensions[position])
+                elif kind is GENERATOR:
+                    running = function(extensions[position])
                     next(running)
                     self.entered.append((running, False))
-                elif hook.kind is AWAIT:
-                    await hook.function(extension)
+                elif kind is ASYNC_GENERATOR:
+                    running = function(extensions[position])
+                    await running.__anext__()
+                    self.entered.append((running, True))
                 else:
-                    hook.function(extension)
+                    function(extensions[position])
         except BaseException as error:  # the hooks entered so far are left, seeing it
             await self.__aexit__(type(error), error, error.__traceback__)
             raise
@@ -176,19 +179,20 @@ class _Stage:
             raise seen
 
     def __enter__(self) -> None:
-        for hook, extension in self.hooks:
-            if hook.kind in (ASYNC_GENERATOR, AWAIT):
+        for _function, kind, position in self.plan:
+            if kind in (ASYNC_GENERATOR, AWAIT):
                 raise RuntimeError(
-                    f"SchemaExtension hook {extension} cannot run in synchronous execution."
+                    f"SchemaExtension hook {self.extensions[position]} cannot run in "
+                    "synchronous execution."
                 )
         try:
-            for hook, extension in self.hooks:
-                if hook.kind is GENERATOR:
-                    running = hook.function(extension)
+            for function, kind, position in self.plan:
+                if kind is GENERATOR:
+                    running = function(self.extensions[position])
                     next(running)
                     self.entered.append((running, False))
                 else:
-                    hook.function(extension)
+                    function(self.extensions[position])
         except BaseException as error:
             self.__exit__(type(error), error, error.__traceback__)
             raise
@@ -213,6 +217,25 @@ class _Stage:
             raise seen
 
 
+class _NoHooks:
+    """A stage no extension hooks into: entered and left at no cost, shared."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_exception: object) -> None:
+        return None
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exception: object) -> None:
+        return None
+
+
+_NO_HOOKS = _NoHooks()
+
+
 class StagedExtensionsRunner(SchemaExtensionsRunner):
     def __init__(
         self,
@@ -223,9 +246,9 @@ class StagedExtensionsRunner(SchemaExtensionsRunner):
         super().__init__(execution_context, extensions)
         self.plan = table.plan(tuple(type(extension) for extension in extensions))
 
-    def _stage(self, name: str) -> _Stage:
-        extensions = self.extensions
-        return _Stage([(hook, extensions[position]) for hook, position in self.plan[name]])
+    def _stage(self, name: str) -> _Stage | _NoHooks:
+        plan = self.plan[name]
+        return _Stage(plan, self.extensions) if plan else _NO_HOOKS
 
     def operation(self) -> Any:
         return self._stage("on_operation")
