@@ -91,13 +91,18 @@ def asgi_request(app: Any, tenant: str, query: str) -> Callable[[], Any]:
     return send_one
 
 
-async def count(admin_url: str, page: str, files: int) -> None:
+def page_app(admin_url: str, page: str) -> Any:
+    """The app as the counts run it: a bench page's search results kept only for ``kept``."""
     settings = Settings(
         db_pool_size=4,
         log_level="warning",
         search_results_ttl_s=600 if page == "kept" else 0,
     )
-    app = create_app(settings, DatabaseUrls.from_admin(admin_url, settings), work=False)
+    return create_app(settings, DatabaseUrls.from_admin(admin_url, settings), work=False)
+
+
+async def count(admin_url: str, page: str, files: int) -> None:
+    app = page_app(admin_url, page)
     async with app.router.lifespan_context(app):
         tune_collector()
         send_one = asgi_request(app, *PAGES[page])
@@ -132,22 +137,32 @@ async def count(admin_url: str, page: str, files: int) -> None:
         say(f"  {number / COUNTED:8,.0f}  {function}")
 
 
-def main() -> None:
+def page_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """A counting command's options: which bench page (``--page``)."""
     parser = argparse.ArgumentParser(
-        prog="python -m bench.opcodes",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--page", choices=tuple(PAGES), default="plain")
-    parser.add_argument("--files", type=int, default=0, metavar="N")
-    arguments = parser.parse_args()
+    return parser
+
+
+def on_bench_data(run: Callable[[str], None]) -> None:
+    """``run`` given the admin URL of the benchmark's embedded PostgreSQL, its data set
+    loaded (reused when it is), stopped afterwards."""
     embedded = EmbeddedPostgres(PROJECT_ROOT / ".data", name=bench_server(DEFAULT_POSTINGS))
     embedded.start()
     try:
         asyncio.run(prepare(embedded.url(), DEFAULT_POSTINGS))
-        asyncio.run(count(embedded.url(), arguments.page, arguments.files))
+        run(embedded.url())
     finally:
         embedded.stop()
+
+
+def main() -> None:
+    parser = page_parser("python -m bench.opcodes", __doc__)
+    parser.add_argument("--files", type=int, default=0, metavar="N")
+    arguments = parser.parse_args()
+    on_bench_data(lambda url: asyncio.run(count(url, arguments.page, arguments.files)))
 
 
 if __name__ == "__main__":

@@ -164,4 +164,6 @@ class Context:
 
     @property
     def client_address(self) -> str:
-        return self.request.client.host if self.request.client else "unknown"
+        # Read off the scope: Starlette's ``client`` makes a named tuple at each read.
+        client = self.request.scope.get("client")
+        return client[0] if client else "unknown"
