@@ -80,22 +80,21 @@ class KnownOperation(ExecutionContext):
     def operation_name(self) -> str | None:
         known = self._known_name
         if known is None or known[0] is not self.graphql_document:
-            # One Strawberry raises (no document, an unknown name) is not kept.
-            known = self._known_name = (
-                self.graphql_document,
-                ExecutionContext.operation_name.fget(self),  # type: ignore[attr-defined]
-            )
+            known = self._known_name = self._worked_out(ExecutionContext.operation_name)
         return known[1]
 
     @property
     def operation_type(self) -> OperationType:
         known = self._known_type
         if known is None or known[0] is not self.graphql_document:
-            known = self._known_type = (
-                self.graphql_document,
-                ExecutionContext.operation_type.fget(self),  # type: ignore[attr-defined]
-            )
+            known = self._known_type = self._worked_out(ExecutionContext.operation_type)
         return known[1]
+
+    def _worked_out(self, strawberrys: Any) -> tuple[Any, Any]:
+        """Strawberry's property ``strawberrys`` of this context, with the document it was
+        worked out for (one it raises, as Strawberry raises it, is not kept: no document,
+        an unknown operation name)."""
+        return self.graphql_document, strawberrys.fget(self)
 
 
 class JobgraphSchema(strawberry.Schema):
