@@ -130,9 +130,9 @@ class KeptList(list[Any]):
 @dataclass(frozen=True)
 class Column:
     """Where a plain attribute of a list's objects lies in the record each object is made
-    of (``RecordList``): the value at ``index`` converted by ``convert`` (None: as it is;
-    with ``spread``, the ``spread`` values from ``index`` on, each an argument of
-    ``convert``, or written as text joined by ``joined``); with ``same_record``, the
+    of (``RecordList``): the value at ``index`` converted by ``convert`` (None: as it is),
+    or the ``spread`` values from ``index`` on written as text joined by ``joined`` (a
+    cursor's sort keys); with ``same_record``, the
     attribute is another object made of the same record (a posting's company, read with
     it). ``gives``: the type every value it gives has, where known (never None): a shaper
     then takes a string as a String without looking; ``items``: of a list it gives, the
@@ -148,8 +148,8 @@ class Column:
     items: type | None = None
 
     def __post_init__(self) -> None:
-        if self.spread and self.convert is None and self.joined is None:
-            raise ValueError("values spread over several columns are converted into one")
+        if (self.spread > 0) != (self.joined is not None):
+            raise ValueError("values spread over several columns are joined into one text")
 
 
 class RecordColumns(dict[tuple[type, str], Column]):

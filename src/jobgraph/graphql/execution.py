@@ -482,15 +482,15 @@ class _RecordRead(_ObjectRead):
             raise _Unreadable(attribute)
         if column.same_record:
             return source
-        indexes = range(column.index, column.index + max(column.spread, 1))
+        taken = f"{source}[{column.index}]"
         if column.joined is not None:  # one f-string, its separator bound by name
             separator = f"joined{column.index}"
             self.namespace[separator] = column.joined
+            indexes = range(column.index, column.index + column.spread)
             return 'f"' + ("{" + separator + "}").join(f"{{{source}[{i}]}}" for i in indexes) + '"'
-        taken = ", ".join(f"{source}[{index}]" for index in indexes)
         if column.convert is None:
             return taken
-        name = f"convert{column.index}_{column.spread}"
+        name = f"convert{column.index}"
         self.namespace[name] = column.convert
         return f"{name}({taken})"
 

@@ -587,25 +587,14 @@ def _published_text(value: str) -> datetime:
 
 # A cursor is its row's sort keys as text (ints, the publication time in microseconds, an
 # id), joined by "~", which base64 never writes: a cursor given out before (base64 of a
-# JSON list) is told apart and still pages. One f-string per width (a page's fifty
-# cursors: orjson and base64 took twice the rest of a row's shaping).
+# JSON list) is told apart and still pages. A page's records' shaper writes the same text
+# with one f-string a row (types.py's ``JobEdge.columns``: ``Column.joined``).
 CURSOR_SEPARATOR = "~"
-
-
-def _cursor_of_two(first: Any, second: Any) -> str:
-    return f"{first}{CURSOR_SEPARATOR}{second}"
-
-
-def _cursor_of_three(first: Any, second: Any, third: Any) -> str:
-    return f"{first}{CURSOR_SEPARATOR}{second}{CURSOR_SEPARATOR}{third}"
-
-
-CURSOR_OF_WIDTH: dict[int, Callable[..., str]] = {2: _cursor_of_two, 3: _cursor_of_three}
 
 
 def encode_cursor(*values: Any) -> str:
     """The cursor of a row whose sort keys are ``values``."""
-    return CURSOR_OF_WIDTH[len(values)](*values)
+    return CURSOR_SEPARATOR.join(map(str, values))
 
 
 def _decode_cursor(cursor: str, query: JobQuery) -> list[Any]:
