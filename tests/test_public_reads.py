@@ -1,13 +1,17 @@
 """Public reads over GET: cacheable by browsers, CDNs and the service itself, with ETags
 that change exactly when the data they show does; everything else stays private."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from graphql import get_named_type, is_leaf_type
+from sqlalchemy import text
 
 from jobgraph.graphql.public_reads import PRIVATE_FIELDS, PUBLIC_ROOTS, PUBLIC_TYPES
 from jobgraph.graphql.schema import schema
+from jobgraph.jobs.postings import announce_expired
 from jobgraph.permissions import JobsRead, TenantRead
-from tests.support.employers import employer_of
+from tests.support.employers import PUBLISH, employer_of
 
 PAGE = "{ jobs(first: 3, sort: NEWEST) { edges { node { id title company { name } } } } }"
 
@@ -75,6 +79,34 @@ async def test_the_etag_changes_when_a_posting_changes(cached_api):
     fresh = await get(api, PAGE, {"If-None-Match": etag})
     assert fresh.status_code == 200 and fresh.headers["etag"] != etag
     assert "Harbour pilot" in fresh.text
+
+
+async def data_version(api, pool):
+    async with api.app.state.services.sessions() as db:
+        version = await db.scalar(
+            text("SELECT version FROM pool_data_versions WHERE pool_id = :pool"), {"pool": pool}
+        )
+    return version
+
+
+async def test_a_postings_bookkeeping_changes_no_etag(cached_api):
+    """The periodic work marks each expired posting as announced, which no read shows: the
+    pool's data version (and with it every ETag, kept result and facet index) stays. A
+    change a read shows still moves it."""
+    api = cached_api
+    services = api.app.state.services
+    etag = (await get(api, PAGE)).headers["etag"]
+    version = await data_version(api, "jobboard")
+    later = datetime.now(UTC) + timedelta(days=400)  # past every posting's expiry
+    assert await announce_expired(services.sessions, await services.registry.current(), later)
+    assert await data_version(api, "jobboard") == version
+    assert (await get(api, PAGE, {"If-None-Match": etag})).status_code == 304
+
+    employer = await employer_of(api, "jobboard")
+    draft = await employer.post(publish=False, title="Harbour pilot")
+    version = await data_version(api, "jobboard")
+    await api.data(PUBLISH, {"id": draft}, tenant="jobboard", token=employer.token)
+    assert await data_version(api, "jobboard") > version
 
 
 @pytest.mark.parametrize(
