@@ -162,6 +162,20 @@ async def test_a_page_of_profiles_is_read_and_recorded_in_one_transaction(api):
     assert "INSERT INTO disclosures" in sent[2]
 
 
+async def test_records_are_kept_in_the_order_they_were_written(api, database, database_server):
+    """Each record's id is a version 7 UUID, its time first: a later record sorts after an
+    earlier one, so the record (which only grows) is written at the end of its key."""
+    recorded = "SELECT id FROM disclosures WHERE recipient = 'anonymous' ORDER BY created_at"
+    await api.data(PUBLIC, tenant="community")
+    first = [row["id"] for row in await database_server.fetch(recorded, database_name(database))]
+    await api.data(PUBLIC, tenant="community")
+    both = [row["id"] for row in await database_server.fetch(recorded, database_name(database))]
+    later = both[len(first) :]
+    assert len(first) == len(later) == 10
+    assert {record.version for record in both} == {7}
+    assert max(first) < min(later)
+
+
 async def test_the_transaction_begins_in_the_message_that_probes_its_connection(api):
     """The connection the pool hands out is probed (one the server dropped is replaced), and
     that probe is the transaction's BEGIN and pool, one round trip where three were sent

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import ForeignKeyConstraint, Index, String
+from sqlalchemy import ForeignKeyConstraint, Index, String, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,10 @@ class DisclosureRecord(PoolOwned, Base):
         Index("ix_disclosures_subject", "pool_id", "subject_account_id"),
     )
 
+    # Time-ordered (migration 0033): each record lands at the end of the primary key.
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("jobgraph_uuid_v7()")
+    )
     subject_account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     recipient: Mapped[str] = mapped_column(String(200))  # an actor, or an authority's name
     recipient_company_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

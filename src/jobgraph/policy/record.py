@@ -109,7 +109,6 @@ def record_disclosure(
         DisclosureRecord(
             pool_id=site.pool_id,
             tenant_slug=site.slug,
-            id=uuid.uuid4(),
             subject_account_id=subject_account_id,
             recipient=recipient,
             recipient_company_id=recipient_company_id,
