@@ -151,6 +151,23 @@ async def test_public_profiles_show_the_public_fields_only_where_offered(api):
     assert "+81-90" not in json.dumps(profiles) and "@community.test" not in json.dumps(profiles)
 
 
+async def test_a_seeker_reading_public_profiles_sees_their_own_as_its_owner(api):
+    """One page, two relationships: the reader's own profile in full, everyone else's as
+    a public profile (decisions are shared only between resumes of one relationship)."""
+    token = await seeker_token(api, 4, "community")
+    profiles = (await api.data(PUBLIC, tenant="community", token=token))["publicProfiles"]
+    [own] = [p for p in profiles if p["disclosure"]["relationship"] == "OWNER"]
+    check(own, EXPECTED[("community", "owner")])
+    assert own["phone"].endswith("4")
+    others = [p for p in profiles if p is not own]
+    assert len(others) == 9
+    for profile in others:
+        check(profile, EXPECTED[("community", "public")])
+    assert (await api.data("{ myDisclosures { reason } }", tenant="community", token=token))[
+        "myDisclosures"
+    ] == [], "the owner is not recorded"
+
+
 async def test_a_page_of_profiles_is_read_and_recorded_in_one_transaction(api):
     await api.data(PUBLIC, tenant="community")
     before = api.statements.count

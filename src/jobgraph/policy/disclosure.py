@@ -10,8 +10,10 @@ tenant's policy may only withhold more.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from jobgraph.policy.fields import (
     CONTACT_FIELDS,
@@ -69,7 +71,7 @@ class Access:
 
     @classmethod
     def direct(cls) -> Access:
-        return cls("direct")
+        return _DIRECT
 
     @classmethod
     def application(cls, company_id: uuid.UUID, active: bool, site: Site | None) -> Access:
@@ -82,11 +84,16 @@ class Access:
 
     @classmethod
     def search(cls) -> Access:
-        return cls("search")
+        return _SEARCH
 
     @classmethod
     def staff(cls, purpose: str | None) -> Access:
         return cls("staff", purpose=(purpose or "").strip() or None)
+
+
+# Frozen: one of each is shared by every resume reached that way.
+_DIRECT = Access("direct")
+_SEARCH = Access("search")
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ class Disclosure:
         """Who may find a resume is its owner's choice, shown to the owner alone."""
         return self.relationship is Relationship.OWNER
 
-    @property
+    @cached_property  # asked for each field shown, of every resume the decision covers
     def recorded_fields(self) -> frozenset[ResumeField]:
         """What must go into the disclosure record when read: personal information shown
         to anyone but its owner."""
@@ -157,7 +164,6 @@ def _relationship(
         return Relationship.OWNER
     if access.via == "staff" and access.purpose and may(viewer, tenant, Power.STAFF_ACCESS):
         return Relationship.STAFF_WITH_PURPOSE
-    offered = set(tenant.policy.resume_visibilities)
     if (
         access.via == "application"
         and access.application_active
@@ -172,7 +178,7 @@ def _relationship(
         return Relationship.RESUME_SEARCH
     if (
         resume.visibility is ResumeVisibility.PUBLIC
-        and resume.visibility in offered
+        and resume.visibility in tenant.policy.resume_visibilities
         and tenant.policy.public_profile_fields
     ):
         return Relationship.PUBLIC_PROFILE
@@ -183,7 +189,28 @@ def resume_disclosure(
     viewer: Viewer, tenant: Site, resume: ResumeFacts, access: Access
 ) -> Disclosure:
     """What of the resume this viewer sees on this site (``tenant``) by this path."""
-    relationship = _relationship(viewer, tenant, resume, access)
+    return _decided(_relationship(viewer, tenant, resume, access), tenant, access)
+
+
+def resume_disclosures(
+    viewer: Viewer, tenant: Site, access: Access
+) -> Callable[[ResumeFacts], Disclosure]:
+    """``resume_disclosure`` for the resumes of a page, all reached by ``access``: what
+    is disclosed is worked out once per relationship (a page's resumes share one or
+    two), and resumes of the same relationship share its decision."""
+    decided: dict[Relationship, Disclosure] = {}
+
+    def of(resume: ResumeFacts) -> Disclosure:
+        relationship = _relationship(viewer, tenant, resume, access)
+        decision = decided.get(relationship)
+        if decision is None:
+            decision = decided[relationship] = _decided(relationship, tenant, access)
+        return decision
+
+    return of
+
+
+def _decided(relationship: Relationship, tenant: Site, access: Access) -> Disclosure:
     policy = tenant.policy
     because: dict[ResumeField, str] = {}
     if relationship in (Relationship.OWNER, Relationship.STAFF_WITH_PURPOSE):

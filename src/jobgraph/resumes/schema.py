@@ -42,7 +42,7 @@ class ResumesQuery:
         context = info.context
         size = page_size(context.tenant.max_page_size, first)
         rows = await service.public_profiles(context.db, context.tenant, size)
-        return [seen for row in rows if (seen := Resume.as_seen(info, row, Access.direct()))]
+        return Resume.all_seen(info, rows, Access.direct())
 
     @strawberry.field(
         permission_classes=[AccountHolder],
@@ -138,11 +138,7 @@ class ResumesQuery:
             desired_locations or [],
             experience_years,
         )
-        seen = [
-            resume
-            for row in rows
-            if (resume := Resume.as_seen(info, row, Access.search(), company_id=company))
-        ]
+        seen = Resume.all_seen(info, rows, Access.search(), company_id=company)
         secret = context.services.settings.secret_key
         ids = service.candidate_ids(secret, company, [resume.row.id for resume in seen])
         return [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -25,7 +25,7 @@ from jobgraph.policy.disclosure import (
     Relationship,
     ResumeFacts,
     cover_note_reader,
-    resume_disclosure,
+    resume_disclosures,
 )
 from jobgraph.policy.fields import last_jobs
 from jobgraph.policy.models import DisclosureReason, DisclosureRecord
@@ -165,18 +165,37 @@ class Resume:
     ) -> Resume | None:
         """The resume as the policy module lets this viewer see it by this path; None
         when the viewer may not know it exists."""
+        seen = cls.all_seen(info, [row], access, company_id)
+        return seen[0] if seen else None
+
+    @classmethod
+    def all_seen(
+        cls,
+        info: Info,
+        rows: Iterable[ResumeRow],
+        access: Access,
+        company_id: uuid.UUID | None = None,
+    ) -> list[Resume]:
+        """The resumes of a page, all reached by this path, as the policy module lets
+        this viewer see them; those the viewer may not know exist are left out."""
         context = info.context
-        facts = facts_of(row)
-        decision = resume_disclosure(context.viewer, context.tenant, facts, access)
-        if not decision.visible:
-            return None
-        return cls(
-            row=row,
-            facts=facts,
-            decision=decision,
-            recorder=context.disclosures,
-            company_id=company_id,
-        )
+        decide = resume_disclosures(context.viewer, context.tenant, access)
+        recorder = context.disclosures
+        seen = []
+        for row in rows:
+            facts = facts_of(row)
+            decision = decide(facts)
+            if decision.visible:
+                seen.append(
+                    cls(
+                        row=row,
+                        facts=facts,
+                        decision=decision,
+                        recorder=recorder,
+                        company_id=company_id,
+                    )
+                )
+        return seen
 
     @classmethod
     def own(cls, info: Info, row: ResumeRow) -> Resume:
