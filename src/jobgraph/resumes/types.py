@@ -78,7 +78,7 @@ def personal(
     where the policy's decision allows it (recorded as shown), else null."""
 
     def resolve(self: Resume) -> Any:
-        if not self.decision.allows(resume_field):
+        if resume_field not in self.decision.disclosed:  # not read where not shown
             return None
         return self.reveal(resume_field, read(self.row))
 
@@ -206,20 +206,14 @@ class Resume:
         return seen
 
     def reveal(self, resume_field: ResumeField, value: T) -> T | None:
-        if not self.decision.allows(resume_field):
+        if resume_field not in self.decision.disclosed:
             return None
-        self.record(resume_field)
+        self.recorder.note(self.facts, self.decision, resume_field, self.company_id, self.purpose)
         return value
 
     def record(self, resume_field: ResumeField) -> None:
         """Notes that this field's value was shown (once per request in the record)."""
-        self.recorder.note(
-            self.facts,
-            self.decision,
-            resume_field,
-            company_id=self.company_id,
-            detail=self.purpose,
-        )
+        self.recorder.note(self.facts, self.decision, resume_field, self.company_id, self.purpose)
 
     def _disclosure(self) -> ResumeDisclosure:
         return ResumeDisclosure(
