@@ -1,5 +1,5 @@
-"""`python -m bench.machine [--page plain|whole|kept|empty|profiles] [--requests N]`: how many
-machine instructions one request of a bench page costs the app's process, counted by
+"""`python -m bench.machine [--page plain|whole|kept|empty|profiles|candidates] [--requests N]`:
+how many machine instructions one request of a bench page costs the app's process, counted by
 valgrind's cachegrind (Debian: apt-get install valgrind), in process as `bench.opcodes`
 sends it but under uvloop, as a server runs. Where `bench.opcodes` counts Python
 instructions only, this counts everything the process does for a request: the
@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 from bench.__main__ import say
-from bench.opcodes import PAGES, WARM_UP, asgi_request, on_bench_data, page_app, page_parser
+from bench.opcodes import WARM_UP, on_bench_data, page_app, page_parser, page_request
 from jobgraph.app import tune_collector
 
 FEW = 20
@@ -28,7 +28,7 @@ async def _serve(admin_url: str, page: str, requests: int) -> None:
     app = page_app(admin_url, page)
     async with app.router.lifespan_context(app):
         tune_collector()
-        send_one = asgi_request(app, *PAGES[page])
+        send_one = await page_request(app, page)
         for _ in range(WARM_UP + requests):
             await send_one()
 

@@ -1,5 +1,5 @@
-"""`python -m bench.opcodes [--page plain|whole|kept|empty|profiles] [--files N]`: how many Python
-bytecode instructions one request of a bench page runs in the app, in process (no
+"""`python -m bench.opcodes [--page plain|whole|kept|empty|profiles|candidates] [--files N]`:
+how many Python bytecode instructions one request of a bench page runs in the app, in process (no
 sockets), counted with ``sys.settrace``: the same number on every run of the same code,
 where times on a shared machine drift by a tenth between runs. Use it to compare two
 versions of a change to the request's Python; what runs in C (the driver's decoding,
@@ -9,7 +9,8 @@ measured with ``make bench``. ``--files N`` also lists the N functions that ran 
 Pages: plain (the bench's page, executed), whole (with its total, facets and histogram,
 from the facet index), kept (the plain page, its search results kept), empty (``{
 __typename }``: what every request pays), profiles (`make load`'s page of 20 public
-profiles, each field decided by the policy and recorded as disclosed). Uses the
+profiles, each field decided by the policy and recorded as disclosed), candidates (`make
+load`'s candidate search by a signed-in employer, recorded as disclosed). Uses the
 benchmark's data set (``make bench`` loads it)."""
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+import httpx
 import orjson
 
 from bench.__main__ import DEFAULT_POSTINGS, bench_server, prepare, say
-from bench.load import PROFILES
+from bench.load import CANDIDATES, PROFILES, employer_session
 from bench.servers import FACETS_QUERY, QUERY, TENANT
 from jobgraph.app import create_app, tune_collector
 from jobgraph.db.embedded import EmbeddedPostgres
@@ -38,21 +40,41 @@ PAGES = {
     "kept": (TENANT, QUERY),
     "empty": (TENANT, "{ __typename }"),
     "profiles": ("community", PROFILES),
+    "candidates": ("jobboard", CANDIDATES),  # for a company of the employer signed in
 }
 WARM_UP = 300  # requests before counting: caches, plans and the facet index ready
 COUNTED = 20
 
 
-def asgi_request(app: Any, tenant: str, query: str) -> Callable[[], Any]:
+async def page_request(app: Any, page: str) -> Callable[[], Any]:
+    """``asgi_request`` of a bench page; for candidates, as the demo employer, signed in."""
+    tenant, query = PAGES[page]
+    if page != "candidates":
+        return asgi_request(app, tenant, query)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        token, company = await employer_session(client)
+    return asgi_request(app, tenant, query, {"c": company}, f"Bearer {token}")
+
+
+def asgi_request(
+    app: Any,
+    tenant: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    authorization: str | None = None,
+) -> Callable[[], Any]:
     """A function sending one POST of ``query`` to ``app`` for ``tenant`` as uvicorn
     would; it checks the answer has no errors."""
-    body = orjson.dumps({"query": query})
+    body = orjson.dumps({"query": query, "variables": variables})
     headers = [
         (b"host", b"127.0.0.1"),
         (b"content-type", b"application/json"),
         (b"x-tenant", tenant.encode()),
         (b"content-length", str(len(body)).encode()),
     ]
+    if authorization is not None:
+        headers.append((b"authorization", authorization.encode()))
 
     async def send_one() -> None:
         scope = {
@@ -105,7 +127,7 @@ async def count(admin_url: str, page: str, files: int) -> None:
     app = page_app(admin_url, page)
     async with app.router.lifespan_context(app):
         tune_collector()
-        send_one = asgi_request(app, *PAGES[page])
+        send_one = await page_request(app, page)
         for _ in range(WARM_UP):
             await send_one()
         services = app.state.services

@@ -147,13 +147,14 @@ def resume_search_offered(tenant: Site) -> bool:
     return DataUse.RESUME_SEARCH in tenant.policy.data_uses
 
 
+_SEARCHABLE = (ResumeVisibility.SEARCHABLE, ResumeVisibility.PUBLIC)
+
+
 def searchable_visibilities(site: Site) -> list[ResumeVisibility]:
     """The visibilities resume search reaches on a site: those it offers of SEARCHABLE
     and PUBLIC."""
     return [
-        visibility
-        for visibility in site.policy.resume_visibilities
-        if visibility in (ResumeVisibility.SEARCHABLE, ResumeVisibility.PUBLIC)
+        visibility for visibility in site.policy.resume_visibilities if visibility in _SEARCHABLE
     ]
 
 
@@ -173,7 +174,8 @@ def _relationship(
     if (
         access.via == "search"
         and viewer.is_employer
-        and resume.visibility in searchable_visibilities(tenant)
+        and resume.visibility in _SEARCHABLE  # as searchable_visibilities, without a list
+        and resume.visibility in tenant.policy.resume_visibilities
     ):
         return Relationship.RESUME_SEARCH
     if (

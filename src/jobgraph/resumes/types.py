@@ -129,8 +129,16 @@ class WorkExperience:
         metadata=discloses(ResumeField.WORK_HISTORY, ResumeField.LAST_EMPLOYER)
     )
     title: str = strawberry.field(metadata=discloses(ResumeField.WORK_HISTORY))
-    start_date: date | None = strawberry.field(metadata=discloses(ResumeField.WORK_HISTORY))
-    end_date: date | None = strawberry.field(metadata=discloses(ResumeField.WORK_HISTORY))
+    # The work history's entry: its dates are read only where a query asks for them.
+    item: strawberry.Private[dict[str, Any]]
+    start_date: date | None = strawberry.field(
+        resolver=lambda self: _date(self.item.get("start_date")),
+        metadata=discloses(ResumeField.WORK_HISTORY, **derived()),
+    )
+    end_date: date | None = strawberry.field(
+        resolver=lambda self: _date(self.item.get("end_date")),
+        metadata=discloses(ResumeField.WORK_HISTORY, **derived()),
+    )
 
 
 @strawberry.type(description="A job seeker's resume, as this viewer may see it.")
@@ -246,8 +254,7 @@ class Resume:
             WorkExperience(
                 employer=item.get("employer") if index not in last or show_last else None,
                 title=item["title"],
-                start_date=_date(item.get("start_date")),
-                end_date=_date(item.get("end_date")),
+                item=item,
             )
             for index, item in enumerate(items)
         ]
