@@ -216,7 +216,7 @@ class Resume:
     def reveal(self, resume_field: ResumeField, value: T) -> T | None:
         if resume_field not in self.decision.disclosed:
             return None
-        self.recorder.note(self.facts, self.decision, resume_field, self.company_id, self.purpose)
+        self.record(resume_field)
         return value
 
     def record(self, resume_field: ResumeField) -> None:
